@@ -1,0 +1,36 @@
+#include "objects/git.h"
+
+#include <mutex>
+
+namespace strata {
+
+void EnsureLibgit2() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    git_libgit2_init();
+    // libgit2 does not fsync unless asked; objects are synced before the ref
+    // that names them is written, because libgit2 writes them first.
+    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+    // Every object strata writes is verified against its id when read.
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+  });
+}
+
+Status GitError(int code, std::string_view what) {
+  const git_error* e = git_error_last();
+  std::string message(what);
+  if (e && e->message) {
+    message += ": ";
+    message += e->message;
+  }
+  if (code == GIT_ENOTFOUND) return Status::NotFound(message);
+  if (code == GIT_EAMBIGUOUS || code == GIT_EINVALIDSPEC || code == GIT_EINVALID) {
+    return Status::InvalidArgument(message);
+  }
+  if (code == GIT_EMODIFIED || code == GIT_ELOCKED || code == GIT_EEXISTS) {
+    return Status::Conflict(message);
+  }
+  return Status::IOError(message);
+}
+
+}  // namespace strata

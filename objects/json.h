@@ -1,0 +1,69 @@
+// JSON values: parsing with precise errors, the canonical encoding, display
+// formatting, and value equality.
+//
+// Values are boost::json::value. Every function here is iterative, so a value
+// nested as deep as the parser allows (kMaxDepth) never exhausts the stack in
+// strata's code. (Boost.JSON's own copy and destructor recurse; the CLI runs on
+// a thread with a large stack for that reason, see cli/main.cc.)
+//
+// Decisions (docs/format.md, "JSON values"):
+// - Duplicate object keys: the last one wins, as in ECMAScript's JSON.parse.
+// - -0 is stored as 0 (as RFC 8785 does).
+// - Integers in [-2^63, 2^64) are exact; larger integers become the nearest
+//   double, as in ECMAScript.
+// - A number beyond the double range (1e400) is refused: it has no JSON
+//   spelling once parsed, and "Infinity" is never written.
+// - Numbers print as people write them: shortest round-trip form, so 1.5,
+//   10, 1e+100; never 1.5E0.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "objects/status.h"
+
+namespace strata {
+
+namespace json = boost::json;
+
+// Deepest nesting the parser accepts.
+inline constexpr std::size_t kMaxJsonDepth = 100000;
+
+// Parses one JSON text. Errors name `source` (a file name, "<stdin>", or
+// "argument") with line and column: "config.json:3:14: syntax error".
+Result<json::value> ParseJson(std::string_view text, std::string_view source = "input");
+
+// The canonical encoding: no whitespace, object members sorted by the bytes
+// of their keys, minimal string escapes, numbers in shortest form. The same
+// value always gives the same bytes; equal values (Equal) give equal bytes.
+std::string CanonicalJson(const json::value& v);
+
+// The length of CanonicalJson(v), or any number above `limit` once the
+// length is known to exceed it (so the cost is bounded by `limit`).
+std::size_t CanonicalSize(const json::value& v, std::size_t limit);
+
+// Appends the canonical encoding of a string (with quotes) to `out`.
+void AppendJsonString(std::string& out, std::string_view s);
+// Appends a number in canonical form to `out`.
+void AppendJsonNumber(std::string& out, const json::value& number);
+
+// How to print a value for people.
+struct FormatOptions {
+  int indent = 2;          // 0 prints compactly (canonical)
+  bool color = false;      // ANSI colours for keys, strings, numbers, literals
+};
+std::string FormatJson(const json::value& v, const FormatOptions& options);
+
+// Structural equality as JSON means it: numbers compare by value (1 == 1.0),
+// objects ignore member order.
+bool Equal(const json::value& a, const json::value& b);
+
+// The JSON Pointer of the first non-finite double inside `v`, if any.
+// (Values built in memory can hold them; they must never be stored.)
+std::optional<std::string> FindNonFinite(const json::value& v);
+
+}  // namespace strata

@@ -1,0 +1,25 @@
+// Structural diff of two JSON values into an RFC 6902 patch.
+//
+// Objects are compared member by member (sorted by key); arrays element by
+// element, then trailing elements are appended or removed from the end; any
+// other difference is a "replace". Applying the result to `a` gives a value
+// Equal to `b`. Iterative: deep values do not exhaust the stack.
+#pragma once
+
+#include "objects/json.h"
+#include "objects/json_patch.h"
+#include "objects/json_pointer.h"
+
+namespace strata {
+
+// Appends to `out` the operations that turn `a` into `b`; their paths start
+// with `base`.
+void DiffValues(const json::value& a, const json::value& b, const JsonPointer& base, Patch& out);
+
+inline Patch DiffValues(const json::value& a, const json::value& b) {
+  Patch out;
+  DiffValues(a, b, JsonPointer(), out);
+  return out;
+}
+
+}  // namespace strata

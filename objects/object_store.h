@@ -1,0 +1,77 @@
+// The object store: reads and writes git blobs and trees for one repository.
+//
+// Writes are staged in memory (libgit2's mempack backend, ahead of the disk
+// backends, so staged objects read back at once) until Flush(), which puts
+// them on disk and fsyncs them: a few objects as loose files, many as one
+// packfile. Nothing reaches the disk before Flush(), so a failed write leaves
+// no trace; refs are moved only after Flush() returns.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "objects/git.h"
+#include "objects/status.h"
+
+namespace strata {
+
+struct TreeEntry {
+  std::string name;
+  ObjectId id;
+  bool is_tree = false;
+};
+
+class ObjectStore {
+ public:
+  // Borrows `repo`, which must outlive the store.
+  static Result<std::unique_ptr<ObjectStore>> Open(git_repository* repo);
+  ~ObjectStore();
+  ObjectStore(const ObjectStore&) = delete;
+  ObjectStore& operator=(const ObjectStore&) = delete;
+
+  // NotFound if the object is absent; Corruption if it has the wrong type.
+  Result<std::string> ReadBlob(const ObjectId& id);
+  Result<std::size_t> BlobSize(const ObjectId& id);
+  Result<std::vector<TreeEntry>> ReadTree(const ObjectId& id);
+
+  // Stage an object; returns its id. Objects already stored are not staged again.
+  Result<ObjectId> WriteBlob(std::string_view data);
+  // Sorts `entries` in git's order; names must be valid git entry names.
+  Result<ObjectId> WriteTree(std::vector<TreeEntry> entries);
+
+  // Stage any object (a commit made with git_commit_create_buffer, say).
+  Result<ObjectId> WriteObject(std::string_view data, git_object_t type);
+
+  bool Exists(const ObjectId& id);
+
+  // Objects staged since the last Flush or Discard, and their total size.
+  std::size_t staged_objects() const { return staged_.size(); }
+  std::uint64_t staged_bytes() const { return staged_bytes_; }
+
+  // Writes the staged objects to disk, fsynced. Up to kLooseLimit objects go
+  // loose; more go into one packfile.
+  Status Flush();
+  // Forgets the staged objects.
+  void Discard();
+
+  static constexpr std::size_t kLooseLimit = 64;
+
+  git_repository* repo() const { return repo_; }
+
+ private:
+  ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack)
+      : repo_(repo), odb_(std::move(odb)), mempack_(mempack) {}
+  git_repository* repo_;
+  OdbPtr odb_;                 // the repository's
+  git_odb_backend* mempack_;   // owned by odb_
+  std::vector<ObjectId> staged_;
+  std::uint64_t staged_bytes_ = 0;
+};
+
+// The name order git requires in a tree: bytewise, a tree's name compared as
+// if it ended in '/'.
+bool GitTreeOrder(const TreeEntry& a, const TreeEntry& b);
+
+}  // namespace strata

@@ -1,0 +1,233 @@
+#include "objects/state_editor.h"
+
+#include <vector>
+
+namespace strata {
+
+// A member of the state as the editor knows it: an object node read from a
+// tree (edited as an overlay on it), or a value in memory.
+struct StateEditor::Node {
+  enum class Kind { kTree, kValue };
+  Kind kind = Kind::kValue;
+  bool dirty = false;
+  // kTree: the stored node (nullopt: a new empty object), the members read or
+  // written so far, and the members removed.
+  std::optional<ObjectId> base;
+  std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
+  std::set<std::string, std::less<>> removed;
+  // kValue: the value, and the blob it was read from while unchanged.
+  json::value value;
+  std::optional<ValueRef> stored;
+
+  static std::unique_ptr<Node> Tree(std::optional<ObjectId> base) {
+    auto n = std::make_unique<Node>();
+    n->kind = Kind::kTree;
+    n->base = base;
+    return n;
+  }
+  static std::unique_ptr<Node> Value(json::value v) {
+    auto n = std::make_unique<Node>();
+    n->value = std::move(v);
+    n->dirty = true;
+    return n;
+  }
+};
+
+// Where a pointer leads: the nodes walked (root first) and how many tokens
+// they consumed. The last node is a kTree only if all tokens were consumed;
+// otherwise the rest of the pointer lies inside its value.
+struct StateEditor::Location {
+  std::vector<Node*> chain;
+  std::size_t consumed = 0;
+  Node* node() const { return chain.back(); }
+  void MarkDirty() const {
+    for (Node* n : chain) n->dirty = true;
+  }
+};
+
+StateEditor::StateEditor(ObjectStore& store, std::optional<ObjectId> root)
+    : store_(store), base_root_(root), root_(Node::Tree(root)) {}
+
+StateEditor::~StateEditor() = default;
+
+Result<StateEditor::Node*> StateEditor::Child(Node& node, const std::string& key, bool* found) {
+  *found = true;
+  if (auto it = node.children.find(key); it != node.children.end()) return it->second.get();
+  if (node.removed.count(key) || !node.base) {
+    *found = false;
+    return nullptr;
+  }
+  STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(store_, *node.base, key));
+  if (!ref) {
+    *found = false;
+    return nullptr;
+  }
+  std::unique_ptr<Node> child;
+  if (ref->is_tree) {
+    child = Node::Tree(ref->id);
+  } else {
+    STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store_, *ref));
+    child = Node::Value(std::move(v));
+    child->dirty = false;
+    child->stored = *ref;
+  }
+  Node* raw = child.get();
+  node.children.emplace(key, std::move(child));
+  return raw;
+}
+
+Result<StateEditor::Location> StateEditor::Locate(const JsonPointer& path, std::size_t tokens) {
+  Location loc;
+  loc.chain.push_back(root_.get());
+  while (loc.consumed < tokens && loc.node()->kind == Node::Kind::kTree) {
+    const std::string& key = path.tokens()[loc.consumed];
+    bool found = false;
+    STRATA_ASSIGN_OR_RETURN(Node * child, Child(*loc.node(), key, &found));
+    if (!found) {
+      if (loc.consumed == 0) return Status::NotFound("no document '" + key + "'");
+      return Status::NotFound("no member '" + key + "' in the object at '" +
+                              path.Slice(0, loc.consumed).ToString() + "'");
+    }
+    loc.chain.push_back(child);
+    ++loc.consumed;
+  }
+  return loc;
+}
+
+Result<json::value> StateEditor::Materialize(Node& node) {
+  if (node.kind == Node::Kind::kValue) return node.value;
+  json::value out = json::object();
+  if (node.base) {
+    STRATA_ASSIGN_OR_RETURN(out, DecodeValue(store_, ValueRef{*node.base, true}));
+  }
+  json::object& o = out.get_object();
+  for (const auto& key : node.removed) o.erase(key);
+  for (auto& [key, child] : node.children) {
+    STRATA_ASSIGN_OR_RETURN(json::value v, Materialize(*child));
+    o[key] = std::move(v);
+  }
+  return out;
+}
+
+Result<json::value> StateEditor::Get(const JsonPointer& path) {
+  STRATA_ASSIGN_OR_RETURN(Location loc, Locate(path, path.tokens().size()));
+  if (loc.consumed == path.tokens().size()) return Materialize(*loc.node());
+  JsonPointer rest = path.Slice(loc.consumed, path.tokens().size());
+  Result<const json::value*> v = ResolvePointer(std::as_const(loc.node()->value), rest);
+  if (!v.ok()) return v.status().WithContext("in '" + path.Slice(0, loc.consumed).ToString() + "'");
+  return **v;
+}
+
+Result<bool> StateEditor::Exists(const JsonPointer& path) {
+  Result<Location> loc = Locate(path, path.tokens().size());
+  if (!loc.ok()) {
+    if (loc.status().code() == Code::kNotFound) return false;
+    return loc.status();
+  }
+  if (loc->consumed == path.tokens().size()) return true;
+  JsonPointer rest = path.Slice(loc->consumed, path.tokens().size());
+  return ResolvePointer(std::as_const(loc->node()->value), rest).ok();
+}
+
+Status StateEditor::SetMember(const JsonPointer& path, json::value value, bool must_exist) {
+  std::size_t n = path.tokens().size();
+  if (n == 0) {
+    if (!value.is_object()) {
+      return Status::InvalidArgument("the state must be an object of documents");
+    }
+    root_ = Node::Tree(std::nullopt);
+    root_->dirty = true;
+    for (auto& kv : value.get_object()) {
+      root_->children.emplace(std::string(kv.key()), Node::Value(std::move(kv.value())));
+    }
+    return Status::Ok();
+  }
+  STRATA_ASSIGN_OR_RETURN(Location loc, Locate(path, n - 1));
+  Node* parent = loc.node();
+  if (parent->kind == Node::Kind::kTree) {
+    const std::string& key = path.Back();
+    if (must_exist) {
+      bool found = false;
+      STRATA_ASSIGN_OR_RETURN(Node * existing, Child(*parent, key, &found));
+      (void)existing;
+      if (!found) {
+        if (n == 1) return Status::NotFound("no document '" + key + "'");
+        return Status::NotFound("no member '" + key + "' in the object at '" +
+                                path.Parent().ToString() + "'");
+      }
+    }
+    parent->removed.erase(key);
+    parent->children[key] = Node::Value(std::move(value));
+    loc.MarkDirty();
+    return Status::Ok();
+  }
+  ValueTarget target(parent->value);
+  JsonPointer rest = path.Slice(loc.consumed, n);
+  Status s = must_exist ? target.Replace(rest, std::move(value)) : target.Add(rest, std::move(value));
+  if (!s.ok()) return s.WithContext("in '" + path.Slice(0, loc.consumed).ToString() + "'");
+  parent->stored.reset();
+  loc.MarkDirty();
+  return Status::Ok();
+}
+
+Status StateEditor::Add(const JsonPointer& path, json::value value) {
+  return SetMember(path, std::move(value), /*must_exist=*/false);
+}
+
+Status StateEditor::Replace(const JsonPointer& path, json::value value) {
+  return SetMember(path, std::move(value), /*must_exist=*/true);
+}
+
+Status StateEditor::Remove(const JsonPointer& path) {
+  std::size_t n = path.tokens().size();
+  if (n == 0) return Status::InvalidArgument("cannot remove the whole state");
+  STRATA_ASSIGN_OR_RETURN(Location loc, Locate(path, n - 1));
+  Node* parent = loc.node();
+  if (parent->kind == Node::Kind::kTree) {
+    const std::string& key = path.Back();
+    bool found = false;
+    STRATA_ASSIGN_OR_RETURN(Node * existing, Child(*parent, key, &found));
+    (void)existing;
+    if (!found) {
+      if (n == 1) return Status::NotFound("no document '" + key + "'");
+      return Status::NotFound("no member '" + key + "' in the object at '" +
+                              path.Parent().ToString() + "'");
+    }
+    parent->children.erase(key);
+    parent->removed.insert(key);
+    loc.MarkDirty();
+    return Status::Ok();
+  }
+  ValueTarget target(parent->value);
+  Status s = target.Remove(path.Slice(loc.consumed, n));
+  if (!s.ok()) return s.WithContext("in '" + path.Slice(0, loc.consumed).ToString() + "'");
+  parent->stored.reset();
+  loc.MarkDirty();
+  return Status::Ok();
+}
+
+Result<ValueRef> StateEditor::Encode(Node& node, int depth, bool force_tree) {
+  if (node.kind == Node::Kind::kValue) {
+    if (!node.dirty && node.stored) return *node.stored;
+    if (std::optional<std::string> bad = FindNonFinite(node.value)) {
+      return Status::InvalidArgument("non-finite number at '" + *bad + "'");
+    }
+    return EncodeValue(store_, node.value, depth);
+  }
+  if (!node.dirty && node.base) return ValueRef{*node.base, true};
+  MemberChanges changes;
+  for (const auto& key : node.removed) changes[key] = std::nullopt;
+  for (auto& [key, child] : node.children) {
+    if (!child->dirty) continue;
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, Encode(*child, depth + 1, false));
+    changes[key] = ref;
+  }
+  return UpdateObject(store_, node.base, changes, force_tree);
+}
+
+Result<ObjectId> StateEditor::Write() {
+  STRATA_ASSIGN_OR_RETURN(ValueRef ref, Encode(*root_, 0, /*force_tree=*/true));
+  return ref.id;
+}
+
+}  // namespace strata

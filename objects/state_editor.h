@@ -1,0 +1,52 @@
+// StateEditor: applies JSON Patch operations to a stored state without
+// reading all of it.
+//
+// The state is an object {document id: document}. The editor reads only the
+// tree nodes and blobs on the paths the operations touch, keeps the edits as
+// an overlay in memory, and Write() re-encodes just the changed paths, so a
+// one-field edit costs O(depth) objects whatever the size of the state.
+// Nothing is staged before Write(); a failed patch leaves no trace.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "objects/json_patch.h"
+#include "objects/tree_codec.h"
+
+namespace strata {
+
+class StateEditor : public PatchTarget {
+ public:
+  // `root`: the state tree to edit, or nullopt for the empty state.
+  StateEditor(ObjectStore& store, std::optional<ObjectId> root);
+  ~StateEditor() override;
+
+  Result<json::value> Get(const JsonPointer& path) override;
+  Result<bool> Exists(const JsonPointer& path) override;
+  Status Add(const JsonPointer& path, json::value value) override;
+  Status Remove(const JsonPointer& path) override;
+  Status Replace(const JsonPointer& path, json::value value) override;
+
+  // Stages the edited state's objects and returns its tree id (the original
+  // id if nothing changed).
+  Result<ObjectId> Write();
+
+ private:
+  struct Node;
+  struct Location;
+  Result<Location> Locate(const JsonPointer& path, std::size_t tokens);
+  Result<Node*> Child(Node& node, const std::string& key, bool* found);
+  Result<json::value> Materialize(Node& node);
+  Result<ValueRef> Encode(Node& node, int depth, bool force_tree);
+  Status SetMember(const JsonPointer& path, json::value value, bool must_exist);
+
+  ObjectStore& store_;
+  std::optional<ObjectId> base_root_;
+  std::unique_ptr<Node> root_;
+};
+
+}  // namespace strata

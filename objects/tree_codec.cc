@@ -1,0 +1,324 @@
+#include "objects/tree_codec.h"
+
+#include <algorithm>
+#include <variant>
+
+namespace strata {
+namespace {
+
+bool IsBucketName(std::string_view name) { return !name.empty() && name[0] == '.'; }
+
+bool IsShardNode(const std::vector<TreeEntry>& entries) {
+  return !entries.empty() && IsBucketName(entries.front().name);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+std::vector<TreeEntry> FlatEntries(const std::vector<Member>& members) {
+  std::vector<TreeEntry> entries;
+  entries.reserve(members.size());
+  for (const auto& m : members) entries.push_back({EscapeKey(m.key), m.ref.id, m.ref.is_tree});
+  return entries;
+}
+
+// Writes the node for `members` at shard `level`: flat if few, else sharded.
+Result<ObjectId> BuildNode(ObjectStore& store, std::vector<Member> members, int level) {
+  if (members.size() <= kFlatMaxEntries || level >= kMaxShardLevels) {
+    return store.WriteTree(FlatEntries(members));
+  }
+  std::map<std::string, std::vector<Member>> buckets;
+  for (auto& m : members) buckets[BucketName(KeyHash(m.key), level)].push_back(std::move(m));
+  std::vector<TreeEntry> entries;
+  entries.reserve(buckets.size());
+  for (auto& [name, sub] : buckets) {
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(sub), level + 1));
+    entries.push_back({name, id, true});
+  }
+  return store.WriteTree(std::move(entries));
+}
+
+// The members as a canonical JSON object, if it is no longer than
+// kBlobMaxBytes; nullopt if it is longer (or holds an object node).
+Result<std::optional<std::string>> SmallObjectJson(ObjectStore& store,
+                                                   std::vector<Member>& members) {
+  if (members.size() * 5 > kBlobMaxBytes + 1) return std::optional<std::string>();
+  std::size_t size = 2 + (members.empty() ? 0 : members.size() - 1);
+  std::string key_json;
+  for (const auto& m : members) {
+    if (m.ref.is_tree) return std::optional<std::string>();
+    key_json.clear();
+    AppendJsonString(key_json, m.key);
+    STRATA_ASSIGN_OR_RETURN(std::size_t value_size, store.BlobSize(m.ref.id));
+    size += key_json.size() + 1 + value_size;
+    if (size > kBlobMaxBytes) return std::optional<std::string>();
+  }
+  std::sort(members.begin(), members.end(),
+            [](const Member& a, const Member& b) { return a.key < b.key; });
+  std::string out = "{";
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(out, members[i].key);
+    out.push_back(':');
+    STRATA_ASSIGN_OR_RETURN(std::string value, store.ReadBlob(members[i].ref.id));
+    out += value;
+  }
+  out.push_back('}');
+  return std::optional<std::string>(std::move(out));
+}
+
+// An object made of `members`: a blob if small (unless force_tree), else a node.
+Result<ValueRef> BuildObject(ObjectStore& store, std::vector<Member> members, bool force_tree) {
+  if (!force_tree) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> small, SmallObjectJson(store, members));
+    if (small) {
+      STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(*small));
+      return ValueRef{id, false};
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), 0));
+  return ValueRef{id, true};
+}
+
+Status ReadMembersAt(ObjectStore& store, const ObjectId& node, int level,
+                     std::vector<Member>& out) {
+  if (level > kMaxShardLevels) return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
+  STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(node));
+  if (IsShardNode(entries)) {
+    for (const auto& e : entries) {
+      if (!IsBucketName(e.name) || !e.is_tree) {
+        return Status::Corruption("tree " + node.Hex() + " mixes shard buckets and members");
+      }
+      STRATA_RETURN_IF_ERROR(ReadMembersAt(store, e.id, level + 1, out));
+    }
+    return Status::Ok();
+  }
+  for (auto& e : entries) {
+    STRATA_ASSIGN_OR_RETURN(std::string key, UnescapeKey(e.name));
+    out.push_back({std::move(key), ValueRef{e.id, e.is_tree}});
+  }
+  return Status::Ok();
+}
+
+// The result of updating a node: its members when it is flat (the caller
+// writes it, or turns it into a blob), or the id of the shard tree it became.
+using NodeUpdate = std::variant<std::vector<Member>, ObjectId>;
+
+Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>& node, int level,
+                              const std::vector<const MemberChanges::value_type*>& changes) {
+  std::vector<TreeEntry> entries;
+  if (node) {
+    STRATA_ASSIGN_OR_RETURN(entries, store.ReadTree(*node));
+  }
+  if (IsShardNode(entries)) {
+    std::map<std::string, std::vector<const MemberChanges::value_type*>> by_bucket;
+    for (const auto* c : changes) by_bucket[BucketName(KeyHash(c->first), level)].push_back(c);
+    std::map<std::string, TreeEntry> buckets;
+    for (auto& e : entries) buckets[e.name] = e;
+    for (const auto& [name, sub] : by_bucket) {
+      std::optional<ObjectId> child;
+      if (auto it = buckets.find(name); it != buckets.end()) child = it->second.id;
+      STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, child, level + 1, sub));
+      if (auto* members = std::get_if<std::vector<Member>>(&updated)) {
+        if (members->empty()) {
+          buckets.erase(name);
+          continue;
+        }
+        STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(FlatEntries(*members)));
+        buckets[name] = TreeEntry{name, id, true};
+      } else {
+        buckets[name] = TreeEntry{name, std::get<ObjectId>(updated), true};
+      }
+    }
+    // Collapse into a flat node when few members remain. A sharded bucket
+    // alone holds more than kFlatMaxEntries, so counting stops early.
+    std::size_t count = 0;
+    std::vector<Member> all;
+    for (const auto& [name, e] : buckets) {
+      STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> sub, store.ReadTree(e.id));
+      if (IsShardNode(sub)) {
+        count = kFlatMaxEntries + 1;
+        break;
+      }
+      count += sub.size();
+      if (count > kFlatMaxEntries) break;
+      for (auto& s : sub) {
+        STRATA_ASSIGN_OR_RETURN(std::string key, UnescapeKey(s.name));
+        all.push_back({std::move(key), ValueRef{s.id, s.is_tree}});
+      }
+    }
+    if (count <= kFlatMaxEntries) return NodeUpdate(std::move(all));
+    std::vector<TreeEntry> out;
+    out.reserve(buckets.size());
+    for (auto& [name, e] : buckets) out.push_back(std::move(e));
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(std::move(out)));
+    return NodeUpdate(id);
+  }
+  std::map<std::string, ValueRef, std::less<>> members;
+  for (auto& e : entries) {
+    STRATA_ASSIGN_OR_RETURN(std::string key, UnescapeKey(e.name));
+    members[std::move(key)] = ValueRef{e.id, e.is_tree};
+  }
+  for (const auto* c : changes) {
+    if (c->second) members[c->first] = *c->second;
+    else members.erase(c->first);
+  }
+  std::vector<Member> list;
+  list.reserve(members.size());
+  for (auto& [k, v] : members) list.push_back({k, v});
+  if (list.size() > kFlatMaxEntries && level < kMaxShardLevels) {
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(list), level));
+    return NodeUpdate(id);
+  }
+  return NodeUpdate(std::move(list));
+}
+
+Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth) {
+  if (!ref.is_tree) {
+    STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(ref.id));
+    Result<json::value> v = ParseJson(data, "blob " + ref.id.Hex());
+    if (!v.ok()) return Status::Corruption(v.status().message());
+    return v;
+  }
+  if (depth > kMaxTreeDepth) return Status::Corruption("tree " + ref.id.Hex() + " is nested too deep");
+  std::vector<Member> members;
+  STRATA_RETURN_IF_ERROR(ReadMembers(store, ref.id, members));
+  json::object o;
+  o.reserve(members.size());
+  for (auto& m : members) {
+    STRATA_ASSIGN_OR_RETURN(json::value v, DecodeAt(store, m.ref, depth + 1));
+    o.emplace(m.key, std::move(v));
+  }
+  return json::value(std::move(o));
+}
+
+}  // namespace
+
+std::string EscapeKey(std::string_view key) {
+  static const char kHex[] = "0123456789ABCDEF";
+  if (key.empty()) return "%";
+  std::string out;
+  out.reserve(key.size());
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(key[i]);
+    if (c == '%' || c == '/' || c == '~' || c < 0x20 || c == 0x7f || (i == 0 && c == '.')) {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+Result<std::string> UnescapeKey(std::string_view name) {
+  if (name == "%") return std::string();
+  if (name.empty() || name[0] == '.') {
+    return Status::Corruption("tree entry '" + std::string(name) + "' is not an escaped key");
+  }
+  std::string out;
+  out.reserve(name.size());
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '%') {
+      out.push_back(name[i]);
+      continue;
+    }
+    int hi = i + 2 < name.size() ? HexValue(name[i + 1]) : -1;
+    int lo = i + 2 < name.size() ? HexValue(name[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      return Status::Corruption("tree entry '" + std::string(name) + "' has a bad escape");
+    }
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+std::uint64_t KeyHash(std::string_view key) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= h >> 33;  // MurmurHash3 fmix64
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+std::string BucketName(std::uint64_t hash, int level) {
+  static const char kHex[] = "0123456789abcdef";
+  unsigned byte = static_cast<unsigned>((hash >> (56 - 8 * level)) & 0xff);
+  return std::string{'.', kHex[byte >> 4], kHex[byte & 15]};
+}
+
+Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth) {
+  if (!v.is_object() || depth >= kMaxTreeDepth || CanonicalSize(v, kBlobMaxBytes) <= kBlobMaxBytes) {
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(CanonicalJson(v)));
+    return ValueRef{id, false};
+  }
+  const json::object& o = v.get_object();
+  std::vector<Member> members;
+  members.reserve(o.size());
+  for (const auto& kv : o) {
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, kv.value(), depth + 1));
+    members.push_back({std::string(kv.key()), ref});
+  }
+  return BuildObject(store, std::move(members), /*force_tree=*/true);
+}
+
+Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state) {
+  std::vector<Member> members;
+  members.reserve(state.size());
+  for (const auto& kv : state) {
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, kv.value(), 1));
+    members.push_back({std::string(kv.key()), ref});
+  }
+  STRATA_ASSIGN_OR_RETURN(ValueRef root, BuildObject(store, std::move(members), true));
+  return root.id;
+}
+
+Result<json::value> DecodeValue(ObjectStore& store, const ValueRef& ref) {
+  return DecodeAt(store, ref, 0);
+}
+
+Status ReadMembers(ObjectStore& store, const ObjectId& node, std::vector<Member>& out) {
+  return ReadMembersAt(store, node, 0, out);
+}
+
+Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& node,
+                                           std::string_view key) {
+  ObjectId cur = node;
+  std::string name = EscapeKey(key);
+  std::uint64_t hash = KeyHash(key);
+  for (int level = 0; level <= kMaxShardLevels; ++level) {
+    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(cur));
+    bool shard = IsShardNode(entries);
+    const std::string& want = shard ? BucketName(hash, level) : name;
+    auto it = std::find_if(entries.begin(), entries.end(),
+                           [&](const TreeEntry& e) { return e.name == want; });
+    if (it == entries.end()) return std::optional<ValueRef>();
+    if (!shard) return std::optional<ValueRef>(ValueRef{it->id, it->is_tree});
+    cur = it->id;
+  }
+  return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
+}
+
+Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>& base,
+                              const MemberChanges& changes, bool force_tree) {
+  std::vector<const MemberChanges::value_type*> list;
+  list.reserve(changes.size());
+  for (const auto& c : changes) list.push_back(&c);
+  STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, base, 0, list));
+  if (auto* id = std::get_if<ObjectId>(&updated)) return ValueRef{*id, true};
+  return BuildObject(store, std::move(std::get<std::vector<Member>>(updated)), force_tree);
+}
+
+}  // namespace strata

@@ -1,0 +1,101 @@
+#include "objects/tree_diff.h"
+
+#include <algorithm>
+
+#include "objects/json_diff.h"
+
+namespace strata {
+namespace {
+
+struct Pair {
+  std::string key;
+  std::optional<ValueRef> a;
+  std::optional<ValueRef> b;
+};
+
+bool IsShard(const std::vector<TreeEntry>& entries) {
+  return !entries.empty() && entries.front().name[0] == '.';
+}
+
+Status FlatMembers(ObjectStore& store, const std::optional<ObjectId>& node,
+                   std::vector<Member>& out) {
+  if (!node) return Status::Ok();
+  return ReadMembers(store, *node, out);
+}
+
+// Collects the members whose refs differ between nodes `a` and `b` at shard
+// `level`, descending only into buckets whose ids differ.
+Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
+                      const std::optional<ObjectId>& b, int level, std::vector<Pair>& out) {
+  if (a && b && *a == *b) return Status::Ok();
+  if (level > kMaxShardLevels) return Status::Corruption("trees sharded too deep");
+  std::vector<TreeEntry> ea, eb;
+  if (a) {
+    STRATA_ASSIGN_OR_RETURN(ea, store.ReadTree(*a));
+  }
+  if (b) {
+    STRATA_ASSIGN_OR_RETURN(eb, store.ReadTree(*b));
+  }
+  if (IsShard(ea) && IsShard(eb)) {
+    std::map<std::string, std::pair<std::optional<ObjectId>, std::optional<ObjectId>>> buckets;
+    for (const auto& e : ea) buckets[e.name].first = e.id;
+    for (const auto& e : eb) buckets[e.name].second = e.id;
+    for (const auto& [name, ids] : buckets) {
+      STRATA_RETURN_IF_ERROR(ChangedMembers(store, ids.first, ids.second, level + 1, out));
+    }
+    return Status::Ok();
+  }
+  // One side flat (or both): compare member lists. A flat node holds at most
+  // kFlatMaxEntries members, so this is bounded near the threshold.
+  std::vector<Member> ma, mb;
+  STRATA_RETURN_IF_ERROR(FlatMembers(store, a, ma));
+  STRATA_RETURN_IF_ERROR(FlatMembers(store, b, mb));
+  std::map<std::string, Pair> pairs;
+  for (auto& m : ma) pairs[m.key].a = m.ref;
+  for (auto& m : mb) pairs[m.key].b = m.ref;
+  for (auto& [key, p] : pairs) {
+    if (p.a && p.b && *p.a == *p.b) continue;
+    p.key = key;
+    out.push_back(std::move(p));
+  }
+  return Status::Ok();
+}
+
+Status DiffNodes(ObjectStore& store, const std::optional<ObjectId>& a,
+                 const std::optional<ObjectId>& b, const JsonPointer& base, Patch& out) {
+  std::vector<Pair> changed;
+  STRATA_RETURN_IF_ERROR(ChangedMembers(store, a, b, 0, changed));
+  std::sort(changed.begin(), changed.end(),
+            [](const Pair& x, const Pair& y) { return x.key < y.key; });
+  for (const Pair& p : changed) {
+    JsonPointer path = base.Child(p.key);
+    if (!p.b) {
+      out.push_back(PatchOp{PatchOpKind::kRemove, std::move(path), {}, {}});
+    } else if (!p.a) {
+      STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store, *p.b));
+      out.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, std::move(v)});
+    } else {
+      STRATA_RETURN_IF_ERROR(DiffStoredValues(store, *p.a, *p.b, path, out));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DiffStoredValues(ObjectStore& store, const ValueRef& a, const ValueRef& b,
+                        const JsonPointer& base, Patch& out) {
+  if (a == b) return Status::Ok();
+  if (a.is_tree && b.is_tree) return DiffNodes(store, a.id, b.id, base, out);
+  STRATA_ASSIGN_OR_RETURN(json::value va, DecodeValue(store, a));
+  STRATA_ASSIGN_OR_RETURN(json::value vb, DecodeValue(store, b));
+  DiffValues(va, vb, base, out);
+  return Status::Ok();
+}
+
+Status DiffStates(ObjectStore& store, const std::optional<ObjectId>& a,
+                  const std::optional<ObjectId>& b, Patch& out) {
+  return DiffNodes(store, a, b, JsonPointer(), out);
+}
+
+}  // namespace strata

@@ -1,0 +1,26 @@
+// Structural diff of two stored states (or object nodes) into RFC 6902.
+//
+// Walks both trees together and skips every pair of subtrees (shard buckets
+// or members) with equal ids, so its cost grows with the size of the change,
+// not of the state. Members that differ are decoded and compared with
+// DiffValues. libgit2's git_diff_tree_to_tree is not used: it expands every
+// tree.
+#pragma once
+
+#include <optional>
+
+#include "objects/json_patch.h"
+#include "objects/tree_codec.h"
+
+namespace strata {
+
+// Appends to `out` the patch from state `a` to state `b` (nullopt: empty).
+// Operations come sorted by document id, then by path.
+Status DiffStates(ObjectStore& store, const std::optional<ObjectId>& a,
+                  const std::optional<ObjectId>& b, Patch& out);
+
+// The same for two stored values at `base`.
+Status DiffStoredValues(ObjectStore& store, const ValueRef& a, const ValueRef& b,
+                        const JsonPointer& base, Patch& out);
+
+}  // namespace strata

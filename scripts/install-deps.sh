@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what strata needs to build, test and benchmark, from Debian's packages.
+# Boost 1.81 is the only Debian 12 Boost with Boost.JSON; never mix it with the 1.74 -dev packages.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libgit2-dev libzstd-dev zstd
+  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
