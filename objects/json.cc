@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <vector>
 
@@ -43,7 +45,8 @@ const char* const kColorReset = "\x1b[0m";
 
 }  // namespace
 
-Result<json::value> ParseJson(std::string_view text, std::string_view source) {
+Result<json::value> ParseJson(std::string_view text, std::string_view source,
+                              std::size_t first_line) {
   json::parse_options options;
   options.max_depth = kMaxJsonDepth;
   json::stream_parser parser(json::storage_ptr(), options);
@@ -57,6 +60,7 @@ Result<json::value> ParseJson(std::string_view text, std::string_view source) {
   if (ec) {
     if (ec == json::error::incomplete || ec == json::error::exponent_overflow) consumed = text.size();
     auto [line, column] = LineColumn(text, consumed);
+    line += first_line - 1;
     std::string what = ec.message();
     if (ec == json::error::too_deep) what = "nesting deeper than " + std::to_string(kMaxJsonDepth);
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) what = "empty input, expected a JSON value";
@@ -98,22 +102,67 @@ void AppendJsonString(std::string& out, std::string_view s) {
 
 void AppendJsonNumber(std::string& out, const json::value& number) {
   char buf[64];
-  std::to_chars_result r{};
-  switch (number.kind()) {
-    case json::kind::int64:
-      r = std::to_chars(buf, buf + sizeof buf, number.get_int64());
-      break;
-    case json::kind::uint64:
-      r = std::to_chars(buf, buf + sizeof buf, number.get_uint64());
-      break;
-    default: {
-      double d = number.get_double();
-      if (d == 0) d = 0;  // -0 is stored as 0
-      // Shortest form that reads back as the same double: 1.5, 10, 1e+100.
-      r = std::to_chars(buf, buf + sizeof buf, d);
-    }
+  if (number.is_int64()) {
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, number.get_int64()).ptr);
+    return;
   }
-  out.append(buf, r.ptr);
+  if (number.is_uint64()) {
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, number.get_uint64()).ptr);
+    return;
+  }
+  double d = number.get_double();
+  if (d == 0) {  // -0 is stored as 0
+    out.push_back('0');
+    return;
+  }
+  // An integral double that an int64 or uint64 can hold prints as that
+  // integer, so values that Equal calls equal (1e19 and 10000000000000000000)
+  // have the same bytes.
+  if (std::trunc(d) == d && d >= -0x1p63 && d < 0x1p64) {
+    std::to_chars_result r =
+        d < 0 ? std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(d))
+              : std::to_chars(buf, buf + sizeof buf, static_cast<std::uint64_t>(d));
+    out.append(buf, r.ptr);
+    return;
+  }
+  // Otherwise ECMAScript's Number::toString (as RFC 8785 does): the shortest
+  // digits that read back as the same double, fixed notation for exponents
+  // in [-7, 21), else d.ddde+N. So 0.0001, 1.5, 1e+21, 1e-7; never 1e-04.
+  char* end = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific).ptr;
+  std::string_view sci(buf, static_cast<std::size_t>(end - buf));  // "-d.ddde+XX"
+  if (sci.front() == '-') {
+    out.push_back('-');
+    sci.remove_prefix(1);
+  }
+  std::size_t e_pos = sci.find('e');
+  std::string digits(sci.substr(0, e_pos));
+  if (digits.size() > 1) digits.erase(1, 1);  // drop the '.'
+  int exponent = 0;
+  std::string_view exp_text = sci.substr(e_pos + 1);
+  if (exp_text.front() == '+') exp_text.remove_prefix(1);
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
+  int k = static_cast<int>(digits.size());
+  int n = exponent + 1;  // the decimal point sits after n digits
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out.append(digits, 0, static_cast<std::size_t>(n));
+    out.push_back('.');
+    out.append(digits, static_cast<std::size_t>(n));
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out.push_back(digits[0]);
+    if (k > 1) {
+      out.push_back('.');
+      out.append(digits, 1);
+    }
+    out += n - 1 < 0 ? "e-" : "e+";
+    out += std::to_string(std::abs(n - 1));
+  }
 }
 
 namespace {

@@ -13,8 +13,11 @@
 //   double, as in ECMAScript.
 // - A number beyond the double range (1e400) is refused: it has no JSON
 //   spelling once parsed, and "Infinity" is never written.
-// - Numbers print as people write them: shortest round-trip form, so 1.5,
-//   10, 1e+100; never 1.5E0.
+// - Numbers print as people write them, as ECMAScript does (RFC 8785): the
+//   shortest digits that read back as the same double, so 1.5, 10, 100000,
+//   0.0001, 1e+21, 1e-7, 1e+100; never 1.5E0 or 1e+05. An integral double
+//   that fits 64 bits prints as that exact integer, so 1e19 and
+//   10000000000000000000 (equal values) give equal bytes.
 #pragma once
 
 #include <boost/json.hpp>
@@ -35,7 +38,9 @@ inline constexpr std::size_t kMaxJsonDepth = 100000;
 
 // Parses one JSON text. Errors name `source` (a file name, "<stdin>", or
 // "argument") with line and column: "config.json:3:14: syntax error".
-Result<json::value> ParseJson(std::string_view text, std::string_view source = "input");
+// `first_line` is the line number of the text's first line (JSON Lines).
+Result<json::value> ParseJson(std::string_view text, std::string_view source = "input",
+                              std::size_t first_line = 1);
 
 // The canonical encoding: no whitespace, object members sorted by the bytes
 // of their keys, minimal string escapes, numbers in shortest form. The same

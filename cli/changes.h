@@ -1,0 +1,17 @@
+// Printing changes (a version's delta, or a diff) for people and scripts.
+#pragma once
+
+#include <vector>
+
+#include "cli/command.h"
+
+namespace strata::cli {
+
+// "~ config/app1 /db/host  "old" -> "new"", one line per operation.
+void PrintChanges(Context& ctx, const std::vector<Change>& changes);
+// "M config/app1  (3 changes)", one line per document.
+void PrintSummary(Context& ctx, const std::vector<Change>& changes);
+// The --json form of changes (docs/json-output.md).
+json::array ChangesToJson(const std::vector<Change>& changes);
+
+}  // namespace strata::cli

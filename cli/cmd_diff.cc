@@ -1,0 +1,64 @@
+#include <iostream>
+
+#include "cli/changes.h"
+
+namespace strata::cli {
+namespace {
+
+void Define(po::options_description& o, po::positional_options_description& p) {
+  o.add_options()
+      ("from", po::value<std::string>()->required(), "the older revision")
+      ("to", po::value<std::string>()->default_value("HEAD"), "the newer revision (default HEAD)")
+      ("format", po::value<std::string>()->default_value("human")->value_name("FORMAT"),
+       "human (one line per change), patch (RFC 6902 JSON) or summary (one line per document)");
+  AddJsonOption(o);
+  p.add("from", 1).add("to", 1);
+}
+
+int Run(Context& ctx, const po::variables_map& args) {
+  std::string format = args["format"].as<std::string>();
+  if (format != "human" && format != "patch" && format != "summary") {
+    std::cerr << "strata: error: --format must be human, patch or summary (see 'strata diff --help')\n";
+    return kExitUsage;
+  }
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  std::string from = args["from"].as<std::string>(), to = args["to"].as<std::string>();
+  Result<std::string> from_id = (*repo)->ResolveRevision(from);
+  if (!from_id.ok()) return ctx.Fail(from_id.status());
+  Result<std::string> to_id = (*repo)->ResolveRevision(to);
+  if (!to_id.ok()) return ctx.Fail(to_id.status());
+  Result<Patch> patch = (*repo)->Diff(*from_id, *to_id);
+  if (!patch.ok()) return ctx.Fail(patch.status());
+  if (format == "patch" && !ctx.json()) {
+    ctx.PrintValue(PatchToJson(*patch));
+    return kExitOk;
+  }
+  Result<std::vector<Change>> changes = (*repo)->Annotate(*from_id, *patch);
+  if (!changes.ok()) return ctx.Fail(changes.status());
+  if (ctx.json()) {
+    ctx.PrintJson(json::object{{"from", *from_id},
+                               {"to", *to_id},
+                               {"patch", PatchToJson(*patch)},
+                               {"changes", ChangesToJson(*changes)}});
+  } else if (format == "summary") {
+    PrintSummary(ctx, *changes);
+  } else {
+    PrintChanges(ctx, *changes);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+extern const CommandSpec kDiffCommand{
+    "diff", "what changed between two revisions",
+    "strata diff FROM [TO] [--format human|patch|summary] [--json]",
+    "Compares the states at FROM and TO (default HEAD). The default output has one line per\n"
+    "change: + added, - removed (with the old value), ~ replaced (old -> new).\n"
+    "--format patch prints the RFC 6902 patch that turns FROM's state into TO's (pointers\n"
+    "start with the document id); `strata patch` applies it. The diff skips every subtree\n"
+    "the two states share, so its cost follows the size of the change, not of the state.",
+    Define, Run};
+
+}  // namespace strata::cli

@@ -1,0 +1,97 @@
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/command.h"
+#include "repo/import.h"
+
+namespace strata::cli {
+namespace {
+
+void Define(po::options_description& o, po::positional_options_description& p) {
+  o.add_options()("doc", po::value<std::string>()->required(), "the document id");
+  AddWriteOptions(o);
+  p.add("doc", 1);
+}
+
+// Runs $VISUAL or $EDITOR (default vi) on `path`; returns its exit status.
+int RunEditor(const std::string& path) {
+  const char* editor = std::getenv("VISUAL");
+  if (!editor || !*editor) editor = std::getenv("EDITOR");
+  if (!editor || !*editor) editor = "vi";
+  std::string script = std::string(editor) + " \"$1\"";
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", script.c_str(), "sh", path.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool AskAgain() {
+  if (isatty(STDIN_FILENO) != 1) return false;
+  std::cerr << "Edit again? [Y/n] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer.empty() || answer[0] == 'y' || answer[0] == 'Y';
+}
+
+int Run(Context& ctx, const po::variables_map& args) {
+  std::string doc = args["doc"].as<std::string>();
+  Result<CommitOptions> options = ctx.WriteOptions();
+  if (!options.ok()) return ctx.Fail(options.status());
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  json::value current = json::object();
+  Result<json::value> existing = (*repo)->Get(doc, "HEAD");
+  if (existing.ok()) current = std::move(existing).value();
+  else if (existing.status().code() != Code::kNotFound) return ctx.Fail(existing.status());
+
+  char path_template[] = "/tmp/strata-edit-XXXXXX.json";
+  int fd = mkstemps(path_template, 5);
+  if (fd < 0) return ctx.Fail(Status::IOError("cannot create a temporary file"));
+  close(fd);
+  std::string path = path_template;
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << FormatJson(current, FormatOptions{2, false}) << "\n";
+  }
+  while (true) {
+    int rc = RunEditor(path);
+    if (rc != 0) {
+      std::remove(path.c_str());
+      return ctx.Fail(Status::IOError("the editor exited with status " + std::to_string(rc) +
+                                      "; nothing was written"));
+    }
+    Result<std::string> text = ReadFile(path);
+    if (!text.ok()) return ctx.Fail(text.status());
+    Result<json::value> value = ParseJson(*text, path);
+    if (value.ok()) {
+      std::remove(path.c_str());
+      return ctx.ReportWrite((*repo)->Put(doc, std::move(value).value(), *options));
+    }
+    std::cerr << "strata: error: " << value.status().message() << "\n";
+    if (!AskAgain()) {
+      return ctx.Fail(Status::InvalidArgument("nothing was written; your text is kept in " + path));
+    }
+  }
+}
+
+}  // namespace
+
+extern const CommandSpec kEditCommand{
+    "edit", "edit a document in $EDITOR", "strata edit DOC [-m MSG] [--label L]...",
+    "Opens document DOC (or {} if it does not exist yet) in $VISUAL or $EDITOR (default vi),\n"
+    "and writes what you save as one new version. Invalid JSON is refused with its line and\n"
+    "column, and offered back to edit again; if you decline (or there is no terminal to ask\n"
+    "on), nothing is written and your text is kept in a temporary file.",
+    Define, Run};
+
+}  // namespace strata::cli

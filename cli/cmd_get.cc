@@ -1,0 +1,49 @@
+#include "cli/command.h"
+#include "repo/document_id.h"
+
+namespace strata::cli {
+namespace {
+
+void Define(po::options_description& o, po::positional_options_description& p) {
+  o.add_options()
+      ("doc", po::value<std::string>()->required(), "DOC or DOC@REV, e.g. config/app1@HEAD~2")
+      ("pointer", po::value<std::string>()->default_value(""), "a JSON Pointer inside the document");
+  AddJsonOption(o);
+  AddFormatOptions(o);
+  p.add("doc", 1).add("pointer", 1);
+}
+
+int Run(Context& ctx, const po::variables_map& args) {
+  DocRevision dr = SplitDocRevision(args["doc"].as<std::string>());
+  Result<JsonPointer> pointer = JsonPointer::Parse(args["pointer"].as<std::string>());
+  if (!pointer.ok()) return ctx.Fail(pointer.status());
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  Result<json::value> value = (*repo)->Get(dr.doc, dr.rev, *pointer);
+  if (!value.ok()) return ctx.Fail(value.status());
+  if (ctx.json()) {
+    Result<std::string> version = (*repo)->ResolveRevision(dr.rev);
+    if (!version.ok()) return ctx.Fail(version.status());
+    ctx.PrintJson(json::object{{"doc", dr.doc},
+                               {"rev", dr.rev},
+                               {"version", *version},
+                               {"pointer", pointer->ToString()},
+                               {"value", *value}});
+  } else {
+    ctx.PrintValue(*value);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+extern const CommandSpec kGetCommand{
+    "get", "print a document, or a value in it, at any revision",
+    "strata get DOC[@REV] [POINTER] [--json] [--pretty|--compact]",
+    "Prints document DOC as of revision REV (default HEAD), or the value at POINTER in it.\n"
+    "REV is a branch, a tag, HEAD, HEAD~N, REV^, a unique version-id prefix, or\n"
+    "BRANCH@{DATE} (e.g. main@{2026-11-01}, from the branch's reflog).\n"
+    "JSON is indented on a terminal and compact when piped.",
+    Define, Run};
+
+}  // namespace strata::cli

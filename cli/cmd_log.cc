@@ -1,0 +1,54 @@
+#include <iostream>
+
+#include "cli/command.h"
+
+namespace strata::cli {
+namespace {
+
+void Define(po::options_description& o, po::positional_options_description& p) {
+  o.add_options()
+      ("rev", po::value<std::string>()->default_value("HEAD"), "where to start")
+      ("max-count,n", po::value<std::size_t>()->value_name("N"), "show at most N versions");
+  AddJsonOption(o);
+  p.add("rev", 1);
+}
+
+int Run(Context& ctx, const po::variables_map& args) {
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  LogOptions options;
+  if (args.count("max-count")) options.max_count = args["max-count"].as<std::size_t>();
+  Result<std::vector<VersionInfo>> log = (*repo)->Log(args["rev"].as<std::string>(), options);
+  if (!log.ok()) return ctx.Fail(log.status());
+  if (ctx.json()) {
+    json::array out;
+    for (const auto& v : *log) out.push_back(VersionToJson(v));
+    ctx.PrintJson(out);
+    return kExitOk;
+  }
+  std::size_t author_width = 0;
+  for (const auto& v : *log) author_width = std::max(author_width, v.author.name.size());
+  for (const auto& v : *log) {
+    std::string first_line = v.message.substr(0, v.message.find('\n'));
+    std::cout << ctx.Paint(kYellow, v.id.substr(0, 12)) << "  "
+              << FormatTime(v.time, v.offset_minutes).substr(0, 19) << "  " << v.author.name
+              << std::string(author_width - v.author.name.size(), ' ') << "  " << first_line;
+    if (!v.labels.empty()) {
+      std::string labels;
+      for (const auto& l : v.labels) labels += (labels.empty() ? "" : ", ") + l;
+      std::cout << "  " << ctx.Paint(kCyan, "[" + labels + "]");
+    }
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+extern const CommandSpec kLogCommand{
+    "log", "list versions, newest first", "strata log [REV] [-n N] [--json]",
+    "Lists the versions reachable from REV (default HEAD), newest first: id, time, author,\n"
+    "message and labels. `git --git-dir .strata log` shows the same history.",
+    Define, Run};
+
+}  // namespace strata::cli

@@ -1,0 +1,53 @@
+#include <iomanip>
+#include <iostream>
+
+#include "cli/command.h"
+
+namespace strata::cli {
+namespace {
+
+void Define(po::options_description& o, po::positional_options_description& p) {
+  o.add_options()("rev", po::value<std::string>()->default_value("HEAD"), "the revision");
+  AddJsonOption(o);
+  p.add("rev", 1);
+}
+
+int Run(Context& ctx, const po::variables_map& args) {
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  Result<std::vector<DocumentInfo>> docs = (*repo)->List(args["rev"].as<std::string>());
+  if (!docs.ok()) return ctx.Fail(docs.status());
+  if (ctx.json()) {
+    json::array out;
+    for (const auto& d : *docs) {
+      out.push_back(json::object{
+          {"id", d.id},
+          {"versions", d.versions},
+          {"created", json::object{{"at", FormatUtcTime(d.created_at)}, {"by", d.created_by}}},
+          {"updated", json::object{{"at", FormatUtcTime(d.updated_at)}, {"by", d.updated_by}}}});
+    }
+    ctx.PrintJson(out);
+    return kExitOk;
+  }
+  std::size_t width = 8;
+  for (const auto& d : *docs) width = std::max(width, d.id.size());
+  std::cout << ctx.Paint(kBold, std::string("DOCUMENT") + std::string(width - 8, ' ')) << "  "
+            << ctx.Paint(kBold, "VERSIONS") << "  " << ctx.Paint(kBold, "UPDATED             ")
+            << "  " << ctx.Paint(kBold, "BY") << "\n";
+  for (const auto& d : *docs) {
+    std::cout << d.id << std::string(width - d.id.size(), ' ') << "  " << std::setw(8) << d.versions
+              << "  " << FormatUtcTime(d.updated_at) << "  " << d.updated_by << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+extern const CommandSpec kLsCommand{
+    "ls", "list documents with their version count and last update", "strata ls [REV] [--json]",
+    "Lists the documents at REV (default HEAD), sorted by id, with how many versions changed\n"
+    "each and when and by whom it was last updated. This metadata is stored with every\n"
+    "version, so no history walk is needed.",
+    Define, Run};
+
+}  // namespace strata::cli

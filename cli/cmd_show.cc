@@ -1,0 +1,68 @@
+#include <iostream>
+
+#include "cli/changes.h"
+
+namespace strata::cli {
+namespace {
+
+void Define(po::options_description& o, po::positional_options_description& p) {
+  o.add_options()("rev", po::value<std::string>()->default_value("HEAD"), "the version");
+  AddJsonOption(o);
+  p.add("rev", 1);
+}
+
+int Run(Context& ctx, const po::variables_map& args) {
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  std::string rev = args["rev"].as<std::string>();
+  Result<VersionInfo> v = (*repo)->Show(rev);
+  if (!v.ok()) return ctx.Fail(v.status());
+  Result<Patch> delta = (*repo)->Delta(v->id);
+  if (!delta.ok()) return ctx.Fail(delta.status());
+  std::optional<std::string> parent;
+  if (!v->parents.empty()) parent = v->parents[0];
+  Result<std::vector<Change>> changes = (*repo)->Annotate(parent, *delta);
+  if (!changes.ok()) return ctx.Fail(changes.status());
+  if (ctx.json()) {
+    json::object o = VersionToJson(*v);
+    o["delta"] = PatchToJson(*delta);
+    o["changes"] = ChangesToJson(*changes);
+    ctx.PrintJson(o);
+    return kExitOk;
+  }
+  std::cout << ctx.Paint(kYellow, "version " + v->id) << "\n";
+  if (v->parents.size() > 1) {
+    std::cout << "parents ";
+    for (const auto& p : v->parents) std::cout << " " << p.substr(0, 12);
+    std::cout << "\n";
+  }
+  std::cout << "author  " << v->author.ToString() << "\n"
+            << "date    " << FormatTime(v->time, v->offset_minutes) << "\n";
+  if (!v->labels.empty()) {
+    std::string labels;
+    for (const auto& l : v->labels) labels += (labels.empty() ? "" : ", ") + l;
+    std::cout << "labels  " << ctx.Paint(kCyan, labels) << "\n";
+  }
+  std::cout << "state   " << v->state_id << "\n\n";
+  std::size_t start = 0;
+  while (start <= v->message.size()) {
+    std::size_t nl = v->message.find('\n', start);
+    std::cout << "    " << v->message.substr(start, nl - start) << "\n";
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  std::cout << "\n";
+  PrintChanges(ctx, *changes);
+  return kExitOk;
+}
+
+}  // namespace
+
+extern const CommandSpec kShowCommand{
+    "show", "show one version: metadata, state id and its delta", "strata show [REV] [--json]",
+    "Prints version REV (default HEAD): id, author, time, labels, state tree id, message,\n"
+    "and its delta (the RFC 6902 patch from its first parent), one line per operation:\n"
+    "+ added, - removed (with the old value), ~ replaced (old -> new).",
+    Define, Run};
+
+}  // namespace strata::cli

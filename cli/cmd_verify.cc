@@ -1,0 +1,42 @@
+#include <iostream>
+
+#include "cli/command.h"
+
+namespace strata::cli {
+namespace {
+
+void Define(po::options_description& o, po::positional_options_description&) { AddJsonOption(o); }
+
+int Run(Context& ctx, const po::variables_map&) {
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  Result<VerifyReport> report = (*repo)->Verify();
+  if (!report.ok()) return ctx.Fail(report.status());
+  bool ok = report->problems.empty();
+  if (ctx.json()) {
+    json::array problems;
+    for (const auto& p : report->problems) problems.push_back(json::value(p));
+    ctx.PrintJson(json::object{{"ok", ok},
+                               {"versions", report->versions},
+                               {"objects", report->objects},
+                               {"problems", std::move(problems)}});
+  } else {
+    for (const auto& p : report->problems) std::cerr << "strata: error: " << p << "\n";
+    std::cout << (ok ? ctx.Paint(kGreen, "ok") : ctx.Paint(kRed, "FAILED")) << ": "
+              << report->versions << " versions and " << report->objects << " objects checked, "
+              << report->problems.size() << " problem" << (report->problems.size() == 1 ? "" : "s")
+              << "\n";
+  }
+  return ok ? kExitOk : kExitError;
+}
+
+}  // namespace
+
+extern const CommandSpec kVerifyCommand{
+    "verify", "check every version and object", "strata verify [--json]",
+    "Checks every version reachable from any branch or tag: its stored delta, applied to its\n"
+    "first parent's state, gives exactly its state tree. Reads every object, which checks\n"
+    "that its content hashes to its id. Exits 1 and lists the problems if any.",
+    Define, Run};
+
+}  // namespace strata::cli

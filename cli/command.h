@@ -1,0 +1,101 @@
+// What every command file provides, and what the dispatcher gives it.
+//
+// A command is one file, cli/cmd_NAME.cc, defining a CommandSpec: its name,
+// one-line summary, usage and description (the same text feeds --help and
+// docs/commands.md), a function that declares its options, and one that runs
+// it. Run parses nothing and decides nothing: it calls the repository and
+// prints. cli/README.md says how to add one.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "objects/json.h"
+#include "repo/repository.h"
+
+namespace strata::cli {
+
+namespace po = boost::program_options;
+
+// Exit codes.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;  // the command failed; nothing changed
+inline constexpr int kExitUsage = 2;  // bad flags or arguments
+
+class Context;
+
+struct CommandSpec {
+  const char* name;
+  const char* summary;      // one line, shown by `strata help`
+  const char* usage;        // "strata set DOC POINTER JSON [options]"
+  const char* description;  // paragraphs for --help and docs/commands.md
+  void (*define)(po::options_description& options, po::positional_options_description& positional);
+  int (*run)(Context& ctx, const po::variables_map& args);
+};
+
+// Options every command takes (added by the dispatcher).
+void AddCommonOptions(po::options_description& options);
+// -m, --author, --label, shared by the commands that write a version.
+void AddWriteOptions(po::options_description& options);
+// --json, shared by the commands that read.
+void AddJsonOption(po::options_description& options);
+// --pretty / --compact, for commands that print documents.
+void AddFormatOptions(po::options_description& options);
+
+class Context {
+ public:
+  explicit Context(const po::variables_map& args);
+
+  // The repository: --repo, else $STRATA_DIR, else found from the current
+  // folder upward. Errors are printed by the caller.
+  Result<Repository*> Repo();
+
+  bool json() const { return json_; }
+  bool color() const { return color_; }
+  bool stdout_is_terminal() const { return stdout_tty_; }
+
+  // Prints a document or value: pretty (coloured on a terminal) or compact.
+  void PrintValue(const json::value& v);
+  // Prints --json output: pretty on a terminal, one line when piped.
+  void PrintJson(const json::value& v);
+  // Wraps `text` in an ANSI colour when colour is on.
+  std::string Paint(const char* ansi, const std::string& text) const;
+
+  // Reports a failed call: "strata: error: ..." on stderr; returns the exit code.
+  int Fail(const Status& status);
+  // Reports the outcome of a write (or "nothing changed").
+  int ReportWrite(const Result<WriteResult>& result);
+
+  // Builds CommitOptions from -m, --author and --label.
+  Result<CommitOptions> WriteOptions();
+
+ private:
+  const po::variables_map& args_;
+  std::unique_ptr<Repository> repo_;
+  bool json_ = false;
+  bool color_ = false;
+  bool stdout_tty_ = false;
+  std::optional<bool> pretty_;
+};
+
+// Parses a JSON argument or file text; errors name `source`.
+Result<json::value> ParseJsonArgument(const std::string& text, const std::string& source);
+
+// The table of commands, in the order `strata help` lists them.
+const std::vector<const CommandSpec*>& Commands();
+const CommandSpec* FindCommand(const std::string& name);
+
+// Colours.
+inline constexpr const char* kYellow = "\x1b[33m";
+inline constexpr const char* kGreen = "\x1b[32m";
+inline constexpr const char* kRed = "\x1b[31m";
+inline constexpr const char* kCyan = "\x1b[36m";
+inline constexpr const char* kBold = "\x1b[1m";
+inline constexpr const char* kDim = "\x1b[2m";
+
+}  // namespace strata::cli

@@ -1,0 +1,26 @@
+// The table of commands: `strata help`, --help and docs/commands.md read it.
+#include "cli/command.h"
+
+namespace strata::cli {
+
+extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPatchCommand,
+    kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand,
+    kDiffCommand, kVerifyCommand;
+
+const std::vector<const CommandSpec*>& Commands() {
+  static const std::vector<const CommandSpec*> commands = {
+      &kInitCommand,  &kPutCommand, &kSetCommand, &kRmCommand,   &kPatchCommand,
+      &kImportCommand, &kEditCommand, &kGetCommand, &kLsCommand, &kLogCommand,
+      &kShowCommand,  &kDiffCommand, &kVerifyCommand,
+  };
+  return commands;
+}
+
+const CommandSpec* FindCommand(const std::string& name) {
+  for (const CommandSpec* c : Commands()) {
+    if (name == c->name) return c;
+  }
+  return nullptr;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,147 @@
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/command.h"
+
+namespace strata::cli {
+
+void AddCommonOptions(po::options_description& options) {
+  options.add_options()
+      ("help,h", "show this help")
+      ("repo", po::value<std::string>()->value_name("PATH"),
+       "the repository (a .strata folder or the folder holding one); default: $STRATA_DIR, "
+       "else found from the current folder upward")
+      ("color", po::value<std::string>()->value_name("WHEN")->default_value("auto"),
+       "colour output: auto (on a terminal, unless NO_COLOR is set), always, never");
+}
+
+void AddWriteOptions(po::options_description& options) {
+  options.add_options()
+      ("message,m", po::value<std::string>()->value_name("MSG"),
+       "the version's message (default: says what changed)")
+      ("author", po::value<std::string>()->value_name("'NAME <EMAIL>'"),
+       "the version's author (default: $STRATA_AUTHOR, else git config user.name/user.email)")
+      ("label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(),
+       "a label for the version (repeatable): letters, digits and . _ - / :")
+      ("json", po::bool_switch(), "print the result as JSON");
+}
+
+void AddJsonOption(po::options_description& options) {
+  options.add_options()("json", po::bool_switch(), "print the result as JSON (docs/json-output.md)");
+}
+
+void AddFormatOptions(po::options_description& options) {
+  options.add_options()
+      ("pretty", po::bool_switch(), "indent JSON (the default on a terminal)")
+      ("compact", po::bool_switch(), "print JSON on one line (the default when piped)");
+}
+
+Context::Context(const po::variables_map& args) : args_(args) {
+  stdout_tty_ = isatty(STDOUT_FILENO) == 1;
+  json_ = args.count("json") && args["json"].as<bool>();
+  std::string when = args.count("color") ? args["color"].as<std::string>() : "auto";
+  const char* no_color = std::getenv("NO_COLOR");
+  if (when == "always") color_ = true;
+  else if (when == "never") color_ = false;
+  else color_ = stdout_tty_ && !(no_color && *no_color);
+  if (args.count("pretty") && args["pretty"].as<bool>()) pretty_ = true;
+  if (args.count("compact") && args["compact"].as<bool>()) pretty_ = false;
+}
+
+Result<Repository*> Context::Repo() {
+  if (repo_) return repo_.get();
+  Result<std::unique_ptr<Repository>> r = Status::NotFound("");
+  if (args_.count("repo")) {
+    r = Repository::Open(args_["repo"].as<std::string>());
+  } else if (const char* env = std::getenv("STRATA_DIR"); env && *env) {
+    r = Repository::Open(env);
+  } else {
+    r = Repository::Discover(".");
+  }
+  if (!r.ok()) return r.status();
+  repo_ = std::move(r).value();
+  return repo_.get();
+}
+
+void Context::PrintValue(const json::value& v) {
+  bool pretty = pretty_.value_or(stdout_tty_);
+  FormatOptions f;
+  f.indent = pretty ? 2 : 0;
+  f.color = color_;
+  std::cout << FormatJson(v, f) << "\n";
+}
+
+void Context::PrintJson(const json::value& v) {
+  FormatOptions f;
+  f.indent = stdout_tty_ ? 2 : 0;
+  f.color = color_;
+  std::cout << FormatJson(v, f) << "\n";
+}
+
+std::string Context::Paint(const char* ansi, const std::string& text) const {
+  if (!color_) return text;
+  return std::string(ansi) + text + "\x1b[0m";
+}
+
+int Context::Fail(const Status& status) {
+  std::cout.flush();
+  std::cerr << "strata: error: " << status.message() << "\n";
+  return kExitError;
+}
+
+Result<CommitOptions> Context::WriteOptions() {
+  CommitOptions o;
+  if (args_.count("message")) o.message = args_["message"].as<std::string>();
+  if (args_.count("author")) {
+    STRATA_ASSIGN_OR_RETURN(Signature s, Signature::Parse(args_["author"].as<std::string>()));
+    o.author = s;
+  }
+  if (args_.count("label")) o.labels = args_["label"].as<std::vector<std::string>>();
+  for (const auto& l : o.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(l));
+  // STRATA_TIME fixes the version time (seconds since the epoch), for
+  // reproducible histories in tests and demos.
+  if (const char* t = std::getenv("STRATA_TIME"); t && *t) {
+    char* end = nullptr;
+    long long v = std::strtoll(t, &end, 10);
+    if (*end != '\0') return Status::InvalidArgument("STRATA_TIME must be seconds since the epoch");
+    o.time = v;
+  }
+  return o;
+}
+
+int Context::ReportWrite(const Result<WriteResult>& result) {
+  if (!result.ok() && result.status().code() == Code::kUnchanged) {
+    if (json_) {
+      PrintJson(json::object{{"version", nullptr}, {"unchanged", true}});
+    } else {
+      std::cout << "nothing changed; no version written\n";
+    }
+    return kExitOk;
+  }
+  if (!result.ok()) return Fail(result.status());
+  const WriteResult& w = *result;
+  if (json_) {
+    PrintJson(json::object{{"version", VersionToJson(w.version)},
+                           {"unchanged", false},
+                           {"operations", w.operations},
+                           {"objects_written", w.objects_written},
+                           {"bytes_written", w.bytes_written},
+                           {"replayed", w.replayed}});
+    return kExitOk;
+  }
+  std::string branch = repo_ ? repo_->CurrentBranch() : "main";
+  std::cout << "[" << branch << " " << Paint(kYellow, w.version.id.substr(0, 12)) << "] "
+            << w.version.message << " (" << w.operations << " operation"
+            << (w.operations == 1 ? "" : "s") << ")";
+  if (w.replayed) std::cout << ", replayed on a concurrent change";
+  std::cout << "\n";
+  return kExitOk;
+}
+
+Result<json::value> ParseJsonArgument(const std::string& text, const std::string& source) {
+  return ParseJson(text, source);
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,52 @@
+// Versions as strata records them in git commits.
+//
+// A version's commit message is the user's message, then a blank line and
+// one "Label: NAME" trailer per label, so `git log` shows the labels and
+// `git interpret-trailers` reads them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "objects/json.h"
+#include "objects/status.h"
+
+namespace strata {
+
+struct Signature {
+  std::string name;
+  std::string email;
+  std::string ToString() const { return name + " <" + email + ">"; }
+  // Parses "Name <email>". InvalidArgument says what is wrong.
+  static Result<Signature> Parse(std::string_view text);
+};
+
+struct VersionInfo {
+  std::string id;                    // the commit id, 40 hex digits
+  std::vector<std::string> parents;  // first parent first
+  Signature author;
+  std::int64_t time = 0;             // seconds since the epoch
+  int offset_minutes = 0;            // the author's time zone
+  std::string message;               // without the label trailers
+  std::vector<std::string> labels;
+  std::string state_id;              // the state tree's id
+};
+
+// Labels are single words of letters, digits and . _ - / : (like git refs).
+Status ValidateLabel(std::string_view label);
+
+std::string ComposeMessage(std::string_view message, const std::vector<std::string>& labels);
+// Splits a commit message into the user's message and its labels.
+void SplitMessage(std::string_view raw, std::string* message, std::vector<std::string>* labels);
+
+// "2026-11-28T19:54:21+01:00"
+std::string FormatTime(std::int64_t time, int offset_minutes);
+// "2026-11-28T18:54:21Z"
+std::string FormatUtcTime(std::int64_t time);
+
+// The JSON form of a version (docs/json-output.md).
+json::object VersionToJson(const VersionInfo& v);
+
+}  // namespace strata
