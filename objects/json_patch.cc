@@ -38,7 +38,7 @@ Result<JsonPointer> PointerMember(const json::object& op, const char* name, std:
 std::string PatchOp::Describe() const {
   std::string out = OpName(kind);
   if (kind == PatchOpKind::kMove || kind == PatchOpKind::kCopy) {
-    out += " " + from.ToString() + " ->";
+    out += " '" + from.ToString() + "' ->";
   }
   out += " '" + path.ToString() + "'";
   return out;

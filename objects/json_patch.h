@@ -23,7 +23,7 @@ struct PatchOp {
   JsonPointer from;   // move and copy
   json::value value;  // add, replace and test
 
-  std::string Describe() const;  // "replace /a/b", "move /x -> /y"
+  std::string Describe() const;  // "replace '/a/b'", "move '/x' -> '/y'"
 };
 
 using Patch = std::vector<PatchOp>;

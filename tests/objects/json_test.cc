@@ -1,0 +1,316 @@
+#include "objects/json.h"
+
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "tests/objects/test_util.h"
+
+namespace strata {
+namespace {
+
+using testing::J;
+
+std::string Nested(std::size_t depth, const std::string& open, const std::string& close,
+                   const std::string& leaf) {
+  std::string s;
+  s.reserve(depth * (open.size() + close.size()) + leaf.size());
+  for (std::size_t i = 0; i < depth; ++i) s += open;
+  s += leaf;
+  for (std::size_t i = 0; i < depth; ++i) s += close;
+  return s;
+}
+
+BOOST_AUTO_TEST_SUITE(objects)
+BOOST_AUTO_TEST_SUITE(json)
+// The suite's namespace hides strata::json; bring Boost.JSON back by name.
+namespace json = ::boost::json;
+
+BOOST_AUTO_TEST_CASE(parse_errors_name_source_line_and_column) {
+  struct Case {
+    std::string text;
+    std::string prefix;  // "source:line:column: "
+  };
+  const std::vector<Case> cases = {
+      {"[1,\n 2,,]", "f.json:2:4: "},           // the second comma
+      {"{\"a\":1} x", "f.json:1:9: "},          // trailing garbage
+      {"[1,2", "f.json:1:5: "},                 // ends too soon: the end
+      {"{\"a\" 1}", "f.json:1:6: "},            // missing colon
+      {"\n\n  tru", "f.json:3:6: "},            // truncated literal: the end
+      {"[1,]", "f.json:1:4: "},                 // trailing comma
+      {"{\n  \"k\": nul,\n}", "f.json:2:8: "},  // bad literal: where it starts
+      {"\"abc\n\"", "f.json:1:5: "},            // raw newline inside a string
+  };
+  for (const Case& c : cases) {
+    Result<json::value> v = ParseJson(c.text, "f.json");
+    BOOST_TEST_CONTEXT("input " << c.text) {
+      BOOST_TEST_REQUIRE(!v.ok());
+      BOOST_TEST((v.status().code() == Code::kInvalidArgument));
+      BOOST_TEST(v.status().message().rfind(c.prefix, 0) == 0, v.status().message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(default_source_is_input) {
+  Result<json::value> v = ParseJson("[");
+  BOOST_TEST_REQUIRE(!v.ok());
+  BOOST_TEST(v.status().message().rfind("input:1:2: ", 0) == 0, v.status().message());
+}
+
+BOOST_AUTO_TEST_CASE(empty_input_is_refused) {
+  for (std::string text : {"", "   ", "\n\t\r\n"}) {
+    Result<json::value> v = ParseJson(text, "e.json");
+    BOOST_TEST_REQUIRE(!v.ok());
+    BOOST_TEST(v.status().message().find("empty input") != std::string::npos, v.status().message());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(trailing_garbage_is_refused_trailing_whitespace_is_not) {
+  for (std::string text : {"1 2", "{} x", "[]]", "null,", "\"a\"\"b\""}) {
+    BOOST_TEST(!ParseJson(text).ok(), "accepted " << text);
+  }
+  for (std::string text : {"1 \n", " {} ", "[]\r\n\t"}) {
+    BOOST_TEST(ParseJson(text).ok(), "refused " << text);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(deep_array_parses_and_prints) {
+  constexpr std::size_t kDepth = 10000;
+  std::string text = Nested(kDepth, "[", "]", "1");
+  Result<json::value> v = ParseJson(text);
+  STRATA_CHECK_OK(v);
+  BOOST_TEST(CanonicalJson(*v) == text);
+  BOOST_TEST(CanonicalSize(*v, SIZE_MAX) == text.size());
+  std::string pretty = FormatJson(*v, FormatOptions{2, true});
+  BOOST_TEST(pretty.size() > text.size());
+  BOOST_TEST(Equal(*v, *v));
+  BOOST_TEST(!FindNonFinite(*v).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(deep_object_parses_and_prints) {
+  constexpr std::size_t kDepth = 10000;
+  std::string text = Nested(kDepth, "{\"a\":", "}", "null");
+  Result<json::value> v = ParseJson(text);
+  STRATA_CHECK_OK(v);
+  BOOST_TEST(CanonicalJson(*v) == text);
+  std::string pretty = FormatJson(*v, FormatOptions{});
+  BOOST_TEST(pretty.find("\"a\": {") != std::string::npos);
+  json::value other = J(Nested(kDepth, "{\"a\":", "}", "0"));
+  BOOST_TEST(!Equal(*v, other));
+}
+
+BOOST_AUTO_TEST_CASE(nesting_beyond_the_limit_is_refused) {
+  Result<json::value> v = ParseJson(Nested(kMaxJsonDepth + 1, "[", "]", ""));
+  BOOST_TEST_REQUIRE(!v.ok());
+  BOOST_TEST(v.status().message().find("nesting deeper than") != std::string::npos,
+             v.status().message());
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_numbers_are_refused_naming_the_pointer) {
+  struct Case {
+    std::string text;
+    std::string pointer;
+  };
+  const std::vector<Case> cases = {
+      {"1e400", "''"},
+      {"-1e400", "''"},
+      {"{\"a\":[0,1e400]}", "'/a/1'"},
+      {"{\"x/y\":{\"~\":-2e308}}", "'/x~1y/~0'"},
+  };
+  for (const Case& c : cases) {
+    Result<json::value> v = ParseJson(c.text, "n.json");
+    BOOST_TEST_CONTEXT("input " << c.text) {
+      BOOST_TEST_REQUIRE(!v.ok());
+      BOOST_TEST(v.status().message().find("n.json") != std::string::npos, v.status().message());
+      BOOST_TEST(v.status().message().find("pointer " + c.pointer) != std::string::npos,
+                 v.status().message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(numbers_print_in_canonical_form) {
+  struct Case {
+    std::string in;
+    std::string out;
+  };
+  const std::vector<Case> cases = {
+      {"-0", "0"},
+      {"-0.0", "0"},
+      {"0.0", "0"},
+      {"1.5", "1.5"},
+      {"-1.5", "-1.5"},
+      {"1e100", "1e+100"},
+      {"10.0", "10"},
+      {"1E2", "100"},
+      {"100000.0", "100000"},  // not 1e+05
+      {"0.0001", "0.0001"},    // not 1e-04
+      {"0.1", "0.1"},
+      {"1e-7", "1e-7"},
+      {"1.5e-7", "1.5e-7"},
+      {"123.456", "123.456"},
+      {"1e21", "1e+21"},
+      {"1e20", "100000000000000000000"},
+      {"5e-324", "5e-324"},
+      {"1.7976931348623157e308", "1.7976931348623157e+308"},
+      {"-1.7976931348623157e308", "-1.7976931348623157e+308"},
+      {"18446744073709551615", "18446744073709551615"},
+      {"-9223372036854775808", "-9223372036854775808"},
+      {"9223372036854775807", "9223372036854775807"},
+      {"1e19", "10000000000000000000"},  // an integral double that fits uint64
+      {"18446744073709551616", "18446744073709552000"},
+      {"123456789012345678901234567890", "1.2345678901234568e+29"},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT("input " << c.in) {
+      json::value v = J(c.in);
+      std::string canonical = CanonicalJson(v);
+      BOOST_TEST(canonical == c.out);
+      // The canonical form reads back as an equal value with the same bytes.
+      json::value back = J(canonical);
+      BOOST_TEST(Equal(back, v));
+      BOOST_TEST(CanonicalJson(back) == canonical);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(large_integers_are_exact_and_beyond_64_bits_become_doubles) {
+  BOOST_TEST(J("18446744073709551615").is_uint64());
+  BOOST_TEST(J("18446744073709551615").get_uint64() == std::numeric_limits<std::uint64_t>::max());
+  BOOST_TEST(J("-9223372036854775808").is_int64());
+  BOOST_TEST(J("9007199254740993").get_int64() == 9007199254740993);  // not rounded to 2^53
+  BOOST_TEST(J("18446744073709551616").is_double());
+  BOOST_TEST(J("-9223372036854775809").is_double());
+  BOOST_TEST(J("123456789012345678901234567890").is_double());
+}
+
+// Regression: integral doubles printed as 1e+19 while the equal uint64
+// printed digits, so Equal values had different canonical bytes (and
+// different git ids).
+BOOST_AUTO_TEST_CASE(equal_numbers_have_equal_canonical_bytes) {
+  const std::vector<std::pair<json::value, json::value>> pairs = {
+      {json::value(1e19), json::value(std::uint64_t{10000000000000000000u})},
+      {json::value(9223372036854775808.0), json::value(std::uint64_t{1} << 63)},
+      {json::value(-9223372036854775808.0), json::value(std::numeric_limits<std::int64_t>::min())},
+      {json::value(3.0), json::value(3)},
+      {json::value(100000.0), json::value(100000)},
+      {json::value(-0.0), json::value(0)},
+      {json::value(1234567890123456768.0), json::value(std::int64_t{1234567890123456768})},
+  };
+  for (const auto& [a, b] : pairs) {
+    BOOST_TEST_CONTEXT(CanonicalJson(a) << " vs " << CanonicalJson(b)) {
+      BOOST_TEST(Equal(a, b));
+      BOOST_TEST(CanonicalJson(a) == CanonicalJson(b));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_keys_last_wins) {
+  json::value v = J(R"({"a":1,"b":2,"a":3})");
+  BOOST_TEST(v.get_object().size() == 2u);
+  BOOST_TEST(CanonicalJson(v) == R"({"a":3,"b":2})");
+}
+
+BOOST_AUTO_TEST_CASE(canonical_form_sorts_keys_by_bytes) {
+  json::value v =
+      J(R"({"b":1, "a":{"z":[3, {"y":1,"x":2}], "\u00e9":0}, "A":2, "":3, "\u007f":4, "aa":5})");
+  BOOST_TEST(CanonicalJson(v) ==
+             "{\"\":3,\"A\":2,\"a\":{\"z\":[3,{\"x\":2,\"y\":1}],\"\xc3\xa9\":0},\"aa\":5,\"b\":1,"
+             "\"\x7f\":4}");
+}
+
+BOOST_AUTO_TEST_CASE(canonical_string_escapes) {
+  json::value v =
+      J(R"(["\"\\\/\b\f\n\r\t", "\u0001\u001f\u0000", "\u00e9\u2028\ud83d\ude00", "<>&'"])");
+  std::string expected =
+      "[\"\\\"\\\\/\\b\\f\\n\\r\\t\",\"\\u0001\\u001f\\u0000\","
+      "\"\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80\",\"<>&'\"]";
+  BOOST_TEST(CanonicalJson(v) == expected);
+  BOOST_TEST(Equal(J(CanonicalJson(v)), v));
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_is_refused) {
+  const std::vector<std::string> cases = {
+      "\"\xff\"",              // never valid
+      "\"\xc3\"",              // truncated sequence
+      "\"\xc0\xaf\"",          // overlong '/'
+      "\"\xed\xa0\x80\"",      // UTF-16 surrogate encoded in UTF-8
+      "{\"\x80\":1}",          // in a key
+      "\"\xf4\x90\x80\x80\"",  // beyond U+10FFFF
+  };
+  for (const std::string& text : cases) {
+    BOOST_TEST(!ParseJson(text).ok(), "accepted invalid UTF-8 in " << text.size() << " bytes");
+  }
+  BOOST_TEST(ParseJson("\"\xf0\x9f\x98\x80\"").ok());
+}
+
+BOOST_AUTO_TEST_CASE(canonical_size_matches_canonical_json) {
+  testing::RandomJson gen(7);
+  for (int i = 0; i < 200; ++i) {
+    json::value v = gen.Value(4);
+    std::size_t size = CanonicalJson(v).size();
+    BOOST_TEST(CanonicalSize(v, SIZE_MAX) == size);
+    BOOST_TEST(CanonicalSize(v, size) == size);
+    if (size > 1) BOOST_TEST(CanonicalSize(v, size - 1) > size - 1);
+  }
+  BOOST_TEST(CanonicalSize(J(R"({"a\u0001":[1.5,-0.0,"\n"]})"), SIZE_MAX) ==
+             std::string(R"({"a\u0001":[1.5,0,"\n"]})").size());
+}
+
+BOOST_AUTO_TEST_CASE(equal_compares_as_json_means) {
+  struct Case {
+    std::string a, b;
+    bool equal;
+  };
+  const std::vector<Case> cases = {
+      {"1", "1.0", true},
+      {"100", "1e2", true},
+      {"-0", "0.0", true},
+      {R"({"a":1,"b":[1,{"c":null}]})", R"({"b":[1,{"c":null}],"a":1.0})", true},
+      {"[1,2]", "[2,1]", false},
+      {R"({"a":1})", R"({"a":1,"b":1})", false},
+      {R"({"a":1,"b":1})", R"({"a":1})", false},
+      {R"({"a":1})", R"({"b":1})", false},
+      {"null", "false", false},
+      {"\"1\"", "1", false},
+      {"0", "false", false},
+      {"[]", "{}", false},
+      {"18446744073709551615", "18446744073709551616", false},  // 2^64-1 vs 2^64
+      {"9007199254740993", "9007199254740992.0", false},        // no rounding to double
+      {"-1", "18446744073709551615", false},
+      {R"({"a":{"b":{"c":[1,2,{"d":"x"}]}}})", R"({"a":{"b":{"c":[1,2,{"d":"y"}]}}})", false},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.a << " vs " << c.b) {
+      BOOST_TEST(Equal(J(c.a), J(c.b)) == c.equal);
+      BOOST_TEST(Equal(J(c.b), J(c.a)) == c.equal);
+      if (c.equal) BOOST_TEST(CanonicalJson(J(c.a)) == CanonicalJson(J(c.b)));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(format_json_indents_and_colours) {
+  json::value v = J(R"({"b":[1,true],"a":{},"c":[]})");
+  BOOST_TEST(FormatJson(v, FormatOptions{2, false}) ==
+             "{\n  \"a\": {},\n  \"b\": [\n    1,\n    true\n  ],\n  \"c\": []\n}");
+  BOOST_TEST(FormatJson(v, FormatOptions{0, false}) == CanonicalJson(v));
+  std::string coloured = FormatJson(J(R"({"k":"s"})"), FormatOptions{0, true});
+  BOOST_TEST(coloured == "{\x1b[34m\"k\"\x1b[0m:\x1b[32m\"s\"\x1b[0m}");
+}
+
+BOOST_AUTO_TEST_CASE(find_non_finite_names_the_pointer) {
+  json::value v = J(R"({"a":{"b/c":[0,1,2]},"d":1.5})");
+  BOOST_TEST(!FindNonFinite(v).has_value());
+  v.at("a").at("b/c").as_array()[2] = std::numeric_limits<double>::infinity();
+  BOOST_TEST(FindNonFinite(v).value_or("none") == "/a/b~1c/2");
+  json::value nan = std::nan("");
+  BOOST_TEST(FindNonFinite(nan).value_or("none") == "");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace strata

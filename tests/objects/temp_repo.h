@@ -1,0 +1,58 @@
+// A temporary bare git repository with an ObjectStore over it, for tests.
+// The directory is removed when the fixture is destroyed.
+#pragma once
+
+#include <git2.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "objects/git.h"
+#include "objects/object_store.h"
+
+namespace strata::testing {
+
+class TempRepo {
+ public:
+  TempRepo() {
+    EnsureLibgit2();
+    std::string dir = (std::filesystem::temp_directory_path() / "strata-test-XXXXXX").string();
+    if (mkdtemp(dir.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + dir);
+    dir_ = dir;
+    git_repository* raw = nullptr;
+    if (git_repository_init(&raw, dir_.c_str(), /*is_bare=*/1) < 0) {
+      std::filesystem::remove_all(dir_);
+      throw std::runtime_error("git_repository_init failed in " + dir_);
+    }
+    repo_.reset(raw);
+    Result<std::unique_ptr<ObjectStore>> store = ObjectStore::Open(raw);
+    if (!store.ok()) {
+      repo_.reset();
+      std::filesystem::remove_all(dir_);
+      throw std::runtime_error(store.status().message());
+    }
+    store_ = std::move(store).value();
+  }
+  ~TempRepo() {
+    store_.reset();  // before the repository it borrows
+    repo_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  TempRepo(const TempRepo&) = delete;
+  TempRepo& operator=(const TempRepo&) = delete;
+
+  ObjectStore& store() { return *store_; }
+  git_repository* repo() { return repo_.get(); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  RepositoryPtr repo_;
+  std::unique_ptr<ObjectStore> store_;
+};
+
+}  // namespace strata::testing
