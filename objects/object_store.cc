@@ -92,9 +92,11 @@ Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
 Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t type) {
   ObjectId id;
   STRATA_GIT(git_odb_hash(&id.oid, data.data(), data.size(), type), "cannot hash an object");
-  if (git_odb_exists(odb_.get(), &id.oid) == 1) return id;
-  ObjectId written;
-  STRATA_GIT(git_odb_write(&written.oid, odb_.get(), data.data(), data.size(), type),
+  // Without NO_REFRESH, every miss rescans objects/pack; and git_odb_write
+  // would check existence again (with a rescan), so write to the staging
+  // backend directly.
+  if (git_odb_exists_ext(odb_.get(), &id.oid, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return id;
+  STRATA_GIT(mempack_->write(mempack_, &id.oid, data.data(), data.size(), type),
              "cannot stage an object");
   staged_.push_back(id);
   staged_bytes_ += data.size();

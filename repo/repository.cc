@@ -336,13 +336,17 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
 
     // Per-document metadata.
     StateEditor meta(*store_, base_meta);
+    // A delta from DiffStates removes a whole document only with a
+    // one-token "remove"; every other touched document exists afterwards.
+    std::set<std::string> removed_docs;
+    for (const auto& op : delta) {
+      if (op.kind == PatchOpKind::kRemove && op.path.tokens().size() == 1) {
+        removed_docs.insert(op.path.tokens()[0]);
+      }
+    }
     for (const std::string& doc : TouchedDocuments(delta)) {
       JsonPointer p({doc});
-      STRATA_ASSIGN_OR_RETURN(bool in_new, [&]() -> Result<bool> {
-        Result<std::optional<ValueRef>> m = FindMember(*store_, *new_state, doc);
-        if (!m.ok()) return m.status();
-        return m->has_value();
-      }());
+      bool in_new = removed_docs.count(doc) == 0;
       STRATA_ASSIGN_OR_RETURN(bool had_meta, meta.Exists(p));
       if (!in_new) {
         if (had_meta) STRATA_RETURN_IF_ERROR(meta.Remove(p));
