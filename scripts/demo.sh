@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The main job, end to end: install, build, then strata at work on a local
+# repository in a temporary folder: versions with labels, log, show, diff,
+# a time-travel read, a multi-document patch, verify and git fsck.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" >/dev/null
+strata="${BUILD_DIR:-$root/build}/cli/strata"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+export STRATA_AUTHOR="Ada Operator <ada@example.com>"
+
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
+
+step "$strata" init
+echo '{"db": {"host": "localhost", "port": 5432, "pool": 10}, "features": ["search"], "ratio": 1.5}' > app1.json
+step "$strata" put config/app1 app1.json -m "first config for app1" --label initial
+step "$strata" set config/app1 /db/host '"db.prod.internal"' -m "point app1 at production" --label ops
+step "$strata" set config/app1 /db/pool 20 --label tuning --label minor-edit
+cat > rollout.json <<'JSON'
+[
+  {"op": "add", "path": "/config~1app2", "value": {"db": {"host": "db.prod.internal"}, "debug": false}},
+  {"op": "add", "path": "/config~1app1/features/-", "value": "beta-ui"},
+  {"op": "test", "path": "/config~1app1/db/pool", "value": 20}
+]
+JSON
+step "$strata" patch rollout.json -m "roll out app2 and the beta UI" --label ui-change
+step "$strata" log
+step "$strata" show HEAD
+step "$strata" diff HEAD~3
+step "$strata" diff HEAD~3 --format patch
+echo; echo "# time travel: app1's database as it was two versions ago"
+step "$strata" get config/app1@HEAD~2 /db
+step "$strata" ls
+step "$strata" verify
+step git --git-dir .strata fsck --strict
+step git --git-dir .strata log --format='%h %an: %s%n%(trailers:only,unfold)' -n 2
+echo; echo "demo finished: strata $("$strata" --version | cut -d' ' -f2) in $work (removed on exit)"

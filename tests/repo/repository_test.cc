@@ -1,0 +1,374 @@
+// Tests for repo/repository.h: writes, reads, metadata, concurrency, verify.
+#include "repo/repository.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "objects/state_editor.h"
+#include "objects/tree_codec.h"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A temporary folder with a fresh repository in it; removed afterwards.
+class RepoFixture {
+ public:
+  RepoFixture() {
+    std::string dir = (fs::temp_directory_path() / "strata-repo-test-XXXXXX").string();
+    if (!mkdtemp(dir.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = dir;
+    Result<std::unique_ptr<Repository>> r = Repository::Init(dir_);
+    if (!r.ok()) throw std::runtime_error(r.status().message());
+    repo_ = std::move(r).value();
+  }
+  ~RepoFixture() {
+    repo_.reset();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  Repository& repo() { return *repo_; }
+  const std::string& dir() const { return dir_; }
+
+  static CommitOptions By(const std::string& who, std::int64_t time = 1700000000) {
+    CommitOptions o;
+    o.author = Signature{who, who + "@example.com"};
+    o.time = time;
+    return o;
+  }
+
+  static json::value J(std::string_view text) { return ParseJson(text).value(); }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Repository> repo_;
+};
+
+JsonPointer P(std::string_view text) { return JsonPointer::Parse(text).value(); }
+
+std::size_t LogSize(Repository& repo) {
+  return repo.Log("HEAD", {}).value().size();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(repo)
+BOOST_AUTO_TEST_SUITE(repository)
+
+BOOST_FIXTURE_TEST_CASE(init_creates_a_bare_repository_on_main, RepoFixture) {
+  BOOST_TEST(fs::exists(fs::path(dir()) / ".strata" / "HEAD"));
+  BOOST_TEST(repo().CurrentBranch() == "main");
+  Result<std::unique_ptr<Repository>> again = Repository::Init(dir());
+  BOOST_TEST(!again.ok());
+  BOOST_TEST((again.status().code() == Code::kConflict));
+  // An empty branch has no versions to read.
+  Result<json::value> missing = repo().Get("x");
+  BOOST_TEST((missing.status().code() == Code::kNotFound));
+  BOOST_TEST(missing.status().message().find("no versions yet") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(open_and_discover_find_the_repository, RepoFixture) {
+  fs::create_directories(fs::path(dir()) / "a" / "b");
+  BOOST_TEST(Repository::Open(dir()).ok());
+  BOOST_TEST(Repository::Open(dir() + "/.strata").ok());
+  BOOST_TEST(Repository::Discover(dir() + "/a/b").ok());
+  Result<std::unique_ptr<Repository>> none = Repository::Open(dir() + "/a");
+  BOOST_TEST((none.status().code() == Code::kNotFound));
+}
+
+BOOST_FIXTURE_TEST_CASE(put_get_and_time_travel, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("config/app1", J(R"({"db":{"host":"a","port":1}})"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Set("config/app1", P("/db/host"), J(R"("b")"), By("bob")).ok());
+  BOOST_TEST(CanonicalJson(repo().Get("config/app1").value()) == R"({"db":{"host":"b","port":1}})");
+  BOOST_TEST(CanonicalJson(repo().Get("config/app1", "HEAD~1", P("/db/host")).value()) == R"("a")");
+  BOOST_TEST(CanonicalJson(repo().Get("config/app1", "main^", P("/db")).value()) ==
+             R"({"host":"a","port":1})");
+  std::string head = repo().ResolveRevision("HEAD").value();
+  BOOST_TEST(repo().ResolveRevision(head.substr(0, 10)).value() == head);
+  BOOST_TEST((repo().Get("config/app1", "HEAD~5").status().code() == Code::kNotFound));
+  BOOST_TEST((repo().Get("config/app1", "HEAD", P("/nope")).status().code() == Code::kNotFound));
+}
+
+BOOST_FIXTURE_TEST_CASE(set_creates_the_document_and_missing_parents, RepoFixture) {
+  BOOST_REQUIRE(repo().Set("a", P("/x/y/z"), J("1"), By("ann")).ok());
+  BOOST_TEST(CanonicalJson(repo().Get("a").value()) == R"({"x":{"y":{"z":1}}})");
+  // A scalar in the way is an error, and nothing is written.
+  BOOST_REQUIRE(repo().Set("a", P("/s"), J("5"), By("ann")).ok());
+  std::size_t before = LogSize(repo());
+  BOOST_TEST(!repo().Set("a", P("/s/t"), J("1"), By("ann")).ok());
+  BOOST_TEST(LogSize(repo()) == before);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_write_that_changes_nothing_writes_no_version, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J(R"({"a":1})"), By("ann")).ok());
+  std::string head = repo().ResolveRevision("HEAD").value();
+  Result<WriteResult> same = repo().Put("d", J(R"({"a":1.0})"), By("ann"));
+  BOOST_TEST((same.status().code() == Code::kUnchanged));
+  Result<WriteResult> same_field = repo().Set("d", P("/a"), J("1"), By("ann"));
+  BOOST_TEST((same_field.status().code() == Code::kUnchanged));
+  BOOST_TEST(repo().ResolveRevision("HEAD").value() == head);
+}
+
+BOOST_FIXTURE_TEST_CASE(remove_a_document_or_a_value, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J(R"({"a":1,"b":2})"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Put("e", J("[1,2]"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Remove("d", P("/a"), By("ann")).ok());
+  BOOST_TEST(CanonicalJson(repo().Get("d").value()) == R"({"b":2})");
+  BOOST_REQUIRE(repo().Remove("e", std::nullopt, By("ann")).ok());
+  BOOST_TEST((repo().Get("e").status().code() == Code::kNotFound));
+  BOOST_TEST(CanonicalJson(repo().Get("e", "HEAD~1").value()) == "[1,2]");
+  BOOST_TEST((repo().Remove("nope", std::nullopt, By("ann")).status().code() == Code::kNotFound));
+}
+
+BOOST_FIXTURE_TEST_CASE(patch_over_the_state_is_one_version_all_or_nothing, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("config/a", J(R"({"n":1})"), By("ann")).ok());
+  std::size_t before = LogSize(repo());
+  Patch ok = ParsePatch(J(R"([
+      {"op":"replace","path":"/config~1a/n","value":2},
+      {"op":"add","path":"/config~1b","value":{"m":true}},
+      {"op":"copy","from":"/config~1a","path":"/config~1c"}])")).value();
+  Result<WriteResult> w = repo().Patch(std::nullopt, ok, By("ann"));
+  BOOST_REQUIRE(w.ok());
+  BOOST_TEST(LogSize(repo()) == before + 1);
+  BOOST_TEST(CanonicalJson(repo().State("HEAD").value()) ==
+             R"({"config/a":{"n":2},"config/b":{"m":true},"config/c":{"n":2}})");
+
+  std::string head = repo().ResolveRevision("HEAD").value();
+  Patch failing = ParsePatch(J(R"([
+      {"op":"replace","path":"/config~1a/n","value":3},
+      {"op":"test","path":"/config~1b/m","value":false}])")).value();
+  Result<WriteResult> bad = repo().Patch(std::nullopt, failing, By("ann"));
+  BOOST_TEST((bad.status().code() == Code::kConflict));
+  BOOST_TEST(bad.status().message().find("patch operation 1") != std::string::npos);
+  BOOST_TEST(repo().ResolveRevision("HEAD").value() == head);
+  BOOST_TEST(repo().store().staged_objects() == 0u);
+
+  // With a document, pointers are inside it, and the document must exist.
+  Patch inside = ParsePatch(J(R"([{"op":"add","path":"/k","value":1}])")).value();
+  BOOST_REQUIRE(repo().Patch(std::string("config/b"), inside, By("ann")).ok());
+  BOOST_TEST(CanonicalJson(repo().Get("config/b").value()) == R"({"k":1,"m":true})");
+  BOOST_TEST((repo().Patch(std::string("nope"), inside, By("ann")).status().code() ==
+              Code::kNotFound));
+}
+
+BOOST_FIXTURE_TEST_CASE(labels_message_and_author_are_recorded, RepoFixture) {
+  CommitOptions o = By("ann");
+  o.message = "raise the pool";
+  o.labels = {"ui-change", "minor-edit"};
+  BOOST_REQUIRE(repo().Set("d", P("/pool"), J("20"), o).ok());
+  VersionInfo v = repo().Show("HEAD").value();
+  BOOST_TEST(v.message == "raise the pool");
+  BOOST_TEST(v.labels == (std::vector<std::string>{"ui-change", "minor-edit"}), boost::test_tools::per_element());
+  BOOST_TEST(v.author.name == "ann");
+  BOOST_TEST(v.author.email == "ann@example.com");
+  BOOST_TEST(v.time == 1700000000);
+  BOOST_TEST(v.parents.empty());
+  // The default message says what changed.
+  BOOST_REQUIRE(repo().Set("d", P("/x"), J("1"), By("bob")).ok());
+  BOOST_TEST(repo().Show("HEAD").value().message == "set d /x");
+  CommitOptions bad = By("ann");
+  bad.labels = {"has space"};
+  BOOST_TEST((repo().Set("d", P("/y"), J("1"), bad).status().code() == Code::kInvalidArgument));
+}
+
+BOOST_FIXTURE_TEST_CASE(document_metadata_without_walking_history, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J(R"({"a":1})"), By("ann", 100)).ok());
+  BOOST_REQUIRE(repo().Put("other", J("1"), By("ann", 150)).ok());
+  BOOST_REQUIRE(repo().Set("d", P("/a"), J("2"), By("bob", 200)).ok());
+  DocumentInfo info = repo().Info("d").value();
+  BOOST_TEST(info.versions == 2u);
+  BOOST_TEST(info.created_at == 100);
+  BOOST_TEST(info.created_by == "ann <ann@example.com>");
+  BOOST_TEST(info.updated_at == 200);
+  BOOST_TEST(info.updated_by == "bob <bob@example.com>");
+  std::vector<DocumentInfo> all = repo().List().value();
+  BOOST_REQUIRE(all.size() == 2u);
+  BOOST_TEST(all[0].id == "d");
+  BOOST_TEST(all[1].id == "other");
+  BOOST_TEST(all[1].versions == 1u);
+  // Removing and re-creating starts the count again.
+  BOOST_REQUIRE(repo().Remove("d", std::nullopt, By("cy", 300)).ok());
+  BOOST_TEST(repo().List().value().size() == 1u);
+  BOOST_REQUIRE(repo().Put("d", J("0"), By("cy", 400)).ok());
+  info = repo().Info("d").value();
+  BOOST_TEST(info.versions == 1u);
+  BOOST_TEST(info.created_at == 400);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_same_state_by_two_histories_has_one_id, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("a", J(R"({"x":1,"y":[1,2]})"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Put("b", J("true"), By("ann")).ok());
+  std::string first = repo().Show("HEAD").value().state_id;
+
+  RepoFixture other;
+  BOOST_REQUIRE(other.repo().Put("b", J("false"), By("bob")).ok());
+  BOOST_REQUIRE(other.repo().Put("a", J(R"({"y":[1,2]})"), By("bob")).ok());
+  BOOST_REQUIRE(other.repo().Set("a", P("/x"), J("1.0"), By("bob")).ok());
+  BOOST_REQUIRE(other.repo().Put("c", J("1"), By("bob")).ok());
+  BOOST_REQUIRE(other.repo().Remove("c", std::nullopt, By("bob")).ok());
+  BOOST_REQUIRE(other.repo().Set("b", P(""), J("true"), By("bob")).ok());
+  BOOST_TEST(other.repo().Show("HEAD").value().state_id == first);
+}
+
+BOOST_FIXTURE_TEST_CASE(import_writes_many_documents_in_one_version, RepoFixture) {
+  std::vector<std::pair<std::string, json::value>> docs;
+  for (int i = 0; i < 3000; ++i) {
+    docs.emplace_back("doc/" + std::to_string(i), json::object{{"i", i}});
+  }
+  Result<WriteResult> w = repo().Import(docs, By("ann"));
+  BOOST_REQUIRE(w.ok());
+  BOOST_TEST(w->operations == 3000u);
+  BOOST_TEST(LogSize(repo()) == 1u);
+  BOOST_TEST(repo().List().value().size() == 3000u);
+  BOOST_TEST(CanonicalJson(repo().Get("doc/2999").value()) == R"({"i":2999})");
+  // An invalid id refuses the whole import.
+  docs.emplace_back("bad id", json::value(1));
+  BOOST_TEST((repo().Import(docs, By("ann")).status().code() == Code::kInvalidArgument));
+  BOOST_TEST(LogSize(repo()) == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_field_in_a_large_state_writes_few_objects, RepoFixture) {
+  std::vector<std::pair<std::string, json::value>> docs;
+  for (int i = 0; i < 20000; ++i) {
+    docs.emplace_back("d" + std::to_string(i), json::object{{"v", i}, {"name", "doc"}});
+  }
+  BOOST_REQUIRE(repo().Import(docs, By("ann")).ok());
+  Result<WriteResult> w = repo().Set("d12345", P("/v"), J("-1"), By("ann"));
+  BOOST_REQUIRE(w.ok());
+  // commit, root, delta, and for state and meta: shard tree, flat node, blob.
+  BOOST_TEST(w->objects_written <= 9u);
+  BOOST_TEST(w->bytes_written < 64u * 1024);
+  BOOST_TEST(w->operations == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_field_in_a_large_document_writes_few_objects, RepoFixture) {
+  json::object big;
+  for (int i = 0; i < 20000; ++i) big["k" + std::to_string(i)] = i;
+  BOOST_REQUIRE(repo().Put("big", big, By("ann")).ok());
+  Result<WriteResult> w = repo().Set("big", P("/k777"), J("\"changed\""), By("ann"));
+  BOOST_REQUIRE(w.ok());
+  BOOST_TEST(w->objects_written <= 10u);
+  BOOST_TEST(w->bytes_written < 64u * 1024);
+  BOOST_TEST(CanonicalJson(repo().Get("big", "HEAD", P("/k777")).value()) == R"("changed")");
+  BOOST_TEST(CanonicalJson(repo().Get("big", "HEAD~1", P("/k777")).value()) == "777");
+  BOOST_TEST(repo().Diff("HEAD~1", "HEAD").value().size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_concurrent_write_to_other_values_is_replayed, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("a", J(R"({"n":0})"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Put("b", J(R"({"n":0})"), By("ann")).ok());
+  std::unique_ptr<Repository> other = Repository::Open(dir()).value();
+  bool raced = false;
+  // Our edit runs; before we move the branch, the other writer moves it.
+  Result<WriteResult> ours = repo().Write(
+      [&](StateEditor& e) -> Status {
+        if (!raced) {
+          raced = true;
+          Result<WriteResult> theirs = other->Set("b", P("/n"), J("1"), By("bob"));
+          if (!theirs.ok()) return theirs.status();
+        }
+        return e.Replace(P("/a/n"), J("2"));
+      },
+      "ours", By("ann"));
+  BOOST_REQUIRE(ours.ok());
+  BOOST_TEST(ours->replayed);
+  BOOST_TEST(CanonicalJson(repo().Get("a").value()) == R"({"n":2})");
+  BOOST_TEST(CanonicalJson(repo().Get("b").value()) == R"({"n":1})");
+  BOOST_TEST(LogSize(repo()) == 4u);
+  BOOST_TEST(repo().Show("HEAD").value().parents.size() == 1u);
+  BOOST_TEST(repo().Verify().value().problems.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_concurrent_write_to_the_same_value_is_refused, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("a", J(R"({"n":0,"list":[1,2,3]})"), By("ann")).ok());
+  std::unique_ptr<Repository> other = Repository::Open(dir()).value();
+  bool raced = false;
+  Result<WriteResult> ours = repo().Write(
+      [&](StateEditor& e) -> Status {
+        if (!raced) {
+          raced = true;
+          // Another index of the same array: indices shift, so this conflicts too.
+          Result<WriteResult> theirs = other->Set("a", P("/list/0"), J("0"), By("bob"));
+          if (!theirs.ok()) return theirs.status();
+        }
+        return e.Replace(P("/a/list/2"), J("9"));
+      },
+      "ours", By("ann"));
+  BOOST_TEST((ours.status().code() == Code::kConflict));
+  BOOST_TEST(ours.status().message().find("/a/list") != std::string::npos);
+  // Theirs is kept, ours is not written.
+  BOOST_TEST(CanonicalJson(repo().Get("a").value()) == R"({"list":[0,1,2,3],"n":0})");
+  BOOST_TEST(LogSize(repo()) == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(verify_checks_every_delta, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("a", J(R"({"n":0})"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Set("a", P("/n"), J("1"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Set("a", P("/m"), J("[true]"), By("ann")).ok());
+  VerifyReport ok = repo().Verify().value();
+  BOOST_TEST(ok.versions == 3u);
+  BOOST_TEST(ok.problems.empty());
+
+  // Forge a version whose delta does not lead to its state: the tree of
+  // HEAD with the delta of HEAD~1.
+  git_repository* raw = nullptr;
+  BOOST_REQUIRE(git_repository_open_bare(&raw, (dir() + "/.strata").c_str()) == 0);
+  RepositoryPtr git(raw);
+  git_object* head_obj = nullptr;
+  git_object* prev_obj = nullptr;
+  BOOST_REQUIRE(git_revparse_single(&head_obj, raw, "HEAD^{tree}") == 0);
+  BOOST_REQUIRE(git_revparse_single(&prev_obj, raw, "HEAD~1^{tree}") == 0);
+  ObjectPtr head_tree(head_obj), prev_tree(prev_obj);
+  git_treebuilder* tb = nullptr;
+  BOOST_REQUIRE(git_treebuilder_new(&tb, raw, reinterpret_cast<git_tree*>(head_obj)) == 0);
+  const git_tree_entry* old_delta =
+      git_tree_entry_byname(reinterpret_cast<git_tree*>(prev_obj), "delta.zst");
+  BOOST_REQUIRE(git_treebuilder_insert(nullptr, tb, "delta.zst", git_tree_entry_id(old_delta),
+                                       GIT_FILEMODE_BLOB) == 0);
+  git_oid forged_tree;
+  BOOST_REQUIRE(git_treebuilder_write(&forged_tree, tb) == 0);
+  git_treebuilder_free(tb);
+  git_object* parent_obj = nullptr;
+  BOOST_REQUIRE(git_revparse_single(&parent_obj, raw, "HEAD~1") == 0);
+  ObjectPtr parent(parent_obj);
+  git_tree* tree = nullptr;
+  BOOST_REQUIRE(git_tree_lookup(&tree, raw, &forged_tree) == 0);
+  TreePtr tree_owner(tree);
+  git_signature* sig = nullptr;
+  BOOST_REQUIRE(git_signature_new(&sig, "mallory", "m@example.com", 1700000000, 0) == 0);
+  SignaturePtr sig_owner(sig);
+  const git_commit* parents[] = {reinterpret_cast<git_commit*>(parent_obj)};
+  git_oid forged;
+  BOOST_REQUIRE(git_commit_create(&forged, raw, "refs/heads/forged", sig, sig, nullptr, "forged",
+                                  tree, 1, parents) == 0);
+  VerifyReport bad = repo().Verify().value();
+  BOOST_REQUIRE(bad.problems.size() == 1u);
+  BOOST_TEST(bad.problems[0].find(ObjectId(forged).Hex()) != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(deeply_nested_documents_round_trip, RepoFixture) {
+  const int depth = 10000;
+  std::string text;
+  for (int i = 0; i < depth; ++i) text += R"({"a":[)";
+  text += "1";
+  for (int i = 0; i < depth; ++i) text += "]}";
+  BOOST_REQUIRE(repo().Put("deep", J(text), By("ann")).ok());
+  std::string changed = text;
+  changed[changed.find('1')] = '2';
+  BOOST_REQUIRE(repo().Put("deep", J(changed), By("ann")).ok());
+  BOOST_TEST(CanonicalJson(repo().Get("deep", "HEAD~1").value()) == text);
+  Patch diff = repo().Diff("HEAD~1", "HEAD").value();
+  BOOST_REQUIRE(diff.size() == 1u);
+  BOOST_TEST(diff[0].path.tokens().size() == 1u + 2 * depth);
+  BOOST_TEST(repo().Verify().value().problems.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace strata

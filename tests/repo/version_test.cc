@@ -1,0 +1,96 @@
+// Tests for repo/version.h and repo/document_id.h.
+#include "repo/version.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "repo/document_id.h"
+
+namespace strata {
+
+BOOST_AUTO_TEST_SUITE(repo)
+BOOST_AUTO_TEST_SUITE(version)
+
+BOOST_AUTO_TEST_CASE(message_and_labels_round_trip) {
+  struct Case {
+    std::string message;
+    std::vector<std::string> labels;
+  };
+  const Case cases[] = {
+      {"set a /b", {}},
+      {"one line", {"ui-change"}},
+      {"two\n\nparagraphs", {"a", "b/c", "v1.2:rc"}},
+      {"mentions Label: inline", {}},
+  };
+  for (const Case& c : cases) {
+    std::string raw = ComposeMessage(c.message, c.labels);
+    std::string message;
+    std::vector<std::string> labels;
+    SplitMessage(raw, &message, &labels);
+    BOOST_TEST(message == c.message);
+    BOOST_TEST(labels == c.labels, boost::test_tools::per_element());
+  }
+  BOOST_TEST(ComposeMessage("m", {"x", "y"}) == "m\n\nLabel: x\nLabel: y\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_last_paragraph_that_is_not_all_labels_is_message) {
+  std::string message;
+  std::vector<std::string> labels;
+  SplitMessage("m\n\nLabel: x\nnot a label\n", &message, &labels);
+  BOOST_TEST(labels.empty());
+  BOOST_TEST(message == "m\n\nLabel: x\nnot a label");
+}
+
+BOOST_AUTO_TEST_CASE(labels_are_validated) {
+  BOOST_TEST(ValidateLabel("ui-change").ok());
+  BOOST_TEST(ValidateLabel("team/a:b.c_d").ok());
+  for (const char* bad : {"", "has space", "new\nline", "é"}) {
+    BOOST_TEST(!ValidateLabel(bad).ok(), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(signatures_parse) {
+  Signature s = Signature::Parse("Ada Lovelace <ada@example.com>").value();
+  BOOST_TEST(s.name == "Ada Lovelace");
+  BOOST_TEST(s.email == "ada@example.com");
+  BOOST_TEST(s.ToString() == "Ada Lovelace <ada@example.com>");
+  for (const char* bad : {"no email", "<only@email>", "a <b> trailing", "a <b<c>"}) {
+    BOOST_TEST(!Signature::Parse(bad).ok(), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(times_print_in_iso_8601) {
+  BOOST_TEST(FormatUtcTime(0) == "1970-01-01T00:00:00Z");
+  BOOST_TEST(FormatTime(1700000000, 60) == "2023-11-14T23:13:20+01:00");
+  BOOST_TEST(FormatTime(1700000000, -330) == "2023-11-14T16:43:20-05:30");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(document_id)
+
+BOOST_AUTO_TEST_CASE(valid_and_invalid_ids) {
+  for (const char* ok : {"a", "config/app1", ".perspectives", "sessions/u42", "é/ü", "a.b-c_d"}) {
+    BOOST_TEST(ValidateDocumentId(ok).ok(), ok);
+  }
+  for (const char* bad : {"", "/a", "a/", "a//b", "a/./b", "..", "a b", "a@b", "a\tb", "a\x01"}) {
+    Status s = ValidateDocumentId(bad);
+    BOOST_TEST(!s.ok(), bad);
+    BOOST_TEST((s.code() == Code::kInvalidArgument));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(doc_revision_split_at_the_first_at) {
+  DocRevision a = SplitDocRevision("config/app1@HEAD~2");
+  BOOST_TEST(a.doc == "config/app1");
+  BOOST_TEST(a.rev == "HEAD~2");
+  DocRevision b = SplitDocRevision("config/app1");
+  BOOST_TEST(b.rev == "HEAD");
+  DocRevision c = SplitDocRevision("d@main@{2026-11-01}");
+  BOOST_TEST(c.doc == "d");
+  BOOST_TEST(c.rev == "main@{2026-11-01}");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace strata
