@@ -44,6 +44,7 @@ using ReferencePtr = GitPtr<git_reference, git_reference_free>;
 using RevwalkPtr = GitPtr<git_revwalk, git_revwalk_free>;
 using SignaturePtr = GitPtr<git_signature, git_signature_free>;
 using ConfigPtr = GitPtr<git_config, git_config_free>;
+using PackBuilderPtr = GitPtr<git_packbuilder, git_packbuilder_free>;
 
 // A git_buf that frees itself.
 struct GitBuf {

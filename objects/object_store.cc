@@ -149,8 +149,19 @@ Status ObjectStore::Flush() {
                  "cannot write object " + id.Hex());
     }
   } else {
+    // Exactly the staged objects, one by one: git_mempack_dump packs only
+    // what staged commits reach, so loose trees and blobs were lost, and
+    // walked whole states that are already on disk.
+    git_packbuilder* raw_builder = nullptr;
+    STRATA_GIT(git_packbuilder_new(&raw_builder, repo_), "cannot pack the staged objects");
+    PackBuilderPtr builder(raw_builder);
+    for (const ObjectId& id : staged_) {
+      STRATA_GIT(git_packbuilder_insert(builder.get(), &id.oid, nullptr),
+                 "cannot pack staged object " + id.Hex());
+    }
     GitBuf pack;
-    STRATA_GIT(git_mempack_dump(&pack.buf, repo_, mempack_), "cannot pack the staged objects");
+    STRATA_GIT(git_packbuilder_write_buf(&pack.buf, builder.get()),
+               "cannot pack the staged objects");
     git_odb_writepack* writepack = nullptr;
     STRATA_GIT(git_odb_write_pack(&writepack, odb_.get(), nullptr, nullptr), "cannot write a packfile");
     git_indexer_progress stats{};

@@ -19,6 +19,21 @@ int HexValue(char c) {
   return -1;
 }
 
+// The length of the UTF-8 code point at the start of `s` if it is one that
+// HFS+ ignores in file names (U+200C-200F, U+202A-202E, U+206A-206F,
+// U+FEFF), else 0.
+std::size_t HfsIgnorableLength(std::string_view s) {
+  if (s.size() < 3) return 0;
+  auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  if (b(0) == 0xE2 && b(1) == 0x80 && ((b(2) >= 0x8C && b(2) <= 0x8F) ||
+                                        (b(2) >= 0xAA && b(2) <= 0xAE))) {
+    return 3;
+  }
+  if (b(0) == 0xE2 && b(1) == 0x81 && b(2) >= 0xAA && b(2) <= 0xAF) return 3;
+  if (b(0) == 0xEF && b(1) == 0xBB && b(2) == 0xBF) return 3;
+  return 0;
+}
+
 std::vector<TreeEntry> FlatEntries(const std::vector<Member>& members) {
   std::vector<TreeEntry> entries;
   entries.reserve(members.size());
@@ -201,11 +216,15 @@ Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth)
 std::string EscapeKey(std::string_view key) {
   static const char kHex[] = "0123456789ABCDEF";
   if (key.empty()) return "%";
+  // git fsck skips these code points when it looks for ".git" (HFS+ ignores
+  // them), so one at the start must not leave a '.' first in effect.
+  std::size_t leading = HfsIgnorableLength(key);
   std::string out;
   out.reserve(key.size());
   for (std::size_t i = 0; i < key.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(key[i]);
-    if (c == '%' || c == '/' || c == '~' || c < 0x20 || c == 0x7f || (i == 0 && c == '.')) {
+    if (c == '%' || c == '/' || c == '~' || c == '\\' || c < 0x20 || c == 0x7f ||
+        (i == 0 && c == '.') || i < leading) {
       out.push_back('%');
       out.push_back(kHex[c >> 4]);
       out.push_back(kHex[c & 15]);

@@ -51,9 +51,11 @@ struct Member {
   ValueRef ref;
 };
 
-// Object keys as git entry names: '%', '/', '~', control bytes and DEL
-// become %XX; a leading '.' becomes %2E (so no name is ".", "..", ".git" or a
-// shard bucket); the empty key is "%". Reversible.
+// Object keys as git entry names that `git fsck --strict` accepts: '%', '/',
+// '\\' (a separator to NTFS), '~' (NTFS short names: "GIT~1"), control bytes
+// and DEL become %XX; a leading '.' becomes %2E (so no name is ".", "..",
+// ".git" or a shard bucket), and so does a leading code point that HFS+
+// ignores (U+200C ".git"); the empty key is "%". Reversible.
 std::string EscapeKey(std::string_view key);
 Result<std::string> UnescapeKey(std::string_view name);
 

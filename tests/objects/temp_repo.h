@@ -3,7 +3,9 @@
 #pragma once
 
 #include <git2.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <memory>
@@ -48,6 +50,19 @@ class TempRepo {
   ObjectStore& store() { return *store_; }
   git_repository* repo() { return repo_.get(); }
   const std::string& dir() const { return dir_; }
+
+  // Runs `git fsck --strict` on the repository (flush staged objects first):
+  // its exit status, with its output in `output`.
+  int Fsck(std::string& output) {
+    std::string command = "git --git-dir='" + dir_ + "' fsck --strict --no-dangling 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return -1;
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
+    int status = pclose(pipe);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
 
  private:
   std::string dir_;

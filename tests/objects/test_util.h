@@ -12,6 +12,7 @@
 
 #include "objects/json.h"
 #include "objects/json_patch.h"
+#include "objects/json_pointer.h"
 #include "objects/status.h"
 
 namespace strata::testing {
@@ -104,8 +105,9 @@ inline const std::vector<std::string>& TrickyKeys() {
   return keys;
 }
 
-// Random JSON for property tests. Objects sometimes grow past the blob and
-// shard thresholds so the tree codec's paths are all exercised.
+// Random JSON and random patch operations for property tests. Values
+// sometimes grow past the blob and shard thresholds (kBlobMaxBytes,
+// kFlatMaxEntries) so every path of the tree codec is exercised.
 class RandomJson {
  public:
   explicit RandomJson(std::uint32_t seed) : rng_(seed) {}
@@ -113,11 +115,13 @@ class RandomJson {
   std::mt19937& rng() { return rng_; }
   int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   bool Chance(int percent) { return Int(1, 100) <= percent; }
+  template <typename T>
+  const T& Pick(const std::vector<T>& v) {
+    return v[static_cast<std::size_t>(Int(0, static_cast<int>(v.size()) - 1))];
+  }
 
   std::string Key() {
-    if (Chance(15))
-      return TrickyKeys()[static_cast<std::size_t>(
-          Int(0, static_cast<int>(TrickyKeys().size()) - 1))];
+    if (Chance(15)) return Pick(TrickyKeys());
     std::string k;
     int n = Int(1, 6);
     for (int i = 0; i < n; ++i) k.push_back(static_cast<char>('a' + Int(0, 5)));
@@ -125,7 +129,7 @@ class RandomJson {
   }
 
   json::value Scalar() {
-    switch (Int(0, 6)) {
+    switch (Int(0, 8)) {
       case 0:
         return nullptr;
       case 1:
@@ -139,8 +143,12 @@ class RandomJson {
             std::string(static_cast<std::size_t>(Int(0, 40)), static_cast<char>('a' + Int(0, 25))));
       case 5:
         return json::value(Key());
+      case 6:
+        return 1e19;  // equal to the uint64 below, and must encode the same
+      case 7:
+        return std::uint64_t{10000000000000000000u};
       default:
-        return static_cast<std::uint64_t>(1) << 63;
+        return Int(0, 3) * 1.0;  // integral doubles equal to small integers
     }
   }
 
@@ -160,8 +168,155 @@ class RandomJson {
     return o;
   }
 
+  // An object with `n` small members "k0".."k{n-1}" (prefix `p`).
+  static json::value Wide(int n, const std::string& p = "k") {
+    json::object o;
+    for (int i = 0; i < n; ++i) o[p + std::to_string(i)] = i;
+    return o;
+  }
+
+  // Sometimes large: past kBlobMaxBytes, or past kFlatMaxEntries members.
+  json::value AnyValue() {
+    switch (Int(0, 19)) {
+      case 0:
+        return Wide(Int(500, 700), Key());
+      case 1:
+        return json::value(std::string(static_cast<std::size_t>(Int(1900, 2200)), 'x'));
+      case 2: {
+        json::object o;
+        o["big"] = Wide(Int(200, 400));
+        o["small"] = Value(2);
+        return o;
+      }
+      default:
+        return Value(3);
+    }
+  }
+
  private:
   std::mt19937 rng_;
+};
+
+// A random operation on `root` (an object), usually one that applies.
+class RandomPatches {
+ public:
+  explicit RandomPatches(RandomJson& gen) : gen_(gen) {}
+
+  PatchOp Op(const json::value& root) {
+    PatchOp op;
+    switch (gen_.Int(0, 11)) {
+      case 0:
+      case 1:
+      case 2:
+        op.kind = PatchOpKind::kAdd;
+        op.path = AddLocation(root);
+        op.value = gen_.AnyValue();
+        break;
+      case 3:
+      case 4:
+        op.kind = PatchOpKind::kRemove;
+        op.path = Existing(root);
+        break;
+      case 5:
+      case 6:
+        op.kind = PatchOpKind::kReplace;
+        op.path = Existing(root);
+        op.value = gen_.AnyValue();
+        break;
+      case 7:
+        op.kind = PatchOpKind::kMove;
+        op.from = Existing(root);
+        op.path = AddLocation(root);
+        break;
+      case 8:
+        op.kind = PatchOpKind::kCopy;
+        op.from = Existing(root);
+        op.path = AddLocation(root);
+        break;
+      case 9: {
+        op.kind = PatchOpKind::kTest;
+        op.path = Existing(root);
+        op.value = gen_.Chance(80) ? *ResolvePointer(root, op.path).value() : gen_.Scalar();
+        break;
+      }
+      case 10:  // usually a missing member
+        op.kind = PatchOpKind::kRemove;
+        op.path = Existing(root).Child("missing" + std::to_string(gen_.Int(0, 9)));
+        break;
+      default: {  // a member of a wide object, to cross the shard threshold
+        op.kind = gen_.Chance(50) ? PatchOpKind::kAdd : PatchOpKind::kRemove;
+        op.path = WideMember(root, op.kind == PatchOpKind::kAdd);
+        op.value = gen_.Int(0, 5);
+        break;
+      }
+    }
+    if (op.path.IsRoot()) {  // keep the state an object of documents
+      op.kind = PatchOpKind::kTest;
+      op.value = root;
+    }
+    return op;
+  }
+
+ private:
+  // An existing value other than the root, found by a random walk.
+  JsonPointer Existing(const json::value& root) {
+    JsonPointer p;
+    const json::value* v = &root;
+    while (true) {
+      std::size_t n = v->is_object()  ? v->get_object().size()
+                      : v->is_array() ? v->get_array().size()
+                                      : 0;
+      if (n == 0 || (!p.IsRoot() && gen_.Chance(35))) return p;
+      std::size_t i = static_cast<std::size_t>(gen_.Int(0, static_cast<int>(n) - 1));
+      if (v->is_object()) {
+        auto it = v->get_object().begin() + i;
+        p = p.Child(std::string(it->key()));
+        v = &it->value();
+      } else {
+        p = p.Child(std::to_string(i));
+        v = &v->get_array()[i];
+      }
+    }
+  }
+
+  // Where an "add" can go: a new or existing member of an object, or a
+  // position in an array.
+  JsonPointer AddLocation(const json::value& root) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      JsonPointer p = gen_.Chance(30) ? JsonPointer() : Existing(root);
+      const json::value& v = *ResolvePointer(root, p).value();
+      if (v.is_object()) {
+        const json::object& o = v.get_object();
+        if (o.empty() || gen_.Chance(60)) return p.Child(gen_.Key());
+        auto it = o.begin() + gen_.Int(0, static_cast<int>(o.size()) - 1);
+        return p.Child(std::string(it->key()));
+      }
+      if (v.is_array()) {
+        int n = static_cast<int>(v.get_array().size());
+        return p.Child(gen_.Chance(20) ? "-" : std::to_string(gen_.Int(0, n)));
+      }
+    }
+    return JsonPointer({gen_.Key()});
+  }
+
+  // A member of the widest object found among a few random probes.
+  JsonPointer WideMember(const json::value& root, bool fresh) {
+    JsonPointer best;
+    std::size_t best_size = 0;
+    for (int i = 0; i < 6; ++i) {
+      JsonPointer p = Existing(root);
+      const json::value& v = *ResolvePointer(root, p).value();
+      if (v.is_object() && v.get_object().size() >= best_size) {
+        best = p;
+        best_size = v.get_object().size();
+      }
+    }
+    const json::value& v = *ResolvePointer(root, best).value();
+    if (!fresh && best_size > 0) return best.Child(std::string(v.get_object().begin()->key()));
+    return best.Child("w" + std::to_string(gen_.Int(0, 100000)));
+  }
+
+  RandomJson& gen_;
 };
 
 }  // namespace strata::testing

@@ -1,0 +1,178 @@
+#include "objects/object_store.h"
+
+#include <git2.h>
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "objects/tree_codec.h"
+#include "tests/objects/temp_repo.h"
+#include "tests/objects/test_util.h"
+
+namespace strata {
+namespace {
+
+using testing::TempRepo;
+
+// A second handle on the repository in `dir`: what another process sees.
+struct Reopened {
+  explicit Reopened(const std::string& dir) {
+    git_repository* raw = nullptr;
+    BOOST_TEST_REQUIRE(git_repository_open(&raw, dir.c_str()) == 0);
+    repo.reset(raw);
+    Result<std::unique_ptr<ObjectStore>> s = ObjectStore::Open(raw);
+    STRATA_CHECK_OK(s);
+    store = std::move(s).value();
+  }
+  ~Reopened() { store.reset(); }
+  RepositoryPtr repo;
+  std::unique_ptr<ObjectStore> store;
+};
+
+std::vector<ObjectId> StageBlobs(ObjectStore& store, int n, const std::string& prefix) {
+  std::vector<ObjectId> ids;
+  for (int i = 0; i < n; ++i) {
+    Result<ObjectId> id = store.WriteBlob(prefix + std::to_string(i));
+    STRATA_CHECK_OK(id);
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+BOOST_AUTO_TEST_SUITE(objects)
+BOOST_AUTO_TEST_SUITE(object_store)
+
+BOOST_FIXTURE_TEST_CASE(blobs_and_trees_read_back, TempRepo) {
+  ObjectId blob = store().WriteBlob("hello").value();
+  BOOST_TEST(blob.Hex() == "b6fc4c620b67d95f953a5c1c1230aaab5db5a1b0");  // git hash-object
+  BOOST_TEST(store().ReadBlob(blob).value() == "hello");
+  BOOST_TEST(store().BlobSize(blob).value() == 5u);
+  std::vector<TreeEntry> entries = {{"b", blob, false}, {"a.b", blob, false}, {"a", blob, true}};
+  ObjectId tree = store().WriteTree(entries).value();
+  std::vector<TreeEntry> back = store().ReadTree(tree).value();
+  // git's order: "a" as a tree sorts as "a/", after "a.b".
+  BOOST_TEST_REQUIRE(back.size() == 3u);
+  BOOST_TEST(back[0].name == "a.b");
+  BOOST_TEST(back[1].name == "a");
+  BOOST_TEST(back[1].is_tree);
+  BOOST_TEST(back[2].name == "b");
+  BOOST_TEST(store().staged_objects() == 2u);
+  // "hello", then "100644 a.b\0" id, "40000 a\0" id, "100644 b\0" id.
+  BOOST_TEST(store().staged_bytes() == 5u + 31 + 28 + 29);
+}
+
+BOOST_FIXTURE_TEST_CASE(tree_order_matches_libgit2, TempRepo) {
+  ObjectId blob = store().WriteBlob("x").value();
+  std::vector<std::string> names = {"a", "a.b", "a-b", "a0", "b", "%", "%2E", "A", "ab", "a~"};
+  std::vector<TreeEntry> entries;
+  git_treebuilder* raw = nullptr;
+  BOOST_TEST_REQUIRE(git_treebuilder_new(&raw, repo(), nullptr) == 0);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    bool is_tree = i % 2 == 0;
+    ObjectId id = is_tree ? store().WriteTree({}).value() : blob;
+    entries.push_back({names[i], id, is_tree});
+    BOOST_TEST_REQUIRE(git_treebuilder_insert(nullptr, raw, names[i].c_str(), &id.oid,
+                                              is_tree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB) ==
+                       0);
+  }
+  git_oid expected;
+  BOOST_TEST_REQUIRE(git_treebuilder_write(&expected, raw) == 0);
+  git_treebuilder_free(raw);
+  BOOST_TEST(store().WriteTree(entries).value().Hex() == ObjectId(expected).Hex());
+}
+
+BOOST_FIXTURE_TEST_CASE(wrong_types_and_missing_objects, TempRepo) {
+  ObjectId blob = store().WriteBlob("b").value();
+  ObjectId tree = store().WriteTree({{"x", blob, false}}).value();
+  BOOST_TEST((store().ReadTree(blob).status().code() == Code::kCorruption));
+  BOOST_TEST((store().ReadBlob(tree).status().code() == Code::kCorruption));
+  BOOST_TEST((store().BlobSize(tree).status().code() == Code::kCorruption));
+  ObjectId missing;
+  BOOST_TEST_REQUIRE(git_oid_fromstr(&missing.oid, "0123456789012345678901234567890123456789") ==
+                     0);
+  BOOST_TEST((store().ReadBlob(missing).status().code() == Code::kNotFound));
+  BOOST_TEST((store().ReadTree(missing).status().code() == Code::kNotFound));
+  BOOST_TEST(!store().Exists(missing));
+  BOOST_TEST(store().Exists(tree));
+}
+
+BOOST_FIXTURE_TEST_CASE(writing_an_object_twice_stages_it_once, TempRepo) {
+  ObjectId a = store().WriteBlob("same").value();
+  ObjectId b = store().WriteBlob("same").value();
+  BOOST_TEST(a.Hex() == b.Hex());
+  BOOST_TEST(store().staged_objects() == 1u);
+  STRATA_CHECK_OK(store().Flush());
+  BOOST_TEST(store().staged_objects() == 0u);
+  store().WriteBlob("same").value();
+  BOOST_TEST(store().staged_objects() == 0u);  // already on disk
+}
+
+BOOST_FIXTURE_TEST_CASE(discard_forgets_staged_objects, TempRepo) {
+  ObjectId id = store().WriteBlob("temporary").value();
+  BOOST_TEST(store().Exists(id));
+  store().Discard();
+  BOOST_TEST(store().staged_objects() == 0u);
+  BOOST_TEST(store().staged_bytes() == 0u);
+  BOOST_TEST(!store().Exists(id));
+  STRATA_CHECK_OK(store().Flush());
+  Reopened other(dir());
+  BOOST_TEST(!other.store->Exists(id));
+}
+
+BOOST_FIXTURE_TEST_CASE(nothing_reaches_the_disk_before_flush, TempRepo) {
+  std::vector<ObjectId> ids = StageBlobs(store(), 3, "early");
+  Reopened other(dir());
+  for (const ObjectId& id : ids) BOOST_TEST(!other.store->Exists(id));
+}
+
+// Few objects are written loose, many as one pack; either way every staged
+// object (trees and blobs with no commit) is on disk afterwards.
+BOOST_FIXTURE_TEST_CASE(flush_writes_every_staged_object, TempRepo) {
+  for (int n : {1, static_cast<int>(ObjectStore::kLooseLimit),
+                static_cast<int>(ObjectStore::kLooseLimit) + 1, 700}) {
+    BOOST_TEST_CONTEXT(n << " objects") {
+      std::vector<ObjectId> ids = StageBlobs(store(), n, "flush" + std::to_string(n) + "-");
+      std::vector<TreeEntry> entries;
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        entries.push_back({"e" + std::to_string(i), ids[i], false});
+      }
+      ObjectId tree = store().WriteTree(entries).value();
+      STRATA_CHECK_OK(store().Flush());
+      BOOST_TEST(store().staged_objects() == 0u);
+      Reopened other(dir());
+      for (int i = 0; i < n; ++i) {
+        Result<std::string> data = other.store->ReadBlob(ids[static_cast<std::size_t>(i)]);
+        STRATA_CHECK_OK(data);
+        BOOST_TEST(*data == "flush" + std::to_string(n) + "-" + std::to_string(i));
+      }
+      BOOST_TEST(other.store->ReadTree(tree).value().size() == static_cast<std::size_t>(n));
+    }
+  }
+  std::string output;
+  BOOST_TEST(Fsck(output) == 0, output);
+}
+
+// Regression: with more than kLooseLimit objects, Flush packed only what
+// staged commits reach, so a state's trees and blobs were silently lost.
+BOOST_FIXTURE_TEST_CASE(a_flushed_state_reads_back_from_disk, TempRepo) {
+  testing::RandomJson gen(5);
+  json::object state;
+  for (int i = 0; i < 300; ++i) state["doc" + std::to_string(i)] = gen.AnyValue();
+  Result<ObjectId> id = EncodeState(store(), state);
+  STRATA_CHECK_OK(id);
+  BOOST_TEST(store().staged_objects() > ObjectStore::kLooseLimit);
+  STRATA_CHECK_OK(store().Flush());
+  Reopened other(dir());
+  Result<json::value> back = DecodeValue(*other.store, ValueRef{*id, true});
+  STRATA_CHECK_OK(back);
+  BOOST_TEST(Equal(*back, json::value(state)));
+  std::string output;
+  BOOST_TEST(Fsck(output) == 0, output);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,585 @@
+#include "objects/tree_codec.h"
+
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "objects/state_editor.h"
+#include "tests/objects/temp_repo.h"
+#include "tests/objects/test_util.h"
+
+namespace strata {
+namespace {
+
+using testing::J;
+using testing::P;
+using testing::TempRepo;
+
+// The central invariant: the state `expected` is stored as exactly the tree
+// EncodeState gives for it, whatever history produced `id`, and reads back.
+void CheckState(ObjectStore& store, const ObjectId& id, const json::value& expected) {
+  Result<ObjectId> fresh = EncodeState(store, expected.get_object());
+  STRATA_CHECK_OK(fresh);
+  BOOST_TEST(id.Hex() == fresh->Hex());
+  Result<json::value> back = DecodeValue(store, ValueRef{id, true});
+  STRATA_CHECK_OK(back);
+  BOOST_TEST(Equal(*back, expected));
+}
+
+// Applies `patch` with a new StateEditor on `root` and writes the result.
+ObjectId Edit(ObjectStore& store, std::optional<ObjectId> root, const Patch& patch) {
+  StateEditor editor(store, root);
+  STRATA_CHECK_OK(ApplyPatch(editor, patch));
+  Result<ObjectId> id = editor.Write();
+  STRATA_CHECK_OK(id);
+  return *id;
+}
+
+ObjectId Encode(ObjectStore& store, const json::value& state) {
+  Result<ObjectId> id = EncodeState(store, state.get_object());
+  STRATA_CHECK_OK(id);
+  return *id;
+}
+
+std::vector<TreeEntry> Entries(ObjectStore& store, const ObjectId& id) {
+  Result<std::vector<TreeEntry>> e = store.ReadTree(id);
+  STRATA_CHECK_OK(e);
+  return *e;
+}
+
+bool IsShard(const std::vector<TreeEntry>& entries) {
+  return !entries.empty() && entries.front().name[0] == '.';
+}
+
+// The entry for `key` in the root tree of `state`, which must be sharded.
+TreeEntry Bucket(ObjectStore& store, const ObjectId& state, const std::string& key) {
+  std::string name = BucketName(KeyHash(key), 0);
+  for (const TreeEntry& e : Entries(store, state)) {
+    if (e.name == name) return e;
+  }
+  BOOST_FAIL("no bucket " << name);
+  return {};
+}
+
+std::vector<std::string> EscapeCases() {
+  std::vector<std::string> keys = testing::TrickyKeys();
+  for (int c = 0; c < 256; ++c) {
+    keys.push_back(std::string(1, static_cast<char>(c)));
+    keys.push_back("a" + std::string(1, static_cast<char>(c)) + "b");
+  }
+  for (std::string k : {"%25", "%2E.", "a.b", "..a", "\xef\xbb\xbf.git", "\xe2\x81\xaf.git",
+                        "\xe2\x80\xaa\xe2\x80\x8c.git", "x\xe2\x80\x8c.git", "GIT~1", ".GIT"}) {
+    keys.push_back(k);
+  }
+  return keys;
+}
+
+bool StartsWithHfsIgnorable(const std::string& s) {
+  for (std::string p : {"\xe2\x80\x8c", "\xe2\x80\x8d", "\xe2\x80\x8e", "\xe2\x80\x8f",
+                        "\xe2\x80\xaa", "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad",
+                        "\xe2\x80\xae", "\xe2\x81\xaa", "\xe2\x81\xab", "\xe2\x81\xac",
+                        "\xe2\x81\xad", "\xe2\x81\xae", "\xe2\x81\xaf", "\xef\xbb\xbf"}) {
+    if (s.rfind(p, 0) == 0) return true;
+  }
+  return false;
+}
+
+BOOST_AUTO_TEST_SUITE(objects)
+BOOST_AUTO_TEST_SUITE(tree_codec)
+
+BOOST_AUTO_TEST_CASE(escape_examples) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "%"},
+      {".", "%2E"},
+      {"..", "%2E."},
+      {".git", "%2Egit"},
+      {"a.b", "a.b"},
+      {"a/b", "a%2Fb"},
+      {"%", "%25"},
+      {"~", "%7E"},
+      {"\x01", "%01"},
+      {"\x7f", "%7F"},
+      {"git~1", "git%7E1"},
+      {"a\\.git", "a%5C.git"},
+      {"\xe2\x80\x8c.git", "%E2%80%8C.git"},
+      {"x\xe2\x80\x8c", "x\xe2\x80\x8c"},
+      {"\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9"},
+      {"config app", "config app"},
+  };
+  for (const auto& [key, name] : cases) {
+    BOOST_TEST(EscapeKey(key) == name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(escape_round_trips_and_is_injective) {
+  std::set<std::string> names;
+  std::vector<std::string> keys = EscapeCases();
+  std::set<std::string> distinct(keys.begin(), keys.end());
+  for (const std::string& key : distinct) {
+    std::string name = EscapeKey(key);
+    Result<std::string> back = UnescapeKey(name);
+    STRATA_CHECK_OK(back);
+    BOOST_TEST(*back == key, "key of " << key.size() << " bytes, name " << name);
+    names.insert(name);
+  }
+  BOOST_TEST(names.size() == distinct.size());
+}
+
+BOOST_AUTO_TEST_CASE(escaped_names_are_valid_git_entry_names) {
+  for (const std::string& key : EscapeCases()) {
+    std::string name = EscapeKey(key);
+    BOOST_TEST_CONTEXT("name " << name) {
+      BOOST_TEST(!name.empty());
+      BOOST_TEST(name.find('/') == std::string::npos);
+      BOOST_TEST(name.find('\0') == std::string::npos);
+      BOOST_TEST(name.find('\\') == std::string::npos);
+      BOOST_TEST(name.find('~') == std::string::npos);
+      BOOST_TEST(name[0] != '.');
+      BOOST_TEST(!StartsWithHfsIgnorable(name));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unescape_refuses_names_strata_never_writes) {
+  for (std::string name : {"", ".x", ".ab", "%4", "%G1", "ab%", "a%2", "%%"}) {
+    Result<std::string> key = UnescapeKey(name);
+    BOOST_TEST_CONTEXT("name '" << name << "'") {
+      BOOST_TEST_REQUIRE(!key.ok());
+      BOOST_TEST((key.status().code() == Code::kCorruption));
+    }
+  }
+}
+
+// Regression: keys like "a\\.git" and "\u200c.git" made trees that
+// `git fsck --strict` refuses (hasDotgit).
+BOOST_FIXTURE_TEST_CASE(git_fsck_accepts_every_key, TempRepo) {
+  json::object state;
+  json::object wide;  // a document stored as a tree, one entry per key
+  int i = 0;
+  for (const std::string& key : EscapeCases()) {
+    if (!ParseJson(CanonicalJson(json::value(json::string(key)))).ok()) continue;  // not UTF-8
+    state[key] = i;
+    wide[key] = std::string(20, 'x') + std::to_string(i++);
+  }
+  state["wide"] = wide;
+  ObjectId id = Encode(store(), json::value(state));
+  BOOST_TEST(Entries(store(), id).size() > kFlatMaxEntries / 4);
+  STRATA_CHECK_OK(store().Flush());
+  std::string output;
+  int status = Fsck(output);
+  BOOST_TEST(status == 0, output);
+  BOOST_TEST(output.find("error") == std::string::npos, output);
+  BOOST_TEST(output.find("warning") == std::string::npos, output);
+}
+
+BOOST_AUTO_TEST_CASE(key_hash_is_pinned) {
+  // Part of the on-disk format: these values must never change.
+  BOOST_TEST(KeyHash("") == 0xefd01f60ba992926u);
+  BOOST_TEST(KeyHash("a") == 0x82a2a958a9bece5bu);
+  BOOST_TEST(KeyHash("config/app1") == 0x81bc63f93eb61723u);
+  BOOST_TEST(KeyHash("\xc3\xa9") == 0x9d55ccb9ba86763bu);
+  BOOST_TEST(BucketName(0x12ab000000000000u, 0) == ".12");
+  BOOST_TEST(BucketName(0x12ab000000000000u, 1) == ".ab");
+  BOOST_TEST(BucketName(0x00000000000000f0u, 7) == ".f0");
+}
+
+BOOST_FIXTURE_TEST_CASE(small_object_is_a_blob_of_canonical_json, TempRepo) {
+  Result<ValueRef> ref = EncodeValue(store(), J(R"({"b":1,"a":[1.0,-0.0,{"y":2,"x":1}]})"), 1);
+  STRATA_CHECK_OK(ref);
+  BOOST_TEST(!ref->is_tree);
+  BOOST_TEST(store().ReadBlob(ref->id).value() == R"({"a":[1,0,{"x":1,"y":2}],"b":1})");
+}
+
+BOOST_FIXTURE_TEST_CASE(objects_become_trees_just_past_kblobmaxbytes, TempRepo) {
+  // {"a":"xx..."} is 8 bytes plus the string.
+  json::object at_limit{{"a", std::string(kBlobMaxBytes - 8, 'x')}};
+  json::object past_limit{{"a", std::string(kBlobMaxBytes - 7, 'x')}};
+  BOOST_TEST_REQUIRE(CanonicalJson(json::value(at_limit)).size() == kBlobMaxBytes);
+  Result<ValueRef> blob = EncodeValue(store(), json::value(at_limit), 1);
+  Result<ValueRef> tree = EncodeValue(store(), json::value(past_limit), 1);
+  STRATA_CHECK_OK(blob);
+  STRATA_CHECK_OK(tree);
+  BOOST_TEST(!blob->is_tree);
+  BOOST_TEST(tree->is_tree);
+  std::vector<TreeEntry> entries = Entries(store(), tree->id);
+  BOOST_TEST_REQUIRE(entries.size() == 1u);
+  BOOST_TEST(entries[0].name == "a");
+  BOOST_TEST(!entries[0].is_tree);
+  BOOST_TEST(store().ReadBlob(entries[0].id).value() ==
+             "\"" + std::string(kBlobMaxBytes - 7, 'x') + "\"");
+}
+
+BOOST_FIXTURE_TEST_CASE(large_non_objects_and_deep_objects_stay_blobs, TempRepo) {
+  json::value long_string(std::string(10000, 's'));
+  json::value long_array(json::array(4000, json::value(12345)));
+  json::value big = testing::RandomJson::Wide(300);
+  BOOST_TEST(!EncodeValue(store(), long_string, 1).value().is_tree);
+  BOOST_TEST(!EncodeValue(store(), long_array, 1).value().is_tree);
+  BOOST_TEST(EncodeValue(store(), big, kMaxTreeDepth - 1).value().is_tree);
+  BOOST_TEST(!EncodeValue(store(), big, kMaxTreeDepth).value().is_tree);
+}
+
+BOOST_FIXTURE_TEST_CASE(wide_objects_are_sharded_past_kflatmaxentries, TempRepo) {
+  json::value flat = testing::RandomJson::Wide(kFlatMaxEntries);
+  json::value sharded = testing::RandomJson::Wide(kFlatMaxEntries + 1);
+  Result<ValueRef> flat_ref = EncodeValue(store(), flat, 1);
+  Result<ValueRef> shard_ref = EncodeValue(store(), sharded, 1);
+  STRATA_CHECK_OK(flat_ref);
+  STRATA_CHECK_OK(shard_ref);
+  BOOST_TEST_REQUIRE(flat_ref->is_tree);
+  BOOST_TEST_REQUIRE(shard_ref->is_tree);
+
+  std::vector<TreeEntry> flat_entries = Entries(store(), flat_ref->id);
+  BOOST_TEST(flat_entries.size() == kFlatMaxEntries);
+  for (const TreeEntry& e : flat_entries) BOOST_TEST(e.name[0] != '.');
+
+  std::vector<TreeEntry> buckets = Entries(store(), shard_ref->id);
+  BOOST_TEST(buckets.size() > 100u);
+  BOOST_TEST(buckets.size() <= 256u);
+  std::size_t members = 0;
+  for (const TreeEntry& bucket : buckets) {
+    BOOST_TEST_CONTEXT("bucket " << bucket.name) {
+      BOOST_TEST(bucket.is_tree);
+      BOOST_TEST_REQUIRE(bucket.name.size() == 3u);
+      BOOST_TEST(bucket.name[0] == '.');
+      for (const TreeEntry& e : Entries(store(), bucket.id)) {
+        std::string key = UnescapeKey(e.name).value();
+        BOOST_TEST(BucketName(KeyHash(key), 0) == bucket.name);
+        ++members;
+      }
+    }
+  }
+  BOOST_TEST(members == kFlatMaxEntries + 1);
+
+  // ReadMembers flattens the shards; FindMember walks them.
+  std::vector<Member> all;
+  STRATA_CHECK_OK(ReadMembers(store(), shard_ref->id, all));
+  BOOST_TEST(all.size() == kFlatMaxEntries + 1);
+  for (const Member& m : all) {
+    Result<std::optional<ValueRef>> found = FindMember(store(), shard_ref->id, m.key);
+    STRATA_CHECK_OK(found);
+    BOOST_TEST_REQUIRE(found->has_value());
+    BOOST_TEST(((**found) == m.ref));
+    BOOST_TEST(store().ReadBlob(m.ref.id).value() == m.key.substr(1));
+  }
+  BOOST_TEST(!FindMember(store(), shard_ref->id, "k99999").value().has_value());
+  BOOST_TEST(!FindMember(store(), flat_ref->id, "k99999").value().has_value());
+  BOOST_TEST(FindMember(store(), flat_ref->id, "k7").value().has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(encode_decode_round_trips, TempRepo) {
+  std::vector<json::value> values = {
+      J("null"),
+      J("true"),
+      J("-0.0"),
+      J("1e100"),
+      J("18446744073709551615"),
+      J("\"\\u0000\""),
+      J("[]"),
+      J("{}"),
+      J(R"({"a":[1,{"b":null}],"":{"":""}})"),
+      testing::RandomJson::Wide(3000),
+      testing::RandomJson::Wide(40000),
+  };
+  json::object tricky;
+  for (const std::string& key : testing::TrickyKeys()) {
+    tricky[key] = json::object{{key, std::string(200, 'v')}};
+  }
+  values.push_back(tricky);
+  // 2000-deep nesting, large enough at every level that the top 31 levels
+  // are trees.
+  json::value deep(std::string(100, 'z'));
+  for (int i = 0; i < 2000; ++i) deep = json::object{{"k", deep}, {"p", std::string(i % 7, 'p')}};
+  values.push_back(deep);
+  json::value deep_array = 1;
+  for (int i = 0; i < 2000; ++i) deep_array = json::array{deep_array};
+  values.push_back(json::object{{"a", deep_array}, {"pad", std::string(3000, 'q')}});
+  testing::RandomJson gen(11);
+  for (int i = 0; i < 50; ++i) values.push_back(gen.AnyValue());
+
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    BOOST_TEST_CONTEXT("value " << i) {
+      Result<ValueRef> ref = EncodeValue(store(), values[i], 1);
+      STRATA_CHECK_OK(ref);
+      Result<json::value> back = DecodeValue(store(), *ref);
+      STRATA_CHECK_OK(back);
+      BOOST_TEST(Equal(*back, values[i]));
+      BOOST_TEST(CanonicalJson(*back) == CanonicalJson(values[i]));
+      // Encoding again stages nothing new.
+      std::size_t staged = store().staged_objects();
+      BOOST_TEST((EncodeValue(store(), *back, 1).value() == *ref));
+      BOOST_TEST(store().staged_objects() == staged);
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(equal_states_give_equal_ids, TempRepo) {
+  json::object a, b;
+  a["x"] = J(R"({"n":1,"m":[1.0,2]})");
+  a["y"] = testing::RandomJson::Wide(600);
+  a["z"] = 1e19;
+  b["z"] = std::uint64_t{10000000000000000000u};
+  b["y"] = testing::RandomJson::Wide(600);
+  b["x"] = J(R"({"m":[1,2.0],"n":1.0})");
+  BOOST_TEST(Encode(store(), json::value(a)).Hex() == Encode(store(), json::value(b)).Hex());
+  b["x"].as_object()["n"] = 2;
+  BOOST_TEST(Encode(store(), json::value(a)).Hex() != Encode(store(), json::value(b)).Hex());
+  BOOST_TEST(Encode(store(), J("{}")).Hex() == "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+}
+
+BOOST_FIXTURE_TEST_CASE(op_order_does_not_change_the_id, TempRepo) {
+  Patch forward = P(R"([
+    {"op":"add","path":"/a","value":{"x":1}},
+    {"op":"add","path":"/b","value":[1,2]},
+    {"op":"add","path":"/a/y","value":"s"},
+    {"op":"add","path":"/c","value":null}])");
+  Patch backward = P(R"([
+    {"op":"add","path":"/c","value":null},
+    {"op":"add","path":"/b","value":[1]},
+    {"op":"add","path":"/b/-","value":2},
+    {"op":"add","path":"/a","value":{"y":"s"}},
+    {"op":"add","path":"/a/x","value":1.0}])");
+  ObjectId one = Edit(store(), std::nullopt, forward);
+  ObjectId two = Edit(store(), std::nullopt, backward);
+  BOOST_TEST(one.Hex() == two.Hex());
+  CheckState(store(), one, J(R"({"a":{"x":1,"y":"s"},"b":[1,2],"c":null})"));
+}
+
+BOOST_FIXTURE_TEST_CASE(adding_then_removing_restores_the_id, TempRepo) {
+  json::value state = J(R"({"doc":{"a":1}})");
+  state.as_object()["big"] = testing::RandomJson::Wide(700);
+  ObjectId base = Encode(store(), state);
+  ObjectId added = Edit(store(), base, P(R"([
+    {"op":"add","path":"/new","value":{"q":1}},
+    {"op":"add","path":"/doc/b","value":2},
+    {"op":"add","path":"/big/extra","value":[1]}])"));
+  BOOST_TEST(added.Hex() != base.Hex());
+  ObjectId removed = Edit(store(), added, P(R"([
+    {"op":"remove","path":"/big/extra"},
+    {"op":"remove","path":"/doc/b"},
+    {"op":"remove","path":"/new"}])"));
+  BOOST_TEST(removed.Hex() == base.Hex());
+  // In one editor too.
+  ObjectId same = Edit(store(), base, P(R"([
+    {"op":"add","path":"/big/k1","value":"changed"},
+    {"op":"add","path":"/tmp","value":1},
+    {"op":"remove","path":"/tmp"},
+    {"op":"replace","path":"/big/k1","value":1}])"));
+  BOOST_TEST(same.Hex() == base.Hex());
+}
+
+// Grows one document member by member past kBlobMaxBytes and then past
+// kFlatMaxEntries, then shrinks it back, one editor per round.
+BOOST_FIXTURE_TEST_CASE(growing_past_the_thresholds_and_back, TempRepo) {
+  json::value expected = J(R"({"doc":{},"other":1})");
+  std::optional<ObjectId> id = Encode(store(), expected);
+  auto round = [&](const Patch& patch) {
+    id = Edit(store(), id, patch);
+    STRATA_CHECK_OK(ApplyPatch(expected, patch));
+    CheckState(store(), *id, expected);
+  };
+  const int kMax = static_cast<int>(kFlatMaxEntries) + 90;
+  for (int n = 0; n < kMax; n += 30) {
+    Patch patch;
+    for (int i = n; i < n + 30 && i < kMax; ++i) {
+      patch.push_back(PatchOp{
+          PatchOpKind::kAdd, JsonPointer({"doc", "m" + std::to_string(i)}), {}, json::value(i)});
+    }
+    round(patch);
+  }
+  BOOST_TEST(IsShard(Entries(store(), FindMember(store(), *id, "doc").value()->id)));
+  for (int n = kMax; n > 0; n -= 45) {
+    Patch patch;
+    for (int i = n - 1; i >= n - 45 && i >= 0; --i) {
+      patch.push_back(
+          PatchOp{PatchOpKind::kRemove, JsonPointer({"doc", "m" + std::to_string(i)}), {}, {}});
+    }
+    round(patch);
+  }
+  BOOST_TEST(id->Hex() == Encode(store(), J(R"({"doc":{},"other":1})")).Hex());
+}
+
+BOOST_FIXTURE_TEST_CASE(growing_a_string_past_kblobmaxbytes_and_back, TempRepo) {
+  json::value expected = J(R"({"doc":{"s":"","inner":{"t":""}}})");
+  std::optional<ObjectId> id = Encode(store(), expected);
+  auto round = [&](const Patch& patch) {
+    id = Edit(store(), id, patch);
+    STRATA_CHECK_OK(ApplyPatch(expected, patch));
+    CheckState(store(), *id, expected);
+  };
+  for (int len : {1000, 2000, 2030, 2040, 2041, 2050, 3000, 500, 2041, 0}) {
+    round(Patch{PatchOp{PatchOpKind::kReplace,
+                        JsonPointer({"doc", "s"}),
+                        {},
+                        json::value(std::string(static_cast<std::size_t>(len), 'a'))}});
+  }
+  // The inner object grows into a tree inside a tree, then shrinks, so the
+  // document becomes a blob again.
+  for (int len : {1500, 2500, 4000, 100, 0}) {
+    round(Patch{PatchOp{PatchOpKind::kReplace,
+                        JsonPointer({"doc", "inner", "t"}),
+                        {},
+                        json::value(std::string(static_cast<std::size_t>(len), 'b'))}});
+  }
+  BOOST_TEST(!FindMember(store(), *id, "doc").value()->is_tree);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_state_root_grows_shards_and_shrinks, TempRepo) {
+  json::value expected = json::object();
+  std::optional<ObjectId> id;
+  auto round = [&](const Patch& patch) {
+    id = Edit(store(), id, patch);
+    STRATA_CHECK_OK(ApplyPatch(expected, patch));
+    CheckState(store(), *id, expected);
+  };
+  for (int n = 0; n < 700; n += 100) {
+    Patch patch;
+    for (int i = n; i < n + 100; ++i) {
+      patch.push_back(
+          PatchOp{PatchOpKind::kAdd, JsonPointer({"d" + std::to_string(i)}), {}, J(R"({"v":1})")});
+    }
+    round(patch);
+  }
+  BOOST_TEST(IsShard(Entries(store(), *id)));
+  for (int n = 700; n > 0; n -= 150) {
+    Patch patch;
+    for (int i = n - 1; i >= n - 150 && i >= 0; --i) {
+      patch.push_back(
+          PatchOp{PatchOpKind::kRemove, JsonPointer({"d" + std::to_string(i)}), {}, {}});
+    }
+    round(patch);
+  }
+  BOOST_TEST(Entries(store(), *id).empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(replacing_documents_between_trees_and_blobs, TempRepo) {
+  json::value expected = json::object();
+  expected.as_object()["d"] = testing::RandomJson::Wide(600);
+  std::optional<ObjectId> id = Encode(store(), expected);
+  const std::vector<json::value> values = {J("1"),           testing::RandomJson::Wide(100),
+                                           J("[]"),          testing::RandomJson::Wide(513, "q"),
+                                           J(R"({"a":{}})"), testing::RandomJson::Wide(600)};
+  for (const json::value& v : values) {
+    Patch patch{PatchOp{PatchOpKind::kReplace, JsonPointer({"d"}), {}, v}};
+    id = Edit(store(), id, patch);
+    STRATA_CHECK_OK(ApplyPatch(expected, patch));
+    CheckState(store(), *id, expected);
+  }
+  // Nested member replaced by a large value, then by a small one.
+  for (const json::value& v : values) {
+    Patch patch{PatchOp{PatchOpKind::kAdd, JsonPointer({"d", "k5"}), {}, v}};
+    id = Edit(store(), id, patch);
+    STRATA_CHECK_OK(ApplyPatch(expected, patch));
+    CheckState(store(), *id, expected);
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(edits_at_and_below_kmaxtreedepth, TempRepo) {
+  // Every level is large, so levels up to kMaxTreeDepth - 1 are trees and
+  // the rest is one blob.
+  json::value doc(std::string(50, 'z'));
+  for (int i = 0; i < kMaxTreeDepth + 8; ++i) {
+    doc = json::object{{"k", doc}, {"pad", std::string(2100, 'p')}};
+  }
+  json::value expected = json::object{{"doc", doc}};
+  std::optional<ObjectId> id = Encode(store(), expected);
+  for (int depth : {3, kMaxTreeDepth - 2, kMaxTreeDepth - 1, kMaxTreeDepth, kMaxTreeDepth + 4}) {
+    std::vector<std::string> tokens{"doc"};
+    for (int i = 1; i < depth; ++i) tokens.push_back("k");
+    tokens.push_back("pad");
+    Patch patch{PatchOp{PatchOpKind::kReplace, JsonPointer(tokens), {}, json::value(depth)}};
+    BOOST_TEST_CONTEXT("depth " << depth) {
+      id = Edit(store(), id, patch);
+      STRATA_CHECK_OK(ApplyPatch(expected, patch));
+      CheckState(store(), *id, expected);
+    }
+  }
+}
+
+// A state big enough that root buckets are sharded again (level 1): a
+// bucket shrinks to kFlatMaxEntries and becomes flat, then grows back; a
+// flat bucket grows past the threshold.
+BOOST_FIXTURE_TEST_CASE(second_level_shards_split_and_collapse, TempRepo) {
+  constexpr int kDocs = 135000;  // about 527 per root bucket
+  json::value expected = json::object();
+  std::map<std::string, std::vector<std::string>> by_bucket;
+  for (int i = 0; i < kDocs; ++i) {
+    std::string key = "d" + std::to_string(i);
+    expected.as_object()[key] = i;
+    by_bucket[BucketName(KeyHash(key), 0)].push_back(key);
+  }
+  std::string sharded, flat;
+  for (const auto& [name, keys] : by_bucket) {
+    if (keys.size() > kFlatMaxEntries + 5 && sharded.empty()) sharded = name;
+    if (keys.size() < kFlatMaxEntries - 5 && flat.empty()) flat = name;
+  }
+  BOOST_TEST_REQUIRE(!sharded.empty());
+  BOOST_TEST_REQUIRE(!flat.empty());
+  std::optional<ObjectId> id = Encode(store(), expected);
+  const std::vector<std::string>& big = by_bucket[sharded];
+  BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
+  BOOST_TEST(!IsShard(Entries(store(), Bucket(store(), *id, by_bucket[flat][0]).id)));
+
+  auto round = [&](const Patch& patch) {
+    id = Edit(store(), id, patch);
+    STRATA_CHECK_OK(ApplyPatch(expected, patch));
+    CheckState(store(), *id, expected);
+  };
+  // Shrink the sharded bucket to exactly kFlatMaxEntries: it becomes flat.
+  Patch shrink;
+  for (std::size_t i = kFlatMaxEntries; i < big.size(); ++i) {
+    shrink.push_back(PatchOp{PatchOpKind::kRemove, JsonPointer({big[i]}), {}, {}});
+  }
+  round(shrink);
+  BOOST_TEST(!IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
+  // One more member: sharded again.
+  round(Patch{PatchOp{PatchOpKind::kAdd, JsonPointer({big.back()}), {}, json::value("back")}});
+  BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
+  // Grow the flat bucket past the threshold with new keys that hash to it.
+  Patch grow;
+  std::size_t have = by_bucket[flat].size();
+  for (int i = 0; have <= kFlatMaxEntries; ++i) {
+    std::string key = "n" + std::to_string(i);
+    if (BucketName(KeyHash(key), 0) != flat) continue;
+    grow.push_back(PatchOp{PatchOpKind::kAdd, JsonPointer({key}), {}, json::value(i)});
+    ++have;
+  }
+  round(grow);
+  BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, by_bucket[flat][0]).id)));
+}
+
+// Random edits through StateEditor, one editor per round on the id the
+// last one wrote: after every round the id is the one EncodeState gives.
+BOOST_AUTO_TEST_CASE(random_histories_give_canonical_ids) {
+  for (std::uint32_t seed : {1u, 2u, 3u, 4u}) {
+    TempRepo repo;
+    ObjectStore& store = repo.store();
+    testing::RandomJson gen(seed);
+    testing::RandomPatches patches(gen);
+    json::value expected = json::object();
+    for (int i = 0; i < 12; ++i) expected.as_object()[gen.Key()] = gen.AnyValue();
+    std::optional<ObjectId> id = Encode(store, expected);
+    for (int round = 0; round < 25; ++round) {
+      BOOST_TEST_CONTEXT("seed " << seed << " round " << round) {
+        Patch patch;
+        json::value next = expected;
+        int ops = gen.Int(1, 10);
+        for (int i = 0; i < ops; ++i) {
+          PatchOp op = patches.Op(next);
+          if (ApplyPatch(next, Patch{op}).ok()) patch.push_back(std::move(op));
+        }
+        id = Edit(store, id, patch);
+        expected = std::move(next);
+        CheckState(store, *id, expected);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace strata
