@@ -1,0 +1,642 @@
+// strata_bench: how strata's costs grow with the size of the state, and how
+// they compare with git's for the same data.
+//
+//   strata_bench [--sizes 10000,100000,1000000] [--runs 5] [--workdir DIR]
+//                [--cli build/cli/strata] [--json FILE] [--no-git]
+//
+// For each size N it builds two states and measures, on each:
+//   docs: N small documents (bench/doc_gen.h, ~--doc-size bytes each)
+//   keys: ONE document with N keys
+// - import: one version holding all of it (Repository::Import / Put); time,
+//   rate, objects and bytes written, and the repository's object count after
+// - one field: Repository::Set of one field, --runs times (median); objects
+//   and bytes written, and `git rev-list --objects NEW ^OLD` with the summed
+//   sizes from `git cat-file --batch-check`, checked against the bound of 32
+//   objects and 256 KiB
+// - diff: Repository::Diff between two versions that differ in 10 fields
+// - read: Repository::Get of one document (keys: also of one key in it)
+// With --cli, the same write, diff and read through the strata binary (a
+// process each, as git's are), and git itself on the same data: a bare
+// repository with one file per document (docs) or one pretty-printed file
+// (keys), filled by `git fast-import`, changed with plumbing (hash-object,
+// update-index, write-tree, commit-tree, update-ref), compared with
+// `git diff --stat`, read with `git cat-file`.
+// Times are wall-clock medians. Nothing here is a test: no time is asserted.
+#include <sys/wait.h>
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <iostream>
+#include <sstream>
+
+#include "bench/doc_gen.h"
+#include "objects/json_patch.h"
+#include "repo/repository.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace strata;
+
+namespace {
+
+constexpr std::size_t kBoundObjects = 32;
+constexpr std::uint64_t kBoundBytes = 256 * 1024;
+constexpr std::size_t kDiffFields = 10;
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::cerr << "strata_bench: error: " << what << "\n";
+  std::exit(1);
+}
+
+template <typename T>
+T Check(Result<T> r, const std::string& what) {
+  if (!r.ok()) Die(what + ": " + r.status().message());
+  return std::move(r).value();
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out.push_back(c);
+  }
+  return out + "'";
+}
+
+// Runs `command` with /bin/sh; returns its standard output. Dies on failure.
+std::string Shell(const std::string& command) {
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) Die("cannot run: " + command);
+  std::string out;
+  char buf[65536];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int rc = pclose(p);
+  if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) Die("command failed: " + command);
+  return out;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Time of one shell command, in seconds.
+double TimeShell(const std::string& command, std::string* out = nullptr) {
+  auto t = Clock::now();
+  std::string o = Shell(command);
+  double s = Seconds(t);
+  if (out) *out = Trim(o);
+  return s;
+}
+
+// Objects and bytes that NEW has and OLD has not, as git counts them.
+std::pair<std::size_t, std::uint64_t> NewObjects(const std::string& git_dir, const std::string& old_id,
+                                                 const std::string& new_id) {
+  std::string out = Shell("git --git-dir=" + Quote(git_dir) + " rev-list --objects " + new_id + " ^" +
+                          old_id + " | cut -d' ' -f1 | git --git-dir=" + Quote(git_dir) +
+                          " cat-file --batch-check='%(objectsize)' | awk '{n++; s+=$1} END {print n+0, s+0}'");
+  std::istringstream in(out);
+  std::size_t n = 0;
+  std::uint64_t s = 0;
+  in >> n >> s;
+  return {n, s};
+}
+
+// Objects reachable from any ref, and the packed size on disk.
+std::pair<std::size_t, std::uint64_t> RepoObjects(const std::string& git_dir) {
+  std::string n = Shell("git --git-dir=" + Quote(git_dir) + " rev-list --objects --all | wc -l");
+  std::string kib = Shell("git --git-dir=" + Quote(git_dir) +
+                          " count-objects -v | awk '/^size/ {s+=$2} END {print s+0}'");
+  return {std::stoull(n), std::stoull(kib) * 1024};
+}
+
+struct Options {
+  std::vector<std::size_t> sizes{10000, 100000, 1000000};
+  int runs = 5;
+  std::string workdir = "/tmp/strata-bench";
+  std::string cli;
+  std::string json_path;
+  bool git = true;
+  bool keep = false;
+  bench::DocShape doc_shape{200, 2, 0};
+  std::uint64_t seed = 1;
+  std::vector<std::string> scenarios{"docs", "keys"};
+};
+
+// One scenario at one size. Times in seconds.
+struct Figures {
+  std::string scenario;
+  std::size_t n = 0;
+  double import_s = 0;
+  std::size_t import_objects = 0;
+  std::uint64_t import_bytes = 0;
+  std::size_t repo_objects = 0;
+  std::uint64_t repo_disk_bytes = 0;
+  double one_field_s = 0;
+  std::size_t one_field_objects = 0;  // WriteResult, the largest of the runs
+  std::uint64_t one_field_bytes = 0;
+  std::size_t revlist_objects = 0;    // git rev-list --objects NEW ^OLD
+  std::uint64_t revlist_bytes = 0;
+  bool bound_ok = false;
+  double diff_s = 0;
+  std::size_t diff_ops = 0;
+  double read_s = 0;
+  double read_key_s = -1;  // keys: one key of the document
+  // --cli: the same through the strata binary.
+  double cli_one_field_s = -1, cli_diff_s = -1, cli_read_s = -1;
+  // git on the same data.
+  double git_import_s = -1, git_one_field_s = -1, git_diff_s = -1, git_read_s = -1;
+  std::size_t git_one_field_objects = 0;
+  std::uint64_t git_one_field_bytes = 0;
+};
+
+CommitOptions Opts(const std::string& message) {
+  CommitOptions o;
+  o.message = message;
+  o.author = Signature{"bench", "bench@example.com"};
+  o.time = 1767225600;  // fixed, so runs are reproducible
+  return o;
+}
+
+// Which items (documents or keys) the runs touch: spread over the range.
+std::size_t Pick(std::size_t n, std::size_t i, std::size_t count) {
+  return (i * 7919 + 1) * (n / std::max<std::size_t>(count, 1) + 1) % n;
+}
+
+// ---------------------------------------------------------------- git peer
+
+// A bare git repository with the same data, changed with plumbing.
+class GitPeer {
+ public:
+  explicit GitPeer(std::string dir) : dir_(std::move(dir)) {
+    fs::remove_all(dir_);
+    Shell("git init -q --bare -b main " + Quote(dir_) + " && git --git-dir=" + Quote(dir_) +
+          " config core.fsync committed");  // strata fsyncs objects and refs too
+  }
+  const std::string& dir() const { return dir_; }
+  std::string Git() const { return "git --git-dir=" + Quote(dir_) + " "; }
+
+  // Imports `files` (path -> content) as one commit with fast-import; the
+  // stream is written first and not timed. Returns seconds.
+  double Import(const std::function<void(const std::function<void(const std::string&, const std::string&)>&)>& each) {
+    std::string stream_path = dir_ + ".stream";
+    {
+      std::ofstream s(stream_path, std::ios::binary);
+      s << "commit refs/heads/main\ncommitter bench <bench@example.com> 1767225600 +0000\ndata 6\nimport\n";
+      each([&](const std::string& path, const std::string& content) {
+        s << "M 100644 inline " << path << "\ndata " << content.size() << "\n" << content << "\n";
+      });
+    }
+    double t = TimeShell(Git() + "fast-import --quiet < " + Quote(stream_path));
+    fs::remove(stream_path);
+    // The index that plumbing commits edit, as a working tree's would be.
+    Shell("GIT_INDEX_FILE=" + Quote(dir_ + "/bench-index") + " " + Git() + "read-tree main");
+    return t;
+  }
+
+  // Writes the files in `changes` (path -> content) and commits them with
+  // plumbing. Only the git commands are timed. Returns {seconds, commit}.
+  std::pair<double, std::string> Commit(const std::vector<std::pair<std::string, std::string>>& changes) {
+    std::string script = "set -e; export GIT_DIR=" + Quote(dir_) + " GIT_INDEX_FILE=" +
+                         Quote(dir_ + "/bench-index") + "; ";
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      std::string file = dir_ + ".change" + std::to_string(i);
+      std::ofstream(file, std::ios::binary) << changes[i].second;
+      script += "git update-index --add --cacheinfo 100644,$(git hash-object -w " + Quote(file) + ")," +
+                Quote(changes[i].first) + "; ";
+    }
+    script += "c=$(git commit-tree $(git write-tree) -p main -m change); git update-ref refs/heads/main $c; echo $c";
+    std::string id;
+    double t = TimeShell("GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench "
+                         "GIT_COMMITTER_EMAIL=bench@example.com bash -c " + Quote(script), &id);
+    for (std::size_t i = 0; i < changes.size(); ++i) fs::remove(dir_ + ".change" + std::to_string(i));
+    return {t, id};
+  }
+
+ private:
+  std::string dir_;
+};
+
+// ---------------------------------------------------------------- scenarios
+
+struct Scenario {
+  // The documents of the state (docs: N of them; keys: one).
+  std::vector<std::pair<std::string, json::value>> docs;
+  // The document and pointer of item i (a document's counter, or a key).
+  std::function<std::pair<std::string, JsonPointer>(std::size_t)> item;
+  // git's layout: path -> file content for the whole state, and the files a
+  // change of items (index -> new value) rewrites.
+  std::function<void(const std::function<void(const std::string&, const std::string&)>&)> git_files;
+  std::function<std::vector<std::pair<std::string, std::string>>(const std::vector<std::pair<std::size_t, json::value>>&)>
+      git_change;
+};
+
+std::string GitPath(const std::string& id) { return id + ".json"; }
+
+// One key per line, so git diffs it line by line as people keep JSON in git.
+std::string PrettyKeys(const json::object& o) {
+  std::vector<std::pair<std::string, const json::value*>> members;
+  for (const auto& kv : o) members.emplace_back(std::string(kv.key()), &kv.value());
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out = "{\n";
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    out += "  ";
+    AppendJsonString(out, members[i].first);
+    out += ": " + CanonicalJson(*members[i].second) + (i + 1 < members.size() ? ",\n" : "\n");
+  }
+  return out + "}\n";
+}
+
+Scenario MakeDocsScenario(const Options& opt, std::size_t n) {
+  Scenario s;
+  s.docs.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) s.docs.emplace_back(bench::DocId(i), bench::MakeDocument(opt.seed, i, opt.doc_shape));
+  s.item = [](std::size_t i) { return std::make_pair(bench::DocId(i), JsonPointer({"n"})); };
+  const auto* docs = &s.docs;
+  s.git_files = [docs](const auto& put) {
+    for (const auto& [id, v] : *docs) put(GitPath(id), CanonicalJson(v) + "\n");
+  };
+  s.git_change = [docs](const std::vector<std::pair<std::size_t, json::value>>& changes) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [i, v] : changes) {
+      json::value doc = (*docs)[i].second;
+      doc.get_object()["n"] = v;
+      out.emplace_back(GitPath((*docs)[i].first), CanonicalJson(doc) + "\n");
+    }
+    return out;
+  };
+  return s;
+}
+
+Scenario MakeKeysScenario(const Options& opt, std::size_t n) {
+  Scenario s;
+  bench::DocShape shape;
+  shape.keys = n;
+  s.docs.emplace_back("big", bench::MakeDocument(opt.seed, 0, shape));
+  s.item = [](std::size_t i) { return std::make_pair(std::string("big"), JsonPointer({bench::KeyName(i)})); };
+  const auto* docs = &s.docs;
+  s.git_files = [docs](const auto& put) { put("big.json", PrettyKeys((*docs)[0].second.get_object())); };
+  // The file as git holds it now: changes accumulate, as they do in strata.
+  auto current = std::make_shared<json::object>(s.docs[0].second.get_object());
+  s.git_change = [current](const std::vector<std::pair<std::size_t, json::value>>& changes) {
+    for (const auto& [i, v] : changes) (*current)[bench::KeyName(i)] = v;
+    return std::vector<std::pair<std::string, std::string>>{{"big.json", PrettyKeys(*current)}};
+  };
+  return s;
+}
+
+Figures Run(const Options& opt, const std::string& name, std::size_t n) {
+  std::cerr << "[" << name << " " << n << "] generating\n";
+  Scenario sc = name == "docs" ? MakeDocsScenario(opt, n) : MakeKeysScenario(opt, n);
+  Figures f;
+  f.scenario = name;
+  f.n = n;
+  std::string base = opt.workdir + "/" + name + "-" + std::to_string(n);
+
+  // --- import: a fresh repository each run; the last one is kept.
+  int import_runs = n <= 100000 ? 3 : 1;
+  std::vector<double> times;
+  std::unique_ptr<Repository> repo;
+  for (int r = 0; r < import_runs; ++r) {
+    std::cerr << "[" << name << " " << n << "] import " << (r + 1) << "/" << import_runs << "\n";
+    repo.reset();
+    fs::remove_all(base);
+    fs::create_directories(base);
+    repo = Check(Repository::Init(base), "init " + base);
+    auto docs = sc.docs;  // Import consumes its argument; copy outside the timing
+    auto t = Clock::now();
+    WriteResult w = Check(repo->Import(std::move(docs), Opts("import")), "import");
+    times.push_back(Seconds(t));
+    f.import_objects = w.objects_written;
+    f.import_bytes = w.bytes_written;
+  }
+  f.import_s = Median(times);
+  std::string git_dir = repo->path();
+  std::tie(f.repo_objects, f.repo_disk_bytes) = RepoObjects(git_dir);
+
+  // --- one-field versions.
+  std::cerr << "[" << name << " " << n << "] one-field versions\n";
+  times.clear();
+  std::string old_id, new_id;
+  for (int r = 0; r < opt.runs; ++r) {
+    auto [doc, ptr] = sc.item(Pick(n, r, opt.runs));
+    old_id = Check(repo->ResolveRevision("HEAD"), "HEAD");
+    auto t = Clock::now();
+    WriteResult w = Check(repo->Set(doc, ptr, json::value(1000000 + r), Opts("one field")), "set");
+    times.push_back(Seconds(t));
+    new_id = w.version.id;
+    f.one_field_objects = std::max(f.one_field_objects, w.objects_written);
+    f.one_field_bytes = std::max(f.one_field_bytes, w.bytes_written);
+  }
+  f.one_field_s = Median(times);
+  std::tie(f.revlist_objects, f.revlist_bytes) = NewObjects(git_dir, old_id, new_id);
+  f.bound_ok = f.revlist_objects <= kBoundObjects && f.revlist_bytes <= kBoundBytes &&
+               f.one_field_objects <= kBoundObjects && f.one_field_bytes <= kBoundBytes;
+
+  // --- a version that changes 10 fields, then diffs across it.
+  std::cerr << "[" << name << " " << n << "] diff\n";
+  std::vector<std::pair<std::size_t, json::value>> ten;
+  Patch patch;
+  std::string patch_doc = sc.item(0).first;
+  for (std::size_t i = 0; i < kDiffFields; ++i) {
+    std::size_t k = Pick(n, i + 100, kDiffFields);
+    auto [doc, ptr] = sc.item(k);
+    ten.emplace_back(k, json::value(2000000 + static_cast<std::int64_t>(i)));
+    PatchOp op;
+    op.kind = PatchOpKind::kReplace;
+    op.path = name == "docs" ? JsonPointer({doc, "n"}) : ptr;
+    op.value = ten.back().second;
+    patch.push_back(std::move(op));
+  }
+  std::string before = Check(repo->ResolveRevision("HEAD"), "HEAD");
+  WriteResult ten_w = Check(
+      repo->Patch(name == "docs" ? std::nullopt : std::optional<std::string>(patch_doc), patch, Opts("ten fields")),
+      "patch");
+  std::string after = ten_w.version.id;
+  times.clear();
+  for (int r = 0; r < opt.runs; ++r) {
+    auto t = Clock::now();
+    Patch d = Check(repo->Diff(before, after), "diff");
+    times.push_back(Seconds(t));
+    f.diff_ops = d.size();
+  }
+  f.diff_s = Median(times);
+
+  // --- reads.
+  std::cerr << "[" << name << " " << n << "] reads\n";
+  times.clear();
+  int reads = name == "docs" ? opt.runs * 4 + 1 : opt.runs;
+  for (int r = 0; r < reads; ++r) {
+    std::string doc = sc.item(Pick(n, r + 200, reads)).first;
+    auto t = Clock::now();
+    json::value v = Check(repo->Get(doc), "get " + doc);
+    times.push_back(Seconds(t));
+  }
+  f.read_s = Median(times);
+  if (name == "keys") {
+    times.clear();
+    for (int r = 0; r < opt.runs; ++r) {
+      auto [doc, ptr] = sc.item(Pick(n, r + 300, opt.runs));
+      auto t = Clock::now();
+      json::value v = Check(repo->Get(doc, "HEAD", ptr), "get " + ptr.ToString());
+      times.push_back(Seconds(t));
+    }
+    f.read_key_s = Median(times);
+  }
+
+  // --- the same through the strata binary.
+  if (!opt.cli.empty()) {
+    std::cerr << "[" << name << " " << n << "] cli\n";
+    std::string strata = Quote(opt.cli) + " --repo " + Quote(git_dir) + " ";
+    std::string env = "STRATA_AUTHOR='bench <bench@example.com>' ";
+    times.clear();
+    for (int r = 0; r < opt.runs; ++r) {
+      auto [doc, ptr] = sc.item(Pick(n, r + 400, opt.runs));
+      times.push_back(TimeShell(env + strata + "set " + Quote(doc) + " " + Quote(ptr.ToString()) + " " +
+                                std::to_string(3000000 + r) + " -m cli >/dev/null"));
+    }
+    f.cli_one_field_s = Median(times);
+    times.clear();
+    for (int r = 0; r < opt.runs; ++r) {
+      times.push_back(TimeShell(strata + "diff " + before + " " + after + " --format patch >/dev/null"));
+    }
+    f.cli_diff_s = Median(times);
+    times.clear();
+    for (int r = 0; r < opt.runs; ++r) {
+      std::string doc = sc.item(Pick(n, r + 500, opt.runs)).first;
+      times.push_back(TimeShell(strata + "get " + Quote(doc) + " --compact >/dev/null"));
+    }
+    f.cli_read_s = Median(times);
+  }
+  repo.reset();
+
+  // --- git on the same data.
+  if (opt.git) {
+    std::cerr << "[" << name << " " << n << "] git\n";
+    GitPeer git(base + "-git");
+    f.git_import_s = git.Import(sc.git_files);
+    times.clear();
+    std::string g_old = Trim(Shell(git.Git() + "rev-parse main")), g_new;
+    for (int r = 0; r < opt.runs; ++r) {
+      std::size_t k = Pick(n, r, opt.runs);
+      g_old = Trim(Shell(git.Git() + "rev-parse main"));
+      auto [t, id] = git.Commit(sc.git_change({{k, json::value(1000000 + r)}}));
+      times.push_back(t);
+      g_new = id;
+    }
+    f.git_one_field_s = Median(times);
+    std::tie(f.git_one_field_objects, f.git_one_field_bytes) = NewObjects(git.dir(), g_old, g_new);
+    std::string g_before = Trim(Shell(git.Git() + "rev-parse main"));
+    std::string g_after = git.Commit(sc.git_change(ten)).second;
+    times.clear();
+    for (int r = 0; r < opt.runs; ++r) {
+      times.push_back(TimeShell(git.Git() + "diff --stat " + g_before + " " + g_after + " >/dev/null"));
+    }
+    f.git_diff_s = Median(times);
+    times.clear();
+    for (int r = 0; r < opt.runs; ++r) {
+      std::string path = name == "docs" ? GitPath(sc.item(Pick(n, r + 500, opt.runs)).first) : "big.json";
+      times.push_back(TimeShell(git.Git() + "cat-file blob main:" + Quote(path) + " >/dev/null"));
+    }
+    f.git_read_s = Median(times);
+    if (!opt.keep) fs::remove_all(git.dir());
+  }
+  if (!opt.keep) fs::remove_all(base);
+  return f;
+}
+
+// ---------------------------------------------------------------- output
+
+std::string Num(double v, int digits = 3) {
+  if (v < 0) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+std::string Ms(double s) { return s < 0 ? "-" : Num(s * 1000) + " ms"; }
+std::string Secs(double s) { return s < 0 ? "-" : Num(s) + " s"; }
+std::string Count(std::uint64_t v) {
+  std::string s = std::to_string(v), out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i > 0 && (s.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(s[i]);
+  }
+  return out;
+}
+std::string Bytes(std::uint64_t b) {
+  if (b < 10 * 1024) return Count(b) + " B";
+  if (b < 10 * 1024 * 1024) return Num(b / 1024.0) + " KiB";
+  return Num(b / 1048576.0) + " MiB";
+}
+std::string Ratio(double peer, double ours) {
+  if (peer < 0 || ours <= 0) return "-";
+  return Num(peer / ours, 2) + "x";
+}
+
+void PrintMarkdown(const std::vector<Figures>& all, const Options& opt) {
+  for (const std::string& sc : opt.scenarios) {
+    std::cout << "\n### " << (sc == "docs" ? "N small documents" : "One document with N keys") << "\n\n"
+              << "| N | import | rate | objects written | repo objects | one-field version | objects, bytes "
+                 "(WriteResult) | rev-list NEW ^OLD | bound | diff (10 fields) | read one doc"
+              << (sc == "keys" ? " | read one key" : "") << " |\n"
+              << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" << (sc == "keys" ? " | ---" : "")
+              << " |\n";
+    for (const Figures& f : all) {
+      if (f.scenario != sc) continue;
+      std::cout << "| " << Count(f.n) << " | " << Secs(f.import_s) << " | "
+                << Count(static_cast<std::uint64_t>(f.n / f.import_s)) << (sc == "docs" ? " docs/s" : " keys/s")
+                << " | " << Count(f.import_objects) << " | " << Count(f.repo_objects) << " | " << Ms(f.one_field_s)
+                << " | " << f.one_field_objects << ", " << Bytes(f.one_field_bytes) << " | " << f.revlist_objects
+                << ", " << Bytes(f.revlist_bytes) << " | " << (f.bound_ok ? "ok" : "**EXCEEDED**") << " | "
+                << Ms(f.diff_s) << " (" << f.diff_ops << " ops) | " << Ms(f.read_s);
+      if (sc == "keys") std::cout << " | " << Ms(f.read_key_s);
+      std::cout << " |\n";
+    }
+  }
+  bool peers = opt.git || !opt.cli.empty();
+  if (!peers) return;
+  std::cout << "\n### strata against git (each a process; ratio = git / strata, above 1x: strata is faster)\n\n"
+            << "| state | N | import: strata / git | one field: strata CLI / git | git's objects, bytes | "
+               "diff: strata CLI / git diff --stat | read: strata get / git cat-file |\n"
+            << "| --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const Figures& f : all) {
+    std::cout << "| " << f.scenario << " | " << Count(f.n) << " | " << Secs(f.import_s) << " / "
+              << Secs(f.git_import_s) << " (" << Ratio(f.git_import_s, f.import_s) << ") | "
+              << Ms(f.cli_one_field_s) << " / " << Ms(f.git_one_field_s) << " ("
+              << Ratio(f.git_one_field_s, f.cli_one_field_s) << ") | " << f.git_one_field_objects << ", "
+              << Bytes(f.git_one_field_bytes) << " | " << Ms(f.cli_diff_s) << " / " << Ms(f.git_diff_s) << " ("
+              << Ratio(f.git_diff_s, f.cli_diff_s) << ") | " << Ms(f.cli_read_s) << " / " << Ms(f.git_read_s)
+              << " (" << Ratio(f.git_read_s, f.cli_read_s) << ") |\n";
+  }
+}
+
+json::value ToJson(const Figures& f) {
+  auto opt_num = [](double v) -> json::value { return v < 0 ? json::value(nullptr) : json::value(v); };
+  return json::object{
+      {"scenario", f.scenario},
+      {"n", f.n},
+      {"import_s", f.import_s},
+      {"import_rate_per_s", f.n / f.import_s},
+      {"import_objects_written", f.import_objects},
+      {"import_bytes_written", f.import_bytes},
+      {"repo_objects", f.repo_objects},
+      {"repo_disk_bytes", f.repo_disk_bytes},
+      {"one_field_s", f.one_field_s},
+      {"one_field_objects_written", f.one_field_objects},
+      {"one_field_bytes_written", f.one_field_bytes},
+      {"revlist_new_objects", f.revlist_objects},
+      {"revlist_new_bytes", f.revlist_bytes},
+      {"bound_ok", f.bound_ok},
+      {"diff_10_s", f.diff_s},
+      {"diff_10_ops", f.diff_ops},
+      {"read_doc_s", f.read_s},
+      {"read_key_s", opt_num(f.read_key_s)},
+      {"cli_one_field_s", opt_num(f.cli_one_field_s)},
+      {"cli_diff_10_s", opt_num(f.cli_diff_s)},
+      {"cli_read_doc_s", opt_num(f.cli_read_s)},
+      {"git_import_s", opt_num(f.git_import_s)},
+      {"git_one_field_s", opt_num(f.git_one_field_s)},
+      {"git_one_field_objects", f.git_one_field_objects},
+      {"git_one_field_bytes", f.git_one_field_bytes},
+      {"git_diff_10_s", opt_num(f.git_diff_s)},
+      {"git_read_doc_s", opt_num(f.git_read_s)},
+  };
+}
+
+std::vector<std::size_t> ParseSizes(const std::string& text) {
+  std::vector<std::size_t> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t mult = 1;
+    if (!item.empty() && (item.back() == 'k' || item.back() == 'K')) mult = 1000, item.pop_back();
+    else if (!item.empty() && (item.back() == 'm' || item.back() == 'M')) mult = 1000000, item.pop_back();
+    try {
+      std::size_t v = std::stoull(item) * mult;
+      if (v < 100) throw std::invalid_argument("too small");
+      out.push_back(v);
+    } catch (const std::exception&) {
+      Die("--sizes: '" + item + "' is not a size of at least 100 (e.g. 10k,100k,1m)");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  std::string sizes = "10k,100k,1m", scenarios = "docs,keys";
+  po::options_description options("strata_bench options");
+  options.add_options()
+      ("help,h", "print this help")
+      ("sizes", po::value(&sizes)->default_value(sizes), "state sizes in fields, e.g. 10k,100k,1m")
+      ("scenarios", po::value(&scenarios)->default_value(scenarios), "docs, keys, or both")
+      ("runs", po::value(&opt.runs)->default_value(opt.runs), "runs of each cheap measurement (median)")
+      ("workdir", po::value(&opt.workdir)->default_value(opt.workdir), "where repositories are made")
+      ("doc-size", po::value(&opt.doc_shape.size)->default_value(opt.doc_shape.size), "bytes per document (docs)")
+      ("seed", po::value(&opt.seed)->default_value(opt.seed), "data set seed")
+      ("cli", po::value(&opt.cli), "the strata binary: also time set/diff/get as processes")
+      ("no-git", "skip the git peer")
+      ("keep", "keep the repositories in --workdir")
+      ("json", po::value(&opt.json_path), "also write the figures as JSON to this file");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: strata_bench [options]\n\n" << options;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "strata_bench: error: " << e.what() << "\n";
+    return 2;
+  }
+  opt.sizes = ParseSizes(sizes);
+  opt.git = !vm.count("no-git");
+  opt.keep = vm.count("keep") > 0;
+  opt.runs = std::max(1, opt.runs);
+  opt.scenarios.clear();
+  for (const char* s : {"docs", "keys"}) {
+    if (scenarios.find(s) != std::string::npos) opt.scenarios.push_back(s);
+  }
+  if (opt.scenarios.empty()) Die("--scenarios must name docs, keys or both");
+  if (!opt.cli.empty()) opt.cli = fs::absolute(opt.cli).string();
+  fs::create_directories(opt.workdir);
+
+  std::vector<Figures> all;
+  for (const std::string& sc : opt.scenarios) {
+    for (std::size_t n : opt.sizes) all.push_back(Run(opt, sc, n));
+  }
+  PrintMarkdown(all, opt);
+  if (!opt.json_path.empty()) {
+    json::array arr;
+    for (const Figures& f : all) arr.push_back(ToJson(f));
+    std::ofstream(opt.json_path) << json::serialize(json::object{{"results", arr}}) << "\n";
+  }
+  bool ok = std::all_of(all.begin(), all.end(), [](const Figures& f) { return f.bound_ok; });
+  if (!ok) std::cerr << "strata_bench: a one-field version exceeded the bound of 32 objects / 256 KiB\n";
+  return ok ? 0 : 1;
+}
