@@ -5,11 +5,14 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
-  o.add_options()
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
       ("from", po::value<std::string>()->required(), "the older revision")
-      ("to", po::value<std::string>()->default_value("HEAD"), "the newer revision (default HEAD)")
-      ("format", po::value<std::string>()->default_value("human")->value_name("FORMAT"),
+      ("to", po::value<std::string>()->default_value("HEAD"), "the newer revision (default HEAD)");
+  o.add_options()
+      ("format", po::value<std::string>()->default_value
+      ("human")->value_name("FORMAT"),
        "human (one line per change), patch (RFC 6902 JSON) or summary (one line per document)");
   AddJsonOption(o);
   p.add("from", 1).add("to", 1);

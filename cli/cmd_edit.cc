@@ -12,8 +12,10 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
-  o.add_options()("doc", po::value<std::string>()->required(), "the document id");
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
+      ("doc", po::value<std::string>()->required(), "the document id");
   AddWriteOptions(o);
   p.add("doc", 1);
 }

@@ -8,8 +8,10 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
-  o.add_options()("path", po::value<std::string>()->required(),
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
+      ("path", po::value<std::string>()->required(),
                   "a folder of <id>.json files, or a JSON Lines file (- for standard input)");
   AddWriteOptions(o);
   p.add("path", 1);

@@ -6,8 +6,10 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
-  o.add_options()("dir", po::value<std::string>()->default_value("."), "where to create .strata");
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
+      ("dir", po::value<std::string>()->default_value("."), "where to create .strata");
   AddJsonOption(o);
   p.add("dir", 1);
 }

@@ -5,9 +5,11 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
+      ("rev", po::value<std::string>()->default_value("HEAD"), "where to start");
   o.add_options()
-      ("rev", po::value<std::string>()->default_value("HEAD"), "where to start")
       ("max-count,n", po::value<std::size_t>()->value_name("N"), "show at most N versions");
   AddJsonOption(o);
   p.add("rev", 1);

@@ -6,8 +6,10 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
-  o.add_options()("rev", po::value<std::string>()->default_value("HEAD"), "the revision");
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
+      ("rev", po::value<std::string>()->default_value("HEAD"), "the revision");
   AddJsonOption(o);
   p.add("rev", 1);
 }

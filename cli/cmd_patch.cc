@@ -4,9 +4,11 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
+      ("patch-file", po::value<std::string>()->required(), "an RFC 6902 JSON Patch file, or -");
   o.add_options()
-      ("patch-file", po::value<std::string>()->required(), "an RFC 6902 JSON Patch file, or -")
       ("doc", po::value<std::string>()->value_name("DOC"),
        "apply the patch to this document (pointers inside it); without it, pointers start\n"
        "with the document id: /config~1app1/db/host");

@@ -4,8 +4,9 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
-  o.add_options()
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
       ("doc", po::value<std::string>()->required(), "the document id, e.g. config/app1")
       ("file", po::value<std::string>()->default_value("-"), "a JSON file, or - for standard input");
   AddWriteOptions(o);

@@ -3,8 +3,9 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
-  o.add_options()
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
       ("doc", po::value<std::string>()->required(), "the document id")
       ("pointer", po::value<std::string>(), "a JSON Pointer to remove inside the document");
   AddWriteOptions(o);

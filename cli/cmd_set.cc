@@ -3,11 +3,13 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description& p) {
-  o.add_options()
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()
       ("doc", po::value<std::string>()->required(), "the document id")
       ("pointer", po::value<std::string>()->required(), "a JSON Pointer (RFC 6901), e.g. /db/host")
-      ("value", po::value<std::string>()->required(), "the value, as JSON (\"text\", 42, {\"a\":1})")
+      ("value", po::value<std::string>()->required(), "the value, as JSON (\"text\", 42, {\"a\":1})");
+  o.add_options()
       ("string,s", po::bool_switch(), "take VALUE as a plain string, not JSON");
   AddWriteOptions(o);
   p.add("doc", 1).add("pointer", 1).add("value", 1);

@@ -5,7 +5,7 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::positional_options_description&) { AddJsonOption(o); }
+void Define(po::options_description& o, po::options_description&, po::positional_options_description&) { AddJsonOption(o); }
 
 int Run(Context& ctx, const po::variables_map&) {
   Result<Repository*> repo = ctx.Repo();

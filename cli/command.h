@@ -34,7 +34,10 @@ struct CommandSpec {
   const char* summary;      // one line, shown by `strata help`
   const char* usage;        // "strata set DOC POINTER JSON [options]"
   const char* description;  // paragraphs for --help and docs/commands.md
-  void (*define)(po::options_description& options, po::positional_options_description& positional);
+  // Declares the flags (`options`), the positional arguments (`arguments`,
+  // listed by name in --help) and their order (`positional`).
+  void (*define)(po::options_description& options, po::options_description& arguments,
+                 po::positional_options_description& positional);
   int (*run)(Context& ctx, const po::variables_map& args);
 };
 

@@ -3,6 +3,8 @@
 // destructor recurse on deeply nested values; strata's own code does not).
 #include <pthread.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <iostream>
 #include <sstream>
@@ -14,25 +16,46 @@ namespace {
 
 constexpr std::size_t kStackBytes = std::size_t{1} << 30;  // reserved, touched only if used
 
-std::string OptionsText(po::options_description& options) {
-  std::ostringstream out;
-  out << options;
-  return out.str();
-}
+// A command's flags and positional arguments, declared by its spec.
+struct CommandOptions {
+  po::options_description options{"Options"};
+  po::options_description arguments{"Arguments"};
+  po::positional_options_description positional;
 
-po::options_description BuildOptions(const CommandSpec& spec, po::positional_options_description& pos) {
-  po::options_description options("Options");
-  spec.define(options, pos);
-  AddCommonOptions(options);
-  return options;
-}
+  explicit CommandOptions(const CommandSpec& spec) {
+    spec.define(options, arguments, positional);
+    AddCommonOptions(options);
+  }
+
+  po::options_description All() const {
+    po::options_description all;
+    all.add(arguments).add(options);
+    return all;
+  }
+
+  // "Arguments:" with each argument by its upper-case name, then "Options:".
+  std::string HelpText() const {
+    std::ostringstream out;
+    if (!arguments.options().empty()) {
+      out << "Arguments:\n";
+      for (const auto& a : arguments.options()) {
+        std::string name = a->long_name();
+        for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+        name.resize(std::max<std::size_t>(name.size() + 2, 24), ' ');
+        out << "  " << name << a->description() << "\n";
+      }
+      out << "\n";
+    }
+    out << options;
+    return out.str();
+  }
+};
 
 void PrintCommandHelp(const CommandSpec& spec) {
-  po::positional_options_description pos;
-  po::options_description options = BuildOptions(spec, pos);
+  CommandOptions o(spec);
   std::cout << "usage: " << spec.usage << "\n\n" << spec.summary << "\n\n";
   if (*spec.description) std::cout << spec.description << "\n\n";
-  std::cout << OptionsText(options);
+  std::cout << o.HelpText();
 }
 
 void PrintOverview() {
@@ -60,12 +83,11 @@ void PrintMarkdown() {
     std::cout << "| [`" << c->name << "`](#strata-" << c->name << ") | " << c->summary << " |\n";
   }
   for (const CommandSpec* c : Commands()) {
-    po::positional_options_description pos;
-    po::options_description options = BuildOptions(*c, pos);
+    CommandOptions o(*c);
     std::cout << "\n## strata " << c->name << "\n\n" << c->summary << "\n\n```\nusage: " << c->usage
               << "\n```\n\n";
     if (*c->description) std::cout << c->description << "\n\n";
-    std::cout << "```\n" << OptionsText(options) << "```\n";
+    std::cout << "```\n" << o.HelpText() << "```\n";
   }
 }
 
@@ -122,13 +144,13 @@ int Main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
   rest.insert(rest.end(), global.begin(), global.end());
 
-  po::positional_options_description pos;
-  po::options_description options = BuildOptions(*spec, pos);
+  CommandOptions command(*spec);
+  po::options_description all = command.All();
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(rest)
-                  .options(options)
-                  .positional(pos)
+                  .options(all)
+                  .positional(command.positional)
                   .style(po::command_line_style::default_style &
                          ~po::command_line_style::allow_guessing)
                   .run(),
@@ -138,6 +160,11 @@ int Main(int argc, char** argv) {
       return kExitOk;
     }
     po::notify(vm);
+  } catch (const po::required_option& e) {
+    std::string arg = e.get_option_name();
+    arg = arg.substr(arg.find_first_not_of('-'));
+    for (char& c : arg) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    return Usage("missing argument " + arg, name);
   } catch (const po::error& e) {
     return Usage(e.what(), name);
   }
