@@ -29,6 +29,7 @@ constexpr const char* kStateEntry = "state";
 constexpr const char* kMetaEntry = "meta";
 constexpr const char* kDeltaEntry = "delta.zst";
 constexpr int kMaxReplays = 16;
+constexpr std::size_t kMaxDefaultMessage = 100;
 
 std::string OidHex(const git_oid* oid) { return ObjectId(*oid).Hex(); }
 
@@ -253,7 +254,13 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   std::int64_t now = options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
   int offset = LocalOffsetMinutes(now);
-  std::string message = options.message.empty() ? default_message : options.message;
+  std::string message = options.message;
+  if (message.empty()) {
+    // A default message is a summary line; a 10,000-token pointer is not.
+    message = default_message.size() <= kMaxDefaultMessage
+                  ? default_message
+                  : default_message.substr(0, kMaxDefaultMessage - 3) + "...";
+  }
   std::string branch_ref = "refs/heads/" + CurrentBranch();
 
   // Our change as a patch, once known; replayed if another writer moves the branch.
@@ -437,22 +444,28 @@ Result<WriteResult> Repository::Put(const std::string& doc, json::value value,
 Result<WriteResult> Repository::Set(const std::string& doc, const JsonPointer& pointer,
                                     json::value value, const CommitOptions& options) {
   STRATA_RETURN_IF_ERROR(ValidateDocumentId(doc));
+  std::vector<std::string> tokens{doc};
+  tokens.insert(tokens.end(), pointer.tokens().begin(), pointer.tokens().end());
+  const JsonPointer full(std::move(tokens));
   return Write(
       [&](StateEditor& e) -> Status {
-        JsonPointer root({doc});
-        if (pointer.IsRoot()) return e.Add(root, value);
-        // Create the document and missing parent objects, like mkdir -p.
-        STRATA_ASSIGN_OR_RETURN(bool exists, e.Exists(root));
-        if (!exists) STRATA_RETURN_IF_ERROR(e.Add(root, json::object()));
-        for (std::size_t i = 1; i < pointer.tokens().size(); ++i) {
-          JsonPointer parent = root;
-          for (std::size_t j = 0; j < i; ++j) parent = parent.Child(pointer.tokens()[j]);
-          STRATA_ASSIGN_OR_RETURN(bool has, e.Exists(parent));
-          if (!has) STRATA_RETURN_IF_ERROR(e.Add(parent, json::object()));
+        // Like mkdir -p: find the deepest existing parent (binary search, so
+        // a 10,000-token pointer costs a few lookups, not 10,000), then add
+        // the missing objects and the value as one nested value.
+        std::size_t lo = 0, hi = full.tokens().size() - 1;  // the prefix of `lo` tokens exists
+        while (lo < hi) {
+          std::size_t mid = (lo + hi + 1) / 2;
+          STRATA_ASSIGN_OR_RETURN(bool exists, e.Exists(full.Slice(0, mid)));
+          if (exists) lo = mid;
+          else hi = mid - 1;
         }
-        JsonPointer full = root;
-        for (const auto& t : pointer.tokens()) full = full.Child(t);
-        return e.Add(full, value);
+        json::value nested = value;
+        for (std::size_t i = full.tokens().size() - 1; i > lo; --i) {
+          json::object o;
+          o.emplace(full.tokens()[i], std::move(nested));
+          nested = std::move(o);
+        }
+        return e.Add(full.Slice(0, lo + 1), std::move(nested));
       },
       "set " + doc + " " + pointer.ToString(), options);
 }
