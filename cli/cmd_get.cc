@@ -9,6 +9,8 @@ void Define(po::options_description& o, po::options_description& a,
   a.add_options()
       ("doc", po::value<std::string>()->required(), "DOC or DOC@REV, e.g. config/app1@HEAD~2")
       ("pointer", po::value<std::string>()->default_value(""), "a JSON Pointer inside the document");
+  o.add_options()("at", po::value<std::string>()->value_name("TIME"),
+                  "read the newest version made at or before TIME (2026-11-28T19:54Z, @SECONDS)");
   AddJsonOption(o);
   AddFormatOptions(o);
   p.add("doc", 1).add("pointer", 1);
@@ -20,6 +22,13 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!pointer.ok()) return ctx.Fail(pointer.status());
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
+  if (args.count("at")) {
+    Result<std::int64_t> time = ParseTime(args["at"].as<std::string>());
+    if (!time.ok()) return ctx.Fail(time.status());
+    Result<std::string> version = (*repo)->VersionAt(dr.rev, *time);
+    if (!version.ok()) return ctx.Fail(version.status());
+    dr.rev = *version;
+  }
   Result<json::value> value = (*repo)->Get(dr.doc, dr.rev, *pointer);
   if (!value.ok()) return ctx.Fail(value.status());
   if (ctx.json()) {
@@ -40,10 +49,11 @@ int Run(Context& ctx, const po::variables_map& args) {
 
 extern const CommandSpec kGetCommand{
     "get", "print a document, or a value in it, at any revision",
-    "strata get DOC[@REV] [POINTER] [--json] [--pretty|--compact]",
+    "strata get DOC[@REV] [POINTER] [--at TIME] [--json] [--pretty|--compact]",
     "Prints document DOC as of revision REV (default HEAD), or the value at POINTER in it.\n"
     "REV is a branch, a tag, HEAD, HEAD~N, REV^, a unique version-id prefix, or\n"
-    "BRANCH@{DATE} (e.g. main@{2026-11-01}, from the branch's reflog).\n"
+    "BRANCH@{DATE} (e.g. main@{2026-11-01}, from the branch's reflog). --at TIME reads the\n"
+    "newest version on REV's first-parent line whose time is at or before TIME.\n"
     "JSON is indented on a terminal and compact when piped.",
     Define, Run};
 

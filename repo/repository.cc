@@ -523,6 +523,23 @@ Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::
       what, options);
 }
 
+Result<std::string> Repository::VersionAt(const std::string& rev, std::int64_t time) {
+  STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(rev));
+  git_revwalk* raw = nullptr;
+  STRATA_GIT(git_revwalk_new(&raw, repo_.get()), "cannot walk history");
+  RevwalkPtr walk(raw);
+  git_revwalk_simplify_first_parent(raw);
+  STRATA_GIT(git_revwalk_push(raw, git_commit_id(start.get())), "cannot walk history");
+  git_oid oid;
+  while (git_revwalk_next(&oid, raw) == 0) {
+    git_commit* c_raw = nullptr;
+    STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &oid), "cannot read version " + OidHex(&oid));
+    CommitPtr c(c_raw);
+    if (git_commit_author(c_raw)->when.time <= time) return OidHex(&oid);
+  }
+  return Status::NotFound("no version on " + rev + " is as old as " + FormatUtcTime(time));
+}
+
 Result<json::value> Repository::Get(const std::string& doc, const std::string& rev,
                                     const JsonPointer& pointer) {
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(rev));

@@ -116,6 +116,9 @@ class Repository {
   // --- reads -----------------------------------------------------------------
   // The commit id that `rev` names. NotFound / InvalidArgument name `rev`.
   Result<std::string> ResolveRevision(const std::string& rev);
+  // The newest version on `rev`'s first-parent line made at or before `time`
+  // (seconds since the epoch). NotFound if `rev` has none that old.
+  Result<std::string> VersionAt(const std::string& rev, std::int64_t time);
   Result<json::value> Get(const std::string& doc, const std::string& rev = "HEAD",
                           const JsonPointer& pointer = JsonPointer());
   // Every document at `rev`, sorted by id, with its metadata.

@@ -1,5 +1,6 @@
 #include "repo/version.h"
 
+#include <charconv>
 #include <ctime>
 
 namespace strata {
@@ -114,6 +115,73 @@ std::string FormatUtcTime(std::int64_t time) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+Result<std::int64_t> ParseTime(std::string_view text) {
+  auto bad = [&] {
+    return Status::InvalidArgument("invalid time '" + std::string(text) +
+                                   "': use 2026-11-28, 2026-11-28T19:54:21Z, "
+                                   "2026-11-28T19:54+01:00 or @SECONDS");
+  };
+  if (!text.empty() && text[0] == '@') {
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || text.size() == 1) return bad();
+    return v;
+  }
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  std::size_t pos = 0;
+  auto number = [&](int digits, int* out) {
+    if (pos + digits > text.size()) return false;
+    int v = 0;
+    for (int i = 0; i < digits; ++i) {
+      char c = text[pos + i];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    *out = v;
+    pos += digits;
+    return true;
+  };
+  auto expect = [&](char c) {
+    if (pos < text.size() && text[pos] == c) {
+      ++pos;
+      return true;
+    }
+    return false;
+  };
+  if (!number(4, &year) || !expect('-') || !number(2, &month) || !expect('-') || !number(2, &day)) {
+    return bad();
+  }
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
+    ++pos;
+    if (!number(2, &hour) || !expect(':') || !number(2, &minute)) return bad();
+    if (expect(':') && !number(2, &second)) return bad();
+  }
+  int offset_minutes = 0;
+  if (pos < text.size()) {
+    if (expect('Z')) {
+    } else if (text[pos] == '+' || text[pos] == '-') {
+      int sign = text[pos] == '-' ? -1 : 1;
+      ++pos;
+      int oh = 0, om = 0;
+      if (!number(2, &oh) || !expect(':') || !number(2, &om)) return bad();
+      offset_minutes = sign * (oh * 60 + om);
+    }
+  }
+  if (pos != text.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 60) {
+    return bad();
+  }
+  // Days from the civil date (Howard Hinnant's algorithm), so no time zone
+  // database or timegm is involved.
+  int y = year - (month <= 2);
+  int era = (y >= 0 ? y : y - 399) / 400;
+  int yoe = y - era * 400;
+  int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+  return days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
 }
 
 json::object VersionToJson(const VersionInfo& v) {

@@ -46,6 +46,11 @@ std::string FormatTime(std::int64_t time, int offset_minutes);
 // "2026-11-28T18:54:21Z"
 std::string FormatUtcTime(std::int64_t time);
 
+// Parses a time for --at: "2026-11-28", "2026-11-28T19:54", "2026-11-28T19:54:21Z",
+// with an optional "Z" or "+01:00" offset (default UTC; a space may replace the
+// "T"), or "@SECONDS" since the epoch.
+Result<std::int64_t> ParseTime(std::string_view text);
+
 // The JSON form of a version (docs/json-output.md).
 json::object VersionToJson(const VersionInfo& v);
 

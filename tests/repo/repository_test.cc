@@ -94,9 +94,29 @@ BOOST_FIXTURE_TEST_CASE(put_get_and_time_travel, RepoFixture) {
   BOOST_TEST((repo().Get("config/app1", "HEAD", P("/nope")).status().code() == Code::kNotFound));
 }
 
+BOOST_FIXTURE_TEST_CASE(version_at_a_time_follows_the_first_parent_line, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J("1"), By("ann", 1000)).ok());
+  BOOST_REQUIRE(repo().Put("d", J("2"), By("ann", 2000)).ok());
+  BOOST_REQUIRE(repo().Put("d", J("3"), By("ann", 3000)).ok());
+  std::string at = repo().VersionAt("HEAD", 2500).value();
+  BOOST_TEST(at == repo().ResolveRevision("HEAD~1").value());
+  BOOST_TEST(CanonicalJson(repo().Get("d", repo().VersionAt("main", 2000).value()).value()) == "2");
+  BOOST_TEST(repo().VersionAt("HEAD", 99999).value() == repo().ResolveRevision("HEAD").value());
+  BOOST_TEST((repo().VersionAt("HEAD", 999).status().code() == Code::kNotFound));
+}
+
 BOOST_FIXTURE_TEST_CASE(set_creates_the_document_and_missing_parents, RepoFixture) {
   BOOST_REQUIRE(repo().Set("a", P("/x/y/z"), J("1"), By("ann")).ok());
   BOOST_TEST(CanonicalJson(repo().Get("a").value()) == R"({"x":{"y":{"z":1}}})");
+  BOOST_REQUIRE(repo().Set("a", P("/x/w/v"), J("2"), By("ann")).ok());
+  BOOST_TEST(CanonicalJson(repo().Get("a").value()) == R"({"x":{"w":{"v":2},"y":{"z":1}}})");
+  BOOST_REQUIRE(repo().Set("a", P("/x/y/z"), J("3"), By("ann")).ok());
+  BOOST_TEST(CanonicalJson(repo().Get("a").value()) == R"({"x":{"w":{"v":2},"y":{"z":3}}})");
+  // A 10,000-token pointer is created in one go.
+  std::string deep;
+  for (int i = 0; i < 10000; ++i) deep += "/k";
+  BOOST_REQUIRE(repo().Set("b", P(deep), J("true"), By("ann")).ok());
+  BOOST_TEST(CanonicalJson(repo().Get("b", "HEAD", P(deep)).value()) == "true");
   // A scalar in the way is an error, and nothing is written.
   BOOST_REQUIRE(repo().Set("a", P("/s"), J("5"), By("ann")).ok());
   std::size_t before = LogSize(repo());

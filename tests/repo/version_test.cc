@@ -64,6 +64,31 @@ BOOST_AUTO_TEST_CASE(times_print_in_iso_8601) {
   BOOST_TEST(FormatTime(1700000000, -330) == "2023-11-14T16:43:20-05:30");
 }
 
+BOOST_AUTO_TEST_CASE(times_parse_for_at) {
+  struct Case {
+    const char* text;
+    std::int64_t seconds;
+  };
+  const Case cases[] = {
+      {"1970-01-01", 0},
+      {"2023-11-14T22:13:20Z", 1700000000},
+      {"2023-11-14 22:13:20", 1700000000},
+      {"2023-11-14T23:13:20+01:00", 1700000000},
+      {"2023-11-14T16:43:20-05:30", 1700000000},
+      {"2023-11-14T22:13", 1699999980},
+      {"2000-02-29", 951782400},
+      {"@1700000000", 1700000000},
+  };
+  for (const Case& c : cases) {
+    Result<std::int64_t> t = ParseTime(c.text);
+    BOOST_REQUIRE_MESSAGE(t.ok(), c.text);
+    BOOST_TEST(*t == c.seconds, c.text);
+  }
+  for (const char* bad : {"", "yesterday", "2023-13-01", "2023-11-14T25:00", "2023-11-14X", "@", "@12a"}) {
+    BOOST_TEST(!ParseTime(bad).ok(), bad);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(document_id)
