@@ -23,6 +23,7 @@
 // `git diff --stat`, read with `git cat-file`.
 // Times are wall-clock medians. Nothing here is a test: no time is asserted.
 #include <sys/wait.h>
+#include <time.h>
 
 #include <boost/program_options.hpp>
 
@@ -55,6 +56,14 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// CPU time of this process (user + system), in seconds: separates work from
+// waiting for fsync.
+double CpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
 }
 
 double Median(std::vector<double> v) {
@@ -150,11 +159,13 @@ struct Figures {
   std::string scenario;
   std::size_t n = 0;
   double import_s = 0;
+  double import_cpu_s = 0;
   std::size_t import_objects = 0;
   std::uint64_t import_bytes = 0;
   std::size_t repo_objects = 0;
   std::uint64_t repo_disk_bytes = 0;
   double one_field_s = 0;
+  double one_field_cpu_s = 0;
   std::size_t one_field_objects = 0;  // WriteResult, the largest of the runs
   std::uint64_t one_field_bytes = 0;
   std::size_t revlist_objects = 0;    // git rev-list --objects NEW ^OLD
@@ -317,7 +328,7 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
 
   // --- import: a fresh repository each run; the last one is kept.
   int import_runs = n <= 100000 ? 3 : 1;
-  std::vector<double> times;
+  std::vector<double> times, cpu;
   std::unique_ptr<Repository> repo;
   for (int r = 0; r < import_runs; ++r) {
     std::cerr << "[" << name << " " << n << "] import " << (r + 1) << "/" << import_runs << "\n";
@@ -327,30 +338,37 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
     repo = Check(Repository::Init(base), "init " + base);
     auto docs = sc.docs;  // Import consumes its argument; copy outside the timing
     auto t = Clock::now();
+    double c = CpuSeconds();
     WriteResult w = Check(repo->Import(std::move(docs), Opts("import")), "import");
     times.push_back(Seconds(t));
+    cpu.push_back(CpuSeconds() - c);
     f.import_objects = w.objects_written;
     f.import_bytes = w.bytes_written;
   }
   f.import_s = Median(times);
+  f.import_cpu_s = Median(cpu);
   std::string git_dir = repo->path();
   std::tie(f.repo_objects, f.repo_disk_bytes) = RepoObjects(git_dir);
 
   // --- one-field versions.
   std::cerr << "[" << name << " " << n << "] one-field versions\n";
   times.clear();
+  cpu.clear();
   std::string old_id, new_id;
   for (int r = 0; r < opt.runs; ++r) {
     auto [doc, ptr] = sc.item(Pick(n, r, opt.runs));
     old_id = Check(repo->ResolveRevision("HEAD"), "HEAD");
     auto t = Clock::now();
+    double c = CpuSeconds();
     WriteResult w = Check(repo->Set(doc, ptr, json::value(1000000 + r), Opts("one field")), "set");
     times.push_back(Seconds(t));
+    cpu.push_back(CpuSeconds() - c);
     new_id = w.version.id;
     f.one_field_objects = std::max(f.one_field_objects, w.objects_written);
     f.one_field_bytes = std::max(f.one_field_bytes, w.bytes_written);
   }
   f.one_field_s = Median(times);
+  f.one_field_cpu_s = Median(cpu);
   std::tie(f.revlist_objects, f.revlist_bytes) = NewObjects(git_dir, old_id, new_id);
   f.bound_ok = f.revlist_objects <= kBoundObjects && f.revlist_bytes <= kBoundBytes &&
                f.one_field_objects <= kBoundObjects && f.one_field_bytes <= kBoundBytes;
@@ -498,16 +516,17 @@ std::string Ratio(double peer, double ours) {
 void PrintMarkdown(const std::vector<Figures>& all, const Options& opt) {
   for (const std::string& sc : opt.scenarios) {
     std::cout << "\n### " << (sc == "docs" ? "N small documents" : "One document with N keys") << "\n\n"
-              << "| N | import | rate | objects written | repo objects | one-field version | objects, bytes "
+              << "| N | import (CPU) | rate | objects written | repo objects | one-field version (CPU) | objects, bytes "
                  "(WriteResult) | rev-list NEW ^OLD | bound | diff (10 fields) | read one doc"
               << (sc == "keys" ? " | read one key" : "") << " |\n"
               << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" << (sc == "keys" ? " | ---" : "")
               << " |\n";
     for (const Figures& f : all) {
       if (f.scenario != sc) continue;
-      std::cout << "| " << Count(f.n) << " | " << Secs(f.import_s) << " | "
+      std::cout << "| " << Count(f.n) << " | " << Secs(f.import_s) << " (" << Secs(f.import_cpu_s) << ") | "
                 << Count(static_cast<std::uint64_t>(f.n / f.import_s)) << (sc == "docs" ? " docs/s" : " keys/s")
                 << " | " << Count(f.import_objects) << " | " << Count(f.repo_objects) << " | " << Ms(f.one_field_s)
+                << " (" << Ms(f.one_field_cpu_s) << ")"
                 << " | " << f.one_field_objects << ", " << Bytes(f.one_field_bytes) << " | " << f.revlist_objects
                 << ", " << Bytes(f.revlist_bytes) << " | " << (f.bound_ok ? "ok" : "**EXCEEDED**") << " | "
                 << Ms(f.diff_s) << " (" << f.diff_ops << " ops) | " << Ms(f.read_s);
@@ -538,12 +557,14 @@ json::value ToJson(const Figures& f) {
       {"scenario", f.scenario},
       {"n", f.n},
       {"import_s", f.import_s},
+      {"import_cpu_s", f.import_cpu_s},
       {"import_rate_per_s", f.n / f.import_s},
       {"import_objects_written", f.import_objects},
       {"import_bytes_written", f.import_bytes},
       {"repo_objects", f.repo_objects},
       {"repo_disk_bytes", f.repo_disk_bytes},
       {"one_field_s", f.one_field_s},
+      {"one_field_cpu_s", f.one_field_cpu_s},
       {"one_field_objects_written", f.one_field_objects},
       {"one_field_bytes_written", f.one_field_bytes},
       {"revlist_new_objects", f.revlist_objects},

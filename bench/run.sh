@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs what the benchmarks need, builds them in Release, runs them all and
+# writes the figures (Markdown and JSON) to $OUT (default build-bench/results).
+#
+#   bench/run.sh                      # sizes 10k,100k,1m: a few minutes on 2 cores
+#   SIZES=10k,100k bench/run.sh       # a CI-sized run
+#   RUNS=3 OUT=/tmp/figures bench/run.sh
+#
+# Nothing here asserts a time; strata_bench exits non-zero only if a one-field
+# version breaks the bound of 32 objects / 256 KiB.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$root/build-bench}
+out=${OUT:-$build/results}
+sizes=${SIZES:-10k,100k,1m}
+runs=${RUNS:-5}
+workdir=${WORKDIR:-${TMPDIR:-/tmp}/strata-bench.$$}
+
+# --- dependencies: the project's packages, then node for the peer benchmark.
+"$root/scripts/install-deps.sh"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends nodejs npm
+fi
+(cd "$root/bench/node" && npm ci --no-audit --no-fund --silent)
+
+# --- build (Release, in its own folder so a debug build is left alone).
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$build" --target strata strata_gen strata_bench patch_bench -j "$(nproc)"
+
+mkdir -p "$out" "$workdir"
+trap 'rm -rf "$workdir"' EXIT
+
+# --- where and when.
+{
+  echo "# strata benchmark figures"
+  echo
+  echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "- commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- objects repo 2>/dev/null || echo ' (objects/ or repo/ modified)')"
+  echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+  echo "- git $(git --version | cut -d' ' -f3), node $(node --version), fast-json-patch $(node -p "require('$root/bench/node/node_modules/fast-json-patch/package.json').version")"
+  echo
+} >"$out/figures.md"
+
+# --- the generator is reproducible: the same seed gives the same bytes.
+"$build/bench/strata_gen" --count 2000 --seed 7 --out "$workdir/gen1.jsonl"
+"$build/bench/strata_gen" --count 2000 --seed 7 --out "$workdir/gen2.jsonl"
+cmp -s "$workdir/gen1.jsonl" "$workdir/gen2.jsonl" || { echo "strata_gen is not reproducible" >&2; exit 1; }
+
+# --- repository benchmark, git as the peer.
+cmd=("$build/bench/strata_bench" --sizes "$sizes" --runs "$runs" --workdir "$workdir/repos"
+     --cli "$build/cli/strata" --json "$out/strata_bench.json")
+echo "## Repository: strata_bench" >>"$out/figures.md"
+echo >>"$out/figures.md"
+echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
+status=0
+"${cmd[@]}" | tee -a "$out/figures.md" || status=$?
+
+# --- in-memory JSON Patch, fast-json-patch as the peer.
+echo >>"$out/figures.md"
+echo "## JSON Patch in memory: patch_bench and bench/node/patch_bench.js" >>"$out/figures.md"
+echo >>"$out/figures.md"
+"$build/bench/patch_bench" --out "$workdir/patch-cases" --json "$out/patch_bench.json" >/dev/null
+PATCH_BENCH_JSON="$out/patch_bench_node.json" node "$root/bench/node/patch_bench.js" \
+  "$workdir/patch-cases" "$out/patch_bench.json" | tee -a "$out/figures.md"
+
+echo
+echo "figures: $out/figures.md"
+exit $status
