@@ -1,0 +1,93 @@
+#include "objects/delta_codec.h"
+
+#include <zstd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/objects/test_util.h"
+
+namespace strata {
+namespace {
+
+using testing::J;
+using testing::P;
+
+BOOST_AUTO_TEST_SUITE(objects)
+BOOST_AUTO_TEST_SUITE(delta_codec)
+
+BOOST_AUTO_TEST_CASE(round_trips) {
+  std::vector<Patch> patches = {
+      Patch{},
+      P(R"([{"op":"add","path":"/a~1b","value":{"x":[1,1.5,"s",null,true]}},
+            {"op":"remove","path":"/c"},{"op":"replace","path":"","value":{}},
+            {"op":"move","from":"/d","path":"/e"},{"op":"copy","from":"/f","path":"/g/-"},
+            {"op":"test","path":"/h","value":18446744073709551615}])"),
+  };
+  Patch big;
+  for (int i = 0; i < 5000; ++i) {
+    big.push_back(PatchOp{PatchOpKind::kAdd,
+                          JsonPointer({"doc" + std::to_string(i), "field"}),
+                          {},
+                          json::value("value " + std::to_string(i % 10))});
+  }
+  patches.push_back(big);
+  for (const Patch& patch : patches) {
+    std::string bytes = EncodeDelta(patch);
+    BOOST_TEST_REQUIRE(!bytes.empty());
+    Result<Patch> back = DecodeDelta(bytes);
+    STRATA_CHECK_OK(back);
+    BOOST_TEST(CanonicalJson(PatchToJson(*back)) == CanonicalJson(PatchToJson(patch)));
+  }
+  // The frame is compressed canonical JSON.
+  BOOST_TEST(EncodeDelta(big).size() < CanonicalJson(PatchToJson(big)).size() / 5);
+  BOOST_TEST(ZstdDecompress(EncodeDelta(patches[1])).value() ==
+             CanonicalJson(PatchToJson(patches[1])));
+}
+
+BOOST_AUTO_TEST_CASE(the_encoding_is_deterministic) {
+  Patch p = P(R"([{"op":"add","path":"/a","value":{"b":1,"a":2}}])");
+  Patch q = P(R"([{"op":"add","path":"/a","value":{"a":2.0,"b":1}}])");
+  BOOST_TEST(EncodeDelta(p) == EncodeDelta(q));
+}
+
+BOOST_AUTO_TEST_CASE(corrupt_bytes_are_corruption) {
+  std::string good = EncodeDelta(P(R"([{"op":"add","path":"/a","value":1}])"));
+  std::string unknown_size(ZSTD_COMPRESSBOUND(64), '\0');
+  {
+    // A valid frame that does not record its size.
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0);
+    ZSTD_inBuffer in{"[]", 2, 0};
+    ZSTD_outBuffer out{unknown_size.data(), unknown_size.size(), 0};
+    std::size_t rc = ZSTD_compressStream2(cctx, &out, &in, ZSTD_e_end);
+    BOOST_TEST_REQUIRE(rc == 0u);
+    unknown_size.resize(out.pos);
+    ZSTD_freeCCtx(cctx);
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"empty", ""},
+      {"not zstd", "[{\"op\":\"add\"}]"},
+      {"truncated", good.substr(0, good.size() - 3)},
+      {"bad magic", "\x29\xb5\x2f\xfd" + good.substr(4)},
+      {"zstd of invalid JSON", ZstdCompress("[{\"op\":", 3)},
+      {"zstd of a non-patch", ZstdCompress("{\"op\":\"add\"}", 3)},
+      {"zstd of an invalid op", ZstdCompress("[{\"op\":\"add\",\"path\":\"x\",\"value\":1}]", 3)},
+      {"zstd of an empty text", ZstdCompress("", 3)},
+      {"size not recorded", unknown_size},
+  };
+  for (const auto& [what, bytes] : cases) {
+    Result<Patch> p = DecodeDelta(bytes);
+    BOOST_TEST_CONTEXT(what) {
+      BOOST_TEST_REQUIRE(!p.ok());
+      BOOST_TEST((p.status().code() == Code::kCorruption), p.status().message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace strata
