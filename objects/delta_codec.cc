@@ -2,6 +2,9 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+#include <memory>
+
 namespace strata {
 
 std::string ZstdCompress(std::string_view data, int level) {
@@ -17,13 +20,31 @@ Result<std::string> ZstdDecompress(std::string_view frame) {
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return Status::Corruption("delta is not a zstd frame with a known size");
   }
-  if (size > (1ULL << 34)) return Status::Corruption("delta claims an implausible size");
-  std::string out(size, '\0');
-  std::size_t n = ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n) || n != size) {
-    return Status::Corruption(std::string("cannot decompress delta: ") +
-                              (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!dctx) return Status::IOError("cannot allocate a zstd context");
+  // The output grows as it is produced: a corrupt header that claims
+  // gigabytes must not allocate them.
+  constexpr std::size_t kChunk = 1 << 16;
+  std::string out;
+  out.reserve(static_cast<std::size_t>(std::min<unsigned long long>(size, 1 << 24)));
+  ZSTD_inBuffer in{frame.data(), frame.size(), 0};
+  std::size_t rc = 1;
+  while (rc != 0) {
+    std::size_t used = out.size();
+    out.resize(used + kChunk);
+    ZSTD_outBuffer o{out.data() + used, kChunk, 0};
+    rc = ZSTD_decompressStream(dctx.get(), &o, &in);
+    out.resize(used + o.pos);
+    if (ZSTD_isError(rc)) {
+      return Status::Corruption(std::string("cannot decompress delta: ") + ZSTD_getErrorName(rc));
+    }
+    if (out.size() > size) return Status::Corruption("delta is longer than its frame says");
+    if (rc != 0 && in.pos == in.size && o.pos == 0) {
+      return Status::Corruption("delta frame is truncated");
+    }
   }
+  if (out.size() != size) return Status::Corruption("delta is shorter than its frame says");
+  if (in.pos != in.size) return Status::Corruption("delta has bytes after its frame");
   return out;
 }
 

@@ -378,28 +378,45 @@ bool Equal(const json::value& a, const json::value& b) {
 }
 
 std::optional<std::string> FindNonFinite(const json::value& v) {
-  struct Item {
-    const json::value* value;
-    std::string pointer;
+  auto bad = [](const json::value& x) { return x.is_double() && !std::isfinite(x.get_double()); };
+  if (bad(v)) return std::string();
+  if (!v.is_structured()) return std::nullopt;
+  // Depth-first, with the path kept as the stack of containers being walked,
+  // so the pointer is spelled out only for the value found (a string per
+  // value costs O(depth^2) on deep values).
+  struct Frame {
+    const json::value* container;
+    std::size_t next = 0;  // the child to visit next
   };
-  std::vector<Item> pending{{&v, ""}};
-  while (!pending.empty()) {
-    Item item = std::move(pending.back());
-    pending.pop_back();
-    const json::value& x = *item.value;
-    if (x.is_double() && !std::isfinite(x.get_double())) return item.pointer;
-    if (x.is_object()) {
-      for (const auto& kv : x.get_object()) {
-        if (kv.value().is_primitive() && !kv.value().is_double()) continue;
-        pending.push_back({&kv.value(), item.pointer + "/" + EscapePointerToken(kv.key())});
-      }
-    } else if (x.is_array()) {
-      const auto& arr = x.get_array();
-      for (std::size_t i = 0; i < arr.size(); ++i) {
-        if (arr[i].is_primitive() && !arr[i].is_double()) continue;
-        pending.push_back({&arr[i], item.pointer + "/" + std::to_string(i)});
-      }
+  std::vector<Frame> stack{{&v}};
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const json::value* child = nullptr;
+    if (f.container->is_object()) {
+      const json::object& o = f.container->get_object();
+      if (f.next < o.size()) child = &(o.begin() + f.next)->value();
+    } else {
+      const json::array& a = f.container->get_array();
+      if (f.next < a.size()) child = &a[f.next];
     }
+    if (child == nullptr) {
+      stack.pop_back();
+      continue;
+    }
+    ++f.next;
+    if (bad(*child)) {
+      std::string pointer;
+      for (const Frame& p : stack) {
+        pointer.push_back('/');
+        if (p.container->is_object()) {
+          pointer += EscapePointerToken((p.container->get_object().begin() + (p.next - 1))->key());
+        } else {
+          pointer += std::to_string(p.next - 1);
+        }
+      }
+      return pointer;
+    }
+    if (child->is_structured()) stack.push_back({child});
   }
   return std::nullopt;
 }

@@ -66,6 +66,11 @@ BOOST_AUTO_TEST_CASE(corrupt_bytes_are_corruption) {
     unknown_size.resize(out.pos);
     ZSTD_freeCCtx(cctx);
   }
+  // A raw block holding "[]" in a frame whose header claims 8 GiB.
+  std::string huge_claim("\x28\xb5\x2f\xfd\xc0\x00", 6);
+  unsigned long long claimed = 1ULL << 33;
+  for (int i = 0; i < 8; ++i) huge_claim.push_back(static_cast<char>((claimed >> (8 * i)) & 0xff));
+  huge_claim += std::string("\x11\x00\x00[]", 5);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"empty", ""},
       {"not zstd", "[{\"op\":\"add\"}]"},
@@ -76,6 +81,9 @@ BOOST_AUTO_TEST_CASE(corrupt_bytes_are_corruption) {
       {"zstd of an invalid op", ZstdCompress("[{\"op\":\"add\",\"path\":\"x\",\"value\":1}]", 3)},
       {"zstd of an empty text", ZstdCompress("", 3)},
       {"size not recorded", unknown_size},
+      {"claims 8 GiB", huge_claim},
+      {"bytes after the frame", good + "x"},
+      {"two frames", good + good},
   };
   for (const auto& [what, bytes] : cases) {
     Result<Patch> p = DecodeDelta(bytes);

@@ -305,6 +305,12 @@ BOOST_AUTO_TEST_CASE(find_non_finite_names_the_pointer) {
   BOOST_TEST(!FindNonFinite(v).has_value());
   v.at("a").at("b/c").as_array()[2] = std::numeric_limits<double>::infinity();
   BOOST_TEST(FindNonFinite(v).value_or("none") == "/a/b~1c/2");
+  // A deep value: the pointer names every level.
+  json::value deep = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < 5000; ++i) deep = json::array{1, json::object{{"k", deep}}};
+  std::string pointer;
+  for (int i = 0; i < 5000; ++i) pointer += "/1/k";
+  BOOST_TEST(FindNonFinite(deep).value_or("none") == pointer);
   json::value nan = std::nan("");
   BOOST_TEST(FindNonFinite(nan).value_or("none") == "");
 }
