@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# put (file, stdin) and get: output format, revisions, pointers, errors.
+. "$(dirname "$0")/lib.sh"
+
+new_repo r >/dev/null
+cd "$TRASH"
+
+test_expect_success 'put from a file writes one version and says so' '
+  cd r
+  printf "{\"b\": [1, 2.5, \"x\"],\n \"a\": {\"n\": null, \"t\": true}}\n" >../doc.json
+  out=$(strata put config/app1 ../doc.json)
+  id=$(sgit rev-parse main)
+  expect_eq "[main ${id:0:12}] put config/app1 (1 operation)" "$out"
+  expect_eq 1 "$(count_versions)"
+'
+
+test_expect_success 'get, piped, prints compact canonical JSON (exact bytes)' '
+  cd r
+  strata get config/app1 >out
+  printf "{\"a\":{\"n\":null,\"t\":true},\"b\":[1,2.5,\"x\"]}\n" >expect
+  expect_files_eq expect out
+'
+
+test_expect_success 'get --pretty indents by two spaces; --compact wins back' '
+  cd r
+  strata get config/app1 --pretty >out
+  cat >expect <<-\EOT
+	{
+	  "a": {
+	    "n": null,
+	    "t": true
+	  },
+	  "b": [
+	    1,
+	    2.5,
+	    "x"
+	  ]
+	}
+	EOT
+  expect_files_eq expect out
+  expect_eq "[1,2.5,\"x\"]" "$(strata get config/app1 /b --compact)"
+'
+
+test_expect_success 'get on a terminal is pretty by default; --compact on a terminal is one line' '
+  need_tty
+  cd r
+  out=$(on_tty "$STRATA" get config/app1 /a --color=never)
+  expect_eq "{
+  \"n\": null,
+  \"t\": true
+}" "$out"
+  out=$(on_tty "$STRATA" get config/app1 /a --color=never --compact)
+  expect_eq "{\"n\":null,\"t\":true}" "$out"
+'
+
+test_expect_success 'put from standard input, with - and with no file' '
+  cd r
+  echo "[1,2,3]" | strata put list - >/dev/null
+  expect_eq "[1,2,3]" "$(strata get list)"
+  echo "\"text\"" | strata put list >/dev/null
+  expect_eq "\"text\"" "$(strata get list)"
+  expect_eq 3 "$(count_versions)"
+'
+
+test_expect_success 'any JSON value is a document: scalars, null, empty containers' '
+  cd r
+  for v in 0 -1 true false null "\"\"" "{}" "[]" "\"ü \\u0000 \\\"q\\\"\""; do
+    printf "%s" "$v" | strata put scalar - >/dev/null
+    got=$(strata get scalar)
+    expect_eq "$v" "$got"
+  done
+'
+
+test_expect_success 'put of the same value again writes nothing' '
+  cd r
+  before=$(sgit rev-parse main)
+  out=$(strata put config/app1 ../doc.json)
+  expect_eq "nothing changed; no version written" "$out"
+  expect_eq "$before" "$(sgit rev-parse main)"
+  # Same value, other formatting and key order: still nothing.
+  printf "{ \"a\" : { \"t\" : true , \"n\" : null } , \"b\" : [ 1 , 2.50 , \"x\" ] }" | strata put config/app1 - >out
+  expect_eq "nothing changed; no version written" "$(cat out)"
+  expect_eq "$before" "$(sgit rev-parse main)"
+'
+
+test_expect_success 'put replaces the whole document' '
+  cd r
+  echo "{\"only\":1}" | strata put config/app1 - >/dev/null
+  expect_eq "{\"only\":1}" "$(strata get config/app1)"
+'
+
+test_expect_success 'set up a history: v=1..4 on doc h' '
+  cd r
+  for i in 1 2 3 4; do strata set h /v $i >/dev/null; done
+  expect_eq "{\"v\":4}" "$(strata get h)"
+'
+
+test_expect_success 'get DOC@REV: HEAD, HEAD~N, REV^, REV^^, main~N' '
+  cd r
+  expect_eq "{\"v\":4}" "$(strata get h@HEAD)"
+  expect_eq "{\"v\":3}" "$(strata get h@HEAD~1)"
+  expect_eq "{\"v\":1}" "$(strata get h@HEAD~3)"
+  expect_eq "{\"v\":3}" "$(strata get h@HEAD^)"
+  expect_eq "{\"v\":2}" "$(strata get h@HEAD^^)"
+  expect_eq "{\"v\":2}" "$(strata get h@main~2)"
+  expect_eq "{\"v\":1}" "$(strata get h@main~3^0)"
+'
+
+test_expect_success 'get DOC@TAG reads a git tag, lightweight or annotated' '
+  cd r
+  sgit tag v1 main~2
+  sgit -c user.name=T -c user.email=t@e tag -a -m annotated v2 main~1
+  expect_eq "{\"v\":2}" "$(strata get h@v1)"
+  expect_eq "{\"v\":3}" "$(strata get h@v2)"
+'
+
+test_expect_success 'get DOC@ID with a full id and a unique prefix' '
+  cd r
+  id=$(sgit rev-parse main~3)
+  expect_eq "{\"v\":1}" "$(strata get h@$id)"
+  expect_eq "{\"v\":1}" "$(strata get h@${id:0:12})"
+  expect_eq "{\"v\":1}" "$(strata get h@${id:0:7})"
+'
+
+test_expect_success 'get DOC POINTER reads one value, also at a revision' '
+  cd r
+  expect_eq 4 "$(strata get h /v)"
+  expect_eq 2 "$(strata get h@v1 /v)"
+  echo "{\"a/b\":{\"m~n\":[10,{\"k\":\"deep\"}]},\"\":\"empty key\"}" | strata put ptr - >/dev/null
+  expect_eq "\"deep\"" "$(strata get ptr /a~1b/m~0n/1/k)"
+  expect_eq 10 "$(strata get ptr /a~1b/m~0n/0)"
+  expect_eq "\"empty key\"" "$(strata get ptr /)"
+  expect_eq "{\"\":\"empty key\",\"a/b\":{\"m~n\":[10,{\"k\":\"deep\"}]}}" "$(strata get ptr "")"
+'
+
+test_expect_success 'get --json wraps the value with doc, rev, version and pointer' '
+  cd r
+  id=$(sgit rev-parse "v2^{commit}")
+  out=$(strata get h@v2 /v --json)
+  expect_eq "{\"doc\":\"h\",\"pointer\":\"/v\",\"rev\":\"v2\",\"value\":3,\"version\":\"$id\"}" "$out"
+'
+
+test_expect_success 'a document that does not exist: exit 1, names it' '
+  cd r
+  expect_fail 1 strata get nope
+  expect_match "nope" "$(err)"
+  expect_fail 1 strata get h@HEAD~3 /nope
+  # h did not exist in the first version
+  expect_fail 1 strata get h@$(sgit rev-list main | tail -n 1)
+  expect_match "h" "$(err)"
+'
+
+test_expect_success 'a revision that does not exist: exit 1, names it' '
+  cd r
+  expect_fail 1 strata get h@nosuchbranch
+  expect_match "nosuchbranch" "$(err)"
+  n=$(count_versions)
+  expect_fail 1 strata get h@HEAD~$n
+  expect_match "HEAD~$n" "$(err)"
+  expect_fail 1 strata get h@0000000000000000000000000000000000000000
+'
+
+test_expect_success 'an ambiguous or too short id prefix is refused' '
+  cd r
+  # Two versions whose ids share a first hex digit (17 versions guarantee one).
+  while [ "$(count_versions)" -lt 17 ]; do strata set amb /v "$(count_versions)" >/dev/null; done
+  p=$(sgit rev-list main | cut -c1 | sort | uniq -d | head -n 1)
+  expect_ne "" "$p"
+  expect_fail 1 strata get h@$p
+'
+
+test_expect_success 'a pointer that does not exist: exit 1, names the pointer' '
+  cd r
+  expect_fail 1 strata get h /nope
+  expect_match "nope" "$(err)"
+  expect_fail 1 strata get h /v/deeper
+  expect_fail 1 strata get list /0
+  echo "[1,2]" | strata put arr - >/dev/null
+  expect_fail 1 strata get arr /2
+  expect_match "/2|2" "$(err)"
+  expect_fail 1 strata get arr /-
+  expect_fail 1 strata get arr /01
+  expect_fail 1 strata get arr /x
+'
+
+test_expect_success 'a pointer without a leading slash is refused' '
+  cd r
+  expect_fail 1 strata get h v
+  expect_match "v" "$(err)"
+  expect_fail 1 strata get ptr "a~1b"
+  expect_fail 1 strata get ptr "/a~2b"
+'
+
+test_expect_success 'put: a missing file is an error; nothing written' '
+  cd r
+  snapshot_repo
+  expect_fail 1 strata put x ../no-such-file.json
+  expect_match "no-such-file.json" "$(err)"
+  expect_repo_unchanged
+'
+
+test_expect_success 'put: empty input is not JSON; nothing written' '
+  cd r
+  snapshot_repo
+  expect_fail 1 strata put x </dev/null
+  printf "   \n" >../blank.json
+  expect_fail 1 strata put x ../blank.json
+  expect_repo_unchanged
+'
+
+test_expect_success 'put: trailing garbage after the value is refused' '
+  cd r
+  snapshot_repo
+  printf "{\"a\":1} {\"b\":2}" >../two.json
+  expect_fail 1 strata put x ../two.json
+  expect_match "two.json:1:" "$(err)"
+  printf "[1]x" | expect_fail 1 strata put x -
+  expect_repo_unchanged
+'
+
+test_expect_success 'document ids: slashes make folders-like ids; bad ids are refused' '
+  cd r
+  echo 1 | strata put "a/b/c" - >/dev/null
+  expect_eq 1 "$(strata get a/b/c)"
+  snapshot_repo
+  for bad in "" "/a" "a/" "a//b" "../x" "a/./b" "a/../b"; do
+    echo 1 | expect_fail 1 strata put "$bad" -
+  done
+  expect_repo_unchanged
+'
+
+test_expect_success 'a document id with unicode, dots and dashes round-trips' '
+  cd r
+  echo "{\"x\":1}" | strata put "my-docs/é_ü/v1.2" - >/dev/null
+  expect_eq "{\"x\":1}" "$(strata get "my-docs/é_ü/v1.2")"
+  strata ls --json | jpath "\"\\n\".join(e[\"id\"] for e in d)" >ids
+  grep -qx "my-docs/é_ü/v1.2" ids
+  sgit fsck --strict 2>&1 | { ! grep -E "error|warning"; }
+'
+
+test_done
