@@ -377,24 +377,92 @@ bool Equal(const json::value& a, const json::value& b) {
   return true;
 }
 
-std::optional<std::string> FindNonFinite(const json::value& v) {
-  auto bad = [](const json::value& x) { return x.is_double() && !std::isfinite(x.get_double()); };
-  if (bad(v)) return std::string();
+bool IsValidUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n;
+    std::uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 1, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;  // a continuation byte, or a lead byte never valid
+    }
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates, beyond U+10FFFF.
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+namespace {
+
+enum class Problem { kNonFinite, kBadString, kBadKey };
+
+struct Found {
+  Problem problem;
+  std::string pointer;  // for kBadKey, the object's
+};
+
+// The first value (or member name) in `v` that cannot be stored, if any.
+// Depth-first, with the path kept as the stack of containers being walked,
+// so the pointer is spelled out only for what is found (a string per value
+// costs O(depth^2) on deep values).
+std::optional<Found> FindProblem(const json::value& v, bool check_utf8) {
+  auto problem = [&](const json::value& x) -> std::optional<Problem> {
+    if (x.is_double() && !std::isfinite(x.get_double())) return Problem::kNonFinite;
+    if (check_utf8 && x.is_string() && !IsValidUtf8(x.get_string())) return Problem::kBadString;
+    return std::nullopt;
+  };
+  if (std::optional<Problem> p = problem(v)) return Found{*p, ""};
   if (!v.is_structured()) return std::nullopt;
-  // Depth-first, with the path kept as the stack of containers being walked,
-  // so the pointer is spelled out only for the value found (a string per
-  // value costs O(depth^2) on deep values).
   struct Frame {
     const json::value* container;
     std::size_t next = 0;  // the child to visit next
   };
   std::vector<Frame> stack{{&v}};
+  // The pointer to the child last visited in each of the first `frames`.
+  auto pointer = [&stack](std::size_t frames) {
+    std::string out;
+    for (std::size_t i = 0; i < frames; ++i) {
+      const Frame& f = stack[i];
+      out.push_back('/');
+      if (f.container->is_object()) {
+        out += EscapePointerToken((f.container->get_object().begin() + (f.next - 1))->key());
+      } else {
+        out += std::to_string(f.next - 1);
+      }
+    }
+    return out;
+  };
   while (!stack.empty()) {
     Frame& f = stack.back();
     const json::value* child = nullptr;
     if (f.container->is_object()) {
       const json::object& o = f.container->get_object();
-      if (f.next < o.size()) child = &(o.begin() + f.next)->value();
+      if (f.next < o.size()) {
+        const json::key_value_pair& kv = *(o.begin() + f.next);
+        if (check_utf8 && !IsValidUtf8(kv.key())) {
+          return Found{Problem::kBadKey, pointer(stack.size() - 1)};
+        }
+        child = &kv.value();
+      }
     } else {
       const json::array& a = f.container->get_array();
       if (f.next < a.size()) child = &a[f.next];
@@ -404,21 +472,33 @@ std::optional<std::string> FindNonFinite(const json::value& v) {
       continue;
     }
     ++f.next;
-    if (bad(*child)) {
-      std::string pointer;
-      for (const Frame& p : stack) {
-        pointer.push_back('/');
-        if (p.container->is_object()) {
-          pointer += EscapePointerToken((p.container->get_object().begin() + (p.next - 1))->key());
-        } else {
-          pointer += std::to_string(p.next - 1);
-        }
-      }
-      return pointer;
-    }
+    if (std::optional<Problem> p = problem(*child)) return Found{*p, pointer(stack.size())};
     if (child->is_structured()) stack.push_back({child});
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> FindNonFinite(const json::value& v) {
+  std::optional<Found> found = FindProblem(v, /*check_utf8=*/false);
+  if (!found) return std::nullopt;
+  return std::move(found->pointer);
+}
+
+Status CheckStorable(const json::value& v) {
+  std::optional<Found> found = FindProblem(v, /*check_utf8=*/true);
+  if (!found) return Status::Ok();
+  switch (found->problem) {
+    case Problem::kNonFinite:
+      return Status::InvalidArgument("non-finite number at '" + found->pointer + "'");
+    case Problem::kBadString:
+      return Status::InvalidArgument("string that is not valid UTF-8 at '" + found->pointer + "'");
+    case Problem::kBadKey:
+      break;
+  }
+  return Status::InvalidArgument("member name that is not valid UTF-8 in the object at '" +
+                                 found->pointer + "'");
 }
 
 }  // namespace strata

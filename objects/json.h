@@ -71,4 +71,14 @@ bool Equal(const json::value& a, const json::value& b);
 // (Values built in memory can hold them; they must never be stored.)
 std::optional<std::string> FindNonFinite(const json::value& v);
 
+// True if `s` is well-formed UTF-8: no overlong forms, UTF-16 surrogates or
+// code points above U+10FFFF.
+bool IsValidUtf8(std::string_view s);
+
+// Ok if `v` can be stored and read back: every number finite, every string
+// and member name valid UTF-8 (values built in memory, or from bytes that
+// were never parsed as JSON, may break either). Otherwise InvalidArgument
+// naming the pointer.
+Status CheckStorable(const json::value& v);
+
 }  // namespace strata

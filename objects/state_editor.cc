@@ -206,12 +206,13 @@ Status StateEditor::Remove(const JsonPointer& path) {
   return Status::Ok();
 }
 
-Result<ValueRef> StateEditor::Encode(Node& node, int depth, bool force_tree) {
+Result<ValueRef> StateEditor::Encode(Node& node, const JsonPointer& path, bool force_tree) {
+  int depth = static_cast<int>(path.tokens().size());
   if (node.kind == Node::Kind::kValue) {
     if (!node.dirty && node.stored) return *node.stored;
-    if (std::optional<std::string> bad = FindNonFinite(node.value)) {
-      return Status::InvalidArgument("non-finite number at '" + *bad + "'");
-    }
+    // What is stored must read back: no Infinity, no broken UTF-8.
+    Status storable = CheckStorable(node.value);
+    if (!storable.ok()) return storable.WithContext("in '" + path.ToString() + "'");
     return EncodeValue(store_, node.value, depth);
   }
   if (!node.dirty && node.base) return ValueRef{*node.base, true};
@@ -219,14 +220,19 @@ Result<ValueRef> StateEditor::Encode(Node& node, int depth, bool force_tree) {
   for (const auto& key : node.removed) changes[key] = std::nullopt;
   for (auto& [key, child] : node.children) {
     if (!child->dirty) continue;
-    STRATA_ASSIGN_OR_RETURN(ValueRef ref, Encode(*child, depth + 1, false));
+    if (!IsValidUtf8(key)) {
+      if (path.IsRoot()) return Status::InvalidArgument("a document id is not valid UTF-8");
+      return Status::InvalidArgument("a member name is not valid UTF-8 in the object at '" +
+                                     path.ToString() + "'");
+    }
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, Encode(*child, path.Child(key), false));
     changes[key] = ref;
   }
   return UpdateObject(store_, node.base, changes, force_tree);
 }
 
 Result<ObjectId> StateEditor::Write() {
-  STRATA_ASSIGN_OR_RETURN(ValueRef ref, Encode(*root_, 0, /*force_tree=*/true));
+  STRATA_ASSIGN_OR_RETURN(ValueRef ref, Encode(*root_, JsonPointer(), /*force_tree=*/true));
   return ref.id;
 }
 

@@ -32,7 +32,8 @@ class StateEditor : public PatchTarget {
   Status Replace(const JsonPointer& path, json::value value) override;
 
   // Stages the edited state's objects and returns its tree id (the original
-  // id if nothing changed).
+  // id if nothing changed). InvalidArgument, naming the pointer, if a value
+  // cannot be stored (CheckStorable) or a member name is not UTF-8.
   Result<ObjectId> Write();
 
  private:
@@ -41,7 +42,8 @@ class StateEditor : public PatchTarget {
   Result<Location> Locate(const JsonPointer& path, std::size_t tokens);
   Result<Node*> Child(Node& node, const std::string& key, bool* found);
   Result<json::value> Materialize(Node& node);
-  Result<ValueRef> Encode(Node& node, int depth, bool force_tree);
+  // Encodes `node`, found at `path` (its depth is the path's length).
+  Result<ValueRef> Encode(Node& node, const JsonPointer& path, bool force_tree);
   Status SetMember(const JsonPointer& path, json::value value, bool must_exist);
 
   ObjectStore& store_;

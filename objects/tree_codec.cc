@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "objects/json_pointer.h"
+
 namespace strata {
 namespace {
 
@@ -297,6 +299,11 @@ Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state) {
   std::vector<Member> members;
   members.reserve(state.size());
   for (const auto& kv : state) {
+    if (!IsValidUtf8(kv.key())) return Status::InvalidArgument("a document id is not valid UTF-8");
+    Status storable = CheckStorable(kv.value());
+    if (!storable.ok()) {
+      return storable.WithContext("in '/" + EscapePointerToken(kv.key()) + "'");
+    }
     STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, kv.value(), 1));
     members.push_back({std::string(kv.key()), ref});
   }

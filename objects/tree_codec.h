@@ -67,7 +67,8 @@ std::string BucketName(std::uint64_t hash, int level);
 // Stores `v`, found `depth` object-trees below the state root (documents are
 // at depth 1).
 Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth);
-// Stores a state: always a tree, one member per document.
+// Stores a state: always a tree, one member per document. InvalidArgument
+// if a document cannot be stored (CheckStorable) or an id is not UTF-8.
 Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state);
 
 // Reads a stored value back.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -244,6 +245,54 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_refused) {
     BOOST_TEST(!ParseJson(text).ok(), "accepted invalid UTF-8 in " << text.size() << " bytes");
   }
   BOOST_TEST(ParseJson("\"\xf0\x9f\x98\x80\"").ok());
+}
+
+BOOST_AUTO_TEST_CASE(is_valid_utf8) {
+  for (std::string ok :
+       std::vector<std::string>{"", "abc", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", std::string("\0", 1)}) {
+    BOOST_TEST(IsValidUtf8(ok), "refused " << ok.size() << " bytes");
+  }
+  for (std::string bad :
+       std::vector<std::string>{"\xff", "\x80", "\xc3", "\xc3x", "\xc0\xaf", "\xc1\xbf",
+                                "\xe0\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x80\x80\xaf",
+                                "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "a\xe2\x82"}) {
+    BOOST_TEST(!IsValidUtf8(bad), "accepted " << bad.size() << " bytes");
+  }
+  // It agrees with the parser on random byte strings.
+  std::mt19937 rng(99);
+  int valid = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    int n = std::uniform_int_distribution<int>(1, 6)(rng);
+    for (int k = 0; k < n; ++k) {
+      int pick = std::uniform_int_distribution<int>(0, 3)(rng);
+      int lo = pick == 0 ? 0x20 : 0x80;
+      int c = std::uniform_int_distribution<int>(lo, 0xff)(rng);
+      if (c == '"' || c == '\\' || c == 0x7f) c = 'a';
+      s.push_back(static_cast<char>(c));
+    }
+    bool parsed = ParseJson("\"" + s + "\"").ok();
+    BOOST_TEST(IsValidUtf8(s) == parsed);
+    valid += parsed;
+  }
+  BOOST_TEST(valid > 100);
+}
+
+BOOST_AUTO_TEST_CASE(check_storable_names_the_pointer) {
+  BOOST_TEST(CheckStorable(J(R"({"a":[1,"\u00e9",{"b":null}]})")).ok());
+  json::value v = J(R"({"a":[1,{"b~":"x"}]})");
+  v.at("a").as_array()[1].as_object()["b~"] = std::string("\xff");
+  Status s = CheckStorable(v);
+  BOOST_TEST((s.code() == Code::kInvalidArgument));
+  BOOST_TEST(s.message() == "string that is not valid UTF-8 at '/a/1/b~0'");
+  v.at("a").as_array()[1] = json::object{{std::string("k\xc3"), 1}};
+  BOOST_TEST(CheckStorable(v).message() ==
+             "member name that is not valid UTF-8 in the object at '/a/1'");
+  v.at("a").as_array()[1] = -std::numeric_limits<double>::infinity();
+  BOOST_TEST(CheckStorable(v).message() == "non-finite number at '/a/1'");
+  BOOST_TEST(CheckStorable(json::value(std::numeric_limits<double>::quiet_NaN())).message() ==
+             "non-finite number at ''");
 }
 
 BOOST_AUTO_TEST_CASE(canonical_size_matches_canonical_json) {

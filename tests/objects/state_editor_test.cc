@@ -1,6 +1,7 @@
 #include "objects/state_editor.h"
 
 #include <boost/test/unit_test.hpp>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -218,6 +219,45 @@ BOOST_FIXTURE_TEST_CASE(errors_name_the_document_and_pointer, TempRepo) {
   BOOST_TEST(!editor.Exists(JsonPointer({"nope"})).value());
   BOOST_TEST(!editor.Exists(JsonPointer({"small", "a", "zz"})).value());
   BOOST_TEST(editor.Exists(JsonPointer({"wide", "k0"})).value());
+}
+
+// Regression: values built in memory with broken UTF-8 (or document ids
+// taken from raw bytes) were written, and every later read of them failed.
+BOOST_FIXTURE_TEST_CASE(write_refuses_what_cannot_be_read_back, TempRepo) {
+  const ObjectId base = Encode(store(), SampleState());
+  struct Case {
+    JsonPointer path;
+    json::value value;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {JsonPointer({"doc"}), json::value(std::string("\xff")),
+       "in '/doc': string that is not valid UTF-8 at ''"},
+      {JsonPointer({"large", "x"}), json::object{{"a", std::numeric_limits<double>::infinity()}},
+       "in '/large/x': non-finite number at '/a'"},
+      {JsonPointer({"small", "a", "c"}), json::array{std::string("\xed\xa0\x80")},
+       "in '/small': string that is not valid UTF-8 at '/a/c/0'"},
+      {JsonPointer({"doc"}), json::object{{std::string("\xc3"), 1}},
+       "in '/doc': member name that is not valid UTF-8 in the object at ''"},
+      {JsonPointer({"wide", std::string("\xc3")}), json::value(1),
+       "a member name is not valid UTF-8 in the object at '/wide'"},
+      {JsonPointer({std::string("d\xff")}), json::value(1), "a document id is not valid UTF-8"},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.message) {
+      StateEditor editor(store(), base);
+      STRATA_CHECK_OK(editor.Add(c.path, c.value));
+      Result<ObjectId> id = editor.Write();
+      BOOST_TEST_REQUIRE(!id.ok());
+      BOOST_TEST((id.status().code() == Code::kInvalidArgument));
+      BOOST_TEST(id.status().message() == c.message);
+      // EncodeState refuses the same state.
+      json::value state = SampleState();
+      ValueTarget target(state);
+      STRATA_CHECK_OK(target.Add(c.path, c.value));
+      BOOST_TEST(!EncodeState(store(), state.get_object()).ok());
+    }
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(a_failing_patch_stages_nothing, TempRepo) {
