@@ -245,6 +245,11 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_refused) {
     BOOST_TEST(!ParseJson(text).ok(), "accepted invalid UTF-8 in " << text.size() << " bytes");
   }
   BOOST_TEST(ParseJson("\"\xf0\x9f\x98\x80\"").ok());
+  // Lone surrogates written as escapes have no UTF-8 spelling either.
+  for (std::string text : {R"("\ud800")", R"("\udc00x")", R"("\ud83dx")", R"({"\ud800":1})"}) {
+    BOOST_TEST(!ParseJson(text).ok(), "accepted " << text);
+  }
+  BOOST_TEST(CanonicalJson(J(R"("\ud83d\ude00")")) == "\"\xf0\x9f\x98\x80\"");
 }
 
 BOOST_AUTO_TEST_CASE(is_valid_utf8) {

@@ -315,6 +315,44 @@ BOOST_FIXTURE_TEST_CASE(encode_decode_round_trips, TempRepo) {
   }
 }
 
+// A repository holding objects strata did not write reads as Corruption,
+// never as a wrong value.
+BOOST_FIXTURE_TEST_CASE(foreign_objects_are_corruption, TempRepo) {
+  ObjectId good = store().WriteBlob("1").value();
+  ObjectId bad_json = store().WriteBlob("{\"a\":").value();
+  ObjectId bucket = store().WriteTree({{"k", good, false}}).value();
+  std::string symlink_tree = "120000 link";
+  symlink_tree.push_back('\0');
+  symlink_tree.append(reinterpret_cast<const char*>(good.oid.id), GIT_OID_RAWSZ);
+  struct Case {
+    std::string what;
+    ValueRef ref;
+  };
+  const std::vector<Case> cases = {
+      {"a blob that is not JSON", {bad_json, false}},
+      {"a tree holding a blob that is not JSON",
+       {store().WriteTree({{"a", bad_json, false}}).value(), true}},
+      {"a blob read as a tree", {good, true}},
+      {"a tree read as a blob", {bucket, false}},
+      {"a name with a bad escape", {store().WriteTree({{"%G0", good, false}}).value(), true}},
+      {"a bucket beside members",
+       {store().WriteTree({{".ab", bucket, true}, {"x", good, false}}).value(), true}},
+      {"a bucket that is a blob", {store().WriteTree({{".ab", good, false}}).value(), true}},
+      {"a symlink entry", {store().WriteObject(symlink_tree, GIT_OBJECT_TREE).value(), true}},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.what) {
+      Result<json::value> v = DecodeValue(store(), c.ref);
+      BOOST_TEST_REQUIRE(!v.ok());
+      BOOST_TEST((v.status().code() == Code::kCorruption), v.status().message());
+    }
+  }
+  // A tree nested deeper than strata ever writes.
+  ObjectId deep = store().WriteTree({{"a", good, false}}).value();
+  for (int i = 0; i < kMaxTreeDepth + 2; ++i) deep = store().WriteTree({{"a", deep, true}}).value();
+  BOOST_TEST((DecodeValue(store(), ValueRef{deep, true}).status().code() == Code::kCorruption));
+}
+
 BOOST_FIXTURE_TEST_CASE(equal_states_give_equal_ids, TempRepo) {
   json::object a, b;
   a["x"] = J(R"({"n":1,"m":[1.0,2]})");
