@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -56,11 +57,11 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (existing.ok()) current = std::move(existing).value();
   else if (existing.status().code() != Code::kNotFound) return ctx.Fail(existing.status());
 
-  char path_template[] = "/tmp/strata-edit-XXXXXX.json";
-  int fd = mkstemps(path_template, 5);
-  if (fd < 0) return ctx.Fail(Status::IOError("cannot create a temporary file"));
+  std::string path =
+      (std::filesystem::temp_directory_path() / "strata-edit-XXXXXX.json").string();  // honours TMPDIR
+  int fd = mkstemps(path.data(), 5);
+  if (fd < 0) return ctx.Fail(Status::IOError("cannot create a temporary file like " + path));
   close(fd);
-  std::string path = path_template;
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << FormatJson(current, FormatOptions{2, false}) << "\n";

@@ -87,7 +87,14 @@ std::string Context::Paint(const char* ansi, const std::string& text) const {
 
 int Context::Fail(const Status& status) {
   std::cout.flush();
-  std::cerr << "strata: error: " << status.message() << "\n";
+  // One line, whatever the message quotes.
+  std::string line;
+  for (char c : status.message()) {
+    if (c == '\n') line += "\\n";
+    else if (c == '\r') line += "\\r";
+    else line.push_back(c);
+  }
+  std::cerr << "strata: error: " << line << "\n";
   return kExitError;
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cstring>
 #include <iostream>
 #include <sstream>
@@ -91,6 +92,23 @@ void PrintMarkdown() {
   }
 }
 
+// "-5" and "-1.5e3" are values (strata set d /n -5), never flags: no strata
+// flag is a digit. Tried before the built-in parsers.
+std::vector<po::option> NegativeNumberAsArgument(std::vector<std::string>& args) {
+  std::vector<po::option> out;
+  if (args.empty()) return out;
+  const std::string& a = args.front();
+  if (a.size() >= 2 && a[0] == '-' && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.')) {
+    po::option opt;
+    opt.position_key = INT_MAX;  // a positional token, named by the positional description
+    opt.value.push_back(a);
+    opt.original_tokens.push_back(a);
+    out.push_back(std::move(opt));
+    args.erase(args.begin());
+  }
+  return out;
+}
+
 int Usage(const std::string& message, const std::string& command) {
   std::cerr << "strata: error: " << message;
   if (!command.empty()) std::cerr << " (see 'strata " << command << " --help')";
@@ -153,6 +171,7 @@ int Main(int argc, char** argv) {
                   .positional(command.positional)
                   .style(po::command_line_style::default_style &
                          ~po::command_line_style::allow_guessing)
+                  .extra_style_parser(NegativeNumberAsArgument)
                   .run(),
               vm);
     if (vm.count("help")) {

@@ -250,17 +250,16 @@ Result<VersionInfo> Repository::Describe(git_commit* commit) {
 Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
                                       const std::string& default_message,
                                       const CommitOptions& options) {
+  return Write(edit, [&](const strata::Patch&) { return default_message; }, options);
+}
+
+Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
+                                      const MessageFn& describe, const CommitOptions& options) {
   for (const auto& label : options.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(label));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   std::int64_t now = options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
   int offset = LocalOffsetMinutes(now);
-  std::string message = options.message;
-  if (message.empty()) {
-    // A default message is a summary line; a 10,000-token pointer is not.
-    message = default_message.size() <= kMaxDefaultMessage
-                  ? default_message
-                  : default_message.substr(0, kMaxDefaultMessage - 3) + "...";
-  }
+
   std::string branch_ref = "refs/heads/" + CurrentBranch();
 
   // Our change as a patch, once known; replayed if another writer moves the branch.
@@ -329,6 +328,14 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
     if (!ours) {
       ours = delta;
       ours_base = base_state;
+    }
+    std::string message = options.message;
+    if (message.empty()) {
+      // A default message is a summary line; a 10,000-token pointer is not.
+      message = describe(*ours);
+      if (message.size() > kMaxDefaultMessage) {
+        message = message.substr(0, kMaxDefaultMessage - 3) + "...";
+      }
     }
     // New document ids must be valid.
     for (const auto& op : delta) {
@@ -497,9 +504,12 @@ Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
       if (op.kind == PatchOpKind::kMove || op.kind == PatchOpKind::kCopy) op.from = prefix(op.from);
     }
   }
-  std::set<std::string> docs = TouchedDocuments(scoped);
-  std::string what = "patch " + (doc ? *doc : std::to_string(docs.size()) + " documents") + " (" +
-                     std::to_string(patch.size()) + " operation" + (patch.size() == 1 ? "" : "s") + ")";
+  // "patch config/app1", or "patch 3 documents", counted from what changed.
+  MessageFn describe = [&](const strata::Patch& delta) {
+    std::set<std::string> docs = TouchedDocuments(delta);
+    if (docs.size() == 1) return "patch " + *docs.begin();
+    return "patch " + std::to_string(docs.size()) + " documents";
+  };
   return Write(
       [&](StateEditor& e) -> Status {
         if (doc) {
@@ -508,7 +518,7 @@ Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
         }
         return ApplyPatch(e, scoped);
       },
-      what, options);
+      describe, options);
 }
 
 Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
@@ -674,87 +684,6 @@ Result<std::vector<Change>> Repository::Annotate(const std::optional<std::string
   }
   store_->Discard();
   return out;
-}
-
-Result<VerifyReport> Repository::Verify() {
-  VerifyReport report;
-  // Every object: read it, which checks its hash (strict verification is on).
-  struct Ctx {
-    git_odb* odb;
-    VerifyReport* report;
-  };
-  // A fresh object database over the folder: the repository's own also
-  // holds the in-memory staging backend, which cannot list objects.
-  git_odb* odb_raw = nullptr;
-  STRATA_GIT(git_odb_open(&odb_raw, (path_ + "/objects").c_str()), "cannot open the object database");
-  OdbPtr odb(odb_raw);
-  Ctx ctx{odb.get(), &report};
-  STRATA_GIT(git_odb_foreach(
-                 odb.get(),
-                 [](const git_oid* id, void* payload) -> int {
-                   auto* c = static_cast<Ctx*>(payload);
-                   git_odb_object* obj = nullptr;
-                   if (git_odb_read(&obj, c->odb, id) < 0) {
-                     const git_error* e = git_error_last();
-                     c->report->problems.push_back("object " + OidHex(id) + ": " +
-                                                   (e ? e->message : "unreadable"));
-                   } else {
-                     git_odb_object_free(obj);
-                   }
-                   ++c->report->objects;
-                   return 0;
-                 },
-                 &ctx),
-             "cannot list objects");
-
-  // Every version: parent state + delta == state.
-  git_revwalk* raw = nullptr;
-  STRATA_GIT(git_revwalk_new(&raw, repo_.get()), "cannot walk history");
-  RevwalkPtr walk(raw);
-  int rc = git_revwalk_push_glob(raw, "refs/*");
-  if (rc < 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot walk history");
-  git_oid oid;
-  while (git_revwalk_next(&oid, raw) == 0) {
-    ++report.versions;
-    std::string id = OidHex(&oid);
-    git_commit* c_raw = nullptr;
-    if (git_commit_lookup(&c_raw, repo_.get(), &oid) < 0) {
-      report.problems.push_back("version " + id + ": unreadable commit");
-      continue;
-    }
-    CommitPtr c(c_raw);
-    Result<std::optional<ObjectId>> state = StateOf(c_raw);
-    Result<strata::Patch> delta = Delta(id);
-    if (!state.ok() || !delta.ok()) {
-      report.problems.push_back("version " + id + ": " +
-                                (!state.ok() ? state.status() : delta.status()).message());
-      continue;
-    }
-    std::optional<ObjectId> parent_state;
-    if (git_commit_parentcount(c_raw) > 0) {
-      git_commit* p_raw = nullptr;
-      if (git_commit_parent(&p_raw, c_raw, 0) < 0) {
-        report.problems.push_back("version " + id + ": missing parent");
-        continue;
-      }
-      CommitPtr p(p_raw);
-      Result<std::optional<ObjectId>> ps = StateOf(p_raw);
-      if (!ps.ok()) continue;  // reported when the walk reaches the parent
-      parent_state = *ps;
-    }
-    StateEditor editor(*store_, parent_state);
-    Status applied = ApplyPatch(editor, *delta);
-    Result<ObjectId> rebuilt = applied.ok() ? editor.Write() : Result<ObjectId>(applied);
-    store_->Discard();
-    if (!rebuilt.ok()) {
-      report.problems.push_back("version " + id + ": its delta does not apply to its parent: " +
-                                rebuilt.status().message());
-    } else if (!(*rebuilt == **state)) {
-      report.problems.push_back("version " + id + ": its delta applied to its parent gives state " +
-                                rebuilt->Hex() + ", not " + (*state)->Hex());
-    }
-  }
-  return report;
 }
 
 }  // namespace strata

@@ -108,10 +108,15 @@ class Repository {
   // Adds or replaces many documents in one version.
   Result<WriteResult> Import(std::vector<std::pair<std::string, json::value>> docs,
                              const CommitOptions& options);
-  // The general form: `edit` changes the state; `describe` is the default
-  // message. The edit may run again if another writer moved the branch.
+  // The general form: `edit` changes the state; `default_message` is used
+  // when options.message is empty. The edit may run again if another writer
+  // moved the branch.
   Result<WriteResult> Write(const std::function<Status(StateEditor&)>& edit,
                             const std::string& default_message, const CommitOptions& options);
+  // The same, with the default message made from the delta the edit produced.
+  using MessageFn = std::function<std::string(const strata::Patch& delta)>;
+  Result<WriteResult> Write(const std::function<Status(StateEditor&)>& edit,
+                            const MessageFn& describe, const CommitOptions& options);
 
   // --- reads -----------------------------------------------------------------
   // The commit id that `rev` names. NotFound / InvalidArgument name `rev`.

@@ -238,4 +238,18 @@ test_expect_success 'a document id with unicode, dots and dashes round-trips' '
   sgit fsck --strict 2>&1 | { ! grep -E "error|warning"; }
 '
 
+test_expect_success 'get --at reads the newest version made by then' '
+  rm -rf at; new_repo at >/dev/null
+  STRATA_TIME=1000 strata put d - <<<1 >/dev/null
+  STRATA_TIME=2000 strata put d - <<<2 >/dev/null
+  STRATA_TIME=3000 strata put d - <<<3 >/dev/null
+  expect_eq 2 "$(strata get d --at @2500)"
+  expect_eq 1 "$(strata get d --at 1970-01-01T00:16:40Z)"
+  expect_eq 3 "$(strata get d --at 2030-01-01)"
+  expect_fail 1 strata get d --at @999
+  expect_match "no version on HEAD" "$(err)"
+  expect_fail 1 strata get d --at yesterday
+  expect_match "invalid time" "$(err)"
+'
+
 test_done

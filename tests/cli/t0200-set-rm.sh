@@ -205,4 +205,12 @@ test_expect_success 'without STRATA_TIME the time is now' '
   test "$t" -le "$t1"
 '
 
+test_expect_success 'negative numbers are values, not flags' '
+  cd r
+  strata set neg /n -5 >/dev/null
+  strata set neg /m -1.5e3 >/dev/null
+  expect_eq "{\"m\":-1500,\"n\":-5}" "$(strata get neg)"
+  expect_fail 2 strata set neg /n 1 -x
+'
+
 test_done

@@ -22,7 +22,7 @@ test_expect_success 'a state patch changes several documents in ONE version' '
   expect_eq "{\"db\":{\"host\":\"b\"}}" "$(strata get config/app1)"
   expect_eq "{\"x\":1,\"y\":2}" "$(strata get d2)"
   expect_eq "{\"n\":3}" "$(strata get d3)"
-  expect_eq "patch 3 documents (3 operations)" "$(sgit log -1 --format=%s)"
+  expect_eq "patch 3 documents" "$(sgit log -1 --format=%s)"
 '
 
 test_expect_success 'the stored delta is the patch (show --json delta)' '
@@ -165,6 +165,26 @@ test_expect_success 'a missing patch file is an error' '
   expect_match "no-such.json" "$(err)"
   expect_fail 2 strata patch
   expect_repo_unchanged
+'
+
+test_expect_success 'patch: the write line says the operation count once' '
+  cd r
+  strata set a /x 1 >/dev/null
+  echo "[{\"op\":\"replace\",\"path\":\"/a/x\",\"value\":2}]" >p.json
+  out=$(strata patch p.json)
+  # actual: [main 0123456789ab] patch 1 documents (1 operation) (1 operation)
+  expect_eq "[main $(sgit rev-parse --short=12 main)] patch a (1 operation)" "$out"
+'
+
+test_expect_success 'patch: the default message counts documents right ("1 document", not "0 documents")' '
+  cd r
+  strata set b /y 1 >/dev/null
+  echo "[{\"op\":\"replace\",\"path\":\"/a/x\",\"value\":3}]" | strata patch - >/dev/null
+  expect_no_match "1 documents" "$(sgit log -1 --format=%s)"
+  # a patch of the whole state that replaces both documents and adds one
+  echo "[{\"op\":\"replace\",\"path\":\"\",\"value\":{\"only\":{\"z\":1}}}]" | strata patch - >/dev/null
+  # actual: "patch 0 documents (1 operation)" for a version that changed 3 documents
+  expect_no_match "0 documents" "$(sgit log -1 --format=%s)"
 '
 
 test_done

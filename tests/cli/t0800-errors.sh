@@ -180,4 +180,10 @@ test_expect_success 'the repository still has exactly its two versions' '
   strata verify >/dev/null
 '
 
+test_expect_success 'an error naming a value with a newline stays on one line' '
+  cd r
+  expect_fail 1 strata set d /a 2 --label "new
+line"
+'
+
 test_done
