@@ -25,8 +25,9 @@ int Run(Context& ctx, const po::variables_map& args) {
   } else {
     Result<json::value> parsed = ParseJsonArgument(text, "VALUE");
     if (!parsed.ok()) {
-      return ctx.Fail(Status::InvalidArgument(parsed.status().message() +
-                                              " (for a plain string, quote it as JSON or pass --string)"));
+      return ctx.Fail(Status::InvalidArgument(
+          "cannot set " + args["pointer"].as<std::string>() + ": " + parsed.status().message() +
+          " (for a plain string, quote it as JSON or pass --string)"));
     }
     value = std::move(parsed).value();
   }

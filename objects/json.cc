@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
@@ -26,6 +28,27 @@ std::pair<std::size_t, std::size_t> LineColumn(std::string_view text, std::size_
     }
   }
   return {line, column};
+}
+
+// The offset of the first number literal in valid JSON `text` that
+// overflows a double (the parser has accepted it, so this lexer can be
+// simple: skip strings, read number tokens).
+std::size_t OutOfRangeNumberOffset(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      std::size_t start = i;
+      while (i < text.size() && std::strchr("+-0123456789.eE", text[i]) != nullptr) ++i;
+      std::string token(text.substr(start, i - start));
+      if (std::isinf(std::strtod(token.c_str(), nullptr))) return start;
+      --i;
+    }
+  }
+  return 0;
 }
 
 std::vector<const json::key_value_pair*> SortedMembers(const json::object& o) {
@@ -69,8 +92,12 @@ Result<json::value> ParseJson(std::string_view text, std::string_view source,
   }
   json::value v = parser.release();
   if (std::optional<std::string> bad = FindNonFinite(v)) {
-    return Status::InvalidArgument(std::string(source) + ": number out of range at pointer '" +
-                                   *bad + "': JSON numbers must fit a double (about 1.8e308)");
+    auto [line, column] = LineColumn(text, OutOfRangeNumberOffset(text));
+    line += first_line - 1;
+    std::string where = bad->empty() ? "" : " at pointer '" + *bad + "'";
+    return Status::InvalidArgument(std::string(source) + ":" + std::to_string(line) + ":" +
+                                   std::to_string(column) + ": number out of range" + where +
+                                   ": JSON numbers must fit a double (about 1.8e308)");
   }
   return v;
 }

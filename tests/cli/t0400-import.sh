@@ -129,4 +129,12 @@ test_expect_success 'after imports, verify and git fsck --strict are clean' '
   sgit fsck --strict --no-progress 2>&1 | { ! grep -E "error|warning|missing|broken"; }
 '
 
+test_expect_success 'import: a JSONL number out of range names the line' '
+  cd r
+  printf "{\"id\":\"x\",\"doc\":1}\n{\"id\":\"y\",\"doc\":1e400}\n" >big.jsonl
+  expect_fail 1 strata import big.jsonl
+  # actual: big.jsonl: number out of range at pointer '"'"'/doc'"'"': ...
+  expect_match "^strata: error: big.jsonl:2" "$(err)"
+'
+
 test_done

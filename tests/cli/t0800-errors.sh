@@ -67,7 +67,7 @@ test_expect_success 'invalid JSON from stdin and as a set VALUE name their sourc
   printf "[1,\n2,,3]" | expect_fail 1 strata put d -
   expect_match "^strata: error: (<stdin>|-|standard input):2:3: " "$(err)"
   expect_fail 1 strata set d /a "{bad"
-  expect_match "^strata: error: VALUE:1:2: invalid JSON" "$(err)"
+  expect_match "^strata: error: cannot set /a: VALUE:1:2: invalid JSON" "$(err)"
   expect_repo_unchanged
 '
 

@@ -50,7 +50,7 @@ test_expect_success '1e400 is refused, naming the pointer; nothing written' '
   snapshot_repo
   printf "{\"a\":{\"b\":[1,1e400]}}" >f.json
   expect_fail 1 strata put big f.json
-  expect_eq "strata: error: f.json: number out of range at pointer '"'"'/a/b/1'"'"': JSON numbers must fit a double (about 1.8e308)" "$(err)"
+  expect_eq "strata: error: f.json:1:14: number out of range at pointer '"'"'/a/b/1'"'"': JSON numbers must fit a double (about 1.8e308)" "$(err)"
   printf "[-1e400]" | expect_fail 1 strata put big -
   expect_match "out of range at pointer '"'"'/0'"'"'" "$(err)"
   expect_fail 1 strata set big /v 1e400
@@ -155,6 +155,13 @@ test_expect_success 'on a terminal, --json is indented; piped it is one line' '
   test "$(on_tty "$STRATA" log --json --color=never | wc -l)" -gt 10
   out=$(on_tty "$STRATA" get col --json --color=never)
   python3 -c "import json,sys; json.loads(sys.argv[1])" "$out"
+'
+
+test_expect_success 'set VALUE out of range names the pointer it was to be set at' '
+  cd r
+  expect_fail 1 strata set n /v 1e400
+  # actual: VALUE: number out of range at pointer '"''"': ...
+  expect_match "/v" "$(err)"
 '
 
 test_done
