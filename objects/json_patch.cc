@@ -193,7 +193,10 @@ Status ValueTarget::Add(const JsonPointer& path, json::value value) {
   json::value& p = **parent;
   const std::string& token = path.Back();
   if (p.is_object()) {
-    p.get_object()[token] = std::move(value);
+    // operator[] reserves room before it looks, which rehashes a full object.
+    json::object& o = p.get_object();
+    if (json::value* existing = o.if_contains(token)) *existing = std::move(value);
+    else o.emplace(token, std::move(value));
     return Status::Ok();
   }
   if (p.is_array()) {

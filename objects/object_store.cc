@@ -169,6 +169,9 @@ Status ObjectStore::Flush() {
     if (rc >= 0) rc = writepack->commit(writepack, &stats);
     writepack->free(writepack);
     if (rc < 0) return GitError(rc, "cannot write a packfile");
+    // Staging checks existence without rescanning objects/pack; make the new
+    // pack visible so its objects are not staged again.
+    STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");
   }
   Discard();
   return Status::Ok();

@@ -17,10 +17,21 @@ bool IsShard(const std::vector<TreeEntry>& entries) {
   return !entries.empty() && entries.front().name[0] == '.';
 }
 
-Status FlatMembers(ObjectStore& store, const std::optional<ObjectId>& node,
-                   std::vector<Member>& out) {
-  if (!node) return Status::Ok();
-  return ReadMembers(store, *node, out);
+// Calls `visit` for every member entry of a node whose entries are
+// `entries`, descending through shard buckets.
+template <typename Visit>
+Status CollectEntries(ObjectStore& store, const std::vector<TreeEntry>& entries, int level,
+                      const Visit& visit) {
+  if (!IsShard(entries)) {
+    for (const auto& e : entries) visit(e);
+    return Status::Ok();
+  }
+  if (level > kMaxShardLevels) return Status::Corruption("trees sharded too deep");
+  for (const auto& bucket : entries) {
+    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> sub, store.ReadTree(bucket.id));
+    STRATA_RETURN_IF_ERROR(CollectEntries(store, sub, level + 1, visit));
+  }
+  return Status::Ok();
 }
 
 // Collects the members whose refs differ between nodes `a` and `b` at shard
@@ -45,17 +56,19 @@ Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
     }
     return Status::Ok();
   }
-  // One side flat (or both): compare member lists. A flat node holds at most
+  // One side flat (or both): compare entries by their escaped names, so only
+  // the members that differ are unescaped. A flat node holds at most
   // kFlatMaxEntries members, so this is bounded near the threshold.
-  std::vector<Member> ma, mb;
-  STRATA_RETURN_IF_ERROR(FlatMembers(store, a, ma));
-  STRATA_RETURN_IF_ERROR(FlatMembers(store, b, mb));
   std::map<std::string, Pair> pairs;
-  for (auto& m : ma) pairs[m.key].a = m.ref;
-  for (auto& m : mb) pairs[m.key].b = m.ref;
-  for (auto& [key, p] : pairs) {
+  STRATA_RETURN_IF_ERROR(CollectEntries(store, ea, level, [&](const TreeEntry& e) {
+    pairs[e.name].a = ValueRef{e.id, e.is_tree};
+  }));
+  STRATA_RETURN_IF_ERROR(CollectEntries(store, eb, level, [&](const TreeEntry& e) {
+    pairs[e.name].b = ValueRef{e.id, e.is_tree};
+  }));
+  for (auto& [name, p] : pairs) {
     if (p.a && p.b && *p.a == *p.b) continue;
-    p.key = key;
+    STRATA_ASSIGN_OR_RETURN(p.key, UnescapeKey(name));
     out.push_back(std::move(p));
   }
   return Status::Ok();

@@ -556,9 +556,30 @@ Result<json::value> Repository::Get(const std::string& doc, const std::string& r
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> state, StateOf(c.get()));
   STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*store_, *state, doc));
   if (!ref) return Status::NotFound("no document '" + doc + "' at " + rev);
+  // Follow the pointer through object trees first, so reading one key of a
+  // large document decodes that key's value, not the document.
+  std::size_t consumed = 0;
+  const auto& tokens = pointer.tokens();
+  while (ref->is_tree && consumed < tokens.size()) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> member,
+                            FindMember(*store_, ref->id, tokens[consumed]));
+    if (!member) {
+      return Status::NotFound("in document '" + doc + "' at " + rev + ": no member '" +
+                              tokens[consumed] + "' in the object at '" +
+                              pointer.Slice(0, consumed).ToString() + "'");
+    }
+    ref = member;
+    ++consumed;
+  }
   STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(*store_, *ref));
-  Result<const json::value*> at = ResolvePointer(std::as_const(v), pointer);
-  if (!at.ok()) return at.status().WithContext("in document '" + doc + "' at " + rev);
+  if (consumed == tokens.size()) return v;
+  JsonPointer rest = pointer.Slice(consumed, tokens.size());
+  Result<const json::value*> at = ResolvePointer(std::as_const(v), rest);
+  if (!at.ok()) {
+    return Status(at.status().code(),
+                  "in document '" + doc + "' at " + rev + ": " + at.status().message() +
+                      (consumed > 0 ? " (below '" + pointer.Slice(0, consumed).ToString() + "')" : ""));
+  }
   return **at;
 }
 

@@ -94,8 +94,12 @@ void CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& da
 }
 
 // Packed objects are read through libgit2, which checks each against the
-// pack index and (strict verification is on) against its id.
+// pack index and, with strict verification on, against its id.
 Status CheckPackedObjects(const fs::path& objects, VerifyReport& report, OidSet& damaged) {
+  git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+  struct RestoreDefault {
+    ~RestoreDefault() { git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0); }
+  } restore;
   git_odb* raw = nullptr;
   STRATA_GIT(git_odb_new(&raw), "cannot open the packs");
   OdbPtr odb(raw);

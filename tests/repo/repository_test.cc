@@ -276,6 +276,10 @@ BOOST_FIXTURE_TEST_CASE(one_field_in_a_large_document_writes_few_objects, RepoFi
   BOOST_TEST(w->bytes_written < 64u * 1024);
   BOOST_TEST(CanonicalJson(repo().Get("big", "HEAD", P("/k777")).value()) == R"("changed")");
   BOOST_TEST(CanonicalJson(repo().Get("big", "HEAD~1", P("/k777")).value()) == "777");
+  Result<json::value> missing = repo().Get("big", "HEAD", P("/nope/x"));
+  BOOST_TEST((missing.status().code() == Code::kNotFound));
+  BOOST_TEST(missing.status().message().find("no member 'nope'") != std::string::npos,
+             missing.status().message());
   BOOST_TEST(repo().Diff("HEAD~1", "HEAD").value().size() == 1u);
 }
 
