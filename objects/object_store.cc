@@ -4,6 +4,8 @@
 #include "objects/object_store.h"
 
 #include <git2/sys/mempack.h>
+#include <mbedtls/sha1.h>
+#include <zlib.h>
 #include <git2/sys/odb_backend.h>
 
 #include <algorithm>
@@ -122,6 +124,89 @@ Result<ObjectId> ObjectStore::WriteTree(std::vector<TreeEntry> entries) {
   return WriteObject(data, GIT_OBJECT_TREE);
 }
 
+// A pack of exactly the staged objects, written whole (no deltas) at zlib
+// level 1 and indexed by libgit2 as it streams in:
+//   pack   := "PACK" be32(2) be32(count) entry* sha1(every byte before it)
+//   entry  := header zlib(object content)
+//   header := byte(more << 7 | type << 4 | size & 15) byte(more << 7 | 7 bits of size)*
+// libgit2's packbuilder spent most of an import searching for deltas among
+// fresh objects; `git gc` (or a later repack) finds those at leisure.
+Status ObjectStore::WritePack() {
+  git_odb_writepack* raw = nullptr;
+  STRATA_GIT(git_odb_write_pack(&raw, odb_.get(), nullptr, nullptr), "cannot write a packfile");
+  struct Free {
+    void operator()(git_odb_writepack* w) const { w->free(w); }
+  };
+  std::unique_ptr<git_odb_writepack, Free> writepack(raw);
+  git_indexer_progress stats{};
+  mbedtls_sha1_context sha;
+  mbedtls_sha1_init(&sha);
+  struct ShaFree {
+    mbedtls_sha1_context* ctx;
+    ~ShaFree() { mbedtls_sha1_free(ctx); }
+  } sha_free{&sha};
+  mbedtls_sha1_starts_ret(&sha);
+
+  std::string chunk;
+  auto emit = [&]() -> Status {
+    if (chunk.empty()) return Status::Ok();
+    mbedtls_sha1_update_ret(&sha, reinterpret_cast<const unsigned char*>(chunk.data()), chunk.size());
+    STRATA_GIT(writepack->append(writepack.get(), chunk.data(), chunk.size(), &stats),
+               "cannot write a packfile");
+    chunk.clear();
+    return Status::Ok();
+  };
+  auto be32 = [&](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) chunk.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  chunk += "PACK";
+  be32(2);
+  be32(static_cast<std::uint32_t>(staged_.size()));
+  // One deflate stream, reset per object: setting one up costs more than
+  // compressing a small object.
+  z_stream zs{};
+  if (deflateInit(&zs, 1) != Z_OK) return Status::IOError("cannot start zlib");
+  struct ZFree {
+    z_stream* z;
+    ~ZFree() { deflateEnd(z); }
+  } z_free{&zs};
+  std::string compressed;
+  for (const ObjectId& id : staged_) {
+    git_odb_object* obj_raw = nullptr;
+    STRATA_GIT(git_odb_read(&obj_raw, odb_.get(), &id.oid), "cannot read staged object " + id.Hex());
+    OdbObjectPtr obj(obj_raw);
+    std::size_t size = git_odb_object_size(obj_raw);
+    unsigned type = static_cast<unsigned>(git_odb_object_type(obj_raw));  // commit 1, tree 2, blob 3
+    unsigned char byte = static_cast<unsigned char>((type << 4) | (size & 15));
+    std::size_t rest = size >> 4;
+    while (rest) {
+      chunk.push_back(static_cast<char>(byte | 0x80));
+      byte = static_cast<unsigned char>(rest & 0x7f);
+      rest >>= 7;
+    }
+    chunk.push_back(static_cast<char>(byte));
+    compressed.resize(deflateBound(&zs, static_cast<uLong>(size)));
+    deflateReset(&zs);
+    zs.next_in = static_cast<Bytef*>(const_cast<void*>(git_odb_object_data(obj_raw)));
+    zs.avail_in = static_cast<uInt>(size);
+    zs.next_out = reinterpret_cast<Bytef*>(compressed.data());
+    zs.avail_out = static_cast<uInt>(compressed.size());
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+      return Status::IOError("cannot compress object " + id.Hex());
+    }
+    chunk.append(compressed.data(), compressed.size() - zs.avail_out);
+    if (chunk.size() >= (4u << 20)) STRATA_RETURN_IF_ERROR(emit());
+  }
+  STRATA_RETURN_IF_ERROR(emit());
+  unsigned char digest[20];
+  mbedtls_sha1_finish_ret(&sha, digest);
+  chunk.assign(reinterpret_cast<const char*>(digest), sizeof digest);
+  STRATA_GIT(writepack->append(writepack.get(), chunk.data(), chunk.size(), &stats),
+             "cannot write a packfile");
+  STRATA_GIT(writepack->commit(writepack.get(), &stats), "cannot index the packfile");
+  return Status::Ok();
+}
+
 Status ObjectStore::Flush() {
   if (staged_.empty()) return Status::Ok();
   if (staged_.size() <= kLooseLimit) {
@@ -149,26 +234,7 @@ Status ObjectStore::Flush() {
                  "cannot write object " + id.Hex());
     }
   } else {
-    // Exactly the staged objects, one by one: git_mempack_dump packs only
-    // what staged commits reach, so loose trees and blobs were lost, and
-    // walked whole states that are already on disk.
-    git_packbuilder* raw_builder = nullptr;
-    STRATA_GIT(git_packbuilder_new(&raw_builder, repo_), "cannot pack the staged objects");
-    PackBuilderPtr builder(raw_builder);
-    for (const ObjectId& id : staged_) {
-      STRATA_GIT(git_packbuilder_insert(builder.get(), &id.oid, nullptr),
-                 "cannot pack staged object " + id.Hex());
-    }
-    GitBuf pack;
-    STRATA_GIT(git_packbuilder_write_buf(&pack.buf, builder.get()),
-               "cannot pack the staged objects");
-    git_odb_writepack* writepack = nullptr;
-    STRATA_GIT(git_odb_write_pack(&writepack, odb_.get(), nullptr, nullptr), "cannot write a packfile");
-    git_indexer_progress stats{};
-    int rc = writepack->append(writepack, pack.buf.ptr, pack.buf.size, &stats);
-    if (rc >= 0) rc = writepack->commit(writepack, &stats);
-    writepack->free(writepack);
-    if (rc < 0) return GitError(rc, "cannot write a packfile");
+    STRATA_RETURN_IF_ERROR(WritePack());
     // Staging checks existence without rescanning objects/pack; make the new
     // pack visible so its objects are not staged again.
     STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");

@@ -51,7 +51,7 @@ class ObjectStore {
   std::uint64_t staged_bytes() const { return staged_bytes_; }
 
   // Writes the staged objects to disk, fsynced. Up to kLooseLimit objects go
-  // loose; more go into one packfile.
+  // loose; more go into one packfile, whole (no deltas: `git gc` finds those).
   Status Flush();
   // Forgets the staged objects.
   void Discard();
@@ -63,6 +63,8 @@ class ObjectStore {
  private:
   ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack)
       : repo_(repo), odb_(std::move(odb)), mempack_(mempack) {}
+  Status WritePack();
+
   git_repository* repo_;
   OdbPtr odb_;                 // the repository's
   git_odb_backend* mempack_;   // owned by odb_
