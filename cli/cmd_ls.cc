@@ -49,7 +49,7 @@ extern const CommandSpec kLsCommand{
     "ls", "list documents with their version count and last update", "strata ls [REV] [--json]",
     "Lists the documents at REV (default HEAD), sorted by id, with how many versions changed\n"
     "each and when and by whom it was last updated. This metadata is stored with every\n"
-    "version, so no history walk is needed.",
+    "version, so no history walk is needed. A branch with no versions lists nothing.",
     Define, Run};
 
 }  // namespace strata::cli

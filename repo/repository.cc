@@ -590,6 +590,11 @@ Result<json::value> Repository::State(const std::string& rev) {
 }
 
 Result<std::vector<DocumentInfo>> Repository::List(const std::string& rev) {
+  // A branch with no versions yet holds no documents (like `git ls-files`
+  // in a new repository), which scripts should not have to special-case.
+  if ((rev == "HEAD" || rev == CurrentBranch()) && git_repository_head_unborn(repo_.get()) == 1) {
+    return std::vector<DocumentInfo>();
+  }
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(rev));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> state, StateOf(c.get()));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> meta, TreeEntryId(c.get(), kMetaEntry));

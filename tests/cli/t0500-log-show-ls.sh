@@ -187,4 +187,11 @@ test_expect_success 'ls sorts ids bytewise; an unknown revision fails' '
   expect_fail 1 strata ls nope
 '
 
+test_expect_success 'a branch with no versions: ls lists nothing, log says why' '
+  rm -rf fresh; new_repo fresh >/dev/null
+  expect_eq "[]" "$(strata ls --json)"
+  expect_fail 1 strata log
+  expect_match "has no versions yet" "$(err)"
+'
+
 test_done

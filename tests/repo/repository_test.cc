@@ -69,6 +69,9 @@ BOOST_FIXTURE_TEST_CASE(init_creates_a_bare_repository_on_main, RepoFixture) {
   // An empty branch has no versions to read.
   Result<json::value> missing = repo().Get("x");
   BOOST_TEST((missing.status().code() == Code::kNotFound));
+  // ...but listing an empty branch is an empty list.
+  BOOST_TEST(repo().List().value().empty());
+  BOOST_TEST((repo().List("nope").status().code() == Code::kNotFound));
   BOOST_TEST(missing.status().message().find("no versions yet") != std::string::npos);
 }
 
