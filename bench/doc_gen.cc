@@ -7,9 +7,9 @@ namespace {
 
 // Names in the order of the value types MakeObject cycles through
 // (string, integer, boolean, decimal, array).
-constexpr const char* kFieldNames[] = {"name",  "age",    "active", "score",  "tags",
-                                       "email", "limit",  "verified", "weight", "roles",
-                                       "city",  "visits", "admin",  "balance", "groups"};
+constexpr const char* kFieldNames[] = {"name",  "age",    "active",   "score",   "tags",
+                                       "email", "limit",  "verified", "weight",  "roles",
+                                       "city",  "visits", "admin",    "balance", "groups"};
 constexpr std::size_t kFieldCount = sizeof(kFieldNames) / sizeof(kFieldNames[0]);
 
 std::string Word(Rng& rng, std::size_t min_len, std::size_t max_len) {
@@ -37,11 +37,21 @@ json::object MakeObject(Rng& rng, std::size_t size, int depth, std::size_t keys)
     std::string key = i < kFieldCount ? kFieldNames[i] : "f" + std::to_string(i);
     json::value v;
     switch (i % 5) {
-      case 0: v = Word(rng, 4, 16); break;
-      case 1: v = static_cast<std::int64_t>(rng.Below(1000000)); break;
-      case 2: v = rng.Below(2) == 1; break;
-      case 3: v = static_cast<double>(rng.Below(100000)) / 100.0; break;
-      default: v = json::array{Word(rng, 3, 8), Word(rng, 3, 8)}; break;
+      case 0:
+        v = Word(rng, 4, 16);
+        break;
+      case 1:
+        v = static_cast<std::int64_t>(rng.Below(1000000));
+        break;
+      case 2:
+        v = rng.Below(2) == 1;
+        break;
+      case 3:
+        v = static_cast<double>(rng.Below(100000)) / 100.0;
+        break;
+      default:
+        v = json::array{Word(rng, 3, 8), Word(rng, 3, 8)};
+        break;
     }
     approx += key.size() + 4 + (v.is_string() ? v.get_string().size() + 2 : 8);
     o[key] = std::move(v);
@@ -72,9 +82,12 @@ std::string KeyName(std::size_t i) {
 
 json::value MakeScalar(Rng& rng) {
   switch (rng.Below(3)) {
-    case 0: return static_cast<std::int64_t>(rng.Below(1000000));
-    case 1: return json::value(Word(rng, 4, 10));
-    default: return static_cast<double>(rng.Below(100000)) / 100.0;
+    case 0:
+      return static_cast<std::int64_t>(rng.Below(1000000));
+    case 1:
+      return json::value(Word(rng, 4, 10));
+    default:
+      return static_cast<double>(rng.Below(100000)) / 100.0;
   }
 }
 

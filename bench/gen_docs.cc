@@ -9,7 +9,6 @@
 // The same flags give byte-identical output: documents come from
 // bench/doc_gen.h and are written in canonical JSON.
 #include <boost/program_options.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -27,16 +26,16 @@ int main(int argc, char** argv) {
   std::string format = "jsonl";
   std::string out;
   po::options_description options("strata_gen options");
-  options.add_options()
-      ("help,h", "print this help")
-      ("count", po::value(&count)->default_value(count), "number of documents")
-      ("size", po::value(&shape.size)->default_value(shape.size), "approximate bytes per document")
-      ("depth", po::value(&shape.depth)->default_value(shape.depth), "object nesting levels (1: flat)")
-      ("keys", po::value(&shape.keys)->default_value(0),
-       "if > 0, each document has exactly this many top-level keys (--size is then ignored)")
-      ("seed", po::value(&seed)->default_value(seed), "seed; the same seed gives the same bytes")
-      ("format", po::value(&format)->default_value(format), "jsonl | dir")
-      ("out", po::value(&out)->required(), "output file (jsonl, '-' for stdout) or folder (dir)");
+  options.add_options()("help,h", "print this help")(
+      "count", po::value(&count)->default_value(count), "number of documents")(
+      "size", po::value(&shape.size)->default_value(shape.size), "approximate bytes per document")(
+      "depth", po::value(&shape.depth)->default_value(shape.depth),
+      "object nesting levels (1: flat)")(
+      "keys", po::value(&shape.keys)->default_value(0),
+      "if > 0, each document has exactly this many top-level keys (--size is then ignored)")(
+      "seed", po::value(&seed)->default_value(seed), "seed; the same seed gives the same bytes")(
+      "format", po::value(&format)->default_value(format), "jsonl | dir")(
+      "out", po::value(&out)->required(), "output file (jsonl, '-' for stdout) or folder (dir)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -89,10 +88,12 @@ int main(int argc, char** argv) {
   std::error_code ec;
   for (std::size_t i = 0; i < count; ++i) {
     fs::path path = fs::path(out) / (bench::DocId(i) + ".json");
-    if (i == 0 || path.parent_path() != (fs::path(out) / (bench::DocId(i - 1) + ".json")).parent_path()) {
+    if (i == 0 ||
+        path.parent_path() != (fs::path(out) / (bench::DocId(i - 1) + ".json")).parent_path()) {
       fs::create_directories(path.parent_path(), ec);
       if (ec) {
-        std::cerr << "strata_gen: error: cannot create " << path.parent_path() << ": " << ec.message() << "\n";
+        std::cerr << "strata_gen: error: cannot create " << path.parent_path() << ": "
+                  << ec.message() << "\n";
         return 1;
       }
     }

@@ -13,9 +13,8 @@
 //   apply-inplace: ApplyPatch on a ValueTarget over a copy made outside the timing
 // Each figure is the median of 7 batches, each long enough to time reliably
 // (>= 50 ms of work, or >= 0.5 s with setup); times are per operation.
-#include <boost/program_options.hpp>
-
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -87,11 +86,11 @@ int main(int argc, char** argv) {
   std::string out_dir, json_path;
   std::uint64_t seed = 1;
   po::options_description options("patch_bench options");
-  options.add_options()
-      ("help,h", "print this help")
-      ("out", po::value(&out_dir)->required(), "folder for the cases (read by bench/node/patch_bench.js)")
-      ("json", po::value(&json_path), "write the figures as JSON to this file")
-      ("seed", po::value(&seed)->default_value(seed), "data set seed");
+  options.add_options()("help,h", "print this help")(
+      "out", po::value(&out_dir)->required(),
+      "folder for the cases (read by bench/node/patch_bench.js)")(
+      "json", po::value(&json_path), "write the figures as JSON to this file")(
+      "seed", po::value(&seed)->default_value(seed), "data set seed");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -107,15 +106,14 @@ int main(int argc, char** argv) {
   fs::create_directories(out_dir);
 
   std::vector<Case> cases = {
-      {"doc-1KB-depth3", {1000, 3, 0}},
-      {"doc-100KB-depth3", {100000, 3, 0}},
-      {"keys-1k", {0, 1, 1000}},
-      {"keys-10k", {0, 1, 10000}},
+      {"doc-1KB-depth3", {1000, 3, 0}}, {"doc-100KB-depth3", {100000, 3, 0}},
+      {"keys-1k", {0, 1, 1000}},        {"keys-10k", {0, 1, 10000}},
       {"keys-100k", {0, 1, 100000}},
   };
   json::array results;
   json::array names;
-  std::cout << "| case | bytes | patch ops | strata diff | strata apply (atomic) | strata apply (in place) |\n"
+  std::cout << "| case | bytes | patch ops | strata diff | strata apply (atomic) | strata apply "
+               "(in place) |\n"
             << "| --- | --- | --- | --- | --- | --- |\n";
   for (const Case& c : cases) {
     json::value a = bench::MakeDocument(seed, 0, c.shape);
@@ -143,25 +141,28 @@ int main(int argc, char** argv) {
     WriteFile(fs::path(out_dir) / (c.name + ".patch.json"), CanonicalJson(PatchToJson(patch)));
     names.push_back(json::value(c.name));
 
-    double diff_s = TimePerOp([] {}, [&] {
-      Patch p = DiffValues(a, b);
-      if (p.empty()) std::abort();
-    });
+    double diff_s = TimePerOp([] {},
+                              [&] {
+                                Patch p = DiffValues(a, b);
+                                if (p.empty()) std::abort();
+                              });
     json::value doc;
-    double apply_s = TimePerOp([&] { doc = a; }, [&] {
-      if (!ApplyPatch(doc, patch).ok()) std::abort();
-    });
-    double inplace_s = TimePerOp([&] { doc = a; }, [&] {
-      ValueTarget target(doc);
-      if (!ApplyPatch(target, patch).ok()) std::abort();
-    });
+    double apply_s = TimePerOp([&] { doc = a; },
+                               [&] {
+                                 if (!ApplyPatch(doc, patch).ok()) std::abort();
+                               });
+    double inplace_s = TimePerOp([&] { doc = a; },
+                                 [&] {
+                                   ValueTarget target(doc);
+                                   if (!ApplyPatch(target, patch).ok()) std::abort();
+                                 });
     auto us = [](double s) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%.3g us", s * 1e6);
       return std::string(buf);
     };
-    std::cout << "| " << c.name << " | " << a_text.size() << " | " << patch.size() << " | " << us(diff_s) << " | "
-              << us(apply_s) << " | " << us(inplace_s) << " |\n";
+    std::cout << "| " << c.name << " | " << a_text.size() << " | " << patch.size() << " | "
+              << us(diff_s) << " | " << us(apply_s) << " | " << us(inplace_s) << " |\n";
     results.push_back(json::object{{"case", c.name},
                                    {"bytes", a_text.size()},
                                    {"patch_ops", patch.size()},

@@ -25,17 +25,16 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include <boost/program_options.hpp>
-
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "bench/doc_gen.h"
@@ -87,8 +86,10 @@ T Check(Result<T> r, const std::string& what) {
 std::string Quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out.push_back(c);
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out.push_back(c);
   }
   return out + "'";
 }
@@ -121,11 +122,13 @@ double TimeShell(const std::string& command, std::string* out = nullptr) {
 }
 
 // Objects and bytes that NEW has and OLD has not, as git counts them.
-std::pair<std::size_t, std::uint64_t> NewObjects(const std::string& git_dir, const std::string& old_id,
+std::pair<std::size_t, std::uint64_t> NewObjects(const std::string& git_dir,
+                                                 const std::string& old_id,
                                                  const std::string& new_id) {
-  std::string out = Shell("git --git-dir=" + Quote(git_dir) + " rev-list --objects " + new_id + " ^" +
-                          old_id + " | cut -d' ' -f1 | git --git-dir=" + Quote(git_dir) +
-                          " cat-file --batch-check='%(objectsize)' | awk '{n++; s+=$1} END {print n+0, s+0}'");
+  std::string out =
+      Shell("git --git-dir=" + Quote(git_dir) + " rev-list --objects " + new_id + " ^" + old_id +
+            " | cut -d' ' -f1 | git --git-dir=" + Quote(git_dir) +
+            " cat-file --batch-check='%(objectsize)' | awk '{n++; s+=$1} END {print n+0, s+0}'");
   std::istringstream in(out);
   std::size_t n = 0;
   std::uint64_t s = 0;
@@ -168,7 +171,7 @@ struct Figures {
   double one_field_cpu_s = 0;
   std::size_t one_field_objects = 0;  // WriteResult, the largest of the runs
   std::uint64_t one_field_bytes = 0;
-  std::size_t revlist_objects = 0;    // git rev-list --objects NEW ^OLD
+  std::size_t revlist_objects = 0;  // git rev-list --objects NEW ^OLD
   std::uint64_t revlist_bytes = 0;
   bool bound_ok = false;
   double diff_s = 0;
@@ -214,30 +217,39 @@ class GitPeer {
   // and tree with update-index --index-info, write-tree and commit-tree.
   // (fast-import's own tree building scans a folder's entries for every file
   // added: quadratic, hours for 1M files in one folder.) Returns seconds.
-  double Import(const std::function<void(const std::function<void(const std::string&, const std::string&)>&)>& each) {
+  double Import(
+      const std::function<void(const std::function<void(const std::string&, const std::string&)>&)>&
+          each) {
     std::string stream_path = dir_ + ".stream", marks = dir_ + ".marks", info = dir_ + ".info";
     std::vector<std::string> paths;
     {
       std::ofstream s(stream_path, std::ios::binary);
       each([&](const std::string& path, const std::string& content) {
         paths.push_back(path);
-        s << "blob\nmark :" << paths.size() << "\ndata " << content.size() << "\n" << content << "\n";
+        s << "blob\nmark :" << paths.size() << "\ndata " << content.size() << "\n"
+          << content << "\n";
       });
     }
-    double t = TimeShell(Git() + "fast-import --quiet --export-marks=" + Quote(marks) + " < " + Quote(stream_path));
+    double t = TimeShell(Git() + "fast-import --quiet --export-marks=" + Quote(marks) + " < " +
+                         Quote(stream_path));
     {
       // marks: ":N id" -> index info: "100644 id\tpath"
       std::ifstream in(marks);
       std::ofstream o(info, std::ios::binary);
       std::string mark, id;
-      while (in >> mark >> id) o << "100644 " << id << "\t" << paths[std::stoull(mark.substr(1)) - 1] << "\n";
+      while (in >> mark >> id)
+        o << "100644 " << id << "\t" << paths[std::stoull(mark.substr(1)) - 1] << "\n";
     }
     // The index that plumbing commits edit, as a working tree's would be.
-    std::string script = "set -e; export GIT_DIR=" + Quote(dir_) + " GIT_INDEX_FILE=" + Quote(dir_ + "/bench-index") +
-                         "; git update-index --add --index-info < " + Quote(info) +
-                         "; c=$(git commit-tree $(git write-tree) -m import); git update-ref refs/heads/main $c";
-    t += TimeShell("GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench "
-                   "GIT_COMMITTER_EMAIL=bench@example.com bash -c " + Quote(script));
+    std::string script =
+        "set -e; export GIT_DIR=" + Quote(dir_) +
+        " GIT_INDEX_FILE=" + Quote(dir_ + "/bench-index") +
+        "; git update-index --add --index-info < " + Quote(info) +
+        "; c=$(git commit-tree $(git write-tree) -m import); git update-ref refs/heads/main $c";
+    t += TimeShell(
+        "GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench "
+        "GIT_COMMITTER_EMAIL=bench@example.com bash -c " +
+        Quote(script));
     fs::remove(stream_path);
     fs::remove(marks);
     fs::remove(info);
@@ -246,20 +258,27 @@ class GitPeer {
 
   // Writes the files in `changes` (path -> content) and commits them with
   // plumbing. Only the git commands are timed. Returns {seconds, commit}.
-  std::pair<double, std::string> Commit(const std::vector<std::pair<std::string, std::string>>& changes) {
-    std::string script = "set -e; export GIT_DIR=" + Quote(dir_) + " GIT_INDEX_FILE=" +
-                         Quote(dir_ + "/bench-index") + "; ";
+  std::pair<double, std::string> Commit(
+      const std::vector<std::pair<std::string, std::string>>& changes) {
+    std::string script = "set -e; export GIT_DIR=" + Quote(dir_) +
+                         " GIT_INDEX_FILE=" + Quote(dir_ + "/bench-index") + "; ";
     for (std::size_t i = 0; i < changes.size(); ++i) {
       std::string file = dir_ + ".change" + std::to_string(i);
       std::ofstream(file, std::ios::binary) << changes[i].second;
-      script += "git update-index --add --cacheinfo 100644,$(git hash-object -w " + Quote(file) + ")," +
-                Quote(changes[i].first) + "; ";
+      script += "git update-index --add --cacheinfo 100644,$(git hash-object -w " + Quote(file) +
+                ")," + Quote(changes[i].first) + "; ";
     }
-    script += "c=$(git commit-tree $(git write-tree) -p main -m change); git update-ref refs/heads/main $c; echo $c";
+    script +=
+        "c=$(git commit-tree $(git write-tree) -p main -m change); git update-ref refs/heads/main "
+        "$c; echo $c";
     std::string id;
-    double t = TimeShell("GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench "
-                         "GIT_COMMITTER_EMAIL=bench@example.com bash -c " + Quote(script), &id);
-    for (std::size_t i = 0; i < changes.size(); ++i) fs::remove(dir_ + ".change" + std::to_string(i));
+    double t = TimeShell(
+        "GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench "
+        "GIT_COMMITTER_EMAIL=bench@example.com bash -c " +
+            Quote(script),
+        &id);
+    for (std::size_t i = 0; i < changes.size(); ++i)
+      fs::remove(dir_ + ".change" + std::to_string(i));
     return {t, id};
   }
 
@@ -277,7 +296,8 @@ struct Scenario {
   // git's layout: path -> file content for the whole state, and the files a
   // change of items (index -> new value) rewrites.
   std::function<void(const std::function<void(const std::string&, const std::string&)>&)> git_files;
-  std::function<std::vector<std::pair<std::string, std::string>>(const std::vector<std::pair<std::size_t, json::value>>&)>
+  std::function<std::vector<std::pair<std::string, std::string>>(
+      const std::vector<std::pair<std::size_t, json::value>>&)>
       git_change;
 };
 
@@ -287,7 +307,8 @@ std::string GitPath(const std::string& id) { return id + ".json"; }
 std::string PrettyKeys(const json::object& o) {
   std::vector<std::pair<std::string, const json::value*>> members;
   for (const auto& kv : o) members.emplace_back(std::string(kv.key()), &kv.value());
-  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(members.begin(), members.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string out = "{\n";
   for (std::size_t i = 0; i < members.size(); ++i) {
     out += "  ";
@@ -300,7 +321,8 @@ std::string PrettyKeys(const json::object& o) {
 Scenario MakeDocsScenario(const Options& opt, std::size_t n) {
   Scenario s;
   s.docs.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) s.docs.emplace_back(bench::DocId(i), bench::MakeDocument(opt.seed, i, opt.doc_shape));
+  for (std::size_t i = 0; i < n; ++i)
+    s.docs.emplace_back(bench::DocId(i), bench::MakeDocument(opt.seed, i, opt.doc_shape));
   s.item = [](std::size_t i) { return std::make_pair(bench::DocId(i), JsonPointer({"n"})); };
   const auto* docs = &s.docs;
   s.git_files = [docs](const auto& put) {
@@ -323,9 +345,13 @@ Scenario MakeKeysScenario(const Options& opt, std::size_t n) {
   bench::DocShape shape;
   shape.keys = n;
   s.docs.emplace_back("big", bench::MakeDocument(opt.seed, 0, shape));
-  s.item = [](std::size_t i) { return std::make_pair(std::string("big"), JsonPointer({bench::KeyName(i)})); };
+  s.item = [](std::size_t i) {
+    return std::make_pair(std::string("big"), JsonPointer({bench::KeyName(i)}));
+  };
   const auto* docs = &s.docs;
-  s.git_files = [docs](const auto& put) { put("big.json", PrettyKeys((*docs)[0].second.get_object())); };
+  s.git_files = [docs](const auto& put) {
+    put("big.json", PrettyKeys((*docs)[0].second.get_object()));
+  };
   // The file as git holds it now: changes accumulate, as they do in strata.
   auto current = std::make_shared<json::object>(s.docs[0].second.get_object());
   s.git_change = [current](const std::vector<std::pair<std::size_t, json::value>>& changes) {
@@ -406,9 +432,10 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
     patch.push_back(std::move(op));
   }
   std::string before = Check(repo->ResolveRevision("HEAD"), "HEAD");
-  WriteResult ten_w = Check(
-      repo->Patch(name == "docs" ? std::nullopt : std::optional<std::string>(patch_doc), patch, Opts("ten fields")),
-      "patch");
+  WriteResult ten_w =
+      Check(repo->Patch(name == "docs" ? std::nullopt : std::optional<std::string>(patch_doc),
+                        patch, Opts("ten fields")),
+            "patch");
   std::string after = ten_w.version.id;
   times.clear();
   for (int r = 0; r < opt.runs; ++r) {
@@ -449,13 +476,14 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
     times.clear();
     for (int r = 0; r < opt.runs; ++r) {
       auto [doc, ptr] = sc.item(Pick(n, r + 400, opt.runs));
-      times.push_back(TimeShell(env + strata + "set " + Quote(doc) + " " + Quote(ptr.ToString()) + " " +
-                                std::to_string(3000000 + r) + " -m cli >/dev/null"));
+      times.push_back(TimeShell(env + strata + "set " + Quote(doc) + " " + Quote(ptr.ToString()) +
+                                " " + std::to_string(3000000 + r) + " -m cli >/dev/null"));
     }
     f.cli_one_field_s = Median(times);
     times.clear();
     for (int r = 0; r < opt.runs; ++r) {
-      times.push_back(TimeShell(strata + "diff " + before + " " + after + " --format patch >/dev/null"));
+      times.push_back(
+          TimeShell(strata + "diff " + before + " " + after + " --format patch >/dev/null"));
     }
     f.cli_diff_s = Median(times);
     times.clear();
@@ -487,12 +515,14 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
     std::string g_after = git.Commit(sc.git_change(ten)).second;
     times.clear();
     for (int r = 0; r < opt.runs; ++r) {
-      times.push_back(TimeShell(git.Git() + "diff --stat " + g_before + " " + g_after + " >/dev/null"));
+      times.push_back(
+          TimeShell(git.Git() + "diff --stat " + g_before + " " + g_after + " >/dev/null"));
     }
     f.git_diff_s = Median(times);
     times.clear();
     for (int r = 0; r < opt.runs; ++r) {
-      std::string path = name == "docs" ? GitPath(sc.item(Pick(n, r + 500, opt.runs)).first) : "big.json";
+      std::string path =
+          name == "docs" ? GitPath(sc.item(Pick(n, r + 500, opt.runs)).first) : "big.json";
       times.push_back(TimeShell(git.Git() + "cat-file blob main:" + Quote(path) + " >/dev/null"));
     }
     f.git_read_s = Median(times);
@@ -532,44 +562,53 @@ std::string Ratio(double peer, double ours) {
 
 void PrintMarkdown(const std::vector<Figures>& all, const Options& opt) {
   for (const std::string& sc : opt.scenarios) {
-    std::cout << "\n### " << (sc == "docs" ? "N small documents" : "One document with N keys") << "\n\n"
-              << "| N | import (CPU) | rate | objects written | repo objects | one-field version (CPU) | objects, bytes "
+    std::cout << "\n### " << (sc == "docs" ? "N small documents" : "One document with N keys")
+              << "\n\n"
+              << "| N | import (CPU) | rate | objects written | repo objects | one-field version "
+                 "(CPU) | objects, bytes "
                  "(WriteResult) | rev-list NEW ^OLD | bound | diff (10 fields) | read one doc"
               << (sc == "keys" ? " | read one key" : "") << " |\n"
-              << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" << (sc == "keys" ? " | ---" : "")
-              << " |\n";
+              << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---"
+              << (sc == "keys" ? " | ---" : "") << " |\n";
     for (const Figures& f : all) {
       if (f.scenario != sc) continue;
-      std::cout << "| " << Count(f.n) << " | " << Secs(f.import_s) << " (" << Secs(f.import_cpu_s) << ") | "
-                << Count(static_cast<std::uint64_t>(f.n / f.import_s)) << (sc == "docs" ? " docs/s" : " keys/s")
-                << " | " << Count(f.import_objects) << " | " << Count(f.repo_objects) << " | " << Ms(f.one_field_s)
-                << " (" << Ms(f.one_field_cpu_s) << ")"
-                << " | " << f.one_field_objects << ", " << Bytes(f.one_field_bytes) << " | " << f.revlist_objects
-                << ", " << Bytes(f.revlist_bytes) << " | " << (f.bound_ok ? "ok" : "**EXCEEDED**") << " | "
-                << Ms(f.diff_s) << " (" << f.diff_ops << " ops) | " << Ms(f.read_s);
+      std::cout << "| " << Count(f.n) << " | " << Secs(f.import_s) << " (" << Secs(f.import_cpu_s)
+                << ") | " << Count(static_cast<std::uint64_t>(f.n / f.import_s))
+                << (sc == "docs" ? " docs/s" : " keys/s") << " | " << Count(f.import_objects)
+                << " | " << Count(f.repo_objects) << " | " << Ms(f.one_field_s) << " ("
+                << Ms(f.one_field_cpu_s) << ")"
+                << " | " << f.one_field_objects << ", " << Bytes(f.one_field_bytes) << " | "
+                << f.revlist_objects << ", " << Bytes(f.revlist_bytes) << " | "
+                << (f.bound_ok ? "ok" : "**EXCEEDED**") << " | " << Ms(f.diff_s) << " ("
+                << f.diff_ops << " ops) | " << Ms(f.read_s);
       if (sc == "keys") std::cout << " | " << Ms(f.read_key_s);
       std::cout << " |\n";
     }
   }
   bool peers = opt.git || !opt.cli.empty();
   if (!peers) return;
-  std::cout << "\n### strata against git (each a process; ratio = git / strata, above 1x: strata is faster)\n\n"
-            << "| state | N | import: strata / git | one field: strata CLI / git | git's objects, bytes | "
+  std::cout << "\n### strata against git (each a process; ratio = git / strata, above 1x: strata "
+               "is faster)\n\n"
+            << "| state | N | import: strata / git | one field: strata CLI / git | git's objects, "
+               "bytes | "
                "diff: strata CLI / git diff --stat | read: strata get / git cat-file |\n"
             << "| --- | --- | --- | --- | --- | --- | --- |\n";
   for (const Figures& f : all) {
     std::cout << "| " << f.scenario << " | " << Count(f.n) << " | " << Secs(f.import_s) << " / "
               << Secs(f.git_import_s) << " (" << Ratio(f.git_import_s, f.import_s) << ") | "
               << Ms(f.cli_one_field_s) << " / " << Ms(f.git_one_field_s) << " ("
-              << Ratio(f.git_one_field_s, f.cli_one_field_s) << ") | " << f.git_one_field_objects << ", "
-              << Bytes(f.git_one_field_bytes) << " | " << Ms(f.cli_diff_s) << " / " << Ms(f.git_diff_s) << " ("
-              << Ratio(f.git_diff_s, f.cli_diff_s) << ") | " << Ms(f.cli_read_s) << " / " << Ms(f.git_read_s)
-              << " (" << Ratio(f.git_read_s, f.cli_read_s) << ") |\n";
+              << Ratio(f.git_one_field_s, f.cli_one_field_s) << ") | " << f.git_one_field_objects
+              << ", " << Bytes(f.git_one_field_bytes) << " | " << Ms(f.cli_diff_s) << " / "
+              << Ms(f.git_diff_s) << " (" << Ratio(f.git_diff_s, f.cli_diff_s) << ") | "
+              << Ms(f.cli_read_s) << " / " << Ms(f.git_read_s) << " ("
+              << Ratio(f.git_read_s, f.cli_read_s) << ") |\n";
   }
 }
 
 json::value ToJson(const Figures& f) {
-  auto opt_num = [](double v) -> json::value { return v < 0 ? json::value(nullptr) : json::value(v); };
+  auto opt_num = [](double v) -> json::value {
+    return v < 0 ? json::value(nullptr) : json::value(v);
+  };
   return json::object{
       {"scenario", f.scenario},
       {"n", f.n},
@@ -609,8 +648,10 @@ std::vector<std::size_t> ParseSizes(const std::string& text) {
   std::string item;
   while (std::getline(in, item, ',')) {
     std::size_t mult = 1;
-    if (!item.empty() && (item.back() == 'k' || item.back() == 'K')) mult = 1000, item.pop_back();
-    else if (!item.empty() && (item.back() == 'm' || item.back() == 'M')) mult = 1000000, item.pop_back();
+    if (!item.empty() && (item.back() == 'k' || item.back() == 'K'))
+      mult = 1000, item.pop_back();
+    else if (!item.empty() && (item.back() == 'm' || item.back() == 'M'))
+      mult = 1000000, item.pop_back();
     try {
       std::size_t v = std::stoull(item) * mult;
       if (v < 100) throw std::invalid_argument("too small");
@@ -628,18 +669,19 @@ int main(int argc, char** argv) {
   Options opt;
   std::string sizes = "10k,100k,1m", scenarios = "docs,keys";
   po::options_description options("strata_bench options");
-  options.add_options()
-      ("help,h", "print this help")
-      ("sizes", po::value(&sizes)->default_value(sizes), "state sizes in fields, e.g. 10k,100k,1m")
-      ("scenarios", po::value(&scenarios)->default_value(scenarios), "docs, keys, or both")
-      ("runs", po::value(&opt.runs)->default_value(opt.runs), "runs of each cheap measurement (median)")
-      ("workdir", po::value(&opt.workdir)->default_value(opt.workdir), "where repositories are made")
-      ("doc-size", po::value(&opt.doc_shape.size)->default_value(opt.doc_shape.size), "bytes per document (docs)")
-      ("seed", po::value(&opt.seed)->default_value(opt.seed), "data set seed")
-      ("cli", po::value(&opt.cli), "the strata binary: also time set/diff/get as processes")
-      ("no-git", "skip the git peer")
-      ("keep", "keep the repositories in --workdir")
-      ("json", po::value(&opt.json_path), "also write the figures as JSON to this file");
+  options.add_options()("help,h", "print this help")(
+      "sizes", po::value(&sizes)->default_value(sizes), "state sizes in fields, e.g. 10k,100k,1m")(
+      "scenarios", po::value(&scenarios)->default_value(scenarios), "docs, keys, or both")(
+      "runs", po::value(&opt.runs)->default_value(opt.runs),
+      "runs of each cheap measurement (median)")(
+      "workdir", po::value(&opt.workdir)->default_value(opt.workdir),
+      "where repositories are made")(
+      "doc-size", po::value(&opt.doc_shape.size)->default_value(opt.doc_shape.size),
+      "bytes per document (docs)")("seed", po::value(&opt.seed)->default_value(opt.seed),
+                                   "data set seed")(
+      "cli", po::value(&opt.cli), "the strata binary: also time set/diff/get as processes")(
+      "no-git", "skip the git peer")("keep", "keep the repositories in --workdir")(
+      "json", po::value(&opt.json_path), "also write the figures as JSON to this file");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -680,6 +722,7 @@ int main(int argc, char** argv) {
     std::ofstream(opt.json_path) << json::serialize(json::object{{"results", arr}}) << "\n";
   }
   bool ok = std::all_of(all.begin(), all.end(), [](const Figures& f) { return f.bound_ok; });
-  if (!ok) std::cerr << "strata_bench: a one-field version exceeded the bound of 32 objects / 256 KiB\n";
+  if (!ok)
+    std::cerr << "strata_bench: a one-field version exceeded the bound of 32 objects / 256 KiB\n";
   return ok ? 0 : 1;
 }

@@ -16,7 +16,10 @@ std::string Short(const json::value& v) {
 
 std::string Where(const Change& c) {
   std::string where = c.doc;
-  if (!c.pointer.IsRoot()) where += " " + c.pointer.ToString();
+  if (!c.pointer.IsRoot()) {
+    where += ' ';
+    where += c.pointer.ToString();
+  }
   return where;
 }
 
@@ -60,8 +63,10 @@ void PrintSummary(Context& ctx, const std::vector<Change>& changes) {
     if (c.pointer.IsRoot() && c.op.kind == PatchOpKind::kRemove) n.removed = true;
   }
   for (const auto& [doc, n] : docs) {
-    if (n.added) std::cout << ctx.Paint(kGreen, "A " + doc) << "\n";
-    else if (n.removed) std::cout << ctx.Paint(kRed, "D " + doc) << "\n";
+    if (n.added)
+      std::cout << ctx.Paint(kGreen, "A " + doc) << "\n";
+    else if (n.removed)
+      std::cout << ctx.Paint(kRed, "D " + doc) << "\n";
     else
       std::cout << ctx.Paint(kYellow, "M " + doc) << "  (" << n.ops << " change"
                 << (n.ops == 1 ? "" : "s") << ")\n";

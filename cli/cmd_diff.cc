@@ -7,13 +7,11 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("from", po::value<std::string>()->required(), "the older revision")
-      ("to", po::value<std::string>()->default_value("HEAD"), "the newer revision (default HEAD)");
-  o.add_options()
-      ("format", po::value<std::string>()->default_value
-      ("human")->value_name("FORMAT"),
-       "human (one line per change), patch (RFC 6902 JSON) or summary (one line per document)");
+  a.add_options()("from", po::value<std::string>()->required(), "the older revision")(
+      "to", po::value<std::string>()->default_value("HEAD"), "the newer revision (default HEAD)");
+  o.add_options()(
+      "format", po::value<std::string>()->default_value("human")->value_name("FORMAT"),
+      "human (one line per change), patch (RFC 6902 JSON) or summary (one line per document)");
   AddJsonOption(o);
   p.add("from", 1).add("to", 1);
 }
@@ -21,7 +19,8 @@ void Define(po::options_description& o, po::options_description& a,
 int Run(Context& ctx, const po::variables_map& args) {
   std::string format = args["format"].as<std::string>();
   if (format != "human" && format != "patch" && format != "summary") {
-    std::cerr << "strata: error: --format must be human, patch or summary (see 'strata diff --help')\n";
+    std::cerr
+        << "strata: error: --format must be human, patch or summary (see 'strata diff --help')\n";
     return kExitUsage;
   }
   Result<Repository*> repo = ctx.Repo();
@@ -55,13 +54,15 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kDiffCommand{
-    "diff", "what changed between two revisions",
+    "diff",
+    "what changed between two revisions",
     "strata diff FROM [TO] [--format human|patch|summary] [--json]",
     "Compares the states at FROM and TO (default HEAD). The default output has one line per\n"
     "change: + added, - removed (with the old value), ~ replaced (old -> new).\n"
     "--format patch prints the RFC 6902 patch that turns FROM's state into TO's (pointers\n"
     "start with the document id); `strata patch` applies it. The diff skips every subtree\n"
     "the two states share, so its cost follows the size of the change, not of the state.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

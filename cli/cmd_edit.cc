@@ -15,8 +15,7 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("doc", po::value<std::string>()->required(), "the document id");
+  a.add_options()("doc", po::value<std::string>()->required(), "the document id");
   AddWriteOptions(o);
   p.add("doc", 1);
 }
@@ -54,11 +53,13 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!repo.ok()) return ctx.Fail(repo.status());
   json::value current = json::object();
   Result<json::value> existing = (*repo)->Get(doc, "HEAD");
-  if (existing.ok()) current = std::move(existing).value();
-  else if (existing.status().code() != Code::kNotFound) return ctx.Fail(existing.status());
+  if (existing.ok())
+    current = std::move(existing).value();
+  else if (existing.status().code() != Code::kNotFound)
+    return ctx.Fail(existing.status());
 
-  std::string path =
-      (std::filesystem::temp_directory_path() / "strata-edit-XXXXXX.json").string();  // honours TMPDIR
+  std::string path = (std::filesystem::temp_directory_path() / "strata-edit-XXXXXX.json")
+                         .string();  // honours TMPDIR
   int fd = mkstemps(path.data(), 5);
   if (fd < 0) return ctx.Fail(Status::IOError("cannot create a temporary file like " + path));
   close(fd);
@@ -90,11 +91,14 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kEditCommand{
-    "edit", "edit a document in $EDITOR", "strata edit DOC [-m MSG] [--label L]...",
+    "edit",
+    "edit a document in $EDITOR",
+    "strata edit DOC [-m MSG] [--label L]...",
     "Opens document DOC (or {} if it does not exist yet) in $VISUAL or $EDITOR (default vi),\n"
     "and writes what you save as one new version. Invalid JSON is refused with its line and\n"
     "column, and offered back to edit again; if you decline (or there is no terminal to ask\n"
     "on), nothing is written and your text is kept in a temporary file.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

@@ -6,9 +6,9 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("doc", po::value<std::string>()->required(), "DOC or DOC@REV, e.g. config/app1@HEAD~2")
-      ("pointer", po::value<std::string>()->default_value(""), "a JSON Pointer inside the document");
+  a.add_options()("doc", po::value<std::string>()->required(),
+                  "DOC or DOC@REV, e.g. config/app1@HEAD~2")(
+      "pointer", po::value<std::string>()->default_value(""), "a JSON Pointer inside the document");
   o.add_options()("at", po::value<std::string>()->value_name("TIME"),
                   "read the newest version made at or before TIME (2026-11-28T19:54Z, @SECONDS)");
   AddJsonOption(o);
@@ -48,13 +48,15 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kGetCommand{
-    "get", "print a document, or a value in it, at any revision",
+    "get",
+    "print a document, or a value in it, at any revision",
     "strata get DOC[@REV] [POINTER] [--at TIME] [--json] [--pretty|--compact]",
     "Prints document DOC as of revision REV (default HEAD), or the value at POINTER in it.\n"
     "REV is a branch, a tag, HEAD, HEAD~N, REV^, a unique version-id prefix, or\n"
     "BRANCH@{DATE} (e.g. main@{2026-11-01}, from the branch's reflog). --at TIME reads the\n"
     "newest version on REV's first-parent line whose time is at or before TIME.\n"
     "JSON is indented on a terminal and compact when piped.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

@@ -10,8 +10,7 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("path", po::value<std::string>()->required(),
+  a.add_options()("path", po::value<std::string>()->required(),
                   "a folder of <id>.json files, or a JSON Lines file (- for standard input)");
   AddWriteOptions(o);
   p.add("path", 1);
@@ -23,7 +22,8 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (progress) std::cerr << "reading " << path << "...\r" << std::flush;
   Result<ImportSource> source = ReadImportSource(path);
   if (!source.ok()) return ctx.Fail(source.status());
-  if (source->docs.empty()) return ctx.Fail(Status::InvalidArgument("no documents found in " + path));
+  if (source->docs.empty())
+    return ctx.Fail(Status::InvalidArgument("no documents found in " + path));
   Result<CommitOptions> options = ctx.WriteOptions();
   if (!options.ok()) return ctx.Fail(options.status());
   Result<Repository*> repo = ctx.Repo();
@@ -43,11 +43,14 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kImportCommand{
-    "import", "write many documents in one version", "strata import PATH [-m MSG]",
+    "import",
+    "write many documents in one version",
+    "strata import PATH [-m MSG]",
     "Adds or replaces many documents as one version. PATH is a folder of <id>.json files\n"
     "(sub-folders give ids with '/': DIR/config/app1.json is config/app1; other files and\n"
     "hidden folders are skipped), or a JSON Lines file of {\"id\": ..., \"doc\": ...} lines.\n"
     "Documents not named in PATH are kept.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

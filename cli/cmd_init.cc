@@ -8,8 +8,7 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("dir", po::value<std::string>()->default_value("."), "where to create .strata");
+  a.add_options()("dir", po::value<std::string>()->default_value("."), "where to create .strata");
   AddJsonOption(o);
   p.add("dir", 1);
 }
@@ -30,9 +29,12 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kInitCommand{
-    "init", "create a repository", "strata init [DIR]",
+    "init",
+    "create a repository",
+    "strata init [DIR]",
     "Creates DIR/.strata (DIR defaults to the current folder): a bare git repository whose\n"
     "branch main has no versions yet. Commands run anywhere under DIR find it.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

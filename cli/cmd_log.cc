@@ -7,10 +7,9 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("rev", po::value<std::string>()->default_value("HEAD"), "where to start");
-  o.add_options()
-      ("max-count,n", po::value<std::size_t>()->value_name("N"), "show at most N versions");
+  a.add_options()("rev", po::value<std::string>()->default_value("HEAD"), "where to start");
+  o.add_options()("max-count,n", po::value<std::size_t>()->value_name("N"),
+                  "show at most N versions");
   AddJsonOption(o);
   p.add("rev", 1);
 }
@@ -48,9 +47,12 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kLogCommand{
-    "log", "list versions, newest first", "strata log [REV] [-n N] [--json]",
+    "log",
+    "list versions, newest first",
+    "strata log [REV] [-n N] [--json]",
     "Lists the versions reachable from REV (default HEAD), newest first: id, time, author,\n"
     "message and labels. `git --git-dir .strata log` shows the same history.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

@@ -8,8 +8,7 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("rev", po::value<std::string>()->default_value("HEAD"), "the revision");
+  a.add_options()("rev", po::value<std::string>()->default_value("HEAD"), "the revision");
   AddJsonOption(o);
   p.add("rev", 1);
 }
@@ -46,10 +45,13 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kLsCommand{
-    "ls", "list documents with their version count and last update", "strata ls [REV] [--json]",
+    "ls",
+    "list documents with their version count and last update",
+    "strata ls [REV] [--json]",
     "Lists the documents at REV (default HEAD), sorted by id, with how many versions changed\n"
     "each and when and by whom it was last updated. This metadata is stored with every\n"
     "version, so no history walk is needed. A branch with no versions lists nothing.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

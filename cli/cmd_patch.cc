@@ -6,12 +6,12 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("patch-file", po::value<std::string>()->required(), "an RFC 6902 JSON Patch file, or -");
-  o.add_options()
-      ("doc", po::value<std::string>()->value_name("DOC"),
-       "apply the patch to this document (pointers inside it); without it, pointers start\n"
-       "with the document id: /config~1app1/db/host");
+  a.add_options()("patch-file", po::value<std::string>()->required(),
+                  "an RFC 6902 JSON Patch file, or -");
+  o.add_options()(
+      "doc", po::value<std::string>()->value_name("DOC"),
+      "apply the patch to this document (pointers inside it); without it, pointers start\n"
+      "with the document id: /config~1app1/db/host");
   AddWriteOptions(o);
   p.add("patch-file", 1);
 }
@@ -36,12 +36,15 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kPatchCommand{
-    "patch", "apply an RFC 6902 JSON Patch", "strata patch PATCH_FILE [--doc DOC] [-m MSG]",
+    "patch",
+    "apply an RFC 6902 JSON Patch",
+    "strata patch PATCH_FILE [--doc DOC] [-m MSG]",
     "Applies the operations (add, remove, replace, move, copy, test) in order, as one new\n"
     "version, all or nothing: if any operation fails (a failing test included), nothing is\n"
     "written and the error names the operation. With --doc the pointers are inside DOC;\n"
     "without, they address the whole state, so one patch may change several documents\n"
     "(a '/' in a document id is written ~1 in a pointer).",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

@@ -5,9 +5,8 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("doc", po::value<std::string>()->required(), "the document id")
-      ("pointer", po::value<std::string>(), "a JSON Pointer to remove inside the document");
+  a.add_options()("doc", po::value<std::string>()->required(), "the document id")(
+      "pointer", po::value<std::string>(), "a JSON Pointer to remove inside the document");
   AddWriteOptions(o);
   p.add("doc", 1).add("pointer", 1);
 }
@@ -29,9 +28,12 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kRmCommand{
-    "rm", "remove a document, or one value in it", "strata rm DOC [POINTER] [-m MSG]",
+    "rm",
+    "remove a document, or one value in it",
+    "strata rm DOC [POINTER] [-m MSG]",
     "Removes document DOC, or the value at POINTER inside it, as one new version. The\n"
     "document's history stays: read it with `strata get DOC@REV`.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

@@ -5,12 +5,11 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("doc", po::value<std::string>()->required(), "the document id")
-      ("pointer", po::value<std::string>()->required(), "a JSON Pointer (RFC 6901), e.g. /db/host")
-      ("value", po::value<std::string>()->required(), "the value, as JSON (\"text\", 42, {\"a\":1})");
-  o.add_options()
-      ("string,s", po::bool_switch(), "take VALUE as a plain string, not JSON");
+  a.add_options()("doc", po::value<std::string>()->required(), "the document id")(
+      "pointer", po::value<std::string>()->required(), "a JSON Pointer (RFC 6901), e.g. /db/host")(
+      "value", po::value<std::string>()->required(),
+      "the value, as JSON (\"text\", 42, {\"a\":1})");
+  o.add_options()("string,s", po::bool_switch(), "take VALUE as a plain string, not JSON");
   AddWriteOptions(o);
   p.add("doc", 1).add("pointer", 1).add("value", 1);
 }
@@ -42,10 +41,13 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kSetCommand{
-    "set", "set one value in a document", "strata set DOC POINTER VALUE [-m MSG] [--label L]...",
+    "set",
+    "set one value in a document",
+    "strata set DOC POINTER VALUE [-m MSG] [--label L]...",
     "Sets the value at POINTER in DOC as one new version. The document is created (as an\n"
     "object) if absent, and so are missing objects on the way to POINTER, like mkdir -p.\n"
     "In an array, a numeric token inserts before that index and \"-\" appends (RFC 6902 add).",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

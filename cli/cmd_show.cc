@@ -7,8 +7,7 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()
-      ("rev", po::value<std::string>()->default_value("HEAD"), "the version");
+  a.add_options()("rev", po::value<std::string>()->default_value("HEAD"), "the version");
   AddJsonOption(o);
   p.add("rev", 1);
 }
@@ -61,10 +60,13 @@ int Run(Context& ctx, const po::variables_map& args) {
 }  // namespace
 
 extern const CommandSpec kShowCommand{
-    "show", "show one version: metadata, state id and its delta", "strata show [REV] [--json]",
+    "show",
+    "show one version: metadata, state id and its delta",
+    "strata show [REV] [--json]",
     "Prints version REV (default HEAD): id, author, time, labels, state tree id, message,\n"
     "and its delta (the RFC 6902 patch from its first parent), one line per operation:\n"
     "+ added, - removed (with the old value), ~ replaced (old -> new).",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

@@ -5,7 +5,10 @@
 namespace strata::cli {
 namespace {
 
-void Define(po::options_description& o, po::options_description&, po::positional_options_description&) { AddJsonOption(o); }
+void Define(po::options_description& o, po::options_description&,
+            po::positional_options_description&) {
+  AddJsonOption(o);
+}
 
 int Run(Context& ctx, const po::variables_map&) {
   Result<Repository*> repo = ctx.Repo();
@@ -33,10 +36,13 @@ int Run(Context& ctx, const po::variables_map&) {
 }  // namespace
 
 extern const CommandSpec kVerifyCommand{
-    "verify", "check every version and object", "strata verify [--json]",
+    "verify",
+    "check every version and object",
+    "strata verify [--json]",
     "Checks every version reachable from any branch or tag: its stored delta, applied to its\n"
     "first parent's state, gives exactly its state tree. Reads every object, which checks\n"
     "that its content hashes to its id. Exits 1 and lists the problems if any.",
-    Define, Run};
+    Define,
+    Run};
 
 }  // namespace strata::cli

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/program_options.hpp>
-
 #include <cstdio>
 #include <memory>
 #include <optional>

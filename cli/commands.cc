@@ -4,14 +4,14 @@
 namespace strata::cli {
 
 extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPatchCommand,
-    kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand,
-    kDiffCommand, kVerifyCommand;
+    kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand, kDiffCommand,
+    kVerifyCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
-      &kInitCommand,  &kPutCommand, &kSetCommand, &kRmCommand,   &kPatchCommand,
-      &kImportCommand, &kEditCommand, &kGetCommand, &kLsCommand, &kLogCommand,
-      &kShowCommand,  &kDiffCommand, &kVerifyCommand,
+      &kInitCommand,   &kPutCommand,  &kSetCommand,    &kRmCommand, &kPatchCommand,
+      &kImportCommand, &kEditCommand, &kGetCommand,    &kLsCommand, &kLogCommand,
+      &kShowCommand,   &kDiffCommand, &kVerifyCommand,
   };
   return commands;
 }

@@ -8,34 +8,32 @@
 namespace strata::cli {
 
 void AddCommonOptions(po::options_description& options) {
-  options.add_options()
-      ("help,h", "show this help")
-      ("repo", po::value<std::string>()->value_name("PATH"),
-       "the repository (a .strata folder or the folder holding one); default: $STRATA_DIR, "
-       "else found from the current folder upward")
-      ("color", po::value<std::string>()->value_name("WHEN")->default_value("auto"),
-       "colour output: auto (on a terminal, unless NO_COLOR is set), always, never");
+  options.add_options()("help,h", "show this help")(
+      "repo", po::value<std::string>()->value_name("PATH"),
+      "the repository (a .strata folder or the folder holding one); default: $STRATA_DIR, "
+      "else found from the current folder upward")(
+      "color", po::value<std::string>()->value_name("WHEN")->default_value("auto"),
+      "colour output: auto (on a terminal, unless NO_COLOR is set), always, never");
 }
 
 void AddWriteOptions(po::options_description& options) {
-  options.add_options()
-      ("message,m", po::value<std::string>()->value_name("MSG"),
-       "the version's message (default: says what changed)")
-      ("author", po::value<std::string>()->value_name("'NAME <EMAIL>'"),
-       "the version's author (default: $STRATA_AUTHOR, else git config user.name/user.email)")
-      ("label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(),
-       "a label for the version (repeatable): letters, digits and . _ - / :")
-      ("json", po::bool_switch(), "print the result as JSON");
+  options.add_options()("message,m", po::value<std::string>()->value_name("MSG"),
+                        "the version's message (default: says what changed)")(
+      "author", po::value<std::string>()->value_name("'NAME <EMAIL>'"),
+      "the version's author (default: $STRATA_AUTHOR, else git config user.name/user.email)")(
+      "label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(),
+      "a label for the version (repeatable): letters, digits and . _ - / :")(
+      "json", po::bool_switch(), "print the result as JSON");
 }
 
 void AddJsonOption(po::options_description& options) {
-  options.add_options()("json", po::bool_switch(), "print the result as JSON (docs/json-output.md)");
+  options.add_options()("json", po::bool_switch(),
+                        "print the result as JSON (docs/json-output.md)");
 }
 
 void AddFormatOptions(po::options_description& options) {
-  options.add_options()
-      ("pretty", po::bool_switch(), "indent JSON (the default on a terminal)")
-      ("compact", po::bool_switch(), "print JSON on one line (the default when piped)");
+  options.add_options()("pretty", po::bool_switch(), "indent JSON (the default on a terminal)")(
+      "compact", po::bool_switch(), "print JSON on one line (the default when piped)");
 }
 
 Context::Context(const po::variables_map& args) : args_(args) {
@@ -43,9 +41,12 @@ Context::Context(const po::variables_map& args) : args_(args) {
   json_ = args.count("json") && args["json"].as<bool>();
   std::string when = args.count("color") ? args["color"].as<std::string>() : "auto";
   const char* no_color = std::getenv("NO_COLOR");
-  if (when == "always") color_ = true;
-  else if (when == "never") color_ = false;
-  else color_ = stdout_tty_ && !(no_color && *no_color);
+  if (when == "always")
+    color_ = true;
+  else if (when == "never")
+    color_ = false;
+  else
+    color_ = stdout_tty_ && !(no_color && *no_color);
   if (args.count("pretty") && args["pretty"].as<bool>()) pretty_ = true;
   if (args.count("compact") && args["compact"].as<bool>()) pretty_ = false;
 }
@@ -90,9 +91,12 @@ int Context::Fail(const Status& status) {
   // One line, whatever the message quotes.
   std::string line;
   for (char c : status.message()) {
-    if (c == '\n') line += "\\n";
-    else if (c == '\r') line += "\\r";
-    else line.push_back(c);
+    if (c == '\n')
+      line += "\\n";
+    else if (c == '\r')
+      line += "\\r";
+    else
+      line.push_back(c);
   }
   std::cerr << "strata: error: " << line << "\n";
   return kExitError;

@@ -85,8 +85,8 @@ void PrintMarkdown() {
   }
   for (const CommandSpec* c : Commands()) {
     CommandOptions o(*c);
-    std::cout << "\n## strata " << c->name << "\n\n" << c->summary << "\n\n```\nusage: " << c->usage
-              << "\n```\n\n";
+    std::cout << "\n## strata " << c->name << "\n\n"
+              << c->summary << "\n\n```\nusage: " << c->usage << "\n```\n\n";
     if (*c->description) std::cout << c->description << "\n\n";
     std::cout << "```\n" << o.HelpText() << "```\n";
   }
@@ -98,7 +98,8 @@ std::vector<po::option> NegativeNumberAsArgument(std::vector<std::string>& args)
   std::vector<po::option> out;
   if (args.empty()) return out;
   const std::string& a = args.front();
-  if (a.size() >= 2 && a[0] == '-' && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.')) {
+  if (a.size() >= 2 && a[0] == '-' &&
+      (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.')) {
     po::option opt;
     opt.position_key = INT_MAX;  // a positional token, named by the positional description
     opt.value.push_back(a);
@@ -111,8 +112,10 @@ std::vector<po::option> NegativeNumberAsArgument(std::vector<std::string>& args)
 
 int Usage(const std::string& message, const std::string& command) {
   std::cerr << "strata: error: " << message;
-  if (!command.empty()) std::cerr << " (see 'strata " << command << " --help')";
-  else std::cerr << " (see 'strata --help')";
+  if (!command.empty())
+    std::cerr << " (see 'strata " << command << " --help')";
+  else
+    std::cerr << " (see 'strata --help')";
   std::cerr << "\n";
   return kExitUsage;
 }
@@ -166,14 +169,14 @@ int Main(int argc, char** argv) {
   po::options_description all = command.All();
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(rest)
-                  .options(all)
-                  .positional(command.positional)
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
-                  .extra_style_parser(NegativeNumberAsArgument)
-                  .run(),
-              vm);
+    po::store(
+        po::command_line_parser(rest)
+            .options(all)
+            .positional(command.positional)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .extra_style_parser(NegativeNumberAsArgument)
+            .run(),
+        vm);
     if (vm.count("help")) {
       PrintCommandHelp(*spec);
       return kExitOk;

@@ -239,9 +239,12 @@ Status ValidateOptions(const MergeOptions& options) {
 
 std::string_view MergeStrategyName(MergeStrategy strategy) {
   switch (strategy) {
-    case MergeStrategy::kNormal: return "normal";
-    case MergeStrategy::kOurs: return "ours";
-    case MergeStrategy::kTheirs: return "theirs";
+    case MergeStrategy::kNormal:
+      return "normal";
+    case MergeStrategy::kOurs:
+      return "ours";
+    case MergeStrategy::kTheirs:
+      return "theirs";
   }
   return "unknown";
 }
@@ -256,10 +259,14 @@ Result<MergeStrategy> ParseMergeStrategy(std::string_view name) {
 
 std::string_view ConflictKindName(ConflictKind kind) {
   switch (kind) {
-    case ConflictKind::kBothModified: return "both modified";
-    case ConflictKind::kBothAdded: return "both added";
-    case ConflictKind::kDeletedByUs: return "deleted by us";
-    case ConflictKind::kDeletedByThem: return "deleted by them";
+    case ConflictKind::kBothModified:
+      return "both modified";
+    case ConflictKind::kBothAdded:
+      return "both added";
+    case ConflictKind::kDeletedByUs:
+      return "deleted by us";
+    case ConflictKind::kDeletedByThem:
+      return "deleted by them";
   }
   return "unknown";
 }

@@ -19,10 +19,10 @@ void EnsureLibgit2();
 // Status for a failed libgit2 call: the last libgit2 error, prefixed by `what`.
 Status GitError(int code, std::string_view what);
 
-#define STRATA_GIT(expr, what)                                 \
-  do {                                                         \
-    int _rc = (expr);                                          \
-    if (_rc < 0) return ::strata::GitError(_rc, (what));       \
+#define STRATA_GIT(expr, what)                           \
+  do {                                                   \
+    int _rc = (expr);                                    \
+    if (_rc < 0) return ::strata::GitError(_rc, (what)); \
   } while (0)
 
 template <typename T, void (*Free)(T*)>

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -77,16 +76,20 @@ Result<json::value> ParseJson(std::string_view text, std::string_view source,
   std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
   if (!ec) {
     // Trailing whitespace is consumed by write_some; anything else is an error.
-    if (consumed < text.size()) ec = json::error::extra_data;
-    else parser.finish(ec);
+    if (consumed < text.size())
+      ec = json::error::extra_data;
+    else
+      parser.finish(ec);
   }
   if (ec) {
-    if (ec == json::error::incomplete || ec == json::error::exponent_overflow) consumed = text.size();
+    if (ec == json::error::incomplete || ec == json::error::exponent_overflow)
+      consumed = text.size();
     auto [line, column] = LineColumn(text, consumed);
     line += first_line - 1;
     std::string what = ec.message();
     if (ec == json::error::too_deep) what = "nesting deeper than " + std::to_string(kMaxJsonDepth);
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) what = "empty input, expected a JSON value";
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+      what = "empty input, expected a JSON value";
     return Status::InvalidArgument(std::string(source) + ":" + std::to_string(line) + ":" +
                                    std::to_string(column) + ": invalid JSON: " + what);
   }
@@ -107,13 +110,27 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -289,25 +306,29 @@ class Writer {
 bool NumbersEqual(const json::value& a, const json::value& b) {
   if (a.kind() == b.kind()) {
     switch (a.kind()) {
-      case json::kind::int64: return a.get_int64() == b.get_int64();
-      case json::kind::uint64: return a.get_uint64() == b.get_uint64();
-      default: return a.get_double() == b.get_double();
+      case json::kind::int64:
+        return a.get_int64() == b.get_int64();
+      case json::kind::uint64:
+        return a.get_uint64() == b.get_uint64();
+      default:
+        return a.get_double() == b.get_double();
     }
   }
   // Mixed kinds: compare exactly, without rounding the integer to a double.
   auto as_long_double = [](const json::value& v) -> long double {
     switch (v.kind()) {
-      case json::kind::int64: return static_cast<long double>(v.get_int64());
-      case json::kind::uint64: return static_cast<long double>(v.get_uint64());
-      default: return static_cast<long double>(v.get_double());
+      case json::kind::int64:
+        return static_cast<long double>(v.get_int64());
+      case json::kind::uint64:
+        return static_cast<long double>(v.get_uint64());
+      default:
+        return static_cast<long double>(v.get_double());
     }
   };
   return as_long_double(a) == as_long_double(b);  // long double holds 64-bit integers exactly
 }
 
-bool IsNumber(const json::value& v) {
-  return v.is_int64() || v.is_uint64() || v.is_double();
-}
+bool IsNumber(const json::value& v) { return v.is_int64() || v.is_uint64() || v.is_double(); }
 
 }  // namespace
 

@@ -21,7 +21,6 @@
 #pragma once
 
 #include <boost/json.hpp>
-
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -58,8 +57,8 @@ void AppendJsonNumber(std::string& out, const json::value& number);
 
 // How to print a value for people.
 struct FormatOptions {
-  int indent = 2;          // 0 prints compactly (canonical)
-  bool color = false;      // ANSI colours for keys, strings, numbers, literals
+  int indent = 2;      // 0 prints compactly (canonical)
+  bool color = false;  // ANSI colours for keys, strings, numbers, literals
 };
 std::string FormatJson(const json::value& v, const FormatOptions& options);
 

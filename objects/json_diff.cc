@@ -75,7 +75,8 @@ void DiffValues(const json::value& a, const json::value& b, const JsonPointer& b
         children.push_back(Compare{&ax[i], &ay[i], c.path.Child(std::to_string(i))});
       }
       for (std::size_t i = ax.size(); i > common; --i) {
-        children.push_back(PatchOp{PatchOpKind::kRemove, c.path.Child(std::to_string(i - 1)), {}, {}});
+        children.push_back(
+            PatchOp{PatchOpKind::kRemove, c.path.Child(std::to_string(i - 1)), {}, {}});
       }
       for (std::size_t i = common; i < ay.size(); ++i) {
         children.push_back(PatchOp{PatchOpKind::kAdd, c.path.Child(std::to_string(i)), {}, ay[i]});

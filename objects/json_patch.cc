@@ -79,7 +79,8 @@ Result<Patch> ParsePatch(const json::value& patch) {
       const json::value* value = o.if_contains("value");
       if (!value) return Status::InvalidArgument(where + ": missing \"value\"");
       if (std::optional<std::string> bad = FindNonFinite(*value)) {
-        return Status::InvalidArgument(where + ": non-finite number in \"value\" at '" + *bad + "'");
+        return Status::InvalidArgument(where + ": non-finite number in \"value\" at '" + *bad +
+                                       "'");
       }
       op.value = *value;
     }
@@ -195,8 +196,10 @@ Status ValueTarget::Add(const JsonPointer& path, json::value value) {
   if (p.is_object()) {
     // operator[] reserves room before it looks, which rehashes a full object.
     json::object& o = p.get_object();
-    if (json::value* existing = o.if_contains(token)) *existing = std::move(value);
-    else o.emplace(token, std::move(value));
+    if (json::value* existing = o.if_contains(token))
+      *existing = std::move(value);
+    else
+      o.emplace(token, std::move(value));
     return Status::Ok();
   }
   if (p.is_array()) {
@@ -212,8 +215,8 @@ Status ValueTarget::Add(const JsonPointer& path, json::value value) {
     }
     if (*index > arr.size()) {
       return Status::NotFound("index " + token + " is beyond the end of the array of " +
-                              std::to_string(arr.size()) + " at '" +
-                              path.Parent().ToString() + "'");
+                              std::to_string(arr.size()) + " at '" + path.Parent().ToString() +
+                              "'");
     }
     arr.insert(arr.begin() + static_cast<std::ptrdiff_t>(*index), std::move(value));
     return Status::Ok();

@@ -4,9 +4,9 @@
 #include "objects/object_store.h"
 
 #include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 #include <mbedtls/sha1.h>
 #include <zlib.h>
-#include <git2/sys/odb_backend.h>
 
 #include <algorithm>
 #include <cstring>
@@ -56,7 +56,8 @@ Result<std::string> ObjectStore::ReadBlob(const ObjectId& id) {
 Result<std::size_t> ObjectStore::BlobSize(const ObjectId& id) {
   std::size_t size = 0;
   git_object_t type;
-  STRATA_GIT(git_odb_read_header(&size, &type, odb_.get(), &id.oid), "cannot read blob " + id.Hex());
+  STRATA_GIT(git_odb_read_header(&size, &type, odb_.get(), &id.oid),
+             "cannot read blob " + id.Hex());
   if (type != GIT_OBJECT_BLOB) return Status::Corruption("object " + id.Hex() + " is not a blob");
   return size;
 }
@@ -77,11 +78,13 @@ Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
     if (!space) return Status::Corruption("malformed tree " + id.Hex());
     std::string_view mode(p, space - p);
     const char* nul = static_cast<const char*>(std::memchr(space + 1, '\0', end - space - 1));
-    if (!nul || end - nul < 1 + GIT_OID_RAWSZ) return Status::Corruption("malformed tree " + id.Hex());
+    if (!nul || end - nul < 1 + GIT_OID_RAWSZ)
+      return Status::Corruption("malformed tree " + id.Hex());
     TreeEntry e;
     e.name.assign(space + 1, nul);
     git_oid_fromraw(&e.id.oid, reinterpret_cast<const unsigned char*>(nul + 1));
-    if (mode == "40000") e.is_tree = true;
+    if (mode == "40000")
+      e.is_tree = true;
     else if (mode != "100644") {
       return Status::Corruption("tree " + id.Hex() + " has an entry of mode " + std::string(mode));
     }
@@ -150,14 +153,16 @@ Status ObjectStore::WritePack() {
   std::string chunk;
   auto emit = [&]() -> Status {
     if (chunk.empty()) return Status::Ok();
-    mbedtls_sha1_update_ret(&sha, reinterpret_cast<const unsigned char*>(chunk.data()), chunk.size());
+    mbedtls_sha1_update_ret(&sha, reinterpret_cast<const unsigned char*>(chunk.data()),
+                            chunk.size());
     STRATA_GIT(writepack->append(writepack.get(), chunk.data(), chunk.size(), &stats),
                "cannot write a packfile");
     chunk.clear();
     return Status::Ok();
   };
   auto be32 = [&](std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) chunk.push_back(static_cast<char>((v >> shift) & 0xff));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      chunk.push_back(static_cast<char>((v >> shift) & 0xff));
   };
   chunk += "PACK";
   be32(2);
@@ -173,10 +178,12 @@ Status ObjectStore::WritePack() {
   std::string compressed;
   for (const ObjectId& id : staged_) {
     git_odb_object* obj_raw = nullptr;
-    STRATA_GIT(git_odb_read(&obj_raw, odb_.get(), &id.oid), "cannot read staged object " + id.Hex());
+    STRATA_GIT(git_odb_read(&obj_raw, odb_.get(), &id.oid),
+               "cannot read staged object " + id.Hex());
     OdbObjectPtr obj(obj_raw);
     std::size_t size = git_odb_object_size(obj_raw);
-    unsigned type = static_cast<unsigned>(git_odb_object_type(obj_raw));  // commit 1, tree 2, blob 3
+    unsigned type =
+        static_cast<unsigned>(git_odb_object_type(obj_raw));  // commit 1, tree 2, blob 3
     unsigned char byte = static_cast<unsigned char>((type << 4) | (size & 15));
     std::size_t rest = size >> 4;
     while (rest) {

@@ -66,8 +66,8 @@ class ObjectStore {
   Status WritePack();
 
   git_repository* repo_;
-  OdbPtr odb_;                 // the repository's
-  git_odb_backend* mempack_;   // owned by odb_
+  OdbPtr odb_;                // the repository's
+  git_odb_backend* mempack_;  // owned by odb_
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
 };

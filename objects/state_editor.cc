@@ -163,7 +163,8 @@ Status StateEditor::SetMember(const JsonPointer& path, json::value value, bool m
   }
   ValueTarget target(parent->value);
   JsonPointer rest = path.Slice(loc.consumed, n);
-  Status s = must_exist ? target.Replace(rest, std::move(value)) : target.Add(rest, std::move(value));
+  Status s =
+      must_exist ? target.Replace(rest, std::move(value)) : target.Add(rest, std::move(value));
   if (!s.ok()) return s.WithContext("in '" + path.Slice(0, loc.consumed).ToString() + "'");
   parent->stored.reset();
   loc.MarkDirty();

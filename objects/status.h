@@ -78,10 +78,10 @@ class [[nodiscard]] Result {
 }  // namespace strata
 
 // Returns early with the status of `expr` when it is not ok.
-#define STRATA_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::strata::Status _st = (expr);          \
-    if (!_st.ok()) return _st;              \
+#define STRATA_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::strata::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 #define STRATA_CONCAT_INNER(a, b) a##b

@@ -27,8 +27,8 @@ int HexValue(char c) {
 std::size_t HfsIgnorableLength(std::string_view s) {
   if (s.size() < 3) return 0;
   auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  if (b(0) == 0xE2 && b(1) == 0x80 && ((b(2) >= 0x8C && b(2) <= 0x8F) ||
-                                        (b(2) >= 0xAA && b(2) <= 0xAE))) {
+  if (b(0) == 0xE2 && b(1) == 0x80 &&
+      ((b(2) >= 0x8C && b(2) <= 0x8F) || (b(2) >= 0xAA && b(2) <= 0xAE))) {
     return 3;
   }
   if (b(0) == 0xE2 && b(1) == 0x81 && b(2) >= 0xAA && b(2) <= 0xAF) return 3;
@@ -103,7 +103,8 @@ Result<ValueRef> BuildObject(ObjectStore& store, std::vector<Member> members, bo
 
 Status ReadMembersAt(ObjectStore& store, const ObjectId& node, int level,
                      std::vector<Member>& out) {
-  if (level > kMaxShardLevels) return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
+  if (level > kMaxShardLevels)
+    return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
   STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(node));
   if (IsShardNode(entries)) {
     for (const auto& e : entries) {
@@ -181,8 +182,10 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     members[std::move(key)] = ValueRef{e.id, e.is_tree};
   }
   for (const auto* c : changes) {
-    if (c->second) members[c->first] = *c->second;
-    else members.erase(c->first);
+    if (c->second)
+      members[c->first] = *c->second;
+    else
+      members.erase(c->first);
   }
   std::vector<Member> list;
   list.reserve(members.size());
@@ -201,7 +204,8 @@ Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth)
     if (!v.ok()) return Status::Corruption(v.status().message());
     return v;
   }
-  if (depth > kMaxTreeDepth) return Status::Corruption("tree " + ref.id.Hex() + " is nested too deep");
+  if (depth > kMaxTreeDepth)
+    return Status::Corruption("tree " + ref.id.Hex() + " is nested too deep");
   std::vector<Member> members;
   STRATA_RETURN_IF_ERROR(ReadMembers(store, ref.id, members));
   json::object o;
@@ -281,7 +285,8 @@ std::string BucketName(std::uint64_t hash, int level) {
 }
 
 Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth) {
-  if (!v.is_object() || depth >= kMaxTreeDepth || CanonicalSize(v, kBlobMaxBytes) <= kBlobMaxBytes) {
+  if (!v.is_object() || depth >= kMaxTreeDepth ||
+      CanonicalSize(v, kBlobMaxBytes) <= kBlobMaxBytes) {
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(CanonicalJson(v)));
     return ValueRef{id, false};
   }

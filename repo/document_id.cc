@@ -11,7 +11,8 @@ Status ValidateDocumentId(std::string_view id) {
   std::size_t start = 0;
   while (true) {
     std::size_t slash = id.find('/', start);
-    std::string_view seg = id.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view seg =
+        id.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (seg.empty()) return bad("it has an empty segment (a leading, trailing or double '/')");
     if (seg == "." || seg == "..") return bad("'.' and '..' cannot be segments");
     if (slash == std::string_view::npos) break;

@@ -40,7 +40,8 @@ Result<ImportSource> ReadFolder(const fs::path& root) {
     if (ec) return Status::IOError("cannot read folder " + root.string() + ": " + ec.message());
     const fs::path& p = it->path();
     if (it->is_directory()) {
-      if (p.filename().string().rfind(".", 0) == 0 && p.filename() != ".") it.disable_recursion_pending();
+      if (p.filename().string().rfind(".", 0) == 0 && p.filename() != ".")
+        it.disable_recursion_pending();
       continue;
     }
     if (!it->is_regular_file() || p.extension() != ".json") {

@@ -77,7 +77,9 @@ DocumentInfo InfoFromJson(const std::string& id, const json::value& v) {
   info.id = id;
   if (!v.is_object()) return info;
   const auto& o = v.get_object();
-  auto num = [](const json::value* x) -> std::int64_t { return x && x->is_int64() ? x->get_int64() : 0; };
+  auto num = [](const json::value* x) -> std::int64_t {
+    return x && x->is_int64() ? x->get_int64() : 0;
+  };
   auto str = [](const json::value* x) -> std::string {
     return x && x->is_string() ? std::string(x->get_string()) : std::string();
   };
@@ -116,7 +118,8 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) {
     return Status::Conflict("a strata repository already exists in " + git_dir.string());
   }
   git_repository_init_options opts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
-  opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+  opts.flags =
+      GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
   opts.initial_head = "main";
   opts.description = "strata: versioned JSON documents";
   git_repository* raw = nullptr;
@@ -136,8 +139,8 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) {
 Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& git_dir) {
   EnsureLibgit2();
   git_repository* raw = nullptr;
-  int rc = git_repository_open_ext(&raw, git_dir.c_str(),
-                                   GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr);
+  int rc = git_repository_open_ext(
+      &raw, git_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr);
   if (rc < 0) return GitError(rc, "cannot open repository " + git_dir);
   RepositoryPtr repo(raw);
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, ObjectStore::Open(repo.get()));
@@ -150,7 +153,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(const std::string& path) {
   std::error_code ec;
   fs::path p(path);
   if (fs::is_directory(p / ".strata", ec)) return OpenGitDir((p / ".strata").string());
-  if (fs::exists(p / "HEAD", ec) && fs::is_directory(p / "objects", ec)) return OpenGitDir(p.string());
+  if (fs::exists(p / "HEAD", ec) && fs::is_directory(p / "objects", ec))
+    return OpenGitDir(p.string());
   return Status::NotFound("no strata repository at " + path + " (run 'strata init')");
 }
 
@@ -216,7 +220,8 @@ Result<std::string> Repository::ResolveRevision(const std::string& rev) {
 
 Result<std::optional<ObjectId>> Repository::TreeEntryId(git_commit* commit, const char* name) {
   git_tree* raw = nullptr;
-  STRATA_GIT(git_commit_tree(&raw, commit), "cannot read the tree of " + OidHex(git_commit_id(commit)));
+  STRATA_GIT(git_commit_tree(&raw, commit),
+             "cannot read the tree of " + OidHex(git_commit_id(commit)));
   TreePtr tree(raw);
   const git_tree_entry* e = git_tree_entry_byname(raw, name);
   if (!e) return std::optional<ObjectId>();
@@ -250,7 +255,8 @@ Result<VersionInfo> Repository::Describe(git_commit* commit) {
 Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
                                       const std::string& default_message,
                                       const CommitOptions& options) {
-  return Write(edit, [&](const strata::Patch&) { return default_message; }, options);
+  return Write(
+      edit, [&](const strata::Patch&) { return default_message; }, options);
 }
 
 Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
@@ -273,8 +279,10 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
     std::optional<ObjectId> head;
     git_oid head_oid;
     int rc = git_reference_name_to_id(&head_oid, repo_.get(), branch_ref.c_str());
-    if (rc == 0) head = ObjectId(head_oid);
-    else if (rc != GIT_ENOTFOUND) return GitError(rc, "cannot read " + branch_ref);
+    if (rc == 0)
+      head = ObjectId(head_oid);
+    else if (rc != GIT_ENOTFOUND)
+      return GitError(rc, "cannot read " + branch_ref);
 
     CommitPtr parent;
     std::optional<ObjectId> base_state, base_meta;
@@ -303,14 +311,16 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
           if (t.IsPrefixOf(m) || m.IsPrefixOf(t)) {
             store_->Discard();
             return Status::Conflict("another writer changed '" + t.ToString() + "' on " +
-                                    CurrentBranch() + " meanwhile; nothing was written (retry the command)");
+                                    CurrentBranch() +
+                                    " meanwhile; nothing was written (retry the command)");
           }
         }
       }
       Status s = ApplyPatch(editor, *ours);
       if (!s.ok()) {
         store_->Discard();
-        return Status::Conflict("cannot replay on the new head of " + CurrentBranch() + ": " + s.message());
+        return Status::Conflict("cannot replay on the new head of " + CurrentBranch() + ": " +
+                                s.message());
       }
       replayed = true;
     }
@@ -382,10 +392,9 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
     }
     STRATA_ASSIGN_OR_RETURN(ObjectId meta_id, meta.Write());
     STRATA_ASSIGN_OR_RETURN(ObjectId delta_id, store_->WriteBlob(EncodeDelta(delta)));
-    STRATA_ASSIGN_OR_RETURN(
-        ObjectId root_id,
-        store_->WriteTree({{kDeltaEntry, delta_id, false}, {kMetaEntry, meta_id, true},
-                           {kStateEntry, *new_state, true}}));
+    STRATA_ASSIGN_OR_RETURN(ObjectId root_id, store_->WriteTree({{kDeltaEntry, delta_id, false},
+                                                                 {kMetaEntry, meta_id, true},
+                                                                 {kStateEntry, *new_state, true}}));
 
     git_tree* tree_raw = nullptr;
     STRATA_GIT(git_tree_lookup(&tree_raw, repo_.get(), &root_id.oid), "cannot read the new tree");
@@ -400,9 +409,9 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
                                         ComposeMessage(message, options.labels).c_str(), tree.get(),
                                         parent ? 1 : 0, parents),
                "cannot create the version");
-    STRATA_ASSIGN_OR_RETURN(ObjectId commit_id,
-                            store_->WriteObject({commit_buf.buf.ptr, commit_buf.buf.size},
-                                                GIT_OBJECT_COMMIT));
+    STRATA_ASSIGN_OR_RETURN(
+        ObjectId commit_id,
+        store_->WriteObject({commit_buf.buf.ptr, commit_buf.buf.size}, GIT_OBJECT_COMMIT));
     std::size_t objects = store_->staged_objects();
     std::uint64_t bytes = store_->staged_bytes();
     // Objects reach the disk (fsynced) before the ref that names them.
@@ -428,7 +437,8 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
 
     WriteResult result;
     git_commit* c_raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &commit_id.oid), "cannot read the new version");
+    STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &commit_id.oid),
+               "cannot read the new version");
     CommitPtr commit(c_raw);
     STRATA_ASSIGN_OR_RETURN(result.version, Describe(c_raw));
     result.objects_written = objects;
@@ -437,15 +447,15 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
     result.replayed = replayed;
     return result;
   }
-  return Status::Conflict("the branch " + CurrentBranch() +
-                          " kept moving; gave up after " + std::to_string(kMaxReplays) + " tries");
+  return Status::Conflict("the branch " + CurrentBranch() + " kept moving; gave up after " +
+                          std::to_string(kMaxReplays) + " tries");
 }
 
 Result<WriteResult> Repository::Put(const std::string& doc, json::value value,
                                     const CommitOptions& options) {
   STRATA_RETURN_IF_ERROR(ValidateDocumentId(doc));
-  return Write(
-      [&](StateEditor& e) { return e.Add(JsonPointer({doc}), value); }, "put " + doc, options);
+  return Write([&](StateEditor& e) { return e.Add(JsonPointer({doc}), value); }, "put " + doc,
+               options);
 }
 
 Result<WriteResult> Repository::Set(const std::string& doc, const JsonPointer& pointer,
@@ -463,8 +473,10 @@ Result<WriteResult> Repository::Set(const std::string& doc, const JsonPointer& p
         while (lo < hi) {
           std::size_t mid = (lo + hi + 1) / 2;
           STRATA_ASSIGN_OR_RETURN(bool exists, e.Exists(full.Slice(0, mid)));
-          if (exists) lo = mid;
-          else hi = mid - 1;
+          if (exists)
+            lo = mid;
+          else
+            hi = mid - 1;
         }
         json::value nested = value;
         for (std::size_t i = full.tokens().size() - 1; i > lo; --i) {
@@ -482,7 +494,8 @@ Result<WriteResult> Repository::Remove(const std::string& doc,
                                        const CommitOptions& options) {
   JsonPointer full({doc});
   if (pointer) {
-    if (pointer->IsRoot()) return Status::InvalidArgument("to remove a whole document, give no pointer");
+    if (pointer->IsRoot())
+      return Status::InvalidArgument("to remove a whole document, give no pointer");
     for (const auto& t : pointer->tokens()) full = full.Child(t);
   }
   std::string what = "rm " + doc + (pointer ? " " + pointer->ToString() : "");
@@ -524,7 +537,8 @@ Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
 Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
                                        const CommitOptions& options) {
   for (const auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
-  std::string what = "import " + std::to_string(docs.size()) + " document" + (docs.size() == 1 ? "" : "s");
+  std::string what =
+      "import " + std::to_string(docs.size()) + " document" + (docs.size() == 1 ? "" : "s");
   return Write(
       [&](StateEditor& e) -> Status {
         for (auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(e.Add(JsonPointer({id}), value));
@@ -576,9 +590,10 @@ Result<json::value> Repository::Get(const std::string& doc, const std::string& r
   JsonPointer rest = pointer.Slice(consumed, tokens.size());
   Result<const json::value*> at = ResolvePointer(std::as_const(v), rest);
   if (!at.ok()) {
-    return Status(at.status().code(),
-                  "in document '" + doc + "' at " + rev + ": " + at.status().message() +
-                      (consumed > 0 ? " (below '" + pointer.Slice(0, consumed).ToString() + "')" : ""));
+    return Status(
+        at.status().code(),
+        "in document '" + doc + "' at " + rev + ": " + at.status().message() +
+            (consumed > 0 ? " (below '" + pointer.Slice(0, consumed).ToString() + "')" : ""));
   }
   return **at;
 }
@@ -636,7 +651,8 @@ Result<DocumentInfo> Repository::Info(const std::string& doc, const std::string&
   return InfoFromJson(doc, v);
 }
 
-Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev, const LogOptions& options) {
+Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
+                                                 const LogOptions& options) {
   STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(rev));
   git_revwalk* raw = nullptr;
   STRATA_GIT(git_revwalk_new(&raw, repo_.get()), "cannot walk history");
@@ -645,7 +661,8 @@ Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev, const L
   STRATA_GIT(git_revwalk_push(raw, git_commit_id(start.get())), "cannot walk history");
   std::vector<VersionInfo> out;
   git_oid oid;
-  while ((!options.max_count || out.size() < *options.max_count) && git_revwalk_next(&oid, raw) == 0) {
+  while ((!options.max_count || out.size() < *options.max_count) &&
+         git_revwalk_next(&oid, raw) == 0) {
     git_commit* c_raw = nullptr;
     STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &oid), "cannot read version " + OidHex(&oid));
     CommitPtr c(c_raw);
@@ -663,7 +680,8 @@ Result<VersionInfo> Repository::Show(const std::string& rev) {
 Result<strata::Patch> Repository::Delta(const std::string& rev) {
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(rev));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> delta, TreeEntryId(c.get(), kDeltaEntry));
-  if (!delta) return Status::Corruption("version " + OidHex(git_commit_id(c.get())) + " has no delta");
+  if (!delta)
+    return Status::Corruption("version " + OidHex(git_commit_id(c.get())) + " has no delta");
   STRATA_ASSIGN_OR_RETURN(std::string bytes, store_->ReadBlob(*delta));
   Result<strata::Patch> p = DecodeDelta(bytes);
   if (!p.ok()) return p.status().WithContext("version " + OidHex(git_commit_id(c.get())));

@@ -34,18 +34,18 @@ class StateEditor;
 
 // How a write is recorded.
 struct CommitOptions {
-  std::string message;                 // empty: a default that says what changed
-  std::optional<Signature> author;     // empty: STRATA_AUTHOR, git config, or a default
-  std::vector<std::string> labels;     // stored as "Label:" trailers
-  std::optional<std::int64_t> time;    // seconds since the epoch; empty: now
+  std::string message;               // empty: a default that says what changed
+  std::optional<Signature> author;   // empty: STRATA_AUTHOR, git config, or a default
+  std::vector<std::string> labels;   // stored as "Label:" trailers
+  std::optional<std::int64_t> time;  // seconds since the epoch; empty: now
 };
 
 struct WriteResult {
   VersionInfo version;
-  std::size_t objects_written = 0;   // new git objects, commit included
-  std::uint64_t bytes_written = 0;   // their uncompressed size
-  std::size_t operations = 0;        // operations in the stored delta
-  bool replayed = false;             // another writer moved the branch; ours was replayed on it
+  std::size_t objects_written = 0;  // new git objects, commit included
+  std::uint64_t bytes_written = 0;  // their uncompressed size
+  std::size_t operations = 0;       // operations in the stored delta
+  bool replayed = false;            // another writer moved the branch; ours was replayed on it
 };
 
 // Per-document metadata, kept in each version so no history walk is needed.
@@ -53,7 +53,7 @@ struct DocumentInfo {
   std::string id;
   std::uint64_t versions = 0;  // versions that changed this document since it was created
   std::int64_t created_at = 0;
-  std::string created_by;      // "Name <email>"
+  std::string created_by;  // "Name <email>"
   std::int64_t updated_at = 0;
   std::string updated_by;
 };

@@ -58,7 +58,8 @@ std::string CheckLooseObject(const fs::path& file, const ObjectId& expected) {
   if (rc != Z_STREAM_END) return std::string("not a zlib stream: ") + (z.msg ? z.msg : "error");
   std::size_t nul = out.find('\0');
   std::size_t space = out.find(' ');
-  if (nul == std::string::npos || space == std::string::npos || space > nul) return "no object header";
+  if (nul == std::string::npos || space == std::string::npos || space > nul)
+    return "no object header";
   git_object_t type = git_object_string2type(out.substr(0, space).c_str());
   if (type == GIT_OBJECT_INVALID) return "unknown object type '" + out.substr(0, space) + "'";
   std::string size_text = out.substr(space + 1, nul - space - 1);

@@ -8,7 +8,8 @@ namespace {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
@@ -29,10 +30,12 @@ Result<Signature> Signature::Parse(std::string_view text) {
   Signature s;
   s.name = std::string(Trim(text.substr(0, lt)));
   s.email = std::string(Trim(text.substr(lt + 1, gt - lt - 1)));
-  if (s.name.empty()) return Status::InvalidArgument("author '" + std::string(text) + "' has no name");
+  if (s.name.empty())
+    return Status::InvalidArgument("author '" + std::string(text) + "' has no name");
   for (char c : s.name + s.email) {
     if (c == '<' || c == '>' || c == '\n' || c == '\0') {
-      return Status::InvalidArgument("author '" + std::string(text) + "' has '<', '>' or a newline inside");
+      return Status::InvalidArgument("author '" + std::string(text) +
+                                     "' has '<', '>' or a newline inside");
     }
   }
   return s;
@@ -78,7 +81,8 @@ void SplitMessage(std::string_view raw, std::string* message, std::vector<std::s
     std::size_t pos = 0;
     while (pos <= block.size() && all_labels) {
       std::size_t nl = block.find('\n', pos);
-      std::string_view line = block.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+      std::string_view line =
+          block.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
       if (line.substr(0, kLabelTrailer.size()) == kLabelTrailer) {
         found.emplace_back(Trim(line.substr(kLabelTrailer.size())));
       } else {

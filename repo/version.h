@@ -27,11 +27,11 @@ struct VersionInfo {
   std::string id;                    // the commit id, 40 hex digits
   std::vector<std::string> parents;  // first parent first
   Signature author;
-  std::int64_t time = 0;             // seconds since the epoch
-  int offset_minutes = 0;            // the author's time zone
-  std::string message;               // without the label trailers
+  std::int64_t time = 0;   // seconds since the epoch
+  int offset_minutes = 0;  // the author's time zone
+  std::string message;     // without the label trailers
   std::vector<std::string> labels;
-  std::string state_id;              // the state tree's id
+  std::string state_id;  // the state tree's id
 };
 
 // Labels are single words of letters, digits and . _ - / : (like git refs).

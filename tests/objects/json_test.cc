@@ -133,8 +133,9 @@ BOOST_AUTO_TEST_CASE(out_of_range_numbers_are_refused_naming_the_pointer) {
   }
   // JSON Lines: the line number counts from first_line.
   Result<json::value> line = ParseJson("{\"doc\":1e400}", "big.jsonl", 7);
-  BOOST_TEST(line.status().message().rfind("big.jsonl:7:8: number out of range at pointer '/doc'", 0) == 0,
-             line.status().message());
+  BOOST_TEST(
+      line.status().message().rfind("big.jsonl:7:8: number out of range at pointer '/doc'", 0) == 0,
+      line.status().message());
 }
 
 BOOST_AUTO_TEST_CASE(numbers_print_in_canonical_form) {

@@ -2,7 +2,6 @@
 #include "repo/import.h"
 
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 

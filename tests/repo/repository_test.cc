@@ -2,7 +2,6 @@
 #include "repo/repository.h"
 
 #include <boost/test/unit_test.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -51,9 +50,7 @@ class RepoFixture {
 
 JsonPointer P(std::string_view text) { return JsonPointer::Parse(text).value(); }
 
-std::size_t LogSize(Repository& repo) {
-  return repo.Log("HEAD", {}).value().size();
-}
+std::size_t LogSize(Repository& repo) { return repo.Log("HEAD", {}).value().size(); }
 
 }  // namespace
 
@@ -154,7 +151,8 @@ BOOST_FIXTURE_TEST_CASE(patch_over_the_state_is_one_version_all_or_nothing, Repo
   Patch ok = ParsePatch(J(R"([
       {"op":"replace","path":"/config~1a/n","value":2},
       {"op":"add","path":"/config~1b","value":{"m":true}},
-      {"op":"copy","from":"/config~1a","path":"/config~1c"}])")).value();
+      {"op":"copy","from":"/config~1a","path":"/config~1c"}])"))
+                 .value();
   Result<WriteResult> w = repo().Patch(std::nullopt, ok, By("ann"));
   BOOST_REQUIRE(w.ok());
   BOOST_TEST(LogSize(repo()) == before + 1);
@@ -164,7 +162,8 @@ BOOST_FIXTURE_TEST_CASE(patch_over_the_state_is_one_version_all_or_nothing, Repo
   std::string head = repo().ResolveRevision("HEAD").value();
   Patch failing = ParsePatch(J(R"([
       {"op":"replace","path":"/config~1a/n","value":3},
-      {"op":"test","path":"/config~1b/m","value":false}])")).value();
+      {"op":"test","path":"/config~1b/m","value":false}])"))
+                      .value();
   Result<WriteResult> bad = repo().Patch(std::nullopt, failing, By("ann"));
   BOOST_TEST((bad.status().code() == Code::kConflict));
   BOOST_TEST(bad.status().message().find("patch operation 1") != std::string::npos);
@@ -175,8 +174,8 @@ BOOST_FIXTURE_TEST_CASE(patch_over_the_state_is_one_version_all_or_nothing, Repo
   Patch inside = ParsePatch(J(R"([{"op":"add","path":"/k","value":1}])")).value();
   BOOST_REQUIRE(repo().Patch(std::string("config/b"), inside, By("ann")).ok());
   BOOST_TEST(CanonicalJson(repo().Get("config/b").value()) == R"({"k":1,"m":true})");
-  BOOST_TEST((repo().Patch(std::string("nope"), inside, By("ann")).status().code() ==
-              Code::kNotFound));
+  BOOST_TEST(
+      (repo().Patch(std::string("nope"), inside, By("ann")).status().code() == Code::kNotFound));
 }
 
 BOOST_FIXTURE_TEST_CASE(labels_message_and_author_are_recorded, RepoFixture) {
@@ -186,7 +185,8 @@ BOOST_FIXTURE_TEST_CASE(labels_message_and_author_are_recorded, RepoFixture) {
   BOOST_REQUIRE(repo().Set("d", P("/pool"), J("20"), o).ok());
   VersionInfo v = repo().Show("HEAD").value();
   BOOST_TEST(v.message == "raise the pool");
-  BOOST_TEST(v.labels == (std::vector<std::string>{"ui-change", "minor-edit"}), boost::test_tools::per_element());
+  BOOST_TEST(v.labels == (std::vector<std::string>{"ui-change", "minor-edit"}),
+             boost::test_tools::per_element());
   BOOST_TEST(v.author.name == "ann");
   BOOST_TEST(v.author.email == "ann@example.com");
   BOOST_TEST(v.time == 1700000000);

@@ -84,7 +84,8 @@ BOOST_AUTO_TEST_CASE(times_parse_for_at) {
     BOOST_REQUIRE_MESSAGE(t.ok(), c.text);
     BOOST_TEST(*t == c.seconds, c.text);
   }
-  for (const char* bad : {"", "yesterday", "2023-13-01", "2023-11-14T25:00", "2023-11-14X", "@", "@12a"}) {
+  for (const char* bad :
+       {"", "yesterday", "2023-13-01", "2023-11-14T25:00", "2023-11-14X", "@", "@12a"}) {
     BOOST_TEST(!ParseTime(bad).ok(), bad);
   }
 }
