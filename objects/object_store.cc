@@ -42,36 +42,51 @@ ObjectStore::~ObjectStore() { Discard(); }
 
 bool ObjectStore::Exists(const ObjectId& id) { return git_odb_exists(odb_.get(), &id.oid) == 1; }
 
-Result<std::string> ObjectStore::ReadBlob(const ObjectId& id) {
+Result<RawObject> ObjectStore::Read(const ObjectId& id, const char* what) {
+  // Loose objects first, read by strata (objects/loose_object.h says why);
+  // staged and packed objects through libgit2.
+  STRATA_ASSIGN_OR_RETURN(std::optional<RawObject> loose, ReadLooseObject(objects_dir_, id));
+  if (loose) return std::move(*loose);
   git_odb_object* raw = nullptr;
   int rc = git_odb_read(&raw, odb_.get(), &id.oid);
-  if (rc < 0) return GitError(rc, "cannot read blob " + id.Hex());
+  if (rc < 0) return GitError(rc, std::string("cannot read ") + what + " " + id.Hex());
   OdbObjectPtr obj(raw);
-  if (git_odb_object_type(raw) != GIT_OBJECT_BLOB) {
+  RawObject out;
+  out.type = git_odb_object_type(raw);
+  out.data.assign(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+  return out;
+}
+
+Result<std::string> ObjectStore::ReadBlob(const ObjectId& id) {
+  STRATA_ASSIGN_OR_RETURN(RawObject obj, Read(id, "blob"));
+  if (obj.type != GIT_OBJECT_BLOB) {
     return Status::Corruption("object " + id.Hex() + " is not a blob");
   }
-  return std::string(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+  return std::move(obj.data);
 }
 
 Result<std::size_t> ObjectStore::BlobSize(const ObjectId& id) {
+  STRATA_ASSIGN_OR_RETURN(std::optional<RawObject> loose, ReadLooseObject(objects_dir_, id));
   std::size_t size = 0;
   git_object_t type;
-  STRATA_GIT(git_odb_read_header(&size, &type, odb_.get(), &id.oid),
-             "cannot read blob " + id.Hex());
+  if (loose) {
+    size = loose->data.size();
+    type = loose->type;
+  } else {
+    STRATA_GIT(git_odb_read_header(&size, &type, odb_.get(), &id.oid),
+               "cannot read blob " + id.Hex());
+  }
   if (type != GIT_OBJECT_BLOB) return Status::Corruption("object " + id.Hex() + " is not a blob");
   return size;
 }
 
 Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
-  git_odb_object* raw = nullptr;
-  int rc = git_odb_read(&raw, odb_.get(), &id.oid);
-  if (rc < 0) return GitError(rc, "cannot read tree " + id.Hex());
-  OdbObjectPtr obj(raw);
-  if (git_odb_object_type(raw) != GIT_OBJECT_TREE) {
+  STRATA_ASSIGN_OR_RETURN(RawObject obj, Read(id, "tree"));
+  if (obj.type != GIT_OBJECT_TREE) {
     return Status::Corruption("object " + id.Hex() + " is not a tree");
   }
-  const char* p = static_cast<const char*>(git_odb_object_data(raw));
-  const char* end = p + git_odb_object_size(raw);
+  const char* p = obj.data.data();
+  const char* end = p + obj.data.size();
   std::vector<TreeEntry> entries;
   while (p < end) {
     const char* space = static_cast<const char*>(std::memchr(p, ' ', end - p));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "objects/git.h"
+#include "objects/loose_object.h"
 #include "objects/status.h"
 
 namespace strata {
@@ -62,12 +63,17 @@ class ObjectStore {
 
  private:
   ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack)
-      : repo_(repo), odb_(std::move(odb)), mempack_(mempack) {}
+      : repo_(repo),
+        odb_(std::move(odb)),
+        mempack_(mempack),
+        objects_dir_(std::string(git_repository_path(repo)) + "objects") {}
   Status WritePack();
+  Result<RawObject> Read(const ObjectId& id, const char* what);
 
   git_repository* repo_;
-  OdbPtr odb_;                // the repository's
-  git_odb_backend* mempack_;  // owned by odb_
+  OdbPtr odb_;  // the repository's
+  git_odb_backend* mempack_;
+  std::string objects_dir_;  // owned by odb_
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
 };

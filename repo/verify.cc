@@ -1,12 +1,9 @@
 // strata verify: every object is intact, every version's objects are
 // present, and every delta replays to its version's state.
 //
-// Loose objects are inflated here with zlib rather than read through
-// libgit2: libgit2 1.5 loops forever on a truncated loose object
-// (libgit2/libgit2#7342), and a damaged repository is exactly what verify
-// must survive. Versions are replayed only when every object is intact, for
-// the same reason.
-#include <zlib.h>
+// Loose objects are inflated by objects/loose_object.h rather than libgit2,
+// which loops forever on a truncated one (libgit2/libgit2#7342); history is
+// walked only when every object is intact, since libgit2 reads commits.
 
 #include <cstring>
 #include <filesystem>
@@ -14,6 +11,7 @@
 #include <iterator>
 #include <unordered_set>
 
+#include "objects/loose_object.h"
 #include "objects/state_editor.h"
 #include "repo/repository.h"
 
@@ -31,44 +29,13 @@ struct OidHash {
 };
 using OidSet = std::unordered_set<ObjectId, OidHash>;
 
-// Inflates a loose object file and checks that its header is right and its
-// content hashes to `expected`. Returns the problem, or "" if none.
+// Inflates a loose object file and checks that its content hashes to
+// `expected`. Returns the problem, or "" if none.
 std::string CheckLooseObject(const fs::path& file, const ObjectId& expected) {
-  std::ifstream in(file, std::ios::binary);
-  std::string compressed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) return "cannot read the file";
-  z_stream z{};
-  if (inflateInit(&z) != Z_OK) return "cannot start zlib";
-  z.next_in = reinterpret_cast<Bytef*>(compressed.data());
-  z.avail_in = static_cast<uInt>(compressed.size());
-  std::string out;
-  char buf[1 << 16];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-    if (rc == Z_BUF_ERROR || (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0)) {
-      inflateEnd(&z);
-      return "truncated (the compressed stream ends early)";
-    }
-  }
-  inflateEnd(&z);
-  if (rc != Z_STREAM_END) return std::string("not a zlib stream: ") + (z.msg ? z.msg : "error");
-  std::size_t nul = out.find('\0');
-  std::size_t space = out.find(' ');
-  if (nul == std::string::npos || space == std::string::npos || space > nul)
-    return "no object header";
-  git_object_t type = git_object_string2type(out.substr(0, space).c_str());
-  if (type == GIT_OBJECT_INVALID) return "unknown object type '" + out.substr(0, space) + "'";
-  std::string size_text = out.substr(space + 1, nul - space - 1);
-  if (size_text.empty() || size_text.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoull(size_text) != out.size() - nul - 1) {
-    return "its header gives the wrong size";
-  }
+  Result<RawObject> obj = InflateLooseObject(file);
+  if (!obj.ok()) return obj.status().message();
   ObjectId actual;
-  if (git_odb_hash(&actual.oid, out.data() + nul + 1, out.size() - nul - 1, type) < 0) {
+  if (git_odb_hash(&actual.oid, obj->data.data(), obj->data.size(), obj->type) < 0) {
     return "cannot hash it";
   }
   if (!(actual == expected)) return "its content hashes to " + actual.Hex();
@@ -87,7 +54,7 @@ void CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& da
       ++report.objects;
       std::string problem = CheckLooseObject(f.path(), id);
       if (!problem.empty()) {
-        report.problems.push_back("object " + hex + " (" + f.path().string() + "): " + problem);
+        report.problems.push_back("object " + hex + ": " + problem);
         damaged.insert(id);
       }
     }

@@ -144,7 +144,7 @@ test_expect_success 'bad STRATA_AUTHOR or STRATA_TIME: exit 1, names the variabl
 test_expect_success 'bad label: exit 1, names it' '
   cd r
   snapshot_repo
-  # (a label holding a newline: t9000-known-bugs.sh)
+  # (a label holding a newline: its own test at the end of this script)
   for l in "has space" "semi;colon" "" "tab	tab" "é"; do
     expect_fail 1 strata set d /a 2 --label ok --label "$l"
     expect_match "label" "$(err)"

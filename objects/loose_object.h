@@ -1,0 +1,34 @@
+// Loose objects, read without libgit2.
+//
+//   objects/XX/YYYY... := zlib(type SP decimal-size NUL content)
+//
+// libgit2 1.5 loops forever inflating a truncated loose object
+// (libgit2/libgit2#7342), so strata reads loose objects itself: a damaged
+// file is a Corruption error naming it, never a hang. Packed objects are
+// still read through libgit2.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "objects/git.h"
+#include "objects/status.h"
+
+namespace strata {
+
+struct RawObject {
+  git_object_t type = GIT_OBJECT_INVALID;
+  std::string data;
+};
+
+// Inflates and parses one loose object file (its hash is not checked).
+// Corruption says what is wrong with it.
+Result<RawObject> InflateLooseObject(const std::filesystem::path& file);
+
+// The loose object `id` under `objects_dir`, or nullopt if there is no loose
+// file for it (it may be packed, or absent).
+Result<std::optional<RawObject>> ReadLooseObject(const std::string& objects_dir,
+                                                 const ObjectId& id);
+
+}  // namespace strata
