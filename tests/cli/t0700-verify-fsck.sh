@@ -151,7 +151,7 @@ test_expect_success 'verify finds a deleted document blob' '
   expect_eq 1 "$rc" "strata verify: $(cat out)"
 '
 
-test_expect_success 'verify reports a truncated loose object instead of hanging' '
+test_expect_success 'a truncated loose object is reported, never a hang (verify, show)' '
   rm -rf c3; new_repo c3 >/dev/null
   strata set a /x 1 >/dev/null
   strata set a /x 2 >/dev/null
@@ -161,24 +161,12 @@ test_expect_success 'verify reports a truncated loose object instead of hanging'
   head -c 20 "$f" >t
   mv t "$f"
   # libgit2 1.5 loops forever in inflate on a truncated loose object
-  # (libgit2/libgit2#7342, fixed by #7346); strata must not hang.
+  # (libgit2/libgit2#7342, fixed by #7346); strata reads loose objects itself.
   rc=0; STRATA_TIMEOUT=10 strata verify >out 2>&1 || rc=$?
   expect_eq 1 "$rc" "strata verify (124 = timed out)"
-'
-
-test_expect_success 'show does not hang on a truncated loose object' '
-  rm -rf c3; new_repo c3 >/dev/null
-  strata set a /x 1 >/dev/null
-  strata set a /x 2 >/dev/null
-  victim=$(sgit rev-parse main:delta.zst)
-  f=".strata/objects/${victim:0:2}/${victim:2}"
-  chmod u+w "$f"
-  head -c 20 "$f" >t
-  mv t "$f"
-  # libgit2 1.5 loops forever in inflate on a truncated loose object
-  # (libgit2/libgit2#7342, fixed by #7346); strata must not hang.
   rc=0; STRATA_TIMEOUT=10 strata show >out 2>&1 || rc=$?
   expect_eq 1 "$rc" "strata show (124 = timed out)"
+  expect_match "$victim.*damaged: truncated" "$(cat out)"
 '
 
 test_done
