@@ -13,8 +13,8 @@
 //   and bytes written, and `git rev-list --objects NEW ^OLD` with the summed
 //   sizes from `git cat-file --batch-check`, checked against the bound of 32
 //   objects and 256 KiB
-// - diff: Repository::Diff between two versions that differ in 10 fields
-// - read: Repository::Get of one document (keys: also of one key in it)
+// - diff: Snapshot::DiffTo between two versions that differ in 10 fields
+// - read: Repository::Read + Snapshot::Get of one document (keys: also of one key in it)
 // With --cli, the same write, diff and read through the strata binary (a
 // process each, as git's are), and git itself on the same data: a bare
 // repository with one file per document (docs) or one pretty-printed file
@@ -440,7 +440,9 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
   times.clear();
   for (int r = 0; r < opt.runs; ++r) {
     auto t = Clock::now();
-    Patch d = Check(repo->Diff(before, after), "diff");
+    Snapshot a = Check(repo->Read(before), "read " + before);
+    Snapshot b = Check(repo->Read(after), "read " + after);
+    std::vector<Change> d = Check(a.DiffTo(b), "diff");
     times.push_back(Seconds(t));
     f.diff_ops = d.size();
   }
@@ -453,7 +455,7 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
   for (int r = 0; r < reads; ++r) {
     std::string doc = sc.item(Pick(n, r + 200, reads)).first;
     auto t = Clock::now();
-    json::value v = Check(repo->Get(doc), "get " + doc);
+    json::value v = Check(Check(repo->Read("HEAD"), "HEAD").Get(doc), "get " + doc);
     times.push_back(Seconds(t));
   }
   f.read_s = Median(times);
@@ -462,7 +464,8 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
     for (int r = 0; r < opt.runs; ++r) {
       auto [doc, ptr] = sc.item(Pick(n, r + 300, opt.runs));
       auto t = Clock::now();
-      json::value v = Check(repo->Get(doc, "HEAD", ptr), "get " + ptr.ToString());
+      json::value v =
+          Check(Check(repo->Read("HEAD"), "HEAD").Get(doc, ptr), "get " + ptr.ToString());
       times.push_back(Seconds(t));
     }
     f.read_key_s = Median(times);

@@ -26,22 +26,23 @@ int Run(Context& ctx, const po::variables_map& args) {
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
   std::string from = args["from"].as<std::string>(), to = args["to"].as<std::string>();
-  Result<std::string> from_id = (*repo)->ResolveRevision(from);
-  if (!from_id.ok()) return ctx.Fail(from_id.status());
-  Result<std::string> to_id = (*repo)->ResolveRevision(to);
-  if (!to_id.ok()) return ctx.Fail(to_id.status());
-  Result<Patch> patch = (*repo)->Diff(*from_id, *to_id);
-  if (!patch.ok()) return ctx.Fail(patch.status());
+  Result<Snapshot> a = (*repo)->Read(from);
+  if (!a.ok()) return ctx.Fail(a.status());
+  Result<Snapshot> b = (*repo)->Read(to);
+  if (!b.ok()) return ctx.Fail(b.status());
+  Result<std::vector<Change>> changes = a->DiffTo(*b);
+  if (!changes.ok()) return ctx.Fail(changes.status());
+  Patch patch;
+  patch.reserve(changes->size());
+  for (const Change& c : *changes) patch.push_back(c.op);
   if (format == "patch" && !ctx.json()) {
-    ctx.PrintValue(PatchToJson(*patch));
+    ctx.PrintValue(PatchToJson(patch));
     return kExitOk;
   }
-  Result<std::vector<Change>> changes = (*repo)->Annotate(*from_id, *patch);
-  if (!changes.ok()) return ctx.Fail(changes.status());
   if (ctx.json()) {
-    ctx.PrintJson(json::object{{"from", *from_id},
-                               {"to", *to_id},
-                               {"patch", PatchToJson(*patch)},
+    ctx.PrintJson(json::object{{"from", a->version_id()},
+                               {"to", b->version_id()},
+                               {"patch", PatchToJson(patch)},
                                {"changes", ChangesToJson(*changes)}});
   } else if (format == "summary") {
     PrintSummary(ctx, *changes);

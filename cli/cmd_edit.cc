@@ -51,8 +51,17 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!options.ok()) return ctx.Fail(options.status());
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
+  // The version read is the edit's base: if another process changes the
+  // document while the editor is open, the write is refused, not lost.
+  Result<Snapshot> base = (*repo)->Read("HEAD");
+  if (!base.ok()) return ctx.Fail(base.status());
+  CommitOptions write_options = *options;
+  if (!write_options.expected) {
+    write_options.expected =
+        base->version() ? base->version_id() : std::string(CommitOptions::kNoVersion);
+  }
   json::value current = json::object();
-  Result<json::value> existing = (*repo)->Get(doc, "HEAD");
+  Result<json::value> existing = base->Get(doc);
   if (existing.ok())
     current = std::move(existing).value();
   else if (existing.status().code() != Code::kNotFound)
@@ -78,8 +87,12 @@ int Run(Context& ctx, const po::variables_map& args) {
     if (!text.ok()) return ctx.Fail(text.status());
     Result<json::value> value = ParseJson(*text, path);
     if (value.ok()) {
+      Result<WriteResult> written = (*repo)->Put(doc, std::move(value).value(), write_options);
+      if (!written.ok() && written.status().code() == Code::kConflict) {
+        return ctx.Fail(written.status().WithContext("your text is kept in " + path));
+      }
       std::remove(path.c_str());
-      return ctx.ReportWrite((*repo)->Put(doc, std::move(value).value(), *options));
+      return ctx.ReportWrite(written);
     }
     std::cerr << "strata: error: " << value.status().message() << "\n";
     if (!AskAgain()) {
@@ -97,7 +110,9 @@ extern const CommandSpec kEditCommand{
     "Opens document DOC (or {} if it does not exist yet) in $VISUAL or $EDITOR (default vi),\n"
     "and writes what you save as one new version. Invalid JSON is refused with its line and\n"
     "column, and offered back to edit again; if you decline (or there is no terminal to ask\n"
-    "on), nothing is written and your text is kept in a temporary file.",
+    "on), nothing is written and your text is kept in a temporary file. If another writer\n"
+    "changes DOC while the editor is open, nothing is written (your text is kept) and the\n"
+    "error names who changed it: nothing is silently overwritten.",
     Define,
     Run};
 

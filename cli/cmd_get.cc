@@ -22,21 +22,22 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!pointer.ok()) return ctx.Fail(pointer.status());
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
+  // One snapshot: the value and the version printed come from one read.
+  Result<Snapshot> snap = Status::NotFound("");
   if (args.count("at")) {
     Result<std::int64_t> time = ParseTime(args["at"].as<std::string>());
     if (!time.ok()) return ctx.Fail(time.status());
-    Result<std::string> version = (*repo)->VersionAt(dr.rev, *time);
-    if (!version.ok()) return ctx.Fail(version.status());
-    dr.rev = *version;
+    snap = (*repo)->ReadAt(dr.rev, *time);
+  } else {
+    snap = (*repo)->Read(dr.rev);
   }
-  Result<json::value> value = (*repo)->Get(dr.doc, dr.rev, *pointer);
+  if (!snap.ok()) return ctx.Fail(snap.status());
+  Result<json::value> value = snap->Get(dr.doc, *pointer);
   if (!value.ok()) return ctx.Fail(value.status());
   if (ctx.json()) {
-    Result<std::string> version = (*repo)->ResolveRevision(dr.rev);
-    if (!version.ok()) return ctx.Fail(version.status());
     ctx.PrintJson(json::object{{"doc", dr.doc},
                                {"rev", dr.rev},
-                               {"version", *version},
+                               {"version", snap->version_id()},
                                {"pointer", pointer->ToString()},
                                {"value", *value}});
   } else {

@@ -8,17 +8,24 @@ namespace {
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
   a.add_options()("rev", po::value<std::string>()->default_value("HEAD"), "where to start");
-  o.add_options()("max-count,n", po::value<std::size_t>()->value_name("N"),
+  o.add_options()("max-count,n", po::value<long long>()->value_name("N"),
                   "show at most N versions");
   AddJsonOption(o);
   p.add("rev", 1);
 }
 
 int Run(Context& ctx, const po::variables_map& args) {
+  LogOptions options;
+  if (args.count("max-count")) {
+    long long n = args["max-count"].as<long long>();
+    if (n < 0) {
+      std::cerr << "strata: error: -n/--max-count must be 0 or more, not " << n << "\n";
+      return kExitUsage;
+    }
+    options.max_count = static_cast<std::size_t>(n);
+  }
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
-  LogOptions options;
-  if (args.count("max-count")) options.max_count = args["max-count"].as<std::size_t>();
   Result<std::vector<VersionInfo>> log = (*repo)->Log(args["rev"].as<std::string>(), options);
   if (!log.ok()) return ctx.Fail(log.status());
   if (ctx.json()) {

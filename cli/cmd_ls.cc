@@ -16,7 +16,9 @@ void Define(po::options_description& o, po::options_description& a,
 int Run(Context& ctx, const po::variables_map& args) {
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
-  Result<std::vector<DocumentInfo>> docs = (*repo)->List(args["rev"].as<std::string>());
+  Result<Snapshot> snap = (*repo)->Read(args["rev"].as<std::string>());
+  if (!snap.ok()) return ctx.Fail(snap.status());
+  Result<std::vector<DocumentInfo>> docs = snap->List();
   if (!docs.ok()) return ctx.Fail(docs.status());
   if (ctx.json()) {
     json::array out;

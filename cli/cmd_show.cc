@@ -16,13 +16,14 @@ int Run(Context& ctx, const po::variables_map& args) {
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
   std::string rev = args["rev"].as<std::string>();
-  Result<VersionInfo> v = (*repo)->Show(rev);
-  if (!v.ok()) return ctx.Fail(v.status());
-  Result<Patch> delta = (*repo)->Delta(v->id);
+  Result<Snapshot> snap = (*repo)->Read(rev);
+  if (!snap.ok()) return ctx.Fail(snap.status());
+  if (!snap->version())
+    return ctx.Fail(Status::NotFound("branch '" + snap->rev() + "' has no versions yet"));
+  const std::optional<VersionInfo>& v = snap->version();
+  Result<Patch> delta = snap->Delta();
   if (!delta.ok()) return ctx.Fail(delta.status());
-  std::optional<std::string> parent;
-  if (!v->parents.empty()) parent = v->parents[0];
-  Result<std::vector<Change>> changes = (*repo)->Annotate(parent, *delta);
+  Result<std::vector<Change>> changes = snap->Changes();
   if (!changes.ok()) return ctx.Fail(changes.status());
   if (ctx.json()) {
     json::object o = VersionToJson(*v);

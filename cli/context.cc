@@ -23,7 +23,10 @@ void AddWriteOptions(po::options_description& options) {
       "the version's author (default: $STRATA_AUTHOR, else git config user.name/user.email)")(
       "label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(),
       "a label for the version (repeatable): letters, digits and . _ - / :")(
-      "json", po::bool_switch(), "print the result as JSON");
+      "expect", po::value<std::string>()->value_name("REV"),
+      "write only if the documents this changes are as they were at REV (the version you "
+      "read); otherwise refuse, naming what moved")("json", po::bool_switch(),
+                                                    "print the result as JSON");
 }
 
 void AddJsonOption(po::options_description& options) {
@@ -110,6 +113,7 @@ Result<CommitOptions> Context::WriteOptions() {
     o.author = s;
   }
   if (args_.count("label")) o.labels = args_["label"].as<std::vector<std::string>>();
+  if (args_.count("expect")) o.expected = args_["expect"].as<std::string>();
   for (const auto& l : o.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(l));
   // STRATA_TIME fixes the version time (seconds since the epoch), for
   // reproducible histories in tests and demos.
@@ -139,11 +143,11 @@ int Context::ReportWrite(const Result<WriteResult>& result) {
                            {"operations", w.operations},
                            {"objects_written", w.objects_written},
                            {"bytes_written", w.bytes_written},
+                           {"branch", w.branch},
                            {"replayed", w.replayed}});
     return kExitOk;
   }
-  std::string branch = repo_ ? repo_->CurrentBranch() : "main";
-  std::cout << "[" << branch << " " << Paint(kYellow, w.version.id.substr(0, 12)) << "] "
+  std::cout << "[" << w.branch << " " << Paint(kYellow, w.version.id.substr(0, 12)) << "] "
             << w.version.message << " (" << w.operations << " operation"
             << (w.operations == 1 ? "" : "s") << ")";
   if (w.replayed) std::cout << ", replayed on a concurrent change";

@@ -52,6 +52,11 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
+namespace internal {
+// Prints "strata: Result::value() called on an error: MESSAGE" and aborts.
+[[noreturn]] void DieOnMissingValue(const Status& status);
+}  // namespace internal
+
 // Either a value or a non-ok Status.
 template <typename T>
 class [[nodiscard]] Result {
@@ -62,15 +67,21 @@ class [[nodiscard]] Result {
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
 
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
+  // The value. Calling these on an error is a programming mistake; it is
+  // checked, and ends the process with the error's message.
+  T& value() & { return Checked(), *value_; }
+  const T& value() const& { return Checked(), *value_; }
+  T&& value() && { return Checked(), std::move(*value_); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
 
  private:
+  void Checked() const {
+    if (!value_) internal::DieOnMissingValue(status_);
+  }
+
   std::optional<T> value_;
   Status status_;
 };

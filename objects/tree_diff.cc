@@ -74,8 +74,23 @@ Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
   return Status::Ok();
 }
 
+// Where a diff goes: the patch, and, when wanted, the old value of each
+// operation (nullopt for add).
+struct Sink {
+  Patch& ops;
+  std::vector<std::optional<json::value>>* old_values = nullptr;
+
+  void Push(PatchOp op, std::optional<json::value> old) {
+    ops.push_back(std::move(op));
+    if (old_values) old_values->push_back(std::move(old));
+  }
+};
+
+Status DiffValuesInto(ObjectStore& store, const ValueRef& a, const ValueRef& b,
+                      const JsonPointer& base, Sink& sink);
+
 Status DiffNodes(ObjectStore& store, const std::optional<ObjectId>& a,
-                 const std::optional<ObjectId>& b, const JsonPointer& base, Patch& out) {
+                 const std::optional<ObjectId>& b, const JsonPointer& base, Sink& sink) {
   std::vector<Pair> changed;
   STRATA_RETURN_IF_ERROR(ChangedMembers(store, a, b, 0, changed));
   std::sort(changed.begin(), changed.end(),
@@ -83,13 +98,42 @@ Status DiffNodes(ObjectStore& store, const std::optional<ObjectId>& a,
   for (const Pair& p : changed) {
     JsonPointer path = base.Child(p.key);
     if (!p.b) {
-      out.push_back(PatchOp{PatchOpKind::kRemove, std::move(path), {}, {}});
+      std::optional<json::value> old;
+      if (sink.old_values) {
+        STRATA_ASSIGN_OR_RETURN(old, DecodeValue(store, *p.a));
+      }
+      sink.Push(PatchOp{PatchOpKind::kRemove, std::move(path), {}, {}}, std::move(old));
     } else if (!p.a) {
       STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store, *p.b));
-      out.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, std::move(v)});
+      sink.Push(PatchOp{PatchOpKind::kAdd, std::move(path), {}, std::move(v)}, std::nullopt);
     } else {
-      STRATA_RETURN_IF_ERROR(DiffStoredValues(store, *p.a, *p.b, path, out));
+      STRATA_RETURN_IF_ERROR(DiffValuesInto(store, *p.a, *p.b, path, sink));
     }
+  }
+  return Status::Ok();
+}
+
+Status DiffValuesInto(ObjectStore& store, const ValueRef& a, const ValueRef& b,
+                      const JsonPointer& base, Sink& sink) {
+  if (a == b) return Status::Ok();
+  if (a.is_tree && b.is_tree) return DiffNodes(store, a.id, b.id, base, sink);
+  STRATA_ASSIGN_OR_RETURN(json::value va, DecodeValue(store, a));
+  STRATA_ASSIGN_OR_RETURN(json::value vb, DecodeValue(store, b));
+  std::size_t first = sink.ops.size();
+  DiffValues(va, vb, base, sink.ops);
+  if (!sink.old_values) return Status::Ok();
+  // DiffValues' operations all read paths that exist in `va` as it was:
+  // replaces and removes of members, and array removes from the end.
+  for (std::size_t i = first; i < sink.ops.size(); ++i) {
+    const PatchOp& op = sink.ops[i];
+    std::optional<json::value> old;
+    if (op.kind == PatchOpKind::kReplace || op.kind == PatchOpKind::kRemove) {
+      JsonPointer rest = op.path.Slice(base.tokens().size(), op.path.tokens().size());
+      Result<const json::value*> at = ResolvePointer(std::as_const(va), rest);
+      if (!at.ok()) return at.status().WithContext("diff at " + op.path.ToString());
+      old = **at;
+    }
+    sink.old_values->push_back(std::move(old));
   }
   return Status::Ok();
 }
@@ -98,17 +142,27 @@ Status DiffNodes(ObjectStore& store, const std::optional<ObjectId>& a,
 
 Status DiffStoredValues(ObjectStore& store, const ValueRef& a, const ValueRef& b,
                         const JsonPointer& base, Patch& out) {
-  if (a == b) return Status::Ok();
-  if (a.is_tree && b.is_tree) return DiffNodes(store, a.id, b.id, base, out);
-  STRATA_ASSIGN_OR_RETURN(json::value va, DecodeValue(store, a));
-  STRATA_ASSIGN_OR_RETURN(json::value vb, DecodeValue(store, b));
-  DiffValues(va, vb, base, out);
-  return Status::Ok();
+  Sink sink{out};
+  return DiffValuesInto(store, a, b, base, sink);
 }
 
 Status DiffStates(ObjectStore& store, const std::optional<ObjectId>& a,
                   const std::optional<ObjectId>& b, Patch& out) {
-  return DiffNodes(store, a, b, JsonPointer(), out);
+  Sink sink{out};
+  return DiffNodes(store, a, b, JsonPointer(), sink);
+}
+
+Status DiffStates(ObjectStore& store, const std::optional<ObjectId>& a,
+                  const std::optional<ObjectId>& b, std::vector<DiffEntry>& out) {
+  Patch ops;
+  std::vector<std::optional<json::value>> olds;
+  Sink sink{ops, &olds};
+  STRATA_RETURN_IF_ERROR(DiffNodes(store, a, b, JsonPointer(), sink));
+  out.reserve(out.size() + ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    out.push_back(DiffEntry{std::move(ops[i]), std::move(olds[i])});
+  }
+  return Status::Ok();
 }
 
 }  // namespace strata

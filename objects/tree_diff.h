@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "objects/json_patch.h"
 #include "objects/tree_codec.h"
@@ -19,7 +20,20 @@ namespace strata {
 Status DiffStates(ObjectStore& store, const std::optional<ObjectId>& a,
                   const std::optional<ObjectId>& b, Patch& out);
 
-// The same for two stored values at `base`.
+// One operation of a diff, with the value it replaces or removes.
+struct DiffEntry {
+  PatchOp op;
+  std::optional<json::value> old_value;  // for replace and remove
+};
+
+// The same diff, with old values: the walk has both sides decoded where
+// they differ, so they are kept as it goes, in the same pass. Each old value
+// is the value at op.path in `a` (the diff never moves a path before a later
+// operation reads it).
+Status DiffStates(ObjectStore& store, const std::optional<ObjectId>& a,
+                  const std::optional<ObjectId>& b, std::vector<DiffEntry>& out);
+
+// The patch between two stored values at `base`.
 Status DiffStoredValues(ObjectStore& store, const ValueRef& a, const ValueRef& b,
                         const JsonPointer& base, Patch& out);
 

@@ -4,13 +4,30 @@
 //   if (!repo.ok()) ...
 //   CommitOptions opts;  opts.message = "raise the pool";
 //   auto v = (*repo)->Set("config/app1", *JsonPointer::Parse("/db/pool"), 20, opts);
-//   auto doc = (*repo)->Get("config/app1", "HEAD~1");
+//   auto snap = (*repo)->Read("HEAD~1");             // one version, resolved once
+//   auto doc = snap->Get("config/app1");
 //
-// Everything the CLI does goes through these calls. Every write is one
-// version (a git commit) on the current branch; a write that changes nothing
-// returns Code::kUnchanged and writes nothing. Reads take a revision in git's
-// syntax: a branch, a tag, HEAD, HEAD~N, REV^, a unique id prefix, and
-// main@{2026-11-01} (the branch's reflog). docs/format.md has the layout.
+// Everything the CLI does goes through these calls.
+//
+// Reads: every read of state goes through a Snapshot (repo/snapshot.h), made
+// by Read() from a revision in git's syntax (a branch, a tag, HEAD, HEAD~N,
+// REV^, a unique id prefix, main@{2026-11-01}). Log() lists versions.
+//
+// Writes: each write is one version (a git commit) on one branch: the one
+// CommitOptions::branch names, else the one HEAD names (with HEAD detached,
+// HEAD itself moves, as with git). A write that changes nothing returns
+// Code::kUnchanged and writes nothing. Every ref move goes through one
+// RefTransaction (repo/transaction.h): a write builds its version on the
+// branch head it read, then, holding the write lock, moves the branch by
+// compare-and-swap. If another writer moved the branch meanwhile, the write
+// is applied again on the new head (the edit runs again): writes say what a
+// value must become, so the later one in history wins. A write is refused
+// (Conflict, nothing written) only when it cannot apply to the new head (a
+// failing `test`, a missing parent) or when it named the version it was
+// based on (CommitOptions::expected) and a document it changes moved since.
+//
+// A Repository is used from one thread at a time; open one per thread.
+// docs/format.md has the on-disk layout.
 #pragma once
 
 #include <cstdint>
@@ -26,53 +43,48 @@
 #include "objects/json_pointer.h"
 #include "objects/object_store.h"
 #include "objects/status.h"
+#include "repo/document_meta.h"
+#include "repo/snapshot.h"
+#include "repo/transaction.h"
 #include "repo/version.h"
 
 namespace strata {
 
 class StateEditor;
 
-// How a write is recorded.
+// How a write is recorded, and where.
 struct CommitOptions {
   std::string message;               // empty: a default that says what changed
   std::optional<Signature> author;   // empty: STRATA_AUTHOR, git config, or a default
   std::vector<std::string> labels;   // stored as "Label:" trailers
-  std::optional<std::int64_t> time;  // seconds since the epoch; empty: now
+  std::optional<std::int64_t> time;  // seconds since the epoch (0 to year 9999); empty: now
+  // The branch to write to (its name, "main"); empty: the one HEAD names.
+  std::optional<std::string> branch;
+  // The revision the caller based its change on. If a document the write
+  // changes differs between it and the branch head, the write is refused
+  // with a Conflict naming the document. kNoVersion: the branch had no
+  // versions (so any document the write changes must not exist yet).
+  std::optional<std::string> expected;
+  static constexpr const char* kNoVersion = "0000000000000000000000000000000000000000";
 };
 
 struct WriteResult {
   VersionInfo version;
+  std::string branch;               // where it was written: "main", or "detached HEAD"
   std::size_t objects_written = 0;  // new git objects, commit included
   std::uint64_t bytes_written = 0;  // their uncompressed size
   std::size_t operations = 0;       // operations in the stored delta
-  bool replayed = false;            // another writer moved the branch; ours was replayed on it
-};
-
-// Per-document metadata, kept in each version so no history walk is needed.
-struct DocumentInfo {
-  std::string id;
-  std::uint64_t versions = 0;  // versions that changed this document since it was created
-  std::int64_t created_at = 0;
-  std::string created_by;  // "Name <email>"
-  std::int64_t updated_at = 0;
-  std::string updated_by;
+  bool replayed = false;            // another writer moved the branch; ours was applied on it
 };
 
 struct LogOptions {
   std::optional<std::size_t> max_count;
 };
 
-// One operation of a delta or diff, with the value it replaced or removed.
-struct Change {
-  PatchOp op;
-  std::string doc;                       // the document the operation touches
-  JsonPointer pointer;                   // the path inside that document
-  std::optional<json::value> old_value;  // for replace and remove
-};
-
 struct VerifyReport {
   std::size_t versions = 0;
   std::size_t objects = 0;
+  std::size_t refs = 0;
   std::vector<std::string> problems;  // empty when the repository is sound
 };
 
@@ -89,8 +101,23 @@ class Repository {
   ~Repository();
 
   const std::string& path() const { return path_; }  // the .strata folder
-  // "main", or the branch HEAD names.
+  // "main", or the branch HEAD names; "HEAD" when HEAD is detached.
   std::string CurrentBranch() const;
+
+  // --- reads -----------------------------------------------------------------
+  // The version `rev` names, to read from. For the current branch before its
+  // first version (HEAD, or its name), a Snapshot of the empty state with no
+  // version. NotFound / InvalidArgument name `rev`.
+  Result<Snapshot> Read(const std::string& rev = "HEAD");
+  // The newest version on `rev`'s first-parent line made at or before `time`
+  // (seconds since the epoch). NotFound if `rev` has none that old.
+  Result<Snapshot> ReadAt(const std::string& rev, std::int64_t time);
+  // The commit id `rev` names. NotFound / InvalidArgument name `rev`.
+  Result<std::string> ResolveRevision(const std::string& rev);
+  // Versions reachable from `rev`, newest first. A history that cannot be
+  // read whole (a missing or damaged commit) is an error naming the
+  // version, never a partial list.
+  Result<std::vector<VersionInfo>> Log(const std::string& rev, const LogOptions& options);
 
   // --- writes: each is one version, or kUnchanged -------------------------
   Result<WriteResult> Put(const std::string& doc, json::value value, const CommitOptions& options);
@@ -109,8 +136,8 @@ class Repository {
   Result<WriteResult> Import(std::vector<std::pair<std::string, json::value>> docs,
                              const CommitOptions& options);
   // The general form: `edit` changes the state; `default_message` is used
-  // when options.message is empty. The edit may run again if another writer
-  // moved the branch.
+  // when options.message is empty. `edit` runs again if another writer
+  // moved the branch, on the state that writer left.
   Result<WriteResult> Write(const std::function<Status(StateEditor&)>& edit,
                             const std::string& default_message, const CommitOptions& options);
   // The same, with the default message made from the delta the edit produced.
@@ -118,49 +145,35 @@ class Repository {
   Result<WriteResult> Write(const std::function<Status(StateEditor&)>& edit,
                             const MessageFn& describe, const CommitOptions& options);
 
-  // --- reads -----------------------------------------------------------------
-  // The commit id that `rev` names. NotFound / InvalidArgument name `rev`.
-  Result<std::string> ResolveRevision(const std::string& rev);
-  // The newest version on `rev`'s first-parent line made at or before `time`
-  // (seconds since the epoch). NotFound if `rev` has none that old.
-  Result<std::string> VersionAt(const std::string& rev, std::int64_t time);
-  Result<json::value> Get(const std::string& doc, const std::string& rev = "HEAD",
-                          const JsonPointer& pointer = JsonPointer());
-  // Every document at `rev`, sorted by id, with its metadata.
-  Result<std::vector<DocumentInfo>> List(const std::string& rev = "HEAD");
-  Result<DocumentInfo> Info(const std::string& doc, const std::string& rev = "HEAD");
-  Result<std::vector<VersionInfo>> Log(const std::string& rev, const LogOptions& options);
-  Result<VersionInfo> Show(const std::string& rev);
-  // The delta stored in version `rev` (from its first parent).
-  Result<strata::Patch> Delta(const std::string& rev);
-  // What changed from `from` to `to`, as an RFC 6902 patch over the state.
-  Result<strata::Patch> Diff(const std::string& from, const std::string& to);
-  // `patch` (over the state at `base`, nullopt: the empty state) with the
-  // values it replaces or removes, for people to read.
-  Result<std::vector<Change>> Annotate(const std::optional<std::string>& base,
-                                       const strata::Patch& patch);
-  // The whole state at `rev`.
-  Result<json::value> State(const std::string& rev);
+  // The hook points every ref move runs (repo/transaction.h). Empty by default.
+  void SetTransactionHooks(TransactionHooks hooks) { hooks_ = std::move(hooks); }
 
-  // Checks every version reachable from any ref: its delta applied to its
-  // first parent's state gives its state, and every object hashes right.
+  // --- care ------------------------------------------------------------------
+  // Checks every ref (each names a version that exists), every version
+  // reachable from one (its commit, parents and objects are present, and its
+  // delta applied to its first parent's state gives its state), every object
+  // (it hashes to its id), and looks for what interrupted writers leave
+  // (lock files, temporary packs), saying how to repair each.
   Result<VerifyReport> Verify();
 
-  ObjectStore& store() { return *store_; }
-
  private:
+  friend class Snapshot;
+  struct Built;
+
   Repository(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store);
   static Result<std::unique_ptr<Repository>> OpenGitDir(const std::string& git_dir);
 
-  Result<CommitPtr> LookupCommit(const std::string& rev);
-  Result<VersionInfo> Describe(git_commit* commit);
-  Result<std::optional<ObjectId>> StateOf(git_commit* commit);
-  Result<std::optional<ObjectId>> TreeEntryId(git_commit* commit, const char* name);
+  Result<Snapshot> SnapshotOf(const git_commit* commit, const std::string& rev);
   Result<Signature> ResolveAuthor(const CommitOptions& options);
+  Result<Built> Build(const std::optional<ObjectId>& head,
+                      const std::function<Status(StateEditor&)>& edit, const MessageFn& describe,
+                      const CommitOptions& options, const Signature& author, std::int64_t time,
+                      const std::optional<Snapshot>& expected);
 
   std::string path_;
   RepositoryPtr repo_;
   std::unique_ptr<ObjectStore> store_;
+  TransactionHooks hooks_;
 };
 
 }  // namespace strata

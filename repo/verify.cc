@@ -1,19 +1,34 @@
-// strata verify: every object is intact, every version's objects are
-// present, and every delta replays to its version's state.
+// strata verify: what `git fsck` checks, for strata's objects, and more.
 //
-// Loose objects are inflated by objects/loose_object.h rather than libgit2,
-// which loops forever on a truncated one (libgit2/libgit2#7342); history is
-// walked only when every object is intact, since libgit2 reads commits.
+//   1. What interrupted writers leave: git lock files, temporary packs and
+//      objects (each reported with how to remove it safely).
+//   2. Every object is intact: loose objects are inflated by
+//      objects/loose_object.h (libgit2 loops forever on a truncated one,
+//      libgit2/libgit2#7342) and hashed; packed ones are read with strict
+//      hash checks.
+//   3. Every ref (HEAD, loose refs, packed-refs) holds a valid id or
+//      symbolic target, and names a version that exists.
+//   4. Every version reachable from a ref: its commit and parents exist,
+//      its objects are present, and its delta applied to its first parent's
+//      state gives its state.
+// Steps 3 and 4 read commits through libgit2, so they run only when step 2
+// found every object intact.
+
+#include <sys/stat.h>
 
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <unordered_set>
 
+#include "objects/delta_codec.h"
 #include "objects/loose_object.h"
 #include "objects/state_editor.h"
 #include "repo/repository.h"
+#include "repo/version_tree.h"
 
 namespace strata {
 namespace {
@@ -29,6 +44,41 @@ struct OidHash {
 };
 using OidSet = std::unordered_set<ObjectId, OidHash>;
 
+// Problems about one version say "version ID: " once, whatever the message
+// they wrap already says.
+std::string VersionProblem(const std::string& id, const std::string& message) {
+  std::string prefix = "version " + id + ": ";
+  std::string m = message;
+  while (m.rfind(prefix, 0) == 0) m = m.substr(prefix.size());
+  return prefix + m;
+}
+
+// 1. Leftovers of interrupted writes.
+void CheckLeftovers(const fs::path& git_dir, VerifyReport& report) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(git_dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::path& p = it->path();
+    std::string name = p.filename().string();
+    fs::path rel = p.lexically_relative(git_dir);
+    std::string top = rel.begin() != rel.end() ? rel.begin()->string() : "";
+    bool is_file = it->is_regular_file(ec);
+    if (!is_file) continue;
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0 &&
+        name != "strata.lock") {
+      report.problems.push_back("lock file: " + DescribeGitLock(p.string()));
+    } else if (top == "objects" &&
+               (name.rfind("pack_git2_", 0) == 0 || name.rfind("tmp_", 0) == 0 ||
+                name.rfind("strata-tmp", 0) == 0)) {
+      report.problems.push_back("temporary file " + p.string() +
+                                " was left by an interrupted write; it is not part of any "
+                                "version, and it is safe to remove when no strata or git process "
+                                "is running: rm '" +
+                                p.string() + "'");
+    }
+  }
+}
+
 // Inflates a loose object file and checks that its content hashes to
 // `expected`. Returns the problem, or "" if none.
 std::string CheckLooseObject(const fs::path& file, const ObjectId& expected) {
@@ -36,6 +86,7 @@ std::string CheckLooseObject(const fs::path& file, const ObjectId& expected) {
   if (!obj.ok()) return obj.status().message();
   ObjectId actual;
   if (git_odb_hash(&actual.oid, obj->data.data(), obj->data.size(), obj->type) < 0) {
+    git_error_clear();
     return "cannot hash it";
   }
   if (!(actual == expected)) return "its content hashes to " + actual.Hex();
@@ -46,11 +97,15 @@ void CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& da
   std::error_code ec;
   for (const auto& dir : fs::directory_iterator(objects, ec)) {
     std::string prefix = dir.path().filename().string();
-    if (prefix.size() != 2 || !dir.is_directory()) continue;
-    for (const auto& f : fs::directory_iterator(dir.path(), ec)) {
+    std::error_code dir_ec;
+    if (prefix.size() != 2 || !dir.is_directory(dir_ec)) continue;
+    for (const auto& f : fs::directory_iterator(dir.path(), dir_ec)) {
       std::string hex = prefix + f.path().filename().string();
       ObjectId id;
-      if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(&id.oid, hex.c_str()) < 0) continue;
+      if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(&id.oid, hex.c_str()) < 0) {
+        git_error_clear();
+        continue;
+      }
       ++report.objects;
       std::string problem = CheckLooseObject(f.path(), id);
       if (!problem.empty()) {
@@ -89,6 +144,7 @@ Status CheckPackedObjects(const fs::path& objects, VerifyReport& report, OidSet&
           const git_error* e = git_error_last();
           c->report->problems.push_back("packed object " + ObjectId(*id).Hex() + ": " +
                                         (e ? e->message : "unreadable"));
+          git_error_clear();
           c->damaged->insert(ObjectId(*id));
         } else {
           git_odb_object_free(obj);
@@ -100,53 +156,167 @@ Status CheckPackedObjects(const fs::path& objects, VerifyReport& report, OidSet&
   return Status::Ok();
 }
 
+// 3. Refs, read from the files themselves so that a damaged one is named
+// rather than skipped.
+struct RefValue {
+  std::string name;
+  std::string text;  // as stored: 40 hex digits, or "ref: NAME"
+};
+
+std::string Chomp(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+std::vector<RefValue> ReadRefFiles(const fs::path& git_dir, VerifyReport& report) {
+  std::map<std::string, std::string> refs;
+  // packed-refs first: loose refs override them.
+  std::ifstream packed(git_dir / "packed-refs");
+  std::string line;
+  std::size_t line_no = 0;
+  while (packed && std::getline(packed, line)) {
+    ++line_no;
+    if (line.empty() || line[0] == '#' || line[0] == '^') continue;
+    std::size_t sp = line.find(' ');
+    if (sp == std::string::npos) {
+      report.problems.push_back("packed-refs line " + std::to_string(line_no) +
+                                " is not 'ID NAME': " + line.substr(0, 80));
+      continue;
+    }
+    refs[Chomp(line.substr(sp + 1))] = line.substr(0, sp);
+  }
+  std::error_code ec;
+  fs::path refs_dir = git_dir / "refs";
+  for (auto it = fs::recursive_directory_iterator(refs_dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    std::string name = it->path().lexically_relative(git_dir).generic_string();
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    refs[name] = Chomp(text);
+  }
+  std::vector<RefValue> out;
+  std::ifstream head_in(git_dir / "HEAD", std::ios::binary);
+  std::string head((std::istreambuf_iterator<char>(head_in)), std::istreambuf_iterator<char>());
+  out.push_back({"HEAD", Chomp(head)});
+  for (auto& [name, text] : refs) out.push_back({name, text});
+  return out;
+}
+
+bool IsHexId(const std::string& s) {
+  if (s.size() != GIT_OID_HEXSZ) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<VerifyReport> Repository::Verify() {
   VerifyReport report;
-  fs::path objects = fs::path(path_) / "objects";
+  const fs::path git_dir(path_);
+  CheckLeftovers(git_dir, report);
+
   OidSet damaged;
-  CheckLooseObjects(objects, report, damaged);
-  STRATA_RETURN_IF_ERROR(CheckPackedObjects(objects, report, damaged));
+  CheckLooseObjects(git_dir / "objects", report, damaged);
+  STRATA_RETURN_IF_ERROR(CheckPackedObjects(git_dir / "objects", report, damaged));
+
+  // Refs: each is a valid id or symbolic ref, naming a version.
+  std::vector<RefValue> refs = ReadRefFiles(git_dir, report);
+  std::vector<std::pair<std::string, ObjectId>> tips;
+  for (const RefValue& r : refs) {
+    ++report.refs;
+    if (r.text.rfind("ref: ", 0) == 0) {
+      std::string target = r.text.substr(5);
+      int valid = 0;
+      if (git_reference_name_is_valid(&valid, target.c_str()) < 0 || !valid ||
+          target.rfind("refs/", 0) != 0) {
+        git_error_clear();
+        report.problems.push_back("ref " + r.name + " points at '" + target +
+                                  "', which is not a valid ref name");
+      }
+      continue;  // its target is checked as a ref of its own (or is unborn)
+    }
+    ObjectId id;
+    if (!IsHexId(r.text) || git_oid_fromstr(&id.oid, r.text.c_str()) < 0) {
+      git_error_clear();
+      std::string shown = r.text.substr(0, 60);
+      for (char& c : shown) {
+        if (static_cast<unsigned char>(c) < 0x20) c = '?';
+      }
+      report.problems.push_back("ref " + r.name + " does not hold a version id: '" + shown + "'");
+      continue;
+    }
+    tips.emplace_back(r.name, id);
+  }
   if (!damaged.empty()) {
-    // Walking history reads commits and trees, which may be the damaged ones.
+    // Reading commits goes through libgit2, which may meet the damaged ones.
     report.problems.push_back("versions were not checked: repair the damaged objects first");
     return report;
   }
 
-  // Every version reachable from a ref: all its objects present.
-  git_revwalk* raw = nullptr;
-  STRATA_GIT(git_revwalk_new(&raw, repo_.get()), "cannot walk history");
-  RevwalkPtr walk(raw);
-  int rc = git_revwalk_push_glob(raw, "refs/*");
-  if (rc < 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot walk history");
+  // Every version reachable from a ref: present, with its parents.
   std::vector<ObjectId> versions;
+  OidSet seen;
+  std::deque<ObjectId> queue;
+  for (const auto& [name, id] : tips) {
+    git_object* raw = nullptr;
+    if (!store_->Exists(id) || git_object_lookup(&raw, repo_.get(), &id.oid, GIT_OBJECT_ANY) < 0) {
+      git_error_clear();
+      report.problems.push_back("ref " + name + " names " + id.Hex() + ", which is missing");
+      continue;
+    }
+    ObjectPtr obj(raw);
+    git_object* peeled = nullptr;
+    if (git_object_peel(&peeled, raw, GIT_OBJECT_COMMIT) < 0) {
+      git_error_clear();
+      report.problems.push_back("ref " + name + " names " + id.Hex() + ", a " +
+                                git_object_type2string(git_object_type(raw)) + ", not a version");
+      continue;
+    }
+    ObjectId commit(*git_object_id(peeled));
+    git_object_free(peeled);
+    if (seen.insert(commit).second) queue.push_back(commit);
+  }
   OidSet seen_trees;
-  std::size_t missing_before = report.problems.size();
-  git_oid oid;
-  while (git_revwalk_next(&oid, raw) == 0) {
-    versions.emplace_back(oid);
-    std::string id = ObjectId(oid).Hex();
+  while (!queue.empty()) {
+    ObjectId version = queue.front();
+    queue.pop_front();
+    const std::string id = version.Hex();
     git_commit* c_raw = nullptr;
-    if (git_commit_lookup(&c_raw, repo_.get(), &oid) < 0) {
-      report.problems.push_back("version " + id + ": its commit is missing or unreadable");
+    if (git_commit_lookup(&c_raw, repo_.get(), &version.oid) < 0) {
+      git_error_clear();
+      report.problems.push_back(VersionProblem(id, "its commit is missing or unreadable"));
       continue;
     }
     CommitPtr c(c_raw);
-    // Walk the version's tree; a tree seen in an earlier version was checked then.
+    versions.push_back(version);
+    for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
+      ObjectId parent(*git_commit_parent_id(c_raw, i));
+      if (!store_->Exists(parent)) {
+        report.problems.push_back(VersionProblem(
+            id, "its parent " + parent.Hex() + " is missing, so its history is cut"));
+      } else if (seen.insert(parent).second) {
+        queue.push_back(parent);
+      }
+    }
+    // Its tree; a tree seen in an earlier version was checked then.
     std::vector<std::pair<ObjectId, std::string>> trees{{ObjectId(*git_commit_tree_id(c_raw)), ""}};
     while (!trees.empty()) {
       auto [tree, where] = trees.back();
       trees.pop_back();
       if (!seen_trees.insert(tree).second) continue;
       if (!store_->Exists(tree)) {
-        report.problems.push_back("version " + id + ": tree " + tree.Hex() + " (" + where +
-                                  ") is missing");
+        report.problems.push_back(
+            VersionProblem(id, "tree " + tree.Hex() + " (" + where + ") is missing"));
         continue;
       }
       Result<std::vector<TreeEntry>> entries = store_->ReadTree(tree);
       if (!entries.ok()) {
-        report.problems.push_back("version " + id + ": " + entries.status().message());
+        report.problems.push_back(VersionProblem(id, entries.status().message()));
         continue;
       }
       for (const TreeEntry& e : *entries) {
@@ -154,50 +324,44 @@ Result<VerifyReport> Repository::Verify() {
         if (e.is_tree) {
           trees.emplace_back(e.id, path);
         } else if (!store_->Exists(e.id)) {
-          report.problems.push_back("version " + id + ": blob " + e.id.Hex() + " (" + path +
-                                    ") is missing");
+          report.problems.push_back(
+              VersionProblem(id, "blob " + e.id.Hex() + " (" + path + ") is missing"));
         }
       }
     }
   }
   report.versions = versions.size();
-  if (report.problems.size() != missing_before) {
-    report.problems.push_back("deltas were not replayed: restore the missing objects first");
+  if (!report.problems.empty()) {
+    report.problems.push_back("deltas were not replayed: repair the problems above first");
     return report;
   }
 
   // Every version: its delta applied to its first parent's state gives its state.
   for (const ObjectId& version : versions) {
-    std::string id = version.Hex();
-    git_commit* c_raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &version.oid), "cannot read " + id);
-    CommitPtr c(c_raw);
-    Result<std::optional<ObjectId>> state = StateOf(c_raw);
-    Result<strata::Patch> delta = Delta(id);
-    if (!state.ok() || !delta.ok()) {
-      report.problems.push_back("version " + id + ": " +
-                                (!state.ok() ? state.status() : delta.status()).message());
+    const std::string id = version.Hex();
+    Result<Snapshot> snap = Read(id);
+    Result<strata::Patch> delta = snap.ok() ? snap->Delta() : Result<strata::Patch>(snap.status());
+    if (!delta.ok()) {
+      report.problems.push_back(VersionProblem(id, delta.status().message()));
       continue;
     }
     std::optional<ObjectId> parent_state;
-    if (git_commit_parentcount(c_raw) > 0) {
-      git_commit* p_raw = nullptr;
-      STRATA_GIT(git_commit_parent(&p_raw, c_raw, 0), "cannot read the parent of " + id);
-      CommitPtr p(p_raw);
-      Result<std::optional<ObjectId>> ps = StateOf(p_raw);
-      if (!ps.ok()) continue;  // reported when the loop reaches the parent
-      parent_state = *ps;
+    if (!snap->version()->parents.empty()) {
+      Result<Snapshot> parent = Read(snap->version()->parents[0]);
+      if (!parent.ok()) continue;  // reported when the loop reaches the parent
+      parent_state = parent->state_tree();
     }
     StateEditor editor(*store_, parent_state);
     Status applied = ApplyPatch(editor, *delta);
     Result<ObjectId> rebuilt = applied.ok() ? editor.Write() : Result<ObjectId>(applied);
     store_->Discard();
     if (!rebuilt.ok()) {
-      report.problems.push_back("version " + id + ": its delta does not apply to its parent: " +
-                                rebuilt.status().message());
-    } else if (!(*rebuilt == **state)) {
-      report.problems.push_back("version " + id + ": its delta applied to its parent gives state " +
-                                rebuilt->Hex() + ", not " + (*state)->Hex());
+      report.problems.push_back(VersionProblem(
+          id, "its delta does not apply to its parent: " + rebuilt.status().message()));
+    } else if (!(*rebuilt == *snap->state_tree())) {
+      report.problems.push_back(VersionProblem(id, "its delta applied to its parent gives state " +
+                                                       rebuilt->Hex() + ", not " +
+                                                       snap->state_tree()->Hex()));
     }
   }
   return report;

@@ -1,0 +1,96 @@
+#include "repo/document_meta.h"
+
+#include <set>
+
+#include "objects/state_editor.h"
+
+namespace strata {
+
+DocumentInfo DocumentInfoFromJson(const std::string& id, const json::value& v) {
+  DocumentInfo info;
+  info.id = id;
+  if (!v.is_object()) return info;
+  const auto& o = v.get_object();
+  auto num = [](const json::value* x) -> std::int64_t {
+    return x && x->is_int64() ? x->get_int64() : 0;
+  };
+  auto str = [](const json::value* x) -> std::string {
+    return x && x->is_string() ? std::string(x->get_string()) : std::string();
+  };
+  info.versions = static_cast<std::uint64_t>(num(o.if_contains("versions")));
+  if (const auto* c = o.if_contains("created"); c && c->is_object()) {
+    info.created_at = num(c->get_object().if_contains("at"));
+    info.created_by = str(c->get_object().if_contains("by"));
+  }
+  if (const auto* u = o.if_contains("updated"); u && u->is_object()) {
+    info.updated_at = num(u->get_object().if_contains("at"));
+    info.updated_by = str(u->get_object().if_contains("by"));
+  }
+  return info;
+}
+
+json::value DocumentInfoToJson(const DocumentInfo& info) {
+  return json::object{
+      {"versions", info.versions},
+      {"created", json::object{{"at", info.created_at}, {"by", info.created_by}}},
+      {"updated", json::object{{"at", info.updated_at}, {"by", info.updated_by}}},
+  };
+}
+
+std::vector<std::string> TouchedDocuments(const Patch& delta) {
+  std::set<std::string> docs;
+  for (const auto& op : delta) {
+    if (!op.path.IsRoot()) docs.insert(op.path.tokens()[0]);
+    if (op.kind == PatchOpKind::kMove && !op.from.IsRoot()) docs.insert(op.from.tokens()[0]);
+  }
+  return {docs.begin(), docs.end()};
+}
+
+Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<ObjectId>& base,
+                                    const Patch& delta, const std::string& author,
+                                    std::int64_t time) {
+  StateEditor meta(store, base);
+  // A delta from DiffStates removes a whole document only with a one-token
+  // "remove"; every other touched document exists afterwards.
+  std::set<std::string> removed;
+  for (const auto& op : delta) {
+    if (op.kind == PatchOpKind::kRemove && op.path.tokens().size() == 1) {
+      removed.insert(op.path.tokens()[0]);
+    }
+  }
+  for (const std::string& doc : TouchedDocuments(delta)) {
+    JsonPointer p({doc});
+    STRATA_ASSIGN_OR_RETURN(bool had_meta, meta.Exists(p));
+    if (removed.count(doc)) {
+      if (had_meta) STRATA_RETURN_IF_ERROR(meta.Remove(p));
+      continue;
+    }
+    DocumentInfo info;
+    info.id = doc;
+    if (had_meta) {
+      STRATA_ASSIGN_OR_RETURN(json::value old, meta.Get(p));
+      info = DocumentInfoFromJson(doc, old);
+    } else {
+      info.created_at = time;
+      info.created_by = author;
+    }
+    info.versions += 1;
+    info.updated_at = time;
+    info.updated_by = author;
+    STRATA_RETURN_IF_ERROR(meta.Add(p, DocumentInfoToJson(info)));
+  }
+  return meta.Write();
+}
+
+Result<DocumentInfo> ReadDocumentInfo(ObjectStore& store, const std::optional<ObjectId>& meta,
+                                      const std::string& doc) {
+  DocumentInfo unknown;
+  unknown.id = doc;
+  if (!meta) return unknown;
+  STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> m, FindMember(store, *meta, doc));
+  if (!m) return unknown;
+  STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store, *m));
+  return DocumentInfoFromJson(doc, v);
+}
+
+}  // namespace strata

@@ -1,0 +1,80 @@
+#include "repo/refs.h"
+
+namespace strata {
+namespace {
+
+constexpr std::string_view kHeadsPrefix = "refs/heads/";
+
+}  // namespace
+
+std::string CurrentBranch(git_repository* repo) {
+  git_reference* raw = nullptr;
+  if (git_reference_lookup(&raw, repo, "HEAD") < 0) return "main";
+  ReferencePtr head(raw);
+  const char* target = git_reference_symbolic_target(raw);
+  if (!target) return "HEAD";
+  std::string name = target;
+  return name.rfind(kHeadsPrefix, 0) == 0 ? name.substr(kHeadsPrefix.size()) : name;
+}
+
+bool NamesCurrentBranch(git_repository* repo, const std::string& rev) {
+  return rev == "HEAD" || rev == CurrentBranch(repo);
+}
+
+Result<CommitPtr> LookupCommit(git_repository* repo, const std::string& rev) {
+  git_object* raw = nullptr;
+  int rc = git_revparse_single(&raw, repo, rev.c_str());
+  if (rc == GIT_ENOTFOUND) {
+    git_error_clear();
+    if (NamesCurrentBranch(repo, rev) && git_repository_head_unborn(repo) == 1) {
+      return Status::NotFound("branch '" + CurrentBranch(repo) + "' has no versions yet");
+    }
+    return Status::NotFound("unknown revision '" + rev + "'");
+  }
+  if (rc == GIT_EAMBIGUOUS) return Status::InvalidArgument("ambiguous revision '" + rev + "'");
+  if (rc < 0) return GitError(rc, "cannot resolve revision '" + rev + "'");
+  ObjectPtr obj(raw);
+  git_object* peeled = nullptr;
+  rc = git_object_peel(&peeled, raw, GIT_OBJECT_COMMIT);
+  if (rc < 0) {
+    git_error_clear();
+    return Status::InvalidArgument("revision '" + rev + "' does not name a version");
+  }
+  return CommitPtr(reinterpret_cast<git_commit*>(peeled));
+}
+
+Result<WriteTarget> ResolveWriteTarget(git_repository* repo,
+                                       const std::optional<std::string>& branch) {
+  if (branch) {
+    int valid = 0;
+    if (git_branch_name_is_valid(&valid, branch->c_str()) < 0 || !valid) {
+      git_error_clear();
+      return Status::InvalidArgument("invalid branch name '" + *branch + "'");
+    }
+    return WriteTarget{std::string(kHeadsPrefix) + *branch, *branch};
+  }
+  git_reference* raw = nullptr;
+  int rc = git_reference_lookup(&raw, repo, "HEAD");
+  if (rc < 0) return GitError(rc, "cannot read HEAD").WithContext("the repository is damaged");
+  ReferencePtr head(raw);
+  if (git_reference_type(raw) == GIT_REFERENCE_DIRECT) return WriteTarget{"HEAD", "detached HEAD"};
+  std::string target = git_reference_symbolic_target(raw);
+  if (target.rfind(kHeadsPrefix, 0) != 0) {
+    return Status::InvalidArgument("HEAD points at " + target +
+                                   ", not a branch; name a branch to write to");
+  }
+  return WriteTarget{target, target.substr(kHeadsPrefix.size())};
+}
+
+Result<std::optional<ObjectId>> ReadRef(git_repository* repo, const std::string& ref) {
+  git_oid oid;
+  int rc = git_reference_name_to_id(&oid, repo, ref.c_str());
+  if (rc == GIT_ENOTFOUND) {
+    git_error_clear();
+    return std::optional<ObjectId>();
+  }
+  if (rc < 0) return GitError(rc, "cannot read " + ref);
+  return std::optional<ObjectId>(ObjectId(oid));
+}
+
+}  // namespace strata

@@ -1,0 +1,150 @@
+#include "repo/snapshot.h"
+
+#include <algorithm>
+#include <map>
+
+#include "objects/delta_codec.h"
+#include "objects/tree_diff.h"
+#include "repo/refs.h"
+#include "repo/repository.h"
+#include "repo/version_tree.h"
+
+namespace strata {
+namespace {
+
+std::vector<Change> ToChanges(std::vector<DiffEntry> entries) {
+  std::vector<Change> out;
+  out.reserve(entries.size());
+  for (DiffEntry& e : entries) {
+    Change c;
+    if (!e.op.path.IsRoot()) {
+      c.doc = e.op.path.tokens()[0];
+      c.pointer = e.op.path.Slice(1, e.op.path.tokens().size());
+    }
+    c.op = std::move(e.op);
+    c.old_value = std::move(e.old_value);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Snapshot::Where() const {
+  if (!version_) return rev_;
+  std::string shortid = version_->id.substr(0, 12);
+  bool is_id = rev_.size() >= 7 && version_->id.rfind(rev_, 0) == 0;
+  return is_id ? shortid : rev_ + " (" + shortid + ")";
+}
+
+Result<bool> Snapshot::Contains(const std::string& doc) {
+  if (!state_) return false;
+  STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*repo_->store_, *state_, doc));
+  return ref.has_value();
+}
+
+Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& pointer) {
+  ObjectStore& store = *repo_->store_;
+  std::optional<ValueRef> ref;
+  if (state_) {
+    STRATA_ASSIGN_OR_RETURN(ref, FindMember(store, *state_, doc));
+  }
+  if (!ref) {
+    if (!version_) {
+      return Status::NotFound("no document '" + doc + "': branch '" + rev_ +
+                              "' has no versions yet");
+    }
+    return Status::NotFound("no document '" + doc + "' at " + Where());
+  }
+  // Follow the pointer through object trees first.
+  std::size_t consumed = 0;
+  const auto& tokens = pointer.tokens();
+  while (ref->is_tree && consumed < tokens.size()) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> member,
+                            FindMember(store, ref->id, tokens[consumed]));
+    if (!member) {
+      return Status::NotFound("in document '" + doc + "' at " + Where() + ": no member '" +
+                              tokens[consumed] + "' in the object at '" +
+                              pointer.Slice(0, consumed).ToString() + "'");
+    }
+    ref = member;
+    ++consumed;
+  }
+  STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store, *ref));
+  if (consumed == tokens.size()) return v;
+  JsonPointer rest = pointer.Slice(consumed, tokens.size());
+  Result<const json::value*> at = ResolvePointer(std::as_const(v), rest);
+  if (!at.ok()) {
+    return Status(
+        at.status().code(),
+        "in document '" + doc + "' at " + Where() + ": " + at.status().message() +
+            (consumed > 0 ? " (below '" + pointer.Slice(0, consumed).ToString() + "')" : ""));
+  }
+  return **at;
+}
+
+Result<json::value> Snapshot::State() {
+  if (!state_) return json::value(json::object());
+  return DecodeValue(*repo_->store_, ValueRef{*state_, true});
+}
+
+Result<std::vector<DocumentInfo>> Snapshot::List() {
+  std::vector<DocumentInfo> out;
+  if (!state_) return out;
+  ObjectStore& store = *repo_->store_;
+  std::vector<Member> docs;
+  STRATA_RETURN_IF_ERROR(ReadMembers(store, *state_, docs));
+  std::map<std::string, ValueRef> meta_refs;
+  if (meta_) {
+    std::vector<Member> metas;
+    STRATA_RETURN_IF_ERROR(ReadMembers(store, *meta_, metas));
+    for (auto& m : metas) meta_refs[m.key] = m.ref;
+  }
+  out.reserve(docs.size());
+  for (const auto& d : docs) {
+    DocumentInfo info;
+    info.id = d.key;
+    if (auto it = meta_refs.find(d.key); it != meta_refs.end()) {
+      STRATA_ASSIGN_OR_RETURN(json::value m, DecodeValue(store, it->second));
+      info = DocumentInfoFromJson(d.key, m);
+    }
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<DocumentInfo> Snapshot::Info(const std::string& doc) {
+  STRATA_ASSIGN_OR_RETURN(bool present, Contains(doc));
+  if (!present) return Status::NotFound("no document '" + doc + "' at " + Where());
+  return ReadDocumentInfo(*repo_->store_, meta_, doc);
+}
+
+Result<Patch> Snapshot::Delta() {
+  if (!version_) return Patch();
+  if (!delta_) return Status::Corruption("version " + version_->id + " has no delta");
+  STRATA_ASSIGN_OR_RETURN(std::string bytes, repo_->store_->ReadBlob(*delta_));
+  Result<Patch> p = DecodeDelta(bytes);
+  if (!p.ok()) return p.status().WithContext("version " + version_->id);
+  return p;
+}
+
+Result<std::vector<Change>> Snapshot::Changes() {
+  if (!version_) return std::vector<Change>();
+  std::optional<ObjectId> parent_state;
+  if (!version_->parents.empty()) {
+    STRATA_ASSIGN_OR_RETURN(Snapshot parent, repo_->Read(version_->parents[0]));
+    parent_state = parent.state_;
+  }
+  std::vector<DiffEntry> entries;
+  STRATA_RETURN_IF_ERROR(DiffStates(*repo_->store_, parent_state, state_, entries));
+  return ToChanges(std::move(entries));
+}
+
+Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to) {
+  std::vector<DiffEntry> entries;
+  STRATA_RETURN_IF_ERROR(DiffStates(*repo_->store_, state_, to.state_, entries));
+  return ToChanges(std::move(entries));
+}
+
+}  // namespace strata

@@ -1,0 +1,87 @@
+// Snapshot: the one way out. Every read of a repository's state (documents,
+// values, listings, metadata, deltas and diffs) goes through a Snapshot: a
+// revision resolved once to one version, so every answer read from it
+// agrees, however the branch moves meanwhile (LevelDB's Snapshot; git's
+// parse of a commit once per revision, then trees by id). A filter on what
+// a reader may see (perspectives) applies here, and so at every read.
+//
+//   Result<Snapshot> s = repo->Read("HEAD~2");
+//   if (!s.ok()) return s.status();
+//   Result<json::value> host = s->Get("config/app1", *JsonPointer::Parse("/db/host"));
+//   s->version()->id;  // the version the value came from
+//
+// A Snapshot borrows its Repository, which must outlive it; like the
+// Repository, it is used from one thread at a time.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "objects/json_patch.h"
+#include "objects/tree_codec.h"
+#include "repo/document_meta.h"
+#include "repo/version.h"
+
+namespace strata {
+
+class Repository;
+
+// One operation of a delta or diff, with the value it replaced or removed.
+struct Change {
+  PatchOp op;                            // its path starts with the document id
+  std::string doc;                       // the document the operation touches
+  JsonPointer pointer;                   // the path inside that document
+  std::optional<json::value> old_value;  // for replace and remove
+};
+
+class Snapshot {
+ public:
+  // The version read; nullopt for a branch with no versions yet, whose
+  // state is empty.
+  const std::optional<VersionInfo>& version() const { return version_; }
+  // The version's id, or "" for the empty state.
+  std::string version_id() const { return version_ ? version_->id : std::string(); }
+  // The revision as the caller named it, for messages.
+  const std::string& rev() const { return rev_; }
+
+  // The document `doc`, or the value at `pointer` in it. Object trees are
+  // followed by the pointer, so reading one key of a large document decodes
+  // that key's value only. NotFound names the document, the revision and
+  // the missing member.
+  Result<json::value> Get(const std::string& doc, const JsonPointer& pointer = JsonPointer());
+  Result<bool> Contains(const std::string& doc);
+  // Every document: the state as one object {id: document}.
+  Result<json::value> State();
+  // Every document with its metadata, sorted by id.
+  Result<std::vector<DocumentInfo>> List();
+  // One document's metadata; NotFound if the document is absent.
+  Result<DocumentInfo> Info(const std::string& doc);
+
+  // The delta stored in this version, from its first parent's state (empty
+  // for the empty state). Corruption names the version.
+  Result<Patch> Delta();
+  // What this version changed from its first parent (or from the empty
+  // state), with old values.
+  Result<std::vector<Change>> Changes();
+  // What changed from this snapshot's state to `to`'s, with old values, in
+  // one pass that skips every subtree the two share.
+  Result<std::vector<Change>> DiffTo(Snapshot& to);
+
+  // The state tree (nullopt: the empty state) and meta tree, for the
+  // repository's own use (writes, verify).
+  const std::optional<ObjectId>& state_tree() const { return state_; }
+  const std::optional<ObjectId>& meta_tree() const { return meta_; }
+
+ private:
+  friend class Repository;
+  Snapshot(Repository* repo, std::string rev) : repo_(repo), rev_(std::move(rev)) {}
+  std::string Where() const;  // "HEAD~2" or "HEAD~2 (abc123def456)" for messages
+
+  Repository* repo_;
+  std::string rev_;
+  std::optional<VersionInfo> version_;
+  std::optional<ObjectId> state_, meta_, delta_;
+};
+
+}  // namespace strata

@@ -1,0 +1,185 @@
+#include "repo/transaction.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+namespace strata {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long a ref update waits for git's own lock file (refs/heads/NAME.lock)
+// to go away before it calls the file stale: git holds it for milliseconds.
+constexpr auto kGitLockWait = std::chrono::seconds(2);
+
+std::string Age(std::time_t since) {
+  std::int64_t s = static_cast<std::int64_t>(std::time(nullptr) - since);
+  if (s < 0) s = 0;
+  if (s < 120) return std::to_string(s) + " seconds";
+  if (s < 7200) return std::to_string(s / 60) + " minutes";
+  if (s < 172800) return std::to_string(s / 3600) + " hours";
+  return std::to_string(s / 86400) + " days";
+}
+
+// What the holder wrote into the lock file: "pid 1234, since 2026-...".
+std::string Holder(int fd) {
+  char buf[256];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return "";
+  buf[n] = '\0';
+  long pid = 0;
+  long long since = 0;
+  if (std::sscanf(buf, "pid %ld since %lld", &pid, &since) != 2) return "";
+  return "held by process " + std::to_string(pid) + " for " + Age(static_cast<std::time_t>(since));
+}
+
+int ConfiguredTimeout(git_repository* repo) {
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo) < 0) {
+    git_error_clear();
+    return WriteLock::kDefaultTimeoutSeconds;
+  }
+  ConfigPtr cfg(raw);
+  int32_t value = 0;
+  if (git_config_get_int32(&value, raw, "strata.lockTimeout") < 0 || value < 0) {
+    git_error_clear();
+    return WriteLock::kDefaultTimeoutSeconds;
+  }
+  return value;
+}
+
+std::string GitLockPath(git_repository* repo, const std::string& ref) {
+  return std::string(git_repository_path(repo)) + ref + ".lock";
+}
+
+}  // namespace
+
+std::string DescribeGitLock(const std::string& lock_path) {
+  struct stat st {};
+  std::string age = stat(lock_path.c_str(), &st) == 0 ? " (made " + Age(st.st_mtime) + " ago)" : "";
+  return lock_path + " exists" + age +
+         ": another git process may be updating that ref; if none is running, a process "
+         "was killed while it held the lock, and it is safe to remove it: rm '" +
+         lock_path + "'";
+}
+
+Result<WriteLock> WriteLock::Acquire(const std::string& git_dir, int timeout_seconds) {
+  std::string path = (std::filesystem::path(git_dir) / kFileName).string();
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Status::IOError("cannot open the write lock " + path + ": " + std::strerror(errno));
+  }
+  WriteLock lock(fd);
+  const auto deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
+  auto pause = std::chrono::microseconds(200);
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      return Status::IOError("cannot lock " + path + ": " + std::strerror(errno));
+    }
+    if (Clock::now() >= deadline) {
+      std::string holder = Holder(fd);
+      return Status::Conflict("timed out after " + std::to_string(timeout_seconds) +
+                              " seconds waiting for the write lock " + path +
+                              (holder.empty() ? "" : ", " + holder) +
+                              "; another strata writer is still working (the lock is released "
+                              "when it ends; raise strata.lockTimeout to wait longer)");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(20000));
+  }
+  char info[96];
+  int n = std::snprintf(info, sizeof info, "pid %ld since %lld\n", static_cast<long>(getpid()),
+                        static_cast<long long>(std::time(nullptr)));
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, info, static_cast<std::size_t>(n), 0) < 0) {
+    // The holder's description is for messages only; the lock holds without it.
+  }
+  return lock;
+}
+
+WriteLock& WriteLock::operator=(WriteLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+WriteLock::~WriteLock() {
+  if (fd_ >= 0) close(fd_);  // releases the flock
+}
+
+Result<RefTransaction> RefTransaction::Begin(git_repository* repo, const TransactionHooks* hooks) {
+  STRATA_ASSIGN_OR_RETURN(WriteLock lock,
+                          WriteLock::Acquire(git_repository_path(repo), ConfiguredTimeout(repo)));
+  return RefTransaction(repo, hooks, std::move(lock));
+}
+
+Result<std::optional<ObjectId>> RefTransaction::Read(const std::string& ref) {
+  git_oid oid;
+  int rc = git_reference_name_to_id(&oid, repo_, ref.c_str());
+  if (rc == GIT_ENOTFOUND) {
+    git_error_clear();
+    return std::optional<ObjectId>();
+  }
+  if (rc < 0) return GitError(rc, "cannot read " + ref);
+  return std::optional<ObjectId>(ObjectId(oid));
+}
+
+Result<CommitOutcome> RefTransaction::Commit() {
+  std::vector<RefUpdate> updates = std::move(updates_);
+  updates_.clear();
+  // Every ref must still have its expected id before anything runs.
+  for (const RefUpdate& u : updates) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, Read(u.ref));
+    if (now.has_value() != u.expected.has_value() || (now && !(*now == *u.expected))) {
+      return CommitOutcome::kRefMoved;
+    }
+  }
+  if (hooks_ && hooks_->pre_commit) {
+    for (const RefUpdate& u : updates) STRATA_RETURN_IF_ERROR(hooks_->pre_commit(u));
+  }
+  for (const RefUpdate& u : updates) {
+    const auto git_lock_deadline = Clock::now() + kGitLockWait;
+    auto pause = std::chrono::milliseconds(1);
+    while (true) {
+      git_reference* raw = nullptr;
+      int rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), &u.target.oid,
+                                                          1, &u.expected->oid, u.reason.c_str())
+                          : git_reference_create(&raw, repo_, u.ref.c_str(), &u.target.oid, 0,
+                                                 u.reason.c_str());
+      ReferencePtr moved(raw);
+      if (rc == 0) break;
+      if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
+        git_error_clear();
+        return CommitOutcome::kRefMoved;
+      }
+      if (rc == GIT_ELOCKED) {
+        git_error_clear();
+        if (Clock::now() < git_lock_deadline) {
+          std::this_thread::sleep_for(pause);
+          pause = std::min(pause * 2, std::chrono::milliseconds(100));
+          continue;
+        }
+        return Status::Conflict("cannot move " + u.ref + ": " +
+                                DescribeGitLock(GitLockPath(repo_, u.ref)));
+      }
+      return GitError(rc, "cannot move " + u.ref);
+    }
+  }
+  if (hooks_ && hooks_->post_commit) {
+    for (const RefUpdate& u : updates) hooks_->post_commit(u);
+  }
+  return CommitOutcome::kCommitted;
+}
+
+}  // namespace strata

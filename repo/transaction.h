@@ -1,0 +1,116 @@
+// RefTransaction: the one way in. Every ref move (a write today; merge,
+// revert, reset, pull and branch moves as they land) goes through one, as
+// git's ref transactions do:
+//
+//   Result<RefTransaction> tx = RefTransaction::Begin(repo, hooks);  // takes the write lock
+//   Result<std::optional<ObjectId>> head = tx->Read("refs/heads/main");
+//   ... build a version on *head, its objects on disk ...
+//   tx->Update({"refs/heads/main", *head, new_id, "strata: set ...", version, delta});
+//   Result<CommitOutcome> done = tx->Commit();  // pre-commit, compare-and-swap, post-commit
+//
+// The write lock is .strata/strata.lock, held with flock(2) from Begin until
+// the transaction is destroyed. The kernel releases it when its process
+// dies, so a killed writer never leaves it behind; writers wait for it up
+// to `strata.lockTimeout` seconds (git config; default 30), and the error
+// names the lock and its holder. Compare-and-swap stays the guard against
+// writers that do not take it (git itself): a ref moves only if it still
+// has the id the transaction expects.
+//
+// libgit2 moves a ref through git's own lock file, refs/heads/NAME.lock. A
+// process killed at that moment leaves it; Commit then fails with an error
+// that names the file, its age and how to remove it safely.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "objects/git.h"
+#include "objects/json_patch.h"
+#include "objects/status.h"
+#include "repo/version.h"
+
+namespace strata {
+
+// One ref move.
+struct RefUpdate {
+  std::string ref;                   // "refs/heads/main", or "HEAD" when detached
+  std::optional<ObjectId> expected;  // its id now; nullopt: it must not exist yet
+  ObjectId target;                   // its id after the move
+  std::string reason;                // the reflog message
+  // The version the move writes, and its delta, when it writes one (the
+  // events and hooks layer hands them to pre-commit and post-commit).
+  std::optional<VersionInfo> version;
+  Patch delta;
+};
+
+// The hook points of a transaction; either may be empty.
+struct TransactionHooks {
+  // Runs before any ref moves, with the lock held. A non-ok status refuses
+  // the whole transaction: nothing moves, and Commit returns that status.
+  std::function<Status(const RefUpdate&)> pre_commit;
+  // Runs after a ref moved. It cannot undo the move; what it does with a
+  // failure of its own is its business, never the writer's.
+  std::function<void(const RefUpdate&)> post_commit;
+};
+
+// The repository-wide write lock (see above).
+class WriteLock {
+ public:
+  // Waits up to `timeout_seconds` for the lock on `git_dir`/strata.lock.
+  // Conflict when it times out, naming the lock file and its holder;
+  // IOError when the file cannot be opened.
+  static Result<WriteLock> Acquire(const std::string& git_dir, int timeout_seconds);
+  WriteLock(WriteLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  WriteLock& operator=(WriteLock&& other) noexcept;
+  WriteLock(const WriteLock&) = delete;
+  WriteLock& operator=(const WriteLock&) = delete;
+  ~WriteLock();
+
+  static constexpr int kDefaultTimeoutSeconds = 30;
+  static constexpr const char* kFileName = "strata.lock";
+
+ private:
+  explicit WriteLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+enum class CommitOutcome {
+  kCommitted,  // every ref moved
+  kRefMoved,   // a ref no longer had its expected id: nothing moved; read and retry
+};
+
+class RefTransaction {
+ public:
+  // Takes the write lock of `repo` (borrowed; it must outlive the
+  // transaction). `hooks` may be null.
+  static Result<RefTransaction> Begin(git_repository* repo, const TransactionHooks* hooks);
+
+  // The id `ref` has now (nullopt: absent), read under the lock.
+  Result<std::optional<ObjectId>> Read(const std::string& ref);
+
+  // Adds a move to the transaction.
+  void Update(RefUpdate update) { updates_.push_back(std::move(update)); }
+
+  // Runs pre_commit for every update (a refusal stops everything), then
+  // moves each ref by compare-and-swap, then runs post_commit for each.
+  // kRefMoved when the first ref no longer has its expected id. The updates
+  // are consumed either way; the lock is kept until the transaction ends.
+  Result<CommitOutcome> Commit();
+
+ private:
+  RefTransaction(git_repository* repo, const TransactionHooks* hooks, WriteLock lock)
+      : repo_(repo), hooks_(hooks), lock_(std::move(lock)) {}
+
+  git_repository* repo_;
+  const TransactionHooks* hooks_;
+  WriteLock lock_;
+  std::vector<RefUpdate> updates_;
+};
+
+// "PATH exists (made 3 minutes ago): ..." with how to remove it safely, for
+// a git lock file that blocks a ref update, or that verify finds.
+std::string DescribeGitLock(const std::string& lock_path);
+
+}  // namespace strata

@@ -1,0 +1,40 @@
+#include "repo/version_tree.h"
+
+namespace strata {
+
+Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* commit) {
+  const std::string id = OidHex(git_commit_id(commit));
+  Result<std::vector<TreeEntry>> entries = store.ReadTree(ObjectId(*git_commit_tree_id(commit)));
+  if (!entries.ok()) return entries.status().WithContext("version " + id);
+  VersionTrees out;
+  bool has_state = false;
+  for (const TreeEntry& e : *entries) {
+    if (e.name == kStateEntry && e.is_tree) {
+      out.state = e.id;
+      has_state = true;
+    } else if (e.name == kMetaEntry && e.is_tree) {
+      out.meta = e.id;
+    } else if (e.name == kDeltaEntry && !e.is_tree) {
+      out.delta = e.id;
+    }
+  }
+  if (!has_state) return Status::Corruption("version " + id + " has no state tree");
+  return out;
+}
+
+VersionInfo DescribeCommit(const git_commit* commit, const ObjectId& state) {
+  VersionInfo v;
+  v.id = OidHex(git_commit_id(commit));
+  for (unsigned i = 0; i < git_commit_parentcount(commit); ++i) {
+    v.parents.push_back(OidHex(git_commit_parent_id(commit, i)));
+  }
+  const git_signature* a = git_commit_author(commit);
+  v.author = Signature{a->name, a->email};
+  v.time = a->when.time;
+  v.offset_minutes = a->when.offset;
+  SplitMessage(git_commit_message(commit), &v.message, &v.labels);
+  v.state_id = state.Hex();
+  return v;
+}
+
+}  // namespace strata

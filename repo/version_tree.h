@@ -1,0 +1,43 @@
+// How a version is laid out in its git commit.
+//
+//   commit    := tree root, parents (first parent: the version it was written on),
+//                author = committer, message (repo/version.h: labels as trailers)
+//   root      := tree { "delta.zst": blob, "meta": tree, "state": tree }
+//   state     := the state, encoded by objects/tree_codec.h
+//   meta      := {document id: {"versions": n, "created": {"at": t, "by": s},
+//                               "updated": {"at": t, "by": s}}}, same codec
+//   delta.zst := objects/delta_codec.h, from the first parent's state (or {})
+//
+// docs/format.md describes the same layout for people.
+#pragma once
+
+#include <optional>
+
+#include "objects/git.h"
+#include "objects/object_store.h"
+#include "repo/version.h"
+
+namespace strata {
+
+inline constexpr const char* kStateEntry = "state";
+inline constexpr const char* kMetaEntry = "meta";
+inline constexpr const char* kDeltaEntry = "delta.zst";
+
+// The ids a version's root tree names.
+struct VersionTrees {
+  ObjectId state;
+  std::optional<ObjectId> meta;   // absent in a version with no documents' metadata
+  std::optional<ObjectId> delta;  // absent only in foreign commits (Corruption when read)
+};
+
+// Reads `commit`'s root tree with strata's object reader. Corruption if it
+// has no state tree.
+Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* commit);
+
+// The commit's metadata as a VersionInfo; `state` is its state tree.
+VersionInfo DescribeCommit(const git_commit* commit, const ObjectId& state);
+
+// 40 hex digits.
+inline std::string OidHex(const git_oid* oid) { return ObjectId(*oid).Hex(); }
+
+}  // namespace strata

@@ -1,0 +1,345 @@
+// Writes: every write builds one version and moves its branch through one
+// RefTransaction (repo/transaction.h).
+//
+//   1. Build on the head as it is, without the lock: run the edit, write the
+//      state, its delta, the metadata and the commit, objects fsynced.
+//   2. Take the write lock and read the head again. If it moved, run the
+//      edit again on the new head (step 1 under the lock), then move the
+//      branch by compare-and-swap. Holding the lock, no strata writer can
+//      move the head between the read and the swap; the swap guards against
+//      the writers that do not take it.
+#include <ctime>
+
+#include "objects/delta_codec.h"
+#include "objects/state_editor.h"
+#include "objects/tree_codec.h"
+#include "objects/tree_diff.h"
+#include "repo/document_id.h"
+#include "repo/refs.h"
+#include "repo/repository.h"
+#include "repo/version_tree.h"
+
+namespace strata {
+
+// A version built and on disk, whose ref has not moved yet.
+struct Repository::Built {
+  ObjectId commit;
+  VersionInfo version;
+  strata::Patch delta;
+  std::size_t objects = 0;
+  std::uint64_t bytes = 0;
+};
+
+namespace {
+
+// Moves of a branch by writers that do not take strata's lock (git) before
+// a write gives up.
+constexpr int kMaxAttempts = 16;
+constexpr std::size_t kMaxDefaultMessage = 100;
+// Version times: git's and ours stop at the end of year 9999.
+constexpr std::int64_t kMaxTime = 253402300799;
+
+int LocalOffsetMinutes(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  return static_cast<int>(tm.tm_gmtoff / 60);
+}
+
+}  // namespace
+
+Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
+  if (options.author) return *options.author;
+  if (const char* env = std::getenv("STRATA_AUTHOR"); env && *env) {
+    Result<Signature> s = Signature::Parse(env);
+    if (!s.ok()) return s.status().WithContext("STRATA_AUTHOR");
+    return s;
+  }
+  git_signature* raw = nullptr;
+  if (git_signature_default(&raw, repo_.get()) == 0) {
+    SignaturePtr sig(raw);
+    return Signature{raw->name, raw->email};
+  }
+  git_error_clear();
+  return Signature{"strata", "strata@localhost"};
+}
+
+Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
+                                            const std::function<Status(StateEditor&)>& edit,
+                                            const MessageFn& describe, const CommitOptions& options,
+                                            const Signature& author, std::int64_t time,
+                                            const std::optional<Snapshot>& expected) {
+  store_->Discard();
+  // Whatever fails below leaves nothing staged.
+  struct DiscardOnExit {
+    ObjectStore& store;
+    ~DiscardOnExit() { store.Discard(); }
+  } discard{*store_};
+
+  CommitPtr parent;
+  std::optional<ObjectId> base_state, base_meta;
+  if (head) {
+    git_commit* raw = nullptr;
+    STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &head->oid), "cannot read " + head->Hex());
+    parent.reset(raw);
+    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, raw));
+    base_state = trees.state;
+    base_meta = trees.meta;
+  }
+
+  StateEditor editor(*store_, base_state);
+  STRATA_RETURN_IF_ERROR(edit(editor));
+  STRATA_ASSIGN_OR_RETURN(ObjectId new_state, editor.Write());
+  Built out;
+  STRATA_RETURN_IF_ERROR(DiffStates(*store_, base_state, new_state, out.delta));
+  if (out.delta.empty()) return Status::Unchanged("nothing changed; no version written");
+
+  const std::vector<std::string> touched = TouchedDocuments(out.delta);
+  for (const auto& op : out.delta) {
+    if (op.path.tokens().size() == 1 && op.kind == PatchOpKind::kAdd) {
+      STRATA_RETURN_IF_ERROR(ValidateDocumentId(op.path.tokens()[0]));
+    }
+  }
+  // A caller that named its base: every document it changes must be as it
+  // was there. Ids compare values (content addressing), so this reads no
+  // document.
+  if (expected && expected->state_tree() != base_state) {
+    for (const std::string& doc : touched) {
+      std::optional<ValueRef> then, now;
+      if (expected->state_tree()) {
+        STRATA_ASSIGN_OR_RETURN(then, FindMember(*store_, *expected->state_tree(), doc));
+      }
+      if (base_state) {
+        STRATA_ASSIGN_OR_RETURN(now, FindMember(*store_, *base_state, doc));
+      }
+      if (then == now) continue;
+      std::string since = expected->version() ? "version " + expected->version_id().substr(0, 12)
+                                              : "the branch's first version";
+      std::string who;
+      if (now) {
+        STRATA_ASSIGN_OR_RETURN(DocumentInfo info, ReadDocumentInfo(*store_, base_meta, doc));
+        if (!info.updated_by.empty()) {
+          who = " by " + info.updated_by + " at " + FormatUtcTime(info.updated_at);
+        }
+      }
+      return Status::Conflict("document '" + doc + "' was " + (now ? "changed" : "removed") + who +
+                              " since " + since + " (now at version " + head->Hex().substr(0, 12) +
+                              "); nothing was written: read it again and redo the change");
+    }
+  }
+
+  std::string message = options.message;
+  if (message.empty()) {
+    // A default message is a summary line; a 10,000-token pointer is not.
+    message = describe(out.delta);
+    if (message.size() > kMaxDefaultMessage) {
+      message = message.substr(0, kMaxDefaultMessage - 3) + "...";
+    }
+  }
+
+  STRATA_ASSIGN_OR_RETURN(
+      ObjectId meta_id, UpdateDocumentMeta(*store_, base_meta, out.delta, author.ToString(), time));
+  STRATA_ASSIGN_OR_RETURN(ObjectId delta_id, store_->WriteBlob(EncodeDelta(out.delta)));
+  STRATA_ASSIGN_OR_RETURN(ObjectId root_id, store_->WriteTree({{kDeltaEntry, delta_id, false},
+                                                               {kMetaEntry, meta_id, true},
+                                                               {kStateEntry, new_state, true}}));
+  git_tree* tree_raw = nullptr;
+  STRATA_GIT(git_tree_lookup(&tree_raw, repo_.get(), &root_id.oid), "cannot read the new tree");
+  TreePtr tree(tree_raw);
+  git_signature* sig_raw = nullptr;
+  STRATA_GIT(git_signature_new(&sig_raw, author.name.c_str(), author.email.c_str(), time,
+                               LocalOffsetMinutes(time)),
+             "invalid author '" + author.ToString() + "'");
+  SignaturePtr sig(sig_raw);
+  const git_commit* parents[1] = {parent.get()};
+  GitBuf commit_buf;
+  STRATA_GIT(git_commit_create_buffer(&commit_buf.buf, repo_.get(), sig.get(), sig.get(), nullptr,
+                                      ComposeMessage(message, options.labels).c_str(), tree.get(),
+                                      parent ? 1 : 0, parents),
+             "cannot create the version");
+  STRATA_ASSIGN_OR_RETURN(out.commit, store_->WriteObject({commit_buf.buf.ptr, commit_buf.buf.size},
+                                                          GIT_OBJECT_COMMIT));
+  out.objects = store_->staged_objects();
+  out.bytes = store_->staged_bytes();
+  // Objects reach the disk (fsynced) before any ref names them.
+  STRATA_RETURN_IF_ERROR(store_->Flush());
+
+  git_commit* c_raw = nullptr;
+  STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &out.commit.oid),
+             "cannot read the new version");
+  CommitPtr commit(c_raw);
+  out.version = DescribeCommit(c_raw, new_state);
+  return out;
+}
+
+Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
+                                      const std::string& default_message,
+                                      const CommitOptions& options) {
+  return Write(
+      edit, [&](const strata::Patch&) { return default_message; }, options);
+}
+
+Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
+                                      const MessageFn& describe, const CommitOptions& options) {
+  // Everything about the options is checked before any work.
+  for (const auto& label : options.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(label));
+  if (options.time && (*options.time < 0 || *options.time > kMaxTime)) {
+    return Status::InvalidArgument("version time " + std::to_string(*options.time) +
+                                   " is out of range (0 to " + std::to_string(kMaxTime) +
+                                   ", the end of year 9999)");
+  }
+  STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
+  const std::int64_t time =
+      options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), options.branch));
+  std::optional<Snapshot> expected;
+  if (options.expected) {
+    if (*options.expected == CommitOptions::kNoVersion) {
+      expected = Snapshot(this, *options.expected);
+    } else {
+      Result<Snapshot> base = Read(*options.expected);
+      if (!base.ok()) return base.status().WithContext("the expected version");
+      expected = std::move(base).value();
+    }
+  }
+
+  // 1. Build on the head as it is now, without the lock.
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(repo_.get(), target.ref));
+  STRATA_ASSIGN_OR_RETURN(Built built,
+                          Build(head, edit, describe, options, author, time, expected));
+
+  // 2. Under the lock: move the branch, or apply the write again on the
+  // head another writer left.
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+  bool replayed = false;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(target.ref));
+    if (now.has_value() != head.has_value() || (now && !(*now == *head))) {
+      head = now;
+      replayed = true;
+      STRATA_ASSIGN_OR_RETURN(built, Build(head, edit, describe, options, author, time, expected));
+    }
+    RefUpdate update;
+    update.ref = target.ref;
+    update.expected = head;
+    update.target = built.commit;
+    update.reason = "strata: " + built.version.message.substr(0, built.version.message.find('\n'));
+    update.version = built.version;
+    update.delta = built.delta;
+    tx.Update(std::move(update));
+    STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
+    if (outcome == CommitOutcome::kCommitted) {
+      WriteResult result;
+      result.version = std::move(built.version);
+      result.branch = target.name;
+      result.objects_written = built.objects;
+      result.bytes_written = built.bytes;
+      result.operations = built.delta.size();
+      result.replayed = replayed;
+      return result;
+    }
+    // kRefMoved: a writer outside strata moved the branch under the lock.
+  }
+  return Status::Conflict("the branch " + target.name + " kept moving under another program (" +
+                          std::to_string(kMaxAttempts) +
+                          " tries, though strata's writers wait for each other); nothing was "
+                          "written");
+}
+
+Result<WriteResult> Repository::Put(const std::string& doc, json::value value,
+                                    const CommitOptions& options) {
+  STRATA_RETURN_IF_ERROR(ValidateDocumentId(doc));
+  return Write([&](StateEditor& e) { return e.Add(JsonPointer({doc}), value); }, "put " + doc,
+               options);
+}
+
+Result<WriteResult> Repository::Set(const std::string& doc, const JsonPointer& pointer,
+                                    json::value value, const CommitOptions& options) {
+  STRATA_RETURN_IF_ERROR(ValidateDocumentId(doc));
+  std::vector<std::string> tokens{doc};
+  tokens.insert(tokens.end(), pointer.tokens().begin(), pointer.tokens().end());
+  const JsonPointer full(std::move(tokens));
+  return Write(
+      [&](StateEditor& e) -> Status {
+        // Like mkdir -p: find the deepest existing parent (binary search, so
+        // a 10,000-token pointer costs a few lookups, not 10,000), then add
+        // the missing objects and the value as one nested value.
+        std::size_t lo = 0, hi = full.tokens().size() - 1;  // the prefix of `lo` tokens exists
+        while (lo < hi) {
+          std::size_t mid = (lo + hi + 1) / 2;
+          STRATA_ASSIGN_OR_RETURN(bool exists, e.Exists(full.Slice(0, mid)));
+          if (exists)
+            lo = mid;
+          else
+            hi = mid - 1;
+        }
+        json::value nested = value;
+        for (std::size_t i = full.tokens().size() - 1; i > lo; --i) {
+          json::object o;
+          o.emplace(full.tokens()[i], std::move(nested));
+          nested = std::move(o);
+        }
+        return e.Add(full.Slice(0, lo + 1), std::move(nested));
+      },
+      "set " + doc + " " + pointer.ToString(), options);
+}
+
+Result<WriteResult> Repository::Remove(const std::string& doc,
+                                       const std::optional<JsonPointer>& pointer,
+                                       const CommitOptions& options) {
+  JsonPointer full({doc});
+  if (pointer) {
+    if (pointer->IsRoot())
+      return Status::InvalidArgument("to remove a whole document, give no pointer");
+    for (const auto& t : pointer->tokens()) full = full.Child(t);
+  }
+  std::string what = "rm " + doc + (pointer ? " " + pointer->ToString() : "");
+  return Write([&](StateEditor& e) { return e.Remove(full); }, what, options);
+}
+
+Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
+                                      const strata::Patch& patch, const CommitOptions& options) {
+  strata::Patch scoped = patch;
+  if (doc) {
+    STRATA_RETURN_IF_ERROR(ValidateDocumentId(*doc));
+    auto prefix = [&](const JsonPointer& p) {
+      std::vector<std::string> t{*doc};
+      t.insert(t.end(), p.tokens().begin(), p.tokens().end());
+      return JsonPointer(std::move(t));
+    };
+    for (auto& op : scoped) {
+      op.path = prefix(op.path);
+      if (op.kind == PatchOpKind::kMove || op.kind == PatchOpKind::kCopy) op.from = prefix(op.from);
+    }
+  }
+  // "patch config/app1", or "patch 3 documents", counted from what changed.
+  MessageFn describe = [&](const strata::Patch& delta) {
+    std::vector<std::string> docs = TouchedDocuments(delta);
+    if (docs.size() == 1) return "patch " + docs.front();
+    return "patch " + std::to_string(docs.size()) + " documents";
+  };
+  return Write(
+      [&](StateEditor& e) -> Status {
+        if (doc) {
+          STRATA_ASSIGN_OR_RETURN(bool exists, e.Exists(JsonPointer({*doc})));
+          if (!exists) return Status::NotFound("no document '" + *doc + "'");
+        }
+        return ApplyPatch(e, scoped);
+      },
+      describe, options);
+}
+
+Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
+                                       const CommitOptions& options) {
+  for (const auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
+  std::string what =
+      "import " + std::to_string(docs.size()) + " document" + (docs.size() == 1 ? "" : "s");
+  return Write(
+      [&](StateEditor& e) -> Status {
+        for (auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(e.Add(JsonPointer({id}), value));
+        return Status::Ok();
+      },
+      what, options);
+}
+
+}  // namespace strata
