@@ -57,7 +57,7 @@ struct CommitOptions {
   std::string message;               // empty: a default that says what changed
   std::optional<Signature> author;   // empty: STRATA_AUTHOR, git config, or a default
   std::vector<std::string> labels;   // stored as "Label:" trailers
-  std::optional<std::int64_t> time;  // seconds since the epoch (0 to year 9999); empty: now
+  std::optional<std::int64_t> time;  // seconds since the epoch, 0 to 2^32-1 (2106); empty: now
   // The branch to write to (its name, "main"); empty: the one HEAD names.
   std::optional<std::string> branch;
   // The revision the caller based its change on. If a document the write

@@ -1,6 +1,7 @@
 #include "repo/transaction.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +40,9 @@ std::string Holder(int fd) {
   long pid = 0;
   long long since = 0;
   if (std::sscanf(buf, "pid %ld since %lld", &pid, &since) != 2) return "";
+  // Left by a holder that was killed (the kernel released its lock, and
+  // another process, not strata, holds it now).
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return "";
   return "held by process " + std::to_string(pid) + " for " + Age(static_cast<std::time_t>(since));
 }
 
@@ -61,7 +65,26 @@ std::string GitLockPath(git_repository* repo, const std::string& ref) {
   return std::string(git_repository_path(repo)) + ref + ".lock";
 }
 
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0;
+}
+
 }  // namespace
+
+Status CheckGitLock(git_repository* repo, const std::string& ref) {
+  const std::string lock = GitLockPath(repo, ref);
+  const auto deadline = Clock::now() + kGitLockWait;
+  auto pause = std::chrono::milliseconds(1);
+  while (Exists(lock)) {
+    if (Clock::now() >= deadline) {
+      return Status::Conflict("cannot move " + ref + ": " + DescribeGitLock(lock));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+  return Status::Ok();
+}
 
 std::string DescribeGitLock(const std::string& lock_path) {
   struct stat st {};
@@ -115,7 +138,12 @@ WriteLock& WriteLock::operator=(WriteLock&& other) noexcept {
 }
 
 WriteLock::~WriteLock() {
-  if (fd_ >= 0) close(fd_);  // releases the flock
+  if (fd_ < 0) return;
+  // Forget the holder first, so waiters never name a process that is gone.
+  if (ftruncate(fd_, 0) != 0) {
+    // Only the description is stale; the lock is released all the same.
+  }
+  close(fd_);  // releases the flock
 }
 
 Result<RefTransaction> RefTransaction::Begin(git_repository* repo, const TransactionHooks* hooks) {

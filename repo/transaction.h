@@ -109,6 +109,11 @@ class RefTransaction {
   std::vector<RefUpdate> updates_;
 };
 
+// Waits briefly for git's lock file of `ref` to go away; Conflict naming it
+// (DescribeGitLock) if it stays. A write checks this before any work, so a
+// stale lock refuses it before it writes anything.
+Status CheckGitLock(git_repository* repo, const std::string& ref);
+
 // "PATH exists (made 3 minutes ago): ..." with how to remove it safely, for
 // a git lock file that blocks a ref update, or that verify finds.
 std::string DescribeGitLock(const std::string& lock_path);

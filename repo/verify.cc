@@ -259,6 +259,7 @@ Result<VerifyReport> Repository::Verify() {
   }
 
   // Every version reachable from a ref: present, with its parents.
+  const std::size_t problems_before_walk = report.problems.size();
   std::vector<ObjectId> versions;
   OidSet seen;
   std::deque<ObjectId> queue;
@@ -331,8 +332,8 @@ Result<VerifyReport> Repository::Verify() {
     }
   }
   report.versions = versions.size();
-  if (!report.problems.empty()) {
-    report.problems.push_back("deltas were not replayed: repair the problems above first");
+  if (report.problems.size() != problems_before_walk) {
+    report.problems.push_back("deltas were not replayed: restore the missing objects first");
     return report;
   }
 

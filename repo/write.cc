@@ -36,8 +36,9 @@ namespace {
 // a write gives up.
 constexpr int kMaxAttempts = 16;
 constexpr std::size_t kMaxDefaultMessage = 100;
-// Version times: git's and ours stop at the end of year 9999.
-constexpr std::int64_t kMaxTime = 253402300799;
+// Version times: libgit2 1.5 writes a commit's time as 32 unsigned bits, so
+// the last one it can record is 2106-02-07T06:28:15Z.
+constexpr std::int64_t kMaxTime = 4294967295;
 
 int LocalOffsetMinutes(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -186,7 +187,7 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
   if (options.time && (*options.time < 0 || *options.time > kMaxTime)) {
     return Status::InvalidArgument("version time " + std::to_string(*options.time) +
                                    " is out of range (0 to " + std::to_string(kMaxTime) +
-                                   ", the end of year 9999)");
+                                   ", which is 2106-02-07T06:28:15Z)");
   }
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
@@ -203,8 +204,13 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
     }
   }
 
+  STRATA_RETURN_IF_ERROR(CheckGitLock(repo_.get(), target.ref));
+
   // 1. Build on the head as it is now, without the lock.
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(repo_.get(), target.ref));
+  if (!head && options.branch && *options.branch != CurrentBranch()) {
+    return Status::NotFound("no branch '" + *options.branch + "'");
+  }
   STRATA_ASSIGN_OR_RETURN(Built built,
                           Build(head, edit, describe, options, author, time, expected));
 

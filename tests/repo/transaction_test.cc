@@ -1,0 +1,194 @@
+// Tests for repo/transaction.h and the write path built on it: the write
+// lock, stale git locks, hook points, expected versions, detached HEAD.
+#include "repo/transaction.h"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+
+#include "tests/repo/repo_fixture.h"
+
+namespace strata {
+namespace {
+
+std::string HeadOf(Repository& repo, const std::string& rev = "HEAD") {
+  return repo.ResolveRevision(rev).value();
+}
+
+void SetConfig(const std::string& git_dir, const char* key, int value) {
+  git_config* raw = nullptr;
+  BOOST_REQUIRE(git_config_open_ondisk(&raw, (git_dir + "/config").c_str()) == 0);
+  ConfigPtr cfg(raw);
+  BOOST_REQUIRE(git_config_set_int32(raw, key, value) == 0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(repo)
+BOOST_AUTO_TEST_SUITE(transaction)
+
+BOOST_FIXTURE_TEST_CASE(a_writer_waits_for_the_lock_and_names_it_when_it_times_out, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J("1"), By("ann")).ok());
+  SetConfig(repo().path(), "strata.lockTimeout", 0);
+  std::string head = HeadOf(repo());
+  {
+    Result<WriteLock> held = WriteLock::Acquire(repo().path(), 0);
+    BOOST_REQUIRE(held.ok());
+    Result<WriteResult> w = repo().Set("d", P(""), J("2"), By("bob"));
+    BOOST_TEST((w.status().code() == Code::kConflict));
+    BOOST_TEST(w.status().message().find(repo().path() + "/strata.lock") != std::string::npos,
+               w.status().message());
+    BOOST_TEST(w.status().message().find("held by process " + std::to_string(getpid())) !=
+                   std::string::npos,
+               w.status().message());
+    BOOST_TEST(HeadOf(repo()) == head);
+  }
+  // Released with its holder: the next write goes through.
+  BOOST_TEST(repo().Set("d", P(""), J("2"), By("bob")).ok());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_stale_git_ref_lock_is_named_with_how_to_remove_it, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J("1"), By("ann")).ok());
+  const std::string lock = repo().path() + "/refs/heads/main.lock";
+  std::ofstream(lock) << "0000000000000000000000000000000000000000\n";
+  Result<WriteResult> w = repo().Set("d", P(""), J("2"), By("bob"));
+  BOOST_TEST((w.status().code() == Code::kConflict));
+  BOOST_TEST(w.status().message().find(lock + " exists") != std::string::npos,
+             w.status().message());
+  BOOST_TEST(w.status().message().find("rm '" + lock + "'") != std::string::npos);
+  BOOST_TEST(w.status().message().find("kept moving") == std::string::npos);
+  // verify reports it too.
+  VerifyReport report = repo().Verify().value();
+  std::string all;
+  for (const auto& p : report.problems) all += p + "\n";
+  BOOST_REQUIRE_MESSAGE(report.problems.size() == 1u, all);
+  BOOST_TEST(report.problems[0].find(lock) != std::string::npos, report.problems[0]);
+  fs::remove(lock);
+  BOOST_TEST(repo().Set("d", P(""), J("2"), By("bob")).ok());
+  BOOST_TEST(repo().Verify().value().problems.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(pre_commit_may_refuse_and_post_commit_is_told, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J(R"({"a":1})"), By("ann")).ok());
+  const std::string head = HeadOf(repo());
+  std::vector<RefUpdate> told;
+  TransactionHooks hooks;
+  hooks.pre_commit = [](const RefUpdate& u) -> Status {
+    for (const auto& op : u.delta) {
+      if (op.path.ToString() == "/d/forbidden") return Status::Conflict("pre-commit: no");
+    }
+    return Status::Ok();
+  };
+  hooks.post_commit = [&](const RefUpdate& u) { told.push_back(u); };
+  repo().SetTransactionHooks(hooks);
+
+  Result<WriteResult> refused = repo().Set("d", P("/forbidden"), J("1"), By("bob"));
+  BOOST_TEST(refused.status().message() == "pre-commit: no");
+  BOOST_TEST(HeadOf(repo()) == head);
+  BOOST_TEST(told.empty());
+
+  Result<WriteResult> w = repo().Set("d", P("/a"), J("2"), By("bob"));
+  BOOST_REQUIRE(w.ok());
+  BOOST_REQUIRE(told.size() == 1u);
+  BOOST_TEST(told[0].ref == "refs/heads/main");
+  BOOST_TEST(told[0].expected->Hex() == head);
+  BOOST_TEST(told[0].target.Hex() == w->version.id);
+  BOOST_TEST(told[0].version->author.name == "bob");
+  BOOST_REQUIRE(told[0].delta.size() == 1u);
+  BOOST_TEST(told[0].delta[0].path.ToString() == "/d/a");
+}
+
+BOOST_FIXTURE_TEST_CASE(an_expected_base_refuses_a_write_whose_document_moved, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("a", J(R"({"n":0,"m":0})"), By("ann", 100)).ok());
+  BOOST_REQUIRE(repo().Put("b", J("0"), By("ann", 100)).ok());
+  const std::string base = HeadOf(repo());
+  // Another writer changes a.
+  BOOST_REQUIRE(repo().Set("a", P("/m"), J("1"), By("bob", 200)).ok());
+  const std::string moved = HeadOf(repo());
+
+  CommitOptions o = By("cy", 300);
+  o.expected = base;
+  Result<WriteResult> w = repo().Set("a", P("/n"), J("5"), o);
+  BOOST_TEST((w.status().code() == Code::kConflict));
+  BOOST_TEST(w.status().message().find("document 'a' was changed by bob <bob@example.com>") !=
+                 std::string::npos,
+             w.status().message());
+  BOOST_TEST(w.status().message().find("since version " + base.substr(0, 12)) != std::string::npos);
+  BOOST_TEST(HeadOf(repo()) == moved);
+  // A document that did not move since the base is written.
+  BOOST_TEST(repo().Set("b", P(""), J("5"), o).ok());
+  // The branch had no versions: a document that now exists has moved.
+  o.expected = CommitOptions::kNoVersion;
+  BOOST_TEST((repo().Put("b", J("6"), o).status().code() == Code::kConflict));
+  BOOST_TEST(repo().Put("c", J("6"), o).ok());
+  // An expected revision that does not exist is an error, naming it.
+  o.expected = "nope";
+  Result<WriteResult> unknown = repo().Put("c", J("7"), o);
+  BOOST_TEST((unknown.status().code() == Code::kNotFound));
+  BOOST_TEST(unknown.status().message().find("'nope'") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_write_on_a_detached_head_moves_head_itself, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J("1"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Put("d", J("2"), By("ann")).ok());
+  const std::string main_head = HeadOf(repo(), "main");
+  const std::string first = HeadOf(repo(), "HEAD~1");
+  // git update-ref --no-deref HEAD <first>
+  git_repository* raw = nullptr;
+  BOOST_REQUIRE(git_repository_open_bare(&raw, repo().path().c_str()) == 0);
+  RepositoryPtr git(raw);
+  git_oid oid;
+  BOOST_REQUIRE(git_oid_fromstr(&oid, first.c_str()) == 0);
+  BOOST_REQUIRE(git_repository_set_head_detached(raw, &oid) == 0);
+
+  Result<WriteResult> w = repo().Set("d", P(""), J("3"), By("bob"));
+  BOOST_REQUIRE(w.ok());
+  BOOST_TEST(w->branch == "detached HEAD");
+  BOOST_TEST(w->version.parents == std::vector<std::string>{first});
+  BOOST_TEST(HeadOf(repo()) == w->version.id);
+  BOOST_TEST(CanonicalJson(Get("d").value()) == "3");
+  BOOST_TEST(HeadOf(repo(), "main") == main_head);
+  BOOST_TEST(!fs::exists(fs::path(repo().path()) / "refs" / "heads" / "HEAD"));
+  BOOST_TEST(repo().CurrentBranch() == "HEAD");
+}
+
+BOOST_FIXTURE_TEST_CASE(writes_go_to_the_branch_they_name, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J("1"), By("ann")).ok());
+  const std::string main_head = HeadOf(repo());
+  git_repository* raw = nullptr;
+  BOOST_REQUIRE(git_repository_open_bare(&raw, repo().path().c_str()) == 0);
+  RepositoryPtr git(raw);
+  git_reference* ref = nullptr;
+  git_oid oid;
+  BOOST_REQUIRE(git_oid_fromstr(&oid, main_head.c_str()) == 0);
+  BOOST_REQUIRE(git_reference_create(&ref, raw, "refs/heads/exp", &oid, 0, "test") == 0);
+  git_reference_free(ref);
+
+  CommitOptions o = By("bob");
+  o.branch = "exp";
+  Result<WriteResult> w = repo().Set("d", P(""), J("2"), o);
+  BOOST_REQUIRE(w.ok());
+  BOOST_TEST(w->branch == "exp");
+  BOOST_TEST(HeadOf(repo(), "exp") == w->version.id);
+  BOOST_TEST(HeadOf(repo(), "main") == main_head);
+  BOOST_TEST(CanonicalJson(Get("d", "exp").value()) == "2");
+  o.branch = "missing";
+  BOOST_TEST((repo().Set("d", P(""), J("3"), o).status().code() == Code::kNotFound));
+  o.branch = "bad..name";
+  BOOST_TEST((repo().Set("d", P(""), J("3"), o).status().code() == Code::kInvalidArgument));
+}
+
+BOOST_FIXTURE_TEST_CASE(version_times_out_of_range_are_refused, RepoFixture) {
+  // libgit2 records 32 unsigned bits; a larger time would wrap.
+  for (std::int64_t t :
+       {std::int64_t{-1}, std::int64_t{4294967296}, std::int64_t{253402300799}, INT64_MAX}) {
+    Result<WriteResult> w = repo().Put("d", J("1"), By("ann", t));
+    BOOST_TEST((w.status().code() == Code::kInvalidArgument), t);
+  }
+  BOOST_TEST(repo().Put("d", J("1"), By("ann", 4294967295)).ok());
+  BOOST_TEST(Show("HEAD")->time == 4294967295);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace strata
