@@ -50,11 +50,14 @@ void PrintChanges(Context& ctx, const std::vector<Change>& changes) {
   }
 }
 
-void PrintSummary(Context& ctx, const std::vector<Change>& changes) {
-  struct Counts {
-    std::size_t ops = 0;
-    bool added = false, removed = false;
-  };
+namespace {
+
+struct Counts {
+  std::size_t ops = 0;
+  bool added = false, removed = false;
+};
+
+std::map<std::string, Counts> CountByDocument(const std::vector<Change>& changes) {
   std::map<std::string, Counts> docs;
   for (const auto& c : changes) {
     Counts& n = docs[c.doc];
@@ -62,6 +65,25 @@ void PrintSummary(Context& ctx, const std::vector<Change>& changes) {
     if (c.pointer.IsRoot() && c.op.kind == PatchOpKind::kAdd) n.added = true;
     if (c.pointer.IsRoot() && c.op.kind == PatchOpKind::kRemove) n.removed = true;
   }
+  return docs;
+}
+
+}  // namespace
+
+json::array SummaryToJson(const std::vector<Change>& changes) {
+  json::array out;
+  for (const auto& [doc, n] : CountByDocument(changes)) {
+    out.push_back(json::object{{"id", doc},
+                               {"status", n.added     ? "added"
+                                          : n.removed ? "removed"
+                                                      : "modified"},
+                               {"operations", n.ops}});
+  }
+  return out;
+}
+
+void PrintSummary(Context& ctx, const std::vector<Change>& changes) {
+  std::map<std::string, Counts> docs = CountByDocument(changes);
   for (const auto& [doc, n] : docs) {
     if (n.added)
       std::cout << ctx.Paint(kGreen, "A " + doc) << "\n";

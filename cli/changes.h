@@ -13,5 +13,8 @@ void PrintChanges(Context& ctx, const std::vector<Change>& changes);
 void PrintSummary(Context& ctx, const std::vector<Change>& changes);
 // The --json form of changes (docs/json-output.md).
 json::array ChangesToJson(const std::vector<Change>& changes);
+// The --json form of a summary: [{"id", "status": "added"|"removed"|"modified",
+// "operations"}], sorted by id.
+json::array SummaryToJson(const std::vector<Change>& changes);
 
 }  // namespace strata::cli

@@ -35,11 +35,16 @@ int Run(Context& ctx, const po::variables_map& args) {
   Patch patch;
   patch.reserve(changes->size());
   for (const Change& c : *changes) patch.push_back(c.op);
-  if (format == "patch" && !ctx.json()) {
-    ctx.PrintValue(PatchToJson(patch));
-    return kExitOk;
-  }
-  if (ctx.json()) {
+  // --json keeps --format: the patch is JSON already, a summary has its
+  // own schema, and the default carries the patch with its changes.
+  if (format == "patch") {
+    ctx.PrintJson(PatchToJson(patch));
+  } else if (format == "summary" && ctx.json()) {
+    ctx.PrintJson(json::object{{"from", a->version_id()},
+                               {"to", b->version_id()},
+                               {"documents", SummaryToJson(*changes)},
+                               {"operations", changes->size()}});
+  } else if (ctx.json()) {
     ctx.PrintJson(json::object{{"from", a->version_id()},
                                {"to", b->version_id()},
                                {"patch", PatchToJson(patch)},
@@ -62,7 +67,9 @@ extern const CommandSpec kDiffCommand{
     "change: + added, - removed (with the old value), ~ replaced (old -> new).\n"
     "--format patch prints the RFC 6902 patch that turns FROM's state into TO's (pointers\n"
     "start with the document id); `strata patch` applies it. The diff skips every subtree\n"
-    "the two states share, so its cost follows the size of the change, not of the state.",
+    "the two states share, so its cost follows the size of the change, not of the state.\n"
+    "--json keeps the format: with patch, the same RFC 6902 array; with summary, one entry\n"
+    "per document (docs/json-output.md).",
     Define,
     Run};
 

@@ -67,8 +67,10 @@ int Run(Context& ctx, const po::variables_map& args) {
   else if (existing.status().code() != Code::kNotFound)
     return ctx.Fail(existing.status());
 
-  std::string path = (std::filesystem::temp_directory_path() / "strata-edit-XXXXXX.json")
-                         .string();  // honours TMPDIR
+  std::error_code ec;
+  std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);  // honours TMPDIR
+  if (ec) tmp = "/tmp";
+  std::string path = (tmp / "strata-edit-XXXXXX.json").string();
   int fd = mkstemps(path.data(), 5);
   if (fd < 0) return ctx.Fail(Status::IOError("cannot create a temporary file like " + path));
   close(fd);

@@ -12,7 +12,6 @@ void Define(po::options_description& o, po::options_description& a,
   o.add_options()("at", po::value<std::string>()->value_name("TIME"),
                   "read the newest version made at or before TIME (2026-11-28T19:54Z, @SECONDS)");
   AddJsonOption(o);
-  AddFormatOptions(o);
   p.add("doc", 1).add("pointer", 1);
 }
 
@@ -41,7 +40,7 @@ int Run(Context& ctx, const po::variables_map& args) {
                                {"pointer", pointer->ToString()},
                                {"value", *value}});
   } else {
-    ctx.PrintValue(*value);
+    ctx.PrintJson(*value);
   }
   return kExitOk;
 }

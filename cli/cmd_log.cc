@@ -38,9 +38,9 @@ int Run(Context& ctx, const po::variables_map& args) {
   for (const auto& v : *log) author_width = std::max(author_width, v.author.name.size());
   for (const auto& v : *log) {
     std::string first_line = v.message.substr(0, v.message.find('\n'));
-    std::cout << ctx.Paint(kYellow, v.id.substr(0, 12)) << "  "
-              << FormatTime(v.time, v.offset_minutes).substr(0, 19) << "  " << v.author.name
-              << std::string(author_width - v.author.name.size(), ' ') << "  " << first_line;
+    std::cout << ctx.Paint(kYellow, v.id.substr(0, 12)) << "  " << FormatDisplayTime(v.time) << "  "
+              << v.author.name << std::string(author_width - v.author.name.size(), ' ') << "  "
+              << first_line;
     if (!v.labels.empty()) {
       std::string labels;
       for (const auto& l : v.labels) labels += (labels.empty() ? "" : ", ") + l;

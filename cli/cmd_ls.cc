@@ -26,20 +26,29 @@ int Run(Context& ctx, const po::variables_map& args) {
       out.push_back(json::object{
           {"id", d.id},
           {"versions", d.versions},
-          {"created", json::object{{"at", FormatUtcTime(d.created_at)}, {"by", d.created_by}}},
-          {"updated", json::object{{"at", FormatUtcTime(d.updated_at)}, {"by", d.updated_by}}}});
+          {"created", json::object{{"at", FormatDisplayTime(d.created_at)}, {"by", d.created_by}}},
+          {"updated",
+           json::object{{"at", FormatDisplayTime(d.updated_at)}, {"by", d.updated_by}}}});
     }
     ctx.PrintJson(out);
     return kExitOk;
   }
-  std::size_t width = 8;
-  for (const auto& d : *docs) width = std::max(width, d.id.size());
-  std::cout << ctx.Paint(kBold, std::string("DOCUMENT") + std::string(width - 8, ' ')) << "  "
-            << ctx.Paint(kBold, "VERSIONS") << "  " << ctx.Paint(kBold, "UPDATED             ")
-            << "  " << ctx.Paint(kBold, "BY") << "\n";
+  std::size_t width = 8, time_width = 7;
+  std::vector<std::string> times;
   for (const auto& d : *docs) {
+    width = std::max(width, d.id.size());
+    times.push_back(FormatDisplayTime(d.updated_at));
+    time_width = std::max(time_width, times.back().size());
+  }
+  std::cout << ctx.Paint(kBold, std::string("DOCUMENT") + std::string(width - 8, ' ')) << "  "
+            << ctx.Paint(kBold, "VERSIONS") << "  "
+            << ctx.Paint(kBold, std::string("UPDATED") + std::string(time_width - 7, ' ')) << "  "
+            << ctx.Paint(kBold, "BY") << "\n";
+  for (std::size_t i = 0; i < docs->size(); ++i) {
+    const DocumentInfo& d = (*docs)[i];
     std::cout << d.id << std::string(width - d.id.size(), ' ') << "  " << std::setw(8) << d.versions
-              << "  " << FormatUtcTime(d.updated_at) << "  " << d.updated_by << "\n";
+              << "  " << times[i] << std::string(time_width - times[i].size(), ' ') << "  "
+              << d.updated_by << "\n";
   }
   return kExitOk;
 }

@@ -39,7 +39,7 @@ int Run(Context& ctx, const po::variables_map& args) {
     std::cout << "\n";
   }
   std::cout << "author  " << v->author.ToString() << "\n"
-            << "date    " << FormatTime(v->time, v->offset_minutes) << "\n";
+            << "date    " << FormatDisplayTime(v->time) << "\n";
   if (!v->labels.empty()) {
     std::string labels;
     for (const auto& l : v->labels) labels += (labels.empty() ? "" : ", ") + l;

@@ -42,12 +42,13 @@ struct CommandSpec {
 
 // Options every command takes (added by the dispatcher).
 void AddCommonOptions(po::options_description& options);
-// -m, --author, --label, shared by the commands that write a version.
+// -m, --author, --label, --expect and the JSON options, shared by the
+// commands that write a version.
 void AddWriteOptions(po::options_description& options);
-// --json, shared by the commands that read.
+// --json, --pretty and --compact, the same on every command that prints
+// JSON (the commands that read, and -- through AddWriteOptions -- those
+// that write).
 void AddJsonOption(po::options_description& options);
-// --pretty / --compact, for commands that print documents.
-void AddFormatOptions(po::options_description& options);
 
 class Context {
  public:
@@ -61,9 +62,9 @@ class Context {
   bool color() const { return color_; }
   bool stdout_is_terminal() const { return stdout_tty_; }
 
-  // Prints a document or value: pretty (coloured on a terminal) or compact.
-  void PrintValue(const json::value& v);
-  // Prints --json output: pretty on a terminal, one line when piped.
+  // Prints a document, a value or --json output: indented on a terminal,
+  // one line when piped, unless --pretty or --compact says otherwise;
+  // coloured when colour is on.
   void PrintJson(const json::value& v);
   // Wraps `text` in an ANSI colour when colour is on.
   std::string Paint(const char* ansi, const std::string& text) const;

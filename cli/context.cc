@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 
@@ -25,17 +26,14 @@ void AddWriteOptions(po::options_description& options) {
       "a label for the version (repeatable): letters, digits and . _ - / :")(
       "expect", po::value<std::string>()->value_name("REV"),
       "write only if the documents this changes are as they were at REV (the version you "
-      "read); otherwise refuse, naming what moved")("json", po::bool_switch(),
-                                                    "print the result as JSON");
+      "read); otherwise refuse, naming what moved");
+  AddJsonOption(options);
 }
 
 void AddJsonOption(po::options_description& options) {
   options.add_options()("json", po::bool_switch(),
-                        "print the result as JSON (docs/json-output.md)");
-}
-
-void AddFormatOptions(po::options_description& options) {
-  options.add_options()("pretty", po::bool_switch(), "indent JSON (the default on a terminal)")(
+                        "print the result as JSON (docs/json-output.md)")(
+      "pretty", po::bool_switch(), "indent JSON (the default on a terminal)")(
       "compact", po::bool_switch(), "print JSON on one line (the default when piped)");
 }
 
@@ -69,17 +67,9 @@ Result<Repository*> Context::Repo() {
   return repo_.get();
 }
 
-void Context::PrintValue(const json::value& v) {
-  bool pretty = pretty_.value_or(stdout_tty_);
-  FormatOptions f;
-  f.indent = pretty ? 2 : 0;
-  f.color = color_;
-  std::cout << FormatJson(v, f) << "\n";
-}
-
 void Context::PrintJson(const json::value& v) {
   FormatOptions f;
-  f.indent = stdout_tty_ ? 2 : 0;
+  f.indent = pretty_.value_or(stdout_tty_) ? 2 : 0;
   f.color = color_;
   std::cout << FormatJson(v, f) << "\n";
 }
@@ -119,8 +109,15 @@ Result<CommitOptions> Context::WriteOptions() {
   // reproducible histories in tests and demos.
   if (const char* t = std::getenv("STRATA_TIME"); t && *t) {
     char* end = nullptr;
+    errno = 0;
     long long v = std::strtoll(t, &end, 10);
-    if (*end != '\0') return Status::InvalidArgument("STRATA_TIME must be seconds since the epoch");
+    if (*end != '\0' || end == t) {
+      return Status::InvalidArgument("STRATA_TIME must be seconds since the epoch, not '" +
+                                     std::string(t) + "'");
+    }
+    if (errno == ERANGE) {
+      return Status::InvalidArgument("STRATA_TIME '" + std::string(t) + "' is out of range");
+    }
     o.time = v;
   }
   return o;

@@ -1,6 +1,7 @@
 #include "repo/version.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <ctime>
 
 namespace strata {
@@ -121,6 +122,17 @@ std::string FormatUtcTime(std::int64_t time) {
   return buf;
 }
 
+std::string FormatDisplayTime(std::int64_t time) {
+  const char* tz = std::getenv("TZ");
+  if (!tz || !*tz) return FormatUtcTime(time);
+  std::time_t t = static_cast<std::time_t>(time);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  int offset = static_cast<int>(tm.tm_gmtoff / 60);
+  if (offset == 0) return FormatUtcTime(time);
+  return FormatTime(time, offset);
+}
+
 Result<std::int64_t> ParseTime(std::string_view text) {
   auto bad = [&] {
     return Status::InvalidArgument("invalid time '" + std::string(text) +
@@ -195,7 +207,7 @@ json::object VersionToJson(const VersionInfo& v) {
   for (const auto& p : v.parents) parents.push_back(json::value(p));
   o["parents"] = std::move(parents);
   o["author"] = json::object{{"name", v.author.name}, {"email", v.author.email}};
-  o["time"] = FormatTime(v.time, v.offset_minutes);
+  o["time"] = FormatDisplayTime(v.time);
   o["timestamp"] = v.time;
   o["message"] = v.message;
   json::array labels;

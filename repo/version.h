@@ -45,6 +45,10 @@ void SplitMessage(std::string_view raw, std::string* message, std::vector<std::s
 std::string FormatTime(std::int64_t time, int offset_minutes);
 // "2026-11-28T18:54:21Z"
 std::string FormatUtcTime(std::int64_t time);
+// How strata shows a time everywhere (log, show, ls, --json): UTC with "Z",
+// or, when the TZ environment variable is set, that zone's local time with
+// its offset ("2026-11-28T19:54:21+01:00"; "Z" when the offset is zero).
+std::string FormatDisplayTime(std::int64_t time);
 
 // Parses a time for --at: "2026-11-28", "2026-11-28T19:54", "2026-11-28T19:54:21Z",
 // with an optional "Z" or "+01:00" offset (default UTC; a space may replace the

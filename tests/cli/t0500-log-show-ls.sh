@@ -16,10 +16,10 @@ test_expect_success 'log: newest first, one aligned line per version (exact)' '
   cd r
   set -- $(ids)
   cat >expect <<-EOT
-	$4  2023-11-15T00:13:20  Test User  rm b
-	$3  2023-11-14T23:13:20  Test User  bump x  [l1, l2]
-	$2  2023-11-14T22:14:20  Ann        set b /y
-	$1  2023-11-14T22:13:20  Test User  set a /x
+	$4  2023-11-15T00:13:20Z  Test User  rm b
+	$3  2023-11-14T23:13:20Z  Test User  bump x  [l1, l2]
+	$2  2023-11-14T22:14:20Z  Ann        set b /y
+	$1  2023-11-14T22:13:20Z  Test User  set a /x
 	EOT
   strata log >actual
   expect_files_eq expect actual
@@ -28,11 +28,11 @@ test_expect_success 'log: newest first, one aligned line per version (exact)' '
 test_expect_success 'log -n N, --max-count, log REV' '
   cd r
   set -- $(ids)
-  expect_eq "$4  2023-11-15T00:13:20  Test User  rm b
-$3  2023-11-14T23:13:20  Test User  bump x  [l1, l2]" "$(strata log -n 2)"
+  expect_eq "$4  2023-11-15T00:13:20Z  Test User  rm b
+$3  2023-11-14T23:13:20Z  Test User  bump x  [l1, l2]" "$(strata log -n 2)"
   expect_eq 1 "$(strata log --max-count=1 | wc -l)"
-  expect_eq "$2  2023-11-14T22:14:20  Ann        set b /y
-$1  2023-11-14T22:13:20  Test User  set a /x" "$(strata log HEAD~2)"
+  expect_eq "$2  2023-11-14T22:14:20Z  Ann        set b /y
+$1  2023-11-14T22:13:20Z  Test User  set a /x" "$(strata log HEAD~2)"
   expect_eq "$2" "$(strata log main^^ -n 1 | cut -c1-12)"
   expect_eq "" "$(strata log -n 0)"
 '
@@ -59,7 +59,7 @@ test_expect_success 'log --json: the version schema, newest first' '
 	    assert len(v["state"]) == 40 and int(v["state"], 16) >= 0, v
 	    assert isinstance(v["timestamp"], int), v
 	assert log[0]["message"] == "rm b" and log[0]["timestamp"] == 1700007200
-	assert log[0]["time"] == "2023-11-15T00:13:20+00:00", log[0]["time"]
+	assert log[0]["time"] == "2023-11-15T00:13:20Z", log[0]["time"]
 	assert log[1]["labels"] == ["l1", "l2"] and log[1]["message"] == "bump x"
 	assert log[2]["author"] == {"name": "Ann", "email": "ann@x.org"}
 	assert log[3]["parents"] == [] and log[3]["labels"] == []
@@ -70,7 +70,7 @@ test_expect_success 'log --json output is compact and key-sorted when piped' '
   cd r
   out=$(strata log --json -n 1)
   expect_eq 1 "$(printf "%s\n" "$out" | wc -l)"
-  expect_match "^\[\{\"author\":\{\"email\":\"test@example.com\",\"name\":\"Test User\"\},\"id\":\"[0-9a-f]{40}\",\"labels\":\[\],\"message\":\"rm b\",\"parents\":\[\"[0-9a-f]{40}\"\],\"state\":\"[0-9a-f]{40}\",\"time\":\"2023-11-15T00:13:20\+00:00\",\"timestamp\":1700007200\}\]$" "$out"
+  expect_match "^\[\{\"author\":\{\"email\":\"test@example.com\",\"name\":\"Test User\"\},\"id\":\"[0-9a-f]{40}\",\"labels\":\[\],\"message\":\"rm b\",\"parents\":\[\"[0-9a-f]{40}\"\],\"state\":\"[0-9a-f]{40}\",\"time\":\"2023-11-15T00:13:20Z\",\"timestamp\":1700007200\}\]$" "$out"
 '
 
 test_expect_success 'git log shows every version with its message and labels' '
@@ -88,7 +88,7 @@ test_expect_success 'show: metadata, state id, message and delta (exact)' '
   cat >expect <<-EOT
 	version $id
 	author  Test User <test@example.com>
-	date    2023-11-14T23:13:20+00:00
+	date    2023-11-14T23:13:20Z
 	labels  l1, l2
 	state   $state
 
@@ -192,6 +192,38 @@ test_expect_success 'a branch with no versions: ls lists nothing, log says why' 
   expect_eq "[]" "$(strata ls --json)"
   expect_fail 1 strata log
   expect_match "has no versions yet" "$(err)"
+'
+
+test_expect_success 'times print in one form everywhere: UTC with Z, or the zone TZ names' '
+  new_repo tz >/dev/null
+  STRATA_TIME=1700003600 strata set a /x 1 >/dev/null
+  STRATA_TIME=1700007200 strata set a /x 2 >/dev/null
+  t=2023-11-15T00:13:20
+  expect_match "^[0-9a-f]{12}  ${t}Z  " "$(strata log -n 1)"
+  expect_match "^date    ${t}Z$" "$(strata show | grep "^date")"
+  expect_eq "${t}Z" "$(strata log -n 1 --json | jpath "d[0][\"time\"]")"
+  expect_eq "${t}Z" "$(strata show --json | jpath "d[\"time\"]")"
+  # A POSIX zone one hour east of UTC, so no zone database is needed.
+  export TZ=XXX-1
+  l=2023-11-15T01:13:20+01:00
+  expect_match "^[0-9a-f]{12}  ${l/+/\\+}  " "$(strata log -n 1)"
+  expect_match "^date    ${l/+/\\+}$" "$(strata show | grep "^date")"
+  expect_eq "$l" "$(strata log -n 1 --json | jpath "d[0][\"time\"]")"
+  expect_eq "$l" "$(strata show --json | jpath "d[\"time\"]")"
+  expect_match "  2023-11-15T00:13:20\+01:00  " "$(strata ls HEAD~1 | grep "^a ")"
+  expect_eq "2023-11-15T00:13:20+01:00" "$(strata ls --json | jpath "d[0][\"created\"][\"at\"]")"
+'
+
+test_expect_success '--json, --pretty and --compact behave the same on every command that prints JSON' '
+  cd r
+  for cmd in "get a" "ls" "log" "show" "diff HEAD~1" "verify"; do
+    one=$(strata $cmd --json --compact | wc -l)
+    expect_eq 1 "$one" "$cmd --json --compact"
+    many=$(strata $cmd --json --pretty | wc -l)
+    test "$many" -gt 1 || { echo "$cmd --json --pretty printed $many line"; false; }
+  done
+  out=$(strata set a /pretty 1 --json --pretty)
+  test "$(printf "%s\n" "$out" | wc -l)" -gt 1
 '
 
 test_done

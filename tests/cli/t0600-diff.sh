@@ -68,6 +68,17 @@ test_expect_success 'diff --json: from, to, patch and changes with old values' '
 	EOT
 '
 
+test_expect_success 'diff --json keeps --format: patch and summary' '
+  cd r
+  expect_eq "$(strata diff A B --format patch --compact)" "$(strata diff A B --format patch --json)"
+  strata diff A B --format summary --json >s.json
+  expect_eq "[{\"id\":\"a\",\"operations\":2,\"status\":\"modified\"},{\"id\":\"c\",\"operations\":1,\"status\":\"added\"}]" "$(jpath "d[\"documents\"]" <s.json)"
+  expect_eq 3 "$(jpath "d[\"operations\"]" <s.json)"
+  expect_eq "$(sgit rev-parse B)" "$(jpath "d[\"to\"]" <s.json)"
+  strata diff main~1 B --format summary --json >r.json
+  expect_eq "[{\"id\":\"b\",\"operations\":1,\"status\":\"removed\"}]" "$(jpath "d[\"documents\"]" <r.json)"
+'
+
 test_expect_success 'diff of a revision with itself is empty' '
   cd r
   expect_eq "" "$(strata diff B B)"
