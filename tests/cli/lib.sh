@@ -245,13 +245,14 @@ count_versions() {
   fi
 }
 
-# on_tty CMD...: run CMD with its stdout on a pseudo-terminal (needs script(1)).
-# Carriage returns the terminal adds are removed.
-have_script() { command -v script >/dev/null 2>&1; }
-# In a body: skip the test unless script(1) is there.
-need_tty() { have_script || skip "no script(1) for a terminal"; }
-on_tty() {
-  local cmd="" a
-  for a in "$@"; do cmd+=" $(printf '%q' "$a")"; done
-  script -qec "$cmd" /dev/null </dev/null | tr -d '\r'
+# on_tty [--input TEXT] CMD...: run CMD with its standard input, output and
+# error on a new pseudo-terminal, TEXT typed into it first; prints all CMD
+# wrote there (carriage returns removed) and exits with CMD's exit code.
+# pty_run.py reads until the terminal's last user has closed it, so, unlike
+# script(1), nothing is lost however slowly the machine runs (see there).
+on_tty() { python3 "$TEST_SRC_DIR/pty_run.py" "$@"; }
+# In a body: skip the test unless a pseudo-terminal can be opened here.
+need_tty() {
+  [ "$(python3 "$TEST_SRC_DIR/pty_run.py" echo ok 2>/dev/null)" = ok ] ||
+    skip "no pseudo-terminal (python3 pty) here"
 }
