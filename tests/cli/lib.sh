@@ -33,7 +33,13 @@ if [ ! -x "$STRATA" ]; then
 fi
 export STRATA
 
-TRASH=$(mktemp -d "${TMPDIR:-/tmp}/strata-cli-$TEST_NAME.XXXXXX")
+# This script's own folder, absolute and with symbolic links resolved (tests
+# compare paths strata prints). Nothing outside it is written.
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/strata-cli-$TEST_NAME.XXXXXX") &&
+  TRASH=$(cd "$TRASH" && pwd -P) || {
+  echo "Bail out! cannot create a temporary folder in ${TMPDIR:-/tmp}" >&2
+  exit 1
+}
 cleanup() {
   # Stop any writer a failed test left behind, then remove the folder.
   jobs -p | xargs -r kill 2>/dev/null || true
@@ -46,20 +52,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A clean, reproducible environment.
+# A clean, reproducible environment. Temporary files (strata edit's, bash's,
+# python's) go inside $TRASH too, not to a folder other tests share.
+umask 022
 export HOME="$TRASH"
 export XDG_CONFIG_HOME="$TRASH/.config"
+mkdir "$TRASH/tmp"
+export TMPDIR="$TRASH/tmp"
 export GIT_CONFIG_NOSYSTEM=1
 export TZ=UTC LC_ALL=C
 export STRATA_AUTHOR="Test User <test@example.com>"
 export STRATA_TIME=1700000000
 unset STRATA_DIR NO_COLOR VISUAL EDITOR GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE \
       GIT_OBJECT_DIRECTORY GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-      GIT_COMMITTER_EMAIL 2>/dev/null || true
+      GIT_COMMITTER_EMAIL GIT_CONFIG GIT_CONFIG_GLOBAL GIT_CONFIG_SYSTEM \
+      GIT_CONFIG_COUNT GIT_CONFIG_PARAMETERS GIT_COMMON_DIR GIT_NAMESPACE \
+      GIT_ALTERNATE_OBJECT_DIRECTORIES EMAIL 2>/dev/null || true
 cd "$TRASH"
 
 # Every strata run is bounded, so a hang fails one test instead of the suite.
-STRATA_TIMEOUT=${STRATA_TIMEOUT:-60}
+export STRATA_TIMEOUT=${STRATA_TIMEOUT:-60}
 strata() { timeout "$STRATA_TIMEOUT" "$STRATA" "$@"; }
 # git on the repository in the current folder.
 sgit() { git --git-dir .strata "$@"; }
