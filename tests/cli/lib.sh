@@ -33,7 +33,13 @@ if [ ! -x "$STRATA" ]; then
 fi
 export STRATA
 
-TRASH=$(mktemp -d "${TMPDIR:-/tmp}/strata-cli-$TEST_NAME.XXXXXX")
+# This script's own folder, absolute and with symbolic links resolved (tests
+# compare paths strata prints). Nothing outside it is written.
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/strata-cli-$TEST_NAME.XXXXXX") &&
+  TRASH=$(cd "$TRASH" && pwd -P) || {
+  echo "Bail out! cannot create a temporary folder in ${TMPDIR:-/tmp}" >&2
+  exit 1
+}
 cleanup() {
   # Stop any writer a failed test left behind, then remove the folder.
   jobs -p | xargs -r kill 2>/dev/null || true
@@ -46,20 +52,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A clean, reproducible environment.
+# A clean, reproducible environment. Temporary files (strata edit's, bash's,
+# python's) go inside $TRASH too, not to a folder other tests share.
+umask 022
 export HOME="$TRASH"
 export XDG_CONFIG_HOME="$TRASH/.config"
+mkdir "$TRASH/tmp"
+export TMPDIR="$TRASH/tmp"
 export GIT_CONFIG_NOSYSTEM=1
 export TZ=UTC LC_ALL=C
 export STRATA_AUTHOR="Test User <test@example.com>"
 export STRATA_TIME=1700000000
 unset STRATA_DIR NO_COLOR VISUAL EDITOR GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE \
       GIT_OBJECT_DIRECTORY GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-      GIT_COMMITTER_EMAIL 2>/dev/null || true
+      GIT_COMMITTER_EMAIL GIT_CONFIG GIT_CONFIG_GLOBAL GIT_CONFIG_SYSTEM \
+      GIT_CONFIG_COUNT GIT_CONFIG_PARAMETERS GIT_COMMON_DIR GIT_NAMESPACE \
+      GIT_ALTERNATE_OBJECT_DIRECTORIES EMAIL 2>/dev/null || true
 cd "$TRASH"
 
 # Every strata run is bounded, so a hang fails one test instead of the suite.
-STRATA_TIMEOUT=${STRATA_TIMEOUT:-60}
+export STRATA_TIMEOUT=${STRATA_TIMEOUT:-60}
 strata() { timeout "$STRATA_TIMEOUT" "$STRATA" "$@"; }
 # git on the repository in the current folder.
 sgit() { git --git-dir .strata "$@"; }
@@ -130,9 +142,16 @@ expect_ne() {
   fi
 }
 
+# text_matches REGEX TEXT: a line of TEXT matches the extended regular
+# expression. TEXT reaches grep as a here-string, never through a pipe: under
+# pipefail, `printf '%s' "$2" | grep -q` fails (141) whenever grep finds its
+# match and exits before printf, which writes line by line, has written the
+# rest; how often that happens depends only on the machine's load.
+text_matches() { [ -n "$2" ] && grep -Eq -- "$1" <<<"$2"; }
+
 # expect_match REGEX TEXT: TEXT matches the extended regular expression.
 expect_match() {
-  if ! printf '%s' "$2" | grep -Eq -- "$1"; then
+  if ! text_matches "$1" "$2"; then
     echo "FAIL: /$1/ does not match:"
     printf '%s\n' "$2" | sed 's/^/  | /'
     return 1
@@ -141,7 +160,7 @@ expect_match() {
 
 # expect_no_match REGEX TEXT
 expect_no_match() {
-  if printf '%s' "$2" | grep -Eq -- "$1"; then
+  if text_matches "$1" "$2"; then
     echo "FAIL: /$1/ unexpectedly matches:"
     printf '%s\n' "$2" | sed 's/^/  | /'
     return 1
@@ -152,7 +171,7 @@ expect_no_match() {
 expect_files_eq() {
   if ! cmp -s "$1" "$2"; then
     echo "FAIL: $1 and $2 differ:"
-    diff -u "$1" "$2" | head -n 40
+    diff -u "$1" "$2" | head -n 40 || true
     return 1
   fi
 }
@@ -169,7 +188,9 @@ expect_fail() {
     sed 's/^/  | /' "$TRASH/.err"
     return 1
   fi
-  if ! head -n 1 "$TRASH/.err" | grep -q '^strata: error: '; then
+  local first
+  first=$(head -n 1 "$TRASH/.err")
+  if [ "${first#strata: error: }" = "$first" ]; then
     echo "FAIL: '$*': stderr does not start with 'strata: error: ':"
     sed 's/^/  | /' "$TRASH/.err"
     return 1
@@ -204,7 +225,7 @@ expect_repo_unchanged() {
   repo_fingerprint "${1:-.strata}" >"$TRASH/.snapshot.now"
   if ! cmp -s "$TRASH/.snapshot" "$TRASH/.snapshot.now"; then
     echo "FAIL: the repository changed:"
-    diff -u "$TRASH/.snapshot" "$TRASH/.snapshot.now" | head -n 40
+    diff -u "$TRASH/.snapshot" "$TRASH/.snapshot.now" | head -n 40 || true
     return 1
   fi
 }
@@ -236,13 +257,14 @@ count_versions() {
   fi
 }
 
-# on_tty CMD...: run CMD with its stdout on a pseudo-terminal (needs script(1)).
-# Carriage returns the terminal adds are removed.
-have_script() { command -v script >/dev/null 2>&1; }
-# In a body: skip the test unless script(1) is there.
-need_tty() { have_script || skip "no script(1) for a terminal"; }
-on_tty() {
-  local cmd="" a
-  for a in "$@"; do cmd+=" $(printf '%q' "$a")"; done
-  script -qec "$cmd" /dev/null </dev/null | tr -d '\r'
+# on_tty [--input TEXT] CMD...: run CMD with its standard input, output and
+# error on a new pseudo-terminal, TEXT typed into it first; prints all CMD
+# wrote there (carriage returns removed) and exits with CMD's exit code.
+# pty_run.py reads until the terminal's last user has closed it, so, unlike
+# script(1), nothing is lost however slowly the machine runs (see there).
+on_tty() { python3 "$TEST_SRC_DIR/pty_run.py" "$@"; }
+# In a body: skip the test unless a pseudo-terminal can be opened here.
+need_tty() {
+  [ "$(python3 "$TEST_SRC_DIR/pty_run.py" echo ok 2>/dev/null)" = ok ] ||
+    skip "no pseudo-terminal (python3 pty) here"
 }

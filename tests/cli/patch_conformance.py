@@ -6,11 +6,12 @@ non-zero with one "strata: error:" line and leave the document unchanged.
 
 Usage: STRATA=build/cli/strata python3 patch_conformance.py DATA_DIR
 """
-import json, os, subprocess, sys, tempfile
+import atexit, json, os, shutil, subprocess, sys, tempfile
 strata = os.environ["STRATA"]
 data = sys.argv[1]
 cases = json.load(open(os.path.join(data, "tests.json"))) + json.load(open(os.path.join(data, "spec_tests.json")))
-work = tempfile.mkdtemp(prefix="strata-conformance-")
+work = tempfile.mkdtemp(prefix="strata-conformance-")  # in $TMPDIR; removed however we exit
+atexit.register(shutil.rmtree, work, True)
 env = dict(os.environ, STRATA_AUTHOR="Conformance <c@example.com>", STRATA_DIR=os.path.join(work, ".strata"), HOME=work)
 subprocess.run([strata, "init", work], check=True, capture_output=True, env=env)
 ran = failed = 0
@@ -43,6 +44,5 @@ for i, c in enumerate(cases):
         elif not r.stderr.startswith("strata: error: ") or r.stderr.count("\n") != 1:
             failed += 1
             print(f"not ok {i} - error not one line: {r.stderr!r}")
-subprocess.run(["rm", "-rf", work])
 print(f"{ran - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -43,6 +43,18 @@ test_expect_success 'expect_eq, expect_match and expect_fail fail when they shou
   expect_match "^rc=0" "$(run_inner "expect_fail 1 sh -c \"echo strata: error: x >&2; exit 1\"")"
 '
 
+test_expect_success 'expect_match and expect_no_match hold on a long text matched early' '
+  # grep -q stops at the first match; fed through a pipe under pipefail,
+  # the writer of the rest died of SIGPIPE and failed the check.
+  long=$(echo match; seq 1 20000)
+  expect_match "^match$" "$long"
+  expect_no_match "^nomatch$" "$long"
+  rc=0; expect_no_match "^match$" "$long" >/dev/null || rc=$?
+  expect_eq 1 "$rc"
+  rc=0; expect_match "x" "" >/dev/null || rc=$?
+  expect_eq 1 "$rc" "an empty text matches nothing"
+'
+
 test_expect_success 'skip reports a skip, not a failure' '
   out=$(run_inner "skip \"no widget\"
 false")

@@ -164,7 +164,7 @@ test_expect_success 'an ambiguous or too short id prefix is refused' '
   cd r
   # Two versions whose ids share a first hex digit (17 versions guarantee one).
   while [ "$(count_versions)" -lt 17 ]; do strata set amb /v "$(count_versions)" >/dev/null; done
-  p=$(sgit rev-list main | cut -c1 | sort | uniq -d | head -n 1)
+  p=$(sgit rev-list main | cut -c1 | sort | uniq -d | sed -n 1p)
   expect_ne "" "$p"
   expect_fail 1 strata get h@$p
 '

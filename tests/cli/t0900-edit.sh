@@ -102,7 +102,8 @@ test_expect_success 'on a terminal, invalid JSON is offered back; the second sav
   chmod +x "$TRASH/twice-editor"
   rm -f "$HOME/count"
   before=$(count_versions)
-  echo y | EDITOR="$TRASH/twice-editor" script -qec "$(printf %q "$STRATA") edit d --color=never" /dev/null >out
+  EDITOR="$TRASH/twice-editor" on_tty --input "y
+" "$STRATA" edit d --color=never >out
   expect_eq 2 "$(cat "$HOME/count")"
   expect_match "Edit again\?" "$(cat out)"
   expect_eq $((before + 1)) "$(count_versions)"
@@ -115,10 +116,11 @@ test_expect_success 'on a terminal, declining keeps the text and writes nothing'
   rm -f "$HOME/count"
   snapshot_repo
   rc=0
-  echo n | EDITOR="$TRASH/twice-editor" script -qec "$(printf %q "$STRATA") edit d --color=never" /dev/null >out || rc=$?
+  EDITOR="$TRASH/twice-editor" on_tty --input "n
+" "$STRATA" edit d --color=never >out || rc=$?
   expect_eq 1 "$rc"
   expect_eq 1 "$(cat "$HOME/count")"
-  f=$(sed -n "s/.*kept in \(.*\)$/\1/p" out | tr -d "\r")
+  f=$(sed -n "s/.*kept in \(.*\)$/\1/p" out)
   test -f "$f"
   rm -f "$f"
   expect_repo_unchanged

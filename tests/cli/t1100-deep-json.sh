@@ -48,7 +48,7 @@ test_expect_success 'set at a 10,000-level pointer; the delta is one deep add' '
   strata set obj "$PTR/b" 5 >/dev/null
   expect_eq "{\"a\":1,\"b\":5}" "$(strata get obj "$PTR")"
   strata show --json >show.json
-  expect_eq "/obj$PTR/b" "$(grep -o "\"path\":\"[^\"]*\"" show.json | head -n 1 | cut -d"\"" -f4)"
+  expect_eq "/obj$PTR/b" "$(grep -o "\"path\":\"[^\"]*\"" show.json | sed -n 1p | cut -d"\"" -f4)"
 '
 
 test_expect_success 'put a changed deep document; diff shows a deep replace and remove' '
