@@ -2,7 +2,10 @@
 //
 // An id is one or more segments joined by '/'; a segment is non-empty, not
 // "." or "..", and holds no control character, '@' (it separates DOC@REV),
-// or whitespace. Ids starting with '.' name the repository's own settings
+// whitespace, or '\' (a path separator on Windows: ids become paths). No
+// segment may be one a file system takes for git's own folder: ".git" in any
+// letter case, also with trailing dots (".git." on Windows), or "git~1" (its
+// 8.3 short name). Ids starting with '.' name the repository's own settings
 // (.perspectives, .schemas, .merge).
 #pragma once
 
