@@ -1,9 +1,72 @@
 #include "repo/document_id.h"
 
+#include <utf8proc.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 
 namespace strata {
 namespace {
+
+constexpr std::size_t kMaxIdBytes = 1024;
+
+std::string CodePoint(utf8proc_int32_t c) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
+  return buf;
+}
+
+// Why code point `c` cannot be in an id, or "" when it can.
+std::string CharacterReason(utf8proc_int32_t c) {
+  if (c == '@') return "'@' separates a document from a revision";
+  if (c == '\\') return "it holds '\\', a path separator on Windows";
+  if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0x85) {
+    return "it holds whitespace (" + CodePoint(c) + ")";
+  }
+  if (c < 0x80 && c >= 0x20 && c != 0x7f) return "";
+  switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_CC:
+      return "it holds a control character (" + CodePoint(c) + ")";
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
+      return "it holds whitespace (" + CodePoint(c) + ")";
+    case UTF8PROC_CATEGORY_CF:
+      return "it holds an invisible format character (" + CodePoint(c) + ")";
+    default:
+      return "";
+  }
+}
+
+// Why the characters of `id` cannot make an id, or "" when they can:
+// invalid UTF-8, a refused character, or a spelling other than NFC.
+std::string CharactersReason(std::string_view id) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(id.data());
+  const auto size = static_cast<utf8proc_ssize_t>(id.size());
+  bool ascii = true;
+  for (utf8proc_ssize_t pos = 0; pos < size;) {
+    utf8proc_int32_t c = 0;
+    utf8proc_ssize_t len = utf8proc_iterate(bytes + pos, size - pos, &c);
+    if (len <= 0) return "it is not valid UTF-8 (at byte " + std::to_string(pos) + ")";
+    if (std::string why = CharacterReason(c); !why.empty()) return why;
+    ascii = ascii && c < 0x80;
+    pos += len;
+  }
+  if (ascii) return "";  // ASCII text is always NFC
+  utf8proc_uint8_t* out = nullptr;
+  utf8proc_ssize_t len = utf8proc_map(
+      bytes, size, &out, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+  if (len < 0) return std::string("it cannot be normalized: ") + utf8proc_errmsg(len);
+  std::string_view nfc(reinterpret_cast<const char*>(out), static_cast<std::size_t>(len));
+  if (nfc != id) {
+    return "it is not in Unicode NFC (composed characters); its NFC form is '" + std::string(nfc) +
+           "'";
+  }
+  return "";
+}
 
 bool LooksLikeDotGit(std::string_view segment) {
   std::string lower(segment);
@@ -22,7 +85,8 @@ Status ValidateDocumentId(std::string_view id) {
     return Status::InvalidArgument("invalid document id '" + std::string(id) + "': " + why);
   };
   if (id.empty()) return bad("it is empty");
-  if (id.size() > 1024) return bad("it is longer than 1024 bytes");
+  if (id.size() > kMaxIdBytes) return bad("it is longer than 1024 bytes");
+  if (std::string why = CharactersReason(id); !why.empty()) return bad(why);
   std::size_t start = 0;
   while (true) {
     std::size_t slash = id.find('/', start);
@@ -36,12 +100,6 @@ Status ValidateDocumentId(std::string_view id) {
     }
     if (slash == std::string_view::npos) break;
     start = slash + 1;
-  }
-  for (unsigned char c : id) {
-    if (c < 0x20 || c == 0x7f) return bad("it holds a control character");
-    if (c == ' ' || c == '\t') return bad("it holds whitespace");
-    if (c == '@') return bad("'@' separates a document from a revision");
-    if (c == '\\') return bad("it holds '\\', a path separator on Windows");
   }
   return Status::Ok();
 }

@@ -1,12 +1,24 @@
 // Document ids: path-like names such as "config/app1" or "sessions/u42".
 //
-// An id is one or more segments joined by '/'; a segment is non-empty, not
-// "." or "..", and holds no control character, '@' (it separates DOC@REV),
-// whitespace, or '\' (a path separator on Windows: ids become paths). No
-// segment may be one a file system takes for git's own folder: ".git" in any
-// letter case, also with trailing dots (".git." on Windows), or "git~1" (its
-// 8.3 short name). Ids starting with '.' name the repository's own settings
-// (.perspectives, .schemas, .merge).
+// `strata import` reads ids from paths and `strata export` (to come) will write
+// them as paths, so an id must be a path every platform and git hold the same
+// way, and one that reads the same to every eye (docs/format.md, "Document
+// ids"). An id is one or more segments joined by '/', with:
+//
+// - at most 1024 bytes of valid UTF-8, in Unicode NFC (the NFD spelling of
+//   "café" is refused, naming the NFC form: NFC and NFD spellings look alike
+//   but are different ids and, on some file systems, the same file);
+// - no control character (Unicode category Cc), no whitespace (ASCII space,
+//   categories Zs, Zl, Zp: U+00A0, U+3000, U+2028, ...), no invisible format
+//   character (category Cf: U+200B-U+200D, U+2060, U+FEFF, bidi controls, ...);
+// - no '@' (it separates DOC@REV) and no '\' (a path separator on Windows);
+// - no empty segment (no leading, trailing or double '/'), no "." or "..";
+// - no segment that a file system may take for ".git": ".git" in any letter
+//   case, also with trailing dots (".git." on Windows), and "git~1" (its 8.3
+//   short name).
+//
+// Ids starting with '.' name the repository's own settings (.perspectives,
+// .schemas, .merge).
 #pragma once
 
 #include <string>
@@ -16,6 +28,7 @@
 
 namespace strata {
 
+// Ok, or InvalidArgument naming the id and the rule it breaks.
 Status ValidateDocumentId(std::string_view id);
 
 struct DocRevision {
