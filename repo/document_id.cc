@@ -12,6 +12,39 @@ namespace {
 
 constexpr std::size_t kMaxIdBytes = 1024;
 
+// The repository's settings documents. An id starting with '.' is valid only
+// when it is listed here, and its value must pass `validate` before a version
+// holding it is written. .merge, .perspectives and .schemas are added by the
+// work that defines them: {".merge", &ValidateMergeSettings}.
+struct SettingsDocument {
+  std::string_view name;
+  // Ok, or InvalidArgument saying what in the value breaks the format.
+  Status (*validate)(const json::value& value);
+};
+const std::vector<SettingsDocument>& SettingsDocuments() {
+  static const std::vector<SettingsDocument> documents = {};
+  return documents;
+}
+
+const SettingsDocument* FindSettingsDocument(std::string_view id) {
+  for (const SettingsDocument& d : SettingsDocuments()) {
+    if (d.name == id) return &d;
+  }
+  return nullptr;
+}
+
+std::string ReservedReason() {
+  std::string why = "ids starting with '.' are reserved for the repository's settings documents";
+  std::vector<std::string_view> names = SettingsDocumentNames();
+  if (names.empty()) return why + ", and strata defines none yet";
+  why += ", which are ";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) why += ", ";
+    why += names[i];
+  }
+  return why;
+}
+
 std::string CodePoint(utf8proc_int32_t c) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
@@ -98,10 +131,34 @@ Status ValidateDocumentId(std::string_view id) {
       return bad("'" + std::string(seg) +
                  "' cannot be a segment: file systems may take it for .git, git's own folder");
     }
+    if (start > 0 && seg.front() == '.') {
+      return bad("only the first segment may start with '.' ('" + std::string(seg) +
+                 "'): import skips hidden files and folders, so export could not give the "
+                 "document back");
+    }
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
+  if (IsSettingsDocumentId(id) && FindSettingsDocument(id) == nullptr) {
+    return bad(ReservedReason());
+  }
   return Status::Ok();
+}
+
+bool IsSettingsDocumentId(std::string_view id) { return !id.empty() && id.front() == '.'; }
+
+std::vector<std::string_view> SettingsDocumentNames() {
+  std::vector<std::string_view> names;
+  for (const SettingsDocument& d : SettingsDocuments()) names.push_back(d.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Status ValidateSettingsDocument(std::string_view id, const json::value& value) {
+  STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
+  const SettingsDocument* settings = FindSettingsDocument(id);
+  if (settings == nullptr) return Status::Ok();  // an ordinary document: no format
+  return settings->validate(value).WithContext("settings document '" + std::string(id) + "'");
 }
 
 DocRevision SplitDocRevision(std::string_view text) {

@@ -15,21 +15,38 @@
 // - no empty segment (no leading, trailing or double '/'), no "." or "..";
 // - no segment that a file system may take for ".git": ".git" in any letter
 //   case, also with trailing dots (".git." on Windows), and "git~1" (its 8.3
-//   short name).
-//
-// Ids starting with '.' name the repository's own settings (.perspectives,
-// .schemas, .merge).
+//   short name);
+// - only the first segment may start with '.': an id starting with '.' names
+//   one of the repository's own settings documents, and only the names in the
+//   table SettingsDocuments() in document_id.cc are accepted (none yet). A
+//   later segment starting with '.' ("a/.hidden") is refused: import skips
+//   hidden files and folders, so export could not give such a document back.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "objects/json.h"
 #include "objects/status.h"
 
 namespace strata {
 
 // Ok, or InvalidArgument naming the id and the rule it breaks.
 Status ValidateDocumentId(std::string_view id);
+
+// True for ids that name a settings document (they start with '.'), valid or not.
+bool IsSettingsDocumentId(std::string_view id);
+
+// The settings documents strata defines (".merge", ...), sorted; empty until
+// the first one lands.
+std::vector<std::string_view> SettingsDocumentNames();
+
+// Checks a document before it is written: its id (as ValidateDocumentId), and
+// the value of a settings document against that document's format. Other
+// documents have no format, so a valid id gives Ok. InvalidArgument names the
+// id and what is wrong.
+Status ValidateSettingsDocument(std::string_view id, const json::value& value);
 
 struct DocRevision {
   std::string doc;

@@ -22,7 +22,6 @@ BOOST_AUTO_TEST_CASE(valid_ids) {
            "\xe6\x97\xa5\xe6\x9c\xac",  // 日本
            "\xf0\x9f\x98\x80",          // an emoji (So), outside the BMP
            "a~b%c:d",
-           ".perspectives",
        }) {
     Status s = ValidateDocumentId(ok);
     BOOST_TEST(s.ok(), ok << ": " << s.message());
@@ -34,6 +33,7 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
     std::string id;
     std::string why;  // a part of the message
   };
+  const std::string kReserved = "reserved for the repository's settings documents";
   const Case cases[] = {
       // Shape.
       {"", "it is empty"},
@@ -99,6 +99,14 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
       {"a\x80"
        "b",
        "not valid UTF-8 (at byte 1)"},
+      // Ids starting with '.' are settings documents, and strata defines none yet.
+      {".perspectives", kReserved + ", and strata defines none yet"},
+      {".merge", kReserved},
+      {".schemas", kReserved},
+      {".hidden/x", kReserved},
+      // Only the first segment may start with '.'.
+      {"a/.hidden", "only the first segment may start with '.' ('.hidden')"},
+      {"a/.x/b", "only the first segment may start with '.' ('.x')"},
   };
   for (const Case& c : cases) {
     Status s = ValidateDocumentId(c.id);
@@ -109,6 +117,23 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
       BOOST_TEST(s.message().find(c.why) != std::string::npos, s.message());
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(settings_documents) {
+  // None has landed: the table is empty, and every '.'-id is refused.
+  BOOST_TEST(SettingsDocumentNames().empty());
+  BOOST_TEST(IsSettingsDocumentId(".merge"));
+  BOOST_TEST(IsSettingsDocumentId(".x/y"));
+  BOOST_TEST(!IsSettingsDocumentId("config/.x"));
+  BOOST_TEST(!IsSettingsDocumentId(""));
+  json::value v = json::object{{"a", 1}};
+  BOOST_TEST(ValidateSettingsDocument("config/app1", v).ok());
+  Status s = ValidateSettingsDocument(".merge", v);
+  BOOST_TEST((s.code() == Code::kInvalidArgument));
+  BOOST_TEST(
+      s.message().find("reserved for the repository's settings documents") != std::string::npos,
+      s.message());
+  BOOST_TEST((ValidateSettingsDocument("a//b", v).code() == Code::kInvalidArgument));
 }
 
 BOOST_AUTO_TEST_CASE(doc_revision_split_at_the_first_at) {
