@@ -156,6 +156,26 @@ a longer body" --label x >/dev/null
   expect_eq "[\"x\"]" "$(strata show --json | jpath "d[\"labels\"]")"
 '
 
+test_expect_success 'a message ending in trailers: git reads them and the labels as one block' '
+  cd r
+  strata set d /l 4 -m "fix the limit
+
+Signed-off-by: A U Thor <a@example.com>" --label x --label y >/dev/null
+  expect_eq "A U Thor <a@example.com>" "$(sgit log -1 --format="%(trailers:key=Signed-off-by,valueonly)" | sed "/^$/d")"
+  expect_eq "x
+y" "$(sgit log -1 --format="%(trailers:key=Label,valueonly)" | sed "/^$/d")"
+  expect_eq "fix the limit||Signed-off-by: A U Thor <a@example.com>" "$(strata show --json | jpath "d[\"message\"].replace(chr(10), \"|\")")"
+  expect_eq "[\"x\",\"y\"]" "$(strata show --json | jpath "d[\"labels\"]")"
+'
+
+test_expect_success 'a message comes back exactly as given: blanks and newlines kept' '
+  cd r
+  strata set d /l 5 -m "  indented, and ends in a newline
+" --label z >/dev/null
+  expect_eq "[  indented, and ends in a newline|]" "$(strata show --json | jpath "\"[\" + d[\"message\"].replace(chr(10), \"|\") + \"]\"")"
+  expect_eq "[\"z\"]" "$(strata show --json | jpath "d[\"labels\"]")"
+'
+
 test_expect_success '--label without -m keeps the default message' '
   cd r
   strata set d /l 3 --label only-label >/dev/null
