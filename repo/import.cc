@@ -108,8 +108,8 @@ Result<ImportSource> ReadFolder(const fs::path& root) {
   // No follow_directory_symlink: a link to a folder is listed, never entered.
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
   if (ec) return cannot_read(root, ec);
+  // A failed increment sets `ec` and makes `it` the end: checked after the loop.
   for (; it != end; it.increment(ec)) {
-    if (ec) return cannot_read(root, ec);
     const fs::path& path = it->path();
     // The path as listed under the folder: symbolic links play no part in ids.
     fs::path listed = path.lexically_relative(root);
@@ -152,6 +152,7 @@ Result<ImportSource> ReadFolder(const fs::path& root) {
     STRATA_ASSIGN_OR_RETURN(json::value doc, ParseJson(text, path.string()));
     out.docs.emplace_back(std::move(id), std::move(doc));
   }
+  if (ec) return cannot_read(root, ec);
   std::sort(out.docs.begin(), out.docs.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::sort(out.skipped.begin(), out.skipped.end(),

@@ -2,6 +2,7 @@
 #include "repo/import.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -170,6 +171,34 @@ BOOST_AUTO_TEST_CASE(hidden_files_and_folders_are_skipped) {
                                   ".merge.json: a hidden file", "sub/.cache: a hidden folder",
                                   "sub/.notes: a hidden file", "sub/.y.json: a hidden file"}),
              boost::test_tools::per_element());
+}
+
+// A folder that cannot be listed to the end fails the import. Before, the
+// error of the iterator's last step was never looked at, and the documents
+// read until then were imported as if they were all. Here the step into a
+// sub-folder fails for want of file descriptors (root reads any folder, so
+// permissions cannot make it fail).
+BOOST_AUTO_TEST_CASE(a_folder_that_cannot_be_listed_to_the_end_fails) {
+  TempDir t;
+  t.Write("in/a.json", "1");
+  std::string chain = "in";
+  for (int i = 0; i < 16; ++i) chain += "/d";
+  t.Write(chain + "/z.json", "2");
+  std::size_t open_fds = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    (void)e;
+    ++open_fds;
+  }
+  rlimit saved{};
+  BOOST_REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit low = saved;
+  low.rlim_cur = open_fds + 6;  // enough to start, not to go 16 folders deep
+  BOOST_REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  Result<ImportSource> s = ReadImportSource((t.path / "in").string());
+  BOOST_REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST((s.status().code() == Code::kIOError));
+  BOOST_TEST(s.status().message().find("cannot read") == 0u, s.status().message());
 }
 
 BOOST_AUTO_TEST_CASE(a_file_with_a_bad_id_is_named) {
