@@ -1,6 +1,7 @@
 #include "repo/version.h"
 
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 #include <optional>
 
@@ -139,6 +140,32 @@ Status ValidateMessage(std::string_view message) {
     }
   }
   return Status::Ok();
+}
+
+std::string SummaryLine(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out.push_back(ch);
+    }
+  }
+  if (out.size() <= max_bytes) return out;
+  std::size_t cut = max_bytes >= 3 ? max_bytes - 3 : 0;
+  // Back to the first byte of a UTF-8 sequence (continuation bytes are 10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  out.resize(cut);
+  return out + "...";
 }
 
 std::string ComposeMessage(std::string_view message, const std::vector<std::string>& labels) {

@@ -55,6 +55,13 @@ Status ValidateLabel(std::string_view label);
 // invalid UTF-8 (--json prints messages). Call it before ComposeMessage.
 Status ValidateMessage(std::string_view message);
 
+// A message strata makes up ("set config/app1 /db/host") as one line of at
+// most `max_bytes`: control characters escaped (a newline as "\n", others as
+// "\xNN"), so no key quoted in it can add lines or label trailers, and cut
+// with "..." at a UTF-8 character boundary. Its result passes ValidateMessage
+// for any UTF-8 `text` that does not itself start with "Label:".
+std::string SummaryLine(std::string_view text, std::size_t max_bytes);
+
 // The commit message for `message` and `labels` (valid labels; a message
 // ValidateMessage accepts), in the grammar above.
 std::string ComposeMessage(std::string_view message, const std::vector<std::string>& labels);

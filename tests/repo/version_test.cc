@@ -92,6 +92,35 @@ BOOST_AUTO_TEST_CASE(a_message_cannot_forge_labels) {
   BOOST_TEST(ValidateMessage("a\nLabel: x\nb").message().find("line 2 of the message") == 0u);
 }
 
+// A default message quotes keys, and a key may hold "\n\nLabel: x": as a
+// message that made a label. SummaryLine keeps it one line.
+BOOST_AUTO_TEST_CASE(summary_lines_cannot_forge_labels) {
+  std::string line = SummaryLine("set d /a\n\nLabel: evil", 100);
+  BOOST_TEST(line == "set d /a\\n\\nLabel: evil");
+  BOOST_TEST(ValidateMessage(line).ok());
+  std::string message;
+  std::vector<std::string> labels;
+  SplitMessage(ComposeMessage(line, {}), &message, &labels);
+  BOOST_TEST(labels.empty());
+  BOOST_TEST(message == line);
+  BOOST_TEST(SummaryLine("a\tb\rc\x01\x7f", 100) == "a\\tb\\rc\\x01\\x7f");
+}
+
+BOOST_AUTO_TEST_CASE(summary_lines_are_cut_between_characters) {
+  BOOST_TEST(SummaryLine("0123456789", 10) == "0123456789");
+  BOOST_TEST(SummaryLine("0123456789a", 10) == "0123456...");
+  // "\xc3\xa9" is one character: never cut in two (which is not UTF-8).
+  std::string cut = SummaryLine(
+      "012345\xc3\xa9"
+      "89abc",
+      10);
+  BOOST_TEST(cut == "012345...");
+  BOOST_TEST(ValidateMessage(cut).ok());
+  BOOST_TEST(SummaryLine("01234\xc3\xa9"
+                         "89abc",
+                         10) == "01234\xc3\xa9...");
+}
+
 BOOST_AUTO_TEST_CASE(messages_git_cannot_hold_are_refused) {
   Status nul = ValidateMessage(std::string("a\0b", 3));
   BOOST_TEST((nul.code() == Code::kInvalidArgument));
