@@ -16,26 +16,62 @@ void Define(po::options_description& o, po::options_description& a,
   p.add("path", 1);
 }
 
+json::array SkippedToJson(const std::vector<SkippedEntry>& skipped) {
+  json::array out;
+  for (const SkippedEntry& e : skipped) {
+    out.push_back(json::object{{"path", e.path}, {"reason", e.reason}});
+  }
+  return out;
+}
+
+// The --json form of a write (docs/json-output.md), with "skipped" added.
+// TODO: a copy of Context::ReportWrite's; drop it once ReportWrite can take
+// extra members.
+int ReportJson(Context& ctx, const Result<WriteResult>& result,
+               const std::vector<SkippedEntry>& skipped) {
+  if (!result.ok() && result.status().code() != Code::kUnchanged) return ctx.Fail(result.status());
+  json::object o;
+  if (!result.ok()) {
+    o = json::object{{"version", nullptr}, {"unchanged", true}};
+  } else {
+    const WriteResult& w = *result;
+    o = json::object{{"version", VersionToJson(w.version)}, {"unchanged", false},
+                     {"operations", w.operations},          {"objects_written", w.objects_written},
+                     {"bytes_written", w.bytes_written},    {"replayed", w.replayed}};
+  }
+  o["skipped"] = SkippedToJson(skipped);
+  ctx.PrintJson(o);
+  return kExitOk;
+}
+
 int Run(Context& ctx, const po::variables_map& args) {
   bool progress = isatty(STDERR_FILENO) == 1 && !ctx.json();
   std::string path = args["path"].as<std::string>();
   if (progress) std::cerr << "reading " << path << "...\r" << std::flush;
   Result<ImportSource> source = ReadImportSource(path);
   if (!source.ok()) return ctx.Fail(source.status());
-  if (source->docs.empty())
-    return ctx.Fail(Status::InvalidArgument("no documents found in " + path));
+  if (source->docs.empty()) {
+    std::string why = "no documents found in " + path;
+    if (!source->skipped.empty()) {
+      why += "; skipped " + source->skipped.front().ToString();
+      if (source->skipped.size() > 1) {
+        why += " and " + std::to_string(source->skipped.size() - 1) + " more";
+      }
+    }
+    return ctx.Fail(Status::InvalidArgument(why));
+  }
   Result<CommitOptions> options = ctx.WriteOptions();
   if (!options.ok()) return ctx.Fail(options.status());
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
   if (progress) std::cerr << "writing " << source->docs.size() << " documents...\r" << std::flush;
-  std::size_t skipped = source->skipped_files;
+  std::vector<SkippedEntry> skipped = std::move(source->skipped);
   Result<WriteResult> result = (*repo)->Import(std::move(source->docs), *options);
   if (progress) std::cerr << "\x1b[K" << std::flush;
+  if (ctx.json()) return ReportJson(ctx, result, skipped);
   int rc = ctx.ReportWrite(result);
-  if (skipped > 0 && !ctx.json()) {
-    std::cerr << "strata: skipped " << skipped << " file" << (skipped == 1 ? "" : "s")
-              << " not named *.json\n";
+  if (rc == kExitOk) {
+    for (const SkippedEntry& e : skipped) std::cerr << "strata: skipped " << e.ToString() << "\n";
   }
   return rc;
 }
@@ -47,9 +83,13 @@ extern const CommandSpec kImportCommand{
     "write many documents in one version",
     "strata import PATH [-m MSG]",
     "Adds or replaces many documents as one version. PATH is a folder of <id>.json files\n"
-    "(sub-folders give ids with '/': DIR/config/app1.json is config/app1; other files and\n"
-    "hidden folders are skipped), or a JSON Lines file of {\"id\": ..., \"doc\": ...} lines.\n"
-    "Documents not named in PATH are kept.",
+    "(sub-folders give ids with '/': DIR/config/app1.json is config/app1), or a JSON Lines\n"
+    "file of {\"id\": ..., \"doc\": ...} lines. Documents not named in PATH are kept.\n"
+    "\n"
+    "In a folder, only regular files named *.json are read. Symbolic links (to files or\n"
+    "folders) are never followed, special files (FIFOs, sockets, devices) never opened, and\n"
+    "hidden files and folders are not read; each entry skipped is listed on stderr as\n"
+    "'strata: skipped PATH: REASON' (with --json, in \"skipped\").",
     Define,
     Run};
 

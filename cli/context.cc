@@ -98,6 +98,7 @@ int Context::Fail(const Status& status) {
 Result<CommitOptions> Context::WriteOptions() {
   CommitOptions o;
   if (args_.count("message")) o.message = args_["message"].as<std::string>();
+  STRATA_RETURN_IF_ERROR(ValidateMessage(o.message));
   if (args_.count("author")) {
     STRATA_ASSIGN_OR_RETURN(Signature s, Signature::Parse(args_["author"].as<std::string>()));
     o.author = s;

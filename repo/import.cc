@@ -1,6 +1,12 @@
 #include "repo/import.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -31,31 +37,126 @@ Result<std::string> ReadFile(const std::string& path) {
 
 namespace {
 
+// Closes a file descriptor when it goes out of scope.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Reads a file listed in a folder as a regular file. It never follows a
+// symbolic link in its place nor blocks on a FIFO, even one that replaced the
+// file after it was listed: O_NOFOLLOW, O_NONBLOCK, then fstat. If the file is
+// no longer a regular file, sets *skip_reason and returns "".
+Result<std::string> ReadListedFile(const fs::path& path, std::string* skip_reason) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ELOOP) {
+      *skip_reason = "a symbolic link";
+      return std::string();
+    }
+    return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *skip_reason = "not a regular file";
+    return std::string();
+  }
+  std::string data;
+  data.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[16384];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
+    if (n == 0) return data;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+bool IsHidden(const fs::path& name) {
+  std::string s = name.filename().string();
+  return !s.empty() && s.front() == '.';
+}
+
+// A hidden file read all the same: a settings document at the top (".merge.json").
+bool IsSettingsFile(const fs::path& listed) {
+  if (listed.has_parent_path() || listed.extension() != ".json") return false;
+  std::string id = fs::path(listed).replace_extension().string();
+  std::vector<std::string_view> names = SettingsDocumentNames();
+  return std::find(names.begin(), names.end(), id) != names.end();
+}
+
+// Every std::filesystem call here takes an error_code: nothing throws.
 Result<ImportSource> ReadFolder(const fs::path& root) {
   ImportSource out;
+  auto cannot_read = [&](const fs::path& p, const std::error_code& ec) {
+    return Status::IOError("cannot read folder " + p.string() + ": " + ec.message());
+  };
   std::error_code ec;
+  // No follow_directory_symlink: a link to a folder is listed, never entered.
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
-  if (ec) return Status::IOError("cannot read folder " + root.string() + ": " + ec.message());
+  if (ec) return cannot_read(root, ec);
+  // A failed increment sets `ec` and makes `it` the end: checked after the loop.
   for (; it != end; it.increment(ec)) {
-    if (ec) return Status::IOError("cannot read folder " + root.string() + ": " + ec.message());
-    const fs::path& p = it->path();
-    if (it->is_directory()) {
-      if (p.filename().string().rfind(".", 0) == 0 && p.filename() != ".")
+    const fs::path& path = it->path();
+    // The path as listed under the folder: symbolic links play no part in ids.
+    fs::path listed = path.lexically_relative(root);
+    auto skip = [&](const char* reason) {
+      out.skipped.push_back({listed.generic_string(), reason});
+    };
+    fs::file_status status = it->symlink_status(ec);
+    if (ec) return cannot_read(path, ec);
+    if (fs::is_symlink(status)) {
+      skip("a symbolic link");
+      continue;
+    }
+    if (fs::is_directory(status)) {
+      if (IsHidden(listed)) {
+        skip("a hidden folder");
         it.disable_recursion_pending();
+      }
       continue;
     }
-    if (!it->is_regular_file() || p.extension() != ".json") {
-      ++out.skipped_files;
+    if (!fs::is_regular_file(status)) {
+      skip("not a regular file");
       continue;
     }
-    std::string id = fs::relative(p, root).replace_extension().generic_string();
-    STRATA_RETURN_IF_ERROR(ValidateDocumentId(id).WithContext(p.string()));
-    STRATA_ASSIGN_OR_RETURN(std::string text, ReadFile(p.string()));
-    STRATA_ASSIGN_OR_RETURN(json::value doc, ParseJson(text, p.string()));
+    if (IsHidden(listed) && !IsSettingsFile(listed)) {
+      skip("a hidden file");
+      continue;
+    }
+    if (listed.extension() != ".json") {
+      skip("not named *.json");
+      continue;
+    }
+    std::string id = fs::path(listed).replace_extension().generic_string();
+    STRATA_RETURN_IF_ERROR(ValidateDocumentId(id).WithContext(path.string()));
+    std::string skip_reason;
+    STRATA_ASSIGN_OR_RETURN(std::string text, ReadListedFile(path, &skip_reason));
+    if (!skip_reason.empty()) {
+      skip(skip_reason.c_str());
+      continue;
+    }
+    STRATA_ASSIGN_OR_RETURN(json::value doc, ParseJson(text, path.string()));
     out.docs.emplace_back(std::move(id), std::move(doc));
   }
+  if (ec) return cannot_read(root, ec);
   std::sort(out.docs.begin(), out.docs.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(out.skipped.begin(), out.skipped.end(),
+            [](const SkippedEntry& a, const SkippedEntry& b) { return a.path < b.path; });
   return out;
 }
 

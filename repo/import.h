@@ -2,7 +2,13 @@
 //
 // Two sources:
 // - a folder of <id>.json files; sub-folders give ids with '/':
-//   DIR/config/app1.json -> "config/app1". Other files are skipped and counted.
+//   DIR/config/app1.json -> "config/app1". The id is the path as listed under
+//   the folder, never one with symbolic links resolved. Only regular files are
+//   read: symbolic links (to files or folders, inside the folder or out) and
+//   special files (FIFOs, sockets, devices) are never followed or opened, and
+//   hidden files and folders (".x") are not read, except a file at the top
+//   named after a settings document (".merge.json"; document_id.h). Whatever
+//   is not read is listed in `skipped` with the reason.
 // - a JSON Lines file: one {"id": ..., "doc": ...} object per line; blank
 //   lines are skipped. Errors name the file and line.
 #pragma once
@@ -16,11 +22,22 @@
 
 namespace strata {
 
-struct ImportSource {
-  std::vector<std::pair<std::string, json::value>> docs;  // sorted by id
-  std::size_t skipped_files = 0;
+// An entry of an imported folder that was not read.
+struct SkippedEntry {
+  std::string path;    // below the folder, with '/': "config/alias.json"
+  std::string reason;  // "a symbolic link", "not a regular file", "not named *.json",
+                       // "a hidden file", "a hidden folder"
+  std::string ToString() const { return path + ": " + reason; }
 };
 
+struct ImportSource {
+  std::vector<std::pair<std::string, json::value>> docs;  // sorted by id
+  std::vector<SkippedEntry> skipped;                      // sorted by path; folders only
+};
+
+// Reads a folder or a JSON Lines file ("-" is standard input). InvalidArgument
+// names the file (and line) with a bad id or bad JSON; NotFound a missing
+// path; IOError a folder or file that cannot be read.
 Result<ImportSource> ReadImportSource(const std::string& path);
 
 // Reads a whole file ("-" reads standard input). NotFound/IOError name it.

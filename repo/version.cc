@@ -1,8 +1,10 @@
 #include "repo/version.h"
 
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 
 namespace strata {
 namespace {
@@ -17,6 +19,76 @@ std::string_view Trim(std::string_view s) {
 }
 
 constexpr std::string_view kLabelTrailer = "Label: ";
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+bool IsAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// `text` split at '\n' ("" gives one empty line).
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      lines.push_back(text.substr(pos));
+      return lines;
+    }
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+}
+
+// True for a line git could read as a "Label" trailer: optional blanks,
+// "label" in any case, optional blanks, ':'.
+bool LooksLikeLabelTrailer(std::string_view line) {
+  while (!line.empty() && IsBlank(line.front())) line.remove_prefix(1);
+  constexpr std::string_view kKey = "label";
+  if (line.size() < kKey.size()) return false;
+  for (std::size_t i = 0; i < kKey.size(); ++i) {
+    char c = line[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kKey[i]) return false;
+  }
+  line.remove_prefix(kKey.size());
+  while (!line.empty() && IsBlank(line.front())) line.remove_prefix(1);
+  return !line.empty() && line.front() == ':';
+}
+
+// The label in a "Label: NAME" line as ComposeMessage writes it, if NAME is valid.
+std::optional<std::string_view> LabelOf(std::string_view line) {
+  if (line.substr(0, kLabelTrailer.size()) != kLabelTrailer) return std::nullopt;
+  std::string_view label = line.substr(kLabelTrailer.size());
+  if (!ValidateLabel(label).ok()) return std::nullopt;
+  return label;
+}
+
+// True if `lines` (a paragraph) are trailers as git writes them: each
+// "Token: value" with a token of letters, digits and '-', or a continuation
+// line starting with a blank after the first.
+bool IsTrailerParagraph(const std::vector<std::string_view>& lines) {
+  if (lines.empty()) return false;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    if (i > 0 && !line.empty() && IsBlank(line.front())) continue;
+    std::size_t n = 0;
+    while (n < line.size() && (IsAsciiAlnum(line[n]) || (n > 0 && line[n] == '-'))) {
+      ++n;
+    }
+    if (n == 0 || n == line.size() || line[n] != ':') return false;
+  }
+  return true;
+}
+
+// True if `message` ends in a paragraph of trailers that is not its first
+// paragraph (git never reads the subject as trailers), with no newline after.
+bool EndsInTrailers(std::string_view message) {
+  if (message.empty() || message.back() == '\n') return false;
+  std::size_t blank = message.rfind("\n\n");
+  if (blank == std::string_view::npos) return false;
+  return IsTrailerParagraph(Lines(message.substr(blank + 2)));
+}
 
 }  // namespace
 
@@ -55,16 +127,55 @@ Status ValidateLabel(std::string_view label) {
   return Status::Ok();
 }
 
-std::string ComposeMessage(std::string_view message, const std::vector<std::string>& labels) {
-  std::string out(Trim(message));
-  if (!labels.empty()) {
-    out += "\n\n";
-    for (const auto& l : labels) {
-      out += kLabelTrailer;
-      out += l;
-      out += "\n";
+Status ValidateMessage(std::string_view message) {
+  if (message.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument("the message holds a NUL byte");
+  }
+  if (!IsValidUtf8(message)) return Status::InvalidArgument("the message is not valid UTF-8");
+  std::vector<std::string_view> lines = Lines(message);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (LooksLikeLabelTrailer(lines[i])) {
+      return Status::InvalidArgument("line " + std::to_string(i + 1) + " of the message ('" +
+                                     std::string(lines[i]) +
+                                     "') would be read as a label; give labels with --label");
     }
-  } else {
+  }
+  return Status::Ok();
+}
+
+std::string SummaryLine(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out.push_back(ch);
+    }
+  }
+  if (out.size() <= max_bytes) return out;
+  std::size_t cut = max_bytes >= 3 ? max_bytes - 3 : 0;
+  // Back to the first byte of a UTF-8 sequence (continuation bytes are 10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  out.resize(cut);
+  return out + "...";
+}
+
+std::string ComposeMessage(std::string_view message, const std::vector<std::string>& labels) {
+  std::string out(message);
+  if (labels.empty()) return out + "\n";
+  out += EndsInTrailers(message) ? "\n" : "\n\n";
+  for (const auto& l : labels) {
+    out += kLabelTrailer;
+    out += l;
     out += "\n";
   }
   return out;
@@ -72,32 +183,28 @@ std::string ComposeMessage(std::string_view message, const std::vector<std::stri
 
 void SplitMessage(std::string_view raw, std::string* message, std::vector<std::string>* labels) {
   labels->clear();
-  std::string_view body = Trim(raw);
-  // The trailer block is the last paragraph, if every line in it is a label.
-  std::size_t blank = body.rfind("\n\n");
-  if (blank != std::string_view::npos) {
-    std::string_view block = body.substr(blank + 2);
-    std::vector<std::string> found;
-    bool all_labels = !block.empty();
-    std::size_t pos = 0;
-    while (pos <= block.size() && all_labels) {
-      std::size_t nl = block.find('\n', pos);
-      std::string_view line =
-          block.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-      if (line.substr(0, kLabelTrailer.size()) == kLabelTrailer) {
-        found.emplace_back(Trim(line.substr(kLabelTrailer.size())));
-      } else {
-        all_labels = false;
-      }
-      if (nl == std::string_view::npos) break;
-      pos = nl + 1;
-    }
-    if (all_labels) {
-      *labels = std::move(found);
-      body = Trim(body.substr(0, blank));
-    }
-  }
+  std::string_view body = raw;
+  if (!body.empty() && body.back() == '\n') body.remove_suffix(1);
   *message = std::string(body);
+  // The labels are the trailing "Label: " lines of the last paragraph: all of
+  // it, or the end of a paragraph of trailers (see the grammar in version.h).
+  std::size_t blank = body.rfind("\n\n");
+  if (blank == std::string_view::npos) return;
+  std::size_t block_start = blank + 2;
+  std::vector<std::string_view> lines = Lines(body.substr(block_start));
+  std::size_t first = lines.size();
+  while (first > 0 && LabelOf(lines[first - 1])) --first;
+  if (first == lines.size()) return;
+  std::vector<std::string_view> trailers(lines.begin(), lines.begin() + first);
+  if (first > 0 && !IsTrailerParagraph(trailers)) return;
+  for (std::size_t i = first; i < lines.size(); ++i) labels->emplace_back(*LabelOf(lines[i]));
+  std::size_t end = blank;
+  if (first > 0) {
+    end = block_start;
+    for (std::string_view line : trailers) end += line.size() + 1;
+    end -= 1;  // the newline before the first label
+  }
+  *message = std::string(body.substr(0, end));
 }
 
 std::string FormatTime(std::int64_t time, int offset_minutes) {

@@ -1,8 +1,19 @@
 // Versions as strata records them in git commits.
 //
-// A version's commit message is the user's message, then a blank line and
-// one "Label: NAME" trailer per label, so `git log` shows the labels and
-// `git interpret-trailers` reads them.
+// A version's commit message is the user's message, byte for byte, then one
+// "Label: NAME" trailer per label, so `git log` shows the labels and
+// `git interpret-trailers` reads them (docs/format.md, "Versions"):
+//
+//   raw := MESSAGE "\n"                                  no labels
+//        | MESSAGE "\n\n" ( "Label: " LABEL "\n" )+      labels
+//        | MESSAGE "\n" ( "Label: " LABEL "\n" )+        labels, and MESSAGE ends in
+//                                                       a paragraph of trailers
+//
+// The last form adds the labels to the message's own trailers
+// ("Signed-off-by: ..."), so git reads all of them as one block. Labels come
+// only from CommitOptions::labels (--label): ValidateMessage refuses a message
+// with a line that could be read as a label, and for every message it accepts
+// SplitMessage(ComposeMessage(m, labels)) gives back m and labels exactly.
 #pragma once
 
 #include <cstdint>
@@ -37,8 +48,26 @@ struct VersionInfo {
 // Labels are single words of letters, digits and . _ - / : (like git refs).
 Status ValidateLabel(std::string_view label);
 
+// Ok, or InvalidArgument if `message` cannot be stored as given: a line that
+// starts (after optional spaces or tabs) with "Label:" in any letter case,
+// spaces before the ':' allowed (git reads such a line as a label trailer;
+// labels must come from --label), a NUL byte (git messages are C strings), or
+// invalid UTF-8 (--json prints messages). Call it before ComposeMessage.
+Status ValidateMessage(std::string_view message);
+
+// A message strata makes up ("set config/app1 /db/host") as one line of at
+// most `max_bytes`: control characters escaped (a newline as "\n", others as
+// "\xNN"), so no key quoted in it can add lines or label trailers, and cut
+// with "..." at a UTF-8 character boundary. Its result passes ValidateMessage
+// for any UTF-8 `text` that does not itself start with "Label:".
+std::string SummaryLine(std::string_view text, std::size_t max_bytes);
+
+// The commit message for `message` and `labels` (valid labels; a message
+// ValidateMessage accepts), in the grammar above.
 std::string ComposeMessage(std::string_view message, const std::vector<std::string>& labels);
-// Splits a commit message into the user's message and its labels.
+// Splits a commit message into the user's message and its labels: the
+// trailing "Label: NAME" lines of its last paragraph, if each NAME is a valid
+// label. Anything else is message.
 void SplitMessage(std::string_view raw, std::string* message, std::vector<std::string>* labels);
 
 // "2026-11-28T19:54:21+01:00"

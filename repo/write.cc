@@ -101,6 +101,14 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
       STRATA_RETURN_IF_ERROR(ValidateDocumentId(op.path.tokens()[0]));
     }
   }
+  // A settings document must keep to its own format.
+  for (const std::string& doc : touched) {
+    if (!IsSettingsDocumentId(doc)) continue;
+    STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*store_, new_state, doc));
+    if (!ref) continue;  // removed
+    STRATA_ASSIGN_OR_RETURN(json::value value, DecodeValue(*store_, *ref));
+    STRATA_RETURN_IF_ERROR(ValidateSettingsDocument(doc, value));
+  }
   // A caller that named its base: every document it changes must be as it
   // was there. Ids compare values (content addressing), so this reads no
   // document.
@@ -129,14 +137,12 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     }
   }
 
-  std::string message = options.message;
-  if (message.empty()) {
-    // A default message is a summary line; a 10,000-token pointer is not.
-    message = describe(out.delta);
-    if (message.size() > kMaxDefaultMessage) {
-      message = message.substr(0, kMaxDefaultMessage - 3) + "...";
-    }
-  }
+  // A default message is one summary line: a 10,000-token pointer is cut,
+  // and a key holding newlines cannot add lines (or forge a label).
+  std::string message = options.message.empty()
+                            ? SummaryLine(describe(out.delta), kMaxDefaultMessage)
+                            : options.message;
+  STRATA_RETURN_IF_ERROR(ValidateMessage(message));
 
   STRATA_ASSIGN_OR_RETURN(
       ObjectId meta_id, UpdateDocumentMeta(*store_, base_meta, out.delta, author.ToString(), time));
@@ -184,6 +190,7 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
                                       const MessageFn& describe, const CommitOptions& options) {
   // Everything about the options is checked before any work.
   for (const auto& label : options.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(label));
+  STRATA_RETURN_IF_ERROR(ValidateMessage(options.message));
   if (options.time && (*options.time < 0 || *options.time > kMaxTime)) {
     return Status::InvalidArgument("version time " + std::to_string(*options.time) +
                                    " is out of range (0 to " + std::to_string(kMaxTime) +

@@ -156,6 +156,26 @@ a longer body" --label x >/dev/null
   expect_eq "[\"x\"]" "$(strata show --json | jpath "d[\"labels\"]")"
 '
 
+test_expect_success 'a message ending in trailers: git reads them and the labels as one block' '
+  cd r
+  strata set d /l 4 -m "fix the limit
+
+Signed-off-by: A U Thor <a@example.com>" --label x --label y >/dev/null
+  expect_eq "A U Thor <a@example.com>" "$(sgit log -1 --format="%(trailers:key=Signed-off-by,valueonly)" | sed "/^$/d")"
+  expect_eq "x
+y" "$(sgit log -1 --format="%(trailers:key=Label,valueonly)" | sed "/^$/d")"
+  expect_eq "fix the limit||Signed-off-by: A U Thor <a@example.com>" "$(strata show --json | jpath "d[\"message\"].replace(chr(10), \"|\")")"
+  expect_eq "[\"x\",\"y\"]" "$(strata show --json | jpath "d[\"labels\"]")"
+'
+
+test_expect_success 'a message comes back exactly as given: blanks and newlines kept' '
+  cd r
+  strata set d /l 5 -m "  indented, and ends in a newline
+" --label z >/dev/null
+  expect_eq "[  indented, and ends in a newline|]" "$(strata show --json | jpath "\"[\" + d[\"message\"].replace(chr(10), \"|\") + \"]\"")"
+  expect_eq "[\"z\"]" "$(strata show --json | jpath "d[\"labels\"]")"
+'
+
 test_expect_success '--label without -m keeps the default message' '
   cd r
   strata set d /l 3 --label only-label >/dev/null
@@ -211,6 +231,27 @@ test_expect_success 'negative numbers are values, not flags' '
   strata set neg /m -1.5e3 >/dev/null
   expect_eq "{\"m\":-1500,\"n\":-5}" "$(strata get neg)"
   expect_fail 2 strata set neg /n 1 -x
+'
+
+test_expect_success 'a message cannot forge a label: -m with a Label: line is refused' '
+  cd r
+  echo 1 | strata put d >/dev/null
+  snapshot_repo
+  expect_fail 1 strata set d /a 1 -m "fix
+
+Label: forged"
+  expect_match "would be read as a label; give labels with --label" "$(err)"
+  expect_fail 1 strata set d /a 1 -m "fix
+
+label : forged"
+  expect_repo_unchanged
+'
+
+test_expect_success 'a key cannot forge a label through the default message' '
+  cd r
+  strata set forge "$(printf "/a\n\nLabel: evil")" 1 >/dev/null
+  expect_eq "[]" "$(strata show --json | jpath "d[\"labels\"]")"
+  expect_eq "set forge /a\\n\\nLabel: evil" "$(strata show --json | jpath "d[\"message\"]")"
 '
 
 test_done

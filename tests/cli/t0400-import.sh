@@ -20,8 +20,76 @@ test_expect_success 'import a folder: nested folders give ids with /, one versio
   expect_eq "{\"a\":1}" "$(strata get config/app1)"
   expect_eq "[2]" "$(strata get config/sub/x)"
   expect_eq 3 "$(strata get top)"
-  expect_match "skipped 1 file" "$(cat errout)"
+  expect_eq "strata: skipped .hidden: a hidden folder
+strata: skipped readme.txt: not named *.json" "$(cat errout)"
   expect_eq "import 3 documents" "$(sgit log -1 --format=%s)"
+'
+
+test_expect_success 'symbolic links are skipped and listed, never followed: ids come from listed paths' '
+  cd r
+  mkdir -p links/in/sub links/outside/dir
+  echo "{\"n\":1}" >links/in/a.json
+  echo 2 >links/outside/x.json
+  echo 3 >links/outside/dir/y.json
+  ln -s a.json links/in/alias.json
+  ln -s ../outside/x.json links/in/ext.json
+  ln -s "$PWD/links/outside/dir" links/in/linked
+  ln -s ../a.json links/in/sub/up.json
+  before=$(count_versions)
+  strata import links/in -m "links" >out 2>errout
+  expect_eq $((before + 1)) "$(count_versions)"
+  expect_eq "a" "$(strata show --json | jpath "\" \".join(sorted(set(c[\"doc\"] for c in d[\"changes\"])))")"
+  expect_eq "{\"n\":1}" "$(strata get a)"
+  expect_fail 1 strata get alias
+  expect_fail 1 strata get ext
+  expect_fail 1 strata get linked/y
+  expect_eq "strata: skipped alias.json: a symbolic link
+strata: skipped ext.json: a symbolic link
+strata: skipped linked: a symbolic link
+strata: skipped sub/up.json: a symbolic link" "$(cat errout)"
+'
+
+test_expect_success 'a FIFO named *.json is skipped, never opened: the import does not hang' '
+  cd r
+  mkdir -p fifo/in/sub
+  echo 5 >fifo/in/b.json
+  mkfifo fifo/in/x.json fifo/in/sub/y.json
+  ln -s x.json fifo/in/to-fifo.json
+  rc=0
+  timeout 20 "$STRATA" import fifo/in >out 2>errout || rc=$?
+  expect_eq 0 "$rc" "exit code (124: timed out, blocked on the FIFO)"
+  expect_eq 5 "$(strata get b)"
+  expect_eq "strata: skipped sub/y.json: not a regular file
+strata: skipped to-fifo.json: a symbolic link
+strata: skipped x.json: not a regular file" "$(cat errout)"
+'
+
+test_expect_success 'import --json lists what it skipped' '
+  cd r
+  mkdir -p js/.hid
+  echo 6 >js/c.json
+  echo 1 >js/.hid/h.json
+  echo x >js/notes.txt
+  ln -s c.json js/alias.json
+  strata import js --json >out 2>errout
+  expect_eq "" "$(cat errout)"
+  expect_eq "[{\"path\":\".hid\",\"reason\":\"a hidden folder\"},{\"path\":\"alias.json\",\"reason\":\"a symbolic link\"},{\"path\":\"notes.txt\",\"reason\":\"not named *.json\"}]" "$(jpath "d[\"skipped\"]" <out)"
+  expect_eq "false" "$(jpath "str(d[\"unchanged\"]).lower()" <out)"
+  expect_eq "$(sgit rev-parse main)" "$(jpath "d[\"version\"][\"id\"]" <out)"
+  strata import js --json >out
+  expect_eq "true" "$(jpath "str(d[\"unchanged\"]).lower()" <out)"
+  expect_eq 3 "$(jpath "len(d[\"skipped\"])" <out)"
+'
+
+test_expect_success 'a folder with nothing to import names what it skipped' '
+  cd r
+  snapshot_repo
+  mkdir -p nothing
+  ln -s ../js/c.json nothing/c.json
+  echo x >nothing/n.txt
+  expect_fail 1 strata import nothing
+  expect_eq "strata: error: no documents found in nothing; skipped c.json: a symbolic link and 1 more" "$(err)"
+  expect_repo_unchanged
 '
 
 test_expect_success 'import a JSON Lines file: one version; other documents are kept' '

@@ -162,6 +162,30 @@ test_expect_success 'a bad document id: exit 1, names it' '
   expect_repo_unchanged
 '
 
+test_expect_success 'ids that would be unsafe paths or look alike are refused, saying why' '
+  cd r
+  snapshot_repo
+  expect_fail 1 strata put .git/config <<<1
+  expect_match "invalid document id .\.git/config.: .\.git. cannot be a segment" "$(err)"
+  expect_fail 1 strata put a/.GIT <<<1
+  expect_match "\.GIT. cannot be a segment" "$(err)"
+  expect_fail 1 strata put "a\\b" <<<1
+  expect_match "path separator on Windows" "$(err)"
+  expect_fail 1 strata put "$(printf "cafe\314\201")" <<<1
+  expect_match "not in Unicode NFC .*its NFC form is .caf$(printf "\303\251")." "$(err)"
+  expect_fail 1 strata put "$(printf "a\342\200\213b")" <<<1
+  expect_match "invisible format character \(U\+200B\)" "$(err)"
+  expect_fail 1 strata put "$(printf "a\302\240b")" <<<1
+  expect_match "whitespace \(U\+00A0\)" "$(err)"
+  expect_fail 1 strata put "$(printf "a\377")" <<<1
+  expect_match "not valid UTF-8" "$(err)"
+  expect_fail 1 strata put .perspectives <<<1
+  expect_match "reserved for the repository.s settings documents" "$(err)"
+  expect_fail 1 strata put a/.hidden <<<1
+  expect_match "only the first segment may start with" "$(err)"
+  expect_repo_unchanged
+'
+
 test_expect_success 'errors print nothing on stdout, even with --json' '
   cd r
   snapshot_repo

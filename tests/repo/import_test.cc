@@ -1,9 +1,19 @@
 // Tests for repo/import.h: reading folders and JSON Lines files.
 #include "repo/import.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 namespace strata {
 namespace {
@@ -25,7 +35,30 @@ struct TempDir {
     fs::create_directories((path / rel).parent_path());
     std::ofstream(path / rel) << text;
   }
+  // A symbolic link at `rel` whose target is `target`, as given.
+  void Link(const std::string& target, const std::string& rel) const {
+    fs::create_directories((path / rel).parent_path());
+    fs::create_symlink(target, path / rel);
+  }
+  void Fifo(const std::string& rel) const {
+    fs::create_directories((path / rel).parent_path());
+    if (mkfifo((path / rel).c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+  }
 };
+
+std::vector<std::string> Ids(const ImportSource& s) {
+  std::vector<std::string> ids;
+  for (const auto& [id, doc] : s.docs) ids.push_back(id);
+  return ids;
+}
+
+std::vector<std::string> Skipped(const ImportSource& s) {
+  std::vector<std::string> lines;
+  for (const SkippedEntry& e : s.skipped) lines.push_back(e.ToString());
+  return lines;
+}
+
+using Lines = std::vector<std::string>;
 
 }  // namespace
 
@@ -40,11 +73,143 @@ BOOST_AUTO_TEST_CASE(a_folder_gives_ids_from_relative_paths) {
   t.Write("notes.txt", "skip me");
   t.Write(".hidden/x.json", "1");
   ImportSource s = ReadImportSource(t.path.string()).value();
-  BOOST_REQUIRE(s.docs.size() == 3u);
-  BOOST_TEST(s.docs[0].first == "config/app1");
-  BOOST_TEST(s.docs[1].first == "config/deep/app2");
-  BOOST_TEST(s.docs[2].first == "top");
-  BOOST_TEST(s.skipped_files == 1u);
+  BOOST_TEST(Ids(s) == (Lines{"config/app1", "config/deep/app2", "top"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(Skipped(s) == (Lines{".hidden: a hidden folder", "notes.txt: not named *.json"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(s.docs[0].second == json::value(json::object{{"a", 1}}));
+}
+
+// The ids do not depend on how the folder is named: through a link to it,
+// with a trailing '/', or with "." and ".." on the way.
+BOOST_AUTO_TEST_CASE(the_folder_may_be_named_any_way) {
+  TempDir t;
+  t.Write("in/config/app1.json", "1");
+  t.Link("in", "via-link");
+  for (std::string root : {"in", "in/", "via-link", "via-link/", "in/.", "in/../in"}) {
+    ImportSource s = ReadImportSource((t.path / root).string()).value();
+    BOOST_TEST(Ids(s) == (Lines{"config/app1"}), root);
+  }
+}
+
+// Before, a link was read through: "alias.json -> a.json" gave document "a"
+// twice (its id came from the resolved path), and a link to a file outside
+// gave "../outside/x", refused, so the whole import failed.
+BOOST_AUTO_TEST_CASE(symbolic_links_are_skipped_never_followed) {
+  TempDir t;
+  t.Write("in/a.json", "1");
+  t.Write("in/config/app1.json", "2");
+  t.Write("outside/x.json", "3");
+  t.Write("outside/dir/y.json", "4");
+  t.Link("a.json", "in/alias.json");
+  t.Link("../outside/x.json", "in/ext.json");
+  t.Link((t.path / "outside" / "dir").string(), "in/linked");
+  t.Link("config", "in/cfg");
+  t.Link("no-such-target.json", "in/dangling.json");
+  t.Link("../../outside/x.json", "in/config/deep.json");
+  ImportSource s = ReadImportSource((t.path / "in").string()).value();
+  BOOST_TEST(Ids(s) == (Lines{"a", "config/app1"}), boost::test_tools::per_element());
+  BOOST_TEST(
+      Skipped(s) == (Lines{"alias.json: a symbolic link", "cfg: a symbolic link",
+                           "config/deep.json: a symbolic link", "dangling.json: a symbolic link",
+                           "ext.json: a symbolic link", "linked: a symbolic link"}),
+      boost::test_tools::per_element());
+}
+
+// A FIFO is never opened: opening one for reading blocks until a writer
+// comes. If the read hangs anyway, the test opens the FIFO for writing to let
+// it go, and fails.
+BOOST_AUTO_TEST_CASE(special_files_are_skipped_never_opened) {
+  TempDir t;
+  t.Write("in/a.json", "1");
+  t.Fifo("in/x.json");
+  t.Fifo("in/sub/y.json");
+  t.Link("x.json", "in/to-fifo.json");
+  int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+  BOOST_REQUIRE(sock >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string sock_path = (t.path / "in" / "s.json").string();
+  BOOST_REQUIRE(sock_path.size() < sizeof addr.sun_path);
+  std::strcpy(addr.sun_path, sock_path.c_str());
+  BOOST_REQUIRE(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+
+  std::future<Result<ImportSource>> read =
+      std::async(std::launch::async, [&] { return ReadImportSource((t.path / "in").string()); });
+  if (read.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    for (const char* fifo : {"in/x.json", "in/sub/y.json"}) {
+      int fd = open((t.path / fifo).c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) close(fd);
+    }
+    read.wait();
+    close(sock);
+    BOOST_FAIL("reading a folder with a FIFO hung");
+  }
+  close(sock);
+  Result<ImportSource> s = read.get();
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.status().message());
+  BOOST_TEST(Ids(*s) == (Lines{"a"}), boost::test_tools::per_element());
+  BOOST_TEST(Skipped(*s) == (Lines{"s.json: not a regular file", "sub/y.json: not a regular file",
+                                   "to-fifo.json: a symbolic link", "x.json: not a regular file"}),
+             boost::test_tools::per_element());
+}
+
+// Hidden folders were always skipped; hidden files are too, since an id may
+// not have a segment starting with '.' and no settings document is defined.
+BOOST_AUTO_TEST_CASE(hidden_files_and_folders_are_skipped) {
+  TempDir t;
+  t.Write("a.json", "1");
+  t.Write(".git/config.json", "{}");
+  t.Write("sub/.cache/x.json", "2");
+  t.Write(".eslintrc.json", "{}");
+  t.Write(".merge.json", "{}");
+  t.Write("sub/.y.json", "3");
+  t.Write("sub/.notes", "3");
+  ImportSource s = ReadImportSource(t.path.string()).value();
+  BOOST_TEST(Ids(s) == (Lines{"a"}), boost::test_tools::per_element());
+  BOOST_TEST(Skipped(s) == (Lines{".eslintrc.json: a hidden file", ".git: a hidden folder",
+                                  ".merge.json: a hidden file", "sub/.cache: a hidden folder",
+                                  "sub/.notes: a hidden file", "sub/.y.json: a hidden file"}),
+             boost::test_tools::per_element());
+}
+
+// A folder that cannot be listed to the end fails the import. Before, the
+// error of the iterator's last step was never looked at, and the documents
+// read until then were imported as if they were all. Here the step into a
+// sub-folder fails for want of file descriptors (root reads any folder, so
+// permissions cannot make it fail).
+BOOST_AUTO_TEST_CASE(a_folder_that_cannot_be_listed_to_the_end_fails) {
+  TempDir t;
+  t.Write("in/a.json", "1");
+  std::string chain = "in";
+  for (int i = 0; i < 16; ++i) chain += "/d";
+  t.Write(chain + "/z.json", "2");
+  std::size_t open_fds = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    (void)e;
+    ++open_fds;
+  }
+  rlimit saved{};
+  BOOST_REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit low = saved;
+  low.rlim_cur = open_fds + 6;  // enough to start, not to go 16 folders deep
+  BOOST_REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  Result<ImportSource> s = ReadImportSource((t.path / "in").string());
+  BOOST_REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST((s.status().code() == Code::kIOError));
+  BOOST_TEST(s.status().message().find("cannot read") == 0u, s.status().message());
+}
+
+BOOST_AUTO_TEST_CASE(a_file_with_a_bad_id_is_named) {
+  TempDir t;
+  t.Write("cafe\xcc\x81.json", "1");
+  Result<ImportSource> s = ReadImportSource(t.path.string());
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST((s.status().code() == Code::kInvalidArgument));
+  BOOST_TEST(
+      s.status().message().find("cafe\xcc\x81.json: invalid document id") != std::string::npos,
+      s.status().message());
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_file_is_named_with_line_and_column) {

@@ -8,26 +8,126 @@ namespace strata {
 BOOST_AUTO_TEST_SUITE(repo)
 BOOST_AUTO_TEST_SUITE(version)
 
-BOOST_AUTO_TEST_CASE(message_and_labels_round_trip) {
-  struct Case {
-    std::string message;
-    std::vector<std::string> labels;
+// Every message ValidateMessage accepts comes back byte for byte, with every
+// set of labels.
+BOOST_AUTO_TEST_CASE(message_and_labels_round_trip_exactly) {
+  const std::string messages[] = {
+      "set a /b",
+      "",
+      "one line\n",
+      "  leading blanks",
+      "trailing blanks  ",
+      "\n\nstarts with blank lines",
+      "ends with blank lines\n\n\n",
+      "two\n\nparagraphs",
+      "mentions Label: inline",
+      "subject\n\nsee Label: x in the middle of a line",
+      "subject\n\nLabels: is another word",
+      "subject\n\nLabelled: too",
+      "subject\n\nthe label: lower case, mid-line",
+      "Fixes: a subject that looks like a trailer",
+      "fix\n\nSigned-off-by: A U Thor <a@example.com>",
+      "fix\n\nSigned-off-by: A <a@example.com>\nCo-authored-by: B <b@example.com>",
+      "fix\n\nReviewed-by: A <a@example.com>\n  a continuation line",
+      "fix\n\nSigned-off-by: A <a@example.com>\n",
+      "fix\n\nSigned-off-by: A <a@example.com>\n\n",
+      "fix\n\nbody\nSigned-off-by: A <a@example.com>",
+      "crlf\r\n\r\nbody\r\n",
+      "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+      "x\n\n\n\ny",
+      "a\n\n-: not a token",
   };
-  const Case cases[] = {
-      {"set a /b", {}},
-      {"one line", {"ui-change"}},
-      {"two\n\nparagraphs", {"a", "b/c", "v1.2:rc"}},
-      {"mentions Label: inline", {}},
-  };
-  for (const Case& c : cases) {
-    std::string raw = ComposeMessage(c.message, c.labels);
-    std::string message;
-    std::vector<std::string> labels;
-    SplitMessage(raw, &message, &labels);
-    BOOST_TEST(message == c.message);
-    BOOST_TEST(labels == c.labels, boost::test_tools::per_element());
+  const std::vector<std::string> label_sets[] = {{}, {"ui-change"}, {"a", "b/c", "v1.2:rc"}};
+  for (const std::string& m : messages) {
+    BOOST_TEST_CONTEXT("message '" << m << "'") {
+      BOOST_REQUIRE(ValidateMessage(m).ok());
+      for (const auto& labels : label_sets) {
+        std::string raw = ComposeMessage(m, labels);
+        std::string message;
+        std::vector<std::string> read_labels = {"stale"};
+        SplitMessage(raw, &message, &read_labels);
+        BOOST_TEST(message == m, "raw '" << raw << "'");
+        BOOST_TEST(read_labels == labels, boost::test_tools::per_element());
+      }
+    }
   }
+}
+
+BOOST_AUTO_TEST_CASE(composed_messages_read_as_git_reads_trailers) {
+  BOOST_TEST(ComposeMessage("m", {}) == "m\n");
   BOOST_TEST(ComposeMessage("m", {"x", "y"}) == "m\n\nLabel: x\nLabel: y\n");
+  // Labels join the message's own trailers, so git reads one trailer block.
+  BOOST_TEST(ComposeMessage("fix\n\nSigned-off-by: A <a@b>", {"x"}) ==
+             "fix\n\nSigned-off-by: A <a@b>\nLabel: x\n");
+  // A subject is never trailers; a paragraph that is not all trailers is body.
+  BOOST_TEST(ComposeMessage("Fixes: y", {"x"}) == "Fixes: y\n\nLabel: x\n");
+  BOOST_TEST(ComposeMessage("fix\n\nbody\nA-b: c", {"x"}) == "fix\n\nbody\nA-b: c\n\nLabel: x\n");
+}
+
+// Before ValidateMessage, "-m 'm\n\nLabel: x'" gave a version labelled x, even
+// with a label --label refuses. Labels now come only from --label.
+BOOST_AUTO_TEST_CASE(a_message_cannot_forge_labels) {
+  for (const char* forged : {
+           "Label: x",
+           "m\n\nLabel: x",
+           "m\n\nLabel: has space",
+           "m\n\nlabel: x",
+           "m\n\nLABEL:x",
+           "m\n\n  Label: indented",
+           "m\n\n\tLabel: tabbed",
+           "m\n\nLabel : spaced before the colon",
+           "m\n\nLabel:",
+           "a\nLabel: x\nb",
+           "m\n\nLabel: x\n",
+           "m\r\n\r\nLabel: x\r\n",
+       }) {
+    Status s = ValidateMessage(forged);
+    BOOST_TEST_CONTEXT("message '" << forged << "'") {
+      BOOST_TEST((s.code() == Code::kInvalidArgument));
+      BOOST_TEST(s.message().find("would be read as a label; give labels with --label") !=
+                     std::string::npos,
+                 s.message());
+    }
+  }
+  BOOST_TEST(ValidateMessage("a\nLabel: x\nb").message().find("line 2 of the message") == 0u);
+}
+
+// A default message quotes keys, and a key may hold "\n\nLabel: x": as a
+// message that made a label. SummaryLine keeps it one line.
+BOOST_AUTO_TEST_CASE(summary_lines_cannot_forge_labels) {
+  std::string line = SummaryLine("set d /a\n\nLabel: evil", 100);
+  BOOST_TEST(line == "set d /a\\n\\nLabel: evil");
+  BOOST_TEST(ValidateMessage(line).ok());
+  std::string message;
+  std::vector<std::string> labels;
+  SplitMessage(ComposeMessage(line, {}), &message, &labels);
+  BOOST_TEST(labels.empty());
+  BOOST_TEST(message == line);
+  BOOST_TEST(SummaryLine("a\tb\rc\x01\x7f", 100) == "a\\tb\\rc\\x01\\x7f");
+}
+
+BOOST_AUTO_TEST_CASE(summary_lines_are_cut_between_characters) {
+  BOOST_TEST(SummaryLine("0123456789", 10) == "0123456789");
+  BOOST_TEST(SummaryLine("0123456789a", 10) == "0123456...");
+  // "\xc3\xa9" is one character: never cut in two (which is not UTF-8).
+  std::string cut = SummaryLine(
+      "012345\xc3\xa9"
+      "89abc",
+      10);
+  BOOST_TEST(cut == "012345...");
+  BOOST_TEST(ValidateMessage(cut).ok());
+  BOOST_TEST(SummaryLine("01234\xc3\xa9"
+                         "89abc",
+                         10) == "01234\xc3\xa9...");
+}
+
+BOOST_AUTO_TEST_CASE(messages_git_cannot_hold_are_refused) {
+  Status nul = ValidateMessage(std::string("a\0b", 3));
+  BOOST_TEST((nul.code() == Code::kInvalidArgument));
+  BOOST_TEST(nul.message().find("NUL") != std::string::npos, nul.message());
+  Status utf8 = ValidateMessage("a\xff");
+  BOOST_TEST((utf8.code() == Code::kInvalidArgument));
+  BOOST_TEST(utf8.message().find("UTF-8") != std::string::npos, utf8.message());
 }
 
 BOOST_AUTO_TEST_CASE(a_last_paragraph_that_is_not_all_labels_is_message) {
@@ -36,6 +136,35 @@ BOOST_AUTO_TEST_CASE(a_last_paragraph_that_is_not_all_labels_is_message) {
   SplitMessage("m\n\nLabel: x\nnot a label\n", &message, &labels);
   BOOST_TEST(labels.empty());
   BOOST_TEST(message == "m\n\nLabel: x\nnot a label");
+  // Labels after a paragraph that is not trailers were never written by strata.
+  SplitMessage("m\n\nbody\nLabel: x\n", &message, &labels);
+  BOOST_TEST(labels.empty());
+  BOOST_TEST(message == "m\n\nbody\nLabel: x");
+}
+
+// A version written before ValidateMessage may hold "Label: NAME" lines that
+// --label would refuse; they are message, not labels.
+BOOST_AUTO_TEST_CASE(labels_that_label_would_refuse_are_not_read) {
+  std::string message;
+  std::vector<std::string> labels;
+  SplitMessage("m\n\nLabel: two words\n", &message, &labels);
+  BOOST_TEST(labels.empty());
+  BOOST_TEST(message == "m\n\nLabel: two words");
+  SplitMessage("m\n\nLabel: ok\nLabel: \xc3\xa9\n", &message, &labels);
+  BOOST_TEST(labels.empty());
+  BOOST_TEST(message == "m\n\nLabel: ok\nLabel: \xc3\xa9");
+}
+
+// What strata wrote before (trimmed message, blank line, labels) reads the same.
+BOOST_AUTO_TEST_CASE(older_versions_read_the_same) {
+  std::string message;
+  std::vector<std::string> labels;
+  SplitMessage("m\n", &message, &labels);
+  BOOST_TEST(message == "m");
+  BOOST_TEST(labels.empty());
+  SplitMessage("two\n\nparagraphs\n\nLabel: a\nLabel: b/c\n", &message, &labels);
+  BOOST_TEST(message == "two\n\nparagraphs");
+  BOOST_TEST(labels == (std::vector<std::string>{"a", "b/c"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(labels_are_validated) {
