@@ -16,7 +16,8 @@ void Define(po::options_description& o, po::options_description& a,
 int Run(Context& ctx, const po::variables_map& args) {
   Result<std::unique_ptr<Repository>> repo = Repository::Init(args["dir"].as<std::string>());
   if (!repo.ok()) return ctx.Fail(repo.status());
-  std::string path = std::filesystem::absolute((*repo)->path()).lexically_normal().string();
+  std::error_code ec;
+  std::string path = std::filesystem::absolute((*repo)->path(), ec).lexically_normal().string();
   if (ctx.json()) {
     ctx.PrintJson(json::object{{"path", path}, {"branch", (*repo)->CurrentBranch()}});
   } else {

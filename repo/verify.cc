@@ -62,7 +62,8 @@ void CheckLeftovers(const fs::path& git_dir, VerifyReport& report) {
     std::string name = p.filename().string();
     fs::path rel = p.lexically_relative(git_dir);
     std::string top = rel.begin() != rel.end() ? rel.begin()->string() : "";
-    bool is_file = it->is_regular_file(ec);
+    std::error_code type_ec;
+    bool is_file = it->is_regular_file(type_ec);
     if (!is_file) continue;
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0 &&
         name != "strata.lock") {
@@ -94,20 +95,23 @@ std::string CheckLooseObject(const fs::path& file, const ObjectId& expected) {
 }
 
 void CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& damaged) {
+  // Iterated with error codes throughout: no exception leaves the library.
   std::error_code ec;
-  for (const auto& dir : fs::directory_iterator(objects, ec)) {
-    std::string prefix = dir.path().filename().string();
+  for (auto dir = fs::directory_iterator(objects, ec); !ec && dir != fs::directory_iterator();
+       dir.increment(ec)) {
+    std::string prefix = dir->path().filename().string();
     std::error_code dir_ec;
-    if (prefix.size() != 2 || !dir.is_directory(dir_ec)) continue;
-    for (const auto& f : fs::directory_iterator(dir.path(), dir_ec)) {
-      std::string hex = prefix + f.path().filename().string();
+    if (prefix.size() != 2 || !dir->is_directory(dir_ec)) continue;
+    for (auto f = fs::directory_iterator(dir->path(), dir_ec);
+         !dir_ec && f != fs::directory_iterator(); f.increment(dir_ec)) {
+      std::string hex = prefix + f->path().filename().string();
       ObjectId id;
       if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(&id.oid, hex.c_str()) < 0) {
         git_error_clear();
         continue;
       }
       ++report.objects;
-      std::string problem = CheckLooseObject(f.path(), id);
+      std::string problem = CheckLooseObject(f->path(), id);
       if (!problem.empty()) {
         report.problems.push_back("object " + hex + ": " + problem);
         damaged.insert(id);
