@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end: install, build, then strata at work on a local
 # repository in a temporary folder: versions with labels, log, show, diff,
-# a time-travel read, a multi-document patch, verify and git fsck.
+# a time-travel read, a multi-document patch, --expect, verify and git fsck.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -29,12 +29,15 @@ cat > rollout.json <<'JSON'
 ]
 JSON
 step "$strata" patch rollout.json -m "roll out app2 and the beta UI" --label ui-change
+echo; echo "# optimistic concurrency: write only if config/app1 is as it was at a version"
+step "$strata" set config/app1 /db/pool 30 --expect HEAD~1 || true
+step "$strata" set config/app1 /db/pool 30 --expect HEAD -m "pool up, knowing the rollout"
 step "$strata" log
 step "$strata" show HEAD
-step "$strata" diff HEAD~3
-step "$strata" diff HEAD~3 --format patch
+step "$strata" diff HEAD~4
+step "$strata" diff HEAD~4 --format patch
 echo; echo "# time travel: app1's database as it was two versions ago"
-step "$strata" get config/app1@HEAD~2 /db
+step "$strata" get config/app1@HEAD~3 /db
 step "$strata" ls
 step "$strata" verify
 step git --git-dir .strata fsck --strict
