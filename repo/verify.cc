@@ -3,7 +3,8 @@
 //
 // Loose objects are inflated by objects/loose_object.h rather than libgit2,
 // which loops forever on a truncated one (libgit2/libgit2#7342); history is
-// walked only when every object is intact, since libgit2 reads commits.
+// walked only when every object is intact, so damage is reported once, per
+// object, rather than as whatever each version fails to read.
 
 #include <cstring>
 #include <filesystem>
