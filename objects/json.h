@@ -32,12 +32,25 @@ namespace strata {
 
 namespace json = boost::json;
 
-// Deepest nesting the parser accepts.
+// Deepest nesting the parser accepts in a value: a document, or any value
+// given to a command. Every stored form of such a value must read back.
 inline constexpr std::size_t kMaxJsonDepth = 100000;
 
-// Parses one JSON text. Errors name `source` (a file name, "<stdin>", or
-// "argument") with line and column: "config.json:3:14: syntax error".
-// `first_line` is the line number of the text's first line (JSON Lines).
+struct ParseOptions {
+  // Named in errors: a file name, "<stdin>", "argument", "delta".
+  std::string_view source = "input";
+  // The line number of the text's first line (JSON Lines).
+  std::size_t first_line = 1;
+  // Deepest nesting accepted. A stored form that wraps values parses with
+  // kMaxJsonDepth plus the levels it adds (the delta codec adds 2), so that
+  // every value the parser accepted reads back from it.
+  std::size_t max_depth = kMaxJsonDepth;
+};
+
+// Parses one JSON text. Errors name the source with line and column:
+// "config.json:3:14: syntax error", "input:1:100001: invalid JSON: nesting
+// deeper than 100000".
+Result<json::value> ParseJson(std::string_view text, const ParseOptions& options);
 Result<json::value> ParseJson(std::string_view text, std::string_view source = "input",
                               std::size_t first_line = 1);
 
