@@ -75,6 +75,11 @@ Result<json::value> ParseJson(std::string_view text, std::string_view source,
 Result<json::value> ParseJson(std::string_view text, const ParseOptions& options) {
   const std::string_view source = options.source;
   const std::size_t first_line = options.first_line;
+  // RFC 8259 section 8.1 lets a parser ignore a byte order mark, which some
+  // editors write. Columns count from after it, as compilers do.
+  if (first_line == 1 && text.substr(0, kUtf8Bom.size()) == kUtf8Bom) {
+    text.remove_prefix(kUtf8Bom.size());
+  }
   json::parse_options boost_options;
   boost_options.max_depth = options.max_depth;
   json::stream_parser parser(json::storage_ptr(), boost_options);

@@ -8,6 +8,8 @@
 //
 // Decisions (docs/format.md, "JSON values"):
 // - Duplicate object keys: the last one wins, as in ECMAScript's JSON.parse.
+// - A byte order mark at the start of a file is skipped (RFC 8259 section
+//   8.1 allows it); anywhere else outside a string it is an error.
 // - -0 is stored as 0 (as RFC 8785 does).
 // - Integers in [-2^63, 2^64) are exact; larger integers become the nearest
 //   double, as in ECMAScript.
@@ -47,9 +49,14 @@ struct ParseOptions {
   std::size_t max_depth = kMaxJsonDepth;
 };
 
+// The UTF-8 byte order mark, U+FEFF.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
 // Parses one JSON text. Errors name the source with line and column:
 // "config.json:3:14: syntax error", "input:1:100001: invalid JSON: nesting
-// deeper than 100000".
+// deeper than 100000". One byte order mark at the start of a text that starts
+// a file (first_line 1) is skipped, and columns count from after it; a byte
+// order mark anywhere else outside a string is a syntax error.
 Result<json::value> ParseJson(std::string_view text, const ParseOptions& options);
 Result<json::value> ParseJson(std::string_view text, std::string_view source = "input",
                               std::size_t first_line = 1);
