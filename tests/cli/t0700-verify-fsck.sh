@@ -182,9 +182,13 @@ test_expect_success 'a truncated loose commit (the one HEAD names): every comman
   snapshot_repo
   # libgit2 reads commits itself (revparse, commit lookup, revwalk); through
   # its own loose backend each of these looped forever (libgit2/libgit2#7342).
+  # Under ASan, leak checks are off here: when the object lookup fails,
+  # libgit2 (1.5.1, and upstream) leaks the reference revparse_lookup_object
+  # resolved, about 900 bytes in a process that is exiting.
   for cmd in "log" "get a" "show" "diff HEAD~1 HEAD" "ls" "set a /x 3"; do
     # 124 would mean the command timed out
-    expect_fail 1 timeout 20 "$STRATA" $cmd
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+      expect_fail 1 timeout 20 "$STRATA" $cmd
     expect_match "$victim.*damaged: truncated" "$(err)"
   done
   expect_repo_unchanged
