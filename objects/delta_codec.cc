@@ -54,7 +54,7 @@ std::string EncodeDelta(const Patch& patch) {
 
 Result<Patch> DecodeDelta(std::string_view bytes) {
   STRATA_ASSIGN_OR_RETURN(std::string text, ZstdDecompress(bytes));
-  Result<json::value> v = ParseJson(text, "delta");
+  Result<json::value> v = ParseJson(text, ParseOptions{"delta", 1, kMaxDeltaDepth});
   if (!v.ok()) return Status::Corruption(v.status().message());
   Result<Patch> p = ParsePatch(*v);
   if (!p.ok()) return Status::Corruption("delta: " + p.status().message());

@@ -17,12 +17,27 @@ void EnsureLibgit2() {
   });
 }
 
+namespace {
+// The message of the last SetGitCorruptionError on this thread (libgit2's
+// last error is per thread too).
+thread_local std::string last_corruption;
+}  // namespace
+
+int SetGitCorruptionError(const std::string& message) {
+  last_corruption = message;
+  git_error_set_str(GIT_ERROR_ODB, message.c_str());
+  return GIT_ERROR;
+}
+
 Status GitError(int code, std::string_view what) {
   const git_error* e = git_error_last();
   std::string message(what);
   if (e && e->message) {
     message += ": ";
     message += e->message;
+    if (e->klass == GIT_ERROR_ODB && !last_corruption.empty() && last_corruption == e->message) {
+      return Status::Corruption(message);
+    }
   }
   if (code == GIT_ENOTFOUND) return Status::NotFound(message);
   if (code == GIT_EAMBIGUOUS || code == GIT_EINVALIDSPEC || code == GIT_EINVALID) {

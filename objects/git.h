@@ -17,7 +17,13 @@ namespace strata {
 void EnsureLibgit2();
 
 // Status for a failed libgit2 call: the last libgit2 error, prefixed by `what`.
+// Corruption if that error came from SetGitCorruptionError.
 Status GitError(int code, std::string_view what);
+
+// For callbacks strata gives libgit2 (objects/loose_backend.h): makes
+// `message` libgit2's last error, marked as corruption so that GitError says
+// Corruption rather than IOError. Returns GIT_ERROR, for the callback to return.
+int SetGitCorruptionError(const std::string& message);
 
 #define STRATA_GIT(expr, what)                           \
   do {                                                   \

@@ -69,9 +69,20 @@ const char* const kColorReset = "\x1b[0m";
 
 Result<json::value> ParseJson(std::string_view text, std::string_view source,
                               std::size_t first_line) {
-  json::parse_options options;
-  options.max_depth = kMaxJsonDepth;
-  json::stream_parser parser(json::storage_ptr(), options);
+  return ParseJson(text, ParseOptions{source, first_line, kMaxJsonDepth});
+}
+
+Result<json::value> ParseJson(std::string_view text, const ParseOptions& options) {
+  const std::string_view source = options.source;
+  const std::size_t first_line = options.first_line;
+  // RFC 8259 section 8.1 lets a parser ignore a byte order mark, which some
+  // editors write. Columns count from after it, as compilers do.
+  if (first_line == 1 && text.substr(0, kUtf8Bom.size()) == kUtf8Bom) {
+    text.remove_prefix(kUtf8Bom.size());
+  }
+  json::parse_options boost_options;
+  boost_options.max_depth = options.max_depth;
+  json::stream_parser parser(json::storage_ptr(), boost_options);
   json::error_code ec;
   std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
   if (!ec) {
@@ -87,7 +98,9 @@ Result<json::value> ParseJson(std::string_view text, std::string_view source,
     auto [line, column] = LineColumn(text, consumed);
     line += first_line - 1;
     std::string what = ec.message();
-    if (ec == json::error::too_deep) what = "nesting deeper than " + std::to_string(kMaxJsonDepth);
+    if (ec == json::error::too_deep) {
+      what = "nesting deeper than " + std::to_string(options.max_depth);
+    }
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
       what = "empty input, expected a JSON value";
     return Status::InvalidArgument(std::string(source) + ":" + std::to_string(line) + ":" +

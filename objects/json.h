@@ -8,6 +8,8 @@
 //
 // Decisions (docs/format.md, "JSON values"):
 // - Duplicate object keys: the last one wins, as in ECMAScript's JSON.parse.
+// - A byte order mark at the start of a file is skipped (RFC 8259 section
+//   8.1 allows it); anywhere else outside a string it is an error.
 // - -0 is stored as 0 (as RFC 8785 does).
 // - Integers in [-2^63, 2^64) are exact; larger integers become the nearest
 //   double, as in ECMAScript.
@@ -32,12 +34,30 @@ namespace strata {
 
 namespace json = boost::json;
 
-// Deepest nesting the parser accepts.
+// Deepest nesting the parser accepts in a value: a document, or any value
+// given to a command. Every stored form of such a value must read back.
 inline constexpr std::size_t kMaxJsonDepth = 100000;
 
-// Parses one JSON text. Errors name `source` (a file name, "<stdin>", or
-// "argument") with line and column: "config.json:3:14: syntax error".
-// `first_line` is the line number of the text's first line (JSON Lines).
+struct ParseOptions {
+  // Named in errors: a file name, "<stdin>", "argument", "delta".
+  std::string_view source = "input";
+  // The line number of the text's first line (JSON Lines).
+  std::size_t first_line = 1;
+  // Deepest nesting accepted. A stored form that wraps values parses with
+  // kMaxJsonDepth plus the levels it adds (the delta codec adds 2), so that
+  // every value the parser accepted reads back from it.
+  std::size_t max_depth = kMaxJsonDepth;
+};
+
+// The UTF-8 byte order mark, U+FEFF.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Parses one JSON text. Errors name the source with line and column:
+// "config.json:3:14: syntax error", "input:1:100001: invalid JSON: nesting
+// deeper than 100000". One byte order mark at the start of a text that starts
+// a file (first_line 1) is skipped, and columns count from after it; a byte
+// order mark anywhere else outside a string is a syntax error.
+Result<json::value> ParseJson(std::string_view text, const ParseOptions& options);
 Result<json::value> ParseJson(std::string_view text, std::string_view source = "input",
                               std::size_t first_line = 1);
 

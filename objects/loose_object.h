@@ -4,8 +4,9 @@
 //
 // libgit2 1.5 loops forever inflating a truncated loose object
 // (libgit2/libgit2#7342), so strata reads loose objects itself: a damaged
-// file is a Corruption error naming it, never a hang. Packed objects are
-// still read through libgit2.
+// file is a Corruption error naming it, never a hang. libgit2 reads loose
+// objects through this too (objects/loose_backend.h); packed objects are
+// read by libgit2.
 #pragma once
 
 #include <filesystem>

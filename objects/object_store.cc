@@ -5,11 +5,14 @@
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 #include <mbedtls/sha1.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
+
+#include "objects/loose_backend.h"
 
 namespace strata {
 
@@ -24,18 +27,48 @@ bool GitTreeOrder(const TreeEntry& a, const TreeEntry& b) {
   return next(a) < next(b);
 }
 
+namespace {
+
+// Where each backend sits in the object database: a higher priority is asked
+// first. Staged objects read back at once; then packs before loose objects,
+// as git and libgit2 order them: a pack lookup is an index search, while a
+// loose miss costs a failed open(), and most objects of a large state are
+// packed (imports write packs).
+constexpr int kStagingPriority = 1000;
+constexpr int kPackPriority = 2;
+constexpr int kLoosePriority = 1;
+
+// Adds `backend` to `odb`, which then owns it; frees it if that fails.
+Status AddBackend(git_odb* odb, git_odb_backend* backend, int priority, const std::string& what) {
+  int rc = git_odb_add_backend(odb, backend, priority);
+  if (rc < 0) {
+    backend->free(backend);
+    return GitError(rc, "cannot add " + what + " to the object database");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo) {
+  std::string objects_dir = std::string(git_repository_path(repo)) + "objects";
   git_odb* raw_odb = nullptr;
-  STRATA_GIT(git_repository_odb(&raw_odb, repo), "cannot open the object database");
+  STRATA_GIT(git_odb_new(&raw_odb), "cannot create the object database");
   OdbPtr odb(raw_odb);
+  STRATA_ASSIGN_OR_RETURN(git_odb_backend * loose, NewLooseBackend(objects_dir));
+  STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), loose, kLoosePriority, "the loose objects"));
+  git_odb_backend* packs = nullptr;
+  STRATA_GIT(git_odb_backend_pack(&packs, objects_dir.c_str()),
+             "cannot open the packs in " + objects_dir);
+  STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), packs, kPackPriority, "the packs"));
   git_odb_backend* mempack = nullptr;
   STRATA_GIT(git_mempack_new(&mempack), "cannot create the staging area");
-  int rc = git_odb_add_backend(odb.get(), mempack, 1000);
-  if (rc < 0) {
-    mempack->free(mempack);
-    return GitError(rc, "cannot add the staging area");
-  }
-  return std::unique_ptr<ObjectStore>(new ObjectStore(repo, std::move(odb), mempack));
+  STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), mempack, kStagingPriority, "the staging area"));
+  // From now on every libgit2 call on `repo` (commit lookups, revparse,
+  // revwalks) reads through this database, never libgit2's loose backend.
+  STRATA_GIT(git_repository_set_odb(repo, odb.get()), "cannot install the object database");
+  return std::unique_ptr<ObjectStore>(
+      new ObjectStore(repo, std::move(odb), mempack, std::move(objects_dir)));
 }
 
 ObjectStore::~ObjectStore() { Discard(); }
@@ -43,10 +76,7 @@ ObjectStore::~ObjectStore() { Discard(); }
 bool ObjectStore::Exists(const ObjectId& id) { return git_odb_exists(odb_.get(), &id.oid) == 1; }
 
 Result<RawObject> ObjectStore::Read(const ObjectId& id, const char* what) {
-  // Loose objects first, read by strata (objects/loose_object.h says why);
-  // staged and packed objects through libgit2.
-  STRATA_ASSIGN_OR_RETURN(std::optional<RawObject> loose, ReadLooseObject(objects_dir_, id));
-  if (loose) return std::move(*loose);
+  // Staged, loose (read by strata, see objects/loose_backend.h) or packed.
   git_odb_object* raw = nullptr;
   int rc = git_odb_read(&raw, odb_.get(), &id.oid);
   if (rc < 0) return GitError(rc, std::string("cannot read ") + what + " " + id.Hex());
@@ -66,16 +96,10 @@ Result<std::string> ObjectStore::ReadBlob(const ObjectId& id) {
 }
 
 Result<std::size_t> ObjectStore::BlobSize(const ObjectId& id) {
-  STRATA_ASSIGN_OR_RETURN(std::optional<RawObject> loose, ReadLooseObject(objects_dir_, id));
   std::size_t size = 0;
   git_object_t type;
-  if (loose) {
-    size = loose->data.size();
-    type = loose->type;
-  } else {
-    STRATA_GIT(git_odb_read_header(&size, &type, odb_.get(), &id.oid),
-               "cannot read blob " + id.Hex());
-  }
+  STRATA_GIT(git_odb_read_header(&size, &type, odb_.get(), &id.oid),
+             "cannot read blob " + id.Hex());
   if (type != GIT_OBJECT_BLOB) return Status::Corruption("object " + id.Hex() + " is not a blob");
   return size;
 }
@@ -237,9 +261,10 @@ Status ObjectStore::Flush() {
     git_odb* loose_raw = nullptr;
     STRATA_GIT(git_odb_new(&loose_raw), "cannot open the object folder");
     OdbPtr loose(loose_raw);
-    std::string objects_dir = std::string(git_repository_path(repo_)) + "objects";
+    // libgit2's loose backend only writes here (its write and freshen never
+    // inflate); reads go through objects/loose_backend.h.
     git_odb_backend* backend = nullptr;
-    STRATA_GIT(git_odb_backend_loose(&backend, objects_dir.c_str(), -1, /*do_fsync=*/1, 0, 0),
+    STRATA_GIT(git_odb_backend_loose(&backend, objects_dir_.c_str(), -1, /*do_fsync=*/1, 0, 0),
                "cannot open the loose object folder");
     int rc = git_odb_add_backend(loose.get(), backend, 1);
     if (rc < 0) {

@@ -1,6 +1,8 @@
 // The object store: reads and writes git blobs and trees for one repository.
 //
-// Writes are staged in memory (libgit2's mempack backend, ahead of the disk
+// Open() gives the repository its object database (objects/loose_backend.h):
+// staged objects, then packs, then loose objects read by strata. Writes are
+// staged in memory (libgit2's mempack backend, ahead of the disk
 // backends, so staged objects read back at once) until Flush(), which puts
 // them on disk and fsyncs them: a few objects as loose files, many as one
 // packfile. Nothing reaches the disk before Flush(), so a failed write leaves
@@ -26,13 +28,16 @@ struct TreeEntry {
 
 class ObjectStore {
  public:
-  // Borrows `repo`, which must outlive the store.
+  // Borrows `repo`, which must outlive the store, and installs the store's
+  // object database on it (git_repository_set_odb), so that libgit2 reads
+  // loose objects through strata's backend from then on.
   static Result<std::unique_ptr<ObjectStore>> Open(git_repository* repo);
   ~ObjectStore();
   ObjectStore(const ObjectStore&) = delete;
   ObjectStore& operator=(const ObjectStore&) = delete;
 
-  // NotFound if the object is absent; Corruption if it has the wrong type.
+  // NotFound if the object is absent; Corruption if it has the wrong type or
+  // its loose file is damaged.
   Result<std::string> ReadBlob(const ObjectId& id);
   Result<std::size_t> BlobSize(const ObjectId& id);
   Result<std::vector<TreeEntry>> ReadTree(const ObjectId& id);
@@ -62,18 +67,18 @@ class ObjectStore {
   git_repository* repo() const { return repo_; }
 
  private:
-  ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack)
+  ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack, std::string objects_dir)
       : repo_(repo),
         odb_(std::move(odb)),
         mempack_(mempack),
-        objects_dir_(std::string(git_repository_path(repo)) + "objects") {}
+        objects_dir_(std::move(objects_dir)) {}
   Status WritePack();
   Result<RawObject> Read(const ObjectId& id, const char* what);
 
   git_repository* repo_;
-  OdbPtr odb_;  // the repository's
-  git_odb_backend* mempack_;
-  std::string objects_dir_;  // owned by odb_
+  OdbPtr odb_;                // the repository's, set by Open
+  git_odb_backend* mempack_;  // owned by odb_
+  std::string objects_dir_;
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
 };

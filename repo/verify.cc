@@ -11,8 +11,9 @@
 //   4. Every version reachable from a ref: its commit and parents exist,
 //      its objects are present, and its delta applied to its first parent's
 //      state gives its state.
-// Steps 3 and 4 read commits through libgit2, so they run only when step 2
-// found every object intact.
+// Step 4 runs only when step 2 found every object intact, so damage is
+// reported once, per object, rather than as whatever each version fails to
+// read.
 
 #include <sys/stat.h>
 

@@ -218,6 +218,19 @@ test_expect_success 'put: trailing garbage after the value is refused' '
   expect_repo_unchanged
 '
 
+test_expect_success 'put: a file that starts with a UTF-8 byte order mark is read without it' '
+  cd r
+  printf "\xef\xbb\xbf{\"a\":1}" >../bom.json
+  strata put bom ../bom.json >/dev/null
+  expect_eq "{\"a\":1}" "$(strata get bom)"
+  # anywhere else it is still an error, with line and column
+  snapshot_repo
+  printf "{\"a\":\n \xef\xbb\xbf2}" >../bom2.json
+  expect_fail 1 strata put bom ../bom2.json
+  expect_match "bom2.json:2:2: invalid JSON" "$(err)"
+  expect_repo_unchanged
+'
+
 test_expect_success 'document ids: slashes make folders-like ids; bad ids are refused' '
   cd r
   echo 1 | strata put "a/b/c" - >/dev/null

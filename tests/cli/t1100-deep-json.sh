@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Deeply nested JSON (10,000 levels) through put, get, set, diff, patch,
-# show and verify, with no stack overflow.
+# Deeply nested JSON (10,000 levels, and the limit of 100,000) through put,
+# get, set, diff, patch, show and verify, with no stack overflow.
 . "$(dirname "$0")/lib.sh"
 
 N=10000
@@ -112,6 +112,33 @@ test_expect_success 'nesting beyond the documented limit (100,000) is refused cl
   expect_fail 1 strata put x too-deep.json
   expect_match "too-deep.json:1:100001: " "$(err)"
   expect_repo_unchanged
+'
+
+# Regression: a document exactly as deep as put accepts was stored, then
+# verify failed and show refused its version, since the delta holds the
+# value two levels deeper (in the patch array and an op object).
+test_expect_success 'documents at the limit (100,000 levels) and one below: verify, show, get' '
+  rm -rf lim; new_repo lim >/dev/null
+  MAX=100000
+  nest "[" "]" 1 $MAX >arr-max.json
+  nest "{\"a\":" "}" 1 $MAX >obj-max.json
+  nest "[" "]" 1 $((MAX - 1)) >arr-below.json
+  nest "{\"a\":" "}" 1 $((MAX - 1)) >obj-below.json
+  for d in arr-max obj-max arr-below obj-below; do
+    strata put $d $d.json >/dev/null
+  done
+  strata verify >verify.out
+  expect_match "^ok: 4 versions and [0-9]+ objects checked, 0 problems$" "$(cat verify.out)"
+  for rev in HEAD HEAD~1 HEAD~2 HEAD~3; do
+    strata show $rev >/dev/null
+    strata show --json $rev >show.json
+    grep -q "\"op\":\"add\"" show.json
+  done
+  for d in arr-max obj-max arr-below obj-below; do
+    strata get $d >out
+    { cat $d.json; echo; } >expect
+    expect_files_eq expect out
+  done
 '
 
 test_expect_success 'invalid deep JSON reports the column' '

@@ -14,6 +14,16 @@ namespace {
 using testing::J;
 using testing::P;
 
+std::string Nested(std::size_t depth, const std::string& open, const std::string& close,
+                   const std::string& leaf) {
+  std::string s;
+  s.reserve(depth * (open.size() + close.size()) + leaf.size());
+  for (std::size_t i = 0; i < depth; ++i) s += open;
+  s += leaf;
+  for (std::size_t i = 0; i < depth; ++i) s += close;
+  return s;
+}
+
 BOOST_AUTO_TEST_SUITE(objects)
 BOOST_AUTO_TEST_SUITE(delta_codec)
 
@@ -92,6 +102,45 @@ BOOST_AUTO_TEST_CASE(corrupt_bytes_are_corruption) {
       BOOST_TEST((p.status().code() == Code::kCorruption), p.status().message());
     }
   }
+}
+
+// Regression: a document exactly as deep as the parser allows was stored, but
+// its delta holds it two levels deeper (in the patch array and an op object)
+// and was refused on reading, so strata verify and show failed.
+BOOST_AUTO_TEST_CASE(a_value_at_the_depth_limit_round_trips) {
+  testing::OnLargeStack([] {
+    const std::vector<std::pair<std::string, std::string>> shapes = {{"[", "]"}, {"{\"a\":", "}"}};
+    for (const auto& [open, close] : shapes) {
+      BOOST_TEST_CONTEXT("nested " << open << close) {
+        std::string text = Nested(kMaxJsonDepth, open, close, "1");
+        Result<json::value> v = ParseJson(text);
+        STRATA_CHECK_OK(v);
+        for (PatchOpKind kind : {PatchOpKind::kAdd, PatchOpKind::kReplace, PatchOpKind::kTest}) {
+          Patch patch{PatchOp{kind, JsonPointer({"doc"}), {}, *v}};
+          Result<Patch> back = DecodeDelta(EncodeDelta(patch));
+          STRATA_CHECK_OK(back);
+          BOOST_TEST_REQUIRE(back->size() == 1u);
+          BOOST_TEST(CanonicalJson((*back)[0].value) == text);
+        }
+        // One level deeper is refused when parsed, so no delta holds it ...
+        Result<json::value> deeper = ParseJson(Nested(kMaxJsonDepth + 1, open, close, "1"));
+        BOOST_TEST_REQUIRE(!deeper.ok());
+        BOOST_TEST(
+            deeper.status().message().find("nesting deeper than 100000") != std::string::npos,
+            deeper.status().message());
+        // ... and a delta that does is not one strata wrote.
+        std::string forged = "[{\"op\":\"add\",\"path\":\"/doc\",\"value\":" +
+                             Nested(kMaxJsonDepth + 1, open, close, "1") + "}]";
+        Result<Patch> refused = DecodeDelta(ZstdCompress(forged, kDeltaCompressionLevel));
+        BOOST_TEST_REQUIRE(!refused.ok());
+        BOOST_TEST((refused.status().code() == Code::kCorruption));
+        BOOST_TEST(
+            refused.status().message().find("nesting deeper than " +
+                                            std::to_string(kMaxDeltaDepth)) != std::string::npos,
+            refused.status().message());
+      }
+    }
+  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -78,6 +78,57 @@ BOOST_AUTO_TEST_CASE(trailing_garbage_is_refused_trailing_whitespace_is_not) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_leading_byte_order_mark_is_skipped) {
+  const std::string bom = "\xEF\xBB\xBF";
+  struct Case {
+    std::string text;
+    std::string canonical;  // what it parses to
+  };
+  const std::vector<Case> cases = {
+      {bom + "{\"a\":1}", "{\"a\":1}"},
+      {bom + " \n[1, 2]\n", "[1,2]"},
+      {bom + "\"x\"", "\"x\""},
+      {bom + "0", "0"},
+      // In a string it is a character, U+FEFF, wherever it is.
+      {"[\"" + bom + "\"]", "[\"" + bom + "\"]"},
+      {bom + "{\"" + bom + "\":\"" + bom + "\"}", "{\"" + bom + "\":\"" + bom + "\"}"},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT("input " << c.text) {
+      Result<json::value> v = ParseJson(c.text, "f.json");
+      STRATA_CHECK_OK(v);
+      BOOST_TEST(CanonicalJson(*v) == c.canonical);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_anywhere_else_is_an_error_with_line_and_column) {
+  const std::string bom = "\xEF\xBB\xBF";
+  struct Case {
+    std::string text;
+    std::size_t first_line;
+    std::string prefix;  // "source:line:column: "
+  };
+  const std::vector<Case> cases = {
+      {" " + bom + "{}", 1, "f.json:1:2: "},              // after whitespace
+      {bom + bom + "{}", 1, "f.json:1:1: "},              // a second one: columns skip the first
+      {bom + "[1,\n  " + bom + "2]", 1, "f.json:2:3: "},  // between tokens
+      {"{\"a\":" + bom + "1}", 1, "f.json:1:6: "},        // before a value
+      {"{\"a\":1}" + bom, 1, "f.json:1:8: "},             // after the value
+      {bom + "{\"a\":1,}", 1, "f.json:1:8: "},            // other errors count from after it
+      {bom, 1, "f.json:1:1: "},                           // nothing after it
+      {bom + "{\"a\":1}", 2, "f.json:2:1: "},             // a JSON Lines line other than the first
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT("input " << c.text << " from line " << c.first_line) {
+      Result<json::value> v = ParseJson(c.text, "f.json", c.first_line);
+      BOOST_TEST_REQUIRE(!v.ok());
+      BOOST_TEST((v.status().code() == Code::kInvalidArgument));
+      BOOST_TEST(v.status().message().rfind(c.prefix, 0) == 0, v.status().message());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(deep_array_parses_and_prints) {
   constexpr std::size_t kDepth = 10000;
   std::string text = Nested(kDepth, "[", "]", "1");

@@ -2,8 +2,12 @@
 // and random JSON for property tests.
 #pragma once
 
+#include <pthread.h>
+
 #include <boost/test/unit_test.hpp>
+#include <exception>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -30,6 +34,35 @@ const Status& StatusOf(const Result<T>& r) {
     const ::strata::Status _s = ::strata::testing::StatusOf(expr); \
     BOOST_TEST_REQUIRE(_s.ok(), "not ok: " << _s.message());       \
   } while (0)
+
+// Runs `body` on a thread with a 1 GiB stack (reserved, touched only if
+// used), as the CLI runs commands: Boost.JSON's copy and destructor recurse
+// once per level, which a value kMaxJsonDepth deep needs. An exception
+// (a failed BOOST_TEST_REQUIRE) is rethrown here.
+inline void OnLargeStack(const std::function<void()>& body) {
+  struct Args {
+    const std::function<void()>* body;
+    std::exception_ptr error;
+  } args{&body, nullptr};
+  auto run = [](void* p) -> void* {
+    auto* a = static_cast<Args*>(p);
+    try {
+      (*a->body)();
+    } catch (...) {
+      a->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, std::size_t{1} << 30);
+  pthread_t thread;
+  int rc = pthread_create(&thread, &attr, run, &args);
+  pthread_attr_destroy(&attr);
+  BOOST_TEST_REQUIRE(rc == 0, "cannot start a thread with a large stack");
+  pthread_join(thread, nullptr);
+  if (args.error) std::rethrow_exception(args.error);
+}
 
 // Parses JSON written in a test; the test stops if it is invalid.
 inline json::value J(std::string_view text) {
