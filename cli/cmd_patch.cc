@@ -20,7 +20,10 @@ int Run(Context& ctx, const po::variables_map& args) {
   std::string file = args["patch-file"].as<std::string>();
   Result<std::string> text = ReadFile(file);
   if (!text.ok()) return ctx.Fail(text.status());
-  Result<json::value> doc = ParseJsonArgument(*text, file == "-" ? "<stdin>" : file);
+  // A patch wraps each value two levels deeper (the array, the operation),
+  // so a value as deep as a document may be reaches it.
+  Result<json::value> doc =
+      ParseJson(*text, ParseOptions{file == "-" ? "<stdin>" : file, 1, kMaxJsonDepth + 2});
   if (!doc.ok()) return ctx.Fail(doc.status());
   Result<Patch> patch = ParsePatch(*doc);
   if (!patch.ok()) return ctx.Fail(patch.status().WithContext(file == "-" ? "<stdin>" : file));

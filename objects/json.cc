@@ -547,6 +547,28 @@ std::optional<std::string> FindNonFinite(const json::value& v) {
   return std::move(found->pointer);
 }
 
+std::size_t NestingDepth(const json::value& v) {
+  if (!v.is_structured()) return 0;
+  // (container, depth at which it sits) pairs still to visit.
+  std::vector<std::pair<const json::value*, std::size_t>> stack{{&v, 1}};
+  std::size_t deepest = 0;
+  while (!stack.empty()) {
+    auto [x, depth] = stack.back();
+    stack.pop_back();
+    deepest = std::max(deepest, depth);
+    if (x->is_object()) {
+      for (const auto& kv : x->get_object()) {
+        if (kv.value().is_structured()) stack.emplace_back(&kv.value(), depth + 1);
+      }
+    } else {
+      for (const auto& e : x->get_array()) {
+        if (e.is_structured()) stack.emplace_back(&e, depth + 1);
+      }
+    }
+  }
+  return deepest;
+}
+
 Status CheckStorable(const json::value& v) {
   std::optional<Found> found = FindProblem(v, /*check_utf8=*/true);
   if (!found) return Status::Ok();

@@ -100,4 +100,8 @@ bool IsValidUtf8(std::string_view s);
 // naming the pointer.
 Status CheckStorable(const json::value& v);
 
+// How deeply `v` nests arrays and objects: 0 for a scalar, 1 for [1] or {},
+// as the parser's max_depth counts. Iterative.
+std::size_t NestingDepth(const json::value& v);
+
 }  // namespace strata

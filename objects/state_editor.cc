@@ -214,6 +214,19 @@ Result<ValueRef> StateEditor::Encode(Node& node, const JsonPointer& path, bool f
     // What is stored must read back: no Infinity, no broken UTF-8.
     Status storable = CheckStorable(node.value);
     if (!storable.ok()) return storable.WithContext("in '" + path.ToString() + "'");
+    // ...and no document nests deeper than the parser reads back. A value
+    // at /doc/a/b sits inside two of its document's levels.
+    if (!path.IsRoot()) {
+      std::size_t within = path.tokens().size() - 1;
+      std::size_t depth = within + NestingDepth(node.value);
+      if (depth > kMaxJsonDepth) {
+        std::string what = "document '" + path.tokens()[0] + "'";
+        if (within > 0) what = "the value at '" + path.ToString() + "' in " + what;
+        return Status::InvalidArgument(what + " would nest " + std::to_string(depth) +
+                                       " levels deep; the limit is " +
+                                       std::to_string(kMaxJsonDepth));
+      }
+    }
     return EncodeValue(store_, node.value, depth);
   }
   if (!node.dirty && node.base) return ValueRef{*node.base, true};

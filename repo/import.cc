@@ -172,7 +172,9 @@ Result<ImportSource> ReadJsonLines(const std::string& path) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     std::string where = path + ":" + std::to_string(line_no);
-    STRATA_ASSIGN_OR_RETURN(json::value v, ParseJson(line, path, line_no));
+    // The line wraps its document one level deeper than the document itself.
+    STRATA_ASSIGN_OR_RETURN(json::value v,
+                            ParseJson(line, ParseOptions{path, line_no, kMaxJsonDepth + 1}));
     const json::object* o = v.if_object();
     const json::value* id = o ? o->if_contains("id") : nullptr;
     const json::value* doc = o ? o->if_contains("doc") : nullptr;

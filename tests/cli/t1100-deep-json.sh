@@ -141,6 +141,34 @@ test_expect_success 'documents at the limit (100,000 levels) and one below: veri
   done
 '
 
+# Regression: a set or patch that made a document deeper than the limit was
+# refused only when the stored blob failed to read back, as corruption.
+test_expect_success 'patch and import check the depth of the stored document, naming the pointer' '
+  rm -rf depth; new_repo depth >/dev/null
+  MAX=100000
+  nest "[" "]" 1 $((MAX - 1)) >v.json
+  echo "{\"a\":{}}" | strata put d - >/dev/null
+  snapshot_repo
+  # /d/a/x holds the value two levels inside d: MAX + 1 in all. (A set
+  # VALUE that deep is longer than one argument may be; the patch file goes
+  # through the same state editor.)
+  { printf "[{\"op\":\"add\",\"path\":\"/d/a/x\",\"value\":"; cat v.json; printf "}]"; } >deep-patch.json
+  expect_fail 1 strata patch deep-patch.json
+  expect_match "document .d. would nest 100001 levels deep; the limit is 100000" "$(err)"
+  expect_repo_unchanged
+  # One level less fits: the patch file (two levels deeper than its value)
+  # and a JSON Lines line (one level deeper) at the limit are read.
+  { printf "[{\"op\":\"add\",\"path\":\"/d/x\",\"value\":"; cat v.json; printf "}]"; } >ok-patch.json
+  strata patch ok-patch.json >/dev/null
+  nest "[" "]" 1 $MAX >max.json
+  { printf "{\"id\":\"m\",\"doc\":"; cat max.json; printf "}\n"; } >max.jsonl
+  strata import max.jsonl >/dev/null
+  strata get m >out
+  { cat max.json; echo; } >expect
+  expect_files_eq expect out
+  strata verify >/dev/null
+'
+
 test_expect_success 'invalid deep JSON reports the column' '
   cd r
   { printf "[%.0s" $(seq $N); printf "1,]"; } >bad.json
