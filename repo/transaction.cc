@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "repo/refs.h"
+
 namespace strata {
 namespace {
 
@@ -153,14 +155,7 @@ Result<RefTransaction> RefTransaction::Begin(git_repository* repo, const Transac
 }
 
 Result<std::optional<ObjectId>> RefTransaction::Read(const std::string& ref) {
-  git_oid oid;
-  int rc = git_reference_name_to_id(&oid, repo_, ref.c_str());
-  if (rc == GIT_ENOTFOUND) {
-    git_error_clear();
-    return std::optional<ObjectId>();
-  }
-  if (rc < 0) return GitError(rc, "cannot read " + ref);
-  return std::optional<ObjectId>(ObjectId(oid));
+  return ReadRef(repo_, ref);
 }
 
 Result<CommitOutcome> RefTransaction::Commit() {

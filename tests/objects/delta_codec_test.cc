@@ -12,17 +12,8 @@ namespace strata {
 namespace {
 
 using testing::J;
+using testing::Nested;
 using testing::P;
-
-std::string Nested(std::size_t depth, const std::string& open, const std::string& close,
-                   const std::string& leaf) {
-  std::string s;
-  s.reserve(depth * (open.size() + close.size()) + leaf.size());
-  for (std::size_t i = 0; i < depth; ++i) s += open;
-  s += leaf;
-  for (std::size_t i = 0; i < depth; ++i) s += close;
-  return s;
-}
 
 BOOST_AUTO_TEST_SUITE(objects)
 BOOST_AUTO_TEST_SUITE(delta_codec)

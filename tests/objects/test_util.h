@@ -21,6 +21,17 @@
 
 namespace strata::testing {
 
+// OPEN^depth LEAF CLOSE^depth, e.g. Nested(3, "[", "]", "1") is [[[1]]].
+inline std::string Nested(std::size_t depth, const std::string& open, const std::string& close,
+                          const std::string& leaf) {
+  std::string s;
+  s.reserve(depth * (open.size() + close.size()) + leaf.size());
+  for (std::size_t i = 0; i < depth; ++i) s += open;
+  s += leaf;
+  for (std::size_t i = 0; i < depth; ++i) s += close;
+  return s;
+}
+
 inline const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
 const Status& StatusOf(const Result<T>& r) {
