@@ -214,6 +214,18 @@ test_expect_success 'STRATA_TIME fixes the version time' '
   expect_eq "2009-02-13T23:31:30Z 1234567890" "$(strata show --json | jpath "d[\"time\"] + \" \" + str(d[\"timestamp\"])")"
 '
 
+test_expect_success 'STRATA_TIME out of range is refused, not wrapped' '
+  cd r
+  snapshot_repo
+  for t in 99999999999999999999 4294967296 -1 12x; do
+    STRATA_TIME=$t expect_fail 1 strata set d /time 3
+    expect_match "STRATA_TIME|out of range" "$(err)"
+  done
+  expect_repo_unchanged
+  STRATA_TIME=4294967295 strata set d /time 3 >/dev/null
+  expect_eq 4294967295 "$(sgit log -1 --format=%at)"
+'
+
 test_expect_success 'without STRATA_TIME the time is now' '
   cd r
   unset STRATA_TIME
