@@ -31,14 +31,17 @@ run() {
     (
       fails=0
       for i in $(seq "$m"); do
-        "$strata" --repo "$dir" set doc "${template//W/$w}" "$i" >/dev/null 2>&1 || fails=$((fails + 1))
+        "$strata" --repo "$dir" set doc "${template//W/$w}" "$((w * 1000 + i))" >/dev/null 2>&1 ||
+          fails=$((fails + 1))
       done
       echo "$fails" >"$dir/fails.$w"
     ) &
   done
   wait
   end=$(now)
-  echo "$(calc "$end - $start") $(cat "$dir"/fails.* | awk '{s += $1} END {print s}')"
+  # Every write changes the value, so written + refused = N*M.
+  echo "$(calc "$end - $start") $(cat "$dir"/fails.* | awk '{s += $1} END {print s}')" \
+    "$(($(git --git-dir "$dir/.strata" rev-list --count main) - 1))"
 }
 
 serial() {
@@ -54,12 +57,15 @@ serial() {
 
 total=$((n * m))
 read -r t_serial <<<"$(serial)"
-read -r t_diff f_diff <<<"$(run different /kW)"
-read -r t_same f_same <<<"$(run same /v)"
+read -r t_diff f_diff w_diff <<<"$(run different /kW)"
+read -r t_same f_same w_same <<<"$(run same /v)"
 rate() { printf "%.0f" "$(calc "$total / $1")"; }
 ratio() { printf "%.2f" "$(calc "$t_serial / $1")"; }
-echo "| case | writers x versions | wall | versions/s | refused | vs one writer in a row |"
-echo "| --- | --- | --- | --- | --- | --- |"
-printf "| one writer in a row | 1 x %d | %.2f s | %s | 0 | 1.00x |\n" "$total" "$t_serial" "$(rate "$t_serial")"
-printf "| different values of one document | %d x %d | %.2f s | %s | %d | %sx |\n" "$n" "$m" "$t_diff" "$(rate "$t_diff")" "$f_diff" "$(ratio "$t_diff")"
-printf "| the same value | %d x %d | %.2f s | %s | %d | %sx |\n" "$n" "$m" "$t_same" "$(rate "$t_same")" "$f_same" "$(ratio "$t_same")"
+echo "| case | writers x writes | wall | writes/s | versions written | refused | vs one writer in a row |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+printf "| one writer in a row | 1 x %d | %.2f s | %s | %d | 0 | 1.00x |\n" "$total" "$t_serial" \
+  "$(rate "$t_serial")" "$total"
+printf "| different values of one document | %d x %d | %.2f s | %s | %d | %d | %sx |\n" "$n" "$m" \
+  "$t_diff" "$(rate "$t_diff")" "$w_diff" "$f_diff" "$(ratio "$t_diff")"
+printf "| the same value | %d x %d | %.2f s | %s | %d | %d | %sx |\n" "$n" "$m" "$t_same" \
+  "$(rate "$t_same")" "$w_same" "$f_same" "$(ratio "$t_same")"
