@@ -68,12 +68,28 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo) {
   // revwalks) reads through this database, never libgit2's loose backend.
   STRATA_GIT(git_repository_set_odb(repo, odb.get()), "cannot install the object database");
   return std::unique_ptr<ObjectStore>(
-      new ObjectStore(repo, std::move(odb), mempack, std::move(objects_dir)));
+      new ObjectStore(repo, std::move(odb), mempack, packs, loose, std::move(objects_dir)));
 }
 
 ObjectStore::~ObjectStore() { Discard(); }
 
-bool ObjectStore::Exists(const ObjectId& id) { return git_odb_exists(odb_.get(), &id.oid) == 1; }
+bool ObjectStore::Exists(const ObjectId& id) {
+  if (Stored(id)) return true;
+  // Another process may have written a pack since the list was read.
+  if (packs_->refresh && packs_->refresh(packs_) == 0 && packs_->exists(packs_, &id.oid) == 1) {
+    return true;
+  }
+  git_error_clear();
+  return false;
+}
+
+bool ObjectStore::Stored(const ObjectId& id) {
+  for (git_odb_backend* b : {mempack_, packs_, loose_}) {
+    if (b->exists(b, &id.oid) == 1) return true;
+  }
+  git_error_clear();
+  return false;
+}
 
 Result<RawObject> ObjectStore::Read(const ObjectId& id, const char* what) {
   // Staged, loose (read by strata, see objects/loose_backend.h) or packed.
@@ -136,10 +152,12 @@ Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
 Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t type) {
   ObjectId id;
   STRATA_GIT(git_odb_hash(&id.oid, data.data(), data.size(), type), "cannot hash an object");
-  // Without NO_REFRESH, every miss rescans objects/pack; and git_odb_write
-  // would check existence again (with a rescan), so write to the staging
-  // backend directly.
-  if (git_odb_exists_ext(odb_.get(), &id.oid, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return id;
+  // The backends are asked directly: git_odb_exists would answer from
+  // libgit2's cache, which still holds objects a failed write staged, read
+  // and discarded (they never reached the disk), and it rescans objects/pack
+  // on every miss. git_odb_write would check again, so write to the
+  // staging backend directly.
+  if (Stored(id)) return id;
   STRATA_GIT(mempack_->write(mempack_, &id.oid, data.data(), data.size(), type),
              "cannot stage an object");
   staged_.push_back(id);

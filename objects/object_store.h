@@ -50,6 +50,8 @@ class ObjectStore {
   // Stage any object (a commit made with git_commit_create_buffer, say).
   Result<ObjectId> WriteObject(std::string_view data, git_object_t type);
 
+  // Whether `id` is staged or on disk (packs written by other processes
+  // since the last look included). Never answers from libgit2's cache.
   bool Exists(const ObjectId& id);
 
   // Objects staged since the last Flush or Discard, and their total size.
@@ -67,17 +69,26 @@ class ObjectStore {
   git_repository* repo() const { return repo_; }
 
  private:
-  ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack, std::string objects_dir)
+  ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack, git_odb_backend* packs,
+              git_odb_backend* loose, std::string objects_dir)
       : repo_(repo),
         odb_(std::move(odb)),
         mempack_(mempack),
+        packs_(packs),
+        loose_(loose),
         objects_dir_(std::move(objects_dir)) {}
+  // Whether `id` is staged or on disk. Asks the backends themselves, never
+  // libgit2's object cache, which keeps objects that were staged, read back
+  // and then discarded.
+  bool Stored(const ObjectId& id);
   Status WritePack();
   Result<RawObject> Read(const ObjectId& id, const char* what);
 
   git_repository* repo_;
   OdbPtr odb_;                // the repository's, set by Open
   git_odb_backend* mempack_;  // owned by odb_
+  git_odb_backend* packs_;    // owned by odb_
+  git_odb_backend* loose_;    // owned by odb_
   std::string objects_dir_;
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;

@@ -127,6 +127,34 @@ BOOST_FIXTURE_TEST_CASE(an_expected_base_refuses_a_write_whose_document_moved, R
   BOOST_TEST(unknown.status().message().find("'nope'") != std::string::npos);
 }
 
+// Regression: objects a refused write had staged (and read back while
+// diffing) stayed in libgit2's object cache after they were discarded, so
+// the same write retried in the same process took them for stored, did not
+// write them, and made a version whose state was missing on disk.
+BOOST_FIXTURE_TEST_CASE(a_write_retried_after_a_refusal_stores_every_object, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("a", J(R"({"n":0})"), By("ann", 100)).ok());
+  const std::string base = HeadOf(repo());
+  BOOST_REQUIRE(repo().Set("a", P("/m"), J("1"), By("bob", 200)).ok());
+  CommitOptions o = By("cy", 300);
+  o.expected = base;
+  json::object big;
+  for (int i = 0; i < 3000; ++i) big["k" + std::to_string(i)] = "value " + std::to_string(i);
+  Patch edit = ParsePatch(J(R"([{"op":"add","path":"/a/n","value":5}])")).value();
+  edit.push_back(PatchOp{PatchOpKind::kAdd, P("/big"), {}, big});
+  BOOST_TEST((repo().Patch(std::nullopt, edit, o).status().code() == Code::kConflict));
+  // The same change, now on the head it was refused for.
+  o.expected = HeadOf(repo());
+  BOOST_REQUIRE(repo().Patch(std::nullopt, edit, o).ok());
+  VerifyReport report = repo().Verify().value();
+  std::string all;
+  for (const auto& p : report.problems) all += p + "\n";
+  BOOST_TEST(report.problems.empty(), all);
+  // A fresh process sees every object.
+  std::unique_ptr<Repository> fresh = Repository::Open(dir()).value();
+  BOOST_TEST(CanonicalJson(fresh->Read("HEAD").value().Get("big", P("/k2999")).value()) ==
+             R"("value 2999")");
+}
+
 BOOST_FIXTURE_TEST_CASE(a_write_on_a_detached_head_moves_head_itself, RepoFixture) {
   BOOST_REQUIRE(repo().Put("d", J("1"), By("ann")).ok());
   BOOST_REQUIRE(repo().Put("d", J("2"), By("ann")).ok());
