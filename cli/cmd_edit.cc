@@ -53,7 +53,7 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!repo.ok()) return ctx.Fail(repo.status());
   // The version read is the edit's base: if another process changes the
   // document while the editor is open, the write is refused, not lost.
-  Result<Snapshot> base = (*repo)->Read("HEAD");
+  Result<Snapshot> base = (*repo)->Read(options->branch ? *options->branch : "HEAD");
   if (!base.ok()) return ctx.Fail(base.status());
   CommitOptions write_options = *options;
   if (!write_options.expected) {

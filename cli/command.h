@@ -42,7 +42,7 @@ struct CommandSpec {
 
 // Options every command takes (added by the dispatcher).
 void AddCommonOptions(po::options_description& options);
-// -m, --author, --label, --expect and the JSON options, shared by the
+// -m, --author, --label, --expect, --branch and the JSON options, shared by the
 // commands that write a version.
 void AddWriteOptions(po::options_description& options);
 // --json, --pretty and --compact, the same on every command that prints

@@ -26,7 +26,9 @@ void AddWriteOptions(po::options_description& options) {
       "a label for the version (repeatable): letters, digits and . _ - / :")(
       "expect", po::value<std::string>()->value_name("REV"),
       "write only if the documents this changes are as they were at REV (the version you "
-      "read); otherwise refuse, naming what moved");
+      "read); otherwise refuse, naming what moved")(
+      "branch", po::value<std::string>()->value_name("BRANCH"),
+      "write to BRANCH (which must exist) instead of the current branch, without switching");
   AddJsonOption(options);
 }
 
@@ -105,6 +107,7 @@ Result<CommitOptions> Context::WriteOptions() {
   }
   if (args_.count("label")) o.labels = args_["label"].as<std::vector<std::string>>();
   if (args_.count("expect")) o.expected = args_["expect"].as<std::string>();
+  if (args_.count("branch")) o.branch = args_["branch"].as<std::string>();
   for (const auto& l : o.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(l));
   // STRATA_TIME fixes the version time (seconds since the epoch), for
   // reproducible histories in tests and demos.

@@ -107,4 +107,31 @@ test_expect_success 'log -n refuses a negative count' '
   expect_eq "" "$(strata log -n 0)"
 '
 
+test_expect_success '--branch writes to another branch without switching' '
+  cd r
+  sgit branch exp main
+  main=$(sgit rev-parse main)
+  out=$(strata set onexp /v 1 --branch exp)
+  expect_match "^\[exp [0-9a-f]{12}\] set onexp /v" "$out"
+  expect_eq "$main" "$(sgit rev-parse main)"
+  expect_eq "refs/heads/main" "$(sgit symbolic-ref HEAD)"
+  expect_eq 1 "$(strata get onexp@exp /v)"
+  expect_fail 1 strata get onexp
+  expect_eq exp "$(strata set onexp /v 2 --branch exp --json | jpath "d[\"branch\"]")"
+  snapshot_repo
+  expect_fail 1 strata set onexp /v 3 --branch nope
+  expect_match "no branch .nope." "$(err)"
+  expect_fail 1 strata set onexp /v 3 --branch "bad..name"
+  expect_match "invalid branch name" "$(err)"
+  expect_repo_unchanged
+  # edit reads the branch it writes to.
+  printf "#!/bin/sh\ncp \"\$1\" \"%s/seen.json\"\nprintf \"{\\\\\"v\\\\\": 3}\" >\"\$1\"\n" "$PWD" >ed.sh
+  chmod +x ed.sh
+  export EDITOR="$PWD/ed.sh"
+  strata edit onexp --branch exp >/dev/null
+  expect_eq 2 "$(jpath "d[\"v\"]" <seen.json)"
+  expect_eq 3 "$(strata get onexp@exp /v)"
+  expect_eq "$main" "$(sgit rev-parse main)"
+'
+
 test_done
