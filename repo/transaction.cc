@@ -23,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 // How long a ref update waits for git's own lock file (refs/heads/NAME.lock)
 // to go away before it calls the file stale: git holds it for milliseconds.
 constexpr auto kGitLockWait = std::chrono::seconds(2);
+// How often a ref update tries again after meeting that lock.
+constexpr int kGitLockTries = 50;
 
 std::string Age(std::time_t since) {
   std::int64_t s = static_cast<std::int64_t>(std::time(nullptr) - since);
@@ -172,9 +174,9 @@ Result<CommitOutcome> RefTransaction::Commit() {
     for (const RefUpdate& u : updates) STRATA_RETURN_IF_ERROR(hooks_->pre_commit(u));
   }
   for (const RefUpdate& u : updates) {
-    const auto git_lock_deadline = Clock::now() + kGitLockWait;
-    auto pause = std::chrono::milliseconds(1);
-    while (true) {
+    // A git process may hold the ref's own lock for a moment: wait for it
+    // (CheckGitLock), a bounded number of times.
+    for (int tries = 0;; ++tries) {
       git_reference* raw = nullptr;
       int rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), &u.target.oid,
                                                           1, &u.expected->oid, u.reason.c_str())
@@ -186,19 +188,12 @@ Result<CommitOutcome> RefTransaction::Commit() {
         git_error_clear();
         return CommitOutcome::kRefMoved;
       }
-      if (rc == GIT_ELOCKED) {
-        git_error_clear();
-        if (Clock::now() < git_lock_deadline) {
-          std::this_thread::sleep_for(pause);
-          pause = std::min(pause * 2, std::chrono::milliseconds(100));
-          continue;
-        }
-        return Status::Conflict("cannot move " + u.ref + ": " +
-                                DescribeGitLock(GitLockPath(repo_, u.ref)));
-      }
-      return GitError(rc, "cannot move " + u.ref);
+      if (rc != GIT_ELOCKED || tries == kGitLockTries) return GitError(rc, "cannot move " + u.ref);
+      git_error_clear();
+      STRATA_RETURN_IF_ERROR(CheckGitLock(repo_, u.ref));
     }
   }
+
   if (hooks_ && hooks_->post_commit) {
     for (const RefUpdate& u : updates) hooks_->post_commit(u);
   }
