@@ -10,7 +10,9 @@ void Define(po::options_description& o, po::options_description& a,
                   "DOC or DOC@REV, e.g. config/app1@HEAD~2")(
       "pointer", po::value<std::string>()->default_value(""), "a JSON Pointer inside the document");
   o.add_options()("at", po::value<std::string>()->value_name("TIME"),
-                  "read the newest version made at or before TIME (2026-11-28T19:54Z, @SECONDS)");
+                  "read the newest version made at or before TIME: 2026-11-28T19:54Z, @SECONDS, "
+                  "yesterday, '2 hours ago'; a date alone means the end of that day in the "
+                  "local zone (TZ)");
   AddJsonOption(o);
   p.add("doc", 1).add("pointer", 1);
 }
@@ -24,7 +26,7 @@ int Run(Context& ctx, const po::variables_map& args) {
   // One snapshot: the value and the version printed come from one read.
   Result<Snapshot> snap = Status::NotFound("");
   if (args.count("at")) {
-    Result<std::int64_t> time = ParseTime(args["at"].as<std::string>());
+    Result<std::int64_t> time = ParseTime(args["at"].as<std::string>(), {0, DayPart::kEnd});
     if (!time.ok()) return ctx.Fail(time.status());
     snap = (*repo)->ReadAt(dr.rev, *time);
   } else {

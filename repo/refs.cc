@@ -7,6 +7,28 @@ constexpr std::string_view kHeadsPrefix = "refs/heads/";
 
 }  // namespace
 
+RevisionRange ParseRevisionRange(const std::string& text) {
+  RevisionRange range;
+  std::size_t dots = text.find("..");
+  // As in git, ".." anywhere makes a range (no ref name may hold one).
+  if (dots == std::string::npos) {
+    range.from = text;
+    return range;
+  }
+  std::size_t width = 2;
+  if (text.compare(dots, 3, "...") == 0) {
+    width = 3;
+    range.kind = RevisionRange::Kind::kThreeDot;
+  } else {
+    range.kind = RevisionRange::Kind::kTwoDot;
+  }
+  range.from = text.substr(0, dots);
+  range.to = text.substr(dots + width);
+  if (range.from.empty()) range.from = "HEAD";
+  if (range.to.empty()) range.to = "HEAD";
+  return range;
+}
+
 std::string CurrentBranch(git_repository* repo) {
   git_reference* raw = nullptr;
   if (git_reference_lookup(&raw, repo, "HEAD") < 0) return "main";

@@ -16,6 +16,23 @@ namespace strata {
 // InvalidArgument if it is ambiguous or names no version.
 Result<CommitPtr> LookupCommit(git_repository* repo, const std::string& rev);
 
+// A revision or a set of them, as git's log and diff read it:
+//   REV      versions reachable from REV (diff: REV against ...)
+//   A..B     reachable from B and not from A (diff: A against B)
+//   A...B    log: reachable from either and not from both;
+//            diff: the merge base of A and B against B
+// An empty side is HEAD ("main.." is main..HEAD).
+struct RevisionRange {
+  enum class Kind { kSingle, kTwoDot, kThreeDot };
+  Kind kind = Kind::kSingle;
+  std::string from;  // A (kSingle: the revision)
+  std::string to;    // B (empty for kSingle)
+};
+
+// Splits `text` at ".." or "..."; never fails (an invalid revision is found
+// when it is resolved).
+RevisionRange ParseRevisionRange(const std::string& text);
+
 // The branch HEAD names ("main"), or "HEAD" when HEAD is detached.
 std::string CurrentBranch(git_repository* repo);
 

@@ -108,4 +108,18 @@ Result<std::string> Repository::ResolveRevision(const std::string& rev) {
   return OidHex(git_commit_id(c.get()));
 }
 
+Result<std::optional<std::string>> Repository::MergeBase(const std::string& a,
+                                                         const std::string& b) {
+  STRATA_ASSIGN_OR_RETURN(CommitPtr ca, LookupCommit(repo_.get(), a));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr cb, LookupCommit(repo_.get(), b));
+  git_oid base;
+  int rc = git_merge_base(&base, repo_.get(), git_commit_id(ca.get()), git_commit_id(cb.get()));
+  if (rc == GIT_ENOTFOUND) {
+    git_error_clear();
+    return std::optional<std::string>();
+  }
+  if (rc < 0) return GitError(rc, "cannot find the merge base of '" + a + "' and '" + b + "'");
+  return std::optional<std::string>(OidHex(&base));
+}
+
 }  // namespace strata

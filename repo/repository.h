@@ -114,6 +114,9 @@ class Repository {
   Result<Snapshot> ReadAt(const std::string& rev, std::int64_t time);
   // The commit id `rev` names. NotFound / InvalidArgument name `rev`.
   Result<std::string> ResolveRevision(const std::string& rev);
+  // The best common ancestor of `a` and `b` (git merge-base); nullopt when
+  // they share no history. NotFound / InvalidArgument name the revision.
+  Result<std::optional<std::string>> MergeBase(const std::string& a, const std::string& b);
   // Versions reachable from `rev`, newest first. A history that cannot be
   // read whole (a missing or damaged commit) is an error naming the
   // version, never a partial list.

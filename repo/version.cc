@@ -1,6 +1,8 @@
 #include "repo/version.h"
 
+#include <cctype>
 #include <charconv>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -240,12 +242,72 @@ std::string FormatDisplayTime(std::int64_t time) {
   return FormatTime(time, offset);
 }
 
-Result<std::int64_t> ParseTime(std::string_view text) {
+namespace {
+
+// Seconds from the epoch to a civil date's midnight UTC (Howard Hinnant's
+// days_from_civil), so no time zone database or timegm is involved.
+std::int64_t CivilToEpoch(int year, int month, int day) {
+  int y = year - (month <= 2);
+  int era = (y >= 0 ? y : y - 399) / 400;
+  int yoe = y - era * 400;
+  int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (static_cast<std::int64_t>(era) * 146097 + doe - 719468) * 86400;
+}
+
+// The local zone's offset from UTC at `t`, in seconds (TZ's zone).
+std::int64_t LocalOffsetAt(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  return tm.tm_gmtoff;
+}
+
+// "N UNIT ago" / "N.UNIT.ago": the seconds N UNITs span; nullopt if `text`
+// is not of that form.
+std::optional<std::int64_t> RelativeSpan(std::string_view text) {
+  std::string words(text);
+  for (char& c : words) {
+    if (c == '.') c = ' ';
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  std::int64_t n = 0;
+  char unit[16] = {0}, ago[8] = {0};
+  int consumed = 0;
+  if (std::sscanf(words.c_str(), " %18" SCNd64 " %15[a-z] %7[a-z] %n", &n, unit, ago, &consumed) !=
+          3 ||
+      static_cast<std::size_t>(consumed) != words.size() || std::string_view(ago) != "ago" ||
+      n < 0 || n > 100000) {
+    return std::nullopt;
+  }
+  std::string_view u(unit);
+  if (u.size() > 1 && u.back() == 's') u.remove_suffix(1);
+  static constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"second", 1},        {"sec", 1},     {"minute", 60},      {"min", 60},
+      {"hour", 3600},       {"day", 86400}, {"week", 7 * 86400}, {"month", 30 * 86400},
+      {"year", 365 * 86400}};
+  for (const auto& [name, seconds] : kUnits) {
+    if (u == name) return n * seconds;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::int64_t> ParseTime(std::string_view text) { return ParseTime(text, {}); }
+
+Result<std::int64_t> ParseTime(std::string_view text, const TimeParseOptions& options) {
   auto bad = [&] {
     return Status::InvalidArgument("invalid time '" + std::string(text) +
                                    "': use 2026-11-28, 2026-11-28T19:54:21Z, "
-                                   "2026-11-28T19:54+01:00 or @SECONDS");
+                                   "2026-11-28T19:54+01:00, @SECONDS, yesterday or "
+                                   "'2 hours ago'");
   };
+  const std::int64_t now =
+      options.now != 0 ? options.now : static_cast<std::int64_t>(std::time(nullptr));
+  if (text == "now" || text == "today") return now;
+  if (text == "yesterday") return now - 86400;
+  if (std::optional<std::int64_t> span = RelativeSpan(text)) return now - *span;
   if (!text.empty() && text[0] == '@') {
     std::int64_t v = 0;
     auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), v);
@@ -276,14 +338,17 @@ Result<std::int64_t> ParseTime(std::string_view text) {
   if (!number(4, &year) || !expect('-') || !number(2, &month) || !expect('-') || !number(2, &day)) {
     return bad();
   }
+  bool date_only = true;
   if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
     ++pos;
+    date_only = false;
     if (!number(2, &hour) || !expect(':') || !number(2, &minute)) return bad();
     if (expect(':') && !number(2, &second)) return bad();
   }
-  int offset_minutes = 0;
+  std::optional<int> offset_minutes;  // nullopt: local time
   if (pos < text.size()) {
     if (expect('Z')) {
+      offset_minutes = 0;
     } else if (text[pos] == '+' || text[pos] == '-') {
       int sign = text[pos] == '-' ? -1 : 1;
       ++pos;
@@ -296,15 +361,17 @@ Result<std::int64_t> ParseTime(std::string_view text) {
       minute > 59 || second > 60) {
     return bad();
   }
-  // Days from the civil date (Howard Hinnant's algorithm), so no time zone
-  // database or timegm is involved.
-  int y = year - (month <= 2);
-  int era = (y >= 0 ? y : y - 399) / 400;
-  int yoe = y - era * 400;
-  int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-  return days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  if (date_only && options.date_only == DayPart::kEnd) {
+    hour = 23;
+    minute = 59;
+    second = 59;
+  }
+  const std::int64_t wall = CivilToEpoch(year, month, day) + hour * 3600 + minute * 60 + second;
+  if (offset_minutes) return wall - std::int64_t{*offset_minutes} * 60;
+  // Local time: the offset in force at that moment (guess with the offset
+  // at the wall time read as UTC, then correct once across a DST change).
+  std::int64_t t = wall - LocalOffsetAt(wall);
+  return wall - LocalOffsetAt(t);
 }
 
 json::object VersionToJson(const VersionInfo& v) {

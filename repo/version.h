@@ -79,9 +79,30 @@ std::string FormatUtcTime(std::int64_t time);
 // its offset ("2026-11-28T19:54:21+01:00"; "Z" when the offset is zero).
 std::string FormatDisplayTime(std::int64_t time);
 
-// Parses a time for --at: "2026-11-28", "2026-11-28T19:54", "2026-11-28T19:54:21Z",
-// with an optional "Z" or "+01:00" offset (default UTC; a space may replace the
-// "T"), or "@SECONDS" since the epoch.
+// How ParseTime reads a date without a time of day.
+enum class DayPart {
+  kStart,  // 00:00:00 (--since, --date)
+  kEnd,    // 23:59:59 (--at, --until: "as of that day")
+};
+
+struct TimeParseOptions {
+  std::int64_t now = 0;  // for relative forms; 0: the clock now
+  DayPart date_only = DayPart::kStart;
+};
+
+// Parses a time as people write it (--at, --since, --until, --date):
+//   - ISO 8601: "2026-11-28", "2026-11-28T19:54", "2026-11-28T19:54:21Z",
+//     "2026-11-28 19:54:21+01:00". Without "Z" or an offset it is local time
+//     (the TZ environment variable's zone); a date alone is the start or end
+//     of that day, as `options.date_only` says.
+//   - "@SECONDS" since the epoch.
+//   - relative to `options.now`: "now", "today" (now), "yesterday" (24 hours
+//     ago, as git reads it), "N UNIT ago" or "N.UNIT.ago" with UNIT one of
+//     second, minute, hour, day, week, month (30 days), year (365 days),
+//     singular or plural.
+// InvalidArgument quotes the text and lists the forms.
+Result<std::int64_t> ParseTime(std::string_view text, const TimeParseOptions& options);
+// ParseTime with a date alone read as the start of its day.
 Result<std::int64_t> ParseTime(std::string_view text);
 
 // The JSON form of a version (docs/json-output.md).

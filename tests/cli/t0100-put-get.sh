@@ -261,8 +261,26 @@ test_expect_success 'get --at reads the newest version made by then' '
   expect_eq 3 "$(strata get d --at 2030-01-01)"
   expect_fail 1 strata get d --at @999
   expect_match "no version on HEAD" "$(err)"
-  expect_fail 1 strata get d --at yesterday
+  expect_fail 1 strata get d --at tomorrow
   expect_match "invalid time" "$(err)"
+'
+
+test_expect_success 'get --at: relative times, and a date alone is the end of that local day' '
+  rm -rf rel; new_repo rel >/dev/null
+  now=$(date +%s)
+  STRATA_TIME=$((now - 3 * 86400)) strata put d - <<<1 >/dev/null
+  STRATA_TIME=$((now - 3600)) strata put d - <<<2 >/dev/null
+  expect_eq 1 "$(strata get d --at yesterday)"
+  expect_eq 1 "$(strata get d --at "2 hours ago")"
+  expect_eq 2 "$(strata get d --at "30 minutes ago")"
+  expect_eq 2 "$(strata get d --at now)"
+  expect_fail 1 strata get d --at "4.days.ago"
+  # In UTC+1 the day 1970-01-02 ends at 22:59:59Z; in UTC at 23:59:59Z.
+  rm -rf day; new_repo day >/dev/null
+  STRATA_TIME=$((86400 + 9 * 3600)) strata put d - <<<1 >/dev/null
+  STRATA_TIME=$((86400 + 23 * 3600 + 30 * 60)) strata put d - <<<2 >/dev/null
+  expect_eq 1 "$(TZ=CET-1 strata get d --at 1970-01-02)"
+  expect_eq 2 "$(TZ=UTC strata get d --at 1970-01-02)"
 '
 
 test_done

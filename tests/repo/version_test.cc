@@ -2,6 +2,8 @@
 #include "repo/version.h"
 
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <ctime>
 
 namespace strata {
 
@@ -211,10 +213,60 @@ BOOST_AUTO_TEST_CASE(times_parse_for_at) {
     BOOST_REQUIRE_MESSAGE(t.ok(), c.text);
     BOOST_TEST(*t == c.seconds, c.text);
   }
-  for (const char* bad :
-       {"", "yesterday", "2023-13-01", "2023-11-14T25:00", "2023-11-14X", "@", "@12a"}) {
+  for (const char* bad : {"", "tomorrow", "2 fortnights ago", "ago", "-1 days ago", "2023-13-01",
+                          "2023-11-14T25:00", "2023-11-14X", "@", "@12a"}) {
     BOOST_TEST(!ParseTime(bad).ok(), bad);
   }
+}
+
+BOOST_AUTO_TEST_CASE(parse_time_relative_and_day_parts) {
+  const TimeParseOptions at{1700000000, DayPart::kEnd};
+  struct Case {
+    const char* text;
+    std::int64_t seconds;
+  };
+  const Case cases[] = {
+      {"now", 1700000000},
+      {"today", 1700000000},
+      {"yesterday", 1700000000 - 86400},
+      {"2 hours ago", 1700000000 - 7200},
+      {"1 hour ago", 1700000000 - 3600},
+      {"2.weeks.ago", 1700000000 - 14 * 86400},
+      {"3 Days Ago", 1700000000 - 3 * 86400},
+      {"1 month ago", 1700000000 - 30 * 86400},
+      {"1 year ago", 1700000000 - 365 * 86400},
+      {"45 seconds ago", 1700000000 - 45},
+      {"1970-01-01", 86399},                      // end of the day
+      {"2023-11-14T22:13:20Z", 1700000000},       // a time is a time
+      {"2023-11-14T22:13:20+01:00", 1699996400},  // with its offset
+  };
+  for (const Case& c : cases) {
+    Result<std::int64_t> t = ParseTime(c.text, at);
+    BOOST_REQUIRE_MESSAGE(t.ok(), c.text);
+    BOOST_TEST(*t == c.seconds, c.text);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(parse_time_local_zone) {
+  // Without an offset a time is local: TZ decides.
+  const char* old = std::getenv("TZ");
+  std::string saved = old ? old : "";
+  setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);  // POSIX form: no tzdata needed
+  tzset();
+  Result<std::int64_t> winter = ParseTime("2023-11-14T23:13:20");
+  Result<std::int64_t> summer = ParseTime("2023-07-01T02:00:00");
+  Result<std::int64_t> day_end = ParseTime("2023-11-14", {1, DayPart::kEnd});
+  if (old)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
+  tzset();
+  BOOST_REQUIRE(winter.ok());
+  BOOST_TEST(*winter == 1700000000);  // CET, +01:00
+  BOOST_REQUIRE(summer.ok());
+  BOOST_TEST(*summer == *ParseTime("2023-07-01T00:00:00Z"));  // CEST, +02:00
+  BOOST_REQUIRE(day_end.ok());
+  BOOST_TEST(*day_end == *ParseTime("2023-11-14T23:59:59+01:00"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
