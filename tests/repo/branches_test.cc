@@ -202,6 +202,30 @@ BOOST_FIXTURE_TEST_CASE(switch_moves_head_symbolically, RepoFixture) {
   BOOST_TEST(repo().DeleteBranch("main").ok());  // fix has all of main
 }
 
+BOOST_FIXTURE_TEST_CASE(from_a_detached_head, RepoFixture) {
+  BOOST_REQUIRE(repo().Set("d", P("/a"), J("1"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Set("d", P("/a"), J("2"), By("ann")).ok());
+  Git git(repo().path());
+  git_object* raw = nullptr;
+  BOOST_REQUIRE(git_revparse_single(&raw, git.repo.get(), "main~1") == 0);
+  ObjectPtr older(raw);
+  BOOST_REQUIRE(git_repository_set_head_detached(git.repo.get(), git_object_id(raw)) == 0);
+  BOOST_TEST(git.Head() == "(detached)");
+  // Against HEAD's version: main is one ahead; deleting main is not refused
+  // as "current", but as unmerged into HEAD.
+  BOOST_TEST(
+      Listing(repo()) ==
+          (Lines{"main " + repo().ResolveRevision("main").value().substr(0, 7) + " - +1 -0"}),
+      boost::test_tools::per_element());
+  BOOST_TEST(repo().DeleteBranch("main").status().message() ==
+             "branch 'main' is not merged into HEAD: deleting it would lose 1 version (use -D to "
+             "delete it anyway)");
+  Result<SwitchResult> s = repo().SwitchBranch("main");
+  BOOST_REQUIRE(s.ok());
+  BOOST_TEST(s->previous == "HEAD");
+  BOOST_TEST(git.Head() == "refs/heads/main");
+}
+
 BOOST_FIXTURE_TEST_CASE(moves_run_the_transaction_hooks, RepoFixture) {
   BOOST_REQUIRE(repo().Set("d", P("/a"), J("1"), By("ann")).ok());
   std::vector<std::string> told;
