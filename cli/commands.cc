@@ -6,12 +6,14 @@ namespace strata::cli {
 extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPatchCommand,
     kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand, kDiffCommand,
     kVerifyCommand;
+extern const CommandSpec kBranchCommand, kSwitchCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
       &kInitCommand,   &kPutCommand,  &kSetCommand,    &kRmCommand, &kPatchCommand,
       &kImportCommand, &kEditCommand, &kGetCommand,    &kLsCommand, &kLogCommand,
       &kShowCommand,   &kDiffCommand, &kVerifyCommand,
+      &kBranchCommand, &kSwitchCommand,
   };
   return commands;
 }
