@@ -6,12 +6,16 @@ namespace strata::cli {
 extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPatchCommand,
     kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand, kDiffCommand,
     kVerifyCommand;
+extern const CommandSpec kTagCommand;
+extern const CommandSpec kLabelCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
       &kInitCommand,   &kPutCommand,  &kSetCommand,    &kRmCommand, &kPatchCommand,
       &kImportCommand, &kEditCommand, &kGetCommand,    &kLsCommand, &kLogCommand,
       &kShowCommand,   &kDiffCommand, &kVerifyCommand,
+      &kTagCommand,
+      &kLabelCommand,
   };
   return commands;
 }

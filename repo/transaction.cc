@@ -176,6 +176,24 @@ Result<CommitOutcome> RefTransaction::Commit() {
   for (const RefUpdate& u : updates) {
     // A git process may hold the ref's own lock for a moment: wait for it
     // (CheckGitLock), a bounded number of times.
+    if (u.remove) {
+      git_reference* raw = nullptr;
+      int rc = git_reference_lookup(&raw, repo_, u.ref.c_str());
+      ReferencePtr ref(raw);
+      if (rc == GIT_ENOTFOUND) {
+        git_error_clear();
+        return CommitOutcome::kRefMoved;
+      }
+      if (rc < 0) return GitError(rc, "cannot read " + u.ref);
+      // libgit2 deletes only if the ref still has the id just read.
+      rc = git_reference_delete(raw);
+      if (rc == GIT_EMODIFIED) {
+        git_error_clear();
+        return CommitOutcome::kRefMoved;
+      }
+      if (rc < 0) return GitError(rc, "cannot delete " + u.ref);
+      continue;
+    }
     for (int tries = 0;; ++tries) {
       git_reference* raw = nullptr;
       int rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), &u.target.oid,

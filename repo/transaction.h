@@ -39,6 +39,7 @@ struct RefUpdate {
   std::optional<ObjectId> expected;  // its id now; nullopt: it must not exist yet
   ObjectId target;                   // its id after the move
   std::string reason;                // the reflog message
+  bool remove = false;               // delete the ref (`expected` must be set; `target` unused)
   // The version the move writes, and its delta, when it writes one (the
   // events and hooks layer hands them to pre-commit and post-commit).
   std::optional<VersionInfo> version;
