@@ -222,6 +222,9 @@ class Pager {
     int fds[2];
     if (pipe(fds) != 0) return false;
     std::cout.flush();
+    // Set here, not in the child, which calls only what is safe after fork.
+    setenv("LESS", "FRX", 0);  // unless the user set their own
+    setenv("LV", "-c", 0);
     pid_t pid = fork();
     if (pid < 0) {
       close(fds[0]);
@@ -232,8 +235,6 @@ class Pager {
       dup2(fds[0], STDIN_FILENO);
       close(fds[0]);
       close(fds[1]);
-      setenv("LESS", "FRX", 0);  // unless the user set their own
-      setenv("LV", "-c", 0);
       execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
