@@ -93,8 +93,45 @@ void PrintSummary(Context& ctx, const std::vector<Change>& changes) {
       std::cout << ctx.Paint(kYellow, "M " + doc) << "  (" << n.ops << " change"
                 << (n.ops == 1 ? "" : "s") << ")\n";
   }
-  std::cout << docs.size() << " document" << (docs.size() == 1 ? "" : "s") << " changed, "
-            << changes.size() << " operation" << (changes.size() == 1 ? "" : "s") << "\n";
+  std::size_t created = 0, deleted = 0;
+  for (const auto& [doc, n] : docs) {
+    created += n.added ? 1 : 0;
+    deleted += !n.added && n.removed ? 1 : 0;
+  }
+  std::cout << docs.size() << " document" << (docs.size() == 1 ? "" : "s") << " changed ("
+            << created << " created, " << docs.size() - created - deleted << " updated, " << deleted
+            << " deleted), " << changes.size() << " operation" << (changes.size() == 1 ? "" : "s")
+            << "\n";
+}
+
+json::object SummaryByKindToJson(const std::vector<Change>& changes) {
+  json::array created, updated, deleted;
+  for (const auto& [doc, n] : CountByDocument(changes)) {
+    (n.added ? created : n.removed ? deleted : updated).push_back(json::value(doc));
+  }
+  return json::object{{"created", created}, {"updated", updated}, {"deleted", deleted}};
+}
+
+void PrintStat(Context& ctx, const std::vector<Change>& changes) {
+  std::map<std::string, Counts> docs = CountByDocument(changes);
+  std::size_t width = 0;
+  for (const auto& [doc, n] : docs) width = std::max(width, doc.size());
+  width = std::min<std::size_t>(width, 48);
+  for (const auto& [doc, n] : docs) {
+    std::string pad(doc.size() < width ? width - doc.size() : 0, ' ');
+    const char* colour = n.added ? kGreen : n.removed ? kRed : kYellow;
+    std::cout << " " << ctx.Paint(colour, doc) << pad << " | " << n.ops << "\n";
+  }
+  std::cout << " " << docs.size() << " document" << (docs.size() == 1 ? "" : "s") << ", "
+            << changes.size() << " value" << (changes.size() == 1 ? "" : "s") << " changed\n";
+}
+
+json::array StatToJson(const std::vector<Change>& changes) {
+  json::array out;
+  for (const auto& [doc, n] : CountByDocument(changes)) {
+    out.push_back(json::object{{"id", doc}, {"changes", n.ops}});
+  }
+  return out;
 }
 
 json::array ChangesToJson(const std::vector<Change>& changes) {

@@ -17,4 +17,13 @@ json::array ChangesToJson(const std::vector<Change>& changes);
 // "operations"}], sorted by id.
 json::array SummaryToJson(const std::vector<Change>& changes);
 
+// {"created": [ids], "updated": [ids], "deleted": [ids]}, each sorted:
+// documents added, changed, and removed (as DiffSync names them).
+json::object SummaryByKindToJson(const std::vector<Change>& changes);
+// " config/app1 | 3", one line per document with how many values changed,
+// then "N documents, M values changed".
+void PrintStat(Context& ctx, const std::vector<Change>& changes);
+// [{"id", "changes"}], sorted by id.
+json::array StatToJson(const std::vector<Change>& changes);
+
 }  // namespace strata::cli

@@ -41,9 +41,11 @@ int Run(Context& ctx, const po::variables_map& args) {
     std::cout << ctx.Paint(kYellow, v.id.substr(0, 12)) << "  " << FormatDisplayTime(v.time) << "  "
               << v.author.name << std::string(author_width - v.author.name.size(), ' ') << "  "
               << first_line;
-    if (!v.labels.empty()) {
+    if (!v.labels.empty() || !v.added_labels.empty()) {
       std::string labels;
       for (const auto& l : v.labels) labels += (labels.empty() ? "" : ", ") + l;
+      // Labels added later (strata label) are marked with '+'.
+      for (const auto& l : v.added_labels) labels += (labels.empty() ? "+" : ", +") + l;
       std::cout << "  " << ctx.Paint(kCyan, "[" + labels + "]");
     }
     std::cout << "\n";
@@ -58,7 +60,8 @@ extern const CommandSpec kLogCommand{
     "list versions, newest first",
     "strata log [REV] [-n N] [--json]",
     "Lists the versions reachable from REV (default HEAD), newest first: id, time, author,\n"
-    "message and labels. `git --git-dir .strata log` shows the same history.",
+    "message and labels (those added later with `strata label` marked '+').\n"
+    "`git --git-dir .strata log` shows the same history.",
     Define,
     Run};
 

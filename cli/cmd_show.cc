@@ -25,8 +25,13 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!delta.ok()) return ctx.Fail(delta.status());
   Result<std::vector<Change>> changes = snap->Changes();
   if (!changes.ok()) return ctx.Fail(changes.status());
+  Result<std::vector<TagInfo>> tags = (*repo)->TagsOf(v->id);
+  if (!tags.ok()) return ctx.Fail(tags.status());
   if (ctx.json()) {
     json::object o = VersionToJson(*v);
+    json::array names;
+    for (const auto& t : *tags) names.push_back(json::value(t.name));
+    o["tags"] = std::move(names);
     o["delta"] = PatchToJson(*delta);
     o["changes"] = ChangesToJson(*changes);
     ctx.PrintJson(o);
@@ -40,10 +45,23 @@ int Run(Context& ctx, const po::variables_map& args) {
   }
   std::cout << "author  " << v->author.ToString() << "\n"
             << "date    " << FormatDisplayTime(v->time) << "\n";
+  auto join = [](const auto& items, auto name) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + name(i);
+    return out;
+  };
+  auto same = [](const std::string& s) { return s; };
   if (!v->labels.empty()) {
-    std::string labels;
-    for (const auto& l : v->labels) labels += (labels.empty() ? "" : ", ") + l;
-    std::cout << "labels  " << ctx.Paint(kCyan, labels) << "\n";
+    std::cout << "labels  " << ctx.Paint(kCyan, join(v->labels, same))
+              << "  (written with the version)\n";
+  }
+  if (!v->added_labels.empty()) {
+    std::cout << "labels  " << ctx.Paint(kCyan, join(v->added_labels, same))
+              << "  (added later: strata label)\n";
+  }
+  if (!tags->empty()) {
+    std::cout << "tags    "
+              << ctx.Paint(kCyan, join(*tags, [](const TagInfo& t) { return t.name; })) << "\n";
   }
   std::cout << "state   " << v->state_id << "\n\n";
   std::size_t start = 0;
@@ -64,8 +82,10 @@ extern const CommandSpec kShowCommand{
     "show",
     "show one version: metadata, state id and its delta",
     "strata show [REV] [--json]",
-    "Prints version REV (default HEAD): id, author, time, labels, state tree id, message,\n"
-    "and its delta (the RFC 6902 patch from its first parent), one line per operation:\n"
+    "Prints version REV (default HEAD): id, author, time, labels (those written with the\n"
+    "version and those added later with `strata label`, each said), the tags that name it,\n"
+    "state tree id, message, and its delta (the RFC 6902 patch from its first parent), one line "
+    "per operation:\n"
     "+ added, - removed (with the old value), ~ replaced (old -> new).",
     Define,
     Run};

@@ -7,13 +7,15 @@ extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPa
     kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand, kDiffCommand,
     kVerifyCommand;
 extern const CommandSpec kBranchCommand, kSwitchCommand;
+extern const CommandSpec kTagCommand;
+extern const CommandSpec kLabelCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
-      &kInitCommand,   &kPutCommand,  &kSetCommand,    &kRmCommand, &kPatchCommand,
-      &kImportCommand, &kEditCommand, &kGetCommand,    &kLsCommand, &kLogCommand,
-      &kShowCommand,   &kDiffCommand, &kVerifyCommand,
-      &kBranchCommand, &kSwitchCommand,
+      &kInitCommand,   &kPutCommand,   &kSetCommand,    &kRmCommand,     &kPatchCommand,
+      &kImportCommand, &kEditCommand,  &kGetCommand,    &kLsCommand,     &kLogCommand,
+      &kShowCommand,   &kDiffCommand,  &kVerifyCommand, &kBranchCommand, &kSwitchCommand,
+      &kTagCommand,    &kLabelCommand,
   };
   return commands;
 }

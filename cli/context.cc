@@ -14,7 +14,10 @@ void AddCommonOptions(po::options_description& options) {
       "the repository (a .strata folder or the folder holding one); default: $STRATA_DIR, "
       "else found from the current folder upward")(
       "color", po::value<std::string>()->value_name("WHEN")->default_value("auto"),
-      "colour output: auto (on a terminal, unless NO_COLOR is set), always, never");
+      "colour output: auto (on a terminal, unless NO_COLOR is set), always, never")(
+      "no-pager", po::bool_switch(),
+      "never page output (log, show, diff, tag, blame and history use $STRATA_PAGER, else "
+      "$PAGER, else 'less -FRX' on a terminal; an empty value or 'cat' turns it off)");
 }
 
 void AddWriteOptions(po::options_description& options) {

@@ -2,10 +2,15 @@
 // and runs it on a thread with a large stack (Boost.JSON's copy and
 // destructor recurse on deeply nested values; strata's own code does not).
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <sstream>
@@ -60,7 +65,7 @@ void PrintCommandHelp(const CommandSpec& spec) {
 }
 
 void PrintOverview() {
-  std::cout << "usage: strata [--repo PATH] COMMAND [ARGS] [--help]\n\n"
+  std::cout << "usage: strata [--repo PATH] [--no-pager] COMMAND [ARGS] [--help]\n\n"
                "strata keeps JSON documents in a git repository: every change is a version\n"
                "with author, time, message and labels.\n\nCommands:\n";
   for (const CommandSpec* c : Commands()) {
@@ -110,6 +115,153 @@ std::vector<po::option> NegativeNumberAsArgument(std::vector<std::string>& args)
   return out;
 }
 
+// --- did you mean -------------------------------------------------------------
+
+// The optimal-string-alignment form of the Damerau-Levenshtein distance
+// (an adjacent swap costs 1), as git's help.c uses to suggest commands.
+std::size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// "; did you mean 'log'?" (or "one of 'a', 'b'?") for the candidates
+// nearest to `word`, if any is near enough: at most 1 edit for words of up
+// to 4 characters (ignoring leading dashes), 2 for longer ones.
+std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::size_t letters = word.size() - std::min(word.find_first_not_of('-'), word.size());
+  const std::size_t limit = letters <= 4 ? 1 : 2;
+  std::size_t best = limit + 1;
+  std::vector<std::string> nearest;
+  for (const std::string& c : candidates) {
+    std::size_t d = EditDistance(word, c);
+    if (d < best) {
+      best = d;
+      nearest.clear();
+    }
+    if (d == best && std::find(nearest.begin(), nearest.end(), c) == nearest.end()) {
+      nearest.push_back(c);
+    }
+  }
+  if (nearest.empty() || best == 0) return "";
+  std::string out = nearest.size() == 1 ? "; did you mean " : "; did you mean one of ";
+  for (std::size_t i = 0; i < nearest.size(); ++i) {
+    out += (i ? ", '" : "'") + nearest[i] + "'";
+  }
+  return out + "?";
+}
+
+std::vector<std::string> CommandNames() {
+  std::vector<std::string> names{"help", "version"};
+  for (const CommandSpec* c : Commands()) names.emplace_back(c->name);
+  return names;
+}
+
+std::vector<std::string> OptionNames(const po::options_description& all) {
+  std::vector<std::string> names;
+  for (const auto& o : all.options()) {
+    if (!o->long_name().empty()) names.push_back("--" + o->long_name());
+  }
+  return names;
+}
+
+// "strata: error: unknown command 'lgo'; did you mean 'log'?", exit 2.
+int UnknownCommand(const std::string& name) {
+  std::string hint = DidYouMean(name, CommandNames());
+  std::cerr << "strata: error: unknown command '" << name << "'"
+            << (hint.empty() ? " (see 'strata --help')" : hint) << "\n";
+  return kExitUsage;
+}
+
+// --- the pager ----------------------------------------------------------------
+
+// The commands whose output may be long; on a terminal it goes through a pager.
+bool PagesOutput(const std::string& command) {
+  static const char* const kPaged[] = {"log", "show", "diff", "blame", "history", "tag"};
+  for (const char* c : kPaged) {
+    if (command == c) return true;
+  }
+  return false;
+}
+
+// The pager's command, as git chooses it: $STRATA_PAGER, then $PAGER, then
+// "less -FRX" (quit if one screen, keep colours, leave the screen as it
+// is). Empty or "cat": no pager.
+std::string PagerCommand() {
+  const char* env = std::getenv("STRATA_PAGER");
+  if (!env) env = std::getenv("PAGER");
+  std::string cmd = env ? env : "less -FRX";
+  std::size_t first = cmd.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  cmd = cmd.substr(first, cmd.find_last_not_of(" \t") - first + 1);
+  return cmd == "cat" ? "" : cmd;
+}
+
+// Runs `sh -c COMMAND` with our standard output as its input, as git does.
+// Finish() (or the destructor) closes that output and waits for the pager,
+// so the user reads everything before the prompt returns.
+class Pager {
+ public:
+  Pager() = default;
+  Pager(const Pager&) = delete;
+  Pager& operator=(const Pager&) = delete;
+  ~Pager() { Finish(); }
+
+  // False if the pager cannot start (then output goes to the terminal).
+  bool Start(const std::string& command) {
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    std::cout.flush();
+    // Set here, not in the child, which calls only what is safe after fork.
+    setenv("LESS", "FRX", 0);  // unless the user set their own
+    setenv("LV", "-c", 0);
+    pid_t pid = fork();
+    if (pid < 0) {
+      close(fds[0]);
+      close(fds[1]);
+      return false;
+    }
+    if (pid == 0) {
+      dup2(fds[0], STDIN_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[0]);
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[1]);
+    // A user who quits the pager early closes the pipe: our writes then
+    // fail quietly (EPIPE) instead of killing us or reporting an error.
+    signal(SIGPIPE, SIG_IGN);
+    pid_ = pid;
+    return true;
+  }
+
+  void Finish() {
+    if (pid_ <= 0) return;
+    std::cout.flush();
+    close(STDOUT_FILENO);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
 int Usage(const std::string& message, const std::string& command) {
   std::cerr << "strata: error: " << message;
   if (!command.empty())
@@ -127,7 +279,9 @@ int Main(int argc, char** argv) {
   std::size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if ((a == "--repo" || a == "--color") && i + 1 < args.size()) {
+    if (a == "--no-pager") {
+      global.push_back(a);
+    } else if ((a == "--repo" || a == "--color") && i + 1 < args.size()) {
       global.push_back(a);
       global.push_back(args[++i]);
     } else if (a.rfind("--repo=", 0) == 0 || a.rfind("--color=", 0) == 0) {
@@ -152,7 +306,7 @@ int Main(int argc, char** argv) {
     }
     if (i + 1 < args.size()) {
       const CommandSpec* spec = FindCommand(args[i + 1]);
-      if (!spec) return Usage("unknown command '" + args[i + 1] + "'", "");
+      if (!spec) return UnknownCommand(args[i + 1]);
       PrintCommandHelp(*spec);
       return kExitOk;
     }
@@ -161,7 +315,7 @@ int Main(int argc, char** argv) {
   }
   const std::string name = args[i];
   const CommandSpec* spec = FindCommand(name);
-  if (!spec) return Usage("unknown command '" + name + "'", "");
+  if (!spec) return UnknownCommand(name);
   std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
   rest.insert(rest.end(), global.begin(), global.end());
 
@@ -187,6 +341,11 @@ int Main(int argc, char** argv) {
     arg = arg.substr(arg.find_first_not_of('-'));
     for (char& c : arg) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
     return Usage("missing argument " + arg, name);
+  } catch (const po::unknown_option& e) {
+    std::string hint = DidYouMean(e.get_option_name(), OptionNames(all));
+    if (hint.empty()) return Usage(e.what(), name);
+    std::cerr << "strata: error: " << e.what() << hint << "\n";
+    return kExitUsage;
   } catch (const po::error& e) {
     return Usage(e.what(), name);
   }
@@ -194,8 +353,17 @@ int Main(int argc, char** argv) {
   if (when != "auto" && when != "always" && when != "never") {
     return Usage("--color must be auto, always or never", name);
   }
+  // The context sees the terminal before the pager takes standard output,
+  // so colours and indentation stay as on the terminal (less -R shows them).
   Context ctx(vm);
-  return spec->run(ctx, vm);
+  Pager pager;
+  if (PagesOutput(name) && !vm["no-pager"].as<bool>() && isatty(STDOUT_FILENO) == 1) {
+    std::string command = PagerCommand();
+    if (!command.empty()) pager.Start(command);
+  }
+  int rc = spec->run(ctx, vm);
+  pager.Finish();
+  return rc;
 }
 
 struct ThreadArgs {

@@ -1,5 +1,6 @@
 // History: walking versions. A walk that meets a missing or damaged commit
 // fails naming it; a partial history is never returned as if it were whole.
+#include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/repository.h"
 #include "repo/version_tree.h"
@@ -24,6 +25,8 @@ Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
   RevwalkPtr walk(raw);
   STRATA_GIT(git_revwalk_sorting(raw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME), "cannot walk history");
   STRATA_GIT(git_revwalk_push(raw, git_commit_id(start.get())), "cannot walk history");
+  // The notes tree is read once here, not once per version.
+  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
   std::vector<VersionInfo> out;
   git_oid oid;
   while (!options.max_count || out.size() < *options.max_count) {
@@ -45,6 +48,7 @@ Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
       }
     }
     out.push_back(DescribeCommit(c_raw, trees.state));
+    STRATA_ASSIGN_OR_RETURN(out.back().added_labels, added.Of(*store_, oid));
   }
   return out;
 }

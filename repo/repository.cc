@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/version_tree.h"
 
@@ -84,6 +85,8 @@ Result<Snapshot> Repository::SnapshotOf(const git_commit* commit, const std::str
   STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, commit));
   Snapshot s(this, rev);
   s.version_ = DescribeCommit(commit, trees.state);
+  STRATA_ASSIGN_OR_RETURN(s.version_->added_labels,
+                          ReadAddedLabels(repo_.get(), *git_commit_id(commit)));
   s.state_ = trees.state;
   s.meta_ = trees.meta;
   s.delta_ = trees.delta;
@@ -120,6 +123,34 @@ Result<std::optional<std::string>> Repository::MergeBase(const std::string& a,
   }
   if (rc < 0) return GitError(rc, "cannot find the merge base of '" + a + "' and '" + b + "'");
   return std::optional<std::string>(OidHex(&base));
+}
+
+Result<std::pair<Snapshot, Snapshot>> Repository::ReadDiffEnds(const std::string& from,
+                                                               const std::string& to) {
+  const RevisionRange range = ParseRevisionRange(from);
+  if (range.kind == RevisionRange::Kind::kSingle) {
+    STRATA_ASSIGN_OR_RETURN(Snapshot a, Read(from));
+    STRATA_ASSIGN_OR_RETURN(Snapshot b, Read(to.empty() ? "HEAD" : to));
+    return std::make_pair(std::move(a), std::move(b));
+  }
+  if (!to.empty()) {
+    return Status::InvalidArgument("'" + from + "' is a range already; give no second revision");
+  }
+  const std::string a_rev = range.from.empty() ? "HEAD" : range.from;
+  const std::string b_rev = range.to.empty() ? "HEAD" : range.to;
+  if (range.kind == RevisionRange::Kind::kTwoDot) {
+    STRATA_ASSIGN_OR_RETURN(Snapshot a, Read(a_rev));
+    STRATA_ASSIGN_OR_RETURN(Snapshot b, Read(b_rev));
+    return std::make_pair(std::move(a), std::move(b));
+  }
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> base, MergeBase(a_rev, b_rev));
+  if (!base) {
+    return Status::InvalidArgument("'" + a_rev + "' and '" + b_rev + "' share no history, so '" +
+                                   from + "' has no merge base");
+  }
+  STRATA_ASSIGN_OR_RETURN(Snapshot a, Read(*base));
+  STRATA_ASSIGN_OR_RETURN(Snapshot b, Read(b_rev));
+  return std::make_pair(std::move(a), std::move(b));
 }
 
 }  // namespace strata

@@ -101,6 +101,37 @@ struct SwitchResult {
   bool changed = true;   // false: HEAD already named it; nothing moved
 };
 
+// A tag: a git ref refs/tags/NAME, annotated (a tag object with a message,
+// tagger and time) or lightweight (the ref alone).
+struct TagInfo {
+  std::string name;     // "v1.0", without refs/tags/
+  std::string version;  // the commit id it names, 40 hex digits
+  bool annotated = false;
+  std::string message;               // annotated only: the tag's message
+  std::optional<Signature> tagger;   // annotated only
+  std::optional<std::int64_t> time;  // annotated only: when it was tagged
+};
+
+struct TagOptions {
+  std::string message;               // non-empty: an annotated tag
+  std::optional<Signature> tagger;   // empty: as CommitOptions::author
+  std::optional<std::int64_t> time;  // empty: now
+  bool force = false;                // replace a tag of the same name
+};
+
+// Who adds or removes labels, and when (the notes commit's author).
+struct LabelOptions {
+  std::optional<Signature> author;   // empty: as CommitOptions::author
+  std::optional<std::int64_t> time;  // empty: now
+};
+
+// A version's labels, both kinds.
+struct VersionLabels {
+  std::string version;                    // the commit id
+  std::vector<std::string> labels;        // written with the version (trailers)
+  std::vector<std::string> added_labels;  // added later (git notes), in the order added
+};
+
 struct VerifyReport {
   std::size_t versions = 0;
   std::size_t objects = 0;
@@ -137,10 +168,49 @@ class Repository {
   // The best common ancestor of `a` and `b` (git merge-base); nullopt when
   // they share no history. NotFound / InvalidArgument name the revision.
   Result<std::optional<std::string>> MergeBase(const std::string& a, const std::string& b);
+  // The two ends a diff compares, as `strata diff` reads its arguments:
+  // `from` alone or with `to` (empty: HEAD); "A..B" (A against B); "A...B"
+  // (the merge base of A and B against B). InvalidArgument for a range
+  // with `to` also given, or for A...B without a common ancestor.
+  Result<std::pair<Snapshot, Snapshot>> ReadDiffEnds(const std::string& from,
+                                                     const std::string& to);
   // Versions reachable from `rev`, newest first. A history that cannot be
   // read whole (a missing or damaged commit) is an error naming the
   // version, never a partial list.
   Result<std::vector<VersionInfo>> Log(const std::string& rev, const LogOptions& options);
+
+  // --- tags ------------------------------------------------------------------
+  // Every tag, sorted by name. A tag that names no commit (git can tag any
+  // object) is left out.
+  Result<std::vector<TagInfo>> Tags();
+  // The tags that name version `version_id` (40 hex digits), sorted by name.
+  Result<std::vector<TagInfo>> TagsOf(const std::string& version_id);
+  // Tags the version `rev` names as `name`: annotated when options.message is
+  // set (a git tag object, so `git tag -n` shows it), lightweight otherwise.
+  // InvalidArgument for a name git refuses (git_reference_name_is_valid, or
+  // a leading '-'); Conflict if the tag exists and !options.force.
+  Result<TagInfo> CreateTag(const std::string& name, const std::string& rev,
+                            const TagOptions& options);
+  // Deletes tag `name` (the tag object stays until git gc). NotFound if absent.
+  Status DeleteTag(const std::string& name);
+
+  // --- labels added later ----------------------------------------------------
+  // Labels a version carries are of two kinds: written with it (--label, as
+  // "Label:" trailers: part of the version, never changed) and added later
+  // (git notes on refs/notes/strata-labels: one note per version, a
+  // "Label: NAME" line per label, so `git log --notes=strata-labels` shows
+  // them). Adding or removing one moves the notes ref, never a branch.
+  //
+  // Adds `labels` (ValidateLabel) to the version `rev` names. Labels it
+  // already has, of either kind, are skipped; Unchanged if all were.
+  Result<VersionLabels> AddLabels(const std::string& rev, const std::vector<std::string>& labels,
+                                  const LabelOptions& options);
+  // Removes labels added later. NotFound for a label the version lacks;
+  // InvalidArgument for one written with the version (it cannot change).
+  Result<VersionLabels> RemoveLabels(const std::string& rev, const std::vector<std::string>& labels,
+                                     const LabelOptions& options);
+  // Both kinds of labels of the version `rev` names.
+  Result<VersionLabels> LabelsOf(const std::string& rev);
 
   // --- writes: each is one version, or kUnchanged -------------------------
   Result<WriteResult> Put(const std::string& doc, json::value value, const CommitOptions& options);
@@ -211,6 +281,11 @@ class Repository {
 
   Result<Snapshot> SnapshotOf(const git_commit* commit, const std::string& rev);
   Result<Signature> ResolveAuthor(const CommitOptions& options);
+  // Writes a notes commit that gives `commit` the added labels `labels`
+  // (none: removes its note) and moves the notes ref.
+  Result<VersionLabels> WriteAddedLabels(const git_oid& commit, const LabelOptions& options,
+                                         const std::function<Result<std::vector<std::string>>(
+                                             const std::vector<std::string>& current)>& change);
   Result<Built> Build(const std::optional<ObjectId>& head,
                       const std::function<Status(StateEditor&)>& edit, const MessageFn& describe,
                       const CommitOptions& options, const Signature& author, std::int64_t time,

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "objects/delta_codec.h"
+#include "objects/merge_patch.h"
 #include "objects/tree_diff.h"
 #include "repo/refs.h"
 #include "repo/repository.h"
@@ -28,7 +29,25 @@ std::vector<Change> ToChanges(std::vector<DiffEntry> entries) {
   return out;
 }
 
+// The value at `doc` `pointer` in `s`, or null when it is absent.
+Result<json::value> ValueOrNull(Snapshot& s, const std::string& doc, const JsonPointer& pointer) {
+  Result<json::value> v = s.Get(doc, pointer);
+  if (!v.ok() && v.status().code() == Code::kNotFound) return json::value(nullptr);
+  return v;
+}
+
 }  // namespace
+
+bool DiffFilter::Covers(const Change& c) const {
+  if (empty()) return true;
+  if (std::find(docs.begin(), docs.end(), c.doc) != docs.end()) return true;
+  for (const auto& [doc, pointer] : paths) {
+    if (doc == c.doc && (pointer.IsPrefixOf(c.pointer) || c.pointer.IsPrefixOf(pointer))) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string Snapshot::Where() const {
   if (!version_) return rev_;
@@ -145,6 +164,48 @@ Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to) {
   std::vector<DiffEntry> entries;
   STRATA_RETURN_IF_ERROR(DiffStates(*repo_->store_, state_, to.state_, entries));
   return ToChanges(std::move(entries));
+}
+
+Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to, const DiffFilter& filter) {
+  STRATA_ASSIGN_OR_RETURN(std::vector<Change> all, DiffTo(to));
+  if (filter.empty()) return all;
+  std::vector<Change> out;
+  for (Change& c : all) {
+    if (filter.Covers(c)) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<json::value> Snapshot::MergePatchTo(Snapshot& to, const DiffFilter& filter) {
+  // One value named: the patch is over that value.
+  if (filter.docs.size() + filter.paths.size() == 1) {
+    const std::string& doc = filter.docs.empty() ? filter.paths[0].first : filter.docs[0];
+    const JsonPointer pointer = filter.docs.empty() ? filter.paths[0].second : JsonPointer();
+    STRATA_ASSIGN_OR_RETURN(json::value a, ValueOrNull(*this, doc, pointer));
+    STRATA_ASSIGN_OR_RETURN(json::value b, ValueOrNull(to, doc, pointer));
+    return CreateMergePatch(a, b);
+  }
+  // Over the state: only the documents that changed (and the filter keeps)
+  // are read, from both sides; the others would patch to nothing.
+  STRATA_ASSIGN_OR_RETURN(std::vector<Change> changes, DiffTo(to, filter));
+  json::object a, b;
+  for (const Change& c : changes) {
+    if (a.contains(c.doc) || b.contains(c.doc)) continue;
+    Result<json::value> before = Get(c.doc);
+    if (before.ok()) {
+      a[c.doc] = std::move(before).value();
+    } else if (before.status().code() != Code::kNotFound) {
+      return before.status();
+    }
+    Result<json::value> after = to.Get(c.doc);
+    if (after.ok()) {
+      b[c.doc] = std::move(after).value();
+    } else if (after.status().code() != Code::kNotFound) {
+      return after.status();
+    }
+  }
+  Result<json::value> patch = CreateMergePatch(a, b);
+  return patch;
 }
 
 }  // namespace strata

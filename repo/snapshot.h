@@ -16,6 +16,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "objects/json_patch.h"
@@ -33,6 +34,19 @@ struct Change {
   std::string doc;                       // the document the operation touches
   JsonPointer pointer;                   // the path inside that document
   std::optional<json::value> old_value;  // for replace and remove
+};
+
+// What a diff covers: everything (no documents or paths named), or only
+// the documents in `docs` and the values at `paths` (a document and a
+// pointer in it).
+struct DiffFilter {
+  std::vector<std::string> docs;
+  std::vector<std::pair<std::string, JsonPointer>> paths;
+
+  bool empty() const { return docs.empty() && paths.empty(); }
+  // Whether the filter keeps change `c`: its document is named, or its
+  // pointer is inside a named path, or holds one (a parent replaced whole).
+  bool Covers(const Change& c) const;
 };
 
 class Snapshot {
@@ -67,6 +81,16 @@ class Snapshot {
   // What changed from this snapshot's state to `to`'s, with old values, in
   // one pass that skips every subtree the two share.
   Result<std::vector<Change>> DiffTo(Snapshot& to);
+  // The same, narrowed to what `filter` covers.
+  Result<std::vector<Change>> DiffTo(Snapshot& to, const DiffFilter& filter);
+  // The RFC 7396 merge patch (objects/merge_patch.h) that turns this state
+  // into `to`'s: an object keyed by document id, a removed document null;
+  // unchanged documents are left out. With a filter of exactly one document
+  // (or one path), the patch is over that value (an absent one reads as
+  // null); with several, over the state narrowed to their documents.
+  // InvalidArgument when RFC 7396 cannot express the change (a value set to
+  // null inside objects only; objects/merge_patch.h).
+  Result<json::value> MergePatchTo(Snapshot& to, const DiffFilter& filter);
 
   // The state tree (nullopt: the empty state) and meta tree, for the
   // repository's own use (writes, verify).

@@ -387,6 +387,9 @@ json::object VersionToJson(const VersionInfo& v) {
   json::array labels;
   for (const auto& l : v.labels) labels.push_back(json::value(l));
   o["labels"] = std::move(labels);
+  json::array added;
+  for (const auto& l : v.added_labels) added.push_back(json::value(l));
+  o["added_labels"] = std::move(added);
   o["state"] = v.state_id;
   return o;
 }

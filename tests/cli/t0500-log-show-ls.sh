@@ -53,7 +53,7 @@ test_expect_success 'log --json: the version schema, newest first' '
 	ids = sys.argv[2].split()
 	assert [v["id"] for v in log] == ids, (log, ids)
 	for i, v in enumerate(log):
-	    assert sorted(v) == ["author", "id", "labels", "message", "parents", "state", "time", "timestamp"], sorted(v)
+	    assert sorted(v) == ["added_labels", "author", "id", "labels", "message", "parents", "state", "time", "timestamp"], sorted(v)
 	    assert sorted(v["author"]) == ["email", "name"], v["author"]
 	    assert v["parents"] == ids[i + 1:i + 2], v
 	    assert len(v["state"]) == 40 and int(v["state"], 16) >= 0, v
@@ -70,7 +70,7 @@ test_expect_success 'log --json output is compact and key-sorted when piped' '
   cd r
   out=$(strata log --json -n 1)
   expect_eq 1 "$(printf "%s\n" "$out" | wc -l)"
-  expect_match "^\[\{\"author\":\{\"email\":\"test@example.com\",\"name\":\"Test User\"\},\"id\":\"[0-9a-f]{40}\",\"labels\":\[\],\"message\":\"rm b\",\"parents\":\[\"[0-9a-f]{40}\"\],\"state\":\"[0-9a-f]{40}\",\"time\":\"2023-11-15T00:13:20Z\",\"timestamp\":1700007200\}\]$" "$out"
+  expect_match "^\[\{\"added_labels\":\[\],\"author\":\{\"email\":\"test@example.com\",\"name\":\"Test User\"\},\"id\":\"[0-9a-f]{40}\",\"labels\":\[\],\"message\":\"rm b\",\"parents\":\[\"[0-9a-f]{40}\"\],\"state\":\"[0-9a-f]{40}\",\"time\":\"2023-11-15T00:13:20Z\",\"timestamp\":1700007200\}\]$" "$out"
 '
 
 test_expect_success 'git log shows every version with its message and labels' '
@@ -89,7 +89,7 @@ test_expect_success 'show: metadata, state id, message and delta (exact)' '
 	version $id
 	author  Test User <test@example.com>
 	date    2023-11-14T23:13:20Z
-	labels  l1, l2
+	labels  l1, l2  (written with the version)
 	state   $state
 
 	    bump x
@@ -121,8 +121,8 @@ test_expect_success 'show --json: version fields plus delta (RFC 6902) and chang
   python3 - s.json "$(sgit rev-parse main~1)" "$(sgit rev-parse main~2)" <<-\EOT
 	import json, sys
 	s = json.load(open(sys.argv[1]))
-	assert sorted(s) == ["author", "changes", "delta", "id", "labels", "message", "parents",
-	                     "state", "time", "timestamp"], sorted(s)
+	assert sorted(s) == ["added_labels", "author", "changes", "delta", "id", "labels", "message",
+	                     "parents", "state", "tags", "time", "timestamp"], sorted(s)
 	assert s["id"] == sys.argv[2] and s["parents"] == [sys.argv[3]], s
 	assert s["delta"] == [{"op": "replace", "path": "/a/x", "value": 2}], s["delta"]
 	assert s["changes"] == [{"op": "replace", "path": "/a/x", "value": 2, "doc": "a",

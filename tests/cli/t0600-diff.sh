@@ -42,7 +42,7 @@ test_expect_success 'diff --format summary: one line per document (exact)' '
   cat >expect <<-\EOT
 	M a  (2 changes)
 	A c
-	2 documents changed, 3 operations
+	2 documents changed (1 created, 1 updated, 0 deleted), 3 operations
 	EOT
   strata diff A B --format summary >actual
   expect_files_eq expect actual
