@@ -6,12 +6,14 @@ namespace strata::cli {
 extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPatchCommand,
     kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand, kDiffCommand,
     kVerifyCommand;
+extern const CommandSpec kHistoryCommand, kBlameCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
       &kInitCommand,   &kPutCommand,  &kSetCommand,    &kRmCommand, &kPatchCommand,
       &kImportCommand, &kEditCommand, &kGetCommand,    &kLsCommand, &kLogCommand,
       &kShowCommand,   &kDiffCommand, &kVerifyCommand,
+      &kHistoryCommand, &kBlameCommand,
   };
   return commands;
 }

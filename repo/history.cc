@@ -1,7 +1,17 @@
 // History: walking versions. A walk that meets a missing or damaged commit
 // fails naming it; a partial history is never returned as if it were whole.
+//
+// Log's document and pointer filters, History and Blame ask one question of
+// each version: did the value at DOC/POINTER change from the first parent?
+// They answer it by comparing ids along the path (repo/value_walk.h), so a
+// version that did not touch the document costs a few tree reads.
+#include <algorithm>
+#include <map>
+#include <regex>
+
 #include "repo/refs.h"
 #include "repo/repository.h"
+#include "repo/value_walk.h"
 #include "repo/version_tree.h"
 
 namespace strata {
@@ -14,17 +24,114 @@ Status WalkError(int rc, const std::string& rev) {
                           "damaged; run 'strata verify')");
 }
 
+Result<std::regex> CompileRegex(const std::string& pattern, const char* what) {
+  try {
+    return std::regex(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return Status::InvalidArgument(std::string("invalid regular expression for ") + what + " '" +
+                                   pattern + "': " + e.what());
+  }
+}
+
+// The filters on a version's metadata, compiled once.
+class MetadataFilter {
+ public:
+  static Result<MetadataFilter> Make(const LogOptions& o) {
+    MetadataFilter f(o);
+    if (o.author) {
+      STRATA_ASSIGN_OR_RETURN(std::regex re, CompileRegex(*o.author, "--author"));
+      f.author_ = std::move(re);
+    }
+    if (o.grep) {
+      STRATA_ASSIGN_OR_RETURN(std::regex re, CompileRegex(*o.grep, "--grep"));
+      f.grep_ = std::move(re);
+    }
+    return f;
+  }
+
+  bool Matches(const VersionInfo& v) const {
+    if (o_.since && v.time < *o_.since) return false;
+    if (o_.until && v.time > *o_.until) return false;
+    if (author_) {
+      const std::string& pattern = *o_.author;
+      bool hit = false;
+      for (const std::string* s : {&v.author.name, &v.author.email}) {
+        if (s->find(pattern) != std::string::npos || std::regex_search(*s, *author_)) hit = true;
+      }
+      if (!hit) return false;
+    }
+    if (grep_ && !std::regex_search(v.message, *grep_)) return false;
+    if (!o_.labels.empty()) {
+      auto has = [&](const std::string& l) {
+        return std::find(v.labels.begin(), v.labels.end(), l) != v.labels.end() ||
+               std::find(v.added_labels.begin(), v.added_labels.end(), l) != v.added_labels.end();
+      };
+      bool any = false, all = true;
+      for (const auto& l : o_.labels) {
+        bool h = has(l);
+        any = any || h;
+        all = all && h;
+      }
+      if (o_.all_labels ? !all : !any) return false;
+    }
+    return true;
+  }
+
+ private:
+  explicit MetadataFilter(const LogOptions& o) : o_(o) {}
+  const LogOptions& o_;
+  std::optional<std::regex> author_, grep_;
+};
+
 }  // namespace
 
 Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
                                                  const LogOptions& options) {
-  STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(repo_.get(), rev));
+  LogOptions o = options;
+  o.changes = false;
+  STRATA_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, LogEntries(rev, o));
+  std::vector<VersionInfo> out;
+  out.reserve(entries.size());
+  for (LogEntry& e : entries) out.push_back(std::move(e.version));
+  return out;
+}
+
+Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
+                                                     const LogOptions& options) {
+  STRATA_ASSIGN_OR_RETURN(MetadataFilter filter, MetadataFilter::Make(options));
+  const RevisionRange range = ParseRevisionRange(rev);
   git_revwalk* raw = nullptr;
   STRATA_GIT(git_revwalk_new(&raw, repo_.get()), "cannot walk history");
   RevwalkPtr walk(raw);
   STRATA_GIT(git_revwalk_sorting(raw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME), "cannot walk history");
-  STRATA_GIT(git_revwalk_push(raw, git_commit_id(start.get())), "cannot walk history");
-  std::vector<VersionInfo> out;
+  if (range.kind == RevisionRange::Kind::kSingle) {
+    STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(repo_.get(), range.from));
+    STRATA_GIT(git_revwalk_push(raw, git_commit_id(start.get())), "cannot walk history");
+  } else {
+    STRATA_ASSIGN_OR_RETURN(CommitPtr a, LookupCommit(repo_.get(), range.from));
+    STRATA_ASSIGN_OR_RETURN(CommitPtr b, LookupCommit(repo_.get(), range.to));
+    STRATA_GIT(git_revwalk_push(raw, git_commit_id(b.get())), "cannot walk history");
+    if (range.kind == RevisionRange::Kind::kTwoDot) {
+      STRATA_GIT(git_revwalk_hide(raw, git_commit_id(a.get())), "cannot walk history");
+    } else {
+      STRATA_GIT(git_revwalk_push(raw, git_commit_id(a.get())), "cannot walk history");
+      git_oidarray bases{};
+      int rc = git_merge_bases(&bases, repo_.get(), git_commit_id(a.get()), git_commit_id(b.get()));
+      if (rc < 0 && rc != GIT_ENOTFOUND)
+        return GitError(rc, "cannot find the merge base of " + rev);
+      if (rc == GIT_ENOTFOUND) git_error_clear();
+      for (std::size_t i = 0; rc == 0 && i < bases.count; ++i) {
+        rc = git_revwalk_hide(raw, &bases.ids[i]);
+      }
+      if (bases.ids) git_oidarray_dispose(&bases);
+      if (rc < 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot walk history");
+    }
+  }
+  const bool by_content = !options.docs.empty() || !options.paths.empty();
+  // State trees of versions met as parents, until the walk reaches them
+  // (topological order: every child comes before its parent).
+  std::map<ObjectId, ObjectId> states;
+  std::vector<LogEntry> out;
   git_oid oid;
   while (!options.max_count || out.size() < *options.max_count) {
     int rc = git_revwalk_next(&oid, raw);
@@ -33,7 +140,6 @@ Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
     git_commit* c_raw = nullptr;
     STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &oid), "cannot read version " + OidHex(&oid));
     CommitPtr c(c_raw);
-    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c_raw));
     // Every parent must be there, or the history shown would look whole
     // while it is not (the walk itself skips what it cannot find).
     for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
@@ -44,8 +150,120 @@ Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
                                   " cannot be read whole (run 'strata verify')");
       }
     }
-    out.push_back(DescribeCommit(c_raw, trees.state));
+    std::optional<ObjectId> state;
+    if (auto it = states.find(ObjectId(oid)); it != states.end()) {
+      state = it->second;
+      states.erase(it);
+    }
+    // Metadata first: it needs no tree.
+    VersionInfo v = DescribeCommit(c_raw, ObjectId());
+    if (!filter.Matches(v)) continue;
+    if (!state) {
+      STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c_raw));
+      state = trees.state;
+    }
+    v.state_id = state->Hex();
+    if (by_content) {
+      std::optional<ObjectId> parent_state;
+      if (git_commit_parentcount(c_raw) > 0) {
+        ObjectId parent(*git_commit_parent_id(c_raw, 0));
+        if (auto it = states.find(parent); it != states.end()) {
+          parent_state = it->second;
+        } else {
+          git_commit* p_raw = nullptr;
+          STRATA_GIT(git_commit_parent(&p_raw, c_raw, 0), "cannot read the parent of " + v.id);
+          CommitPtr p(p_raw);
+          STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, p_raw));
+          parent_state = trees.state;
+          states.emplace(parent, trees.state);
+        }
+      }
+      bool changed = false;
+      for (const std::string& doc : options.docs) {
+        if (changed) break;
+        STRATA_ASSIGN_OR_RETURN(changed,
+                                ValueChanged(*store_, parent_state, state, doc, JsonPointer()));
+      }
+      for (const LogOptions::PathFilter& p : options.paths) {
+        if (changed) break;
+        STRATA_ASSIGN_OR_RETURN(changed,
+                                ValueChanged(*store_, parent_state, state, p.doc, p.pointer));
+      }
+      if (!changed) continue;
+    }
+    LogEntry e;
+    if (options.changes) {
+      STRATA_ASSIGN_OR_RETURN(Snapshot snap, SnapshotOf(c_raw, v.id));
+      STRATA_ASSIGN_OR_RETURN(e.changes, snap.Changes());
+    }
+    e.version = std::move(v);
+    out.push_back(std::move(e));
   }
+  if (options.reverse) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
+                                                  const JsonPointer& pointer,
+                                                  const HistoryOptions& options) {
+  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), options.rev));
+  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c.get()));
+  std::optional<ObjectId> state = trees.state;
+  STRATA_ASSIGN_OR_RETURN(Located doc_at, Locate(*store_, state, doc));
+  STRATA_ASSIGN_OR_RETURN(Located value_at, Locate(*store_, state, doc, pointer));
+  std::vector<LogEntry> out;
+  std::size_t doc_changes = 0;  // versions that changed the document, so far
+  // Along the first-parent line: `c` and its document/value, then its parent.
+  while (c) {
+    std::optional<ObjectId> parent_state;
+    CommitPtr parent;
+    if (git_commit_parentcount(c.get()) > 0) {
+      git_commit* p_raw = nullptr;
+      int rc = git_commit_parent(&p_raw, c.get(), 0);
+      if (rc < 0) return WalkError(rc, options.rev);
+      parent.reset(p_raw);
+      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, ReadVersionTrees(*store_, p_raw));
+      parent_state = pt.state;
+    }
+    Located parent_doc, parent_value;
+    bool doc_changed = false;
+    if (!(parent_state && *parent_state == *state)) {
+      STRATA_ASSIGN_OR_RETURN(parent_doc, Locate(*store_, parent_state, doc));
+      STRATA_ASSIGN_OR_RETURN(doc_changed, Differs(*store_, parent_doc, doc_at));
+    } else {
+      parent_doc = doc_at;
+    }
+    bool value_changed = false;
+    if (doc_changed) {
+      ++doc_changes;
+      parent_value = parent_doc;
+      for (const std::string& token : pointer.tokens()) {
+        STRATA_RETURN_IF_ERROR(Descend(*store_, parent_value, token));
+      }
+      STRATA_ASSIGN_OR_RETURN(value_changed, Differs(*store_, parent_value, value_at));
+    } else {
+      parent_value = value_at;
+    }
+    if (value_changed && (!options.max_count || out.size() < *options.max_count)) {
+      LogEntry e;
+      e.version = DescribeCommit(c.get(), *state);
+      e.doc_version = doc_changes;  // counted from the top for now
+      if (options.changes) {
+        STRATA_ASSIGN_OR_RETURN(e.changes,
+                                ChangesAt(*store_, parent_value, value_at, doc, pointer));
+      }
+      out.push_back(std::move(e));
+    }
+    c = std::move(parent);
+    state = parent_state;
+    doc_at = std::move(parent_doc);
+    value_at = std::move(parent_value);
+  }
+  if (doc_changes == 0) {
+    return Status::NotFound("document '" + doc + "' was never on " + options.rev);
+  }
+  // Number the document's versions from its creation.
+  for (LogEntry& e : out) e.doc_version = doc_changes - e.doc_version + 1;
   return out;
 }
 

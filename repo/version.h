@@ -42,7 +42,8 @@ struct VersionInfo {
   int offset_minutes = 0;  // the author's time zone
   std::string message;     // without the label trailers
   std::vector<std::string> labels;
-  std::string state_id;  // the state tree's id
+  std::vector<std::string> added_labels;  // added later by `strata label` (git notes)
+  std::string state_id;                   // the state tree's id
 };
 
 // Labels are single words of letters, digits and . _ - / : (like git refs).
