@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <regex>
+#include <set>
 
 #include "repo/refs.h"
 #include "repo/repository.h"
@@ -96,60 +97,153 @@ Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
   return out;
 }
 
+namespace {
+
+// Where a log's versions come from, newest first: Next gives the next
+// commit, or nullptr at the end.
+class CommitSource {
+ public:
+  virtual ~CommitSource() = default;
+  virtual Result<CommitPtr> Next() = 0;
+};
+
+// The versions reachable from one commit, by commit time, newest first
+// (git log's default order; with a linear history, also its topological
+// order). Reads each commit once: the parents of a version are read when
+// it is given out, so a missing or damaged parent fails the walk there,
+// naming it.
+class DateOrderWalk : public CommitSource {
+ public:
+  DateOrderWalk(ObjectStore& store, std::string rev, CommitPtr start)
+      : store_(store), rev_(std::move(rev)) {
+    seen_.insert(ObjectId(*git_commit_id(start.get())));
+    Push(std::move(start));
+  }
+
+  Result<CommitPtr> Next() override {
+    if (heap_.empty()) return CommitPtr();
+    std::pop_heap(heap_.begin(), heap_.end(), Older);
+    CommitPtr c = std::move(heap_.back());
+    heap_.pop_back();
+    for (unsigned i = 0; i < git_commit_parentcount(c.get()); ++i) {
+      ObjectId id(*git_commit_parent_id(c.get(), i));
+      if (!seen_.insert(id).second) continue;
+      git_commit* p = nullptr;
+      // Asked of the store, not libgit2's cache, which may keep a commit
+      // this process wrote or read whose file is gone.
+      int rc = store_.Exists(id) ? git_commit_parent(&p, c.get(), i) : GIT_ENOTFOUND;
+      if (rc < 0) {
+        git_error_clear();
+        return Status::Corruption("version " + OidHex(git_commit_id(c.get())) + ": its parent " +
+                                  id.Hex() + " is missing or damaged; the history of " + rev_ +
+                                  " cannot be read whole (run 'strata verify')");
+      }
+      Push(CommitPtr(p));
+    }
+    return c;
+  }
+
+ private:
+  static bool Older(const CommitPtr& a, const CommitPtr& b) {
+    git_time_t ta = git_commit_time(a.get()), tb = git_commit_time(b.get());
+    if (ta != tb) return ta < tb;
+    return git_oid_cmp(git_commit_id(a.get()), git_commit_id(b.get())) < 0;
+  }
+  void Push(CommitPtr c) {
+    heap_.push_back(std::move(c));
+    std::push_heap(heap_.begin(), heap_.end(), Older);
+  }
+
+  ObjectStore& store_;
+  std::string rev_;
+  std::vector<CommitPtr> heap_;
+  std::set<ObjectId> seen_;
+};
+
+// A range, through libgit2's walk (which hides what A reaches).
+class RangeWalk : public CommitSource {
+ public:
+  static Result<std::unique_ptr<RangeWalk>> Make(git_repository* repo, ObjectStore& store,
+                                                 const RevisionRange& range,
+                                                 const std::string& rev) {
+    git_revwalk* raw = nullptr;
+    STRATA_GIT(git_revwalk_new(&raw, repo), "cannot walk history");
+    std::unique_ptr<RangeWalk> w(new RangeWalk(repo, store, rev, RevwalkPtr(raw)));
+    STRATA_GIT(git_revwalk_sorting(raw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME),
+               "cannot walk history");
+    STRATA_ASSIGN_OR_RETURN(CommitPtr a, LookupCommit(repo, range.from));
+    STRATA_ASSIGN_OR_RETURN(CommitPtr b, LookupCommit(repo, range.to));
+    STRATA_GIT(git_revwalk_push(raw, git_commit_id(b.get())), "cannot walk history");
+    if (range.kind == RevisionRange::Kind::kTwoDot) {
+      STRATA_GIT(git_revwalk_hide(raw, git_commit_id(a.get())), "cannot walk history");
+      return w;
+    }
+    STRATA_GIT(git_revwalk_push(raw, git_commit_id(a.get())), "cannot walk history");
+    git_oidarray bases{};
+    int rc = git_merge_bases(&bases, repo, git_commit_id(a.get()), git_commit_id(b.get()));
+    if (rc < 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot find the merge base of " + rev);
+    if (rc == GIT_ENOTFOUND) git_error_clear();
+    for (std::size_t i = 0; rc == 0 && i < bases.count; ++i) {
+      rc = git_revwalk_hide(raw, &bases.ids[i]);
+    }
+    if (bases.ids) git_oidarray_dispose(&bases);
+    if (rc < 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot walk history");
+    return w;
+  }
+
+  Result<CommitPtr> Next() override {
+    git_oid oid;
+    int rc = git_revwalk_next(&oid, walk_.get());
+    if (rc == GIT_ITEROVER) return CommitPtr();
+    if (rc < 0) return WalkError(rc, rev_);
+    git_commit* c_raw = nullptr;
+    STRATA_GIT(git_commit_lookup(&c_raw, repo_, &oid), "cannot read version " + OidHex(&oid));
+    CommitPtr c(c_raw);
+    // Every parent must be there, or the history shown would look whole
+    // while it is not (the walk itself skips what it cannot find).
+    for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
+      const git_oid* parent = git_commit_parent_id(c_raw, i);
+      if (!store_.Exists(ObjectId(*parent))) {
+        return Status::Corruption("version " + OidHex(&oid) + ": its parent " + OidHex(parent) +
+                                  " is missing; the history of " + rev_ +
+                                  " cannot be read whole (run 'strata verify')");
+      }
+    }
+    return c;
+  }
+
+ private:
+  RangeWalk(git_repository* repo, ObjectStore& store, std::string rev, RevwalkPtr walk)
+      : repo_(repo), store_(store), rev_(std::move(rev)), walk_(std::move(walk)) {}
+  git_repository* repo_;
+  ObjectStore& store_;
+  std::string rev_;
+  RevwalkPtr walk_;
+};
+
+}  // namespace
+
 Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
                                                      const LogOptions& options) {
   STRATA_ASSIGN_OR_RETURN(MetadataFilter filter, MetadataFilter::Make(options));
   const RevisionRange range = ParseRevisionRange(rev);
-  git_revwalk* raw = nullptr;
-  STRATA_GIT(git_revwalk_new(&raw, repo_.get()), "cannot walk history");
-  RevwalkPtr walk(raw);
-  STRATA_GIT(git_revwalk_sorting(raw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME), "cannot walk history");
+  std::unique_ptr<CommitSource> source;
   if (range.kind == RevisionRange::Kind::kSingle) {
     STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(repo_.get(), range.from));
-    STRATA_GIT(git_revwalk_push(raw, git_commit_id(start.get())), "cannot walk history");
+    source = std::make_unique<DateOrderWalk>(*store_, rev, std::move(start));
   } else {
-    STRATA_ASSIGN_OR_RETURN(CommitPtr a, LookupCommit(repo_.get(), range.from));
-    STRATA_ASSIGN_OR_RETURN(CommitPtr b, LookupCommit(repo_.get(), range.to));
-    STRATA_GIT(git_revwalk_push(raw, git_commit_id(b.get())), "cannot walk history");
-    if (range.kind == RevisionRange::Kind::kTwoDot) {
-      STRATA_GIT(git_revwalk_hide(raw, git_commit_id(a.get())), "cannot walk history");
-    } else {
-      STRATA_GIT(git_revwalk_push(raw, git_commit_id(a.get())), "cannot walk history");
-      git_oidarray bases{};
-      int rc = git_merge_bases(&bases, repo_.get(), git_commit_id(a.get()), git_commit_id(b.get()));
-      if (rc < 0 && rc != GIT_ENOTFOUND)
-        return GitError(rc, "cannot find the merge base of " + rev);
-      if (rc == GIT_ENOTFOUND) git_error_clear();
-      for (std::size_t i = 0; rc == 0 && i < bases.count; ++i) {
-        rc = git_revwalk_hide(raw, &bases.ids[i]);
-      }
-      if (bases.ids) git_oidarray_dispose(&bases);
-      if (rc < 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot walk history");
-    }
+    STRATA_ASSIGN_OR_RETURN(source, RangeWalk::Make(repo_.get(), *store_, range, rev));
   }
   const bool by_content = !options.docs.empty() || !options.paths.empty();
   // State trees of versions met as parents, until the walk reaches them
   // (topological order: every child comes before its parent).
   std::map<ObjectId, ObjectId> states;
   std::vector<LogEntry> out;
-  git_oid oid;
   while (!options.max_count || out.size() < *options.max_count) {
-    int rc = git_revwalk_next(&oid, raw);
-    if (rc == GIT_ITEROVER) break;
-    if (rc < 0) return WalkError(rc, rev);
-    git_commit* c_raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &oid), "cannot read version " + OidHex(&oid));
-    CommitPtr c(c_raw);
-    // Every parent must be there, or the history shown would look whole
-    // while it is not (the walk itself skips what it cannot find).
-    for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
-      const git_oid* parent = git_commit_parent_id(c_raw, i);
-      if (!store_->Exists(ObjectId(*parent))) {
-        return Status::Corruption("version " + OidHex(&oid) + ": its parent " + OidHex(parent) +
-                                  " is missing; the history of " + rev +
-                                  " cannot be read whole (run 'strata verify')");
-      }
-    }
+    STRATA_ASSIGN_OR_RETURN(CommitPtr c, source->Next());
+    if (!c) break;
+    git_commit* c_raw = c.get();
+    const git_oid& oid = *git_commit_id(c_raw);
     std::optional<ObjectId> state;
     if (auto it = states.find(ObjectId(oid)); it != states.end()) {
       state = it->second;
