@@ -40,8 +40,9 @@ class MetadataFilter {
   static Result<MetadataFilter> Make(const LogOptions& o) {
     MetadataFilter f(o);
     if (o.author) {
-      STRATA_ASSIGN_OR_RETURN(std::regex re, CompileRegex(*o.author, "--author"));
-      f.author_ = std::move(re);
+      // Text that is no regular expression ("a(b") is still a substring.
+      Result<std::regex> re = CompileRegex(*o.author, "--author");
+      if (re.ok()) f.author_ = std::move(re).value();
     }
     if (o.grep) {
       STRATA_ASSIGN_OR_RETURN(std::regex re, CompileRegex(*o.grep, "--grep"));
@@ -53,11 +54,12 @@ class MetadataFilter {
   bool Matches(const VersionInfo& v) const {
     if (o_.since && v.time < *o_.since) return false;
     if (o_.until && v.time > *o_.until) return false;
-    if (author_) {
+    if (o_.author) {
       const std::string& pattern = *o_.author;
       bool hit = false;
       for (const std::string* s : {&v.author.name, &v.author.email}) {
-        if (s->find(pattern) != std::string::npos || std::regex_search(*s, *author_)) hit = true;
+        if (s->find(pattern) != std::string::npos || (author_ && std::regex_search(*s, *author_)))
+          hit = true;
       }
       if (!hit) return false;
     }

@@ -93,7 +93,7 @@ struct LogOptions {
   };
   std::vector<PathFilter> paths;
   // The author's name or email contains this text, or matches it as an
-  // ECMAScript regular expression.
+  // ECMAScript regular expression (if it is one).
   std::optional<std::string> author;
   std::optional<std::int64_t> since, until;  // version time, inclusive
   // Versions with one of these labels (every one with all_labels), in the
@@ -175,7 +175,7 @@ class Repository {
   // history that cannot be read whole (a missing or damaged commit) is an
   // error naming the version, never a partial list. NotFound /
   // InvalidArgument name a revision that resolves to none; InvalidArgument
-  // for a bad regular expression.
+  // for a bad --grep regular expression.
   Result<std::vector<VersionInfo>> Log(const std::string& rev, const LogOptions& options);
   // The same versions, each with its changes when options.changes.
   Result<std::vector<LogEntry>> LogEntries(const std::string& rev, const LogOptions& options);
