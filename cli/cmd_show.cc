@@ -16,6 +16,17 @@ int Run(Context& ctx, const po::variables_map& args) {
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
   std::string rev = args["rev"].as<std::string>();
+  // REV:DOC shows only DOC's change: split at the first ':' outside "@{...}".
+  std::optional<std::string> only_doc;
+  for (std::size_t i = 0, depth = 0; i < rev.size(); ++i) {
+    if (rev[i] == '{') ++depth;
+    if (rev[i] == '}' && depth > 0) --depth;
+    if (rev[i] == ':' && depth == 0) {
+      only_doc = rev.substr(i + 1);
+      rev = i == 0 ? "HEAD" : rev.substr(0, i);
+      break;
+    }
+  }
   Result<Snapshot> snap = (*repo)->Read(rev);
   if (!snap.ok()) return ctx.Fail(snap.status());
   if (!snap->version())
@@ -23,7 +34,7 @@ int Run(Context& ctx, const po::variables_map& args) {
   const std::optional<VersionInfo>& v = snap->version();
   Result<Patch> delta = snap->Delta();
   if (!delta.ok()) return ctx.Fail(delta.status());
-  Result<std::vector<Change>> changes = snap->Changes();
+  Result<std::vector<Change>> changes = only_doc ? snap->Changes(*only_doc) : snap->Changes();
   if (!changes.ok()) return ctx.Fail(changes.status());
   Result<std::vector<TagInfo>> tags = (*repo)->TagsOf(v->id);
   if (!tags.ok()) return ctx.Fail(tags.status());
@@ -32,7 +43,11 @@ int Run(Context& ctx, const po::variables_map& args) {
     json::array names;
     for (const auto& t : *tags) names.push_back(json::value(t.name));
     o["tags"] = std::move(names);
-    o["delta"] = PatchToJson(*delta);
+    if (only_doc) {
+      o["doc"] = *only_doc;
+    } else {
+      o["delta"] = PatchToJson(*delta);
+    }
     o["changes"] = ChangesToJson(*changes);
     ctx.PrintJson(o);
     return kExitOk;
@@ -72,6 +87,9 @@ int Run(Context& ctx, const po::variables_map& args) {
     start = nl + 1;
   }
   std::cout << "\n";
+  if (only_doc && changes->empty()) {
+    std::cout << "(no change to " << *only_doc << " in this version)\n";
+  }
   PrintChanges(ctx, *changes);
   return kExitOk;
 }
@@ -81,12 +99,14 @@ int Run(Context& ctx, const po::variables_map& args) {
 extern const CommandSpec kShowCommand{
     "show",
     "show one version: metadata, state id and its delta",
-    "strata show [REV] [--json]",
+    "strata show [REV | REV:DOC] [--json]",
     "Prints version REV (default HEAD): id, author, time, labels (those written with the\n"
     "version and those added later with `strata label`, each said), the tags that name it,\n"
     "state tree id, message, and its delta (the RFC 6902 patch from its first parent), one line "
     "per operation:\n"
-    "+ added, - removed (with the old value), ~ replaced (old -> new).",
+    "+ added, - removed (with the old value), ~ replaced (old -> new).\n"
+    "REV:DOC shows only what that version changed in DOC (nothing, if it left DOC alone);\n"
+    "with --json, \"changes\" holds only those and \"doc\" names DOC (no \"delta\").",
     Define,
     Run};
 

@@ -1,21 +1,28 @@
-// The table of commands: `strata help`, --help and docs/commands.md read it.
+// The table of commands: `strata help`, --help and docs/commands.md read it,
+// in this order: set up, write, read, review history, branch and merge, care.
 #include "cli/command.h"
 
 namespace strata::cli {
 
-extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPatchCommand,
-    kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand, kDiffCommand,
-    kVerifyCommand;
+extern const CommandSpec kInitCommand;
+extern const CommandSpec kPutCommand, kSetCommand, kRmCommand, kPatchCommand, kImportCommand,
+    kEditCommand;
+extern const CommandSpec kGetCommand, kLsCommand;
+extern const CommandSpec kLogCommand, kHistoryCommand, kBlameCommand, kShowCommand, kDiffCommand,
+    kTagCommand, kLabelCommand;
 extern const CommandSpec kBranchCommand, kSwitchCommand;
-extern const CommandSpec kTagCommand;
-extern const CommandSpec kLabelCommand;
+extern const CommandSpec kVerifyCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
-      &kInitCommand,   &kPutCommand,   &kSetCommand,    &kRmCommand,     &kPatchCommand,
-      &kImportCommand, &kEditCommand,  &kGetCommand,    &kLsCommand,     &kLogCommand,
-      &kShowCommand,   &kDiffCommand,  &kVerifyCommand, &kBranchCommand, &kSwitchCommand,
-      &kTagCommand,    &kLabelCommand,
+      &kInitCommand,                                                      //
+      &kPutCommand,    &kSetCommand,     &kRmCommand,    &kPatchCommand,  //
+      &kImportCommand, &kEditCommand,                                     //
+      &kGetCommand,    &kLsCommand,                                       //
+      &kLogCommand,    &kHistoryCommand, &kBlameCommand, &kShowCommand,   //
+      &kDiffCommand,   &kTagCommand,     &kLabelCommand,                  //
+      &kBranchCommand, &kSwitchCommand,                                   //
+      &kVerifyCommand,
   };
   return commands;
 }

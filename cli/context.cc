@@ -31,7 +31,11 @@ void AddWriteOptions(po::options_description& options) {
       "write only if the documents this changes are as they were at REV (the version you "
       "read); otherwise refuse, naming what moved")(
       "branch", po::value<std::string>()->value_name("BRANCH"),
-      "write to BRANCH (which must exist) instead of the current branch, without switching");
+      "write to BRANCH (which must exist) instead of the current branch, without switching")(
+      "date", po::value<std::string>()->value_name("DATE"),
+      "the version's time, as `git commit --date`: ISO 8601 (2026-11-28T19:54:21+01:00; "
+      "local time without a zone; a date alone is its start), @SECONDS, or relative "
+      "(\"2 days ago\"); default: now, or $STRATA_TIME. May be older than the parent's");
   AddJsonOption(options);
 }
 
@@ -126,6 +130,14 @@ Result<CommitOptions> Context::WriteOptions() {
       return Status::InvalidArgument("STRATA_TIME '" + std::string(t) + "' is out of range");
     }
     o.time = v;
+  }
+  // --date wins over STRATA_TIME.
+  if (args_.count("date")) {
+    TimeParseOptions t;
+    t.date_only = DayPart::kStart;
+    Result<std::int64_t> when = ParseTime(args_["date"].as<std::string>(), t);
+    if (!when.ok()) return when.status().WithContext("--date");
+    o.time = *when;
   }
   return o;
 }

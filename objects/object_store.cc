@@ -120,14 +120,13 @@ Result<std::size_t> ObjectStore::BlobSize(const ObjectId& id) {
   return size;
 }
 
-Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
+Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit) {
   STRATA_ASSIGN_OR_RETURN(RawObject obj, Read(id, "tree"));
   if (obj.type != GIT_OBJECT_TREE) {
     return Status::Corruption("object " + id.Hex() + " is not a tree");
   }
   const char* p = obj.data.data();
   const char* end = p + obj.data.size();
-  std::vector<TreeEntry> entries;
   while (p < end) {
     const char* space = static_cast<const char*>(std::memchr(p, ' ', end - p));
     if (!space) return Status::Corruption("malformed tree " + id.Hex());
@@ -135,17 +134,27 @@ Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
     const char* nul = static_cast<const char*>(std::memchr(space + 1, '\0', end - space - 1));
     if (!nul || end - nul < 1 + GIT_OID_RAWSZ)
       return Status::Corruption("malformed tree " + id.Hex());
-    TreeEntry e;
-    e.name.assign(space + 1, nul);
-    git_oid_fromraw(&e.id.oid, reinterpret_cast<const unsigned char*>(nul + 1));
+    bool is_tree = false;
     if (mode == "40000")
-      e.is_tree = true;
+      is_tree = true;
     else if (mode != "100644") {
       return Status::Corruption("tree " + id.Hex() + " has an entry of mode " + std::string(mode));
     }
-    entries.push_back(std::move(e));
+    ObjectId entry_id;
+    git_oid_fromraw(&entry_id.oid, reinterpret_cast<const unsigned char*>(nul + 1));
+    if (!visit(std::string_view(space + 1, nul - space - 1), entry_id, is_tree)) break;
     p = nul + 1 + GIT_OID_RAWSZ;
   }
+  return Status::Ok();
+}
+
+Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
+  std::vector<TreeEntry> entries;
+  STRATA_RETURN_IF_ERROR(
+      ScanTree(id, [&](std::string_view name, const ObjectId& entry_id, bool is_tree) {
+        entries.push_back(TreeEntry{std::string(name), entry_id, is_tree});
+        return true;
+      }));
   return entries;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,11 @@ class ObjectStore {
   Result<std::string> ReadBlob(const ObjectId& id);
   Result<std::size_t> BlobSize(const ObjectId& id);
   Result<std::vector<TreeEntry>> ReadTree(const ObjectId& id);
+  // The entries of tree `id` in order, each given to `visit` without a copy
+  // of its name (valid during the call); `visit` returns false to stop.
+  // Errors as ReadTree's. For lookups that want one entry of a large tree.
+  using TreeVisitor = std::function<bool(std::string_view name, const ObjectId& id, bool is_tree)>;
+  Status ScanTree(const ObjectId& id, const TreeVisitor& visit);
 
   // Stage an object; returns its id. Objects already stored are not staged again.
   Result<ObjectId> WriteBlob(std::string_view data);

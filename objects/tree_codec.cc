@@ -330,14 +330,25 @@ Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& n
   std::string name = EscapeKey(key);
   std::uint64_t hash = KeyHash(key);
   for (int level = 0; level <= kMaxShardLevels; ++level) {
-    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(cur));
-    bool shard = IsShardNode(entries);
-    const std::string& want = shard ? BucketName(hash, level) : name;
-    auto it = std::find_if(entries.begin(), entries.end(),
-                           [&](const TreeEntry& e) { return e.name == want; });
-    if (it == entries.end()) return std::optional<ValueRef>();
-    if (!shard) return std::optional<ValueRef>(ValueRef{it->id, it->is_tree});
-    cur = it->id;
+    // One pass over the node, copying nothing but the entry wanted: a node
+    // is a shard if its first entry is a bucket.
+    const std::string bucket = BucketName(hash, level);
+    const std::string* want = nullptr;
+    bool shard = false;
+    std::optional<ValueRef> hit;
+    STRATA_RETURN_IF_ERROR(
+        store.ScanTree(cur, [&](std::string_view entry, const ObjectId& id, bool is_tree) {
+          if (!want) {
+            shard = IsBucketName(entry);
+            want = shard ? &bucket : &name;
+          }
+          if (entry != *want) return true;
+          hit = ValueRef{id, is_tree};
+          return false;
+        }));
+    if (!hit) return std::optional<ValueRef>();
+    if (!shard) return hit;
+    cur = hit->id;
   }
   return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
 }

@@ -1,8 +1,19 @@
 // History: walking versions. A walk that meets a missing or damaged commit
 // fails naming it; a partial history is never returned as if it were whole.
+//
+// Log's document and pointer filters, History and Blame ask one question of
+// each version: did the value at DOC/POINTER change from the first parent?
+// They answer it by comparing ids along the path (repo/value_walk.h), so a
+// version that did not touch the document costs a few tree reads.
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+
 #include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/repository.h"
+#include "repo/value_walk.h"
 #include "repo/version_tree.h"
 
 namespace strata {
@@ -15,41 +26,346 @@ Status WalkError(int rc, const std::string& rev) {
                           "damaged; run 'strata verify')");
 }
 
+Result<std::regex> CompileRegex(const std::string& pattern, const char* what) {
+  try {
+    return std::regex(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return Status::InvalidArgument(std::string("invalid regular expression for ") + what + " '" +
+                                   pattern + "': " + e.what());
+  }
+}
+
+// The filters on a version's metadata, compiled once.
+class MetadataFilter {
+ public:
+  static Result<MetadataFilter> Make(const LogOptions& o) {
+    MetadataFilter f(o);
+    if (o.author) {
+      // Text that is no regular expression ("a(b") is still a substring.
+      Result<std::regex> re = CompileRegex(*o.author, "--author");
+      if (re.ok()) f.author_ = std::move(re).value();
+    }
+    if (o.grep) {
+      STRATA_ASSIGN_OR_RETURN(std::regex re, CompileRegex(*o.grep, "--grep"));
+      f.grep_ = std::move(re);
+    }
+    return f;
+  }
+
+  bool Matches(const VersionInfo& v) const {
+    if (o_.since && v.time < *o_.since) return false;
+    if (o_.until && v.time > *o_.until) return false;
+    if (o_.author) {
+      const std::string& pattern = *o_.author;
+      bool hit = false;
+      for (const std::string* s : {&v.author.name, &v.author.email}) {
+        if (s->find(pattern) != std::string::npos || (author_ && std::regex_search(*s, *author_)))
+          hit = true;
+      }
+      if (!hit) return false;
+    }
+    if (grep_ && !std::regex_search(v.message, *grep_)) return false;
+    if (!o_.labels.empty()) {
+      auto has = [&](const std::string& l) {
+        return std::find(v.labels.begin(), v.labels.end(), l) != v.labels.end() ||
+               std::find(v.added_labels.begin(), v.added_labels.end(), l) != v.added_labels.end();
+      };
+      bool any = false, all = true;
+      for (const auto& l : o_.labels) {
+        bool h = has(l);
+        any = any || h;
+        all = all && h;
+      }
+      if (o_.all_labels ? !all : !any) return false;
+    }
+    return true;
+  }
+
+ private:
+  explicit MetadataFilter(const LogOptions& o) : o_(o) {}
+  const LogOptions& o_;
+  std::optional<std::regex> author_, grep_;
+};
+
 }  // namespace
 
 Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
                                                  const LogOptions& options) {
-  STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(repo_.get(), rev));
-  git_revwalk* raw = nullptr;
-  STRATA_GIT(git_revwalk_new(&raw, repo_.get()), "cannot walk history");
-  RevwalkPtr walk(raw);
-  STRATA_GIT(git_revwalk_sorting(raw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME), "cannot walk history");
-  STRATA_GIT(git_revwalk_push(raw, git_commit_id(start.get())), "cannot walk history");
-  // The notes tree is read once here, not once per version.
-  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
+  LogOptions o = options;
+  o.changes = false;
+  STRATA_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, LogEntries(rev, o));
   std::vector<VersionInfo> out;
-  git_oid oid;
-  while (!options.max_count || out.size() < *options.max_count) {
-    int rc = git_revwalk_next(&oid, raw);
-    if (rc == GIT_ITEROVER) break;
-    if (rc < 0) return WalkError(rc, rev);
+  out.reserve(entries.size());
+  for (LogEntry& e : entries) out.push_back(std::move(e.version));
+  return out;
+}
+
+namespace {
+
+// Where a log's versions come from, newest first: Next gives the next
+// commit, or nullptr at the end.
+class CommitSource {
+ public:
+  virtual ~CommitSource() = default;
+  virtual Result<CommitPtr> Next() = 0;
+};
+
+// The versions reachable from one commit, by commit time, newest first
+// (git log's default order; with a linear history, also its topological
+// order). Reads each commit once: the parents of a version are read when
+// it is given out, so a missing or damaged parent fails the walk there,
+// naming it.
+class DateOrderWalk : public CommitSource {
+ public:
+  DateOrderWalk(ObjectStore& store, std::string rev, CommitPtr start)
+      : store_(store), rev_(std::move(rev)) {
+    seen_.insert(ObjectId(*git_commit_id(start.get())));
+    Push(std::move(start));
+  }
+
+  Result<CommitPtr> Next() override {
+    if (heap_.empty()) return CommitPtr();
+    std::pop_heap(heap_.begin(), heap_.end(), Older);
+    CommitPtr c = std::move(heap_.back());
+    heap_.pop_back();
+    for (unsigned i = 0; i < git_commit_parentcount(c.get()); ++i) {
+      ObjectId id(*git_commit_parent_id(c.get(), i));
+      if (!seen_.insert(id).second) continue;
+      git_commit* p = nullptr;
+      // Asked of the store, not libgit2's cache, which may keep a commit
+      // this process wrote or read whose file is gone.
+      int rc = store_.Exists(id) ? git_commit_parent(&p, c.get(), i) : GIT_ENOTFOUND;
+      if (rc < 0) {
+        git_error_clear();
+        return Status::Corruption("version " + OidHex(git_commit_id(c.get())) + ": its parent " +
+                                  id.Hex() + " is missing or damaged; the history of " + rev_ +
+                                  " cannot be read whole (run 'strata verify')");
+      }
+      Push(CommitPtr(p));
+    }
+    return c;
+  }
+
+ private:
+  static bool Older(const CommitPtr& a, const CommitPtr& b) {
+    git_time_t ta = git_commit_time(a.get()), tb = git_commit_time(b.get());
+    if (ta != tb) return ta < tb;
+    return git_oid_cmp(git_commit_id(a.get()), git_commit_id(b.get())) < 0;
+  }
+  void Push(CommitPtr c) {
+    heap_.push_back(std::move(c));
+    std::push_heap(heap_.begin(), heap_.end(), Older);
+  }
+
+  ObjectStore& store_;
+  std::string rev_;
+  std::vector<CommitPtr> heap_;
+  std::set<ObjectId> seen_;
+};
+
+// A range, through libgit2's walk (which hides what A reaches).
+class RangeWalk : public CommitSource {
+ public:
+  static Result<std::unique_ptr<RangeWalk>> Make(git_repository* repo, ObjectStore& store,
+                                                 const RevisionRange& range,
+                                                 const std::string& rev) {
+    git_revwalk* raw = nullptr;
+    STRATA_GIT(git_revwalk_new(&raw, repo), "cannot walk history");
+    std::unique_ptr<RangeWalk> w(new RangeWalk(repo, store, rev, RevwalkPtr(raw)));
+    STRATA_GIT(git_revwalk_sorting(raw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME),
+               "cannot walk history");
+    STRATA_ASSIGN_OR_RETURN(CommitPtr a, LookupCommit(repo, range.from));
+    STRATA_ASSIGN_OR_RETURN(CommitPtr b, LookupCommit(repo, range.to));
+    STRATA_GIT(git_revwalk_push(raw, git_commit_id(b.get())), "cannot walk history");
+    if (range.kind == RevisionRange::Kind::kTwoDot) {
+      STRATA_GIT(git_revwalk_hide(raw, git_commit_id(a.get())), "cannot walk history");
+      return w;
+    }
+    STRATA_GIT(git_revwalk_push(raw, git_commit_id(a.get())), "cannot walk history");
+    git_oidarray bases{};
+    int rc = git_merge_bases(&bases, repo, git_commit_id(a.get()), git_commit_id(b.get()));
+    if (rc < 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot find the merge base of " + rev);
+    if (rc == GIT_ENOTFOUND) git_error_clear();
+    for (std::size_t i = 0; rc == 0 && i < bases.count; ++i) {
+      rc = git_revwalk_hide(raw, &bases.ids[i]);
+    }
+    if (bases.ids) git_oidarray_dispose(&bases);
+    if (rc < 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot walk history");
+    return w;
+  }
+
+  Result<CommitPtr> Next() override {
+    git_oid oid;
+    int rc = git_revwalk_next(&oid, walk_.get());
+    if (rc == GIT_ITEROVER) return CommitPtr();
+    if (rc < 0) return WalkError(rc, rev_);
     git_commit* c_raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &oid), "cannot read version " + OidHex(&oid));
+    STRATA_GIT(git_commit_lookup(&c_raw, repo_, &oid), "cannot read version " + OidHex(&oid));
     CommitPtr c(c_raw);
-    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c_raw));
     // Every parent must be there, or the history shown would look whole
     // while it is not (the walk itself skips what it cannot find).
     for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
       const git_oid* parent = git_commit_parent_id(c_raw, i);
-      if (!store_->Exists(ObjectId(*parent))) {
+      if (!store_.Exists(ObjectId(*parent))) {
         return Status::Corruption("version " + OidHex(&oid) + ": its parent " + OidHex(parent) +
-                                  " is missing; the history of " + rev +
+                                  " is missing; the history of " + rev_ +
                                   " cannot be read whole (run 'strata verify')");
       }
     }
-    out.push_back(DescribeCommit(c_raw, trees.state));
-    STRATA_ASSIGN_OR_RETURN(out.back().added_labels, added.Of(*store_, oid));
+    return c;
   }
+
+ private:
+  RangeWalk(git_repository* repo, ObjectStore& store, std::string rev, RevwalkPtr walk)
+      : repo_(repo), store_(store), rev_(std::move(rev)), walk_(std::move(walk)) {}
+  git_repository* repo_;
+  ObjectStore& store_;
+  std::string rev_;
+  RevwalkPtr walk_;
+};
+
+}  // namespace
+
+Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
+                                                     const LogOptions& options) {
+  STRATA_ASSIGN_OR_RETURN(MetadataFilter filter, MetadataFilter::Make(options));
+  const RevisionRange range = ParseRevisionRange(rev);
+  std::unique_ptr<CommitSource> source;
+  if (range.kind == RevisionRange::Kind::kSingle) {
+    STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(repo_.get(), range.from));
+    source = std::make_unique<DateOrderWalk>(*store_, rev, std::move(start));
+  } else {
+    STRATA_ASSIGN_OR_RETURN(source, RangeWalk::Make(repo_.get(), *store_, range, rev));
+  }
+  // The notes tree (labels added later) is read once here, not once per version.
+  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
+  const bool by_content = !options.docs.empty() || !options.paths.empty();
+  // State trees of versions met as parents, until the walk reaches them
+  // (topological order: every child comes before its parent).
+  std::map<ObjectId, ObjectId> states;
+  std::vector<LogEntry> out;
+  while (!options.max_count || out.size() < *options.max_count) {
+    STRATA_ASSIGN_OR_RETURN(CommitPtr c, source->Next());
+    if (!c) break;
+    git_commit* c_raw = c.get();
+    const git_oid& oid = *git_commit_id(c_raw);
+    std::optional<ObjectId> state;
+    if (auto it = states.find(ObjectId(oid)); it != states.end()) {
+      state = it->second;
+      states.erase(it);
+    }
+    // Metadata first: it needs no tree.
+    VersionInfo v = DescribeCommit(c_raw, ObjectId());
+    STRATA_ASSIGN_OR_RETURN(v.added_labels, added.Of(*store_, oid));
+    if (!filter.Matches(v)) continue;
+    if (!state) {
+      STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c_raw));
+      state = trees.state;
+    }
+    v.state_id = state->Hex();
+    if (by_content) {
+      std::optional<ObjectId> parent_state;
+      if (git_commit_parentcount(c_raw) > 0) {
+        ObjectId parent(*git_commit_parent_id(c_raw, 0));
+        if (auto it = states.find(parent); it != states.end()) {
+          parent_state = it->second;
+        } else {
+          git_commit* p_raw = nullptr;
+          STRATA_GIT(git_commit_parent(&p_raw, c_raw, 0), "cannot read the parent of " + v.id);
+          CommitPtr p(p_raw);
+          STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, p_raw));
+          parent_state = trees.state;
+          states.emplace(parent, trees.state);
+        }
+      }
+      bool changed = false;
+      for (const std::string& doc : options.docs) {
+        if (changed) break;
+        STRATA_ASSIGN_OR_RETURN(changed,
+                                ValueChanged(*store_, parent_state, state, doc, JsonPointer()));
+      }
+      for (const LogOptions::PathFilter& p : options.paths) {
+        if (changed) break;
+        STRATA_ASSIGN_OR_RETURN(changed,
+                                ValueChanged(*store_, parent_state, state, p.doc, p.pointer));
+      }
+      if (!changed) continue;
+    }
+    LogEntry e;
+    if (options.changes) {
+      STRATA_ASSIGN_OR_RETURN(Snapshot snap, SnapshotOf(c_raw, v.id));
+      STRATA_ASSIGN_OR_RETURN(e.changes, snap.Changes());
+    }
+    e.version = std::move(v);
+    out.push_back(std::move(e));
+  }
+  if (options.reverse) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
+                                                  const JsonPointer& pointer,
+                                                  const HistoryOptions& options) {
+  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), options.rev));
+  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c.get()));
+  std::optional<ObjectId> state = trees.state;
+  STRATA_ASSIGN_OR_RETURN(Located doc_at, Locate(*store_, state, doc));
+  STRATA_ASSIGN_OR_RETURN(Located value_at, Locate(*store_, state, doc, pointer));
+  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
+  std::vector<LogEntry> out;
+  std::size_t doc_changes = 0;  // versions that changed the document, so far
+  // Along the first-parent line: `c` and its document/value, then its parent.
+  while (c) {
+    std::optional<ObjectId> parent_state;
+    CommitPtr parent;
+    if (git_commit_parentcount(c.get()) > 0) {
+      git_commit* p_raw = nullptr;
+      int rc = git_commit_parent(&p_raw, c.get(), 0);
+      if (rc < 0) return WalkError(rc, options.rev);
+      parent.reset(p_raw);
+      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, ReadVersionTrees(*store_, p_raw));
+      parent_state = pt.state;
+    }
+    Located parent_doc, parent_value;
+    bool doc_changed = false;
+    if (!(parent_state && *parent_state == *state)) {
+      STRATA_ASSIGN_OR_RETURN(parent_doc, Locate(*store_, parent_state, doc));
+      STRATA_ASSIGN_OR_RETURN(doc_changed, Differs(*store_, parent_doc, doc_at));
+    } else {
+      parent_doc = doc_at;
+    }
+    bool value_changed = false;
+    if (doc_changed) {
+      ++doc_changes;
+      parent_value = parent_doc;
+      for (const std::string& token : pointer.tokens()) {
+        STRATA_RETURN_IF_ERROR(Descend(*store_, parent_value, token));
+      }
+      STRATA_ASSIGN_OR_RETURN(value_changed, Differs(*store_, parent_value, value_at));
+    } else {
+      parent_value = value_at;
+    }
+    if (value_changed && (!options.max_count || out.size() < *options.max_count)) {
+      LogEntry e;
+      e.version = DescribeCommit(c.get(), *state);
+      STRATA_ASSIGN_OR_RETURN(e.version.added_labels, added.Of(*store_, *git_commit_id(c.get())));
+      e.doc_version = doc_changes;  // counted from the top for now
+      if (options.changes) {
+        STRATA_ASSIGN_OR_RETURN(e.changes,
+                                ChangesAt(*store_, parent_value, value_at, doc, pointer));
+      }
+      out.push_back(std::move(e));
+    }
+    c = std::move(parent);
+    state = parent_state;
+    doc_at = std::move(parent_doc);
+    value_at = std::move(parent_value);
+  }
+  if (doc_changes == 0) {
+    return Status::NotFound("document '" + doc + "' was never on " + options.rev);
+  }
+  // Number the document's versions from its creation.
+  for (LogEntry& e : out) e.doc_version = doc_changes - e.doc_version + 1;
   return out;
 }
 

@@ -77,7 +77,48 @@ struct WriteResult {
   bool replayed = false;            // another writer moved the branch; ours was applied on it
 };
 
+// Which versions Log lists. Every filter set must match (they combine with
+// "and"); repeated values of one filter combine with "or" (labels: "and"
+// with all_labels).
 struct LogOptions {
+  std::optional<std::size_t> max_count;  // applied after the filters, before `reverse`
+  // Versions that changed one of these documents (created, changed or
+  // removed it) from their first parent.
+  std::vector<std::string> docs;
+  // Versions that changed the value at one of these pointers, or anything
+  // under it, from their first parent.
+  struct PathFilter {
+    std::string doc;
+    JsonPointer pointer;
+  };
+  std::vector<PathFilter> paths;
+  // The author's name or email contains this text, or matches it as an
+  // ECMAScript regular expression (if it is one).
+  std::optional<std::string> author;
+  std::optional<std::int64_t> since, until;  // version time, inclusive
+  // Versions with one of these labels (every one with all_labels), in the
+  // message trailers or added later (VersionInfo::added_labels).
+  std::vector<std::string> labels;
+  bool all_labels = false;
+  std::optional<std::string> grep;  // an ECMAScript regular expression on the message
+  bool reverse = false;             // oldest first (after max_count, as git)
+  bool changes = false;             // LogEntries: fill LogEntry::changes
+};
+
+// A version with what it changed, for log -p and history.
+struct LogEntry {
+  VersionInfo version;
+  // What the version changed from its first parent (LogOptions::changes);
+  // in History, only under the document/pointer asked about.
+  std::vector<Change> changes;
+  // History only: the document's version number along the first-parent
+  // line (1: the version that created it).
+  std::size_t doc_version = 0;
+};
+
+struct HistoryOptions {
+  std::string rev = "HEAD";
+  bool changes = false;  // fill LogEntry::changes
   std::optional<std::size_t> max_count;
 };
 
@@ -132,6 +173,13 @@ struct VersionLabels {
   std::vector<std::string> added_labels;  // added later (git notes), in the order added
 };
 
+// One leaf value of a document and the version that last set it.
+struct BlameLine {
+  JsonPointer pointer;  // inside the document
+  json::value value;
+  VersionInfo version;
+};
+
 struct VerifyReport {
   std::size_t versions = 0;
   std::size_t objects = 0;
@@ -174,10 +222,37 @@ class Repository {
   // with `to` also given, or for A...B without a common ancestor.
   Result<std::pair<Snapshot, Snapshot>> ReadDiffEnds(const std::string& from,
                                                      const std::string& to);
-  // Versions reachable from `rev`, newest first. A history that cannot be
-  // read whole (a missing or damaged commit) is an error naming the
-  // version, never a partial list.
+  // Versions reachable from `rev`, newest first (git's order: topological,
+  // then by time). `rev` is a revision or a range as git's log reads it
+  // (repo/refs.h, RevisionRange): "A..B" lists versions reachable from B and
+  // not from A, "A...B" those reachable from either and not from both.
+  // `options` filters them (LogOptions). Document and pointer filters
+  // compare subtree ids between a version and its first parent, so a
+  // version costs a few tree reads, never a decode of its documents. A
+  // history that cannot be read whole (a missing or damaged commit) is an
+  // error naming the version, never a partial list. NotFound /
+  // InvalidArgument name a revision that resolves to none; InvalidArgument
+  // for a bad --grep regular expression.
   Result<std::vector<VersionInfo>> Log(const std::string& rev, const LogOptions& options);
+  // The same versions, each with its changes when options.changes.
+  Result<std::vector<LogEntry>> LogEntries(const std::string& rev, const LogOptions& options);
+  // The versions on `options.rev`'s first-parent line that changed `doc`
+  // (or the value at `pointer` in it, or anything under it), newest first,
+  // each with the document's version number and, with options.changes,
+  // the change under `pointer`. A merge counts as changing the document if
+  // it differs from its first parent. NotFound if the document was never on
+  // that line (naming it and the revision).
+  Result<std::vector<LogEntry>> History(const std::string& doc, const JsonPointer& pointer,
+                                        const HistoryOptions& options);
+  // Every leaf value of `doc` at `rev` under `pointer` (scalars, empty
+  // objects, and arrays as whole values), sorted by pointer, each with the
+  // newest version on the first-parent line where that leaf's value
+  // differs from the version's first parent. Walks history newest first
+  // and stops once every leaf is placed, so the cost grows with the
+  // history that touched the document. NotFound names the document,
+  // pointer or revision that is not there.
+  Result<std::vector<BlameLine>> Blame(const std::string& doc, const JsonPointer& pointer,
+                                       const std::string& rev = "HEAD");
 
   // --- tags ------------------------------------------------------------------
   // Every tag, sorted by name. A tag that names no commit (git can tag any

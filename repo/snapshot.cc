@@ -8,6 +8,7 @@
 #include "objects/tree_diff.h"
 #include "repo/refs.h"
 #include "repo/repository.h"
+#include "repo/value_walk.h"
 #include "repo/version_tree.h"
 
 namespace strata {
@@ -158,6 +159,21 @@ Result<std::vector<Change>> Snapshot::Changes() {
   std::vector<DiffEntry> entries;
   STRATA_RETURN_IF_ERROR(DiffStates(*repo_->store_, parent_state, state_, entries));
   return ToChanges(std::move(entries));
+}
+
+Result<std::vector<Change>> Snapshot::Changes(const std::string& doc) {
+  std::optional<ObjectId> parent_state;
+  if (version_ && !version_->parents.empty()) {
+    STRATA_ASSIGN_OR_RETURN(Snapshot parent, repo_->Read(version_->parents[0]));
+    parent_state = parent.state_;
+  }
+  ObjectStore& store = *repo_->store_;
+  STRATA_ASSIGN_OR_RETURN(Located before, Locate(store, parent_state, doc));
+  STRATA_ASSIGN_OR_RETURN(Located after, Locate(store, state_, doc));
+  if (!before.present && !after.present) {
+    return Status::NotFound("no document '" + doc + "' at " + Where() + " or its parent");
+  }
+  return ChangesAt(store, before, after, doc, JsonPointer());
 }
 
 Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to) {

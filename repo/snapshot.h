@@ -78,6 +78,10 @@ class Snapshot {
   // What this version changed from its first parent (or from the empty
   // state), with old values.
   Result<std::vector<Change>> Changes();
+  // What this version changed in `doc` only (comparing ids along the way, so
+  // other documents are never read). NotFound if `doc` is neither in this
+  // version nor in its first parent.
+  Result<std::vector<Change>> Changes(const std::string& doc);
   // What changed from this snapshot's state to `to`'s, with old values, in
   // one pass that skips every subtree the two share.
   Result<std::vector<Change>> DiffTo(Snapshot& to);
