@@ -6,12 +6,15 @@ namespace strata::cli {
 extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPatchCommand,
     kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand, kDiffCommand,
     kVerifyCommand;
+extern const CommandSpec kMergeCommand, kConflictsCommand, kResolveCommand, kCherryPickCommand,
+    kRevertCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
       &kInitCommand,   &kPutCommand,  &kSetCommand,    &kRmCommand, &kPatchCommand,
       &kImportCommand, &kEditCommand, &kGetCommand,    &kLsCommand, &kLogCommand,
       &kShowCommand,   &kDiffCommand, &kVerifyCommand,
+      &kMergeCommand, &kConflictsCommand, &kResolveCommand, &kCherryPickCommand, &kRevertCommand,
   };
   return commands;
 }

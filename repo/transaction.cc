@@ -178,6 +178,18 @@ Result<CommitOutcome> RefTransaction::Commit() {
     // (CheckGitLock), a bounded number of times.
     for (int tries = 0;; ++tries) {
       git_reference* raw = nullptr;
+      if (u.remove) {
+        // Checked above, under the lock: the ref still has its expected id.
+        STRATA_GIT(git_reference_lookup(&raw, repo_, u.ref.c_str()), "cannot read " + u.ref);
+        ReferencePtr doomed(raw);
+        int rc = git_reference_delete(raw);
+        if (rc == 0) break;
+        if (rc != GIT_ELOCKED || tries == kGitLockTries)
+          return GitError(rc, "cannot remove " + u.ref);
+        git_error_clear();
+        STRATA_RETURN_IF_ERROR(CheckGitLock(repo_, u.ref));
+        continue;
+      }
       int rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), &u.target.oid,
                                                           1, &u.expected->oid, u.reason.c_str())
                           : git_reference_create(&raw, repo_, u.ref.c_str(), &u.target.oid, 0,

@@ -38,6 +38,7 @@ struct RefUpdate {
   std::string ref;                   // "refs/heads/main", or "HEAD" when detached
   std::optional<ObjectId> expected;  // its id now; nullopt: it must not exist yet
   ObjectId target;                   // its id after the move
+  bool remove = false;               // delete the ref instead (`expected` must be set)
   std::string reason;                // the reflog message
   // The version the move writes, and its delta, when it writes one (the
   // events and hooks layer hands them to pre-commit and post-commit).
