@@ -8,7 +8,9 @@
 //   Deleted on one side and unchanged on the other is deleted; deleted on one
 //   side and changed on the other is a conflict.
 // - Arrays and scalars are atomic: changed on one side takes that side, both
-//   changed differently is a conflict at the array or scalar. Arrays are not
+//   changed differently is a conflict at the array or scalar, unless a merge
+//   policy (merge/policy.h) decides it: ours, theirs, latest, max, min, or
+//   union and by-key, which merge arrays element by element. Arrays are not
 //   merged by index, because an insertion on one side shifts every later index
 //   and an index-wise merge would then silently pair unrelated elements.
 // - Values compare as JSON (Equal): 1 == 1.0, member order is ignored.
@@ -26,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "merge/policy.h"
 #include "objects/json.h"
 #include "objects/json_pointer.h"
 #include "objects/status.h"
@@ -46,17 +49,15 @@ std::string_view MergeStrategyName(MergeStrategy strategy);
 // Parses a name above; InvalidArgument names the unknown strategy.
 Result<MergeStrategy> ParseMergeStrategy(std::string_view name);
 
-// A strategy for the values at and under `path` (a merge policy, as kept in
-// the `.merge` settings document). The deepest policy whose path is a prefix
-// of a conflict's path decides it; without one, MergeOptions::strategy does.
-struct MergePolicy {
-  JsonPointer path;
-  MergeStrategy strategy = MergeStrategy::kNormal;
-};
-
 struct MergeOptions {
+  // Resolves whatever conflicts remain after the policies (--strategy).
   MergeStrategy strategy = MergeStrategy::kNormal;
-  std::vector<MergePolicy> policies;  // no two with the same path
+  const MergePolicies* policies = nullptr;  // the `.merge` policies in force; nullptr: none
+  // The document merged; policies match its id. Empty: the values merged are
+  // whole states {document id: document}, so the first token of a pointer is
+  // the document id and the rest is matched against the policies' paths.
+  std::string doc;
+  bool theirs_newer = false;  // for "latest": theirs' version is the newer one
 };
 
 // How the two sides disagree.
@@ -80,7 +81,9 @@ struct Conflict {
 
 struct MergeResult {
   // The merged value; nullopt if it is absent (e.g. deleted on one side and
-  // unchanged on the other). Where a conflict was reported, it holds ours.
+  // unchanged on the other). Where a conflict was reported, it holds ours,
+  // except for a by-key element that ours deleted and theirs edited: it holds
+  // theirs' element there, so that the conflict's pointer names it.
   std::optional<json::value> merged;
   // Unresolved conflicts (strategy kNormal only), sorted by path. Empty means
   // `merged` is the clean result of the merge.
@@ -90,7 +93,7 @@ struct MergeResult {
 // Merges `ours` and `theirs` against their common ancestor `base`; nullptr
 // means absent. The inputs are not modified and need not outlive the call;
 // the result owns copies. Conflicts are not errors: they are reported in the
-// result. InvalidArgument if `options` holds two policies for one path.
+// result. InvalidArgument if `options.strategy` is not a known strategy.
 Result<MergeResult> MergeValues(const json::value* base, const json::value* ours,
                                 const json::value* theirs, const MergeOptions& options = {});
 

@@ -7,10 +7,17 @@
 #include <cstdlib>
 #include <memory>
 
+#include "merge/policy.h"
+
 namespace strata {
 namespace {
 
 constexpr std::size_t kMaxIdBytes = 1024;
+
+// .merge: merge policies per document and path (merge/policy.h).
+Status ValidateMergeSettings(const json::value& value) {
+  return MergePolicies::Parse(value).status();
+}
 
 // The repository's settings documents. An id starting with '.' is valid only
 // when it is listed here, and its value must pass `validate` before a version
@@ -22,7 +29,9 @@ struct SettingsDocument {
   Status (*validate)(const json::value& value);
 };
 const std::vector<SettingsDocument>& SettingsDocuments() {
-  static const std::vector<SettingsDocument> documents = {};
+  static const std::vector<SettingsDocument> documents = {
+      {".merge", &ValidateMergeSettings},
+  };
   return documents;
 }
 

@@ -518,42 +518,473 @@ BOOST_AUTO_TEST_CASE(merged_keeps_ours_member_order) {
   BOOST_TEST(json::serialize(*r->merged) == R"({"z":2,"a":1,"m":1,"b":1})");
 }
 
-BOOST_AUTO_TEST_CASE(policies_pick_a_strategy_by_path) {
-  json::value base = J(R"({"a":{"x":1,"y":1},"b":1})");
-  json::value ours = J(R"({"a":{"x":2,"y":2},"b":2})");
-  json::value theirs = J(R"({"a":{"x":3,"y":3},"b":3})");
-  MergeOptions options;
-  options.policies = {{*JsonPointer::Parse("/a"), MergeStrategy::kTheirs},
-                      {*JsonPointer::Parse("/a/y"), MergeStrategy::kOurs}};
-  Result<MergeResult> r = MergeValues(base, ours, theirs, options);
-  BOOST_REQUIRE(r.ok());
-  // /a/x: theirs (policy /a); /a/y: ours (the deeper policy); /b: reported.
-  BOOST_TEST(CanonicalJson(*r->merged) == R"({"a":{"x":3,"y":2},"b":2})");
-  BOOST_REQUIRE_EQUAL(r->conflicts.size(), 1u);
-  BOOST_TEST(r->conflicts[0].path.ToString() == "/b");
+struct PolicyCase {
+  const char* name;
+  const char* policies;  // the `.merge` document
+  const char* doc;       // MergeOptions::doc
+  bool theirs_newer;
+  const char* base;
+  const char* ours;
+  const char* theirs;
+  MergeStrategy strategy;
+  const char* merged;
+  std::vector<ExpectedConflict> conflicts;
+};
 
-  // A policy below the conflict does not decide it.
-  options.policies = {{*JsonPointer::Parse("/b/c"), MergeStrategy::kTheirs}};
-  r = MergeValues(base, ours, theirs, options);
-  BOOST_REQUIRE(r.ok());
-  BOOST_TEST(r->conflicts.size() == 3u);
+#define P(strategy_and_more) R"({"policies":[)" strategy_and_more "]}"
 
-  // A root policy overrides the default strategy.
-  options.policies = {{JsonPointer(), MergeStrategy::kNormal}};
-  options.strategy = MergeStrategy::kOurs;
-  r = MergeValues(base, ours, theirs, options);
-  BOOST_REQUIRE(r.ok());
-  BOOST_TEST(r->conflicts.size() == 3u);
+const std::vector<PolicyCase>& PolicyCases() {
+  static const std::vector<PolicyCase> cases = {
+      // ours, theirs, conflict; which policy applies.
+      {"ours policy",
+       P(R"({"doc":"**","path":"/a","strategy":"ours"})"),
+       "d",
+       false,
+       R"({"a":1,"b":1})",
+       R"({"a":2,"b":1})",
+       R"({"a":3,"b":4})",
+       kNormal,
+       R"({"a":2,"b":4})",
+       {}},
+      {"theirs policy",
+       P(R"({"doc":"**","path":"/a","strategy":"theirs"})"),
+       "d",
+       false,
+       R"({"a":1})",
+       R"({"a":2})",
+       R"({"a":3})",
+       kNormal,
+       R"({"a":3})",
+       {}},
+      {"a policy on another path does not apply",
+       P(R"({"doc":"**","path":"/b","strategy":"theirs"})"),
+       "d",
+       false,
+       R"({"a":1})",
+       R"({"a":2})",
+       R"({"a":3})",
+       kNormal,
+       R"({"a":2})",
+       {{"/a", kBothModified}}},
+      {"a policy for other documents does not apply",
+       P(R"({"doc":"config/*","path":"/a","strategy":"theirs"})"),
+       "svc/x",
+       false,
+       R"({"a":1})",
+       R"({"a":2})",
+       R"({"a":3})",
+       kNormal,
+       R"({"a":2})",
+       {{"/a", kBothModified}}},
+      {"the first matching policy wins",
+       P(R"({"doc":"**","path":"/a","strategy":"theirs"},{"doc":"**","path":"/**","strategy":"ours"})"),
+       "d",
+       false,
+       R"({"a":1,"b":1})",
+       R"({"a":2,"b":2})",
+       R"({"a":3,"b":3})",
+       kNormal,
+       R"({"a":3,"b":2})",
+       {}},
+      {"a conflict policy shadows later ones",
+       P(R"({"doc":"**","path":"/a","strategy":"conflict"},{"doc":"**","path":"/a","strategy":"theirs"})"),
+       "d",
+       false,
+       R"({"a":1})",
+       R"({"a":2})",
+       R"({"a":3})",
+       kNormal,
+       R"({"a":2})",
+       {{"/a", kBothModified}}},
+      {"--strategy resolves what policies leave",
+       P(R"({"doc":"**","path":"/a","strategy":"conflict"})"),
+       "d",
+       false,
+       R"({"a":1})",
+       R"({"a":2})",
+       R"({"a":3})",
+       kTheirs,
+       R"({"a":3})",
+       {}},
+      {"a policy on an object does not decide its members",
+       P(R"({"doc":"**","path":"/o","strategy":"theirs"})"),
+       "d",
+       false,
+       R"({"o":{"x":1}})",
+       R"({"o":{"x":2}})",
+       R"({"o":{"x":3}})",
+       kNormal,
+       R"({"o":{"x":2}})",
+       {{"/o/x", kBothModified}}},
+      {"** under a path decides every member below",
+       P(R"({"doc":"**","path":"/audit/**","strategy":"theirs"})"),
+       "d",
+       false,
+       R"({"audit":{"by":"a","n":{"m":1}},"k":1})",
+       R"({"audit":{"by":"b","n":{"m":2}},"k":2})",
+       R"({"audit":{"by":"c","n":{"m":3}},"k":3})",
+       kNormal,
+       R"({"audit":{"by":"c","n":{"m":3}},"k":2})",
+       {{"/k", kBothModified}}},
+      {"pointer patterns decode ~1 and ~0",
+       P(R"({"doc":"**","path":"/a~1b/~0c","strategy":"theirs"})"),
+       "d",
+       false,
+       R"({"a/b":{"~c":1}})",
+       R"({"a/b":{"~c":2}})",
+       R"({"a/b":{"~c":3}})",
+       kNormal,
+       R"({"a/b":{"~c":3}})",
+       {}},
+      {"a policy decides a delete against an edit",
+       P(R"({"doc":"**","path":"/a","strategy":"theirs"})"),
+       "d",
+       false,
+       R"({"a":1})",
+       R"({})",
+       R"({"a":3})",
+       kNormal,
+       R"({"a":3})",
+       {}},
+      // latest
+      {"latest: theirs newer",
+       P(R"({"doc":"**","path":"/a","strategy":"latest"})"),
+       "d",
+       true,
+       R"({"a":1})",
+       R"({"a":2})",
+       R"({"a":3})",
+       kNormal,
+       R"({"a":3})",
+       {}},
+      {"latest: ours newer",
+       P(R"({"doc":"**","path":"/a","strategy":"latest"})"),
+       "d",
+       false,
+       R"({"a":1})",
+       R"({"a":2})",
+       R"({"a":3})",
+       kNormal,
+       R"({"a":2})",
+       {}},
+      // max, min
+      {"max",
+       P(R"({"doc":"config/*","path":"/replicas","strategy":"max"})"),
+       "config/app1",
+       false,
+       R"({"replicas":3})",
+       R"({"replicas":4})",
+       R"({"replicas":5})",
+       kNormal,
+       R"({"replicas":5})",
+       {}},
+      {"min",
+       P(R"({"doc":"config/*","path":"/replicas","strategy":"min"})"),
+       "config/app1",
+       false,
+       R"({"replicas":3})",
+       R"({"replicas":4})",
+       R"({"replicas":5})",
+       kNormal,
+       R"({"replicas":4})",
+       {}},
+      {"max across doubles and integers",
+       P(R"({"doc":"**","path":"/n","strategy":"max"})"),
+       "d",
+       false,
+       R"({"n":1})",
+       R"({"n":2.5})",
+       R"({"n":2})",
+       kNormal,
+       R"({"n":2.5})",
+       {}},
+      {"max across negative and unsigned integers",
+       P(R"({"doc":"**","path":"/n","strategy":"max"})"),
+       "d",
+       false,
+       R"({"n":1})",
+       R"({"n":-1})",
+       R"({"n":18446744073709551615})",
+       kNormal,
+       R"({"n":18446744073709551615})",
+       {}},
+      {"min across negative and unsigned integers",
+       P(R"({"doc":"**","path":"/n","strategy":"min"})"),
+       "d",
+       false,
+       R"({"n":1})",
+       R"({"n":-1})",
+       R"({"n":18446744073709551615})",
+       kNormal,
+       R"({"n":-1})",
+       {}},
+      {"max of a non-number conflicts",
+       P(R"({"doc":"**","path":"/n","strategy":"max"})"),
+       "d",
+       false,
+       R"({"n":1})",
+       R"({"n":"2"})",
+       R"({"n":3})",
+       kNormal,
+       R"({"n":"2"})",
+       {{"/n", kBothModified}}},
+      {"max of a deleted value conflicts",
+       P(R"({"doc":"**","path":"/n","strategy":"max"})"),
+       "d",
+       false,
+       R"({"n":1})",
+       R"({})",
+       R"({"n":3})",
+       kNormal,
+       R"({})",
+       {{"/n", kDeletedByUs}}},
+      // union
+      {"union keeps both sides' additions",
+       P(R"({"doc":"**","path":"/l","strategy":"union"})"),
+       "d",
+       false,
+       R"({"l":[1,2]})",
+       R"({"l":[1,2,3]})",
+       R"({"l":[0,1,2]})",
+       kNormal,
+       R"({"l":[1,2,3,0]})",
+       {}},
+      {"union honours ours' removal",
+       P(R"({"doc":"**","path":"/l","strategy":"union"})"),
+       "d",
+       false,
+       R"({"l":["a","b","c"]})",
+       R"({"l":["a","c","d"]})",
+       R"({"l":["a","b","c","e"]})",
+       kNormal,
+       R"({"l":["a","c","d","e"]})",
+       {}},
+      {"union honours theirs' removal",
+       P(R"({"doc":"**","path":"/l","strategy":"union"})"),
+       "d",
+       false,
+       R"({"l":[1,2,3]})",
+       R"({"l":[1,2,3,4]})",
+       R"({"l":[1,3]})",
+       kNormal,
+       R"({"l":[1,3,4]})",
+       {}},
+      {"union: removed on both sides",
+       P(R"({"doc":"**","path":"/l","strategy":"union"})"),
+       "d",
+       false,
+       R"({"l":[1,2]})",
+       R"({"l":[2,3]})",
+       R"({"l":[2,4]})",
+       kNormal,
+       R"({"l":[2,3,4]})",
+       {}},
+      {"union of arrays both sides added",
+       P(R"({"doc":"**","path":"/l","strategy":"union"})"),
+       "d",
+       false,
+       R"({})",
+       R"({"l":[1,"x",null]})",
+       R"({"l":[true,1.0,"x"]})",
+       kNormal,
+       R"({"l":[1,"x",null,true]})",
+       {}},
+      {"union of objects conflicts",
+       P(R"({"doc":"**","path":"/l","strategy":"union"})"),
+       "d",
+       false,
+       R"({"l":[]})",
+       R"({"l":[{"a":1}]})",
+       R"({"l":[2]})",
+       kNormal,
+       R"({"l":[{"a":1}]})",
+       {{"/l", kBothModified}}},
+      // by-key
+      {"by-key: inserts on both sides",
+       P(R"({"doc":"svc/**","path":"/endpoints","strategy":"by-key","key":"id"})"),
+       "svc/a/b",
+       false,
+       R"({"endpoints":[{"id":1,"w":1}]})",
+       R"({"endpoints":[{"id":1,"w":1},{"id":2}]})",
+       R"({"endpoints":[{"id":3},{"id":1,"w":1}]})",
+       kNormal,
+       R"({"endpoints":[{"id":1,"w":1},{"id":2},{"id":3}]})",
+       {}},
+      {"by-key: edits to different elements",
+       P(R"({"doc":"**","path":"/l","strategy":"by-key","key":"id"})"),
+       "d",
+       false,
+       R"({"l":[{"id":"a","w":1},{"id":"b","w":1}]})",
+       R"({"l":[{"id":"a","w":2},{"id":"b","w":1}]})",
+       R"({"l":[{"id":"a","w":1},{"id":"b","w":3}]})",
+       kNormal,
+       R"({"l":[{"id":"a","w":2},{"id":"b","w":3}]})",
+       {}},
+      {"by-key: edits to different members of one element",
+       P(R"({"doc":"**","path":"/l","strategy":"by-key","key":"id"})"),
+       "d",
+       false,
+       R"({"l":[{"id":"a","w":1,"v":1}]})",
+       R"({"l":[{"id":"a","w":2,"v":1}]})",
+       R"({"l":[{"id":"a","w":1,"v":3}]})",
+       kNormal,
+       R"({"l":[{"id":"a","w":2,"v":3}]})",
+       {}},
+      {"by-key: same member edited differently, pointer by merged index",
+       P(R"({"doc":"**","path":"/l","strategy":"by-key","key":"id"})"),
+       "d",
+       false,
+       R"({"l":[{"id":"a","w":1},{"id":"b","w":1}]})",
+       R"({"l":[{"id":"b","w":2},{"id":"a","w":1}]})",
+       R"({"l":[{"id":"a","w":1},{"id":"b","w":3}]})",
+       kNormal,
+       R"({"l":[{"id":"b","w":2},{"id":"a","w":1}]})",
+       {{"/l/0/w", kBothModified}}},
+      {"by-key: a deletion on one side, an insertion on the other",
+       P(R"({"doc":"**","path":"/l","strategy":"by-key","key":"id"})"),
+       "d",
+       false,
+       R"({"l":[{"id":"a"},{"id":"b"}]})",
+       R"({"l":[{"id":"a"}]})",
+       R"({"l":[{"id":"a"},{"id":"b"},{"id":"c"}]})",
+       kNormal,
+       R"({"l":[{"id":"a"},{"id":"c"}]})",
+       {}},
+      {"by-key: deleted by us, edited by them",
+       P(R"({"doc":"**","path":"/l","strategy":"by-key","key":"id"})"),
+       "d",
+       false,
+       R"({"l":[{"id":"a"},{"id":"b","w":1}]})",
+       R"({"l":[{"id":"a"},{"id":"c"}]})",
+       R"({"l":[{"id":"a"},{"id":"b","w":2}]})",
+       kNormal,
+       R"({"l":[{"id":"a"},{"id":"c"},{"id":"b","w":2}]})",
+       {{"/l/2", kDeletedByUs}}},
+      {"by-key: an element without the key conflicts on the array",
+       P(R"({"doc":"**","path":"/l","strategy":"by-key","key":"id"})"),
+       "d",
+       false,
+       R"({"l":[{"id":"a"}]})",
+       R"({"l":[{"id":"a"},{"name":"x"}]})",
+       R"({"l":[{"id":"a"},{"id":"b"}]})",
+       kNormal,
+       R"({"l":[{"id":"a"},{"name":"x"}]})",
+       {{"/l", kBothModified}}},
+      {"by-key: duplicate keys conflict on the array",
+       P(R"({"doc":"**","path":"/l","strategy":"by-key","key":"id"})"),
+       "d",
+       false,
+       R"({"l":[{"id":"a"}]})",
+       R"({"l":[{"id":"a"},{"id":"a","x":1}]})",
+       R"({"l":[{"id":"a"},{"id":"b"}]})",
+       kNormal,
+       R"({"l":[{"id":"a"},{"id":"a","x":1}]})",
+       {{"/l", kBothModified}}},
+      {"by-key elements take policies by index",
+       P(R"({"doc":"**","path":"/l","strategy":"by-key","key":"id"},{"doc":"**","path":"/l/*/w","strategy":"max"})"),
+       "d",
+       false,
+       R"({"l":[{"id":"a","w":1}]})",
+       R"({"l":[{"id":"b"},{"id":"a","w":5}]})",
+       R"({"l":[{"id":"a","w":3}]})",
+       kNormal,
+       R"({"l":[{"id":"b"},{"id":"a","w":5}]})",
+       {}},
+      // Whole states: the first token is the document id.
+      {"state merge: policies match each document",
+       P(R"({"doc":"config/*","path":"/replicas","strategy":"max"})"),
+       "",
+       false,
+       R"({"config/app1":{"replicas":1},"svc/x":{"replicas":1}})",
+       R"({"config/app1":{"replicas":2},"svc/x":{"replicas":2}})",
+       R"({"config/app1":{"replicas":3},"svc/x":{"replicas":3}})",
+       kNormal,
+       R"({"config/app1":{"replicas":3},"svc/x":{"replicas":2}})",
+       {{"/svc~1x/replicas", kBothModified}}},
+      {"state merge: a whole document matches the path \"\"",
+       P(R"({"doc":"a","path":"","strategy":"theirs"})"),
+       "",
+       false,
+       R"({"a":1,"b":1})",
+       R"({"b":2})",
+       R"({"a":3,"b":3})",
+       kNormal,
+       R"({"b":2,"a":3})",
+       {{"/b", kBothModified}}},
+  };
+  return cases;
 }
 
-BOOST_AUTO_TEST_CASE(duplicate_policies_are_refused) {
+#undef P
+
+BOOST_AUTO_TEST_CASE(policy_table) {
+  for (const PolicyCase& c : PolicyCases()) {
+    BOOST_TEST_CONTEXT(c.name) {
+      Result<MergePolicies> policies = MergePolicies::Parse(J(c.policies));
+      BOOST_REQUIRE_MESSAGE(policies.ok(), policies.status().message());
+      std::optional<json::value> base = MaybeJ(c.base), ours = MaybeJ(c.ours),
+                                 theirs = MaybeJ(c.theirs), want = MaybeJ(c.merged);
+      MergeOptions options;
+      options.strategy = c.strategy;
+      options.policies = &*policies;
+      options.doc = c.doc;
+      options.theirs_newer = c.theirs_newer;
+      Result<MergeResult> r = MergeValues(Ptr(base), Ptr(ours), Ptr(theirs), options);
+      BOOST_REQUIRE(r.ok());
+      BOOST_TEST(r->merged.has_value() == want.has_value());
+      if (r->merged && want) {
+        BOOST_TEST(Equal(*r->merged, *want), Show(r->merged) << " != " << Show(want));
+      }
+      BOOST_REQUIRE_EQUAL(r->conflicts.size(), c.conflicts.size());
+      for (std::size_t i = 0; i < c.conflicts.size(); ++i) {
+        BOOST_TEST(r->conflicts[i].path.ToString() == c.conflicts[i].path);
+        BOOST_TEST(ConflictKindName(r->conflicts[i].kind) == ConflictKindName(c.conflicts[i].kind));
+      }
+      // Without the policies, every case conflicts: the policy made the difference.
+      options.policies = nullptr;
+      options.strategy = MergeStrategy::kNormal;
+      r = MergeValues(Ptr(base), Ptr(ours), Ptr(theirs), options);
+      BOOST_REQUIRE(r.ok());
+      BOOST_TEST(!r->conflicts.empty());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(policy_conflicts_say_why) {
+  Result<MergePolicies> policies = MergePolicies::Parse(J(
+      R"({"policies":[{"doc":"**","path":"/n","strategy":"max"},{"doc":"**","path":"/l","strategy":"by-key","key":"id"}]})"));
+  BOOST_REQUIRE(policies.ok());
   MergeOptions options;
-  options.policies = {{*JsonPointer::Parse("/a"), MergeStrategy::kOurs},
-                      {*JsonPointer::Parse("/a"), MergeStrategy::kTheirs}};
-  Result<MergeResult> r = MergeValues(J("1"), J("2"), J("3"), options);
-  BOOST_REQUIRE(!r.ok());
-  BOOST_TEST((r.status().code() == Code::kInvalidArgument));
-  BOOST_TEST(r.status().message().find("/a") != std::string::npos);
+  options.policies = &*policies;
+  options.doc = "d";
+  Result<MergeResult> r = MergeValues(J(R"({"n":1,"l":[]})"), J(R"({"n":"2","l":[{"id":1}]})"),
+                                      J(R"({"n":3,"l":[{"x":1}]})"), options);
+  BOOST_REQUIRE(r.ok());
+  BOOST_REQUIRE_EQUAL(r->conflicts.size(), 2u);
+  BOOST_TEST(r->conflicts[0].reason ==
+             "changed differently on both sides (by-key: element 0 of theirs is an object "
+             "without 'id')");
+  BOOST_TEST(r->conflicts[1].reason ==
+             "changed differently on both sides (max: ours is a string, not a number)");
+}
+
+BOOST_AUTO_TEST_CASE(type_change_against_an_edit_inside) {
+  // An object replaced by a scalar on one side, a member edited on the
+  // other: one conflict at the object, not at the member.
+  for (bool swap : {false, true}) {
+    json::value base = J(R"({"a":{"x":1,"y":1}})"), replaced = J(R"({"a":5})"),
+                edited = J(R"({"a":{"x":2,"y":1}})");
+    Result<MergeResult> r =
+        swap ? MergeValues(base, edited, replaced) : MergeValues(base, replaced, edited);
+    BOOST_REQUIRE(r.ok());
+    BOOST_REQUIRE_EQUAL(r->conflicts.size(), 1u);
+    const Conflict& c = r->conflicts[0];
+    BOOST_TEST(c.path.ToString() == "/a");
+    BOOST_TEST((c.kind == ConflictKind::kBothModified));
+    BOOST_TEST(c.reason == (swap ? "theirs replaced an object with a number, ours changed it"
+                                 : "ours replaced an object with a number, theirs changed it"));
+    BOOST_TEST(CanonicalJson(*r->merged) == (swap ? R"({"a":{"x":2,"y":1}})" : R"({"a":5})"));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(strategy_names) {

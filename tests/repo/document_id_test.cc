@@ -99,9 +99,9 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
       {"a\x80"
        "b",
        "not valid UTF-8 (at byte 1)"},
-      // Ids starting with '.' are settings documents, and strata defines none yet.
-      {".perspectives", kReserved + ", and strata defines none yet"},
-      {".merge", kReserved},
+      // Ids starting with '.' are settings documents: .merge, and no other yet.
+      {".perspectives", kReserved + ", which are .merge"},
+      {".merge/x", kReserved},
       {".schemas", kReserved},
       {".hidden/x", kReserved},
       // Only the first segment may start with '.'.
@@ -120,19 +120,28 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
 }
 
 BOOST_AUTO_TEST_CASE(settings_documents) {
-  // None has landed: the table is empty, and every '.'-id is refused.
-  BOOST_TEST(SettingsDocumentNames().empty());
+  // .merge has landed; every other '.'-id is refused.
+  BOOST_TEST(SettingsDocumentNames() == std::vector<std::string_view>{".merge"});
   BOOST_TEST(IsSettingsDocumentId(".merge"));
   BOOST_TEST(IsSettingsDocumentId(".x/y"));
   BOOST_TEST(!IsSettingsDocumentId("config/.x"));
   BOOST_TEST(!IsSettingsDocumentId(""));
   json::value v = json::object{{"a", 1}};
   BOOST_TEST(ValidateSettingsDocument("config/app1", v).ok());
-  Status s = ValidateSettingsDocument(".merge", v);
+  Status s = ValidateSettingsDocument(".schemas", v);
   BOOST_TEST((s.code() == Code::kInvalidArgument));
   BOOST_TEST(
       s.message().find("reserved for the repository's settings documents") != std::string::npos,
       s.message());
+  // .merge must hold valid merge policies (merge/policy.h), and says why not.
+  s = ValidateSettingsDocument(".merge", v);
+  BOOST_TEST((s.code() == Code::kInvalidArgument));
+  BOOST_TEST(s.message() ==
+                 "settings document '.merge': unknown member 'a' (the only member is 'policies')",
+             s.message());
+  json::value policies = json::object{
+      {"policies", json::array{json::object{{"doc", "**"}, {"path", "/a"}, {"strategy", "max"}}}}};
+  BOOST_TEST(ValidateSettingsDocument(".merge", policies).ok());
   BOOST_TEST((ValidateSettingsDocument("a//b", v).code() == Code::kInvalidArgument));
 }
 

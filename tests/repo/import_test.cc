@@ -154,8 +154,9 @@ BOOST_AUTO_TEST_CASE(special_files_are_skipped_never_opened) {
              boost::test_tools::per_element());
 }
 
-// Hidden folders were always skipped; hidden files are too, since an id may
-// not have a segment starting with '.' and no settings document is defined.
+// Hidden folders are skipped, and hidden files too, since an id may not have a
+// segment starting with '.'; except a settings document at the top
+// (.merge.json is the document .merge).
 BOOST_AUTO_TEST_CASE(hidden_files_and_folders_are_skipped) {
   TempDir t;
   t.Write("a.json", "1");
@@ -166,10 +167,10 @@ BOOST_AUTO_TEST_CASE(hidden_files_and_folders_are_skipped) {
   t.Write("sub/.y.json", "3");
   t.Write("sub/.notes", "3");
   ImportSource s = ReadImportSource(t.path.string()).value();
-  BOOST_TEST(Ids(s) == (Lines{"a"}), boost::test_tools::per_element());
+  BOOST_TEST(Ids(s) == (Lines{".merge", "a"}), boost::test_tools::per_element());
   BOOST_TEST(Skipped(s) == (Lines{".eslintrc.json: a hidden file", ".git: a hidden folder",
-                                  ".merge.json: a hidden file", "sub/.cache: a hidden folder",
-                                  "sub/.notes: a hidden file", "sub/.y.json: a hidden file"}),
+                                  "sub/.cache: a hidden folder", "sub/.notes: a hidden file",
+                                  "sub/.y.json: a hidden file"}),
              boost::test_tools::per_element());
 }
 
