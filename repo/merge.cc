@@ -34,6 +34,7 @@ namespace strata {
 namespace {
 
 constexpr const char* kMergeEntry = "merge.json";
+constexpr const char* kMergeSettingsDoc = ".merge";
 constexpr std::size_t kMaxDefaultMessage = 100;
 
 // refs/strata/merge/BRANCH for the write target `ref` (refs/heads/BRANCH or HEAD).
@@ -388,8 +389,36 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
   for (const MemberDiff& d : ours_changed) ours_by_doc.emplace(d.key, &d);
   const std::set<std::string, std::less<>> only(request.only.begin(), request.only.end());
 
+  // The merge policies in force are those of ours' `.merge` (merge/policy.h);
+  // "latest" compares the two versions' times.
+  MergePolicies policies;
+  if (ours_state) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> settings,
+                            FindMember(*store_, *ours_state, kMergeSettingsDoc));
+    if (settings) {
+      STRATA_ASSIGN_OR_RETURN(json::value doc, DecodeValue(*store_, *settings));
+      Result<MergePolicies> parsed = MergePolicies::Parse(doc);
+      if (!parsed.ok()) {
+        return parsed.status().WithContext(std::string(kMergeSettingsDoc) + " on " + target.name);
+      }
+      policies = std::move(parsed).value();
+    }
+  }
   MergeOptions merge_options;
   merge_options.strategy = request.strategy;
+  merge_options.policies = &policies;
+  merge_options.theirs_newer = false;
+  if (head && theirs) {
+    git_commit* ours_raw = nullptr;
+    git_commit* theirs_raw = nullptr;
+    STRATA_GIT(git_commit_lookup(&ours_raw, repo_.get(), &head->oid), "cannot read " + head->Hex());
+    CommitPtr ours_commit(ours_raw);
+    STRATA_GIT(git_commit_lookup(&theirs_raw, repo_.get(), &theirs->oid),
+               "cannot read " + theirs->Hex());
+    CommitPtr theirs_commit(theirs_raw);
+    merge_options.theirs_newer =
+        git_commit_author(theirs_raw)->when.time > git_commit_author(ours_raw)->when.time;
+  }
   MemberChanges by_id;                                       // taken from theirs, not decoded
   std::map<std::string, std::optional<json::value>> merged;  // merged documents
   std::vector<MergeConflict> conflicts;
@@ -410,6 +439,7 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
     STRATA_ASSIGN_OR_RETURN(std::optional<json::value> vb, decode(t.a));
     STRATA_ASSIGN_OR_RETURN(std::optional<json::value> vo, decode(o->second->b));
     STRATA_ASSIGN_OR_RETURN(std::optional<json::value> vt, decode(t.b));
+    merge_options.doc = t.key;
     STRATA_ASSIGN_OR_RETURN(MergeResult r, MergeValues(vb ? &*vb : nullptr, vo ? &*vo : nullptr,
                                                        vt ? &*vt : nullptr, merge_options));
     for (Conflict& c : r.conflicts) {

@@ -16,8 +16,9 @@ import sys
 STRATA = os.environ["STRATA"]
 
 
-def run(*args, check=True, stdin=None):
-    p = subprocess.run([STRATA, *args], input=stdin, capture_output=True, text=True)
+def run(*args, check=True, stdin=None, env=None):
+    p = subprocess.run([STRATA, *args], input=stdin, capture_output=True, text=True,
+                       env={**os.environ, **(env or {})})
     if check and p.returncode != 0:
         sys.exit(f"FAIL: strata {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
     return p
@@ -32,10 +33,10 @@ def esc(doc):
     return "/" + doc.replace("~", "~0").replace("/", "~1")
 
 
-def write_state(prev, state, branch):
+def write_state(prev, state, branch, time):
     ops = [{"op": "remove", "path": esc(d)} for d in prev if d not in state]
     ops += [{"op": "add", "path": esc(d), "value": v} for d, v in state.items()]
-    run("patch", "-", "--branch", branch, stdin=json.dumps(ops))
+    run("patch", "-", "--branch", branch, stdin=json.dumps(ops), env={"STRATA_TIME": str(time)})
 
 
 def read_state(rev="HEAD"):
@@ -48,10 +49,11 @@ def main():
     case = json.load(open(sys.argv[1]))["cases"][int(sys.argv[2])]
     print("case:", case["name"])
     run("init")
-    write_state({}, case["base"], "main")
+    # theirs is the newer side, for the "latest" policy.
+    write_state({}, case["base"], "main", 1700000000)
     git("branch", "feat", "main")
-    write_state(case["base"], case["ours"], "main")
-    write_state(case["base"], case["theirs"], "feat")
+    write_state(case["base"], case["ours"], "main", 1700000100)
+    write_state(case["base"], case["theirs"], "feat", 1700000200)
     ours = git("rev-parse", "main")
     args = ["merge", "feat", "--json"]
     if "strategy" in case:
