@@ -6,6 +6,7 @@ namespace strata::cli {
 extern const CommandSpec kInitCommand, kPutCommand, kSetCommand, kRmCommand, kPatchCommand,
     kImportCommand, kEditCommand, kGetCommand, kLsCommand, kLogCommand, kShowCommand, kDiffCommand,
     kVerifyCommand;
+extern const CommandSpec kBranchCommand, kSwitchCommand;
 extern const CommandSpec kMergeCommand, kConflictsCommand, kResolveCommand, kCherryPickCommand,
     kRevertCommand;
 
@@ -14,6 +15,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kInitCommand,   &kPutCommand,  &kSetCommand,    &kRmCommand, &kPatchCommand,
       &kImportCommand, &kEditCommand, &kGetCommand,    &kLsCommand, &kLogCommand,
       &kShowCommand,   &kDiffCommand, &kVerifyCommand,
+      &kBranchCommand, &kSwitchCommand,
       &kMergeCommand, &kConflictsCommand, &kResolveCommand, &kCherryPickCommand, &kRevertCommand,
   };
   return commands;

@@ -699,7 +699,7 @@ Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
   RefUpdate end;
   end.ref = merge_ref;
   end.expected = pending;
-  end.remove = true;
+  end.kind = RefUpdateKind::kDelete;
   end.reason = "strata: " + op + " --continue";
   if (!built.ok() && built.status().code() == Code::kUnchanged) {
     // Every conflict was resolved to what the branch holds: nothing to write.
@@ -742,7 +742,7 @@ Result<MergeInProgress> Repository::AbortMerge(const std::optional<std::string>&
   RefUpdate end;
   end.ref = merge_ref;
   end.expected = pending;
-  end.remove = true;
+  end.kind = RefUpdateKind::kDelete;
   end.reason = "strata: " + std::string(MergeKindName(m.info.operation)) + " --abort";
   tx.Update(std::move(end));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome moved, tx.Commit());

@@ -82,6 +82,26 @@ struct LogOptions {
   std::optional<std::size_t> max_count;
 };
 
+// A branch (refs/heads/NAME), as Branches() lists it.
+struct BranchInfo {
+  std::string name;                    // "main"
+  std::optional<std::string> version;  // its head's id; nullopt: no versions yet
+  bool current = false;                // HEAD names it
+  // Against the current branch's head (HEAD's version when detached): the
+  // versions on this branch that the current one lacks, and the reverse
+  // (git_graph_ahead_behind). Before the current branch's first version,
+  // `ahead` counts all of this branch's versions.
+  std::size_t ahead = 0;
+  std::size_t behind = 0;
+};
+
+struct SwitchResult {
+  std::string previous;  // the branch HEAD named before ("HEAD" if it was detached)
+  BranchInfo branch;     // the branch HEAD names now
+  bool created = false;  // SwitchBranch made it
+  bool changed = true;   // false: HEAD already named it; nothing moved
+};
+
 struct VerifyReport {
   std::size_t versions = 0;
   std::size_t objects = 0;
@@ -222,6 +242,28 @@ class Repository {
   Result<WriteResult> Write(const std::function<Status(StateEditor&)>& edit,
                             const MessageFn& describe, const CommitOptions& options);
 
+  // --- branches (repo/branches.cc) ---------------------------------------------
+  // Every branch, sorted by name, with ahead/behind against the current one.
+  // The current branch is listed even before its first version.
+  Result<std::vector<BranchInfo>> Branches();
+  // Creates branch `name` at the version `start` names (a revision; "HEAD"
+  // by default). InvalidArgument for a name git refuses
+  // (git_branch_name_is_valid); Conflict if it exists, unless `force`, which
+  // moves it (but never the current branch: that would rewrite what HEAD
+  // reads); NotFound / InvalidArgument name `start`.
+  Result<BranchInfo> CreateBranch(const std::string& name, const std::string& start = "HEAD",
+                                  bool force = false);
+  // Deletes branch `name` and returns what it was. Refuses (Conflict) the
+  // current branch, and, unless `force`, a branch with versions the current
+  // branch lacks, saying how many would be lost. NotFound if it does not exist.
+  Result<BranchInfo> DeleteBranch(const std::string& name, bool force = false);
+  // Makes HEAD the symbolic ref refs/heads/NAME (the repository is bare:
+  // nothing else changes). With `create_at`, first creates the branch at
+  // that revision, in the same transaction. NotFound for a missing branch,
+  // suggesting create_at (`switch -c`); Conflict if `create_at` is given and
+  // the branch exists.
+  Result<SwitchResult> SwitchBranch(const std::string& name,
+                                    const std::optional<std::string>& create_at = std::nullopt);
   // --- merges (repo/merge.cc) ---------------------------------------------------
   // Merges revision `rev` (theirs) into request.commit.branch, else the
   // current branch (ours), against their merge base, value by value:

@@ -160,11 +160,49 @@ Result<std::optional<ObjectId>> RefTransaction::Read(const std::string& ref) {
   return ReadRef(repo_, ref);
 }
 
+Result<std::string> RefTransaction::ReadSymbolic(const std::string& ref) {
+  git_reference* raw = nullptr;
+  int rc = git_reference_lookup(&raw, repo_, ref.c_str());
+  ReferencePtr found(raw);
+  if (rc == GIT_ENOTFOUND) {
+    git_error_clear();
+    return Status::NotFound("no ref " + ref);
+  }
+  if (rc < 0) return GitError(rc, "cannot read " + ref);
+  if (git_reference_type(found.get()) != GIT_REFERENCE_SYMBOLIC) return std::string();
+  return std::string(git_reference_symbolic_target(found.get()));
+}
+
+namespace {
+
+// Deletes `u.ref` if it still has the id u.expected.
+int DeleteRef(git_repository* repo, const RefUpdate& u) {
+  git_reference* raw = nullptr;
+  int rc = git_reference_lookup(&raw, repo, u.ref.c_str());
+  ReferencePtr ref(raw);
+  if (rc == GIT_ENOTFOUND) return GIT_EMODIFIED;
+  if (rc < 0) return rc;
+  const git_oid* now = git_reference_target(ref.get());
+  if (now == nullptr || !u.expected || git_oid_cmp(now, &u.expected->oid) != 0) {
+    return GIT_EMODIFIED;
+  }
+  return git_reference_delete(ref.get());  // libgit2 checks the id again under git's lock
+}
+
+}  // namespace
+
 Result<CommitOutcome> RefTransaction::Commit() {
   std::vector<RefUpdate> updates = std::move(updates_);
   updates_.clear();
   // Every ref must still have its expected id before anything runs.
   for (const RefUpdate& u : updates) {
+    if (u.kind == RefUpdateKind::kSymbolic) {
+      if (!u.expected_symbolic) continue;
+      Result<std::string> names = ReadSymbolic(u.ref);
+      if (!names.ok() && names.status().code() != Code::kNotFound) return names.status();
+      if (!names.ok() || *names != *u.expected_symbolic) return CommitOutcome::kRefMoved;
+      continue;
+    }
     STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, Read(u.ref));
     if (now.has_value() != u.expected.has_value() || (now && !(*now == *u.expected))) {
       return CommitOutcome::kRefMoved;
@@ -178,22 +216,18 @@ Result<CommitOutcome> RefTransaction::Commit() {
     // (CheckGitLock), a bounded number of times.
     for (int tries = 0;; ++tries) {
       git_reference* raw = nullptr;
-      if (u.remove) {
-        // Checked above, under the lock: the ref still has its expected id.
-        STRATA_GIT(git_reference_lookup(&raw, repo_, u.ref.c_str()), "cannot read " + u.ref);
-        ReferencePtr doomed(raw);
-        int rc = git_reference_delete(raw);
-        if (rc == 0) break;
-        if (rc != GIT_ELOCKED || tries == kGitLockTries)
-          return GitError(rc, "cannot remove " + u.ref);
-        git_error_clear();
-        STRATA_RETURN_IF_ERROR(CheckGitLock(repo_, u.ref));
-        continue;
+      int rc = 0;
+      if (u.kind == RefUpdateKind::kDelete) {
+        rc = DeleteRef(repo_, u);
+      } else if (u.kind == RefUpdateKind::kSymbolic) {
+        rc = git_reference_symbolic_create(&raw, repo_, u.ref.c_str(), u.symbolic_target.c_str(), 1,
+                                           u.reason.c_str());
+      } else {
+        rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), &u.target.oid,
+                                                        1, &u.expected->oid, u.reason.c_str())
+                        : git_reference_create(&raw, repo_, u.ref.c_str(), &u.target.oid, 0,
+                                               u.reason.c_str());
       }
-      int rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), &u.target.oid,
-                                                          1, &u.expected->oid, u.reason.c_str())
-                          : git_reference_create(&raw, repo_, u.ref.c_str(), &u.target.oid, 0,
-                                                 u.reason.c_str());
       ReferencePtr moved(raw);
       if (rc == 0) break;
       if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {

@@ -33,17 +33,29 @@
 
 namespace strata {
 
+// What a RefUpdate does to its ref.
+enum class RefUpdateKind {
+  kSet,       // point `ref` at `target` (create it when `expected` is nullopt)
+  kDelete,    // remove `ref`, which must have the id `expected`
+  kSymbolic,  // make `ref` (HEAD) name the ref `symbolic_target`
+};
+
 // One ref move.
 struct RefUpdate {
   std::string ref;                   // "refs/heads/main", or "HEAD" when detached
   std::optional<ObjectId> expected;  // its id now; nullopt: it must not exist yet
   ObjectId target;                   // its id after the move
-  bool remove = false;               // delete the ref instead (`expected` must be set)
   std::string reason;                // the reflog message
   // The version the move writes, and its delta, when it writes one (the
   // events and hooks layer hands them to pre-commit and post-commit).
   std::optional<VersionInfo> version;
   Patch delta;
+  RefUpdateKind kind = RefUpdateKind::kSet;
+  // kSymbolic: the ref `ref` will name ("refs/heads/NAME"), and the one it
+  // must name now for the move to happen ("" : detached; nullopt: any). The
+  // id check on `expected` does not apply to kSymbolic.
+  std::string symbolic_target;
+  std::optional<std::string> expected_symbolic;
 };
 
 // The hook points of a transaction; either may be empty.
@@ -90,13 +102,17 @@ class RefTransaction {
 
   // The id `ref` has now (nullopt: absent), read under the lock.
   Result<std::optional<ObjectId>> Read(const std::string& ref);
+  // The ref `ref` (HEAD) names now, e.g. "refs/heads/main"; "" if it is
+  // detached (holds an id). NotFound if `ref` does not exist.
+  Result<std::string> ReadSymbolic(const std::string& ref);
 
   // Adds a move to the transaction.
   void Update(RefUpdate update) { updates_.push_back(std::move(update)); }
 
   // Runs pre_commit for every update (a refusal stops everything), then
   // moves each ref by compare-and-swap, then runs post_commit for each.
-  // kRefMoved when the first ref no longer has its expected id. The updates
+  // kRefMoved when a ref no longer has its expected id (or, for kSymbolic,
+  // no longer names expected_symbolic): then nothing moved. The updates
   // are consumed either way; the lock is kept until the transaction ends.
   Result<CommitOutcome> Commit();
 

@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -1201,6 +1202,26 @@ BOOST_AUTO_TEST_CASE(random_properties) {
       MergeResult with_theirs = Merge(base, theirs, ours, MergeStrategy::kTheirs);
       BOOST_TEST(with_theirs.conflicts.empty());
       BOOST_TEST(SameDoc(with_ours.merged, with_theirs.merged));
+      // A policy on every path ("/**") acts as the matching --strategy;
+      // "conflict" as none; "latest" as the newer side.
+      for (auto [policy, strategy, newer] : {std::tuple{"ours", MergeStrategy::kOurs, false},
+                                             std::tuple{"theirs", MergeStrategy::kTheirs, false},
+                                             std::tuple{"conflict", MergeStrategy::kNormal, false},
+                                             std::tuple{"latest", MergeStrategy::kTheirs, true},
+                                             std::tuple{"latest", MergeStrategy::kOurs, false}}) {
+        MergePolicies policies =
+            MergePolicies::Parse(J(std::string(R"({"policies":[{"doc":"**","path":"/**",)") +
+                                   R"("strategy":")" + policy + R"("}]})"))
+                .value();
+        MergeOptions options;
+        options.policies = &policies;
+        options.doc = "d";
+        options.theirs_newer = newer;
+        MergeResult by_policy = MergeValues(Ptr(base), Ptr(ours), Ptr(theirs), options).value();
+        MergeResult by_strategy = Merge(base, ours, theirs, strategy);
+        BOOST_TEST(SameDoc(by_policy.merged, by_strategy.merged), policy);
+        BOOST_TEST(by_policy.conflicts.size() == by_strategy.conflicts.size(), policy);
+      }
       // Conflicts name places where both sides hold what they were given.
       for (const Conflict& c : forward.conflicts) {
         BOOST_TEST(!SameDoc(c.ours, c.theirs));
