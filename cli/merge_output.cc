@@ -139,8 +139,16 @@ int ReportMerge(Context& ctx, const Result<MergeOutcome>& result, const std::str
   }
   if (o.kind != MergeOutcome::Kind::kConflicts) return kExitOk;
   const std::string cmd = o.operation == MergeKind::kMerge ? "merge" : op;
+  // The error line names each value too (the first ten), for logs that keep stderr only.
+  std::string named;
+  for (std::size_t i = 0; i < o.conflicts.size() && i < 10; ++i) {
+    const MergeConflict& c = o.conflicts[i];
+    named += (i ? ", " : "") + c.doc + (c.pointer.IsRoot() ? "" : " " + c.pointer.ToString());
+  }
+  if (o.conflicts.size() > 10) named += ", ...";
   return ctx.Fail(Status::Conflict(
-      op + " stopped on " + std::to_string(o.conflicts.size()) + " conflict(s); " + o.branch +
+      op + " stopped on " + std::to_string(o.conflicts.size()) + " conflict(s) (" + named + "); " +
+      o.branch +
       " did not move: resolve them ('strata conflicts', 'strata resolve'), then 'strata " + cmd +
       " --continue', or 'strata " + cmd + " --abort'"));
 }

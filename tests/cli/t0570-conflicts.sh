@@ -28,7 +28,7 @@ test_expect_success 'a merge that stops: exit 1, each conflict named, main unmov
 	CONFLICT (deleted by us  b)
 	EOT
   expect_files_eq expect out
-  expect_match "^strata: error: merge stopped on 2 conflict\(s\); main did not move" "$(cat err)"
+  expect_match "^strata: error: merge stopped on 2 conflict\(s\) \(a /x, b\); main did not move" "$(cat err)"
   expect_eq "$main" "$(sgit rev-parse main)"
   expect_eq "$main" "$(sgit rev-parse refs/strata/merge/main^1)"
 '

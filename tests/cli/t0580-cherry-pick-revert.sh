@@ -32,7 +32,7 @@ test_expect_success 'cherry-pick with a conflict: stop, resolve, cherry-pick --c
   strata cherry-pick feat >out 2>err || rc=$?
   expect_eq 1 "$rc"
   expect_eq "CONFLICT (both modified  a /x)" "$(cat out)"
-  expect_match "cherry-pick stopped on 1 conflict\(s\); main did not move.*strata cherry-pick --continue" "$(cat err)"
+  expect_match "cherry-pick stopped on 1 conflict\(s\) \(a /x\); main did not move.*strata cherry-pick --continue" "$(cat err)"
   expect_eq "$head" "$(sgit rev-parse main)"
   expect_fail 1 strata set a /x 3
   expect_match "cherry-pick of .feat. into main is in progress" "$(err)"
@@ -72,6 +72,7 @@ test_expect_success 'revert against a later change of the same value: exit 1, ea
 	CONFLICT (both modified  a /y)
 	EOT
   expect_files_eq expect out
+  expect_match "^strata: error: revert stopped on 2 conflict\(s\) \(a /x, a /y\); main did not move" "$(cat err)"
   expect_eq "$head" "$(sgit rev-parse main)"
   expect_eq "[{\"base\":2,\"doc\":\"a\",\"kind\":\"both modified\",\"ours\":3,\"pointer\":\"/x\",\"theirs\":1},{\"base\":2,\"doc\":\"a\",\"kind\":\"both modified\",\"ours\":3,\"pointer\":\"/y\",\"theirs\":1}]" "$(strata conflicts --json | jpath d)"
   strata revert --abort >/dev/null
