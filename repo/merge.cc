@@ -278,8 +278,7 @@ Result<MergeOutcome> Repository::Revert(const std::string& rev, const MergeReque
 Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev,
                                           const MergeRequest& request) {
   const CommitOptions& options = request.commit;
-  for (const auto& label : options.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(label));
-  STRATA_RETURN_IF_ERROR(ValidateMessage(options.message));
+  STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
@@ -655,8 +654,7 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
 }
 
 Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
-  for (const auto& label : options.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(label));
-  STRATA_RETURN_IF_ERROR(ValidateMessage(options.message));
+  STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));

@@ -337,6 +337,8 @@ class Repository {
   Result<MergeOutcome> RunMerge(MergeKind kind, const std::string& rev,
                                 const MergeRequest& request);
   Status CheckNoMergeInProgress(const std::string& ref, const std::string& name);
+  // Labels, message and time, checked before any work (InvalidArgument).
+  Status CheckCommitOptions(const CommitOptions& options);
 
   std::string path_;
   RepositoryPtr repo_;

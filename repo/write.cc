@@ -187,9 +187,7 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
       edit, [&](const strata::Patch&) { return default_message; }, options);
 }
 
-Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
-                                      const MessageFn& describe, const CommitOptions& options) {
-  // Everything about the options is checked before any work.
+Status Repository::CheckCommitOptions(const CommitOptions& options) {
   for (const auto& label : options.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(label));
   STRATA_RETURN_IF_ERROR(ValidateMessage(options.message));
   if (options.time && (*options.time < 0 || *options.time > kMaxTime)) {
@@ -197,6 +195,13 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
                                    " is out of range (0 to " + std::to_string(kMaxTime) +
                                    ", which is 2106-02-07T06:28:15Z)");
   }
+  return Status::Ok();
+}
+
+Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
+                                      const MessageFn& describe, const CommitOptions& options) {
+  // Everything about the options is checked before any work.
+  STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));

@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 
@@ -207,6 +208,31 @@ BOOST_FIXTURE_TEST_CASE(merging_a_branch_into_itself_or_an_ancestor_changes_noth
     BOOST_TEST(Head(repo()) == head);
   }
   BOOST_TEST((repo().Merge("nope", {}).status().code() == Code::kNotFound));
+}
+
+BOOST_FIXTURE_TEST_CASE(options_are_checked_before_any_work, RepoFixture) {
+  repo().Put("a", J(R"({"x":1})"), By("t")).value();
+  CreateBranch(dir(), "feat", "main");
+  CommitOptions o = By("t");
+  o.branch = "feat";
+  repo().Set("a", P("/x"), json::value(2), o).value();
+  const std::string head = Head(repo());
+  struct Bad {
+    const char* what;
+    std::function<void(CommitOptions&)> spoil;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {"time", [](CommitOptions& c) { c.time = 4294967296; }},
+           {"label", [](CommitOptions& c) { c.labels = {"no spaces"}; }},
+           {"message", [](CommitOptions& c) { c.message = "x\nLabel: forged"; }},
+       }) {
+    MergeRequest r;
+    r.no_ff = true;
+    r.commit = By("m");
+    bad.spoil(r.commit);
+    BOOST_TEST((repo().Merge("feat", r).status().code() == Code::kInvalidArgument), bad.what);
+    BOOST_TEST(Head(repo()) == head);
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(no_ff_writes_a_merge_version, RepoFixture) {
