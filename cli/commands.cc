@@ -10,18 +10,20 @@ extern const CommandSpec kPutCommand, kSetCommand, kRmCommand, kPatchCommand, kI
 extern const CommandSpec kGetCommand, kLsCommand;
 extern const CommandSpec kLogCommand, kHistoryCommand, kBlameCommand, kShowCommand, kDiffCommand,
     kTagCommand, kLabelCommand;
-extern const CommandSpec kBranchCommand, kSwitchCommand;
+extern const CommandSpec kBranchCommand, kSwitchCommand, kMergeCommand, kConflictsCommand,
+    kResolveCommand, kCherryPickCommand, kRevertCommand;
 extern const CommandSpec kVerifyCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
-      &kInitCommand,                                                      //
-      &kPutCommand,    &kSetCommand,     &kRmCommand,    &kPatchCommand,  //
-      &kImportCommand, &kEditCommand,                                     //
-      &kGetCommand,    &kLsCommand,                                       //
-      &kLogCommand,    &kHistoryCommand, &kBlameCommand, &kShowCommand,   //
-      &kDiffCommand,   &kTagCommand,     &kLabelCommand,                  //
-      &kBranchCommand, &kSwitchCommand,                                   //
+      &kInitCommand,                                                           //
+      &kPutCommand,     &kSetCommand,        &kRmCommand,     &kPatchCommand,  //
+      &kImportCommand,  &kEditCommand,                                         //
+      &kGetCommand,     &kLsCommand,                                           //
+      &kLogCommand,     &kHistoryCommand,    &kBlameCommand,  &kShowCommand,   //
+      &kDiffCommand,    &kTagCommand,        &kLabelCommand,                   //
+      &kBranchCommand,  &kSwitchCommand,     &kMergeCommand,  &kConflictsCommand,
+      &kResolveCommand, &kCherryPickCommand, &kRevertCommand,  //
       &kVerifyCommand,
   };
   return commands;

@@ -140,6 +140,17 @@ Status DiffValuesInto(ObjectStore& store, const ValueRef& a, const ValueRef& b,
 
 }  // namespace
 
+Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
+                      const std::optional<ObjectId>& b, std::vector<MemberDiff>& out) {
+  std::vector<Pair> changed;
+  STRATA_RETURN_IF_ERROR(ChangedMembers(store, a, b, 0, changed));
+  std::sort(changed.begin(), changed.end(),
+            [](const Pair& x, const Pair& y) { return x.key < y.key; });
+  out.reserve(out.size() + changed.size());
+  for (Pair& p : changed) out.push_back(MemberDiff{std::move(p.key), p.a, p.b});
+  return Status::Ok();
+}
+
 Status DiffStoredValues(ObjectStore& store, const ValueRef& a, const ValueRef& b,
                         const JsonPointer& base, Patch& out) {
   Sink sink{out};

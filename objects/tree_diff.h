@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "objects/json_patch.h"
@@ -32,6 +33,20 @@ struct DiffEntry {
 // operation reads it).
 Status DiffStates(ObjectStore& store, const std::optional<ObjectId>& a,
                   const std::optional<ObjectId>& b, std::vector<DiffEntry>& out);
+
+// One member (a document, in a state) whose stored value differs between
+// two object nodes; nullopt on the side where it is absent.
+struct MemberDiff {
+  std::string key;
+  std::optional<ValueRef> a;
+  std::optional<ValueRef> b;
+};
+
+// Appends to `out` the members whose ids differ between object nodes `a`
+// and `b` (nullopt: empty), sorted by key, decoding nothing: the walk skips
+// every shard bucket the two share, so its cost grows with the change.
+Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
+                      const std::optional<ObjectId>& b, std::vector<MemberDiff>& out);
 
 // The patch between two stored values at `base`.
 Status DiffStoredValues(ObjectStore& store, const ValueRef& a, const ValueRef& b,

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "merge/three_way.h"
 #include "objects/git.h"
 #include "objects/json.h"
 #include "objects/json_patch.h"
@@ -187,6 +188,79 @@ struct VerifyReport {
   std::vector<std::string> problems;  // empty when the repository is sound
 };
 
+// --- merges -----------------------------------------------------------------
+// Merge, cherry-pick and revert are one three-way merge of states (Merge()
+// below): ours is the branch's head, theirs and base are versions the
+// operation picks. docs/merge.md has the rules.
+enum class MergeKind {
+  kMerge,       // base: the merge base of ours and theirs; the version has 2 parents
+  kCherryPick,  // base: REV's first parent, theirs: REV
+  kRevert,      // base: REV, theirs: REV's first parent
+};
+// "merge", "cherry-pick", "revert".
+std::string_view MergeKindName(MergeKind kind);
+
+struct MergeRequest {
+  // Who wins a value both sides changed differently: kNormal stops on
+  // conflicts (a merge in progress), kOurs / kTheirs resolve each one way.
+  MergeStrategy strategy = MergeStrategy::kNormal;
+  bool no_ff = false;             // write a merge version even when a fast-forward would do
+  std::vector<std::string> only;  // merge just these documents; empty: every document
+  CommitOptions commit;           // message (default: says what merged), author, time, branch
+};
+
+// One value the two sides changed differently: `pointer` inside document
+// `doc` ("" is the whole document). A side is nullopt where the value is
+// absent on it.
+struct MergeConflict {
+  std::string doc;
+  JsonPointer pointer;
+  ConflictKind kind = ConflictKind::kBothModified;
+  std::optional<json::value> base, ours, theirs;
+};
+
+// {"doc", "pointer", "kind", "base", "ours", "theirs"}, absent sides left out.
+json::object MergeConflictToJson(const MergeConflict& c);
+
+struct MergeOutcome {
+  enum class Kind {
+    kUpToDate,     // theirs is already in ours (or nothing to apply): nothing written
+    kFastForward,  // the branch moved to theirs
+    kMerged,       // a version was written (`version`)
+    kConflicts,    // stopped: a merge in progress holds `conflicts`; the branch did not move
+  };
+  Kind kind = Kind::kUpToDate;
+  MergeKind operation = MergeKind::kMerge;
+  std::string branch;                  // the branch merged into ("main")
+  std::optional<VersionInfo> version;  // the branch's new head (fast-forward, merged)
+  std::vector<MergeConflict> conflicts;
+  std::size_t documents = 0;  // documents the merge took from theirs or merged
+};
+
+// A merge stopped on conflicts, kept in the repository (docs/format.md,
+// "Merges in progress") until `ContinueMerge` or `AbortMerge`.
+struct MergeInProgress {
+  MergeKind operation = MergeKind::kMerge;
+  std::string branch;               // "main"
+  std::string rev;                  // the revision as the user named it
+  std::string ours;                 // the branch head it began on
+  std::string theirs;               // the version merged in ("" for a revert of a first version)
+  std::optional<std::string> base;  // nullopt: no common history (the empty state)
+  std::string message;              // the version's message when it is written
+  std::vector<MergeConflict> conflicts;  // unresolved, sorted by document then pointer
+  std::size_t resolved = 0;              // conflicts resolved so far
+};
+
+// How `Resolve` settles conflicts.
+struct ResolveRequest {
+  enum class Take { kOurs, kTheirs, kBase, kValue };
+  Take take = Take::kOurs;
+  std::optional<json::value> value;    // for kValue
+  std::optional<std::string> doc;      // nullopt: every conflict (resolve --all)
+  std::optional<JsonPointer> pointer;  // nullopt: every conflict in `doc`
+  std::optional<std::string> branch;   // nullopt: the current branch
+};
+
 class Repository {
  public:
   // Creates DIR/.strata, a bare git repository whose HEAD is refs/heads/main.
@@ -335,6 +409,39 @@ class Repository {
   // the branch exists.
   Result<SwitchResult> SwitchBranch(const std::string& name,
                                     const std::optional<std::string>& create_at = std::nullopt);
+  // --- merges (repo/merge.cc) ---------------------------------------------------
+  // Merges revision `rev` (theirs) into request.commit.branch, else the
+  // current branch (ours), against their merge base, value by value:
+  // up to date (nothing written) when theirs is already in ours; a
+  // fast-forward when ours is in theirs (unless no_ff or `only`); else a
+  // version with parents ours and theirs. Only documents changed on both
+  // sides are decoded and merged (MergeValues); the others are taken by id.
+  // Conflicts (strategy kNormal) leave a merge in progress that blocks
+  // writes to the branch, and return kConflicts with the branch unmoved.
+  // NotFound names `rev`; Conflict if a merge is already in progress there.
+  Result<MergeOutcome> Merge(const std::string& rev, const MergeRequest& request);
+  // Applies the change version `rev` made (from its first parent) to the
+  // branch, as a new version with the branch head as its only parent. An
+  // empty change is kUpToDate.
+  Result<MergeOutcome> CherryPick(const std::string& rev, const MergeRequest& request);
+  // Undoes exactly the change version `rev` made, as a new version; values
+  // changed since are conflicts, as in Merge.
+  Result<MergeOutcome> Revert(const std::string& rev, const MergeRequest& request);
+
+  // The merge in progress on `branch` (nullopt: the current one), or nullopt.
+  Result<std::optional<MergeInProgress>> CurrentMerge(
+      const std::optional<std::string>& branch = std::nullopt);
+  // Settles the conflicts `request` names in the merge in progress; returns
+  // the merge as it now stands. NotFound if no merge is in progress or no
+  // conflict matches; InvalidArgument for kValue without a value.
+  Result<MergeInProgress> Resolve(const ResolveRequest& request);
+  // Writes the merge in progress as a version once every conflict is
+  // resolved (Conflict naming what remains, otherwise) and ends it.
+  // `options` may give the message, author, time, labels and branch.
+  Result<MergeOutcome> ContinueMerge(const CommitOptions& options);
+  // Ends the merge in progress without writing; the branch is as it was.
+  // NotFound if there is none.
+  Result<MergeInProgress> AbortMerge(const std::optional<std::string>& branch = std::nullopt);
 
   // The hook points every ref move runs (repo/transaction.h). Empty by default.
   void SetTransactionHooks(TransactionHooks hooks) { hooks_ = std::move(hooks); }
@@ -349,7 +456,14 @@ class Repository {
 
  private:
   friend class Snapshot;
-  struct Built;
+  // A version built and on disk, whose ref has not moved yet (write.cc).
+  struct Built {
+    ObjectId commit;
+    VersionInfo version;
+    strata::Patch delta;
+    std::size_t objects = 0;
+    std::uint64_t bytes = 0;
+  };
 
   Repository(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store);
   static Result<std::unique_ptr<Repository>> OpenGitDir(const std::string& git_dir);
@@ -361,10 +475,20 @@ class Repository {
   Result<VersionLabels> WriteAddedLabels(const git_oid& commit, const LabelOptions& options,
                                          const std::function<Result<std::vector<std::string>>(
                                              const std::vector<std::string>& current)>& change);
-  Result<Built> Build(const std::optional<ObjectId>& head,
-                      const std::function<Status(StateEditor&)>& edit, const MessageFn& describe,
-                      const CommitOptions& options, const Signature& author, std::int64_t time,
-                      const std::optional<Snapshot>& expected);
+  // Makes the new state tree from the head's (nullopt: empty), staging its objects.
+  using StateFn = std::function<Result<ObjectId>(const std::optional<ObjectId>& head_state)>;
+  // Builds a version on `head` (its first parent); `extra_parents` follow it
+  // (a merge's theirs), and with them an unchanged state is a version too.
+  Result<Built> Build(const std::optional<ObjectId>& head, const StateFn& make_state,
+                      const MessageFn& describe, const CommitOptions& options,
+                      const Signature& author, std::int64_t time,
+                      const std::optional<Snapshot>& expected,
+                      const std::vector<ObjectId>& extra_parents = {});
+  Result<MergeOutcome> RunMerge(MergeKind kind, const std::string& rev,
+                                const MergeRequest& request);
+  Status CheckNoMergeInProgress(const std::string& ref, const std::string& name);
+  // Labels, message and time, checked before any work (InvalidArgument).
+  Status CheckCommitOptions(const CommitOptions& options);
 
   std::string path_;
   RepositoryPtr repo_;

@@ -21,15 +21,6 @@
 
 namespace strata {
 
-// A version built and on disk, whose ref has not moved yet.
-struct Repository::Built {
-  ObjectId commit;
-  VersionInfo version;
-  strata::Patch delta;
-  std::size_t objects = 0;
-  std::uint64_t bytes = 0;
-};
-
 namespace {
 
 // Moves of a branch by writers that do not take strata's lock (git) before
@@ -66,10 +57,11 @@ Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
 }
 
 Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
-                                            const std::function<Status(StateEditor&)>& edit,
-                                            const MessageFn& describe, const CommitOptions& options,
-                                            const Signature& author, std::int64_t time,
-                                            const std::optional<Snapshot>& expected) {
+                                            const StateFn& make_state, const MessageFn& describe,
+                                            const CommitOptions& options, const Signature& author,
+                                            std::int64_t time,
+                                            const std::optional<Snapshot>& expected,
+                                            const std::vector<ObjectId>& extra_parents) {
   store_->Discard();
   // Whatever fails below leaves nothing staged.
   struct DiscardOnExit {
@@ -88,12 +80,13 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     base_meta = trees.meta;
   }
 
-  StateEditor editor(*store_, base_state);
-  STRATA_RETURN_IF_ERROR(edit(editor));
-  STRATA_ASSIGN_OR_RETURN(ObjectId new_state, editor.Write());
+  STRATA_ASSIGN_OR_RETURN(ObjectId new_state, make_state(base_state));
   Built out;
   STRATA_RETURN_IF_ERROR(DiffStates(*store_, base_state, new_state, out.delta));
-  if (out.delta.empty()) return Status::Unchanged("nothing changed; no version written");
+  // A merge version records that theirs is merged, even with nothing to change.
+  if (out.delta.empty() && extra_parents.empty()) {
+    return Status::Unchanged("nothing changed; no version written");
+  }
 
   const std::vector<std::string> touched = TouchedDocuments(out.delta);
   for (const auto& op : out.delta) {
@@ -158,11 +151,19 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                                LocalOffsetMinutes(time)),
              "invalid author '" + author.ToString() + "'");
   SignaturePtr sig(sig_raw);
-  const git_commit* parents[1] = {parent.get()};
+  std::vector<CommitPtr> others;
+  std::vector<const git_commit*> parents;
+  if (parent) parents.push_back(parent.get());
+  for (const ObjectId& id : extra_parents) {
+    git_commit* raw = nullptr;
+    STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &id.oid), "cannot read " + id.Hex());
+    others.emplace_back(raw);
+    parents.push_back(raw);
+  }
   GitBuf commit_buf;
   STRATA_GIT(git_commit_create_buffer(&commit_buf.buf, repo_.get(), sig.get(), sig.get(), nullptr,
                                       ComposeMessage(message, options.labels).c_str(), tree.get(),
-                                      parent ? 1 : 0, parents),
+                                      parents.size(), parents.data()),
              "cannot create the version");
   STRATA_ASSIGN_OR_RETURN(out.commit, store_->WriteObject({commit_buf.buf.ptr, commit_buf.buf.size},
                                                           GIT_OBJECT_COMMIT));
@@ -186,9 +187,7 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
       edit, [&](const strata::Patch&) { return default_message; }, options);
 }
 
-Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
-                                      const MessageFn& describe, const CommitOptions& options) {
-  // Everything about the options is checked before any work.
+Status Repository::CheckCommitOptions(const CommitOptions& options) {
   for (const auto& label : options.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(label));
   STRATA_RETURN_IF_ERROR(ValidateMessage(options.message));
   if (options.time && (*options.time < 0 || *options.time > kMaxTime)) {
@@ -196,10 +195,23 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
                                    " is out of range (0 to " + std::to_string(kMaxTime) +
                                    ", which is 2106-02-07T06:28:15Z)");
   }
+  return Status::Ok();
+}
+
+Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
+                                      const MessageFn& describe, const CommitOptions& options) {
+  // Everything about the options is checked before any work.
+  STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
   STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), options.branch));
+  STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
+  const StateFn make_state = [&](const std::optional<ObjectId>& base) -> Result<ObjectId> {
+    StateEditor editor(*store_, base);
+    STRATA_RETURN_IF_ERROR(edit(editor));
+    return editor.Write();
+  };
   std::optional<Snapshot> expected;
   if (options.expected) {
     if (*options.expected == CommitOptions::kNoVersion) {
@@ -219,18 +231,21 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
     return Status::NotFound("no branch '" + *options.branch + "'");
   }
   STRATA_ASSIGN_OR_RETURN(Built built,
-                          Build(head, edit, describe, options, author, time, expected));
+                          Build(head, make_state, describe, options, author, time, expected));
 
   // 2. Under the lock: move the branch, or apply the write again on the
   // head another writer left.
   STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
   bool replayed = false;
+  // A merge that stopped on conflicts may have begun while this write was built.
+  STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(target.ref));
     if (now.has_value() != head.has_value() || (now && !(*now == *head))) {
       head = now;
       replayed = true;
-      STRATA_ASSIGN_OR_RETURN(built, Build(head, edit, describe, options, author, time, expected));
+      STRATA_ASSIGN_OR_RETURN(built,
+                              Build(head, make_state, describe, options, author, time, expected));
     }
     RefUpdate update;
     update.ref = target.ref;

@@ -1,0 +1,42 @@
+#include "cli/merge_output.h"
+
+namespace strata::cli {
+namespace {
+
+void Define(po::options_description& o, po::options_description& a,
+            po::positional_options_description& p) {
+  a.add_options()("rev", po::value<std::string>(), "the version whose change to use");
+  AddMergeOptions(o);
+  p.add("rev", 1);
+}
+
+int Run(Context& ctx, const po::variables_map& args) {
+  if (std::optional<int> done = RunContinueOrAbort(ctx, args)) return *done;
+  if (!args.count("rev")) {
+    ctx.Fail(Status::InvalidArgument("missing argument REV (or --continue, --abort)"));
+    return kExitUsage;
+  }
+  Result<MergeRequest> request = MergeRequestFromArgs(ctx, args);
+  if (!request.ok()) return ctx.Fail(request.status());
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  const std::string rev = args["rev"].as<std::string>();
+  return ReportMerge(ctx, (*repo)->CherryPick(rev, *request), rev);
+}
+
+}  // namespace
+
+extern const CommandSpec kCherryPickCommand{
+    "cherry-pick",
+    "apply the change one version made onto the current branch",
+    "strata cherry-pick REV [-m MSG] [--strategy ours|theirs]\n"
+    "strata cherry-pick --continue | --abort",
+    "Applies the change version REV made (from its first parent) to the current branch, as a\n"
+    "new version, with the same three-way merge as `strata merge` (base: REV's first\n"
+    "parent, theirs: REV). A value the branch changed differently since is a conflict:\n"
+    "the cherry-pick stops (exit 1) and is finished like a merge: `strata conflicts`,\n"
+    "`strata resolve`, then `strata cherry-pick --continue` (or `--abort`).",
+    Define,
+    Run};
+
+}  // namespace strata::cli
