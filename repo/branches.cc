@@ -169,6 +169,8 @@ Result<BranchInfo> Repository::DeleteBranch(const std::string& name, bool force)
                             "': it is the current branch (switch to another first)");
   }
   if (!now) return Status::NotFound("no branch '" + name + "'");
+  // Deleting it would strand its merge in progress (refs/strata/merge/NAME).
+  STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(ref, "'" + name + "'"));
   STRATA_ASSIGN_OR_RETURN(BranchInfo info, Describe(repo, name, now));
   if (info.ahead > 0 && !force) {
     const std::string into = current_name == "HEAD" ? "HEAD" : "'" + current_name + "'";

@@ -66,6 +66,21 @@ test_expect_success 'writes to the branch are refused while the merge is in prog
   strata set q /w 1 --branch feat >/dev/null
 '
 
+test_expect_success 'a branch with a merge in progress cannot be deleted, even with -D' '
+  setup nodelete
+  strata merge feat >/dev/null 2>&1 || true
+  strata switch -c other >/dev/null
+  snapshot_repo
+  expect_fail 1 strata branch -D main
+  expect_match "merge of .feat. into .main. is in progress" "$(err)"
+  expect_repo_unchanged
+  strata switch main >/dev/null
+  strata merge --abort >/dev/null
+  strata switch other >/dev/null
+  strata branch -D main >/dev/null
+  expect_eq "" "$(sgit for-each-ref refs/heads/main refs/strata/merge/)"
+'
+
 test_expect_success 'resolve one by one, then --continue writes the merge version' '
   setup resolve
   main=$(sgit rev-parse main)
