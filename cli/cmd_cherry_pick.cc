@@ -11,17 +11,7 @@ void Define(po::options_description& o, po::options_description& a,
 }
 
 int Run(Context& ctx, const po::variables_map& args) {
-  if (std::optional<int> done = RunContinueOrAbort(ctx, args)) return *done;
-  if (!args.count("rev")) {
-    ctx.Fail(Status::InvalidArgument("missing argument REV (or --continue, --abort)"));
-    return kExitUsage;
-  }
-  Result<MergeRequest> request = MergeRequestFromArgs(ctx, args);
-  if (!request.ok()) return ctx.Fail(request.status());
-  Result<Repository*> repo = ctx.Repo();
-  if (!repo.ok()) return ctx.Fail(repo.status());
-  const std::string rev = args["rev"].as<std::string>();
-  return ReportMerge(ctx, (*repo)->CherryPick(rev, *request), rev);
+  return RunMergeCommand(ctx, args, &Repository::CherryPick);
 }
 
 }  // namespace

@@ -153,4 +153,18 @@ int ReportMerge(Context& ctx, const Result<MergeOutcome>& result, const std::str
       " --continue', or 'strata " + cmd + " --abort'"));
 }
 
+int RunMergeCommand(Context& ctx, const po::variables_map& args, MergeCall call) {
+  if (std::optional<int> done = RunContinueOrAbort(ctx, args)) return *done;
+  if (!args.count("rev")) {
+    ctx.Fail(Status::InvalidArgument("missing argument REV (or --continue, --abort)"));
+    return kExitUsage;
+  }
+  Result<MergeRequest> request = MergeRequestFromArgs(ctx, args);
+  if (!request.ok()) return ctx.Fail(request.status());
+  Result<Repository*> repo = ctx.Repo();
+  if (!repo.ok()) return ctx.Fail(repo.status());
+  const std::string rev = args["rev"].as<std::string>();
+  return ReportMerge(ctx, ((*repo)->*call)(rev, *request), rev);
+}
+
 }  // namespace strata::cli

@@ -20,6 +20,12 @@ Result<MergeRequest> MergeRequestFromArgs(Context& ctx, const po::variables_map&
 // error line (exit 1) when the merge stopped on conflicts.
 int ReportMerge(Context& ctx, const Result<MergeOutcome>& outcome, const std::string& rev);
 
+// The whole run of merge, cherry-pick and revert: --continue or --abort when
+// given, else `call` on the REV argument, reported by ReportMerge.
+using MergeCall = Result<MergeOutcome> (Repository::*)(const std::string& rev,
+                                                       const MergeRequest& request);
+int RunMergeCommand(Context& ctx, const po::variables_map& args, MergeCall call);
+
 // One conflict as a line: "both modified  config/app1 /db/host".
 std::string ConflictLine(const MergeConflict& c);
 

@@ -45,13 +45,6 @@ Result<std::vector<std::string>> LabelsIn(git_repository* repo, git_commit* note
   return ParseLabelNote(git_note_message(raw));
 }
 
-int LocalOffsetMinutes(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  return static_cast<int>(tm.tm_gmtoff / 60);
-}
-
 }  // namespace
 
 std::vector<std::string> ParseLabelNote(std::string_view text) {
@@ -129,11 +122,7 @@ Result<VersionLabels> Repository::WriteAddedLabels(
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(who));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
-  git_signature* sig_raw = nullptr;
-  STRATA_GIT(git_signature_new(&sig_raw, author.name.c_str(), author.email.c_str(), time,
-                               LocalOffsetMinutes(time)),
-             "invalid author " + author.ToString());
-  SignaturePtr sig(sig_raw);
+  STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, GitSignature(author, time, "author"));
   git_commit* c_raw = nullptr;
   STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &commit),
              "cannot read version " + OidHex(&commit));

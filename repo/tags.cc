@@ -31,13 +31,6 @@ Status ValidateTagName(const std::string& name) {
   return Status::Ok();
 }
 
-int LocalOffsetMinutes(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  return static_cast<int>(tm.tm_gmtoff / 60);
-}
-
 // The tag `name` whose ref points at `target`; false if it names no commit.
 Result<bool> Describe(git_repository* repo, const std::string& name, const git_oid& target,
                       TagInfo* out) {
@@ -130,11 +123,7 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
     STRATA_ASSIGN_OR_RETURN(Signature tagger, ResolveAuthor(who));
     const std::int64_t time =
         options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
-    git_signature* sig_raw = nullptr;
-    STRATA_GIT(git_signature_new(&sig_raw, tagger.name.c_str(), tagger.email.c_str(), time,
-                                 LocalOffsetMinutes(time)),
-               "invalid tagger " + tagger.ToString());
-    SignaturePtr sig(sig_raw);
+    STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, GitSignature(tagger, time, "tagger"));
     std::string message = options.message;
     if (message.back() != '\n') message += '\n';  // as git writes it
     // The tag object goes to disk first, then the ref names it.

@@ -1,5 +1,7 @@
 #include "repo/version_tree.h"
 
+#include <ctime>
+
 namespace strata {
 
 Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* commit) {
@@ -20,6 +22,22 @@ Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* comm
   }
   if (!has_state) return Status::Corruption("version " + id + " has no state tree");
   return out;
+}
+
+Result<SignaturePtr> GitSignature(const Signature& who, std::int64_t time, const char* role) {
+  std::time_t tt = static_cast<std::time_t>(time);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  git_signature* raw = nullptr;
+  int rc = git_signature_new(&raw, who.name.c_str(), who.email.c_str(), time,
+                             static_cast<int>(tm.tm_gmtoff / 60));
+  if (rc < 0) {
+    std::string why = git_error_last() ? git_error_last()->message : "rejected by libgit2";
+    git_error_clear();
+    return Status::InvalidArgument(std::string("invalid ") + role + " '" + who.ToString() +
+                                   "': " + why);
+  }
+  return SignaturePtr(raw);
 }
 
 VersionInfo DescribeCommit(const git_commit* commit, const ObjectId& state) {

@@ -37,6 +37,11 @@ Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* comm
 // The commit's metadata as a VersionInfo; `state` is its state tree.
 VersionInfo DescribeCommit(const git_commit* commit, const ObjectId& state);
 
+// A git signature for `who` at `time`, with the local zone's offset (TZ) at
+// that time, as git records it. InvalidArgument names an unusable signature
+// by its `role` ("author", "tagger").
+Result<SignaturePtr> GitSignature(const Signature& who, std::int64_t time, const char* role);
+
 // 40 hex digits.
 inline std::string OidHex(const git_oid* oid) { return ObjectId(*oid).Hex(); }
 

@@ -31,13 +31,6 @@ constexpr std::size_t kMaxDefaultMessage = 100;
 // the last one it can record is 2106-02-07T06:28:15Z.
 constexpr std::int64_t kMaxTime = 4294967295;
 
-int LocalOffsetMinutes(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  return static_cast<int>(tm.tm_gmtoff / 60);
-}
-
 }  // namespace
 
 Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
@@ -146,11 +139,7 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   git_tree* tree_raw = nullptr;
   STRATA_GIT(git_tree_lookup(&tree_raw, repo_.get(), &root_id.oid), "cannot read the new tree");
   TreePtr tree(tree_raw);
-  git_signature* sig_raw = nullptr;
-  STRATA_GIT(git_signature_new(&sig_raw, author.name.c_str(), author.email.c_str(), time,
-                               LocalOffsetMinutes(time)),
-             "invalid author '" + author.ToString() + "'");
-  SignaturePtr sig(sig_raw);
+  STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, GitSignature(author, time, "author"));
   std::vector<CommitPtr> others;
   std::vector<const git_commit*> parents;
   if (parent) parents.push_back(parent.get());
