@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end: install, build, then strata at work on a local
 # repository in a temporary folder: versions with labels, log, show, diff,
-# a time-travel read, a multi-document patch, --expect, verify and git fsck.
+# a time-travel read, a multi-document patch, --expect, a branch merged back
+# value by value (with a conflict resolved), history, blame, tags, revert,
+# verify and git fsck.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -39,6 +41,25 @@ step "$strata" diff HEAD~4 --format patch
 echo; echo "# time travel: app1's database as it was two versions ago"
 step "$strata" get config/app1@HEAD~3 /db
 step "$strata" ls
+echo; echo "# try a change on a branch, while main moves on; merge it back value by value"
+step "$strata" switch -c experiment
+step "$strata" set config/app1 /db/pool 50 -m "try a bigger pool"
+step "$strata" set config/app2 /debug true -m "debug app2 while testing"
+step "$strata" switch main
+step "$strata" set config/app1 /db/pool 40 -m "main raises the pool too"
+step "$strata" branch
+step "$strata" merge experiment || true
+step "$strata" conflicts
+step "$strata" resolve config/app1 /db/pool --value 45
+step "$strata" merge --continue -m "merge the experiment; pool settled at 45"
+echo; echo "# review: who changed the pool, and what set each value"
+step "$strata" history config/app1 /db/pool
+step "$strata" blame config/app1
+step "$strata" log --oneline --label tuning
+step "$strata" tag v1 -m "first release"
+echo; echo "# undo exactly what one version changed (the debug flag, from the experiment)"
+step "$strata" revert experiment -m "no debug in production"
+step "$strata" get config/app2
 step "$strata" verify
 step git --git-dir .strata fsck --strict
 step git --git-dir .strata log --format='%h %an: %s%n%(trailers:only,unfold)' -n 2
