@@ -57,6 +57,8 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!ends.ok()) return ctx.Fail(ends.status());
   Snapshot& a = ends->first;
   Snapshot& b = ends->second;
+  ctx.Warn(a);
+  ctx.Warn(b);
   Result<std::vector<Change>> changes = a.DiffTo(b, filter);
   if (!changes.ok()) return ctx.Fail(changes.status());
   const int status = args["exit-code"].as<bool>() && !changes->empty() ? kExitError : kExitOk;

@@ -33,6 +33,7 @@ int Run(Context& ctx, const po::variables_map& args) {
     snap = (*repo)->Read(dr.rev);
   }
   if (!snap.ok()) return ctx.Fail(snap.status());
+  ctx.Warn(*snap);
   Result<json::value> value = snap->Get(dr.doc, *pointer);
   if (!value.ok()) return ctx.Fail(value.status());
   if (ctx.json()) {

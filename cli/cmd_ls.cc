@@ -18,6 +18,7 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!repo.ok()) return ctx.Fail(repo.status());
   Result<Snapshot> snap = (*repo)->Read(args["rev"].as<std::string>());
   if (!snap.ok()) return ctx.Fail(snap.status());
+  ctx.Warn(*snap);
   Result<std::vector<DocumentInfo>> docs = snap->List();
   if (!docs.ok()) return ctx.Fail(docs.status());
   if (ctx.json()) {

@@ -29,6 +29,7 @@ int Run(Context& ctx, const po::variables_map& args) {
   }
   Result<Snapshot> snap = (*repo)->Read(rev);
   if (!snap.ok()) return ctx.Fail(snap.status());
+  ctx.Warn(*snap);
   if (!snap->version())
     return ctx.Fail(Status::NotFound("branch '" + snap->rev() + "' has no versions yet"));
   const std::optional<VersionInfo>& v = snap->version();

@@ -69,6 +69,9 @@ class Context {
   // Wraps `text` in an ANSI colour when colour is on.
   std::string Paint(const char* ansi, const std::string& text) const;
 
+  // Tells the reader, on stderr, what the snapshot says about how its
+  // revision resolved ("strata: warning: log for 'main' only goes back to ...").
+  void Warn(const Snapshot& snapshot);
   // Reports a failed call: "strata: error: ..." on stderr; returns the exit code.
   int Fail(const Status& status);
   // Reports the outcome of a write (or "nothing changed").

@@ -88,6 +88,10 @@ std::string Context::Paint(const char* ansi, const std::string& text) const {
   return std::string(ansi) + text + "\x1b[0m";
 }
 
+void Context::Warn(const Snapshot& snapshot) {
+  for (const std::string& w : snapshot.warnings()) std::cerr << "strata: warning: " << w << "\n";
+}
+
 int Context::Fail(const Status& status) {
   std::cout.flush();
   // One line, whatever the message quotes.

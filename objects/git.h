@@ -51,6 +51,7 @@ using RevwalkPtr = GitPtr<git_revwalk, git_revwalk_free>;
 using SignaturePtr = GitPtr<git_signature, git_signature_free>;
 using ConfigPtr = GitPtr<git_config, git_config_free>;
 using PackBuilderPtr = GitPtr<git_packbuilder, git_packbuilder_free>;
+using ReflogPtr = GitPtr<git_reflog, git_reflog_free>;
 
 // A git_buf that frees itself.
 struct GitBuf {

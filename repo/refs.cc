@@ -1,5 +1,7 @@
 #include "repo/refs.h"
 
+#include "repo/version.h"
+
 namespace strata {
 namespace {
 
@@ -27,6 +29,45 @@ RevisionRange ParseRevisionRange(const std::string& text) {
   if (range.from.empty()) range.from = "HEAD";
   if (range.to.empty()) range.to = "HEAD";
   return range;
+}
+
+std::optional<std::string> ReflogHorizonWarning(git_repository* repo, const std::string& rev) {
+  const std::size_t open = rev.find("@{");
+  if (open == std::string::npos) return std::nullopt;
+  const std::size_t close = rev.find('}', open);
+  if (close == std::string::npos) return std::nullopt;
+  const std::string date = rev.substr(open + 2, close - open - 2);
+  const std::size_t digits_from = !date.empty() && date[0] == '-' ? 1 : 0;
+  if (date.size() == digits_from ||
+      date.find_first_not_of("0123456789", digits_from) == std::string::npos) {
+    return std::nullopt;  // @{2}, @{-1}: an index, not a date
+  }
+  Result<std::int64_t> when = ParseTime(date);
+  if (!when.ok()) return std::nullopt;
+  // "@{DATE}" alone reads the current branch's reflog.
+  std::string name = rev.substr(0, open);
+  git_reference* raw = nullptr;
+  int rc =
+      name.empty() ? git_repository_head(&raw, repo) : git_reference_dwim(&raw, repo, name.c_str());
+  ReferencePtr ref(raw);
+  if (rc < 0) {
+    git_error_clear();
+    return std::nullopt;
+  }
+  git_reflog* log_raw = nullptr;
+  if (git_reflog_read(&log_raw, repo, git_reference_name(raw)) < 0) {
+    git_error_clear();
+    return std::nullopt;
+  }
+  ReflogPtr log(log_raw);
+  const std::size_t count = git_reflog_entrycount(log_raw);
+  if (count == 0) return std::nullopt;
+  // Entry 0 is the newest.
+  const git_reflog_entry* oldest = git_reflog_entry_byindex(log_raw, count - 1);
+  const std::int64_t since = git_reflog_entry_committer(oldest)->when.time;
+  if (*when >= since) return std::nullopt;
+  return "log for '" + (name.empty() ? CurrentBranch(repo) : name) + "' only goes back to " +
+         FormatDisplayTime(since);
 }
 
 std::string CurrentBranch(git_repository* repo) {

@@ -33,6 +33,13 @@ struct RevisionRange {
 // when it is resolved).
 RevisionRange ParseRevisionRange(const std::string& text);
 
+// When `rev` reads a ref's reflog at a date older than its oldest entry
+// ("main@{2020-01-01}"), the revision resolves to that oldest entry, and
+// git warns that the log only goes back so far: this returns that warning
+// ("log for 'main' only goes back to 2026-11-30T04:36:23Z"), else nullopt
+// (no date in `rev`, a date the reflog covers, an index like @{2}).
+std::optional<std::string> ReflogHorizonWarning(git_repository* repo, const std::string& rev);
+
 // The branch HEAD names ("main"), or "HEAD" when HEAD is detached.
 std::string CurrentBranch(git_repository* repo);
 

@@ -103,7 +103,11 @@ Result<Snapshot> Repository::Read(const std::string& rev) {
     }
     return commit.status();
   }
-  return SnapshotOf(commit->get(), rev);
+  STRATA_ASSIGN_OR_RETURN(Snapshot snap, SnapshotOf(commit->get(), rev));
+  if (std::optional<std::string> w = ReflogHorizonWarning(repo_.get(), rev)) {
+    snap.warnings_.push_back(std::move(*w));
+  }
+  return snap;
 }
 
 Result<std::string> Repository::ResolveRevision(const std::string& rev) {

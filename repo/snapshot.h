@@ -58,6 +58,10 @@ class Snapshot {
   std::string version_id() const { return version_ ? version_->id : std::string(); }
   // The revision as the caller named it, for messages.
   const std::string& rev() const { return rev_; }
+  // What the reader should be told about how `rev` resolved, as git tells it
+  // on stderr: "log for 'main' only goes back to ..." for a reflog date older
+  // than the reflog. Empty as a rule.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // The document `doc`, or the value at `pointer` in it. Object trees are
   // followed by the pointer, so reading one key of a large document decodes
@@ -108,6 +112,7 @@ class Snapshot {
 
   Repository* repo_;
   std::string rev_;
+  std::vector<std::string> warnings_;
   std::optional<VersionInfo> version_;
   std::optional<ObjectId> state_, meta_, delta_;
 };

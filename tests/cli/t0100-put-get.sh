@@ -283,4 +283,24 @@ test_expect_success 'get --at: relative times, and a date alone is the end of th
   expect_eq 2 "$(TZ=UTC strata get d --at 1970-01-02)"
 '
 
+test_expect_success 'BRANCH@{DATE} older than the reflog: the oldest entry, and a warning as git gives' '
+  rm -rf horizon; new_repo horizon >/dev/null
+  strata put d - <<<1 >/dev/null
+  strata put d - <<<2 >/dev/null
+  first=$(sgit rev-parse main~1)
+  strata get "d@main@{2020-01-01}" >out 2>err
+  expect_eq 1 "$(cat out)"
+  expect_match "^strata: warning: log for .main. only goes back to 20[0-9-]+T" "$(cat err)"
+  strata show "main@{2020-01-01}" --json >out 2>err
+  expect_eq "$first" "$(jpath "d[\"id\"]" <out)"
+  expect_match "only goes back to" "$(cat err)"
+  strata diff "main@{2020-01-01}" main >/dev/null 2>err
+  expect_match "only goes back to" "$(cat err)"
+  # A date the reflog covers, and an index, say nothing.
+  strata get "d@main@{1}" >/dev/null 2>err
+  expect_eq "" "$(cat err)"
+  strata get "d@main@{now}" >/dev/null 2>err
+  expect_eq "" "$(cat err)"
+'
+
 test_done
