@@ -116,8 +116,8 @@ BOOST_FIXTURE_TEST_CASE(remove_takes_off_added_labels_only, RepoFixture) {
 
 BOOST_FIXTURE_TEST_CASE(invalid_labels_and_revisions_are_refused, RepoFixture) {
   BOOST_REQUIRE(repo().Put("d", J("1"), By("ann")).ok());
-  BOOST_TEST((repo().AddLabels("HEAD", {"bad label"}, ByLee()).status().code() ==
-              Code::kInvalidArgument));
+  BOOST_TEST(
+      (repo().AddLabels("HEAD", {"bad label"}, ByLee()).status().code() == Code::kInvalidArgument));
   BOOST_TEST((repo().AddLabels("HEAD", {}, ByLee()).status().code() == Code::kInvalidArgument));
   BOOST_TEST((repo().AddLabels("nope", {"a"}, ByLee()).status().code() == Code::kNotFound));
   BOOST_TEST(repo().LabelsOf("HEAD")->added_labels.empty());
