@@ -4,6 +4,8 @@
 
 #include <git2.h>
 
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -81,3 +83,13 @@ struct ObjectId {
 };
 
 }  // namespace strata
+
+// Ids are hashes already: their first bytes are as good a hash as any.
+template <>
+struct std::hash<strata::ObjectId> {
+  std::size_t operator()(const strata::ObjectId& id) const noexcept {
+    std::size_t h;
+    std::memcpy(&h, id.oid.id, sizeof h);
+    return h;
+  }
+};

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <regex>
-#include <set>
+#include <unordered_set>
 
 #include "repo/labels.h"
 #include "repo/refs.h"
@@ -160,7 +160,7 @@ class DateOrderWalk : public CommitSource {
   ObjectStore& store_;
   std::string rev_;
   std::vector<CommitPtr> heap_;
-  std::set<ObjectId> seen_;
+  std::unordered_set<ObjectId> seen_;
 };
 
 // A range, through libgit2's walk (which hides what A reaches).
