@@ -68,9 +68,11 @@ void PrintOverview() {
   std::cout << "usage: strata [--repo PATH] [--no-pager] COMMAND [ARGS] [--help]\n\n"
                "strata keeps JSON documents in a git repository: every change is a version\n"
                "with author, time, message and labels.\n\nCommands:\n";
+  std::size_t width = 0;
+  for (const CommandSpec* c : Commands()) width = std::max(width, std::strlen(c->name));
   for (const CommandSpec* c : Commands()) {
     std::string name = c->name;
-    name.resize(10, ' ');
+    name.resize(width + 2, ' ');
     std::cout << "  " << name << c->summary << "\n";
   }
   std::cout << "\nRun 'strata COMMAND --help' for a command's options. "

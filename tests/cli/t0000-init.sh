@@ -105,7 +105,7 @@ test_expect_success '--repo or STRATA_DIR naming no repository is an error' '
 '
 
 test_expect_success 'every command has --help (exit 0, usage line)' '
-  for c in init put set rm patch import edit get ls log show diff verify; do
+  for c in init put set rm patch import edit get ls log history blame show diff tag label branch switch merge conflicts resolve cherry-pick revert verify; do
     out=$(strata $c --help)
     expect_match "^usage: strata $c" "$out"
     out=$(strata help $c)
@@ -115,8 +115,9 @@ test_expect_success 'every command has --help (exit 0, usage line)' '
 
 test_expect_success '--help lists every command; no command is bad usage (exit 2)' '
   out=$(strata --help)
-  for c in init put set rm patch import edit get ls log show diff verify; do
-    expect_match "^  $c " "$out"
+  for c in init put set rm patch import edit get ls log history blame show diff tag label branch switch merge conflicts resolve cherry-pick revert verify; do
+    # the name, then at least two spaces before its summary
+    expect_match "^  $c  +[a-z]" "$out"
   done
   rc=0; strata >/dev/null 2>&1 || rc=$?
   expect_eq 2 "$rc"
