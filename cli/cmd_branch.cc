@@ -40,6 +40,14 @@ int List(Context& ctx, Repository& repo) {
     ctx.PrintJson(out);
     return kExitOk;
   }
+  // With HEAD detached no branch is current: say where HEAD is, as git does.
+  if (repo.CurrentBranch() == "HEAD") {
+    Result<Snapshot> head = repo.Read("HEAD");
+    if (!head.ok()) return ctx.Fail(head.status());
+    std::cout << "* "
+              << ctx.Paint(kGreen, "(HEAD detached at " + head->version_id().substr(0, 12) + ")")
+              << "\n";
+  }
   std::size_t width = 0;
   for (const BranchInfo& b : *branches) width = std::max(width, b.name.size());
   for (const BranchInfo& b : *branches) {

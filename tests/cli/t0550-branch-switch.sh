@@ -36,6 +36,21 @@ test_expect_success 'branch NAME [START] creates; the listing shows ahead and be
   expect_eq "$v1" "$(sgit rev-parse old)"
 '
 
+test_expect_success 'branch with HEAD detached: a first line says where HEAD is, as git does' '
+  rm -rf det; new_repo det >/dev/null
+  strata put a - <<<1 >/dev/null
+  strata put a - <<<2 >/dev/null
+  v1=$(sgit rev-parse main~1); m=$(sgit rev-parse main)
+  sgit update-ref --no-deref HEAD "$v1"
+  cat >expect <<-EOT
+	* (HEAD detached at ${v1:0:12})
+	  main  ${m:0:12}  [ahead 1]
+	EOT
+  strata branch >actual
+  expect_files_eq expect actual
+  expect_eq "[\"main\"]" "$(strata branch --json | jpath "[b[\"name\"] for b in d]")"
+'
+
 test_expect_success 'branch --json: the schema' '
   cd r
   strata branch --json >b.json
