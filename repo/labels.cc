@@ -117,12 +117,7 @@ Result<VersionLabels> Repository::WriteAddedLabels(
     const git_oid& commit, const LabelOptions& options,
     const std::function<Result<std::vector<std::string>>(const std::vector<std::string>& current)>&
         change) {
-  CommitOptions who;
-  who.author = options.author;
-  STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(who));
-  const std::int64_t time =
-      options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
-  STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, GitSignature(author, time, "author"));
+  STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, SignatureNow(options.author, options.time, "author"));
   git_commit* c_raw = nullptr;
   STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &commit),
              "cannot read version " + OidHex(&commit));

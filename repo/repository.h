@@ -470,6 +470,10 @@ class Repository {
 
   Result<Snapshot> SnapshotOf(const git_commit* commit, const std::string& rev);
   Result<Signature> ResolveAuthor(const CommitOptions& options);
+  // The git signature of `who` (empty: as ResolveAuthor) at `time` (empty:
+  // now), for tags and notes; `role` names it in errors.
+  Result<SignaturePtr> SignatureNow(const std::optional<Signature>& who,
+                                    const std::optional<std::int64_t>& time, const char* role);
   // Writes a notes commit that gives `commit` the added labels `labels`
   // (none: removes its note) and moves the notes ref.
   Result<VersionLabels> WriteAddedLabels(const git_oid& commit, const LabelOptions& options,

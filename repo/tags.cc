@@ -118,12 +118,7 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
   out.version = OidHex(git_commit_id(commit.get()));
   ObjectId target(*git_commit_id(commit.get()));
   if (!options.message.empty()) {
-    CommitOptions who;
-    who.author = options.tagger;
-    STRATA_ASSIGN_OR_RETURN(Signature tagger, ResolveAuthor(who));
-    const std::int64_t time =
-        options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
-    STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, GitSignature(tagger, time, "tagger"));
+    STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, SignatureNow(options.tagger, options.time, "tagger"));
     std::string message = options.message;
     if (message.back() != '\n') message += '\n';  // as git writes it
     // The tag object goes to disk first, then the ref names it.
@@ -141,8 +136,8 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
     out.annotated = true;
     out.message = options.message;
     while (!out.message.empty() && out.message.back() == '\n') out.message.pop_back();
-    out.tagger = tagger;
-    out.time = time;
+    out.tagger = Signature{sig->name, sig->email};
+    out.time = sig->when.time;
   }
   RefUpdate update;
   update.ref = ref;

@@ -49,6 +49,15 @@ Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
   return Signature{"strata", "strata@localhost"};
 }
 
+Result<SignaturePtr> Repository::SignatureNow(const std::optional<Signature>& who,
+                                              const std::optional<std::int64_t>& time,
+                                              const char* role) {
+  CommitOptions options;
+  options.author = who;
+  STRATA_ASSIGN_OR_RETURN(Signature resolved, ResolveAuthor(options));
+  return GitSignature(resolved, time ? *time : static_cast<std::int64_t>(std::time(nullptr)), role);
+}
+
 Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                                             const StateFn& make_state, const MessageFn& describe,
                                             const CommitOptions& options, const Signature& author,
