@@ -87,7 +87,7 @@ void ChangeValues(Repository& repo, const std::string& branch, const std::vector
   o.branch = branch;
   o.author = Signature{"bench", "bench@localhost"};
   Must(repo.Write(
-           [&](StateEditor& e) -> Status {
+           [&](PatchTarget& e) -> Status {
              for (std::size_t d : docs) {
                STRATA_RETURN_IF_ERROR(e.Add(JsonPointer({DocId(d), key}), json::value(value)));
              }

@@ -45,6 +45,7 @@
 #include "objects/object_store.h"
 #include "objects/status.h"
 #include "repo/document_meta.h"
+#include "repo/perspective.h"
 #include "repo/snapshot.h"
 #include "repo/transaction.h"
 #include "repo/version.h"
@@ -67,6 +68,9 @@ struct CommitOptions {
   // versions (so any document the write changes must not exist yet).
   std::optional<std::string> expected;
   static constexpr const char* kNoVersion = "0000000000000000000000000000000000000000";
+  // Write a `.schemas` that documents in the state already break (by
+  // default such a write is refused, naming the violations).
+  bool force = false;
 };
 
 struct WriteResult {
@@ -277,6 +281,16 @@ class Repository {
   // "main", or the branch HEAD names; "HEAD" when HEAD is detached.
   std::string CurrentBranch() const;
 
+  // --- perspectives (repo/views.cc) ----------------------------------------------
+  // Reads and writes through perspective `name` from now on (nullopt: the
+  // whole state). Its definition is read from the `.perspectives` document
+  // at the current branch's head (CommitOptions::branch's, for writes), once:
+  // the perspective as defined now governs reads of every version, old ones
+  // included. NotFound "unknown perspective 'NAME'" if it is not defined.
+  Status UsePerspective(const std::optional<std::string>& name);
+  // The perspective in use, or nullptr.
+  const Perspective* perspective() const { return perspective_ ? &*perspective_ : nullptr; }
+
   // --- reads -----------------------------------------------------------------
   // The version `rev` names, to read from. For the current branch before its
   // first version (HEAD, or its name), a Snapshot of the empty state with no
@@ -380,11 +394,11 @@ class Repository {
   // The general form: `edit` changes the state; `default_message` is used
   // when options.message is empty. `edit` runs again if another writer
   // moved the branch, on the state that writer left.
-  Result<WriteResult> Write(const std::function<Status(StateEditor&)>& edit,
+  Result<WriteResult> Write(const std::function<Status(PatchTarget&)>& edit,
                             const std::string& default_message, const CommitOptions& options);
   // The same, with the default message made from the delta the edit produced.
   using MessageFn = std::function<std::string(const strata::Patch& delta)>;
-  Result<WriteResult> Write(const std::function<Status(StateEditor&)>& edit,
+  Result<WriteResult> Write(const std::function<Status(PatchTarget&)>& edit,
                             const MessageFn& describe, const CommitOptions& options);
 
   // --- branches (repo/branches.cc) ---------------------------------------------
@@ -498,6 +512,7 @@ class Repository {
   RepositoryPtr repo_;
   std::unique_ptr<ObjectStore> store_;
   TransactionHooks hooks_;
+  std::optional<Perspective> perspective_;
 };
 
 }  // namespace strata

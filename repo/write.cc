@@ -178,7 +178,7 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   return out;
 }
 
-Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
+Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>& edit,
                                       const std::string& default_message,
                                       const CommitOptions& options) {
   return Write(
@@ -196,7 +196,7 @@ Status Repository::CheckCommitOptions(const CommitOptions& options) {
   return Status::Ok();
 }
 
-Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>& edit,
+Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>& edit,
                                       const MessageFn& describe, const CommitOptions& options) {
   // Everything about the options is checked before any work.
   STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
@@ -275,7 +275,7 @@ Result<WriteResult> Repository::Write(const std::function<Status(StateEditor&)>&
 Result<WriteResult> Repository::Put(const std::string& doc, json::value value,
                                     const CommitOptions& options) {
   STRATA_RETURN_IF_ERROR(ValidateDocumentId(doc));
-  return Write([&](StateEditor& e) { return e.Add(JsonPointer({doc}), value); }, "put " + doc,
+  return Write([&](PatchTarget& e) { return e.Add(JsonPointer({doc}), value); }, "put " + doc,
                options);
 }
 
@@ -286,7 +286,7 @@ Result<WriteResult> Repository::Set(const std::string& doc, const JsonPointer& p
   tokens.insert(tokens.end(), pointer.tokens().begin(), pointer.tokens().end());
   const JsonPointer full(std::move(tokens));
   return Write(
-      [&](StateEditor& e) -> Status {
+      [&](PatchTarget& e) -> Status {
         // Like mkdir -p: find the deepest existing parent (binary search, so
         // a 10,000-token pointer costs a few lookups, not 10,000), then add
         // the missing objects and the value as one nested value.
@@ -320,7 +320,7 @@ Result<WriteResult> Repository::Remove(const std::string& doc,
     for (const auto& t : pointer->tokens()) full = full.Child(t);
   }
   std::string what = "rm " + doc + (pointer ? " " + pointer->ToString() : "");
-  return Write([&](StateEditor& e) { return e.Remove(full); }, what, options);
+  return Write([&](PatchTarget& e) { return e.Remove(full); }, what, options);
 }
 
 Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
@@ -345,7 +345,7 @@ Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
     return "patch " + std::to_string(docs.size()) + " documents";
   };
   return Write(
-      [&](StateEditor& e) -> Status {
+      [&](PatchTarget& e) -> Status {
         if (doc) {
           STRATA_ASSIGN_OR_RETURN(bool exists, e.Exists(JsonPointer({*doc})));
           if (!exists) return Status::NotFound("no document '" + *doc + "'");
@@ -361,7 +361,7 @@ Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::
   std::string what =
       "import " + std::to_string(docs.size()) + " document" + (docs.size() == 1 ? "" : "s");
   return Write(
-      [&](StateEditor& e) -> Status {
+      [&](PatchTarget& e) -> Status {
         for (auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(e.Add(JsonPointer({id}), value));
         return Status::Ok();
       },

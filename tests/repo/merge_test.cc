@@ -29,7 +29,7 @@ void WriteState(Repository& repo, const json::object& state, const std::string& 
   CommitOptions o = RepoFixture::By("tester", time);
   o.branch = branch;
   Result<WriteResult> w = repo.Write(
-      [&](StateEditor& e) -> Status {
+      [&](PatchTarget& e) -> Status {
         STRATA_ASSIGN_OR_RETURN(json::value now, e.Get(JsonPointer()));
         if (const json::object* docs = now.if_object()) {
           for (const auto& [doc, v] : *docs) {

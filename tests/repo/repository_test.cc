@@ -251,7 +251,7 @@ BOOST_FIXTURE_TEST_CASE(a_concurrent_write_to_other_values_is_replayed, RepoFixt
   bool raced = false;
   // Our edit runs; before we move the branch, the other writer moves it.
   Result<WriteResult> ours = repo().Write(
-      [&](StateEditor& e) -> Status {
+      [&](PatchTarget& e) -> Status {
         if (!raced) {
           raced = true;
           Result<WriteResult> theirs = other->Set("b", P("/n"), J("1"), By("bob"));
@@ -276,7 +276,7 @@ BOOST_FIXTURE_TEST_CASE(a_concurrent_blind_write_to_the_same_value_is_applied_ag
   std::unique_ptr<Repository> other = Repository::Open(dir()).value();
   bool raced = false;
   Result<WriteResult> ours = repo().Write(
-      [&](StateEditor& e) -> Status {
+      [&](PatchTarget& e) -> Status {
         if (!raced) {
           raced = true;
           Result<WriteResult> theirs = other->Set("a", P("/list/0"), J("0"), By("bob"));
@@ -303,7 +303,7 @@ BOOST_FIXTURE_TEST_CASE(a_replay_that_cannot_apply_is_refused, RepoFixture) {
                                  {"op":"replace","path":"/a/n","value":5}])"))
                     .value();
   Result<WriteResult> ours = repo().Write(
-      [&](StateEditor& e) -> Status {
+      [&](PatchTarget& e) -> Status {
         if (!raced) {
           raced = true;
           Result<WriteResult> theirs = other->Set("a", P("/n"), J("1"), By("bob"));
