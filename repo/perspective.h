@@ -23,6 +23,7 @@
 // perspective to stored trees (repo/views.cc) and to writes.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,8 @@ Status ValidatePerspectives(const json::value& doc);
 
 // The names defined in a valid `.perspectives` value, sorted.
 std::vector<std::string> PerspectiveNames(const json::value& doc);
+
+struct CompiledPerspective;  // perspective.cc
 
 class Perspective {
  public:
@@ -118,6 +121,8 @@ class Perspective {
   bool has_docs_ = false;
   std::vector<std::string> docs_;  // globs, parents' first
   std::vector<ViewRule> rules_;    // parents' first
+  // The globs and patterns above, compiled once by Resolve.
+  std::shared_ptr<const CompiledPerspective> compiled_;
 };
 
 }  // namespace strata

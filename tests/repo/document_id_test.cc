@@ -99,10 +99,10 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
       {"a\x80"
        "b",
        "not valid UTF-8 (at byte 1)"},
-      // Ids starting with '.' are settings documents: .merge, and no other yet.
-      {".perspectives", kReserved + ", which are .merge"},
+      // Ids starting with '.' are settings documents: .merge, .perspectives.
+      {".schemas", kReserved + ", which are .merge, .perspectives"},
+      {".perspectives/x", kReserved},
       {".merge/x", kReserved},
-      {".schemas", kReserved},
       {".hidden/x", kReserved},
       // Only the first segment may start with '.'.
       {"a/.hidden", "only the first segment may start with '.' ('.hidden')"},
@@ -120,8 +120,8 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
 }
 
 BOOST_AUTO_TEST_CASE(settings_documents) {
-  // .merge has landed; every other '.'-id is refused.
-  BOOST_TEST(SettingsDocumentNames() == std::vector<std::string_view>{".merge"});
+  // .merge and .perspectives have landed; every other '.'-id is refused.
+  BOOST_TEST(SettingsDocumentNames() == (std::vector<std::string_view>{".merge", ".perspectives"}));
   BOOST_TEST(IsSettingsDocumentId(".merge"));
   BOOST_TEST(IsSettingsDocumentId(".x/y"));
   BOOST_TEST(!IsSettingsDocumentId("config/.x"));
@@ -142,6 +142,16 @@ BOOST_AUTO_TEST_CASE(settings_documents) {
   json::value policies = json::object{
       {"policies", json::array{json::object{{"doc", "**"}, {"path", "/a"}, {"strategy", "max"}}}}};
   BOOST_TEST(ValidateSettingsDocument(".merge", policies).ok());
+  // .perspectives must define valid perspectives (repo/perspective.h).
+  s = ValidateSettingsDocument(".perspectives", v);
+  BOOST_TEST((s.code() == Code::kInvalidArgument));
+  BOOST_TEST(s.message() ==
+                 "settings document '.perspectives': unknown member 'a' (the only member is "
+                 "'perspectives')",
+             s.message());
+  json::value perspectives = json::object{
+      {"perspectives", json::object{{"p", json::object{{"docs", json::array{"**"}}}}}}};
+  BOOST_TEST(ValidateSettingsDocument(".perspectives", perspectives).ok());
   BOOST_TEST((ValidateSettingsDocument("a//b", v).code() == Code::kInvalidArgument));
 }
 
