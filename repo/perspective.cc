@@ -243,6 +243,9 @@ struct CompiledPerspective {
   std::vector<Glob> globs;
   std::vector<Rule> rules;
   std::size_t words = 0;  // per level, all rules
+  // Some pattern names an array index ("/l/0"): what it decides moves with
+  // the elements, so a write may move a hidden element out of hiding.
+  bool index_rules = false;
 };
 
 namespace {
@@ -584,6 +587,7 @@ Result<Perspective> Perspective::Resolve(const json::value* doc, const std::stri
         continue;
       }
       r.tokens.push_back(Token{kind, kind == TokenKind::kLiteral ? t : std::string()});
+      if (kind == TokenKind::kLiteral && ParseArrayIndex(t)) compiled->index_rules = true;
     }
     // A match of "X/**" below a pointer is a match of "X" at it or above.
     while (!r.tokens.empty() && r.tokens.back().kind == TokenKind::kGlobstar) r.tokens.pop_back();
@@ -1000,7 +1004,17 @@ Result<std::optional<json::value>> Perspective::Reapply(
     const std::optional<json::value>& stored, const std::optional<json::value>& edited) const {
   if (!compiled_ || compiled_->rules.empty()) return edited;
   Reapplier r(*compiled_, name_);
-  return r.Run(stored ? &*stored : nullptr, edited ? &*edited : nullptr);
+  Result<std::optional<json::value>> out =
+      r.Run(stored ? &*stored : nullptr, edited ? &*edited : nullptr);
+  // Hidden values keep their pointers, except array elements that move;
+  // only rules that name an index can tell the new place from the old.
+  if (out.ok() && compiled_->index_rules && !HiddenEqual(stored, *out)) {
+    return Status::InvalidArgument(
+        "perspective " + Quote(name_) +
+        " decides array elements by their index, and this write would move a hidden element "
+        "out of its place: add or remove elements only after the hidden ones");
+  }
+  return out;
 }
 
 bool Perspective::HiddenEqual(const std::optional<json::value>& a,

@@ -385,6 +385,7 @@ BOOST_AUTO_TEST_CASE(reapply) {
   const char* kObjects =
       R"([{"path": "/**", "action": "show"}, {"path": "/l/*/pw", "action": "hide"},
       {"path": "/a/h", "action": "hide"}, {"path": "/m", "action": "mask"}])";
+  const char* kIndexed = R"([{"path": "", "action": "show"}, {"path": "/l/1", "action": "hide"}])";
   const Case cases[] = {
       {"the view written back changes nothing", "public", "", kSample,
        R"({"name":"app1","db":{"host":"db1","password":"***","pool":10},"replicas":[1,2]})",
@@ -476,6 +477,15 @@ BOOST_AUTO_TEST_CASE(reapply) {
        "it"},
       {"no rules: the edit is the document", "", "[]", R"({"a": 1})", R"({"b": 2})", R"({"b": 2})",
        nullptr},
+      // Rules that name an index: a hidden element may not move out of hiding.
+      {"index rules: an edit after the hidden element", "", kIndexed, R"({"l": ["a", "H"]})",
+       R"({"l": ["b"]})", R"({"l": ["b", "H"]})", nullptr},
+      {"index rules: an element added after the hidden one", "", kIndexed, R"({"l": ["a", "H"]})",
+       R"({"l": ["a", "c"]})", R"({"l": ["a", "H", "c"]})", nullptr},
+      {"index rules: removing before the hidden element is refused", "", kIndexed,
+       R"({"l": ["a", "H"]})", R"({"l": []})", nullptr,
+       "perspective 'p' decides array elements by their index, and this write would move a "
+       "hidden element out of its place: add or remove elements only after the hidden ones"},
   };
   for (const Case& c : cases) {
     BOOST_TEST_CONTEXT(c.what) {
