@@ -122,7 +122,7 @@ int Run(Context& ctx, const po::variables_map& args) {
       std::cout << "rules  (none: documents are shown whole)\n";
       return kExitOk;
     }
-    std::cout << "rules  (the last that matches a value or its parent decides; none: hidden)\n";
+    std::cout << "rules  (the last that matches a value or an ancestor decides; none: hidden)\n";
     std::size_t width = 0;
     for (const json::value& r : rules) {
       width = std::max(width, std::max<std::size_t>(r.at("path").as_string().size(), 2));

@@ -60,6 +60,8 @@ std::vector<std::string> PerspectiveNames(const json::value& doc);
 
 struct CompiledPerspective;  // perspective.cc
 
+// Immutable once resolved, and cheap to copy (the compiled form is shared):
+// its calls may run on several threads at once.
 class Perspective {
  public:
   // Resolves `name` from a `.perspectives` value (nullptr: there is none).
