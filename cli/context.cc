@@ -15,6 +15,9 @@ void AddCommonOptions(po::options_description& options) {
       "else found from the current folder upward")(
       "color", po::value<std::string>()->value_name("WHEN")->default_value("auto"),
       "colour output: auto (on a terminal, unless NO_COLOR is set), always, never")(
+      "perspective", po::value<std::string>()->value_name("P"),
+      "read and write through perspective P, defined in the .perspectives document (default: "
+      "$STRATA_PERSPECTIVE, else none: the whole state)")(
       "no-pager", po::bool_switch(),
       "never page output (log, show, diff, tag, blame and history use $STRATA_PAGER, else "
       "$PAGER, else 'less -FRX' on a terminal; an empty value or 'cat' turns it off)");
@@ -72,6 +75,13 @@ Result<Repository*> Context::Repo() {
     r = Repository::Discover(".");
   }
   if (!r.ok()) return r.status();
+  std::optional<std::string> perspective;
+  if (args_.count("perspective")) {
+    perspective = args_["perspective"].as<std::string>();
+  } else if (const char* env = std::getenv("STRATA_PERSPECTIVE"); env && *env) {
+    perspective = env;
+  }
+  if (perspective) STRATA_RETURN_IF_ERROR((*r)->UsePerspective(perspective));
   repo_ = std::move(r).value();
   return repo_.get();
 }

@@ -67,7 +67,7 @@ void PlaceTouched(std::map<Tokens, std::size_t>& pending, const Tokens& changed,
 Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const JsonPointer& pointer,
                                                  const std::string& rev) {
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), rev));
-  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c.get()));
+  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(c.get()));
   std::optional<ObjectId> state = trees.state;
   STRATA_ASSIGN_OR_RETURN(Located at, Locate(*store_, state, doc, pointer));
   std::string where = "'" + doc + "'";
@@ -95,7 +95,7 @@ Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const J
                                 " whole (a version is missing or damaged; run 'strata verify')");
       }
       parent.reset(p_raw);
-      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, ReadVersionTrees(*store_, p_raw));
+      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, ReadTrees(p_raw));
       parent_state = pt.state;
     }
     Located parent_at = at;
@@ -107,6 +107,7 @@ Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const J
     if (changed) {
       std::size_t version = versions.size();
       versions.push_back(DescribeCommit(c.get(), *state));
+      STRATA_RETURN_IF_ERROR(SeeMessageThrough(versions.back(), c.get()));
       STRATA_ASSIGN_OR_RETURN(versions.back().added_labels,
                               added.Of(*store_, *git_commit_id(c.get())));
       if (!parent_at.present) {  // created here: every leaf left

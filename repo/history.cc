@@ -256,10 +256,11 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
     }
     // Metadata first: it needs no tree.
     VersionInfo v = DescribeCommit(c_raw, ObjectId());
+    STRATA_RETURN_IF_ERROR(SeeMessageThrough(v, c_raw));
     STRATA_ASSIGN_OR_RETURN(v.added_labels, added.Of(*store_, oid));
     if (!filter.Matches(v)) continue;
     if (!state) {
-      STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c_raw));
+      STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(c_raw));
       state = trees.state;
     }
     v.state_id = state->Hex();
@@ -273,7 +274,7 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
           git_commit* p_raw = nullptr;
           STRATA_GIT(git_commit_parent(&p_raw, c_raw, 0), "cannot read the parent of " + v.id);
           CommitPtr p(p_raw);
-          STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, p_raw));
+          STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(p_raw));
           parent_state = trees.state;
           states.emplace(parent, trees.state);
         }
@@ -307,7 +308,7 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
                                                   const JsonPointer& pointer,
                                                   const HistoryOptions& options) {
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), options.rev));
-  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c.get()));
+  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(c.get()));
   std::optional<ObjectId> state = trees.state;
   STRATA_ASSIGN_OR_RETURN(Located doc_at, Locate(*store_, state, doc));
   STRATA_ASSIGN_OR_RETURN(Located value_at, Locate(*store_, state, doc, pointer));
@@ -323,7 +324,7 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
       int rc = git_commit_parent(&p_raw, c.get(), 0);
       if (rc < 0) return WalkError(rc, options.rev);
       parent.reset(p_raw);
-      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, ReadVersionTrees(*store_, p_raw));
+      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, ReadTrees(p_raw));
       parent_state = pt.state;
     }
     Located parent_doc, parent_value;
@@ -348,6 +349,7 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
     if (value_changed && (!options.max_count || out.size() < *options.max_count)) {
       LogEntry e;
       e.version = DescribeCommit(c.get(), *state);
+      STRATA_RETURN_IF_ERROR(SeeMessageThrough(e.version, c.get()));
       STRATA_ASSIGN_OR_RETURN(e.version.added_labels, added.Of(*store_, *git_commit_id(c.get())));
       e.doc_version = doc_changes;  // counted from the top for now
       if (options.changes) {

@@ -264,15 +264,21 @@ Status Repository::CheckNoMergeInProgress(const std::string& ref, const std::str
 }
 
 Result<MergeOutcome> Repository::Merge(const std::string& rev, const MergeRequest& request) {
-  return RunMerge(MergeKind::kMerge, rev, request);
+  Result<MergeOutcome> out = RunMerge(MergeKind::kMerge, rev, request);
+  if (out.ok()) FilterConflicts(out->conflicts);
+  return out;
 }
 
 Result<MergeOutcome> Repository::CherryPick(const std::string& rev, const MergeRequest& request) {
-  return RunMerge(MergeKind::kCherryPick, rev, request);
+  Result<MergeOutcome> out = RunMerge(MergeKind::kCherryPick, rev, request);
+  if (out.ok()) FilterConflicts(out->conflicts);
+  return out;
 }
 
 Result<MergeOutcome> Repository::Revert(const std::string& rev, const MergeRequest& request) {
-  return RunMerge(MergeKind::kRevert, rev, request);
+  Result<MergeOutcome> out = RunMerge(MergeKind::kRevert, rev, request);
+  if (out.ok()) FilterConflicts(out->conflicts);
+  return out;
 }
 
 Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev,
@@ -347,6 +353,22 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
                                      rev + "'");
     }
     if (can_ff && (!head || (!request.no_ff && request.only.empty()))) {
+      if (perspective_) {
+        // Through a perspective, a fast-forward is a write like any other.
+        std::optional<ObjectId> from;
+        if (head) {
+          git_commit* raw = nullptr;
+          STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &head->oid),
+                     "cannot read " + head->Hex());
+          CommitPtr c(raw);
+          STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*store_, raw));
+          from = t.state;
+        }
+        STRATA_ASSIGN_OR_RETURN(VersionTrees to, ReadVersionTrees(*store_, rev_commit.get()));
+        strata::Patch delta;
+        STRATA_RETURN_IF_ERROR(DiffStates(*store_, from, to.state, delta));
+        STRATA_RETURN_IF_ERROR(CheckPerspectiveWrite(from, to.state, TouchedDocuments(delta)));
+      }
       STRATA_ASSIGN_OR_RETURN(Snapshot s, SnapshotOf(rev_commit.get(), rev));
       RefUpdate update;
       update.ref = target.ref;
@@ -566,6 +588,7 @@ Result<std::optional<MergeInProgress>> Repository::CurrentMerge(
                           ReadRef(repo_.get(), MergeRefFor(target.ref)));
   if (!pending) return std::optional<MergeInProgress>();
   STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(repo_.get(), *store_, *pending));
+  FilterConflicts(m.info.conflicts);
   return std::optional<MergeInProgress>(std::move(m.info));
 }
 
@@ -650,6 +673,7 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
     return Status::Conflict("the merge in progress on " + target.name +
                             " changed meanwhile; nothing was resolved: look again");
   }
+  FilterConflicts(m.info.conflicts);
   return std::move(m.info);
 }
 
@@ -747,6 +771,7 @@ Result<MergeInProgress> Repository::AbortMerge(const std::optional<std::string>&
   if (moved != CommitOutcome::kCommitted) {
     return Status::Conflict("the merge in progress on " + target.name + " changed meanwhile");
   }
+  FilterConflicts(m.info.conflicts);
   return std::move(m.info);
 }
 

@@ -7,6 +7,7 @@
 #include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/version_tree.h"
+#include "repo/views.h"
 
 namespace strata {
 namespace {
@@ -82,9 +83,11 @@ Result<std::unique_ptr<Repository>> Repository::Discover(const std::string& star
 std::string Repository::CurrentBranch() const { return strata::CurrentBranch(repo_.get()); }
 
 Result<Snapshot> Repository::SnapshotOf(const git_commit* commit, const std::string& rev) {
-  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, commit));
+  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(commit));
   Snapshot s(this, rev);
+  s.viewed_ = perspective_.has_value();
   s.version_ = DescribeCommit(commit, trees.state);
+  STRATA_RETURN_IF_ERROR(SeeMessageThrough(*s.version_, commit));
   STRATA_ASSIGN_OR_RETURN(s.version_->added_labels,
                           ReadAddedLabels(repo_.get(), *git_commit_id(commit)));
   s.state_ = trees.state;

@@ -53,6 +53,8 @@
 namespace strata {
 
 class StateEditor;
+class ViewCache;
+struct VersionTrees;
 
 // How a write is recorded, and where.
 struct CommitOptions {
@@ -505,6 +507,24 @@ class Repository {
   Result<MergeOutcome> RunMerge(MergeKind kind, const std::string& rev,
                                 const MergeRequest& request);
   Status CheckNoMergeInProgress(const std::string& ref, const std::string& name);
+  // --- perspectives (repo/views.cc) ---
+  // The view of `state` under the perspective in use (itself with none),
+  // computed once and remembered in .strata/views (repo/views.h).
+  Result<ObjectId> ViewState(const ObjectId& state);
+  // A version's trees, its state seen through the perspective in use. Every
+  // read of a state goes through here.
+  Result<VersionTrees> ReadTrees(const git_commit* commit);
+  // Under a perspective: InvalidArgument unless the write from state `base`
+  // to `next` leaves every document and value it hides as it was.
+  Status CheckPerspectiveWrite(const std::optional<ObjectId>& base, const ObjectId& next,
+                               const std::vector<std::string>& touched);
+  // Under a perspective: conflicts as its reader may see them (hidden
+  // documents and values dropped, masked ones "***").
+  void FilterConflicts(std::vector<MergeConflict>& conflicts) const;
+  // Under a perspective: the version's message with every document id and
+  // pointer its change touched that the reader may not see replaced by
+  // "(hidden)" (composed messages name what they changed).
+  Status SeeMessageThrough(VersionInfo& v, const git_commit* commit);
   // Labels, message and time, checked before any work (InvalidArgument).
   Status CheckCommitOptions(const CommitOptions& options);
 
@@ -513,6 +533,7 @@ class Repository {
   std::unique_ptr<ObjectStore> store_;
   TransactionHooks hooks_;
   std::optional<Perspective> perspective_;
+  std::unique_ptr<ViewCache> view_cache_;
 };
 
 }  // namespace strata

@@ -142,6 +142,15 @@ Result<DocumentInfo> Snapshot::Info(const std::string& doc) {
 
 Result<Patch> Snapshot::Delta() {
   if (!version_) return Patch();
+  if (viewed_) {
+    // The stored delta holds what the perspective hides: the change is
+    // made again from the views of this version and its parent.
+    STRATA_ASSIGN_OR_RETURN(std::vector<Change> changes, Changes());
+    Patch out;
+    out.reserve(changes.size());
+    for (Change& c : changes) out.push_back(std::move(c.op));
+    return out;
+  }
   if (!delta_) return Status::Corruption("version " + version_->id + " has no delta");
   STRATA_ASSIGN_OR_RETURN(std::string bytes, repo_->store_->ReadBlob(*delta_));
   Result<Patch> p = DecodeDelta(bytes);

@@ -115,6 +115,7 @@ class Snapshot {
   std::vector<std::string> warnings_;
   std::optional<VersionInfo> version_;
   std::optional<ObjectId> state_, meta_, delta_;
+  bool viewed_ = false;  // state_ is a perspective's view: the stored delta does not apply
 };
 
 }  // namespace strata

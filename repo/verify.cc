@@ -221,6 +221,12 @@ bool IsHexId(const std::string& s) {
 }  // namespace
 
 Result<VerifyReport> Repository::Verify() {
+  // Verify reads what is stored, never a view.
+  struct Restore {
+    std::optional<Perspective>& slot;
+    std::optional<Perspective> saved;
+    ~Restore() { slot = std::move(saved); }
+  } restore{perspective_, std::exchange(perspective_, std::nullopt)};
   VerifyReport report;
   const fs::path git_dir(path_);
   CheckLeftovers(git_dir, report);

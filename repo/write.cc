@@ -18,6 +18,7 @@
 #include "repo/refs.h"
 #include "repo/repository.h"
 #include "repo/version_tree.h"
+#include "repo/views.h"
 
 namespace strata {
 
@@ -104,6 +105,8 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     STRATA_ASSIGN_OR_RETURN(json::value value, DecodeValue(*store_, *ref));
     STRATA_RETURN_IF_ERROR(ValidateSettingsDocument(doc, value));
   }
+  // Through a perspective, nothing it hides may change.
+  STRATA_RETURN_IF_ERROR(CheckPerspectiveWrite(base_state, new_state, touched));
   // A caller that named its base: every document it changes must be as it
   // was there. Ids compare values (content addressing), so this reads no
   // document.
@@ -207,7 +210,14 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
   STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
   const StateFn make_state = [&](const std::optional<ObjectId>& base) -> Result<ObjectId> {
     StateEditor editor(*store_, base);
-    STRATA_RETURN_IF_ERROR(edit(editor));
+    if (perspective_) {
+      // The edit sees and changes the reader's view; what it hides is put back.
+      PerspectiveTarget view(editor, *perspective_);
+      STRATA_RETURN_IF_ERROR(edit(view));
+      STRATA_RETURN_IF_ERROR(view.Finish());
+    } else {
+      STRATA_RETURN_IF_ERROR(edit(editor));
+    }
     return editor.Write();
   };
   std::optional<Snapshot> expected;
@@ -215,7 +225,10 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
     if (*options.expected == CommitOptions::kNoVersion) {
       expected = Snapshot(this, *options.expected);
     } else {
+      // The stored state, not a view: it is compared with the branch's.
+      std::optional<Perspective> saved = std::exchange(perspective_, std::nullopt);
       Result<Snapshot> base = Read(*options.expected);
+      perspective_ = std::move(saved);
       if (!base.ok()) return base.status().WithContext("the expected version");
       expected = std::move(base).value();
     }

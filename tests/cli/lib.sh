@@ -245,7 +245,7 @@ jpath() {
   python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-v = eval(sys.argv[1], {"d": d})
+v = eval(sys.argv[1], {"d": d, "json": json})
 print(v if isinstance(v, str) else json.dumps(v, sort_keys=True, separators=(",", ":")))
 ' "$1"
 }
