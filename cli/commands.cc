@@ -13,6 +13,7 @@ extern const CommandSpec kLogCommand, kHistoryCommand, kBlameCommand, kShowComma
 extern const CommandSpec kBranchCommand, kSwitchCommand, kMergeCommand, kConflictsCommand,
     kResolveCommand, kCherryPickCommand, kRevertCommand;
 extern const CommandSpec kVerifyCommand;
+extern const CommandSpec kValidateCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
@@ -25,6 +26,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kBranchCommand,  &kSwitchCommand,     &kMergeCommand,  &kConflictsCommand,
       &kResolveCommand, &kCherryPickCommand, &kRevertCommand,  //
       &kVerifyCommand,
+      &kValidateCommand,
   };
   return commands;
 }

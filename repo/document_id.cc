@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "merge/policy.h"
+#include "repo/schemas.h"
 
 namespace strata {
 namespace {
@@ -31,6 +32,7 @@ struct SettingsDocument {
 const std::vector<SettingsDocument>& SettingsDocuments() {
   static const std::vector<SettingsDocument> documents = {
       {".merge", &ValidateMergeSettings},
+      {".schemas", &ValidateSchemas},  // JSON Schemas per document glob (repo/schemas.h)
   };
   return documents;
 }

@@ -17,6 +17,7 @@
 #include "repo/document_id.h"
 #include "repo/refs.h"
 #include "repo/repository.h"
+#include "repo/schemas.h"
 #include "repo/version_tree.h"
 
 namespace strata {
@@ -104,6 +105,9 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     STRATA_ASSIGN_OR_RETURN(json::value value, DecodeValue(*store_, *ref));
     STRATA_RETURN_IF_ERROR(ValidateSettingsDocument(doc, value));
   }
+  // The documents it changes (all of them, when .schemas changes) must
+  // satisfy the new state's .schemas (repo/schemas.h).
+  STRATA_RETURN_IF_ERROR(CheckSchemasOnWrite(*store_, new_state, touched, options.force));
   // A caller that named its base: every document it changes must be as it
   // was there. Ids compare values (content addressing), so this reads no
   // document.
