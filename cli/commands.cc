@@ -14,6 +14,7 @@ extern const CommandSpec kBranchCommand, kSwitchCommand, kMergeCommand, kConflic
     kResolveCommand, kCherryPickCommand, kRevertCommand;
 extern const CommandSpec kVerifyCommand;
 extern const CommandSpec kPerspectiveCommand;
+extern const CommandSpec kValidateCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
@@ -27,6 +28,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kResolveCommand, &kCherryPickCommand, &kRevertCommand,  //
       &kVerifyCommand,
       &kPerspectiveCommand,
+      &kValidateCommand,
   };
   return commands;
 }

@@ -39,6 +39,9 @@ void AddWriteOptions(po::options_description& options) {
       "the version's time, as `git commit --date`: ISO 8601 (2026-11-28T19:54:21+01:00; "
       "local time without a zone; a date alone is its start), @SECONDS, or relative "
       "(\"2 days ago\"); default: now, or $STRATA_TIME. May be older than the parent's");
+  options.add_options()("force", po::bool_switch(),
+                        "write a .schemas that documents already stored break (the documents "
+                        "this version changes must still satisfy it; docs/schemas.md)");
   AddJsonOption(options);
 }
 
@@ -129,6 +132,7 @@ Result<CommitOptions> Context::WriteOptions() {
   if (args_.count("label")) o.labels = args_["label"].as<std::vector<std::string>>();
   if (args_.count("expect")) o.expected = args_["expect"].as<std::string>();
   if (args_.count("branch")) o.branch = args_["branch"].as<std::string>();
+  if (args_.count("force")) o.force = args_["force"].as<bool>();
   for (const auto& l : o.labels) STRATA_RETURN_IF_ERROR(ValidateLabel(l));
   // STRATA_TIME fixes the version time (seconds since the epoch), for
   // reproducible histories in tests and demos.

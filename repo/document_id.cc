@@ -9,6 +9,7 @@
 
 #include "merge/policy.h"
 #include "repo/perspective.h"
+#include "repo/schemas.h"
 
 namespace strata {
 namespace {
@@ -33,6 +34,7 @@ const std::vector<SettingsDocument>& SettingsDocuments() {
   static const std::vector<SettingsDocument> documents = {
       {".merge", &ValidateMergeSettings},
       {kPerspectivesDoc, &ValidatePerspectives},
+      {".schemas", &ValidateSchemas},  // JSON Schemas per document glob (repo/schemas.h)
   };
   return documents;
 }

@@ -19,8 +19,8 @@
 // - only the first segment may start with '.': an id starting with '.' names
 //   one of the repository's own settings documents, and only the names in the
 //   table SettingsDocuments() in document_id.cc are accepted (.merge,
-//   .perspectives). A later segment starting with '.' ("a/.hidden") is
-//   refused: import skips hidden files and folders, so export could not give
+//   .perspectives, .schemas). A later segment starting with '.' ("a/.hidden")
+//   is refused: import skips hidden files and folders, so export could not give
 //   such a document back.
 #pragma once
 

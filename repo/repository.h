@@ -46,6 +46,7 @@
 #include "objects/status.h"
 #include "repo/document_meta.h"
 #include "repo/perspective.h"
+#include "repo/schemas.h"
 #include "repo/snapshot.h"
 #include "repo/transaction.h"
 #include "repo/version.h"
@@ -469,6 +470,11 @@ class Repository {
   // (it hashes to its id), and looks for what interrupted writers leave
   // (lock files, temporary packs), saying how to repair each.
   Result<VerifyReport> Verify();
+  // Every violation of the `.schemas` in the state `rev` names, by any of
+  // its documents, sorted by document (repo/schemas.h); empty when the state
+  // satisfies them or has no `.schemas`. NotFound / InvalidArgument name
+  // `rev`; InvalidArgument if its `.schemas` cannot be compiled.
+  Result<std::vector<SchemaViolation>> Validate(const std::string& rev = "HEAD");
 
  private:
   friend class Snapshot;

@@ -17,6 +17,7 @@
 #include "repo/document_id.h"
 #include "repo/refs.h"
 #include "repo/repository.h"
+#include "repo/schemas.h"
 #include "repo/version_tree.h"
 #include "repo/views.h"
 
@@ -107,6 +108,9 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   }
   // Through a perspective, nothing it hides may change.
   STRATA_RETURN_IF_ERROR(CheckPerspectiveWrite(base_state, new_state, touched));
+  // The documents it changes (all of them, when .schemas changes) must
+  // satisfy the new state's .schemas (repo/schemas.h).
+  STRATA_RETURN_IF_ERROR(CheckSchemasOnWrite(*store_, new_state, touched, options.force));
   // A caller that named its base: every document it changes must be as it
   // was there. Ids compare values (content addressing), so this reads no
   // document.

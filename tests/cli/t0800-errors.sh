@@ -179,7 +179,7 @@ test_expect_success 'ids that would be unsafe paths or look alike are refused, s
   expect_match "whitespace \(U\+00A0\)" "$(err)"
   expect_fail 1 strata put "$(printf "a\377")" <<<1
   expect_match "not valid UTF-8" "$(err)"
-  expect_fail 1 strata put .schemas <<<1
+  expect_fail 1 strata put .secrets <<<1
   expect_match "reserved for the repository.s settings documents" "$(err)"
   expect_fail 1 strata put a/.hidden <<<1
   expect_match "only the first segment may start with" "$(err)"

@@ -99,10 +99,11 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
       {"a\x80"
        "b",
        "not valid UTF-8 (at byte 1)"},
-      // Ids starting with '.' are settings documents: .merge, .perspectives.
-      {".schemas", kReserved + ", which are .merge, .perspectives"},
+      // Ids starting with '.' are settings documents: .merge, .perspectives, .schemas.
+      {".secrets", kReserved + ", which are .merge, .perspectives, .schemas"},
       {".perspectives/x", kReserved},
       {".merge/x", kReserved},
+      {".schemas/x", kReserved},
       {".hidden/x", kReserved},
       // Only the first segment may start with '.'.
       {"a/.hidden", "only the first segment may start with '.' ('.hidden')"},
@@ -120,15 +121,16 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
 }
 
 BOOST_AUTO_TEST_CASE(settings_documents) {
-  // .merge and .perspectives have landed; every other '.'-id is refused.
-  BOOST_TEST(SettingsDocumentNames() == (std::vector<std::string_view>{".merge", ".perspectives"}));
+  // .merge, .perspectives and .schemas have landed; every other '.'-id is refused.
+  BOOST_TEST((SettingsDocumentNames() ==
+              std::vector<std::string_view>{".merge", ".perspectives", ".schemas"}));
   BOOST_TEST(IsSettingsDocumentId(".merge"));
   BOOST_TEST(IsSettingsDocumentId(".x/y"));
   BOOST_TEST(!IsSettingsDocumentId("config/.x"));
   BOOST_TEST(!IsSettingsDocumentId(""));
   json::value v = json::object{{"a", 1}};
   BOOST_TEST(ValidateSettingsDocument("config/app1", v).ok());
-  Status s = ValidateSettingsDocument(".schemas", v);
+  Status s = ValidateSettingsDocument(".nope", v);
   BOOST_TEST((s.code() == Code::kInvalidArgument));
   BOOST_TEST(
       s.message().find("reserved for the repository's settings documents") != std::string::npos,
@@ -152,6 +154,9 @@ BOOST_AUTO_TEST_CASE(settings_documents) {
   json::value perspectives = json::object{
       {"perspectives", json::object{{"p", json::object{{"docs", json::array{"**"}}}}}}};
   BOOST_TEST(ValidateSettingsDocument(".perspectives", perspectives).ok());
+  // .schemas must hold {"schemas": [...]} (repo/schemas.h).
+  BOOST_TEST(ValidateSettingsDocument(".schemas", v).message() ==
+             "settings document '.schemas': unknown member \"a\" (only \"schemas\" is defined)");
   BOOST_TEST((ValidateSettingsDocument("a//b", v).code() == Code::kInvalidArgument));
 }
 
