@@ -28,10 +28,12 @@
 //   goes.
 // Then, writing: folders are opened and made relative to their parent's
 // descriptor with O_NOFOLLOW (openat, mkdirat), so a link that appears
-// meanwhile is refused, never followed; each file is written to a temporary
-// file beside it and renamed over the old one, so a reader sees the old
-// bytes or the new, never a part. A failure at that point (a disk full, a
-// race) leaves the documents written so far; the error says how many.
+// meanwhile is refused, never followed. A new file is written in place
+// (O_CREAT | O_EXCL, as git checkout does); a file already there is left
+// alone if it holds the same bytes, else replaced by a temporary file
+// renamed over it, so a reader sees the old bytes or the new, never a part.
+// A failure at that point (a disk full, a race) leaves the documents
+// written so far; the error says how many.
 #pragma once
 
 #include <cstdint>
