@@ -12,6 +12,8 @@ void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
   a.add_options()("path", po::value<std::string>()->required(),
                   "a folder of <id>.json files, or a JSON Lines file (- for standard input)");
+  o.add_options()("prune", po::bool_switch(),
+                  "also remove the documents that PATH does not hold, in the same version");
   AddWriteOptions(o);
   p.add("path", 1);
 }
@@ -66,7 +68,9 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!repo.ok()) return ctx.Fail(repo.status());
   if (progress) std::cerr << "writing " << source->docs.size() << " documents...\r" << std::flush;
   std::vector<SkippedEntry> skipped = std::move(source->skipped);
-  Result<WriteResult> result = (*repo)->Import(std::move(source->docs), *options);
+  ImportOptions import;
+  import.prune = args["prune"].as<bool>();
+  Result<WriteResult> result = (*repo)->Import(std::move(source->docs), *options, import);
   if (progress) std::cerr << "\x1b[K" << std::flush;
   if (ctx.json()) return ReportJson(ctx, result, skipped);
   int rc = ctx.ReportWrite(result);
@@ -81,10 +85,15 @@ int Run(Context& ctx, const po::variables_map& args) {
 extern const CommandSpec kImportCommand{
     "import",
     "write many documents in one version",
-    "strata import PATH [-m MSG]",
+    "strata import PATH [--prune] [-m MSG]",
     "Adds or replaces many documents as one version. PATH is a folder of <id>.json files\n"
-    "(sub-folders give ids with '/': DIR/config/app1.json is config/app1), or a JSON Lines\n"
-    "file of {\"id\": ..., \"doc\": ...} lines. Documents not named in PATH are kept.\n"
+    "(sub-folders give ids with '/': DIR/config/app1.json is config/app1; the layout\n"
+    "`strata export` writes), or a JSON Lines file of {\"id\": ..., \"doc\": ...} lines.\n"
+    "Documents not named in PATH are kept; with --prune they are removed, in the same\n"
+    "version, so the state becomes PATH's (the documents at the branch head when the import\n"
+    "began; a PATH with no documents is refused, to remove them all use `strata rm`). A\n"
+    "document given with the value it has is no change: the version holds only what\n"
+    "changed, and an import that changes nothing writes none.\n"
     "\n"
     "In a folder, only regular files named *.json are read. Symbolic links (to files or\n"
     "folders) are never followed, special files (FIFOs, sockets, devices) never opened, and\n"

@@ -8,6 +8,7 @@ extern const CommandSpec kInitCommand;
 extern const CommandSpec kPutCommand, kSetCommand, kRmCommand, kPatchCommand, kImportCommand,
     kEditCommand;
 extern const CommandSpec kGetCommand, kLsCommand;
+extern const CommandSpec kExportCommand;
 extern const CommandSpec kLogCommand, kHistoryCommand, kBlameCommand, kShowCommand, kDiffCommand,
     kTagCommand, kLabelCommand;
 extern const CommandSpec kBranchCommand, kSwitchCommand, kMergeCommand, kConflictsCommand,
@@ -22,6 +23,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kPutCommand,     &kSetCommand,        &kRmCommand,     &kPatchCommand,  //
       &kImportCommand,  &kEditCommand,                                         //
       &kGetCommand,     &kLsCommand,                                           //
+      &kExportCommand,                                                         //
       &kLogCommand,     &kHistoryCommand,    &kBlameCommand,  &kShowCommand,   //
       &kDiffCommand,    &kTagCommand,        &kLabelCommand,                   //
       &kBranchCommand,  &kSwitchCommand,     &kMergeCommand,  &kConflictsCommand,

@@ -76,6 +76,15 @@ struct CommitOptions {
   bool force = false;
 };
 
+// How Import treats the documents it is not given.
+struct ImportOptions {
+  // Remove every document of the branch head that the import does not name,
+  // in the same version (a folder import then makes the state the folder's).
+  // The candidates are the documents a Snapshot of the head lists, so under
+  // a perspective only visible ones (a hidden document is never removed).
+  bool prune = false;
+};
+
 struct WriteResult {
   VersionInfo version;
   std::string branch;               // where it was written: "main", or "detached HEAD"
@@ -394,6 +403,12 @@ class Repository {
   // Adds or replaces many documents in one version.
   Result<WriteResult> Import(std::vector<std::pair<std::string, json::value>> docs,
                              const CommitOptions& options);
+  // The same, and with import.prune removes the head's documents that
+  // `docs` does not name. A document given with its stored value is no
+  // change: the version holds only real changes (kUnchanged if none). The
+  // default message counts what changed ("import 3 documents, remove 1").
+  Result<WriteResult> Import(std::vector<std::pair<std::string, json::value>> docs,
+                             const CommitOptions& options, const ImportOptions& import);
   // The general form: `edit` changes the state; `default_message` is used
   // when options.message is empty. `edit` runs again if another writer
   // moved the branch, on the state that writer left.

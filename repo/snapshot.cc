@@ -134,6 +134,40 @@ Result<std::vector<DocumentInfo>> Snapshot::List() {
   return out;
 }
 
+namespace {
+
+// The state's documents as stored (id and object reference), sorted by id.
+Result<std::vector<Member>> SortedMembers(ObjectStore& store,
+                                          const std::optional<ObjectId>& state) {
+  std::vector<Member> members;
+  if (!state) return members;
+  STRATA_RETURN_IF_ERROR(ReadMembers(store, *state, members));
+  std::sort(members.begin(), members.end(),
+            [](const Member& a, const Member& b) { return a.key < b.key; });
+  return members;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> Snapshot::Ids() {
+  STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, SortedMembers(*repo_->store_, state_));
+  std::vector<std::string> ids;
+  ids.reserve(members.size());
+  for (Member& m : members) ids.push_back(std::move(m.key));
+  return ids;
+}
+
+Status Snapshot::ForEachDocument(const DocumentVisitor& visit) {
+  ObjectStore& store = *repo_->store_;
+  STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, SortedMembers(store, state_));
+  for (const Member& m : members) {
+    Result<json::value> doc = DecodeValue(store, m.ref);
+    if (!doc.ok()) return doc.status().WithContext("document '" + m.key + "' at " + Where());
+    STRATA_RETURN_IF_ERROR(visit(m.key, std::move(doc).value()));
+  }
+  return Status::Ok();
+}
+
 Result<DocumentInfo> Snapshot::Info(const std::string& doc) {
   STRATA_ASSIGN_OR_RETURN(bool present, Contains(doc));
   if (!present) return Status::NotFound("no document '" + doc + "' at " + Where());

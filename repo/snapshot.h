@@ -14,6 +14,7 @@
 // Repository, it is used from one thread at a time.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -75,6 +76,14 @@ class Snapshot {
   Result<std::vector<DocumentInfo>> List();
   // One document's metadata; NotFound if the document is absent.
   Result<DocumentInfo> Info(const std::string& doc);
+  // Every document's id, sorted bytewise. Reads the state's trees only,
+  // never a document or its metadata.
+  Result<std::vector<std::string>> Ids();
+  // Gives every document to `visit`, in the order of Ids(), decoding one at
+  // a time: a large state is never held whole (export streams it). Stops at
+  // the first error, its own or one `visit` returns, and returns it.
+  using DocumentVisitor = std::function<Status(const std::string& id, json::value doc)>;
+  Status ForEachDocument(const DocumentVisitor& visit);
 
   // The delta stored in this version, from its first parent's state (empty
   // for the empty state). Corruption names the version.

@@ -9,6 +9,7 @@
 //      move the head between the read and the swap; the swap guards against
 //      the writers that do not take it.
 #include <ctime>
+#include <unordered_set>
 
 #include "objects/delta_codec.h"
 #include "objects/state_editor.h"
@@ -374,15 +375,55 @@ Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
 
 Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
                                        const CommitOptions& options) {
+  return Import(std::move(docs), options, ImportOptions());
+}
+
+Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
+                                       const CommitOptions& options, const ImportOptions& import) {
   for (const auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
-  std::string what =
-      "import " + std::to_string(docs.size()) + " document" + (docs.size() == 1 ? "" : "s");
+  // The documents to prune: those a reader of the branch head sees now (a
+  // Snapshot, so a perspective holds) and the import does not name. Read
+  // once, before the write: if another writer moves the branch meanwhile,
+  // the documents it adds were never seen here, and stay.
+  std::vector<std::string> prune;
+  if (import.prune) {
+    STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), options.branch));
+    STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(repo_.get(), target.ref));
+    if (head) {
+      std::unordered_set<std::string_view> given;
+      for (const auto& [id, value] : docs) given.insert(id);
+      STRATA_ASSIGN_OR_RETURN(Snapshot snapshot, Read(head->Hex()));
+      STRATA_ASSIGN_OR_RETURN(std::vector<std::string> present, snapshot.Ids());
+      for (std::string& id : present) {
+        if (!given.count(id)) prune.push_back(std::move(id));
+      }
+    }
+  }
+  // "import 3 documents", "import 100 documents (2 changed)", "..., remove 1":
+  // counted from what changed, never from values.
+  const std::size_t count = docs.size();
+  MessageFn describe = [count](const strata::Patch& delta) {
+    std::size_t removed = 0, changed = 0;
+    for (const auto& op : delta) {
+      if (op.kind == PatchOpKind::kRemove && op.path.tokens().size() == 1) ++removed;
+    }
+    changed = TouchedDocuments(delta).size() - removed;
+    std::string what = "import " + std::to_string(count) + " document" + (count == 1 ? "" : "s");
+    if (changed != count) what += " (" + std::to_string(changed) + " changed)";
+    if (removed > 0) what += ", remove " + std::to_string(removed);
+    return what;
+  };
   return Write(
       [&](PatchTarget& e) -> Status {
         for (auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(e.Add(JsonPointer({id}), value));
+        for (const std::string& id : prune) {
+          JsonPointer doc({id});
+          STRATA_ASSIGN_OR_RETURN(bool exists, e.Exists(doc));  // removed meanwhile?
+          if (exists) STRATA_RETURN_IF_ERROR(e.Remove(doc));
+        }
         return Status::Ok();
       },
-      what, options);
+      describe, options);
 }
 
 }  // namespace strata

@@ -16,9 +16,9 @@ cat >defs.json <<'JSON'
                          {"path": "/db/password", "action": "show"}]}}}
 JSON
 strata put .perspectives defs.json >/dev/null
-strata put config/app1 '{"name": "app1", "db": {"host": "db1", "password": "pw-hush1"}, "secrets": {"key": "hush2"}}' >/dev/null
-strata put config/internal/x '{"token": "hush3"}' >/dev/null
-strata put config/app2 '{"name": "app2"}' >/dev/null
+strata put config/app1 <<<'{"name": "app1", "db": {"host": "db1", "password": "pw-hush1"}, "secrets": {"key": "hush2"}}' >/dev/null
+strata put config/internal/x <<<'{"token": "hush3"}' >/dev/null
+strata put config/app2 <<<'{"name": "app2"}' >/dev/null
 cd "$TRASH"
 
 test_expect_success 'export through public writes only the view' '
@@ -28,7 +28,7 @@ test_expect_success 'export through public writes only the view' '
 out/config/app2.json" "$(find out -type f | sort)"
   ! grep -rq hush out
   expect_eq "***" "$(jpath "d[\"db\"][\"password\"]" <out/config/app1.json)"
-  expect_eq "False" "$(jpath "\"secrets\" in d" <out/config/app1.json)"
+  expect_eq "false" "$(jpath "\"secrets\" in d" <out/config/app1.json)"
 '
 
 test_expect_success 'import of that export, one value edited, writes just that change' '
