@@ -115,20 +115,23 @@ compare_hidden_missing() {
 }
 
 # --- the repository ------------------------------------------------------------
-# The issue's three perspectives, plus two rules for array members (public
-# hides each user's token; editor shows them again).
+# The issue's three perspectives, plus rules for arrays: public hides each
+# user's token and the second of the hosts (so the others close up); editor
+# shows them again.
 cat >"$TRASH/perspectives.json" <<'EOT'
 {"perspectives": {
   "public":   {"docs": ["config/**", "!config/internal/**"],
                "rules": [{"path": "/**", "action": "show"},
                          {"path": "/secrets/**", "action": "hide"},
                          {"path": "/db/password", "action": "mask"},
-                         {"path": "/users/*/token", "action": "hide"}]},
+                         {"path": "/users/*/token", "action": "hide"},
+                         {"path": "/hosts/1", "action": "hide"}]},
   "detailed": {"extends": "public", "rules": [{"path": "/secrets/owner", "action": "show"}]},
   "editor":   {"extends": "detailed", "docs": ["**"],
                "rules": [{"path": "/secrets/**", "action": "show"},
                          {"path": "/db/password", "action": "show"},
-                         {"path": "/users/**", "action": "show"}]}
+                         {"path": "/users/**", "action": "show"},
+                         {"path": "/hosts/**", "action": "show"}]}
 }}
 EOT
 
@@ -149,7 +152,8 @@ plant() {
     --date 2026-01-05T12:00:00Z
   strata put config/internal/hushDocId - -m "add internal" --date 2026-01-06T12:00:00Z \
     <<<'{"token":"hushDocTokOld"}'
-  strata put config/site - -m "add site" --date 2026-01-07T12:00:00Z <<<'{"title":"okvisTitle"}'
+  strata put config/site - -m "add site" --date 2026-01-07T12:00:00Z \
+    <<<'{"hosts":["okvisH0","hushHost1","okvisH2"],"title":"okvisTitle"}'
   strata tag old
   strata set config/app /secrets/apikey '"hushApiNew"' -m "rotate api key" --date 2026-01-08T12:00:00Z
   strata set config/app /db/password '"hushDbPassNew"' -m "rotate db password" \
@@ -165,5 +169,7 @@ plant() {
 APP_EDITOR='{"db":{"host":"okvisHost","password":"hushDbPassNew"},"name":"okvisName2","secrets":{"apikey":"hushApiNew","hushKeyNm":1,"owner":"detailOwn"},"users":[{"name":"okvisAnn","token":"hushTokAnn"},{"name":"okvisBob","token":"hushTokBob"}]}'
 APP_PUBLIC='{"db":{"host":"okvisHost","password":"***"},"name":"okvisName2","users":[{"name":"okvisAnn"},{"name":"okvisBob"}]}'
 APP_DETAILED='{"db":{"host":"okvisHost","password":"***"},"name":"okvisName2","secrets":{"owner":"detailOwn"},"users":[{"name":"okvisAnn"},{"name":"okvisBob"}]}'
+SITE_PUBLIC='{"hosts":["okvisH0","okvisH2"],"title":"okvisTitle"}'
+SITE_EDITOR='{"hosts":["okvisH0","hushHost1","okvisH2"],"title":"okvisTitle"}'
 APP_PUBLIC_OLD='{"db":{"host":"okvisHost","password":"***"},"name":"okvisName1","users":[{"name":"okvisAnn"}]}'
 

@@ -31,7 +31,9 @@ V|get config/app /db --json
 V|get config/app@old /db --json
 SV|get config/app /users
 SV|get config/app /users --json
-V|get config/site
+SV|get config/site
+SV|get config/site --json
+SV|get config/site /hosts
 S|ls
 S|ls --json
 S|ls old
@@ -95,8 +97,8 @@ S|show HEAD~3:config/app --json
 S|show HEAD~4
 S|show HEAD~4 --json
 S|show HEAD~4:config/app --json
-V|show old
-V|show old --json
+SV|show old
+SV|show old --json
 S|show old~1
 S|show old~1 --json
 SV|show old~2
@@ -227,6 +229,34 @@ test_expect_success 'get through each perspective: exact views, masked values re
   expect_eq "$APP_PUBLIC_OLD" "$(pout | jpath d)"
   expect_eq "\"hushDbPassOld\"" "$(strata get config/app@old /db/password --perspective editor)"
   expect_eq "\"hushDbPassNew\"" "$(strata get config/app /db/password --perspective editor)"
+'
+
+test_expect_success 'a hidden array element is left out and the rest close up, in every read' '
+  cp -R r arrays
+  cd arrays
+  through public get config/site
+  expect_eq "$SITE_PUBLIC" "$(pout | jpath d)"
+  through public get config/site /hosts/1
+  expect_eq "\"okvisH2\"" "$(pout)"
+  expect_eq "$SITE_EDITOR" "$(strata get config/site --perspective editor | jpath d)"
+  strata set config/site /hosts/1 "\"hushHost1b\"" -m "rotate host" >/dev/null
+  strata set config/site /hosts/- "\"okvisH3\"" -m "add host" >/dev/null
+  expect_match hushHost1b "$(strata log -p -n 2 --perspective editor)"
+  for p in public detailed; do
+    for args in "log -p -n 2" "log -p -n 2 --json" "log -p -n 2 --format patch --json" \
+      "diff HEAD~2 HEAD" "diff HEAD~2 HEAD --json" "diff HEAD~2 HEAD --format patch" \
+      "diff HEAD~2 HEAD --format merge-patch" "diff HEAD~2 HEAD --format merge-patch --json" \
+      "show HEAD~1" "show HEAD~1 --json" "history config/site -p" "history config/site /hosts -p --json" \
+      "blame config/site" "blame config/site --json"; do
+      through $p $args
+    done
+  done
+  through public get config/site /hosts
+  expect_eq "[\"okvisH0\",\"okvisH2\",\"okvisH3\"]" "$(pout)"
+  through public diff HEAD~2 HEAD --format merge-patch
+  expect_eq "{\"config/site\":{\"hosts\":[\"okvisH0\",\"okvisH2\",\"okvisH3\"]}}" "$(pout | jpath d)"
+  through public blame config/site --json
+  expect_eq "[\"okvisH0\",\"okvisH2\",\"okvisH3\"]" "$(pout | jpath "[l[\"value\"] for l in d if l[\"pointer\"] == \"/hosts\"][0]")"
 '
 
 test_expect_success 'STRATA_PERSPECTIVE applies like --perspective; --perspective wins' '
@@ -376,8 +406,11 @@ test_expect_success 'blame: masked values read "***", hidden values have no line
   cd r
   through public blame config/app --json
   pout >bl.json
-  expect_eq "[\"/db/host\", \"/db/password\", \"/name\", \"/users/0/name\", \"/users/1/name\"]" \
+  expect_eq "[\"/db/host\", \"/db/password\", \"/name\", \"/users\"]" \
     "$(jpath "json.dumps(sorted(l[\"pointer\"] for l in d))" <bl.json)"
+  # Arrays are blamed whole: as the reader sees them.
+  expect_eq "[{\"name\":\"okvisAnn\"},{\"name\":\"okvisBob\"}]" \
+    "$(jpath "[l[\"value\"] for l in d if l[\"pointer\"] == \"/users\"][0]" <bl.json)"
   expect_eq "***" "$(jpath "[l[\"value\"] for l in d if l[\"pointer\"] == \"/db/password\"][0]" <bl.json)"
   through public blame config/app /db
   expect_match "/db/password +\"\\*\\*\\*\"$" "$(pout)"
@@ -491,7 +524,7 @@ test_expect_success 'export: each visible document, views only, at HEAD and at o
   expect_no_match hush "$(cat "$TRASH"/ex-public/config/*.json)"
   expect_no_match detailOwn "$(cat "$TRASH"/ex-public/config/*.json)"
   expect_eq "$APP_PUBLIC" "$(jpath d <"$TRASH/ex-public/config/app.json")"
-  expect_eq "{\"title\":\"okvisTitle\"}" "$(jpath d <"$TRASH/ex-public/config/site.json")"
+  expect_eq "$SITE_PUBLIC" "$(jpath d <"$TRASH/ex-public/config/site.json")"
   through public export old "$TRASH/ex-old"
   expect_eq "$APP_PUBLIC_OLD" "$(jpath d <"$TRASH/ex-old/config/app.json")"
   expect_no_match hush "$(cat "$TRASH"/ex-old/config/*.json)"

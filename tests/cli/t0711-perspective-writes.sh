@@ -120,6 +120,17 @@ test_expect_success 'put of a whole document through a perspective keeps what it
   expect_repo_unchanged
 '
 
+test_expect_success 'a put through public keeps a hidden array element at its place' '
+  fresh w5b
+  through public get config/site
+  expect_eq "$SITE_PUBLIC" "$(pout | jpath d)"
+  printf "%s" "{\"hosts\":[\"okvisH0\",\"okvisH2\",\"okvisH3\"],\"title\":\"okvisTitle\"}" >site.json
+  through public put config/site site.json
+  expect_eq "{\"hosts\":[\"okvisH0\",\"hushHost1\",\"okvisH2\",\"okvisH3\"],\"title\":\"okvisTitle\"}" "$(stored config/site)"
+  through public get config/site /hosts
+  expect_eq "[\"okvisH0\",\"okvisH2\",\"okvisH3\"]" "$(pout)"
+'
+
 test_expect_success 'patch through a perspective edits the view: a test sees "***", hidden paths are absent' '
   fresh w6
   snapshot_repo
