@@ -180,12 +180,15 @@ Result<std::map<std::string, Definition>> ParseDefinitions(const json::value& do
     }
     defs.emplace(name, std::move(def));
   }
-  // Every parent defined, and no chain comes back on itself.
+  // Every parent defined (all of them first: a chain is followed below),
+  // and no chain comes back on itself.
   for (const auto& [name, def] : defs) {
     if (def.extends && defs.find(*def.extends) == defs.end()) {
       return Status::InvalidArgument("perspective " + Quote(name) + ": extends " +
                                      Quote(*def.extends) + ", which is not defined");
     }
+  }
+  for (const auto& [name, def] : defs) {
     std::vector<std::string> chain{name};
     std::set<std::string> seen{name};
     const Definition* at = &def;

@@ -708,6 +708,10 @@ BOOST_AUTO_TEST_CASE(validation_errors) {
        "perspective 'a': unknown member 'rule' (extends, docs, rules)"},
       {R"({"perspectives": {"a": {"extends": "zz"}}})",
        "perspective 'a': extends 'zz', which is not defined"},
+      // Regression: a chain reaching the undefined parent through a defined
+      // one ("a" sorts before "b") once threw std::out_of_range (map::at).
+      {R"({"perspectives": {"a": {"extends": "b"}, "b": {"extends": "zz"}}})",
+       "perspective 'b': extends 'zz', which is not defined"},
       {R"({"perspectives": {"a": {"extends": 1}}})",
        "perspective 'a': 'extends' must be a perspective's name (a string)"},
       {R"({"perspectives": {"a": {"extends": "b"}, "b": {"extends": "a"}}})",
