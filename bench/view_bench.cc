@@ -1,6 +1,7 @@
 // view_bench: what reading a whole state through a perspective costs.
 //
-//   view_bench [--values 1m] [--per-doc 100] [--runs 5] [--threads 1,2] [--workdir DIR]
+//   view_bench [--values 1m] [--per-doc 100] [--runs 5] [--threads 1,2] [--read-only]
+//              [--workdir DIR]
 //
 // Builds through the library one version of --values values in documents of
 // --per-doc values each ("svc/NNNNNNN": {"name", "db": {"host", "password"},
@@ -14,7 +15,8 @@
 //   warm     the same again, views cached by an earlier run;
 //   one-doc  after a version that changes one document: the new state's view
 //            (shared buckets come from the cache).
-// "Reading" is what export does: list the documents, read each one whole.
+// Each run is `strata export` in-process (ExportSnapshot into a fresh folder):
+// every visible document read whole and written as DIR/<id>.json.
 // Nothing is asserted.
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +30,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "repo/export.h"
 #include "repo/repository.h"
 
 namespace po = boost::program_options;
@@ -92,16 +95,23 @@ const char* kPerspectives = R"({"perspectives": {
                        {"path": "/secrets/**", "action": "hide"},
                        {"path": "/db/password", "action": "mask"}]}}})";
 
-// Reads every document of HEAD, as export does; returns the bytes read.
-std::size_t ReadAll(Repository& repo) {
-  Snapshot s = Must(repo.Read("HEAD"), "read");
-  std::vector<DocumentInfo> docs = Must(s.List(), "list");
-  std::size_t bytes = 0;
-  for (const DocumentInfo& d : docs) {
-    json::value v = Must(s.Get(d.id), "get " + d.id);
-    bytes += CanonicalJson(v).size();
+bool read_only = false;  // --read-only: read every document, write no file
+
+// Exports HEAD into a fresh `out` (or, read_only, reads each document whole);
+// returns the bytes written (read).
+std::size_t ExportAll(Repository& repo, const fs::path& out) {
+  if (read_only) {
+    Snapshot s = Must(repo.Read("HEAD"), "read");
+    std::size_t bytes = 0;
+    for (const DocumentInfo& d : Must(s.List(), "list")) {
+      bytes += CanonicalJson(Must(s.Get(d.id), "get " + d.id)).size();
+    }
+    return bytes;
   }
-  return bytes;
+  fs::remove_all(out);
+  Snapshot s = Must(repo.Read("HEAD"), "read");
+  ExportResult r = Must(ExportSnapshot(s, out.string()), "export");
+  return r.bytes;
 }
 
 double TimeRead(const std::string& dir, const std::optional<std::string>& perspective,
@@ -109,7 +119,7 @@ double TimeRead(const std::string& dir, const std::optional<std::string>& perspe
   auto start = Clock::now();
   auto repo = Must(Repository::Open(dir), "open");
   Must(repo->UsePerspective(perspective), "perspective");
-  *bytes = ReadAll(*repo);
+  *bytes = ExportAll(*repo, fs::path(dir) / "out");
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -121,6 +131,7 @@ int main(int argc, char** argv) {
       "per-doc", po::value<std::size_t>()->default_value(100), "values per document")(
       "runs", po::value<int>()->default_value(5), "runs of each measure (median)")(
       "threads", po::value<std::string>()->default_value("1,2"), "thread counts for cold views")(
+      "read-only", po::bool_switch(&read_only), "read every document instead of exporting")(
       "workdir", po::value<std::string>(), "where to build the repository (default: a temp dir)");
   po::variables_map args;
   po::store(po::parse_command_line(argc, argv, o), args);
@@ -158,14 +169,15 @@ int main(int argc, char** argv) {
   std::size_t bytes = 0;
 
   auto report = [&](const std::string& label, std::vector<double> t) {
-    std::cout << "  " << std::left << std::setw(34) << label << std::right << std::fixed
-              << std::setprecision(3) << Median(t) << " s  (" << bytes << " bytes read)\n";
+    std::cout << "  " << std::left << std::setw(40) << label << std::right << std::fixed
+              << std::setprecision(3) << Median(t) << " s  (" << bytes
+              << (read_only ? " bytes read)\n" : " bytes exported)\n");
     return Median(t);
   };
   TimeRead(dir, std::nullopt, &bytes);  // warm-up: the OS cache holds the pack
   std::vector<double> t;
   for (int r = 0; r < runs; ++r) t.push_back(TimeRead(dir, std::nullopt, &bytes));
-  const double whole = report("whole state, no perspective", t);
+  const double whole = report(std::string(read_only ? "read" : "export") + ", no perspective", t);
 
   for (unsigned n : threads) {
     setenv("STRATA_VIEW_THREADS", std::to_string(n).c_str(), 1);
@@ -174,12 +186,15 @@ int main(int argc, char** argv) {
       fs::remove_all(views);
       t.push_back(TimeRead(dir, "public", &bytes));
     }
-    double cold = report("public, cold, " + std::to_string(n) + " thread(s)", t);
+    double cold = report(std::string(read_only ? "read" : "export") + " public, cold, " +
+                             std::to_string(n) + " thread(s)",
+                         t);
     std::cout << "    ratio to whole: " << std::setprecision(2) << cold / whole << "x\n";
   }
   t.clear();
   for (int r = 0; r < runs; ++r) t.push_back(TimeRead(dir, "public", &bytes));
-  double warm = report("public, warm (views cached)", t);
+  double warm =
+      report(std::string(read_only ? "read" : "export") + " public, warm (views cached)", t);
   std::cout << "    ratio to whole: " << std::setprecision(2) << warm / whole << "x\n";
 
   // One document changed: only its bucket and itself are viewed again.
