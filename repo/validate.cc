@@ -1,13 +1,29 @@
 // strata validate: a whole state against its `.schemas` (repo/schemas.h).
+#include <utility>
+
 #include "repo/repository.h"
 #include "repo/schemas.h"
 
 namespace strata {
 
 Result<std::vector<SchemaViolation>> Repository::Validate(const std::string& rev) {
-  STRATA_ASSIGN_OR_RETURN(Snapshot snap, Read(rev));
-  if (!snap.state_tree()) return std::vector<SchemaViolation>{};
-  return ValidateStoredState(*store_, *snap.state_tree(), nullptr);
+  // Schemas judge the stored documents, never a view (a masked "***" is no
+  // document's value); a perspective only narrows what is reported.
+  std::optional<Perspective> saved = std::exchange(perspective_, std::nullopt);
+  Result<Snapshot> snap = Read(rev);
+  perspective_ = std::move(saved);
+  if (!snap.ok()) return snap.status();
+  if (!snap->state_tree()) return std::vector<SchemaViolation>{};
+  STRATA_ASSIGN_OR_RETURN(std::vector<SchemaViolation> all,
+                          ValidateStoredState(*store_, *snap->state_tree(), nullptr));
+  if (!perspective_) return all;
+  std::vector<SchemaViolation> seen;
+  for (SchemaViolation& v : all) {
+    if (!perspective_->DocVisible(v.doc)) continue;
+    if (perspective_->Decide(v.pointer) == ViewAction::kHide) continue;
+    seen.push_back(std::move(v));
+  }
+  return seen;
 }
 
 }  // namespace strata

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 
+#include "repo/schemas.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
@@ -308,6 +309,25 @@ BOOST_AUTO_TEST_CASE(verify_reads_the_stored_state_whatever_the_perspective) {
   VerifyReport report = repo().Verify().value();
   BOOST_TEST(report.problems.empty());
   BOOST_TEST(repo().perspective() != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(validate_judges_stored_documents_and_reports_only_what_is_seen) {
+  // Before the schemas: app1's apikey is a string, x's token too.
+  CommitOptions force = By("ann");
+  force.force = true;
+  Must(repo().Put(".schemas", J(R"({"schemas": [
+    {"doc": "config/**", "schema": {"properties": {
+      "name": {"type": "integer"},
+      "secrets": {"properties": {"apikey": {"type": "integer"}}},
+      "token": {"type": "integer"}}}}]})"),
+                  force));
+  std::vector<SchemaViolation> all = repo().Validate("HEAD").value();
+  BOOST_TEST(all.size() == 3u);  // /name and /secrets/apikey of app1, /token of x
+  Use("public");
+  std::vector<SchemaViolation> seen = repo().Validate("HEAD").value();
+  BOOST_REQUIRE_EQUAL(seen.size(), 1u);
+  BOOST_TEST(seen[0].doc == "config/app1");
+  BOOST_TEST(seen[0].pointer.ToString() == "/name");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
