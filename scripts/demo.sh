@@ -60,6 +60,30 @@ step "$strata" tag v1 -m "first release"
 echo; echo "# undo exactly what one version changed (the debug flag, from the experiment)"
 step "$strata" revert experiment -m "no debug in production"
 step "$strata" get config/app2
+echo; echo "# perspectives: each reader sees only what it may (docs/perspectives.md)"
+cat >perspectives.json <<'JSON'
+{"perspectives": {
+  "public": {"docs": ["config/**"],
+             "rules": [{"path": "/**", "action": "show"},
+                       {"path": "/db/password", "action": "mask"},
+                       {"path": "/features", "action": "hide"}]},
+  "ops":    {"extends": "public", "rules": [{"path": "/features", "action": "show"}]}}}
+JSON
+step "$strata" put .perspectives perspectives.json -m "who sees what"
+step "$strata" set config/app1 /db/password '"s3cret"' -m "set the db password"
+step "$strata" perspective show ops
+step "$strata" get config/app1 --perspective public
+step "$strata" log -p -n 1 --perspective public
+step "$strata" export public-view --perspective public
+step find public-view -type f
+echo; echo "# schemas: a write that breaks one is refused, with every violation"
+cat >schemas.json <<'JSON'
+{"schemas": [{"doc": "config/*", "schema": {"properties": {"db": {"properties": {
+  "pool": {"type": "integer", "minimum": 1, "maximum": 200}}}}}}]}
+JSON
+step "$strata" put .schemas schemas.json -m "bound the pool"
+step "$strata" set config/app1 /db/pool 500 || true
+step "$strata" validate
 step "$strata" verify
 step git --git-dir .strata fsck --strict
 step git --git-dir .strata log --format='%h %an: %s%n%(trailers:only,unfold)' -n 2
