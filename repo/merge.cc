@@ -222,6 +222,28 @@ std::string DescribeConflicts(const std::vector<MergeConflict>& conflicts) {
   return out;
 }
 
+}  // namespace
+
+bool Repository::ConflictSeen(const MergeConflict& c) const {
+  if (!perspective_) return true;
+  std::vector<MergeConflict> one{c};
+  FilterConflicts(one);
+  return !one.empty();
+}
+
+std::string Repository::DescribeConflictsSeen(std::vector<MergeConflict> conflicts) const {
+  const std::size_t all = conflicts.size();
+  FilterConflicts(conflicts);
+  std::string out = DescribeConflicts(conflicts);
+  if (conflicts.size() < all) {
+    out += std::string(conflicts.empty() ? "" : ", and ") + std::to_string(all - conflicts.size()) +
+           " that perspective '" + perspective_->name() + "' hides";
+  }
+  return out;
+}
+
+namespace {
+
 // The commit `rev` names, or the first parent of it.
 Result<std::optional<ObjectId>> FirstParent(git_commit* c) {
   if (git_commit_parentcount(c) == 0) return std::optional<ObjectId>();
@@ -607,6 +629,8 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
   for (MergeConflict& c : m.info.conflicts) {
     bool match = !request.doc ||
                  (c.doc == *request.doc && (!request.pointer || c.pointer == *request.pointer));
+    // Through a perspective, a conflict it hides is not there to resolve.
+    match = match && ConflictSeen(c);
     (match ? chosen : remaining).push_back(std::move(c));
   }
   if (chosen.empty()) {
@@ -615,7 +639,7 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
     return Status::NotFound(
         "no conflict at " + what + " in the " + std::string(MergeKindName(m.info.operation)) +
         " on " + target.name +
-        (remaining.empty() ? "" : "; conflicts: " + DescribeConflicts(remaining)));
+        (remaining.empty() ? "" : "; conflicts: " + DescribeConflictsSeen(remaining)));
   }
 
   store_->Discard();
@@ -692,7 +716,7 @@ Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
   if (!m.info.conflicts.empty()) {
     return Status::Conflict(std::to_string(m.info.conflicts.size()) + " conflict(s) of the " + op +
                             " of '" + m.info.rev + "' into " + target.name +
-                            " remain: " + DescribeConflicts(m.info.conflicts) +
+                            " remain: " + DescribeConflictsSeen(m.info.conflicts) +
                             "; resolve them with 'strata resolve', or 'strata " + op + " --abort'");
   }
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, tx.Read(target.ref));

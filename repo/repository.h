@@ -542,6 +542,11 @@ class Repository {
   // Under a perspective: conflicts as its reader may see them (hidden
   // documents and values dropped, masked ones "***").
   void FilterConflicts(std::vector<MergeConflict>& conflicts) const;
+  // Whether the perspective in use (if any) lets its reader see conflict `c`.
+  bool ConflictSeen(const MergeConflict& c) const;
+  // "config/app1 /db/pool, ..." for messages: the conflicts the reader may
+  // see, and how many more the perspective hides.
+  std::string DescribeConflictsSeen(std::vector<MergeConflict> conflicts) const;
   // Under a perspective: the version's message with every document id and
   // pointer its change touched that the reader may not see replaced by
   // "(hidden)" (composed messages name what they changed).

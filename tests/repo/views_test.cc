@@ -283,9 +283,30 @@ BOOST_AUTO_TEST_CASE(merge_conflicts_show_only_what_the_perspective_shows) {
   std::optional<MergeInProgress> m = repo().CurrentMerge().value();
   BOOST_REQUIRE(m);
   BOOST_TEST(m->conflicts.size() == 2u);
+  // A hidden conflict is not there to resolve, and messages do not name it.
+  ResolveRequest hidden;
+  hidden.take = ResolveRequest::Take::kTheirs;
+  hidden.doc = "config/app1";
+  hidden.pointer = *JsonPointer::Parse("/secrets/apikey");
+  Result<MergeInProgress> r = repo().Resolve(hidden);
+  BOOST_TEST((r.status().code() == Code::kNotFound));
+  // It answers as a conflict that does not exist (the pointer is the caller's own).
+  hidden.pointer = *JsonPointer::Parse("/secrets/nosuch");
+  Result<MergeInProgress> none = repo().Resolve(hidden);
+  std::string said = r.status().message();
+  said.replace(said.find("apikey"), 6, "nosuch");
+  BOOST_TEST(said == none.status().message());
+  BOOST_TEST(said.find("apikey") == std::string::npos);
+  Result<MergeOutcome> early = repo().ContinueMerge(By("ann"));
+  BOOST_TEST((early.status().code() == Code::kConflict));
+  BOOST_TEST(early.status().message().find("apikey") == std::string::npos);
+  BOOST_TEST(early.status().message().find("1 that perspective 'public' hides") !=
+             std::string::npos);
   // Without the perspective the hidden conflict is there.
   Use(std::nullopt);
   BOOST_TEST(repo().CurrentMerge().value()->conflicts.size() == 3u);
+  BOOST_TEST(repo().ContinueMerge(By("ann")).status().message().find("/secrets/apikey") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_fast_forward_through_a_perspective_may_not_change_hidden_values) {
