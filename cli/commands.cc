@@ -19,18 +19,16 @@ extern const CommandSpec kValidateCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
-      &kInitCommand,                                                           //
-      &kPutCommand,     &kSetCommand,        &kRmCommand,     &kPatchCommand,  //
-      &kImportCommand,  &kEditCommand,                                         //
-      &kGetCommand,     &kLsCommand,                                           //
-      &kExportCommand,                                                         //
-      &kLogCommand,     &kHistoryCommand,    &kBlameCommand,  &kShowCommand,   //
-      &kDiffCommand,    &kTagCommand,        &kLabelCommand,                   //
-      &kBranchCommand,  &kSwitchCommand,     &kMergeCommand,  &kConflictsCommand,
-      &kResolveCommand, &kCherryPickCommand, &kRevertCommand,  //
-      &kVerifyCommand,
-      &kPerspectiveCommand,
-      &kValidateCommand,
+      &kInitCommand,                                                              //
+      &kPutCommand,     &kSetCommand,         &kRmCommand,       &kPatchCommand,  //
+      &kImportCommand,  &kEditCommand,                                            //
+      &kGetCommand,     &kLsCommand,                                              //
+      &kExportCommand,                                                            //
+      &kLogCommand,     &kHistoryCommand,     &kBlameCommand,    &kShowCommand,   //
+      &kDiffCommand,    &kTagCommand,         &kLabelCommand,                     //
+      &kBranchCommand,  &kSwitchCommand,      &kMergeCommand,    &kConflictsCommand,
+      &kResolveCommand, &kCherryPickCommand,  &kRevertCommand,  //
+      &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand,
   };
   return commands;
 }
