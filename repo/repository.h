@@ -46,6 +46,7 @@
 #include "objects/status.h"
 #include "repo/document_meta.h"
 #include "repo/perspective.h"
+#include "repo/remote.h"
 #include "repo/schemas.h"
 #include "repo/snapshot.h"
 #include "repo/transaction.h"
@@ -474,6 +475,55 @@ class Repository {
   // Ends the merge in progress without writing; the branch is as it was.
   // NotFound if there is none.
   Result<MergeInProgress> AbortMerge(const std::optional<std::string>& branch = std::nullopt);
+
+  // --- sync (repo/remote.cc; repo/remote.h has the model) ------------------------
+  // Clones `url` into DIR/.strata: a new repository whose remote `origin` is
+  // `url`, fetched as Fetch does, with the remote's default branch created
+  // locally (tracking origin/BRANCH) and checked out (HEAD names it). A
+  // remote with no versions gives an empty repository on "main". Conflict
+  // if DIR/.strata exists; on any failure DIR is left as it was (removed if
+  // the clone made it).
+  static Result<std::unique_ptr<Repository>> Clone(const std::string& url, const std::string& dir,
+                                                   const FetchOptions& options);
+  // Remotes, sorted by name.
+  Result<std::vector<RemoteInfo>> Remotes();
+  // InvalidArgument for a bad name (git_remote_name_is_valid) or a URL
+  // holding a password; Conflict if it exists.
+  Result<RemoteInfo> AddRemote(const std::string& name, const std::string& url);
+  // Removes the remote and its remote-tracking refs. NotFound if absent.
+  Result<RemoteInfo> RemoveRemote(const std::string& name);
+  // Fetches every branch of `remote` (a name; "origin" by default) into
+  // refs/remotes/REMOTE/*, and tags pointing into them, through the
+  // quarantine (repo/incoming.h). Branches gone from the remote are pruned
+  // from refs/remotes/REMOTE/.
+  Result<FetchResult> Fetch(const std::string& remote, const FetchOptions& options);
+  // Pushes local `branch` (nullopt: the current one) to the branch of the
+  // same name on `remote` (a remote's name or a URL). Refuses (Conflict,
+  // nothing sent) a push that is not a fast-forward of the remote's branch
+  // unless options.force, saying to pull first. Under a perspective, pushes
+  // the projected history instead (Project). Moves refs/remotes/REMOTE/BRANCH
+  // to what was pushed when `remote` is a name.
+  Result<PushResult> Push(const std::string& remote, const std::optional<std::string>& branch,
+                          const PushOptions& options);
+  // Fetch, merge REMOTE/BRANCH into the current branch (request: strategy,
+  // author...), push the result back; with dry_run only fetches into the
+  // quarantine and reports what each side would receive, changing neither.
+  Result<SyncResult> Sync(const std::string& remote, const std::optional<std::string>& branch,
+                          const MergeRequest& request, bool dry_run, const FetchOptions& fetch);
+
+  // --- projection (repo/projection.cc) -----------------------------------------
+  // Under the perspective in use: the projected version of `rev`, a version
+  // whose state is the perspective's view of `rev`'s state, with the delta
+  // between projected states, the same author, committer, time, labels and
+  // message (composed messages seen as SeeMessageThrough shows them), and
+  // the projections of its parents as parents. Versions whose view equals
+  // their first parent's projection are left out (their projection is their
+  // first parent's). The mapping is a pure function of the history and the
+  // perspective's definition: projecting again gives the same ids, on any
+  // site. nullopt when nothing in `rev`'s history is visible. The objects are
+  // written to our store (unreferenced); the mapping is remembered in
+  // .strata/projections/<perspective id>. InvalidArgument without a perspective.
+  Result<std::optional<std::string>> Project(const std::string& rev);
 
   // The hook points every ref move runs (repo/transaction.h). Empty by default.
   void SetTransactionHooks(TransactionHooks hooks) { hooks_ = std::move(hooks); }
