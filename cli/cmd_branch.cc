@@ -11,7 +11,8 @@ void Define(po::options_description& o, po::options_description& a,
       "start", po::value<std::string>(), "where a new branch starts (a revision; default HEAD)");
   o.add_options()("delete,d", po::bool_switch(), "delete NAME if the current branch has all of it")(
       "force-delete,D", po::bool_switch(), "delete NAME even with versions nowhere else")(
-      "force,f", po::bool_switch(), "create NAME even if it exists (moves it to START)");
+      "force,f", po::bool_switch(), "create NAME even if it exists (moves it to START)")(
+      "remotes,r", po::bool_switch(), "list the remote-tracking branches (origin/main, ...)");
   AddJsonOption(o);
   p.add("name", 1).add("start", 1);
 }
@@ -31,8 +32,8 @@ int Usage(const char* message) {
   return kExitUsage;
 }
 
-int List(Context& ctx, Repository& repo) {
-  Result<std::vector<BranchInfo>> branches = repo.Branches();
+int List(Context& ctx, Repository& repo, bool remotes) {
+  Result<std::vector<BranchInfo>> branches = remotes ? repo.RemoteBranches() : repo.Branches();
   if (!branches.ok()) return ctx.Fail(branches.status());
   if (ctx.json()) {
     json::array out;
@@ -41,7 +42,7 @@ int List(Context& ctx, Repository& repo) {
     return kExitOk;
   }
   // With HEAD detached no branch is current: say where HEAD is, as git does.
-  if (repo.CurrentBranch() == "HEAD") {
+  if (!remotes && repo.CurrentBranch() == "HEAD") {
     Result<Snapshot> head = repo.Read("HEAD");
     if (!head.ok()) return ctx.Fail(head.status());
     std::cout << "* "
@@ -70,13 +71,17 @@ int Run(Context& ctx, const po::variables_map& args) {
   const bool remove = args["delete"].as<bool>(), force_remove = args["force-delete"].as<bool>();
   const bool force = args["force"].as<bool>();
   const bool named = args.count("name") != 0;
+  const bool remotes = args["remotes"].as<bool>();
+  if (remotes && (named || remove || force_remove || force)) {
+    return Usage("-r lists the remote-tracking branches; it takes no NAME or other flag");
+  }
   if ((remove || force_remove) && (!named || args.count("start") || force)) {
     return Usage("-d/-D take one branch name, and no START or -f");
   }
   if (!named && (force || args.count("start"))) return Usage("-f and START need a branch NAME");
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
-  if (!named) return List(ctx, **repo);
+  if (!named) return List(ctx, **repo, remotes);
   const std::string name = args["name"].as<std::string>();
   if (remove || force_remove) {
     Result<BranchInfo> gone = (*repo)->DeleteBranch(name, force_remove);
@@ -105,11 +110,13 @@ int Run(Context& ctx, const po::variables_map& args) {
 extern const CommandSpec kBranchCommand{
     "branch",
     "list, create or delete branches",
-    "strata branch [--json] | strata branch [-f] NAME [START] | strata branch (-d|-D) NAME",
+    "strata branch [-r] [--json] | strata branch [-f] NAME [START] | strata branch (-d|-D) "
+    "NAME",
     "Without NAME, lists the branches, '*' marking the current one, each with its head\n"
     "version and how many versions it is ahead of and behind the current branch. --json\n"
     "prints an array of {\"name\", \"version\" (null before the first version), \"current\",\n"
-    "\"ahead\", \"behind\"}.\n"
+    "\"ahead\", \"behind\"}. -r lists the remote-tracking branches instead (\"origin/main\",\n"
+    "as fetch left them), which work as revisions: `strata get DOC@origin/main`.\n"
     "\n"
     "With NAME, creates branch NAME at START (any revision; default HEAD). An existing\n"
     "NAME is refused unless -f, which moves it to START (never the current branch). Names\n"

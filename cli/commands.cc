@@ -13,6 +13,8 @@ extern const CommandSpec kLogCommand, kHistoryCommand, kBlameCommand, kShowComma
     kTagCommand, kLabelCommand;
 extern const CommandSpec kBranchCommand, kSwitchCommand, kMergeCommand, kConflictsCommand,
     kResolveCommand, kCherryPickCommand, kRevertCommand;
+extern const CommandSpec kCloneCommand, kRemoteCommand, kFetchCommand, kPullCommand, kPushCommand,
+    kSyncCommand;
 extern const CommandSpec kVerifyCommand;
 extern const CommandSpec kPerspectiveCommand;
 extern const CommandSpec kValidateCommand;
@@ -28,6 +30,8 @@ const std::vector<const CommandSpec*>& Commands() {
       &kDiffCommand,    &kTagCommand,         &kLabelCommand,                     //
       &kBranchCommand,  &kSwitchCommand,      &kMergeCommand,    &kConflictsCommand,
       &kResolveCommand, &kCherryPickCommand,  &kRevertCommand,  //
+      &kCloneCommand,   &kRemoteCommand,      &kFetchCommand,    &kPullCommand,
+      &kPushCommand,    &kSyncCommand,  //
       &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand,
   };
   return commands;

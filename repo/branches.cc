@@ -130,6 +130,39 @@ Result<std::vector<BranchInfo>> Repository::Branches() {
   return out;
 }
 
+Result<std::vector<BranchInfo>> Repository::RemoteBranches() {
+  git_repository* repo = repo_.get();
+  git_branch_iterator* raw = nullptr;
+  STRATA_GIT(git_branch_iterator_new(&raw, repo, GIT_BRANCH_REMOTE),
+             "cannot list remote-tracking branches");
+  BranchIteratorPtr it(raw);
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> current, ReadRef(repo, "HEAD"));
+  std::vector<BranchInfo> out;
+  while (true) {
+    git_reference* ref_raw = nullptr;
+    git_branch_t type;
+    int rc = git_branch_next(&ref_raw, &type, it.get());
+    if (rc == GIT_ITEROVER) {
+      git_error_clear();
+      break;
+    }
+    if (rc < 0) return GitError(rc, "cannot list remote-tracking branches");
+    ReferencePtr ref(ref_raw);
+    const git_oid* target = git_reference_target(ref.get());
+    if (target == nullptr) continue;  // origin/HEAD, a symbolic ref git clone makes
+    const char* name = nullptr;
+    STRATA_GIT(git_branch_name(&name, ref.get()), "cannot read a branch name");
+    BranchInfo b;
+    b.name = name;
+    b.version = ObjectId(*target).Hex();
+    STRATA_RETURN_IF_ERROR(CompareWith(repo, ObjectId(*target), current, b));
+    out.push_back(std::move(b));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const BranchInfo& a, const BranchInfo& b) { return a.name < b.name; });
+  return out;
+}
+
 Result<BranchInfo> Repository::CreateBranch(const std::string& name, const std::string& start,
                                             bool force) {
   git_repository* repo = repo_.get();

@@ -51,6 +51,11 @@ struct FetchResult {
   std::string url;
   std::vector<RefChange> changes;  // remote-tracking refs (and tags) that moved
   TransferStats stats;
+  // The branch the remote's HEAD names ("main"); nullopt if it names none.
+  std::optional<std::string> default_branch;
+  // Remote tags that were not taken because a local tag of that name names
+  // another version (as git's "would clobber existing tag").
+  std::vector<std::string> skipped_tags;
 };
 
 struct PushOptions {

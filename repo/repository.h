@@ -254,6 +254,13 @@ struct MergeOutcome {
   std::size_t documents = 0;  // documents the merge took from theirs or merged
 };
 
+// What Pull did: the fetch, then the merge of the remote branch.
+struct PullResult {
+  FetchResult fetched;
+  std::string merged;  // "origin/main": the remote-tracking branch merged
+  MergeOutcome merge;
+};
+
 // A merge stopped on conflicts, kept in the repository (docs/format.md,
 // "Merges in progress") until `ContinueMerge` or `AbortMerge`.
 struct MergeInProgress {
@@ -424,6 +431,9 @@ class Repository {
   // Every branch, sorted by name, with ahead/behind against the current one.
   // The current branch is listed even before its first version.
   Result<std::vector<BranchInfo>> Branches();
+  // Every remote-tracking branch (refs/remotes/REMOTE/NAME, named
+  // "REMOTE/NAME"), sorted, with ahead/behind against the current branch.
+  Result<std::vector<BranchInfo>> RemoteBranches();
   // Creates branch `name` at the version `start` names (a revision; "HEAD"
   // by default). InvalidArgument for a name git refuses
   // (git_branch_name_is_valid); Conflict if it exists, unless `force`, which
@@ -505,6 +515,13 @@ class Repository {
   // to what was pushed when `remote` is a name.
   Result<PushResult> Push(const std::string& remote, const std::optional<std::string>& branch,
                           const PushOptions& options);
+  // Fetch from `remote` (empty: the current branch's upstream remote, else
+  // "origin"), then merges its branch `branch` (nullopt: the upstream
+  // branch, else the current branch's name) into the current branch as
+  // Merge does: fast-forward, a clean merge version, or a merge in progress
+  // with conflicts (MergeOutcome::Kind::kConflicts).
+  Result<PullResult> Pull(const std::string& remote, const std::optional<std::string>& branch,
+                          const MergeRequest& request, const FetchOptions& options);
   // Fetch, merge REMOTE/BRANCH into the current branch (request: strategy,
   // author...), push the result back; with dry_run only fetches into the
   // quarantine and reports what each side would receive, changing neither.
