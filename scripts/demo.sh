@@ -84,6 +84,15 @@ JSON
 step "$strata" put .schemas schemas.json -m "bound the pool"
 step "$strata" set config/app1 /db/pool 500 || true
 step "$strata" validate
+echo; echo "# sync: a second site clones, both change, sync merges and pushes (docs/sync.md)"
+step "$strata" clone . site-b
+( cd site-b && step "$strata" set config/app2 /db/pool 12 -m "site b: pool" )
+step "$strata" set config/app1 /db/host '"db2.internal"' -m "site a: host"
+( cd site-b && step "$strata" sync )
+step "$strata" log --oneline -n 3
+step git init -q --bare public-mirror.git
+step "$strata" push public-mirror.git --perspective public
+step git --git-dir public-mirror.git log --oneline -n 3
 step "$strata" verify
 step git --git-dir .strata fsck --strict
 step git --git-dir .strata log --format='%h %an: %s%n%(trailers:only,unfold)' -n 2
