@@ -788,6 +788,8 @@ Result<PushResult> Repository::Push(const std::string& name,
 
   const std::string dest = std::string(kHeads) + branch;
   std::vector<std::string> specs;
+  const bool local_remote = IsLocalPath(result.url) || StartsWith(result.url, "file://");
+  std::optional<std::string> landing;
   std::optional<ObjectId> old;
   if (auto it = theirs.find(dest); it != theirs.end()) old = it->second;
   RefChange change{dest, old ? std::optional(old->Hex()) : std::nullopt, target.Hex(), false};
@@ -806,7 +808,16 @@ Result<PushResult> Repository::Push(const std::string& name,
                               pull + "), then push; --force overwrites what the remote has");
     }
     change.forced = !ff;
-    specs.push_back((options.force ? "+" : "") + source_ref + ":" + dest);
+    if (local_remote) {
+      // libgit2's local transport moves the remote's ref without checking
+      // its old value (a write there in between would be lost): land the
+      // objects under a ref of our own, then move the branch below by
+      // compare-and-swap under the remote's write lock.
+      landing = "refs/strata/incoming-push/" + std::to_string(getpid()) + "-" + target.Hex();
+      specs.push_back("+" + source_ref + ":" + *landing);
+    } else {
+      specs.push_back((options.force ? "+" : "") + source_ref + ":" + dest);
+    }
     result.changes.push_back(change);
   }
   if (options.tags) {
@@ -845,6 +856,8 @@ Result<PushResult> Repository::Push(const std::string& name,
     }
     result.stats.objects = callbacks.objects;
     result.stats.bytes = callbacks.bytes;
+    if (landing)
+      STRATA_RETURN_IF_ERROR(MoveLocalRemoteBranch(result.url, *landing, dest, old, target));
   }
   // The remote-tracking branch follows what the remote now has.
   if (named && !options.dry_run) {
@@ -864,6 +877,42 @@ Result<PushResult> Repository::Push(const std::string& name,
     }
   }
   return result;
+}
+
+Status Repository::MoveLocalRemoteBranch(const std::string& url, const std::string& landing,
+                                         const std::string& dest,
+                                         const std::optional<ObjectId>& expected,
+                                         const ObjectId& target) {
+  std::string path = TransportUrl(url);
+  if (StartsWith(path, "file://")) path = path.substr(7);
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<Repository> there, Open(path));
+  git_repository* repo = there->repo_.get();
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &there->hooks_));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(dest));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> landed, tx.Read(landing));
+  RefUpdate drop;
+  drop.ref = landing;
+  drop.kind = RefUpdateKind::kDelete;
+  drop.expected = landed;
+  drop.reason = "push: done";
+  const bool moved_meanwhile =
+      now.has_value() != expected.has_value() || (now && expected && !(*now == *expected));
+  if (!moved_meanwhile) {
+    RefUpdate update;
+    update.ref = dest;
+    update.expected = now;
+    update.target = target;
+    update.reason = "push: from " + path_;
+    tx.Update(std::move(update));
+  }
+  if (landed) tx.Update(std::move(drop));
+  STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
+  if (moved_meanwhile || outcome != CommitOutcome::kCommitted) {
+    return Status::Conflict("the remote's " + dest.substr(kHeads.size()) +
+                            " moved while pushing (another writer there): nothing moved; pull "
+                            "first, then push");
+  }
+  return Status::Ok();
 }
 
 // --- clone -----------------------------------------------------------------------

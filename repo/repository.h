@@ -592,6 +592,12 @@ class Repository {
                       const Signature& author, std::int64_t time,
                       const std::optional<Snapshot>& expected,
                       const std::vector<ObjectId>& extra_parents = {});
+  // Push to a local repository: moves its branch `dest` from `expected` to
+  // `target` (whose objects sit under ref `landing` there) by compare-and-
+  // swap under its write lock, and drops `landing`. Conflict if it moved.
+  Status MoveLocalRemoteBranch(const std::string& url, const std::string& landing,
+                               const std::string& dest, const std::optional<ObjectId>& expected,
+                               const ObjectId& target);
   Result<MergeOutcome> RunMerge(MergeKind kind, const std::string& rev,
                                 const MergeRequest& request);
   Status CheckNoMergeInProgress(const std::string& ref, const std::string& name);

@@ -78,6 +78,9 @@ test_expect_success 'push: fast-forward, then a non-fast-forward is refused and 
   expect_eq "$(sgit rev-parse main)" "$(git --git-dir ../p/.strata rev-parse main)"
   expect_eq "$(sgit rev-parse main)" "$(sgit rev-parse origin/main)"
   expect_eq "Everything up-to-date" "$(strata push)"
+  # The objects landed under a ref of ours there, moved by compare-and-swap, then dropped.
+  expect_eq "" "$(git --git-dir ../p/.strata for-each-ref refs/strata)"
+  expect_match "push: from " "$(git --git-dir ../p/.strata reflog show -1 main)"
   (cd ../p && strata set config/app /name "\"p\"" >/dev/null)
   strata set config/app /name "\"q\"" >/dev/null
   remote_before=$(git --git-dir ../p/.strata rev-parse main)
