@@ -1,7 +1,7 @@
 # Real git servers for the sync tests, on 127.0.0.1 only: sourced after lib.sh.
 #
 #   . "$(dirname "$0")/lib.sh"
-#   . "$(dirname "$0")/server-lib.sh"
+#   . "$TEST_SRC_DIR/server-lib.sh"
 #   if start_git_daemon "$TRASH/srv"; then ... "$GIT_DAEMON_URL/site.git" ...
 #   else test_skip 'clone over git://' "$SERVER_SKIP"; fi
 #
@@ -116,7 +116,8 @@ start_git_daemon() {
 # start_http_server ROOT USER PASS: lighttpd running git http-backend (CGI)
 # for every repository under ROOT: fetch for anyone, push (receive-pack)
 # only with HTTP basic authentication as USER:PASS.
-# Sets HTTP_URL=http://127.0.0.1:PORT/git (append /NAME.git).
+# Sets HTTP_URL=http://127.0.0.1:PORT/git (append /NAME.git) and
+# HTTP_ACCESS_LOG (one line per request, the status code after the request).
 start_http_server() {
   local root=$1 user=$2 pass=$3 dir="$TRASH/.lighttpd" lighttpd backend
   lighttpd=$(command -v lighttpd || ls /usr/sbin/lighttpd 2>/dev/null) ||
@@ -130,11 +131,12 @@ start_http_server() {
   printf '%s:%s\n' "$user" "$pass" >"$dir/users"
   run_lighttpd() {
     cat >"$dir/lighttpd.conf" <<EOF
-server.modules = ("mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi")
+server.modules = ("mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi", "mod_accesslog")
 server.bind = "127.0.0.1"
 server.port = $PORT
 server.document-root = "$dir/docroot"
 server.errorlog = "$dir/error.log"
+accesslog.filename = "$dir/access.log"
 server.pid-file = "$dir/lighttpd.pid"
 server.upload-dirs = ("$dir")
 server.max-request-size = 1048576
@@ -156,6 +158,7 @@ EOF
   }
   start_server lighttpd "$dir/log" run_lighttpd
   HTTP_URL="http://127.0.0.1:$PORT/git"
+  HTTP_ACCESS_LOG="$dir/access.log"
   echo "# lighttpd (git http-backend) at $HTTP_URL (serving $root; push as $user)"
 }
 
