@@ -91,6 +91,14 @@ if [ "$git_ok" = 1 ]; then
     expect_match "^transport_probe: error: interrupted by SIGINT: the transfer with git://127\.0\.0\.1:[0-9]+/site\.git stopped before it completed; run the command again to complete it$" "$(cat "$OUT/i.err")"
   '
 
+  test_expect_success 'a second SIGINT ends the process as usual' '
+    rc=0
+    probe clone "$GIT_DAEMON_URL/site.git" c-int2 --interrupt-twice >"$OUT/i2.out" 2>"$OUT/i2.err" || rc=$?
+    expect_eq 130 "$rc" "killed by SIGINT (timeout reports 128+2)"
+    expect_eq "" "$(cat "$OUT/i2.out")"
+    [ ! -e c-int2 ]
+  '
+
   test_expect_success 'a server that is not there: the error asks whether one listens' '
     port=$(free_port)
     rc=0
@@ -99,7 +107,7 @@ if [ "$git_ok" = 1 ]; then
     expect_match "is a server listening at 127\.0\.0\.1:$port\?" "$(cat "$OUT/n.err")"
   '
 else
-  for t in progress max_bytes SIGINT 'no server'; do test_skip "$t over git://" "$SERVER_SKIP"; done
+  for t in progress max_bytes SIGINT 'second SIGINT' 'no server'; do test_skip "$t over git://" "$SERVER_SKIP"; done
 fi
 
 # --- push over http: basic authentication ---------------------------------------------
@@ -254,15 +262,45 @@ if [ "$ssh_ok" = 1 ]; then
     expect_match "^transport_probe: error: $SSH_SITE asks for an ssh key and none was found: start an ssh agent" "$(cat "$OUT/s6.err")"
   '
 
-  test_expect_success 'push over ssh' '
+  test_expect_success 'push over ssh, with progress' '
     git --git-dir "$TRASH/site/.strata" update-ref refs/heads/main "$work_main~1"
     STRATA_SSH_KEY="$SSH_CLIENT_KEY" probe push "$TRASH/work/.strata" "$SSH_SITE" \
-      refs/heads/main:refs/heads/main >"$OUT/s7.out" 2>"$OUT/s7.err"
+      refs/heads/main:refs/heads/main --progress >"$OUT/s7.out" 2>"$OUT/s7.err"
     expect_eq "pushed refs/heads/main" "$(cat "$OUT/s7.out")"
     expect_eq "$work_main" "$(site_main)"
+    expect_match "^Writing objects: 100% \([0-9]+/[0-9]+\), [0-9.]+ (bytes|KiB) \| [0-9.]+ (bytes|KiB|MiB|GiB)/s, done\.$" \
+      "$(tr "\r" "\n" <"$OUT/s7.err")"
   '
+
+  test_expect_success 'ssh without a user in the URL logs in as the current user' '
+    STRATA_SSH_KEY="$SSH_CLIENT_KEY" probe clone "ssh://127.0.0.1:$SSHD_PORT$TRASH/srv/site.git" c-ssh6 \
+      >"$OUT/s8.out" 2>"$OUT/s8.err"
+    expect_eq "$(site_main)" "$(git --git-dir c-ssh6 rev-parse refs/heads/main)"
+  '
+
+  if command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null; then
+    ssh-agent -D -a "$TRASH/agent.sock" >/dev/null 2>&1 &
+    SERVER_PIDS+=("$!")
+    for i in $(seq 1 100); do [ -S "$TRASH/agent.sock" ] && break; sleep 0.1; done
+    test_expect_success 'ssh through the agent; a key it holds that the server refuses is tried once, then $STRATA_SSH_KEY' '
+      export SSH_AUTH_SOCK="$TRASH/agent.sock"
+      ssh-add "$TRASH/stranger" 2>/dev/null
+      rc=0
+      probe clone "$SSH_SITE" c-ssh7 >"$OUT/s9.out" 2>"$OUT/s9.err" || rc=$?
+      expect_eq 1 "$rc"
+      expect_eq "transport_probe: error: authentication to $SSH_SITE failed: the server refused the ssh agent (tried once); check that the server has your public key" "$(cat "$OUT/s9.err")"
+      STRATA_SSH_KEY="$SSH_CLIENT_KEY" probe clone "$SSH_SITE" c-ssh8 >"$OUT/s10.out" 2>"$OUT/s10.err"
+      expect_eq "$(site_main)" "$(git --git-dir c-ssh8 rev-parse refs/heads/main)"
+      ssh-add -D 2>/dev/null
+      ssh-add "$SSH_CLIENT_KEY" 2>/dev/null
+      probe clone "$SSH_SITE" c-ssh9 >"$OUT/s11.out" 2>"$OUT/s11.err"
+      expect_eq "$(site_main)" "$(git --git-dir c-ssh9 rev-parse refs/heads/main)"
+    '
+  else
+    test_skip 'ssh through the agent' 'no ssh-agent (package openssh-client)'
+  fi
 else
-  for t in 'unknown host' 'changed host' 'known host' 'hashed host' 'unknown key' 'no key' push; do
+  for t in 'unknown host' 'changed host' 'known host' 'hashed host' 'unknown key' 'no key' push 'no user' agent; do
     test_skip "ssh: $t" "$SERVER_SKIP"
   done
 fi

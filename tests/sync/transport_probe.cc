@@ -10,6 +10,7 @@
 //
 // --interrupt raises SIGINT after InstallInterruptHandler, before the
 // transfer: the process must survive it and the transfer must stop.
+// --interrupt-twice raises it twice: the second must end the process.
 // On failure: one line "transport_probe: error: MESSAGE" on stderr, exit 1.
 #include <git2.h>
 #include <signal.h>
@@ -31,7 +32,7 @@ using strata::Status;
 struct Args {
   std::vector<std::string> positional;
   strata::TransportOptions options;
-  bool interrupt = false;
+  int interrupts = 0;
 };
 
 int Usage() {
@@ -115,7 +116,9 @@ int main(int argc, char** argv) {
     } else if (a == "--max-bytes" && i + 1 < argc) {
       args.options.max_bytes = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--interrupt") {
-      args.interrupt = true;
+      args.interrupts = 1;
+    } else if (a == "--interrupt-twice") {
+      args.interrupts = 2;
     } else if (a.rfind("--", 0) == 0) {
       return Usage();
     } else {
@@ -124,7 +127,7 @@ int main(int argc, char** argv) {
   }
   strata::EnsureLibgit2();
   strata::InstallInterruptHandler();
-  if (args.interrupt) {
+  for (int i = 0; i < args.interrupts; ++i) {
     raise(SIGINT);
     if (!strata::Interrupted()) return Fail(Status::IOError("SIGINT did not set the flag"));
   }
