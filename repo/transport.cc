@@ -344,6 +344,7 @@ struct TransportSession::State {
   bool http_env_tried = false, http_helper_tried = false;
   std::string helper_reply;  // `git credential fill`'s answer, for approve / reject
   bool helper_given = false, helper_refused = false;
+  bool helper_last = false;  // the last credential given came from the helper
   bool credentials_exhausted = false;
   std::vector<std::string> secrets;  // scrubbed from every message
 
@@ -405,6 +406,20 @@ struct TransportSession::State {
     if (g_signal.load() == 0) return 0;
     interrupted = true;
     return Fail(GIT_EUSER, "interrupted");
+  }
+
+  // Each connection (a transfer may make more than one: a push lists the
+  // remote's refs, then sends) tries the credentials afresh: one accepted
+  // on the first must be offered again, and a refused one is still tried
+  // at most once per connection.
+  int OnConnect() {
+    if (int rc = CheckInterrupted()) return rc;
+    tried.clear();
+    ssh_next = 0;
+    http_env_tried = http_helper_tried = false;
+    helper_last = false;
+    credentials_exhausted = false;
+    return 0;
   }
 
   // --- credentials ---
@@ -501,7 +516,8 @@ struct TransportSession::State {
   }
 
   int HttpCredential(git_credential** out, const char* username_from_url, unsigned allowed) {
-    if (helper_given) helper_refused = true;  // asked again: the last one failed
+    if (helper_last) helper_refused = true;  // asked again: the last one failed
+    helper_last = false;
     if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)) {
       credentials_exhausted = true;
       return Fail(GIT_EAUTH, "the server asks for an authentication strata does not support");
@@ -527,6 +543,7 @@ struct TransportSession::State {
         AddSecret(cred->second);
         tried.push_back("git's credential helper");
         helper_given = true;
+        helper_last = true;
         int rc =
             git_credential_userpass_plaintext_new(out, cred->first.c_str(), cred->second.c_str());
         Wipe(cred->second);
@@ -551,6 +568,7 @@ struct TransportSession::State {
     }
     std::string blob(hostkey->hostkey, hostkey->hostkey_len);
     host_key_text = KeyTypeName(hostkey->raw_type);
+    known_hosts_files.clear();
     if (hostkey->type & GIT_CERT_SSH_SHA256) {
       host_key_text +=
           " SHA256:" +
@@ -704,6 +722,9 @@ struct TransportSession::State {
   static int TransferProgressCallback(const git_indexer_progress* stats, void* payload) {
     return Of(payload)->OnTransfer(stats);
   }
+  static int RemoteReadyCallback(git_remote* /*remote*/, int /*direction*/, void* payload) {
+    return Of(payload)->OnConnect();
+  }
   static int PushProgressCallback(unsigned int current, unsigned int total, size_t bytes,
                                   void* payload) {
     return Of(payload)->OnPush(current, total, bytes);
@@ -749,6 +770,7 @@ TransportSession::TransportSession(std::string url, TransportOptions options)
   cb.push_transfer_progress = State::PushProgressCallback;
   cb.pack_progress = State::PackProgressCallback;
   cb.sideband_progress = State::SidebandCallback;
+  cb.remote_ready = State::RemoteReadyCallback;
   cb.payload = state_.get();
 }
 

@@ -181,6 +181,13 @@ if [ "$http_ok" = 1 ]; then
     expect_eq "" "$(cat "$TRASH/cred-store-bad")"
   '
 
+  test_expect_success 'one session, two connections: the accepted credential is offered again' '
+    STRATA_HTTP_USERNAME=alice STRATA_HTTP_PASSWORD="$PASSWORD" probe ls-twice push \
+      "$HTTP_URL/site.git" >"$OUT/h8.out" 2>"$OUT/h8.err"
+    expect_eq "1 refs/heads/main
+2 refs/heads/main" "$(cat "$OUT/h8.out")"
+  '
+
   test_expect_success 'a password in the URL is used and never shown' '
     git --git-dir "$TRASH/site/.strata" update-ref refs/heads/main "$work_main~1"
     probe push "$TRASH/work/.strata" "http://alice:$PASSWORD@$http_host/git/site.git" \
@@ -194,7 +201,7 @@ if [ "$http_ok" = 1 ]; then
     expect_eq "transport_probe: error: authentication to http://alice@$http_host/git/nothere.git failed: the server refused the password in the URL (tried once); check the user name and password" "$(cat "$OUT/h7.err")"
   '
 else
-  for t in 'no credential' 'wrong password' 'env credential' 'store helper' 'both wrong' 'URL password'; do
+  for t in 'no credential' 'wrong password' 'env credential' 'store helper' 'both wrong' 'two connections' 'URL password'; do
     test_skip "push over http: $t" "$SERVER_SKIP"
   done
 fi
@@ -272,6 +279,12 @@ if [ "$ssh_ok" = 1 ]; then
       "$(tr "\r" "\n" <"$OUT/s7.err")"
   '
 
+  test_expect_success 'ssh: one session, two connections: the accepted key is offered again' '
+    STRATA_SSH_KEY="$SSH_CLIENT_KEY" probe ls-twice fetch "$SSH_SITE" >"$OUT/s12.out" 2>"$OUT/s12.err"
+    expect_eq "1 refs/heads/main
+2 refs/heads/main" "$(cat "$OUT/s12.out")"
+  '
+
   test_expect_success 'ssh without a user in the URL logs in as the current user' '
     STRATA_SSH_KEY="$SSH_CLIENT_KEY" probe clone "ssh://127.0.0.1:$SSHD_PORT$TRASH/srv/site.git" c-ssh6 \
       >"$OUT/s8.out" 2>"$OUT/s8.err"
@@ -300,7 +313,7 @@ if [ "$ssh_ok" = 1 ]; then
     test_skip 'ssh through the agent' 'no ssh-agent (package openssh-client)'
   fi
 else
-  for t in 'unknown host' 'changed host' 'known host' 'hashed host' 'unknown key' 'no key' push 'no user' agent; do
+  for t in 'unknown host' 'changed host' 'known host' 'hashed host' 'unknown key' 'no key' push 'two connections' 'no user' agent; do
     test_skip "ssh: $t" "$SERVER_SKIP"
   done
 fi

@@ -7,6 +7,9 @@
 //   transport_probe push GIT_DIR URL REFSPEC [--progress] [--interrupt]
 //       pushes REFSPEC of the repository at GIT_DIR; prints "pushed REF"
 //       for each ref the remote took, "rejected REF: WHY" for the others
+//   transport_probe ls-twice fetch|push URL
+//       connects twice with one session (as a transfer that lists, then
+//       sends, does) and prints the remote's refs after each connection
 //
 // --interrupt raises SIGINT after InstallInterruptHandler, before the
 // transfer: the process must survive it and the transfer must stop.
@@ -38,7 +41,8 @@ struct Args {
 int Usage() {
   std::fprintf(stderr,
                "usage: transport_probe clone URL DIR [--progress] [--max-bytes N] [--interrupt]\n"
-               "       transport_probe push GIT_DIR URL REFSPEC [--progress] [--interrupt]\n");
+               "       transport_probe push GIT_DIR URL REFSPEC [--progress] [--interrupt]\n"
+               "       transport_probe ls-twice fetch|push URL\n");
   return 2;
 }
 
@@ -104,6 +108,36 @@ int Push(const Args& args) {
   return g_rejected.empty() ? 0 : 1;
 }
 
+int LsTwice(const Args& args) {
+  if (args.positional.size() != 2) return Usage();
+  const std::string& url = args.positional[1];
+  git_direction direction = args.positional[0] == "push" ? GIT_DIRECTION_PUSH : GIT_DIRECTION_FETCH;
+  git_remote* raw_remote = nullptr;
+  if (int rc = git_remote_create_detached(&raw_remote, url.c_str()); rc != 0) {
+    return Fail(strata::GitError(rc, "remote " + url));
+  }
+  strata::GitPtr<git_remote, git_remote_free> remote(raw_remote);
+  strata::TransportSession session(url, args.options);
+  for (int round = 1; round <= 2; ++round) {
+    int rc = git_remote_connect(remote.get(), direction, &session.callbacks(), nullptr, nullptr);
+    const git_remote_head** heads = nullptr;
+    std::size_t count = 0;
+    if (rc == 0) rc = git_remote_ls(&heads, &count, remote.get());
+    if (rc != 0) {
+      session.Finish(false);
+      return Fail(session.Explain(strata::GitError(rc, "connection " + std::to_string(round))));
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      if (std::strncmp(heads[i]->name, "refs/heads/", 11) == 0) {
+        std::printf("%d %s\n", round, heads[i]->name);
+      }
+    }
+    git_remote_disconnect(remote.get());
+  }
+  session.Finish(true);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,5 +168,6 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   if (command == "clone") return Clone(args);
   if (command == "push") return Push(args);
+  if (command == "ls-twice") return LsTwice(args);
   return Usage();
 }
