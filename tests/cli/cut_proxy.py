@@ -58,8 +58,11 @@ def main():
         server = socket.create_connection(("127.0.0.1", target))
 
         def cut(c=client, s=server):
+            # shutdown first: close() alone sends no FIN while the other
+            # direction's thread is still blocked in recv() on the socket.
             for x in (c, s):
                 try:
+                    x.shutdown(socket.SHUT_RDWR)
                     x.close()
                 except OSError:
                     pass

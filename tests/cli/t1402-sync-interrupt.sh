@@ -79,7 +79,11 @@ test_expect_success 'Ctrl-C during a fetch stops it cleanly; again, it completes
   strata remote add slow "git://127.0.0.1:$PROXY_PORT/s.git" >/dev/null
   snapshot_repo
   rm -f "$TRASH/trickling"
-  strata fetch slow >../out 2>../errs &
+  # Job control, so the background strata gets SIGINT as a terminal would
+  # send it (a non-interactive shell starts background jobs with SIGINT
+  # ignored), and strata itself, not a timeout wrapper, is signalled.
+  set -m
+  "$STRATA" fetch slow >../out 2>../errs &
   pid=$!
   for _ in $(seq 600); do
     [ -e "$TRASH/trickling" ] && break
@@ -87,11 +91,20 @@ test_expect_success 'Ctrl-C during a fetch stops it cleanly; again, it completes
   done
   test -e "$TRASH/trickling"
   kill -INT "$pid"
+  for _ in $(seq 200); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid"
+    echo "FAIL: strata fetch did not stop within 10 s of SIGINT"
+    false
+  fi
   rc=0
   wait "$pid" || rc=$?
   stop_proxy
   expect_ne 0 "$rc"
-  expect_match "interrupted" "$(cat ../errs)"
+  expect_match "interrupted by SIGINT" "$(cat ../errs)"
   expect_repo_unchanged
   test -z "$(ls .strata/incoming)"
   strata remote add direct "$GIT_DAEMON_URL/s.git" >/dev/null
