@@ -3,6 +3,8 @@
 
   cut_proxy.py PORT_FILE TARGET_PORT cut N       forward, then close both sides
                                                  after N bytes came back from the server
+  cut_proxy.py PORT_FILE TARGET_PORT corrupt N   forward, flipping the bits of the
+                                                 server's byte at offset N
   cut_proxy.py PORT_FILE TARGET_PORT trickle F   forward the server's bytes 1 KiB at a
                                                  time, 20 ms apart, touching F after
                                                  the first 64 KiB
@@ -17,13 +19,17 @@ import threading
 import time
 
 
-def pump(src, dst, limit=None, trickle=None, on_cut=None):
+def pump(src, dst, limit=None, trickle=None, on_cut=None, flip=None):
     sent = 0
     try:
         while True:
             data = src.recv(1024 if trickle else 65536)
             if not data:
                 break
+            if flip is not None and sent <= flip < sent + len(data):
+                data = bytearray(data)
+                data[flip - sent] ^= 0xFF
+                data = bytes(data)
             if limit is not None and sent + len(data) >= limit:
                 dst.sendall(data[: max(0, limit - sent)])
                 on_cut()
@@ -68,7 +74,10 @@ def main():
                     pass
 
         threading.Thread(target=pump, args=(client, server), daemon=True).start()
-        if mode == "cut":
+        if mode == "corrupt":
+            threading.Thread(target=pump, args=(server, client, None, None, None, int(arg)),
+                             daemon=True).start()
+        elif mode == "cut":
             threading.Thread(target=pump, args=(server, client, int(arg), None, cut),
                              daemon=True).start()
         else:

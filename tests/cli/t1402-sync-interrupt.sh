@@ -72,6 +72,22 @@ for i in range(1500):
   git --git-dir .strata fsck --strict 2>&1
 '
 
+test_expect_success 'a pack damaged on the way is refused; the repository is as it was' '
+  strata clone "$GIT_DAEMON_URL/s.git" h1 >/dev/null
+  cd h1
+  (cd ../src && strata set d0001 /n 2 >/dev/null)
+  git --git-dir ../srv/s.git fetch -q "$TRASH/src/.strata" +main:main
+  proxy corrupt 2000
+  strata remote add bad "git://127.0.0.1:$PROXY_PORT/s.git" >/dev/null
+  snapshot_repo
+  expect_fail 1 strata fetch bad
+  stop_proxy
+  expect_repo_unchanged
+  test -z "$(ls .strata/incoming)"
+  strata fetch >/dev/null
+  expect_eq "2" "$(strata get d0001@origin/main /n)"
+'
+
 test_expect_success 'Ctrl-C during a fetch stops it cleanly; again, it completes' '
   strata init g1 >/dev/null
   cd g1
