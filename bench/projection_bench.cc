@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
     for (std::size_t n = 0; n + 2 < versions; ++n) {
       const std::string doc = DocName(rng() % docs);
       const char* what = n % 5 == 3 ? "/secrets/apikey" : n % 5 == 4 ? "/db/password" : "/db/pool";
-      Check(repo->Set(doc, *JsonPointer::Parse(what), static_cast<std::int64_t>(n),
+      Check(repo->Set(doc, *JsonPointer::Parse(what), static_cast<std::int64_t>(n + 1),
                       Opts(t0 + 2 + static_cast<std::int64_t>(n))),
             "set");
     }
