@@ -370,6 +370,38 @@ BOOST_AUTO_TEST_CASE(a_torn_mapping_line_is_ignored) {
   BOOST_TEST(Lines(mapping) == 10u);
 }
 
+BOOST_AUTO_TEST_CASE(a_pruned_projection_is_made_again) {
+  WriteHistory();
+  const std::optional<std::string> first = Project("public");
+  BOOST_REQUIRE(first.has_value());
+  // As `git gc` may prune unpushed projected versions (no ref names them).
+  const fs::path file = fs::path(GitDir()) / "objects" / first->substr(0, 2) / first->substr(2);
+  BOOST_REQUIRE(fs::remove(file));
+  BOOST_TEST(Project("public") == first);
+  BOOST_TEST(fs::exists(file));
+  BOOST_TEST(Lines(MappingFile("public")) == 9u);  // the tip's line again
+}
+
+BOOST_AUTO_TEST_CASE(visibility_that_comes_and_goes) {
+  Must(repo().Put(".perspectives", J(kDefinitions), By("ann", 1700000000)));
+  Must(repo().Put("other/x", J(R"({"a": 1})"), By("ann", 1700000001)));
+  Must(repo().Put("config/a", J(R"({"b": 1})"), By("ann", 1700000002)));
+  Must(repo().Remove("config/a", std::nullopt, By("ann", 1700000003)));
+  Must(repo().Put("other/x", J(R"({"a": 2})"), By("ann", 1700000004)));
+  const std::optional<std::string> projected = Project("public");
+  BOOST_REQUIRE(projected.has_value());
+  // The first visible version is a root; removing the only visible
+  // document is a version whose state is empty.
+  std::vector<VersionInfo> log = repo().Log(*projected, {}).value();
+  BOOST_REQUIRE(log.size() == 2u);
+  BOOST_TEST(log[0].message == "rm config/a");
+  BOOST_TEST(log[1].message == "put config/a");
+  BOOST_TEST(log[1].parents.empty());
+  BOOST_TEST(State(*projected).value() == J("{}"));
+  Snapshot s = repo().Read(*projected).value();
+  BOOST_TEST(s.Delta().value().size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_changed_definition_does_not_reuse_projections) {
   WriteHistory();
   const std::string old_mapping = MappingFile("public");
