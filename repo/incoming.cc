@@ -302,7 +302,13 @@ class IncomingChecker {
     }
     const bool root_new = seen.first;
     Result<VersionTrees> trees = ReadVersionTrees(store_, commit);
-    if (!trees.ok()) return refuse(trees.status().message());
+    if (!trees.ok()) {
+      // Said once: "version ID: " is in `where` already.
+      std::string why = trees.status().message();
+      const std::string prefix = "version " + ObjectId(*git_commit_id(commit)).Hex() + ": ";
+      if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+      return refuse(why);
+    }
     if (!trees->delta) return refuse("its root tree has no delta.zst blob");
     if (root_new) {
       // Nothing but the three entries a version has (and merge.json, in the

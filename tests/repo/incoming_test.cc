@@ -412,6 +412,17 @@ BOOST_FIXTURE_TEST_CASE(commits_must_be_versions, IncomingFixture) {
   ExpectRefused(CheckMain(with_gitlink), Where(with_gitlink) + "state tree " + gitlink.Hex() +
                                              ": tree " + gitlink.Hex() +
                                              " has an entry of mode 160000");
+  auto raw_id = [](const ObjectId& id) {
+    return std::string(reinterpret_cast<const char*>(id.oid.id), GIT_OID_RAWSZ);
+  };
+  ObjectId exec_root =
+      Store()
+          .WriteObject(std::string("100644 delta.zst") + '\0' + raw_id(delta) + "100755 hook" +
+                           '\0' + raw_id(delta) + "40000 state" + '\0' + raw_id(state),
+                       GIT_OBJECT_TREE)
+          .value();
+  ObjectId with_exec = Commit(exec_root, {});
+  refused(with_exec, "tree " + exec_root.Hex() + " has an entry of mode 100755");
   ObjectId root_blob = Commit(delta, {});
   ExpectRefused(CheckMain(root_blob),
                 Where(root_blob) + "it is not a strata version: its root is a blob");
