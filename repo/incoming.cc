@@ -171,6 +171,9 @@ class IncomingChecker {
     return Status::Ok();
   }
 
+  // Words naming an object for an error, made only when there is one.
+  using Describe = std::function<std::string()>;
+
   // What Count found of an object.
   struct Seen {
     bool known = false;                      // ours before the fetch: trusted, not walked
@@ -181,8 +184,8 @@ class IncomingChecker {
   // Counts object `id` against the limits the first time a new one is met.
   // `what` names it for errors. InvalidArgument if it is neither known nor
   // sent, or if it breaks a limit.
-  Result<Seen> Count(const ObjectId& id, const std::string& what) {
-    if (known_(id)) return Seen{true, false, GIT_OBJECT_INVALID};
+  Result<Seen> Count(const ObjectId& id, const Describe& what) {
+    if (IsKnown(id)) return Seen{true, false, GIT_OBJECT_INVALID};
     if (auto it = counted_.find(id); it != counted_.end()) return Seen{false, false, it->second};
     STRATA_ASSIGN_OR_RETURN(auto header, Header(id, what));
     counted_.emplace(id, header.second);
@@ -203,7 +206,7 @@ class IncomingChecker {
   }
 
   // The size and type git records for object `id`.
-  Result<std::pair<std::size_t, git_object_t>> Header(const ObjectId& id, const std::string& what) {
+  Result<std::pair<std::size_t, git_object_t>> Header(const ObjectId& id, const Describe& what) {
     std::size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
     git_odb* odb = nullptr;
@@ -211,7 +214,7 @@ class IncomingChecker {
     OdbPtr owned(odb);
     if (git_odb_read_header(&size, &type, odb, &id.oid) < 0) {
       git_error_clear();
-      return Status::InvalidArgument(what + " " + id.Hex() +
+      return Status::InvalidArgument(what() + " " + id.Hex() +
                                      " is missing: the remote did not send it");
     }
     return std::make_pair(size, type);
@@ -222,7 +225,7 @@ class IncomingChecker {
     const std::string where = "remote ref " + Quote(ref.name);
     ObjectId id = ref.target;
     for (;;) {
-      const std::string what = "object named by " + where + ",";
+      auto what = [&] { return "object named by " + where + ","; };
       STRATA_ASSIGN_OR_RETURN(Seen seen, Count(id, what));
       git_object_t type = seen.type;
       if (seen.known) {
@@ -275,7 +278,8 @@ class IncomingChecker {
       for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) {
         ObjectId parent(*git_commit_parent_id(raw, i));
         v.parents.push_back(parent);
-        STRATA_ASSIGN_OR_RETURN(Seen seen, Count(parent, "parent of " + where + ","));
+        STRATA_ASSIGN_OR_RETURN(Seen seen,
+                                Count(parent, [&] { return "parent of " + where + ","; }));
         if (seen.known) continue;
         if (seen.type != GIT_OBJECT_COMMIT) {
           return Status::InvalidArgument(where + " is refused: its parent " + parent.Hex() +
@@ -296,7 +300,7 @@ class IncomingChecker {
       return Status::InvalidArgument(where + " is refused: it is not a strata version: " + why);
     };
     ObjectId root(*git_commit_tree_id(commit));
-    STRATA_ASSIGN_OR_RETURN(Seen seen, Count(root, "root tree of " + where + ","));
+    STRATA_ASSIGN_OR_RETURN(Seen seen, Count(root, [&] { return "root tree of " + where + ","; }));
     if (!seen.known && seen.type != GIT_OBJECT_TREE) {
       return refuse("its root is a " + TypeName(seen.type));
     }
@@ -327,31 +331,32 @@ class IncomingChecker {
     }
     VersionInfo info = DescribeCommit(commit, trees->state);
     if (Status s = ValidateMessage(info.message); !s.ok()) return refuse(s.message());
-    STRATA_RETURN_IF_ERROR(WalkValue(*trees->delta, false, "delta of " + where));
-    if (trees->meta) STRATA_RETURN_IF_ERROR(WalkValue(*trees->meta, true, "meta of " + where));
+    STRATA_RETURN_IF_ERROR(WalkValue(*trees->delta, false, [&] { return "delta of " + where; }));
+    if (trees->meta)
+      STRATA_RETURN_IF_ERROR(WalkValue(*trees->meta, true, [&] { return "meta of " + where; }));
     STRATA_RETURN_IF_ERROR(WalkState(trees->state, where));
     return trees->state;
   }
 
   // Counts every new object below `id`, reading trees (modes checked by
   // ScanTree) and nothing else.
-  Status WalkValue(const ObjectId& id, bool is_tree, const std::string& what) {
+  Status WalkValue(const ObjectId& id, bool is_tree, const Describe& what) {
     std::vector<std::pair<ObjectId, bool>> stack{{id, is_tree}};
     while (!stack.empty()) {
       auto [oid, tree] = stack.back();
       stack.pop_back();
-      STRATA_ASSIGN_OR_RETURN(Seen seen, Count(oid, "object of " + what + ","));
+      STRATA_ASSIGN_OR_RETURN(Seen seen, Count(oid, [&] { return "object of " + what() + ","; }));
       if (seen.known) continue;
       git_object_t want = tree ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB;
       if (seen.type != want) {
-        return Status::InvalidArgument(what + " is refused: object " + oid.Hex() + " is a " +
+        return Status::InvalidArgument(what() + " is refused: object " + oid.Hex() + " is a " +
                                        TypeName(seen.type) + " where a " + TypeName(want) +
                                        " is named");
       }
       if (!tree || !seen.first) continue;
       Result<std::vector<TreeEntry>> entries = store_.ReadTree(oid);
       if (!entries.ok()) {
-        return Status::InvalidArgument(what + " is refused: " + entries.status().message());
+        return Status::InvalidArgument(what() + " is refused: " + entries.status().message());
       }
       for (const TreeEntry& e : *entries) stack.emplace_back(e.id, e.is_tree);
     }
@@ -362,21 +367,21 @@ class IncomingChecker {
   Status WalkState(const ObjectId& state, const std::string& where) {
     struct Node {
       ObjectId id;
-      std::vector<std::string> buckets;  // the bucket names on the way, one per shard level
+      std::string buckets;  // the bucket names on the way, 3 bytes per shard level
     };
-    std::vector<Node> stack{{state, {}}};
+    std::vector<Node> stack;
+    if (!IsKnown(state)) stack.push_back({state, ""});
     while (!stack.empty()) {
       Node node = std::move(stack.back());
       stack.pop_back();
-      if (known_(node.id)) continue;
-      std::string key = node.id.Hex();
-      for (const std::string& b : node.buckets) key += b;
-      if (!checked_nodes_.insert(key).second) continue;
+      const std::size_t level = node.buckets.size() / 3;
+      if (!checked_nodes_.insert(node.id.Hex() + node.buckets).second) continue;
       auto refuse = [&](const std::string& why) {
         return Status::InvalidArgument(where + " is refused: state tree " + node.id.Hex() + ": " +
                                        why);
       };
-      STRATA_ASSIGN_OR_RETURN(Seen seen, Count(node.id, "state tree of " + where + ","));
+      STRATA_ASSIGN_OR_RETURN(Seen seen,
+                              Count(node.id, [&] { return "state tree of " + where + ","; }));
       if (seen.type != GIT_OBJECT_TREE) return refuse("it is a " + TypeName(seen.type));
       Result<std::vector<TreeEntry>> entries = store_.ReadTree(node.id);
       if (!entries.ok()) return refuse(entries.status().message());
@@ -384,9 +389,12 @@ class IncomingChecker {
         if (e.name.empty()) return refuse("it has an entry with an empty name");
       }
       const bool shard = !entries->empty() && entries->front().name.front() == '.';
-      if (shard && node.buckets.size() >= static_cast<std::size_t>(kMaxShardLevels)) {
+      if (shard && level >= static_cast<std::size_t>(kMaxShardLevels)) {
         return refuse("it is sharded deeper than " + std::to_string(kMaxShardLevels) + " levels");
       }
+      // Entries met at this place in an earlier state of this fetch passed
+      // already (the next version's node repeats all but what changed).
+      std::unordered_set<std::string>& passed = valid_names_[node.buckets];
       for (const TreeEntry& e : *entries) {
         if (shard) {
           if (!IsBucket(e.name) || !e.is_tree) {
@@ -394,36 +402,56 @@ class IncomingChecker {
                           " is not a shard bucket ('.' and two hex digits, a tree) in a tree of "
                           "buckets");
           }
-          std::vector<std::string> buckets = node.buckets;
-          buckets.push_back(e.name);
-          stack.push_back({e.id, std::move(buckets)});
+          if (!IsKnown(e.id)) stack.push_back({e.id, node.buckets + e.name});
           continue;
         }
-        if (e.name.front() == '.') {
-          return refuse("entry " + Quote(e.name) + " is a shard bucket among documents");
+        if (passed.count(e.name) == 0) {
+          STRATA_RETURN_IF_ERROR(CheckEntryName(e.name, node.buckets, where, refuse));
+          passed.insert(e.name);
         }
-        Result<std::string> id = UnescapeKey(e.name);
-        if (!id.ok()) return refuse("entry " + Quote(e.name) + ": " + id.status().message());
-        if (EscapeKey(*id) != e.name) {
-          return refuse("entry " + Quote(e.name) + " is not how strata spells document id " +
-                        Quote(*id) + " ('" + Shown(EscapeKey(*id)) + "')");
-        }
-        if (Status s = ValidateDocumentId(*id); !s.ok()) {
-          return Status::InvalidArgument(where + " is refused: " + Shown(s.message()));
-        }
-        const std::uint64_t hash = KeyHash(*id);
-        for (std::size_t level = 0; level < node.buckets.size(); ++level) {
-          if (BucketName(hash, static_cast<int>(level)) != node.buckets[level]) {
-            return refuse("document id " + Quote(*id) + " is in shard bucket " +
-                          node.buckets[level] + " at level " + std::to_string(level) +
-                          ", where its hash does not put it");
-          }
-        }
-        STRATA_RETURN_IF_ERROR(
-            WalkValue(e.id, e.is_tree, "document " + Quote(*id) + " of " + where));
+        if (IsKnown(e.id)) continue;
+        STRATA_RETURN_IF_ERROR(WalkValue(e.id, e.is_tree, [&] {
+          return "document " + Quote(UnescapeKey(e.name).value()) + " of " + where;
+        }));
       }
     }
     return Status::Ok();
+  }
+
+  // One entry of a flat state node, found below shard buckets `buckets`:
+  // spelt as strata spells its id, the id valid, in the bucket its hash names.
+  template <typename Refuse>
+  Status CheckEntryName(const std::string& name, const std::string& buckets,
+                        const std::string& where, const Refuse& refuse) {
+    if (name.front() == '.') {
+      return refuse("entry " + Quote(name) + " is a shard bucket among documents");
+    }
+    Result<std::string> id = UnescapeKey(name);
+    if (!id.ok()) return refuse("entry " + Quote(name) + ": " + id.status().message());
+    if (EscapeKey(*id) != name) {
+      return refuse("entry " + Quote(name) + " is not how strata spells document id " + Quote(*id) +
+                    " ('" + Shown(EscapeKey(*id)) + "')");
+    }
+    if (Status s = ValidateDocumentId(*id); !s.ok()) {
+      return Status::InvalidArgument(where + " is refused: " + Shown(s.message()));
+    }
+    const std::uint64_t hash = KeyHash(*id);
+    for (std::size_t level = 0; level < buckets.size() / 3; ++level) {
+      std::string_view bucket = std::string_view(buckets).substr(level * 3, 3);
+      if (BucketName(hash, static_cast<int>(level)) != bucket) {
+        return refuse("document id " + Quote(*id) + " is in shard bucket " + std::string(bucket) +
+                      " at level " + std::to_string(level) + ", where its hash does not put it");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // `known`, remembered: the same objects are asked about in every version.
+  bool IsKnown(const ObjectId& id) {
+    if (known_yes_.count(id)) return true;
+    if (!known_(id)) return false;
+    known_yes_.insert(id);
+    return true;
   }
 
   static bool IsBucket(std::string_view name) {
@@ -488,7 +516,7 @@ class IncomingChecker {
       for (std::size_t c : children[i]) {
         if (--waiting[c] == 0) ready.push_back(c);
       }
-      if (known_(v.state) || !checked_states.insert(v.state).second) continue;
+      if (IsKnown(v.state) || !checked_states.insert(v.state).second) continue;
       std::optional<ObjectId> parent_state;
       if (!v.parents.empty()) {
         // A known parent that is not a version (a foreign commit) has no
@@ -509,7 +537,7 @@ class IncomingChecker {
       // A parent state that passed (known, or checked above) holds no
       // twins, so neither does a state that adds no id to it: no index is
       // needed until a version adds one.
-      const bool clean_parent = known_(*parent_state) || checked_states.count(*parent_state) > 0;
+      const bool clean_parent = IsKnown(*parent_state) || checked_states.count(*parent_state) > 0;
       bool adds = false;
       for (const MemberDiff& d : changed) adds = adds || (!d.a && d.b);
       if (clean_parent && !adds) continue;
@@ -552,6 +580,9 @@ class IncomingChecker {
   std::vector<std::pair<ObjectId, std::string>> pending_;  // commits to read, with their ref
   std::vector<NewVersion> versions_;
   std::unordered_set<std::string> checked_nodes_;  // state node id + its bucket path
+  // Entry names of flat state nodes that passed, per bucket path.
+  std::unordered_map<std::string, std::unordered_set<std::string>> valid_names_;
+  std::unordered_set<ObjectId> known_yes_;  // objects `known_` said we have
   std::unordered_map<ObjectId, ObjectId> state_of_;
   FoldIndex index_;
 };
