@@ -8,10 +8,11 @@
 //      every new commit is shaped like a version (ReadVersionTrees: root
 //      tree {delta.zst, meta, state}) with a message strata could have
 //      written (ValidateMessage);
-//   3. each new state tree, node by node, skipping known nodes: a node is a
-//      shard (every entry ".xx", a tree) or flat (no entry starts with '.');
-//      each flat entry is an id spelt as EscapeKey spells it, in the bucket
-//      KeyHash puts it in, that ValidateDocumentId accepts;
+//   3. each new state and meta tree, node by node, skipping known nodes: a
+//      node is a shard (every entry ".xx", a tree) or flat (no entry starts
+//      with '.'); each flat entry is an id spelt as EscapeKey spells it, in
+//      the bucket KeyHash puts it in, that ValidateDocumentId accepts; a new
+//      value of a settings document passes ValidateSettingsDocument;
 //   4. every new object (meta and document values included) is counted
 //      once, with its size from the odb header, against IncomingLimits; an
 //      object neither known nor sent is refused as missing;
@@ -35,6 +36,7 @@
 #include <utf8proc.h>
 
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -332,9 +334,9 @@ class IncomingChecker {
     VersionInfo info = DescribeCommit(commit, trees->state);
     if (Status s = ValidateMessage(info.message); !s.ok()) return refuse(s.message());
     STRATA_RETURN_IF_ERROR(WalkValue(*trees->delta, false, [&] { return "delta of " + where; }));
-    if (trees->meta)
-      STRATA_RETURN_IF_ERROR(WalkValue(*trees->meta, true, [&] { return "meta of " + where; }));
-    STRATA_RETURN_IF_ERROR(WalkState(trees->state, where));
+    // meta is keyed by document id too, in the same codec.
+    if (trees->meta) STRATA_RETURN_IF_ERROR(WalkState(*trees->meta, "meta tree", where));
+    STRATA_RETURN_IF_ERROR(WalkState(trees->state, "state tree", where));
     return trees->state;
   }
 
@@ -364,7 +366,8 @@ class IncomingChecker {
   }
 
   // Step 3: the document-level nodes of a state that we did not have.
-  Status WalkState(const ObjectId& state, const std::string& where) {
+  // `kind`: "state tree" or "meta tree", for errors.
+  Status WalkState(const ObjectId& state, const char* kind, const std::string& where) {
     struct Node {
       ObjectId id;
       std::string buckets;  // the bucket names on the way, 3 bytes per shard level
@@ -377,11 +380,11 @@ class IncomingChecker {
       const std::size_t level = node.buckets.size() / 3;
       if (!checked_nodes_.insert(node.id.Hex() + node.buckets).second) continue;
       auto refuse = [&](const std::string& why) {
-        return Status::InvalidArgument(where + " is refused: state tree " + node.id.Hex() + ": " +
+        return Status::InvalidArgument(where + " is refused: " + kind + " " + node.id.Hex() + ": " +
                                        why);
       };
       STRATA_ASSIGN_OR_RETURN(Seen seen,
-                              Count(node.id, [&] { return "state tree of " + where + ","; }));
+                              Count(node.id, [&] { return kind + (" of " + where) + ","; }));
       if (seen.type != GIT_OBJECT_TREE) return refuse("it is a " + TypeName(seen.type));
       Result<std::vector<TreeEntry>> entries = store_.ReadTree(node.id);
       if (!entries.ok()) return refuse(entries.status().message());
@@ -413,6 +416,9 @@ class IncomingChecker {
         STRATA_RETURN_IF_ERROR(WalkValue(e.id, e.is_tree, [&] {
           return "document " + Quote(UnescapeKey(e.name).value()) + " of " + where;
         }));
+        if (e.name.rfind("%2E", 0) == 0 && std::strcmp(kind, "state tree") == 0) {
+          STRATA_RETURN_IF_ERROR(CheckSettingsDocument(e, where));
+        }
       }
     }
     return Status::Ok();
@@ -442,6 +448,21 @@ class IncomingChecker {
         return refuse("document id " + Quote(*id) + " is in shard bucket " + std::string(bucket) +
                       " at level " + std::to_string(level) + ", where its hash does not put it");
       }
+    }
+    return Status::Ok();
+  }
+
+  // A new value of a settings document (".schemas", ...), read once the
+  // limits have counted it: its format is checked as a write checks it.
+  Status CheckSettingsDocument(const TreeEntry& e, const std::string& where) {
+    STRATA_ASSIGN_OR_RETURN(std::string id, UnescapeKey(e.name));
+    Result<json::value> value = DecodeValue(store_, ValueRef{e.id, e.is_tree});
+    if (!value.ok()) {
+      return Status::InvalidArgument(where + " is refused: settings document " + Quote(id) +
+                                     " cannot be read: " + value.status().message());
+    }
+    if (Status s = ValidateSettingsDocument(id, *value); !s.ok()) {
+      return Status::InvalidArgument(where + " is refused: " + Shown(s.message()));
     }
     return Status::Ok();
   }

@@ -305,6 +305,43 @@ BOOST_FIXTURE_TEST_CASE(document_ids_are_checked, IncomingFixture) {
   }
 }
 
+BOOST_FIXTURE_TEST_CASE(meta_ids_and_settings_documents_are_checked, IncomingFixture) {
+  // meta is keyed by document id like the state.
+  ObjectId state = Flat({"a"});
+  ObjectId bad_meta = Commit(Tree({{"delta.zst", Blob("d"), false},
+                                   {"meta", Flat({"../x"}), true},
+                                   {"state", state, true}}),
+                             {});
+  ExpectRefused(CheckMain(bad_meta),
+                Where(bad_meta) + "invalid document id '../x': '.' and '..' cannot be segments");
+  ObjectId mixed = Tree({{"-a", Blob("1")}, {".0a", Flat({"x"}), true}});
+  ObjectId bad_shape = Commit(
+      Tree({{"delta.zst", Blob("d"), false}, {"meta", mixed, true}, {"state", state, true}}), {});
+  ExpectRefused(CheckMain(bad_shape), Where(bad_shape) + "meta tree " + mixed.Hex() +
+                                          ": entry '.0a' is a shard bucket among documents");
+
+  // A settings document holds what a write of it would accept.
+  auto with = [&](const std::string& id, std::string_view value) {
+    return Version(Tree({{EscapeKey(id), Blob(value)}, {"a", Blob("1")}}));
+  };
+  ObjectId schemas = with(".schemas", R"({"a":1})");
+  ExpectRefused(CheckMain(schemas),
+                Where(schemas) +
+                    "settings document '.schemas': unknown member \"a\" (only \"schemas\" is "
+                    "defined)");
+  ObjectId merge = with(".merge", "{}");
+  BOOST_TEST(CheckMain(merge).ok(), CheckMain(merge).message());
+  // Also among enough documents to be sharded.
+  json::object docs;
+  for (const std::string& id : ManyIds()) docs[id] = 1;
+  docs[".schemas"] = json::object{{"a", 1}};
+  ObjectId sharded = Version(State(docs));
+  ExpectRefused(CheckMain(sharded),
+                Where(sharded) +
+                    "settings document '.schemas': unknown member \"a\" (only \"schemas\" is "
+                    "defined)");
+}
+
 BOOST_FIXTURE_TEST_CASE(state_entries_must_be_spelt_as_strata_spells_them, IncomingFixture) {
   ObjectId one = Blob("1");
   struct Case {
