@@ -618,7 +618,12 @@ Status CheckRemoteRefName(const std::string& name) {
 
 Status CheckIncoming(ObjectStore& quarantine, const std::function<bool(const ObjectId&)>& known,
                      const std::vector<IncomingRef>& refs, const IncomingLimits& limits) {
-  return IncomingChecker(quarantine, known, limits).Run(refs);
+  Status s = IncomingChecker(quarantine, known, limits).Run(refs);
+  // Every message may quote what the remote sent (a tree entry's mode, a
+  // message line): none reaches a terminal with a control character raw.
+  // Shown leaves a message that is shown already as it is.
+  if (s.ok()) return s;
+  return Status(s.code(), Shown(s.message()));
 }
 
 }  // namespace strata

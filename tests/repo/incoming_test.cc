@@ -437,6 +437,26 @@ BOOST_FIXTURE_TEST_CASE(commits_must_be_versions, IncomingFixture) {
   refused(forged,
           "line 2 of the message ('Label: approved') would be read as a label; give labels with "
           "--label");
+  ObjectId escape = Commit(Root(state), {}, "hi\nLabel: \x1b[2J\n\nmore\n");
+  refused(escape,
+          "line 2 of the message ('Label: \\x1b[2J') would be read as a label; give labels with "
+          "--label");
+  ObjectId odd_mode =
+      Store()
+          .WriteObject(std::string("1\x1b[31m x") + '\0' +
+                           std::string(reinterpret_cast<const char*>(state.oid.id), GIT_OID_RAWSZ),
+                       GIT_OBJECT_TREE)
+          .value();
+  ObjectId with_odd_mode =
+      Commit(Tree({{"delta.zst", delta}, {"state", state, true}, {"x", odd_mode, true}}), {});
+  ExpectRefused(CheckMain(with_odd_mode),
+                Where(with_odd_mode) +
+                    "it is not a strata version: its root tree holds 'x' (a "
+                    "tree), which a version does not");
+  ObjectId odd_state = Commit(Tree({{"delta.zst", delta}, {"state", odd_mode, true}}), {});
+  ExpectRefused(CheckMain(odd_state), Where(odd_state) + "state tree " + odd_mode.Hex() +
+                                          ": tree " + odd_mode.Hex() +
+                                          " has an entry of mode 1\\x1b[31m");
   ObjectId bad_utf8 = Commit(Root(state), {}, "caf\xe9\n");
   refused(bad_utf8, "the message is not valid UTF-8");
   ObjectId gitlink =
