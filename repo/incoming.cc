@@ -170,6 +170,19 @@ class IncomingChecker {
                                        "be one file on a case-insensitive file system");
       }
     }
+    // A ref that is a folder of another ("a" and "a/b", or "A/b" on a file
+    // system that ignores case) could not be stored beside it.
+    for (const auto& [folded, name] : folds) {
+      for (std::size_t slash = folded.find('/'); slash != std::string::npos;
+           slash = folded.find('/', slash + 1)) {
+        auto it = folds.find(folded.substr(0, slash));
+        if (it == folds.end()) continue;
+        return Status::InvalidArgument(
+            "remote refs " + Quote(it->second) + " and " + Quote(name) +
+            " are refused: the first would be a file where the second needs a folder" +
+            (name.rfind(it->second + "/", 0) == 0 ? "" : " on a case-insensitive file system"));
+      }
+    }
     return Status::Ok();
   }
 

@@ -211,6 +211,14 @@ BOOST_FIXTURE_TEST_CASE(ref_names_alike_but_for_case_are_refused, IncomingFixtur
                 "refused: they differ only in letter case, and would be one file on a "
                 "case-insensitive file system");
   BOOST_TEST(Check({{"refs/heads/main", v}, {"refs/heads/main2", v}}).ok());
+  // A file and a folder of one name.
+  ExpectRefused(Check({{"refs/heads/a/b", v}, {"refs/heads/a", v}}),
+                "remote refs 'refs/heads/a' and 'refs/heads/a/b' are refused: the first would be "
+                "a file where the second needs a folder");
+  ExpectRefused(Check({{"refs/heads/a", v}, {"refs/heads/A/b", v}}),
+                "remote refs 'refs/heads/a' and 'refs/heads/A/b' are refused: the first would be "
+                "a file where the second needs a folder on a case-insensitive file system");
+  BOOST_TEST(Check({{"refs/heads/a", v}, {"refs/heads/ab/c", v}, {"refs/tags/a", v}}).ok());
   // A bad name is refused, whatever it names.
   ExpectRefused(Check({{"refs/heads/ok", v}, {"refs/heads/../x", v}}),
                 "remote ref 'refs/heads/../x' is refused: '..' cannot be a component");
