@@ -114,6 +114,8 @@ std::string CharactersReason(std::string_view id) {
   return "";
 }
 
+}  // namespace
+
 bool LooksLikeDotGit(std::string_view segment) {
   std::string lower(segment);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
@@ -124,7 +126,29 @@ bool LooksLikeDotGit(std::string_view segment) {
   return lower == ".git";
 }
 
-}  // namespace
+Result<std::string> FoldCase(std::string_view s) {
+  // ASCII is NFC already, and folds to its lower case.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; })) {
+    std::string lower(s);
+    for (char& c : lower) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return lower;
+  }
+  utf8proc_uint8_t* out = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(s.data()), static_cast<utf8proc_ssize_t>(s.size()),
+      &out, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+  if (n < 0) {
+    std::string message = "'";
+    message.append(s);
+    message += "': ";
+    message += utf8proc_errmsg(n);
+    return Status::InvalidArgument(std::move(message));
+  }
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
 
 Status ValidateDocumentId(std::string_view id) {
   auto bad = [&](const std::string& why) {

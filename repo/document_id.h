@@ -36,6 +36,18 @@ namespace strata {
 // Ok, or InvalidArgument naming the id and the rule it breaks.
 Status ValidateDocumentId(std::string_view id);
 
+// Whether a file system may take path segment `segment` for ".git", git's
+// own folder: ".git" in any letter case, also with trailing dots (".git."
+// on Windows), and "git~1" (its 8.3 short name). Document ids and the ref
+// names a fetch accepts (repo/incoming.h) refuse such segments.
+bool LooksLikeDotGit(std::string_view segment);
+
+// `s` with letter case folded and composed (utf8proc: NFC, then Unicode
+// case folding), as a case-insensitive file system compares names: two ids
+// or ref names with the same fold would be one file there. InvalidArgument
+// if `s` is not valid UTF-8.
+Result<std::string> FoldCase(std::string_view s);
+
 // True for ids that name a settings document (they start with '.'), valid or not.
 bool IsSettingsDocumentId(std::string_view id);
 

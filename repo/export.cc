@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <utf8proc.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -68,21 +67,6 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
     if (slash == std::string_view::npos) return out;
     start = slash + 1;
   }
-}
-
-// `s` with letter case folded and composed (NFC), as a case-insensitive file
-// system compares names.
-Result<std::string> FoldCase(std::string_view s) {
-  utf8proc_uint8_t* out = nullptr;
-  utf8proc_ssize_t n = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(s.data()), static_cast<utf8proc_ssize_t>(s.size()),
-      &out, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD));
-  if (n < 0) {
-    return Status::InvalidArgument("'" + std::string(s) + "': " + utf8proc_errmsg(n));
-  }
-  std::string folded(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
-  std::free(out);
-  return folded;
 }
 
 std::string Quote(std::string_view s) {

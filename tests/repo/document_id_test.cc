@@ -171,6 +171,35 @@ BOOST_AUTO_TEST_CASE(doc_revision_split_at_the_first_at) {
   BOOST_TEST(c.rev == "main@{2026-11-01}");
 }
 
+BOOST_AUTO_TEST_CASE(fold_case_as_a_case_insensitive_file_system) {
+  struct Case {
+    std::string in, folded;
+  } cases[] = {
+      {"config/app", "config/app"},
+      {"Config/APP", "config/app"},
+      {"a\x01Z", "a\x01z"},
+      {"\xc3\x89t\xc3\xa9", "\xc3\xa9t\xc3\xa9"},  // Été -> été
+      {"Stra\xc3\x9f"
+       "e",
+       "strasse"},                               // ß folds to ss
+      {"cafe\xcc\x81", "caf\xc3\xa9"},           // NFD composed
+      {"\xce\xa3\xce\x99", "\xcf\x83\xce\xb9"},  // ΣΙ -> σι
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.in) { BOOST_TEST(FoldCase(c.in).value() == c.folded); }
+  }
+  BOOST_TEST((FoldCase("a\xff").status().code() == Code::kInvalidArgument));
+}
+
+BOOST_AUTO_TEST_CASE(segments_a_file_system_may_take_for_dot_git) {
+  for (const char* s : {".git", ".GIT", ".Git", ".git.", ".git..", "git~1", "GIT~1"}) {
+    BOOST_TEST_CONTEXT(s) { BOOST_TEST(LooksLikeDotGit(s)); }
+  }
+  for (const char* s : {"git", ".gitx", "x.git", ".git~1", "git~2", ".gi", ""}) {
+    BOOST_TEST_CONTEXT(s) { BOOST_TEST(!LooksLikeDotGit(s)); }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 
