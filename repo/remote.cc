@@ -99,6 +99,25 @@ std::string StoredUrl(const std::string& url) {
 
 std::string ShortId(const std::string& hex) { return hex.substr(0, 12); }
 
+// `status` with every control character in its message written as \xNN:
+// libgit2's errors quote what the remote sent (a ref name, say), and a
+// remote must not write raw bytes to the user's terminal.
+Status Printable(const Status& status) {
+  if (status.ok()) return status;
+  std::string out;
+  for (unsigned char c : status.message()) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return Status(status.code(), out);
+}
+
 std::optional<std::string> ConfigString(git_repository* repo, const std::string& key) {
   git_config* raw = nullptr;
   if (git_repository_config_snapshot(&raw, repo) < 0) {
@@ -351,17 +370,19 @@ Result<Download> DownloadInto(git_repository* ours, ObjectStore& our_store,
       rc < 0) {
     Status s = GitError(rc, where);
     session.Finish(false);
-    return session.Explain(s);
+    return Printable(session.Explain(s));
   }
   const git_remote_head** heads = nullptr;
   size_t count = 0;
-  STRATA_GIT(git_remote_ls(&heads, &count, remote.get()), where);
+  if (int rc = git_remote_ls(&heads, &count, remote.get()); rc < 0) {
+    return Printable(GitError(rc, where));
+  }
   bool need = false;
   for (size_t i = 0; i < count; ++i) {
     const std::string name = heads[i]->name;
     if (!StartsWith(name, kHeads) && !StartsWith(name, kTags)) continue;
     if (name.size() > 3 && name.compare(name.size() - 3, 3, "^{}") == 0) continue;
-    STRATA_RETURN_IF_ERROR(CheckRemoteRefName(name).WithContext(where));
+    STRATA_RETURN_IF_ERROR(Printable(CheckRemoteRefName(name).WithContext(where)));
     d.refs.push_back({name, ObjectId(heads[i]->oid)});
     if (!our_store.Exists(d.refs.back().target)) need = true;
   }
@@ -384,7 +405,14 @@ Result<Download> DownloadInto(git_repository* ours, ObjectStore& our_store,
     if (int rc = git_remote_download(remote.get(), &refspecs, &fo); rc < 0) {
       Status s = GitError(rc, where);
       session.Finish(false);
-      return session.Explain(s);
+      if (session.received_bytes() > limits.max_bytes) {
+        return Status::InvalidArgument(
+            where + ": it sent more than strata.fetchMaxBytes allows (" +
+            std::to_string(limits.max_bytes) +
+            " bytes), so the transfer was stopped and nothing changed; raise the limit with "
+            "'git --git-dir .strata config strata.fetchMaxBytes N' if the remote is trusted");
+      }
+      return Printable(session.Explain(s));
     }
     const git_indexer_progress* stats = git_remote_stats(remote.get());
     d.stats.objects = stats->received_objects;
