@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < runs; ++i) {
     Check(repo->UsePerspective(std::nullopt), "perspective");
     Check(repo->Set(DocName(static_cast<std::size_t>(i) % docs), *JsonPointer::Parse("/db/pool"),
-                    static_cast<std::int64_t>(1000000 + i),
+                    static_cast<std::int64_t>(1000000 + Lines(mapping)),
                     Opts(t0 + static_cast<std::int64_t>(versions + i))),
           "set");
     Check(repo->UsePerspective("public"), "perspective");

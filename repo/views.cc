@@ -587,11 +587,13 @@ Status Repository::SeeMessageThrough(VersionInfo& v, const git_commit* commit) {
   auto consider = [&](const JsonPointer& path) {
     if (path.IsRoot()) return;
     const std::string& doc = path.tokens()[0];
+    JsonPointer inside = path.Slice(1, path.tokens().size());
     if (!p.DocVisible(doc)) {
+      // A hidden document's keys are as private as its id ("set DOC /key").
       hidden.push_back(SummaryLine(doc, std::string::npos));
+      if (!inside.IsRoot()) hidden.push_back(SummaryLine(inside.ToString(), std::string::npos));
       return;
     }
-    JsonPointer inside = path.Slice(1, path.tokens().size());
     if (!inside.IsRoot() && p.Uniform(inside) == ViewAction::kHide) {
       hidden.push_back(SummaryLine(inside.ToString(), std::string::npos));
     }

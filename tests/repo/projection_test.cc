@@ -79,9 +79,9 @@ class ProjectionFixture : public RepoFixture {
     Must(repo().Write(
         [](PatchTarget& e) -> Status {
           STRATA_RETURN_IF_ERROR(e.Add(P("/config~1web"), J(R"({"port": 80})")));
-          return e.Add(P("/config~1internal~1vault-DOCNAME/token"), json::value("SECRET7"));
+          return e.Add(P("/config~1internal~1vault-DOCNAME/KEYNAME-token"), json::value("SECRET7"));
         },
-        "put config/internal/vault-DOCNAME", By("cy", t + 6)));
+        "set config/internal/vault-DOCNAME /KEYNAME-token", By("cy", t + 6)));
     CommitOptions labelled = By("dee", t + 7);
     labelled.message = "raise the port";
     labelled.labels = {"ops", "minor-edit"};
@@ -210,7 +210,7 @@ BOOST_AUTO_TEST_CASE(projects_the_view_and_leaves_out_what_changes_nothing_visib
   BOOST_TEST((log[0].labels == std::vector<std::string>{"ops", "minor-edit"}));
   BOOST_TEST(log[0].author.ToString() == "dee <dee@example.com>");
   BOOST_TEST(log[0].time == 1700000007);
-  BOOST_TEST(log[1].message == "put (hidden)");
+  BOOST_TEST(log[1].message == "set (hidden) (hidden)");
   BOOST_TEST(log[1].author.name == "cy");
   BOOST_TEST(log[2].message == "set config/app1 (hidden)");
   BOOST_TEST(log[3].message == "put config/app1");
