@@ -15,8 +15,10 @@
 // reported once, per object, rather than as whatever each version fails to
 // read.
 
+#include <signal.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -57,6 +59,19 @@ std::string VersionProblem(const std::string& id, const std::string& message) {
 // 1. Leftovers of interrupted writes.
 void CheckLeftovers(const fs::path& git_dir, VerifyReport& report) {
   std::error_code ec;
+  // A fetch's quarantine (docs/sync.md) whose process is gone: what it held
+  // was never part of the repository.
+  for (fs::directory_iterator q(git_dir / "incoming", ec), end; !ec && q != end; q.increment(ec)) {
+    const std::string name = q->path().filename().string();
+    if (name.rfind("q-", 0) != 0) continue;
+    const pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 2));
+    if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)) continue;  // a fetch running now
+    report.problems.push_back("fetch quarantine " + q->path().string() +
+                              " was left by a fetch that was killed; nothing in it is part of "
+                              "the repository. The next fetch removes it, or: rm -rf '" +
+                              q->path().string() + "'");
+  }
+  ec.clear();
   for (auto it = fs::recursive_directory_iterator(git_dir, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& p = it->path();
@@ -65,7 +80,7 @@ void CheckLeftovers(const fs::path& git_dir, VerifyReport& report) {
     std::string top = rel.begin() != rel.end() ? rel.begin()->string() : "";
     std::error_code type_ec;
     bool is_file = it->is_regular_file(type_ec);
-    if (!is_file) continue;
+    if (!is_file || top == "incoming") continue;  // quarantines: above
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0 &&
         name != "strata.lock") {
       report.problems.push_back("lock file: " + DescribeGitLock(p.string()));
