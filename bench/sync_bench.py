@@ -160,7 +160,7 @@ def main():
         print(f"\none new version pushed to a remote with the rest: {one['sent']['objects']} "
               f"objects sent (the version added {new_objects} objects)")
         print(f"push --perspective public, whole history: {first_projection*1000:.0f} ms, "
-              f"{projected_versions} projected versions (of {a.versions + 3}: every 10th changes "
+              f"{projected_versions} projected versions (of {a.versions + 2}: every 10th changes "
               f"only a hidden value)")
         print(f"push --perspective public of one more version: {second_projection*1000:.0f} ms, "
               f"{pone['sent']['objects']} objects sent")

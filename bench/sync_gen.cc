@@ -63,13 +63,11 @@ int main(int argc, char** argv) {
   auto repo = Check(Repository::Init(args["dir"].as<std::string>()), "init");
   const std::int64_t t0 = 1700000000;
   std::vector<std::pair<std::string, json::value>> all;
-  all.emplace_back(
-      ".perspectives",
-      json::object{{"perspectives",
-                    json::object{{"public", json::object{{"docs", json::array{"**"}},
-                                                         {"rules", json::array{json::object{
-                                                                       {"path", "/secret"},
-                                                                       {"action", "hide"}}}}}}}}});
+  all.emplace_back(".perspectives",
+                   ParseJson(R"({"perspectives": {"public": {"docs": ["**"], "rules": [
+                     {"path": "/**", "action": "show"},
+                     {"path": "/secret", "action": "hide"}]}}})")
+                       .value());
   for (std::size_t i = 0; i < docs; ++i) {
     all.emplace_back(DocName(i), json::object{{"v", 0}, {"secret", "s0"}});
   }
