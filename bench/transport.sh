@@ -6,7 +6,8 @@
 #   bench/transport.sh STRATA_REPO_DIR [RUNS]
 #     clone:  transport_probe clone git://.../r.git  vs  git clone --bare
 #     push:   transport_probe push (every version into an empty repository)
-#             vs  git push
+#             vs  the same with no callbacks (PROBE_NO_CALLBACKS: libgit2's
+#             own cost)  vs  git push
 #
 # transport_probe is build/tests/sync/transport_probe (or $TRANSPORT_PROBE).
 # Prints the median of RUNS (default 3) seconds for each. Nothing is asserted.
@@ -50,12 +51,15 @@ for what in probe git; do
   done | median | xargs printf "clone over git:// (%s): %s s\n" "$what"
 done
 
-for what in probe git; do
+for what in probe libgit2-alone git; do
   for i in $(seq 1 "$runs"); do
     rm -rf "$TRASH/srv/empty.git"
     git init -q --bare "$TRASH/srv/empty.git"
     if [ "$what" = probe ]; then
       timed "$probe" push "$src" "$GIT_DAEMON_URL/empty.git" refs/heads/main:refs/heads/main
+    elif [ "$what" = libgit2-alone ]; then
+      PROBE_NO_CALLBACKS=1 timed "$probe" push "$src" "$GIT_DAEMON_URL/empty.git" \
+        refs/heads/main:refs/heads/main
     else
       timed git --git-dir "$src" push -q "$GIT_DAEMON_URL/empty.git" refs/heads/main:refs/heads/main
     fi

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -366,6 +367,7 @@ struct TransportSession::State {
   bool line_open = false;  // a progress line was drawn without its newline
   std::string phase;       // what the open line shows
   std::size_t last_width = 0;
+  std::set<std::string> finished;  // phases whose line ended with "done."
 
   ~State() {
     Wipe(helper_reply);
@@ -624,8 +626,10 @@ struct TransportSession::State {
 
   // --- progress ---
 
+  // Draws (or redraws) the line of `phase_now`; `done` ends it for good:
+  // libgit2 may report a finished phase again, and it is not drawn twice.
   void Draw(const std::string& phase_now, const std::string& text, bool done) {
-    if (!options.progress) return;
+    if (!options.progress || finished.count(phase_now)) return;
     Clock::time_point now = Clock::now();
     if (phase_now != phase) {
       if (line_open) std::fputc('\n', stderr);
@@ -642,6 +646,7 @@ struct TransportSession::State {
     last_width = width;
     std::fprintf(stderr, "\r%s", line.c_str());
     if (done) {
+      finished.insert(phase_now);
       std::fputc('\n', stderr);
       line_open = false;
       phase.clear();
@@ -682,12 +687,12 @@ struct TransportSession::State {
                Rate(stats->received_bytes),
            done);
     } else {
-      if (phase == "Receiving objects") {
-        Draw("Receiving objects",
-             Counted(stats->received_objects, stats->total_objects) + ", " +
-                 Rate(stats->received_bytes),
-             true);
-      }
+      // Every object arrived: end the receiving line (whether or not a
+      // callback came before), then count the deltas.
+      Draw("Receiving objects",
+           Counted(stats->received_objects, stats->total_objects) + ", " +
+               Rate(stats->received_bytes),
+           true);
       Draw("Resolving deltas", Counted(stats->indexed_deltas, stats->total_deltas),
            stats->indexed_deltas == stats->total_deltas);
     }

@@ -69,8 +69,15 @@ if [ "$git_ok" = 1 ]; then
   test_expect_success 'progress goes to stderr only when asked, with a rate' '
     probe clone "$GIT_DAEMON_URL/site.git" c-progress --progress >"$OUT/p.out" 2>"$OUT/p.err"
     expect_match "^cloned" "$(cat "$OUT/p.out")"
-    progress=$(tr "\r" "\n" <"$OUT/p.err")
-    expect_match "^Receiving objects: 100% \([0-9]+/[0-9]+\), [0-9.]+ (bytes|KiB|MiB) \| [0-9.]+ (bytes|KiB|MiB|GiB)/s, done\.$" "$progress"
+    # what each line shows last (redraws are \r-separated): one line per
+    # phase, each ended once with "done."
+    final=$(sed "s/.*\r//" "$OUT/p.err")
+    expect_match "^Receiving objects: 100% \(([0-9]+)/\1\), [0-9.]+ (bytes|KiB|MiB) \| [0-9.]+ (bytes|KiB|MiB|GiB)/s, done\.$" "$(sed -n 1p <<<"$final")"
+    line2=$(sed -n 2p <<<"$final")
+    if [ -n "$line2" ]; then
+      expect_match "^Resolving deltas: 100% \(([0-9]+)/\1\), done\.$" "$line2"
+    fi
+    expect_eq "" "$(sed -n "3,\$p" <<<"$final")" "no line after the phases"
     expect_eq "" "$(tail -c 1 "$OUT/p.err" | tr -d "\n")" "ends with a newline"
   '
 
