@@ -540,6 +540,24 @@ struct PushCallbacks {
         return self->inner.pack_progress(stage, current, total, self->inner.payload);
       };
     }
+    if (inner.remote_ready) {  // the session resets its credentials per connection here
+      outer.remote_ready = [](git_remote* remote, int direction, void* p) {
+        auto* self = static_cast<PushCallbacks*>(p);
+        return self->inner.remote_ready(remote, direction, self->inner.payload);
+      };
+    }
+    if (inner.completion) {
+      outer.completion = [](git_remote_completion_t type, void* p) {
+        auto* self = static_cast<PushCallbacks*>(p);
+        return self->inner.completion(type, self->inner.payload);
+      };
+    }
+    if (inner.push_negotiation) {
+      outer.push_negotiation = [](const git_push_update** updates, size_t len, void* p) {
+        auto* self = static_cast<PushCallbacks*>(p);
+        return self->inner.push_negotiation(updates, len, self->inner.payload);
+      };
+    }
     outer.push_transfer_progress = [](unsigned int current, unsigned int total, size_t bytes,
                                       void* p) {
       auto* self = static_cast<PushCallbacks*>(p);
