@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "objects/loose_backend.h"
 
@@ -89,6 +90,34 @@ bool ObjectStore::Stored(const ObjectId& id) {
   }
   git_error_clear();
   return false;
+}
+
+bool ObjectStore::ContainsPacked(const ObjectId& id) {
+  for (git_odb_backend* b : {mempack_, packs_}) {
+    if (b->exists(b, &id.oid) == 1) return true;
+  }
+  git_error_clear();
+  return false;
+}
+
+Result<std::unordered_set<ObjectId>> ObjectStore::ListLoose() {
+  std::unordered_set<ObjectId> out;
+  static const char* hex = "0123456789abcdef";
+  std::string dir = objects_dir_ + "/xx";
+  for (int i = 0; i < 256; ++i) {
+    dir[dir.size() - 2] = hex[i >> 4];
+    dir[dir.size() - 1] = hex[i & 15];
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.size() != GIT_OID_HEXSZ - 2) continue;
+      const std::string full = dir.substr(dir.size() - 2) + name;
+      git_oid oid;
+      if (git_oid_fromstrn(&oid, full.data(), full.size()) == 0) out.insert(ObjectId(oid));
+    }
+  }
+  git_error_clear();
+  return out;
 }
 
 Result<RawObject> ObjectStore::Read(const ObjectId& id, const char* what) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "objects/git.h"
@@ -59,6 +60,16 @@ class ObjectStore {
   // Whether `id` is staged or on disk (packs written by other processes
   // since the last look included). Never answers from libgit2's cache.
   bool Exists(const ObjectId& id);
+  // Whether `id` is staged or on disk as of the last look at the packs: no
+  // rescan of the pack folder on a miss, so asking about many objects that
+  // are absent (what a fetch brought) costs a lookup each, not a folder scan.
+  bool Contains(const ObjectId& id) { return Stored(id); }
+  // The same, for a staged or packed object only (no loose-file lookup):
+  // with ListLoose, for a caller that asks about many objects at once.
+  bool ContainsPacked(const ObjectId& id);
+  // The ids of every loose object on disk now, from one listing of the
+  // objects folder.
+  Result<std::unordered_set<ObjectId>> ListLoose();
 
   // Objects staged since the last Flush or Discard, and their total size.
   std::size_t staged_objects() const { return staged_.size(); }

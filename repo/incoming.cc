@@ -482,10 +482,9 @@ class IncomingChecker {
 
   // `known`, remembered: the same objects are asked about in every version.
   bool IsKnown(const ObjectId& id) {
-    if (known_yes_.count(id)) return true;
-    if (!known_(id)) return false;
-    known_yes_.insert(id);
-    return true;
+    auto [it, added] = known_answers_.try_emplace(id, false);
+    if (added) it->second = known_(id);
+    return it->second;
   }
 
   static bool IsBucket(std::string_view name) {
@@ -616,7 +615,7 @@ class IncomingChecker {
   std::unordered_set<std::string> checked_nodes_;  // state node id + its bucket path
   // Entry names of flat state nodes that passed, per bucket path.
   std::unordered_map<std::string, std::unordered_set<std::string>> valid_names_;
-  std::unordered_set<ObjectId> known_yes_;  // objects `known_` said we have
+  std::unordered_map<ObjectId, bool> known_answers_;  // what `known_` said of each object
   std::unordered_map<ObjectId, ObjectId> state_of_;
   FoldIndex index_;
 };

@@ -384,7 +384,7 @@ Result<Download> DownloadInto(git_repository* ours, ObjectStore& our_store,
     if (name.size() > 3 && name.compare(name.size() - 3, 3, "^{}") == 0) continue;
     STRATA_RETURN_IF_ERROR(Printable(CheckRemoteRefName(name).WithContext(where)));
     d.refs.push_back({name, ObjectId(heads[i]->oid)});
-    if (!our_store.Exists(d.refs.back().target)) need = true;
+    if (!our_store.Contains(d.refs.back().target)) need = true;
   }
   git_buf branch = GIT_BUF_INIT;
   if (git_remote_default_branch(&branch, remote.get()) == 0) {
@@ -422,14 +422,19 @@ Result<Download> DownloadInto(git_repository* ours, ObjectStore& our_store,
   session.Finish(true);
   git_remote_disconnect(remote.get());
   for (const IncomingRef& r : d.refs) {
-    if (!our_store.Exists(r.target) && !d.q->store->Exists(r.target)) {
+    if (!our_store.Contains(r.target) && !d.q->store->Exists(r.target)) {
       return Status::Corruption(where + ": it advertised " + r.name + " at " +
                                 ShortId(r.target.Hex()) + " but did not send that object");
     }
   }
+  // What we had before the fetch: packed objects looked up in the pack
+  // indexes, loose ones in one listing (not a file lookup per new object).
+  STRATA_ASSIGN_OR_RETURN(std::unordered_set<ObjectId> loose, our_store.ListLoose());
   STRATA_RETURN_IF_ERROR(
       CheckIncoming(
-          *d.q->store, [&](const ObjectId& id) { return our_store.Exists(id); }, d.refs, limits)
+          *d.q->store,
+          [&](const ObjectId& id) { return loose.count(id) > 0 || our_store.ContainsPacked(id); },
+          d.refs, limits)
           .WithContext(where));
   return d;
 }
