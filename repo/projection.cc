@@ -45,6 +45,7 @@
 #include "objects/delta_codec.h"
 #include "objects/tree_diff.h"
 #include "repo/document_meta.h"
+#include "repo/line_log.h"
 #include "repo/refs.h"
 #include "repo/repository.h"
 #include "repo/version_tree.h"
@@ -121,34 +122,9 @@ class ProjectionLog {
   // Appends the pending lines with one write(). A file left with a torn
   // last line gets a newline first, so the new lines read whole.
   Status Save() {
-    if (pending_.empty()) return Status::Ok();
-    std::error_code ec;
-    fs::create_directories(fs::path(file_).parent_path(), ec);
-    int fd = ::open(file_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-      std::string why = std::strerror(errno);
-      pending_.clear();
-      return Status::IOError("cannot save projections to " + file_ + ": " + why);
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-      char last = '\n';
-      if (::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
-        std::string whole(1, '\n');
-        whole += pending_;
-        pending_.swap(whole);
-      }
-    }
-    ssize_t n = ::write(fd, pending_.data(), pending_.size());
-    int err = errno;
-    ::close(fd);
-    const bool whole = n == static_cast<ssize_t>(pending_.size());
+    Status s = AppendLines(file_, pending_, "projections");
     pending_.clear();
-    if (!whole) {
-      return Status::IOError("cannot save projections to " + file_ + ": " +
-                             (n < 0 ? std::strerror(err) : "short write"));
-    }
-    return Status::Ok();
+    return s;
   }
 
   // Forgets what was added since the last Save (its objects were not written).

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "objects/delta_codec.h"
+#include "repo/line_log.h"
 #include "repo/refs.h"
 #include "repo/repository.h"
 #include "repo/version_tree.h"
@@ -84,26 +85,9 @@ void ViewCache::Add(const ObjectId& source, const std::optional<ValueRef>& view)
 }
 
 Status ViewCache::Save() {
-  if (pending_.empty()) return Status::Ok();
-  std::error_code ec;
-  fs::create_directories(fs::path(file_).parent_path(), ec);
-  // O_APPEND and one write: concurrent savers never interleave within a line.
-  int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) {
-    std::string why = std::strerror(errno);
-    pending_.clear();
-    return Status::IOError("cannot save views to " + file_ + ": " + why);
-  }
-  ssize_t n = ::write(fd, pending_.data(), pending_.size());
-  int err = errno;
-  ::close(fd);
-  const bool whole = n == static_cast<ssize_t>(pending_.size());
+  Status s = AppendLines(file_, pending_, "views");
   pending_.clear();
-  if (!whole) {
-    return Status::IOError("cannot save views to " + file_ + ": " +
-                           (n < 0 ? std::strerror(err) : "short write"));
-  }
-  return Status::Ok();
+  return s;
 }
 
 unsigned ViewThreads() {
