@@ -8,35 +8,21 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()("remote", po::value<std::string>(),
-                  "the remote (default: the branch's upstream remote, else origin)")(
-      "branch", po::value<std::string>(),
+  AddUpstreamOptions(
+      o, a, p,
       "the remote's branch to merge (default: the upstream branch, else the current name)");
-  o.add_options()("strategy", po::value<std::string>()->value_name("ours|theirs"),
-                  "settle every conflict with that side's value")(
-      "no-ff", po::bool_switch(), "write a merge version even when a fast-forward would do")(
-      "message,m", po::value<std::string>()->value_name("MSG"),
-      "the merge version's message (default: says what was merged)")(
-      "author", po::value<std::string>()->value_name("'NAME <EMAIL>'"),
-      "the merge version's author")(
+  o.add_options()("no-ff", po::bool_switch(),
+                  "write a merge version even when a fast-forward would do")(
       "label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(),
       "a label for the merge version (repeatable)");
-  AddProgressOptions(o);
-  AddJsonOption(o);
-  p.add("remote", 1).add("branch", 1);
 }
 
 int Run(Context& ctx, const po::variables_map& args) {
-  FetchOptions options;
-  options.progress = StartTransfer(args);
-  Result<MergeRequest> request = MergeRequestFromArgs(ctx, args);
-  if (!request.ok()) return ctx.Fail(request.status());
+  Result<UpstreamArgs> up = ReadUpstreamArgs(ctx, args);
+  if (!up.ok()) return ctx.Fail(up.status());
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
-  const std::string remote = args.count("remote") ? args["remote"].as<std::string>() : "";
-  std::optional<std::string> branch;
-  if (args.count("branch")) branch = args["branch"].as<std::string>();
-  Result<PullResult> pulled = (*repo)->Pull(remote, branch, *request, options);
+  Result<PullResult> pulled = (*repo)->Pull(up->remote, up->branch, up->request, up->fetch);
   if (!pulled.ok()) return ctx.Fail(pulled.status());
   if (!ctx.json()) PrintFetch(pulled->fetched);
   return ReportMerge(ctx, pulled->merge, pulled->merged);

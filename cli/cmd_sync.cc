@@ -8,20 +8,9 @@ namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()("remote", po::value<std::string>(),
-                  "the remote (default: the branch's upstream remote, else origin)")(
-      "branch", po::value<std::string>(), "the branch on both sides (default: the current one)");
+  AddUpstreamOptions(o, a, p, "the branch on both sides (default: the current one)");
   o.add_options()("dry-run,n", po::bool_switch(),
-                  "say what each side would receive; change neither")(
-      "strategy", po::value<std::string>()->value_name("ours|theirs"),
-      "settle every conflict with that side's value")(
-      "message,m", po::value<std::string>()->value_name("MSG"),
-      "the merge version's message (default: says what was merged)")(
-      "author", po::value<std::string>()->value_name("'NAME <EMAIL>'"),
-      "the merge version's author");
-  AddProgressOptions(o);
-  AddJsonOption(o);
-  p.add("remote", 1).add("branch", 1);
+                  "say what each side would receive; change neither");
 }
 
 void PrintDirection(const char* title, const SyncDirection& d) {
@@ -33,17 +22,13 @@ void PrintDirection(const char* title, const SyncDirection& d) {
 }
 
 int Run(Context& ctx, const po::variables_map& args) {
-  FetchOptions options;
-  options.progress = StartTransfer(args);
-  Result<MergeRequest> request = MergeRequestFromArgs(ctx, args);
-  if (!request.ok()) return ctx.Fail(request.status());
+  Result<UpstreamArgs> up = ReadUpstreamArgs(ctx, args);
+  if (!up.ok()) return ctx.Fail(up.status());
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
-  const std::string remote = args.count("remote") ? args["remote"].as<std::string>() : "";
-  std::optional<std::string> branch;
-  if (args.count("branch")) branch = args["branch"].as<std::string>();
   const bool dry_run = args["dry-run"].as<bool>();
-  Result<SyncResult> synced = (*repo)->Sync(remote, branch, *request, dry_run, options);
+  Result<SyncResult> synced =
+      (*repo)->Sync(up->remote, up->branch, up->request, dry_run, up->fetch);
   if (!synced.ok()) return ctx.Fail(synced.status());
   const bool conflicts = synced->merge == "conflicts";
   if (ctx.json()) {

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/merge_output.h"
 #include "repo/transport.h"
 
 namespace strata::cli {
@@ -35,8 +36,8 @@ void PrintChange(const RefChange& c, const std::string& from) {
   } else if (!c.new_id) {
     what = " - [deleted]";
   } else {
-    what = (c.forced ? " + " : "   ") + Short(c.old_id) + (c.forced ? "..." : "..") +
-           Short(c.new_id);
+    what =
+        (c.forced ? " + " : "   ") + Short(c.old_id) + (c.forced ? "..." : "..") + Short(c.new_id);
   }
   std::cout << what << " " << from << " -> " << Readable(c.ref)
             << (c.forced ? "  (forced update)" : "") << "\n";
@@ -55,6 +56,31 @@ bool StartTransfer(const po::variables_map& args) {
   if (args.count("no-progress") && args["no-progress"].as<bool>()) return false;
   if (args.count("progress") && args["progress"].as<bool>()) return true;
   return isatty(STDERR_FILENO) == 1;
+}
+
+void AddUpstreamOptions(po::options_description& o, po::options_description& a,
+                        po::positional_options_description& p, const char* branch_help) {
+  a.add_options()("remote", po::value<std::string>(),
+                  "the remote (default: the branch's upstream remote, else origin)")(
+      "branch", po::value<std::string>(), branch_help);
+  o.add_options()("strategy", po::value<std::string>()->value_name("ours|theirs"),
+                  "settle every conflict with that side's value")(
+      "message,m", po::value<std::string>()->value_name("MSG"),
+      "the merge version's message (default: says what was merged)")(
+      "author", po::value<std::string>()->value_name("'NAME <EMAIL>'"),
+      "the merge version's author");
+  AddProgressOptions(o);
+  AddJsonOption(o);
+  p.add("remote", 1).add("branch", 1);
+}
+
+Result<UpstreamArgs> ReadUpstreamArgs(Context& ctx, const po::variables_map& args) {
+  UpstreamArgs out;
+  out.fetch.progress = StartTransfer(args);
+  STRATA_ASSIGN_OR_RETURN(out.request, MergeRequestFromArgs(ctx, args));
+  if (args.count("remote")) out.remote = args["remote"].as<std::string>();
+  if (args.count("branch")) out.branch = args["branch"].as<std::string>();
+  return out;
 }
 
 json::value RefChangeToJson(const RefChange& c) {
@@ -110,8 +136,7 @@ void PrintFetch(const FetchResult& f) {
     PrintChange(c, Readable(from));
   }
   for (const std::string& t : f.skipped_tags) {
-    std::cout << " ! [rejected] " << t << " -> " << t
-              << "  (would clobber an existing tag)\n";
+    std::cout << " ! [rejected] " << t << " -> " << t << "  (would clobber an existing tag)\n";
   }
 }
 
