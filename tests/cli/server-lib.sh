@@ -46,16 +46,50 @@ print(s.getsockname()[1])
 s.close()'
 }
 
-# wait_listening PORT PID: until something accepts on 127.0.0.1:PORT (0), or
-# PID has exited or 20 seconds passed (1).
+# wait_listening PORT PID: until PID itself listens on 127.0.0.1:PORT (0),
+# or PID has exited or 20 seconds passed (1). "Something accepts on PORT" is
+# not enough: another test's server may have taken the port free_port
+# chose, and ours then fails to bind while theirs answers. So the listening
+# socket is looked up in /proc/net/tcp and must be a descriptor of PID or
+# of one of its descendants.
 wait_listening() {
   local i
   for i in $(seq 1 200); do
     kill -0 "$2" 2>/dev/null || return 1
-    if python3 -c 'import socket, sys
-s = socket.socket()
-s.settimeout(1)
-sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"; then
+    if python3 -c 'import os, sys
+port, pid = int(sys.argv[1]), sys.argv[2]
+inodes = set()
+for line in open("/proc/net/tcp").readlines()[1:]:
+    f = line.split()
+    if f[3] == "0A" and int(f[1].split(":")[1], 16) == port:
+        inodes.add(f[9])
+# PID and its descendants (git runs git-daemon as a child).
+parent = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            parent[p] = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            pass
+ours = {pid}
+grew = True
+while grew:
+    more = {p for p, pp in parent.items() if pp in ours} - ours
+    ours |= more
+    grew = bool(more)
+for p in ours:
+    try:
+        fds = os.listdir("/proc/%s/fd" % p)
+    except OSError:
+        continue
+    for fd in fds:
+        try:
+            link = os.readlink("/proc/%s/fd/%s" % (p, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:[") and link[8:-1] in inodes:
+            sys.exit(0)
+sys.exit(1)' "$1" "$2"; then
       return 0
     fi
     sleep 0.1
