@@ -301,7 +301,14 @@ if [ "$ssh_ok" = 1 ]; then
   if command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null; then
     ssh-agent -D -a "$TRASH/agent.sock" >/dev/null 2>&1 &
     SERVER_PIDS+=("$!")
-    for i in $(seq 1 100); do [ -S "$TRASH/agent.sock" ] && break; sleep 0.1; done
+    # Until the agent answers: its socket file exists before it listens, and
+    # under load ssh-add could connect in between (exit 2, "cannot connect").
+    for i in $(seq 1 200); do
+      rc=0
+      SSH_AUTH_SOCK="$TRASH/agent.sock" ssh-add -l >/dev/null 2>&1 || rc=$?
+      [ "$rc" -ne 2 ] && break
+      sleep 0.1
+    done
     test_expect_success 'ssh through the agent; a key it holds that the server refuses is tried once, then $STRATA_SSH_KEY' '
       export SSH_AUTH_SOCK="$TRASH/agent.sock"
       ssh-add "$TRASH/stranger" 2>/dev/null
