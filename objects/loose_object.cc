@@ -34,7 +34,9 @@ Result<std::optional<std::string>> ReadWholeFile(const std::string& path) {
   return std::optional<std::string>(std::move(out));
 }
 
-Result<RawObject> Parse(const std::string& compressed, const std::string& name) {
+}  // namespace
+
+Result<RawObject> ParseLooseObject(std::string_view compressed, const std::string& name) {
   auto bad = [&](const std::string& why) {
     return Status::Corruption("loose object " + name + " is damaged: " + why);
   };
@@ -77,12 +79,10 @@ Result<RawObject> Parse(const std::string& compressed, const std::string& name) 
   return obj;
 }
 
-}  // namespace
-
 Result<RawObject> InflateLooseObject(const std::filesystem::path& file) {
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadWholeFile(file.string()));
   if (!bytes) return Status::NotFound("no such file: " + file.string());
-  return Parse(*bytes, file.string());
+  return ParseLooseObject(*bytes, file.string());
 }
 
 Result<std::optional<RawObject>> ReadLooseObject(const std::string& objects_dir,
@@ -91,7 +91,7 @@ Result<std::optional<RawObject>> ReadLooseObject(const std::string& objects_dir,
   std::string path = objects_dir + "/" + hex.substr(0, 2) + "/" + hex.substr(2);
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadWholeFile(path));
   if (!bytes) return std::optional<RawObject>();
-  STRATA_ASSIGN_OR_RETURN(RawObject obj, Parse(*bytes, hex + " (" + path + ")"));
+  STRATA_ASSIGN_OR_RETURN(RawObject obj, ParseLooseObject(*bytes, hex + " (" + path + ")"));
   return std::optional<RawObject>(std::move(obj));
 }
 

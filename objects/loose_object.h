@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "objects/git.h"
 #include "objects/status.h"
@@ -22,6 +23,10 @@ struct RawObject {
   git_object_t type = GIT_OBJECT_INVALID;
   std::string data;
 };
+
+// Inflates and parses the bytes of a loose object file; `name` names it in
+// errors. Corruption says what is wrong with it.
+Result<RawObject> ParseLooseObject(std::string_view compressed, const std::string& name);
 
 // Inflates and parses one loose object file (its hash is not checked).
 // Corruption says what is wrong with it.

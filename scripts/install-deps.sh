@@ -11,6 +11,8 @@ packages=(
   # The sync tests' servers (tests/cli/server-lib.sh): lighttpd runs git http-backend,
   # sshd and ssh-keygen the ssh transport; git daemon comes with git.
   lighttpd openssh-server openssh-client
+  # The fuzz targets (tests/fuzz/, scripts/fuzz.sh): clang with libFuzzer's runtime.
+  clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
