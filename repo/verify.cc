@@ -50,7 +50,8 @@ using OidSet = std::unordered_set<ObjectId, OidHash>;
 // Problems about one version say "version ID: " once, whatever the message
 // they wrap already says.
 std::string VersionProblem(const std::string& id, const std::string& message) {
-  std::string prefix = "version " + id + ": ";
+  // `id` is a version's id, or "labels commit ID" for a notes commit.
+  std::string prefix = (id.rfind("labels commit ", 0) == 0 ? "" : "version ") + id + ": ";
   std::string m = message;
   while (m.rfind(prefix, 0) == 0) m = m.substr(prefix.size());
   return prefix + m;
@@ -288,6 +289,7 @@ Result<VerifyReport> Repository::Verify() {
   const std::size_t problems_before_walk = report.problems.size();
   std::vector<ObjectId> versions;
   OidSet seen;
+  OidSet notes;  // notes commits, and their parents
   std::deque<ObjectId> queue;
   for (const auto& [name, id] : tips) {
     git_object* raw = nullptr;
@@ -306,13 +308,17 @@ Result<VerifyReport> Repository::Verify() {
     }
     ObjectId commit(*git_object_id(peeled));
     git_object_free(peeled);
+    // Notes refs (labels added later) hold notes commits, whose trees map
+    // versions to notes: their objects are checked, but they are no versions.
+    if (name.rfind("refs/notes/", 0) == 0) notes.insert(commit);
     if (seen.insert(commit).second) queue.push_back(commit);
   }
   OidSet seen_trees;
   while (!queue.empty()) {
     ObjectId version = queue.front();
     queue.pop_front();
-    const std::string id = version.Hex();
+    const bool is_notes = notes.count(version) > 0;
+    const std::string id = is_notes ? "labels commit " + version.Hex() : version.Hex();
     git_commit* c_raw = nullptr;
     if (git_commit_lookup(&c_raw, repo_.get(), &version.oid) < 0) {
       git_error_clear();
@@ -320,13 +326,14 @@ Result<VerifyReport> Repository::Verify() {
       continue;
     }
     CommitPtr c(c_raw);
-    versions.push_back(version);
+    if (!is_notes) versions.push_back(version);
     for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
       ObjectId parent(*git_commit_parent_id(c_raw, i));
       if (!store_->Exists(parent)) {
         report.problems.push_back(VersionProblem(
             id, "its parent " + parent.Hex() + " is missing, so its history is cut"));
       } else if (seen.insert(parent).second) {
+        if (is_notes) notes.insert(parent);
         queue.push_back(parent);
       }
     }

@@ -57,6 +57,27 @@ test_expect_success 'git clone of the repository works, and strata reads the clo
   strata --repo clone.git verify >/dev/null
 '
 
+# Regression: the commits of refs/notes/strata-labels (labels added later)
+# were checked as versions ("has no state tree"), so verify failed on every
+# repository with an added label.
+test_expect_success 'labels added later: verify checks their commits, not as versions' '
+  rm -rf lab; cp -a r lab; cd lab
+  strata label HEAD~1 reviewed >/dev/null
+  strata label HEAD~1 second >/dev/null
+  strata label HEAD --remove second >/dev/null 2>&1 || true
+  out=$(strata verify)
+  expect_match "^ok: 9 versions and [0-9]+ objects checked, 0 problems$" "$out"
+  # a labels commit whose tree is gone is named as such
+  notes_tree=$(sgit rev-parse refs/notes/strata-labels^{tree})
+  sgit cat-file -e "$notes_tree"
+  f=".strata/objects/${notes_tree:0:2}/${notes_tree:2}"
+  test -f "$f"
+  rm -f "$f"
+  rc=0; strata verify >out 2>errout || rc=$?
+  expect_eq 1 "$rc"
+  expect_match "labels commit [0-9a-f]{40}: tree $notes_tree .* is missing" "$(cat out errout)"
+'
+
 # corrupt_copy NAME: a copy of r to damage.
 corrupt_copy() { rm -rf "$1"; cp -a r "$1"; cd "$1"; }
 # loose_path ID: the loose object file of ID.
