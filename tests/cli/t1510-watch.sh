@@ -205,6 +205,23 @@ test_expect_success 'a branch created later is waited for; --branch follows it' 
   expect_files_eq expect seen
 '
 
+test_expect_success 'versions pushed from a clone (objects arriving as another process sends them)' '
+  cd r
+  from=$(sgit rev-parse main)
+  start_watch ../pushed --json --since "$from"
+  strata clone "$TRASH/r" ../c >/dev/null
+  cd ../c
+  for i in 1 2 3; do strata set doc7 /v "$i" >/dev/null; done
+  strata push >/dev/null
+  cd ../r
+  expect_eq "$(git --git-dir ../c/.strata rev-parse main)" "$(sgit rev-parse main)"
+  wait_lines ../pushed.out 3
+  stop_watch ../pushed INT
+  ids ../pushed.out >seen
+  sgit rev-list --reverse "$from"..main >expect
+  expect_files_eq expect seen
+'
+
 test_expect_success 'errors: an unknown --since, a bad --path, a bad branch name' '
   cd r
   expect_fail 1 strata watch --since nope
