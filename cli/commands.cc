@@ -18,6 +18,7 @@ extern const CommandSpec kCloneCommand, kRemoteCommand, kFetchCommand, kPullComm
 extern const CommandSpec kVerifyCommand;
 extern const CommandSpec kPerspectiveCommand;
 extern const CommandSpec kValidateCommand;
+extern const CommandSpec kWatchCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
@@ -28,6 +29,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kExportCommand,                                                            //
       &kLogCommand,     &kHistoryCommand,     &kBlameCommand,    &kShowCommand,   //
       &kDiffCommand,    &kTagCommand,         &kLabelCommand,                     //
+      &kWatchCommand,                                                             //
       &kBranchCommand,  &kSwitchCommand,      &kMergeCommand,    &kConflictsCommand,
       &kResolveCommand, &kCherryPickCommand,  &kRevertCommand,  //
       &kCloneCommand,   &kRemoteCommand,      &kFetchCommand,    &kPullCommand,
