@@ -18,6 +18,7 @@ extern const CommandSpec kCloneCommand, kRemoteCommand, kFetchCommand, kPullComm
 extern const CommandSpec kVerifyCommand;
 extern const CommandSpec kPerspectiveCommand;
 extern const CommandSpec kValidateCommand;
+extern const CommandSpec kWorktreeCommand, kStatusCommand, kCommitCommand, kRestoreCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
@@ -33,6 +34,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kCloneCommand,   &kRemoteCommand,      &kFetchCommand,    &kPullCommand,
       &kPushCommand,    &kSyncCommand,  //
       &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand,
+      &kWorktreeCommand, &kStatusCommand, &kCommitCommand, &kRestoreCommand,
   };
   return commands;
 }
