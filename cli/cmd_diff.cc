@@ -9,7 +9,8 @@ namespace {
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
   a.add_options()("from", po::value<std::string>(),
-                  "the older revision (none, in a working folder: the folder against its base), or a range A..B (A against B) or A...B (the merge base "
+                  "the older revision (none, in a working folder: the folder against its base), or "
+                  "a range A..B (A against B) or A...B (the merge base "
                   "of A and B against B)")("to", po::value<std::string>(),
                                            "the newer revision (default HEAD)");
   o.add_options()(
@@ -97,7 +98,8 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!args.count("from")) {
     Result<std::unique_ptr<Worktree>> wt = OpenWorktree(ctx);
     if (!wt.ok()) return ctx.Fail(wt.status());
-    if (!*wt) return UsageError("missing FROM (with none, diff compares a working folder with its base)");
+    if (!*wt)
+      return UsageError("missing FROM (with none, diff compares a working folder with its base)");
     return RunWorktreeDiff(ctx, args, **wt, format, filter);
   }
   Result<Repository*> repo = ctx.Repo();

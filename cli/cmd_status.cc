@@ -27,13 +27,13 @@ int Run(Context& ctx, const po::variables_map&) {
     for (const InvalidFile& f : st->invalid) {
       invalid.push_back(json::object{{"file", f.file}, {"error", f.error}});
     }
-    ctx.PrintJson(json::object{
-        {"branch", st->branch},
-        {"base", st->base.empty() ? json::value(nullptr) : json::value(st->base)},
-        {"created", Ids(st->created)},
-        {"modified", Ids(st->modified)},
-        {"deleted", Ids(st->deleted)},
-        {"invalid", invalid}});
+    ctx.PrintJson(
+        json::object{{"branch", st->branch},
+                     {"base", st->base.empty() ? json::value(nullptr) : json::value(st->base)},
+                     {"created", Ids(st->created)},
+                     {"modified", Ids(st->modified)},
+                     {"deleted", Ids(st->deleted)},
+                     {"invalid", invalid}});
     return kExitOk;
   }
   std::cout << "on branch " << st->branch << ", base "
@@ -42,9 +42,12 @@ int Run(Context& ctx, const po::variables_map&) {
     std::cout << "nothing to commit: the folder holds its base\n";
     return kExitOk;
   }
-  for (const std::string& id : st->created) std::cout << ctx.Paint(kGreen, "  created:  ") << id << "\n";
-  for (const std::string& id : st->modified) std::cout << ctx.Paint(kYellow, "  modified: ") << id << "\n";
-  for (const std::string& id : st->deleted) std::cout << ctx.Paint(kRed, "  deleted:  ") << id << "\n";
+  for (const std::string& id : st->created)
+    std::cout << ctx.Paint(kGreen, "  created:  ") << id << "\n";
+  for (const std::string& id : st->modified)
+    std::cout << ctx.Paint(kYellow, "  modified: ") << id << "\n";
+  for (const std::string& id : st->deleted)
+    std::cout << ctx.Paint(kRed, "  deleted:  ") << id << "\n";
   for (const InvalidFile& f : st->invalid) {
     std::cout << ctx.Paint(kRed, "  invalid:  ") << f.file << ": " << f.error << "\n";
   }

@@ -29,15 +29,16 @@ int RunInWorktree(Context& ctx, const po::variables_map& args, Worktree& wt) {
   if (ctx.json()) {
     json::array kept;
     for (const std::string& k : r->kept) kept.push_back(json::string(k));
-    ctx.PrintJson(json::object{{"branch", name},
-                               {"version", r->to.empty() ? json::value(nullptr) : json::value(r->to)},
-                               {"previous", previous},
-                               {"created", create},
-                               {"changed", previous != name},
-                               {"folder", wt.dir()},
-                               {"written", r->written},
-                               {"removed", r->removed},
-                               {"kept", kept}});
+    ctx.PrintJson(
+        json::object{{"branch", name},
+                     {"version", r->to.empty() ? json::value(nullptr) : json::value(r->to)},
+                     {"previous", previous},
+                     {"created", create},
+                     {"changed", previous != name},
+                     {"folder", wt.dir()},
+                     {"written", r->written},
+                     {"removed", r->removed},
+                     {"kept", kept}});
     return kExitOk;
   }
   std::cout << "switched the working folder to " << (create ? "a new branch '" : "branch '") << name

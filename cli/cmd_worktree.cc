@@ -21,7 +21,9 @@ int Usage(const std::string& message) {
   return kExitUsage;
 }
 
-json::value Nullable(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+json::value Nullable(const std::string& s) {
+  return s.empty() ? json::value(nullptr) : json::value(s);
+}
 
 int Run(Context& ctx, const po::variables_map& args) {
   const std::string action = args.count("action") ? args["action"].as<std::string>() : "list";
@@ -100,8 +102,8 @@ int Run(Context& ctx, const po::variables_map& args) {
       continue;
     }
     std::cout << ctx.Paint(kYellow, w.base.empty() ? std::string("(none)") : w.base.substr(0, 12))
-              << " [" << w.branch << "]"
-              << (w.perspective ? " perspective " + *w.perspective : "") << "\n";
+              << " [" << w.branch << "]" << (w.perspective ? " perspective " + *w.perspective : "")
+              << "\n";
   }
   return kExitOk;
 }

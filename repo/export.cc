@@ -489,8 +489,8 @@ Result<FileUpdateResult> WriteDocumentFiles(const std::string& dir,
                                std::strerror(errno));
       }
       if (!S_ISREG(st.st_mode)) {
-        return Status::InvalidArgument("cannot remove document " + Quote(u.id) + "'s file: " +
-                                       folders.Display(name) + " is " + KindOf(st));
+        return Status::InvalidArgument("cannot remove document " + Quote(u.id) +
+                                       "'s file: " + folders.Display(name) + " is " + KindOf(st));
       }
       if (::unlinkat(folder, name.c_str(), 0) != 0 && errno != ENOENT) {
         return Status::IOError("cannot remove " + folders.Display(name) + ": " +

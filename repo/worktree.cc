@@ -115,7 +115,9 @@ struct Index {
   std::unordered_map<std::string, IndexEntry> entries;
 };
 
-std::int64_t Ns(const timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
+std::int64_t Ns(const timespec& t) {
+  return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
 
 void SetStat(IndexEntry& e, const struct stat& st) {
   e.size = static_cast<std::uint64_t>(st.st_size);
@@ -236,11 +238,12 @@ Result<WorktreeRecord> ReadRecord(const std::string& dir) {
 }
 
 Status WriteRecord(const std::string& dir, const WorktreeRecord& r) {
-  json::object o{{"repository", r.repository},
-                 {"name", r.name},
-                 {"branch", r.branch},
-                 {"base", r.base.empty() ? json::value(nullptr) : json::value(r.base)},
-                 {"perspective", r.perspective ? json::value(*r.perspective) : json::value(nullptr)}};
+  json::object o{
+      {"repository", r.repository},
+      {"name", r.name},
+      {"branch", r.branch},
+      {"base", r.base.empty() ? json::value(nullptr) : json::value(r.base)},
+      {"perspective", r.perspective ? json::value(*r.perspective) : json::value(nullptr)}};
   return WriteAtomically(dir + "/" + kRecordName, FormatJson(o, FormatOptions{2, false}) + "\n");
 }
 
@@ -277,7 +280,8 @@ struct FoundFile {
 Status WalkFolder(int folder, const std::string& prefix, const std::string& display,
                   const std::function<Status(const FoundFile&)>& visit) {
   int dup = ::dup(folder);
-  if (dup < 0) return Status::IOError("cannot read folder " + display + ": " + std::strerror(errno));
+  if (dup < 0)
+    return Status::IOError("cannot read folder " + display + ": " + std::strerror(errno));
   DIR* d = ::fdopendir(dup);
   if (!d) {
     ::close(dup);
@@ -303,7 +307,8 @@ Status WalkFolder(int folder, const std::string& prefix, const std::string& disp
     if (S_ISDIR(st.st_mode)) {
       Fd sub(::openat(folder, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!sub.valid()) continue;  // replaced by a link meanwhile: not entered
-      STRATA_RETURN_IF_ERROR(WalkFolder(sub.get(), prefix + name + "/", display + "/" + name, visit));
+      STRATA_RETURN_IF_ERROR(
+          WalkFolder(sub.get(), prefix + name + "/", display + "/" + name, visit));
       continue;
     }
     if (!S_ISREG(st.st_mode)) continue;  // links, special files
@@ -376,9 +381,7 @@ std::optional<std::string> Worktree::Find(const std::string& start) {
   return std::nullopt;
 }
 
-std::string Worktree::BookkeepingDir() const {
-  return repo_.path() + "/worktrees/" + record_.name;
-}
+std::string Worktree::BookkeepingDir() const { return repo_.path() + "/worktrees/" + record_.name; }
 
 Status Worktree::SaveRecord() { return WriteRecord(dir_, record_); }
 
@@ -393,11 +396,11 @@ Result<std::unique_ptr<Worktree>> Worktree::Open(Repository& repo, const std::st
   const std::string using_now = repo.perspective() ? repo.perspective()->name() : "";
   if (using_now != record.perspective.value_or("")) {
     if (!using_now.empty()) {
-      return Status::InvalidArgument(
-          "the working folder " + abs + " reads " +
-          (record.perspective ? "through perspective " + Quote(*record.perspective)
-                              : std::string("the whole state")) +
-          ", not through " + Quote(using_now));
+      return Status::InvalidArgument("the working folder " + abs + " reads " +
+                                     (record.perspective
+                                          ? "through perspective " + Quote(*record.perspective)
+                                          : std::string("the whole state")) +
+                                     ", not through " + Quote(using_now));
     }
     STRATA_RETURN_IF_ERROR(repo.UsePerspective(record.perspective));
   }
@@ -552,7 +555,8 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
       return Status::Ok();
     }
     Result<json::value> v = ParseJson(*text, f.path);
-    Result<ValueRef> ref = v.ok() ? EncodeValue(*repo_.store_, *v, 1) : Result<ValueRef>(v.status());
+    Result<ValueRef> ref =
+        v.ok() ? EncodeValue(*repo_.store_, *v, 1) : Result<ValueRef>(v.status());
     if (!ref.ok()) {
       e.value.clear();
       scan.status.invalid.push_back({f.path, ref.status().message()});
@@ -681,8 +685,8 @@ Result<std::vector<Change>> Worktree::Changes(const DiffFilter& filter, json::va
     if (!from && to) {
       mine.push_back(Change{PatchOp{PatchOpKind::kAdd, root, {}, *to}, doc, JsonPointer(), {}});
     } else if (from && !to) {
-      mine.push_back(Change{PatchOp{PatchOpKind::kRemove, root, {}, nullptr}, doc, JsonPointer(),
-                            *from});
+      mine.push_back(
+          Change{PatchOp{PatchOpKind::kRemove, root, {}, nullptr}, doc, JsonPointer(), *from});
     } else if (from && to) {
       Patch patch;
       DiffValues(*from, *to, root, patch);
@@ -744,15 +748,15 @@ Result<WorktreeCommit> Worktree::Commit(const CommitOptions& options) {
       list += (i ? "; " : "") + st.invalid[i].error;
     }
     if (st.invalid.size() > 5) list += "; and " + std::to_string(st.invalid.size() - 5) + " more";
-    return Status::InvalidArgument("cannot commit: " + std::to_string(st.invalid.size()) +
-                                   " file" + (st.invalid.size() == 1 ? " is" : "s are") +
+    return Status::InvalidArgument("cannot commit: " + std::to_string(st.invalid.size()) + " file" +
+                                   (st.invalid.size() == 1 ? " is" : "s are") +
                                    " not a valid document (" + list +
                                    "); fix or remove them; nothing was written");
   }
   if (st.created.empty() && st.modified.empty() && st.deleted.empty()) {
-    return Status::Unchanged("nothing to commit: the folder holds the base " +
-                             (record_.base.empty() ? std::string("(no versions)")
-                                                   : record_.base.substr(0, 12)));
+    return Status::Unchanged(
+        "nothing to commit: the folder holds the base " +
+        (record_.base.empty() ? std::string("(no versions)") : record_.base.substr(0, 12)));
   }
   std::vector<std::pair<std::string, json::value>> docs;
   for (auto* list : {&st.created, &st.modified}) {
@@ -810,8 +814,8 @@ Result<WorktreeCommit> Worktree::Commit(const CommitOptions& options) {
   request.commit = options;
   request.commit.branch = record_.branch;
   request.commit.labels.clear();
-  request.commit.message = "merge working folder changes (" + out.version.id.substr(0, 12) +
-                           ") into " + record_.branch;
+  request.commit.message =
+      "merge working folder changes (" + out.version.id.substr(0, 12) + ") into " + record_.branch;
   out.merged = true;
   STRATA_ASSIGN_OR_RETURN(out.merge, repo_.Merge(out.version.id, request));
   if (out.merge.kind == MergeOutcome::Kind::kConflicts) return out;
@@ -890,10 +894,11 @@ Result<WorktreeUpdate> Worktree::UpdateTo(const std::string& target, bool keep_c
     std::sort(refused.begin(), refused.end());
     std::string list;
     for (std::size_t i = 0; i < refused.size(); ++i) list += (i ? ", " : "") + refused[i];
-    return Status::Conflict("your changes to " + list + " would be overwritten by " +
-                            (target.empty() ? std::string("the empty state") : target.substr(0, 12)) +
-                            "; commit them ('strata commit') or put them back ('strata restore') "
-                            "first; nothing was changed");
+    return Status::Conflict(
+        "your changes to " + list + " would be overwritten by " +
+        (target.empty() ? std::string("the empty state") : target.substr(0, 12)) +
+        "; commit them ('strata commit') or put them back ('strata restore') "
+        "first; nothing was changed");
   }
   std::sort(out.kept.begin(), out.kept.end());
   STRATA_ASSIGN_OR_RETURN(FileUpdateResult wrote, WriteDocumentFiles(dir_, updates));
@@ -931,8 +936,7 @@ Result<WorktreeUpdate> Worktree::UpdateTo(const std::string& target, bool keep_c
   return out;
 }
 
-Result<std::vector<std::string>> Worktree::Restore(const std::vector<std::string>& docs,
-                                                   bool all) {
+Result<std::vector<std::string>> Worktree::Restore(const std::vector<std::string>& docs, bool all) {
   STRATA_ASSIGN_OR_RETURN(Scan scan, ScanFolder());
   std::vector<std::string> targets;
   if (all) {
@@ -949,8 +953,9 @@ Result<std::vector<std::string>> Worktree::Restore(const std::vector<std::string
         return Status::InvalidArgument(
             "document " + Quote(id) + " is not in the base " +
             (record_.base.empty() ? std::string("(no versions)") : record_.base.substr(0, 12)) +
-            (it == scan.index.entries.end() ? "" : "; restore never deletes a file: remove " +
-                                                       ExportPath(id) + " yourself") +
+            (it == scan.index.entries.end()
+                 ? ""
+                 : "; restore never deletes a file: remove " + ExportPath(id) + " yourself") +
             "; nothing was restored");
       }
       targets.push_back(id);

@@ -65,7 +65,7 @@ struct InvalidFile {
 
 struct WorktreeStatus {
   std::string branch;
-  std::string base;  // "" for none
+  std::string base;                                     // "" for none
   std::vector<std::string> created, modified, deleted;  // document ids, sorted
   std::vector<InvalidFile> invalid;                     // sorted by file
   std::size_t files_read = 0;  // files read this time (their stat had changed)
@@ -80,9 +80,9 @@ struct WorktreeCommit {
   // merge.version (the branch's new head) when the branch had moved; else
   // the version written on the branch (merge.kind kFastForward-like: see
   // `merged`).
-  VersionInfo version;    // the version holding exactly the folder's changes
-  bool merged = false;    // the branch had moved: `merge` says what the merge did
-  MergeOutcome merge;     // when merged: kMerged, kFastForward or kConflicts
+  VersionInfo version;  // the version holding exactly the folder's changes
+  bool merged = false;  // the branch had moved: `merge` says what the merge did
+  MergeOutcome merge;   // when merged: kMerged, kFastForward or kConflicts
   std::size_t created = 0, modified = 0, deleted = 0;
   std::string branch;
 };
@@ -149,8 +149,7 @@ class Worktree {
   // values), sorted by document, narrowed to `filter`; `merge_patch`
   // receives the RFC 7396 patch when not null (with one document or path in
   // the filter, over that value).
-  Result<std::vector<Change>> Changes(const DiffFilter& filter,
-                                      json::value* merge_patch = nullptr);
+  Result<std::vector<Change>> Changes(const DiffFilter& filter, json::value* merge_patch = nullptr);
   // Writes the folder's changes as one version on its branch, with
   // options.expected = the base. If the branch moved since, the change is a
   // version on the base, merged into the branch (Repository::Merge): clean,
@@ -174,9 +173,9 @@ class Worktree {
   // Pulls into the folder's branch (Repository::Pull with the branch as
   // the one merged into), then updates the files as Switch does.
   Result<std::pair<PullResult, WorktreeUpdate>> Pull(const std::string& remote,
-                                                      const std::optional<std::string>& branch,
-                                                      MergeRequest request,
-                                                      const FetchOptions& options);
+                                                     const std::optional<std::string>& branch,
+                                                     MergeRequest request,
+                                                     const FetchOptions& options);
 
  private:
   struct Scan;

@@ -312,8 +312,8 @@ Result<VersionInfo> Repository::WriteDetached(const std::string& base,
     }
     return editor.Write();
   };
-  STRATA_ASSIGN_OR_RETURN(Built built, Build(head, make_state, describe, options, author, time,
-                                             std::nullopt));
+  STRATA_ASSIGN_OR_RETURN(Built built,
+                          Build(head, make_state, describe, options, author, time, std::nullopt));
   return built.version;
 }
 
