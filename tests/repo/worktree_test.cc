@@ -1,6 +1,7 @@
 // Tests for repo/worktree.h: working folders through the library.
 #include "repo/worktree.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -181,10 +182,10 @@ BOOST_FIXTURE_TEST_CASE(commit_writes_the_changes_and_moves_the_base, FolderFixt
   BOOST_TEST(c->version.id == repo().ResolveRevision("main").value());
   BOOST_TEST(wt->record().base == c->version.id);
   BOOST_TEST(Get("config/app1", "HEAD", P("/db/pool")).value() == json::value(8));
-  BOOST_TEST(Get("users/u1").status().code() == Code::kNotFound);
+  BOOST_TEST((Get("users/u1").status().code() == Code::kNotFound));
   BOOST_TEST(Status().clean());
   // Nothing more to commit.
-  BOOST_TEST(wt->Commit(o).status().code() == Code::kUnchanged);
+  BOOST_TEST((wt->Commit(o).status().code() == Code::kUnchanged));
 }
 
 BOOST_FIXTURE_TEST_CASE(commit_refuses_invalid_files_and_writes_nothing, FolderFixture) {
@@ -192,7 +193,7 @@ BOOST_FIXTURE_TEST_CASE(commit_refuses_invalid_files_and_writes_nothing, FolderF
   WriteText(folder + "/config/app1.json", R"({"db":{"pool":8},"name":"app1"})");
   WriteText(folder + "/broken.json", "{");
   Result<WorktreeCommit> c = wt->Commit(By("b"));
-  BOOST_TEST(c.status().code() == Code::kInvalidArgument);
+  BOOST_TEST((c.status().code() == Code::kInvalidArgument));
   BOOST_TEST(c.status().message().find("broken.json:1:2") != std::string::npos,
              c.status().message());
   BOOST_TEST(repo().ResolveRevision("main").value() == head);
@@ -204,7 +205,7 @@ BOOST_FIXTURE_TEST_CASE(commit_after_the_branch_moved_merges, FolderFixture) {
   Result<WorktreeCommit> c = wt->Commit(By("b"));
   BOOST_REQUIRE_MESSAGE(c.ok(), c.status().message());
   BOOST_TEST(c->merged);
-  BOOST_TEST(c->merge.kind == MergeOutcome::Kind::kMerged);
+  BOOST_TEST((c->merge.kind == MergeOutcome::Kind::kMerged));
   BOOST_TEST(Get("config/app2", "HEAD", P("/name")).value() == json::value("two"));
   BOOST_TEST(Get("config/app1", "HEAD", P("/db/pool")).value() == json::value(9));
   BOOST_TEST(Slurp(folder + "/config/app2.json") == "{\n  \"name\": \"two\"\n}\n");
@@ -218,7 +219,7 @@ BOOST_FIXTURE_TEST_CASE(commit_conflict_then_continue_follows_the_branch, Folder
   const std::string base = wt->record().base;
   Result<WorktreeCommit> c = wt->Commit(By("b"));
   BOOST_REQUIRE_MESSAGE(c.ok(), c.status().message());
-  BOOST_TEST(c->merge.kind == MergeOutcome::Kind::kConflicts);
+  BOOST_TEST((c->merge.kind == MergeOutcome::Kind::kConflicts));
   BOOST_TEST(wt->record().base == base);  // the folder waits for the merge
   ResolveRequest r;
   r.take = ResolveRequest::Take::kTheirs;
@@ -238,7 +239,7 @@ BOOST_FIXTURE_TEST_CASE(switch_refuses_to_lose_changes, FolderFixture) {
   BOOST_REQUIRE(repo().Set("config/app1", P("/db/pool"), json::value(3), o).ok());
   WriteText(folder + "/config/app1.json", R"({"db":{"pool":4},"name":"app1"})");
   Result<WorktreeUpdate> refused = wt->Switch("dev", false);
-  BOOST_TEST(refused.status().code() == Code::kConflict);
+  BOOST_TEST((refused.status().code() == Code::kConflict));
   BOOST_TEST(refused.status().message().find("config/app1.json") != std::string::npos);
   BOOST_TEST(wt->record().branch == "main");
   BOOST_REQUIRE(wt->Restore({"config/app1"}, false).ok());
@@ -253,7 +254,7 @@ BOOST_FIXTURE_TEST_CASE(switch_refuses_to_lose_changes, FolderFixture) {
 BOOST_FIXTURE_TEST_CASE(remove_refuses_changes_and_keeps_foreign_files, FolderFixture) {
   WriteText(folder + "/users/u2.json", R"({"name":"Bob"})");
   WriteText(folder + "/README", "mine");
-  BOOST_TEST(Worktree::Remove(repo(), folder, false).status().code() == Code::kConflict);
+  BOOST_TEST((Worktree::Remove(repo(), folder, false).status().code() == Code::kConflict));
   wt.reset();
   fs::remove(folder + "/users/u2.json");
   Result<WorktreeRemoval> r = Worktree::Remove(repo(), folder, false);
