@@ -79,7 +79,7 @@ class Fd {
 
 // Writes `path` whole or not at all: a temporary file beside it, fsynced,
 // renamed over it.
-Status WriteAtomically(const std::string& path, std::string_view bytes) {
+Status WriteAtomically(const std::string& path, std::string_view bytes, bool sync = true) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666));
   if (!fd.valid()) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
@@ -94,7 +94,7 @@ Status WriteAtomically(const std::string& path, std::string_view bytes) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+  if ((sync && ::fsync(fd.get()) != 0) || ::rename(tmp.c_str(), path.c_str()) != 0) {
     Status s = Status::IOError("cannot write " + path + ": " + std::strerror(errno));
     ::unlink(tmp.c_str());
     return s;
@@ -211,7 +211,9 @@ Status SaveIndex(const std::string& path, Index& index) {
     text += id;
     text += '\n';
   }
-  return WriteAtomically(path, text);
+  // Not fsynced: after a crash a lost or torn cache is an empty one (every
+  // file read again), never a wrong answer.
+  return WriteAtomically(path, text, /*sync=*/false);
 }
 
 Result<WorktreeRecord> ReadRecord(const std::string& dir) {
@@ -799,7 +801,8 @@ Result<WorktreeCommit> Worktree::Commit(const CommitOptions& options) {
     STRATA_ASSIGN_OR_RETURN(WriteResult w, repo_.Write(edit, describe, opts));
     out.version = w.version;
     STRATA_ASSIGN_OR_RETURN(std::string now, repo_.ResolveRevision("refs/heads/" + record_.branch));
-    STRATA_RETURN_IF_ERROR(UpdateTo(now, /*keep_changes=*/false).status());
+    // The look taken above still holds: the files were only read since.
+    STRATA_RETURN_IF_ERROR(UpdateTo(now, /*keep_changes=*/false, &scan).status());
     return out;
   }
   if (record_.base.empty()) {
@@ -829,8 +832,14 @@ Result<WorktreeUpdate> Worktree::FollowBranch() {
   return UpdateTo(now, /*keep_changes=*/false);
 }
 
-Result<WorktreeUpdate> Worktree::UpdateTo(const std::string& target, bool keep_changes) {
-  STRATA_ASSIGN_OR_RETURN(Scan scan, ScanFolder());
+Result<WorktreeUpdate> Worktree::UpdateTo(const std::string& target, bool keep_changes,
+                                          Scan* prior) {
+  std::optional<Scan> looked;
+  if (!prior) {
+    STRATA_ASSIGN_OR_RETURN(looked, ScanFolder());
+    prior = &*looked;
+  }
+  Scan& scan = *prior;
   WorktreeUpdate out;
   out.from = record_.base;
   out.to = target;

@@ -186,7 +186,9 @@ class Worktree {
   // Checks out version `target` ("" for none); with `keep_changes`, files
   // with uncommitted changes that `target` would change are refused, and
   // the others are kept; without, they are overwritten.
-  Result<WorktreeUpdate> UpdateTo(const std::string& target, bool keep_changes);
+  // `scan`: a look at the folder just taken (else one is taken here).
+  Result<WorktreeUpdate> UpdateTo(const std::string& target, bool keep_changes,
+                                  Scan* scan = nullptr);
   Status SaveRecord();
   std::string BookkeepingDir() const;
 
