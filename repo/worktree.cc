@@ -854,6 +854,12 @@ Result<WorktreeUpdate> Worktree::UpdateTo(const std::string& target, bool keep_c
     to_state = t.state_tree();
     target_snap = std::move(t);
   }
+  if (keep_changes && target_snap) {
+    // Another branch may hold ids that fold to one path (A/x, a/x): refused
+    // before any file is written.
+    STRATA_ASSIGN_OR_RETURN(std::vector<std::string> ids, target_snap->Ids());
+    STRATA_RETURN_IF_ERROR(CheckExportIds(ids));
+  }
   std::vector<MemberDiff> diffs;
   STRATA_RETURN_IF_ERROR(ChangedMembers(*repo_.store_, from_state, to_state, diffs));
   std::unordered_set<std::string> changed_docs;

@@ -255,6 +255,17 @@ test_expect_success 'a folder whose repository was moved says so' '
   expect_match "r-copy/.strata, which is missing" "$(err)"
 '
 
+test_expect_success 'switch to a branch whose ids fold to one path is refused, nothing written' '
+  cd r
+  strata branch folded >/dev/null
+  strata put Config/app1 --branch folded <<<"{\"x\": 1}" >/dev/null
+  cd ../w1
+  expect_fail 1 strata switch folded
+  expect_match "differ only in letter case" "$(err)"
+  expect_eq "main" "$(jpath "d[\"branch\"]" <.strata)"
+  expect_eq "" "$(ls -d Config 2>/dev/null || true)"
+'
+
 test_expect_success 'status outside a working folder is an error' '
   cd r
   expect_fail 1 strata status
