@@ -6,6 +6,7 @@
 //              "written " nanoseconds "\n"
 //   entry   := value " " base " " size " " mtime " " ctime " " inode " " id "\n"
 //   value   := hex40 (the id of the value the file held at that stat) | "-" (no file)
+//            | "=" (the same as base)
 //   base    := hex40 (the document's id in the base's view) | "-" (not in the base)
 // mtime and ctime are nanoseconds. Every document of the base has an entry,
 // so deletions are entries with a base and no file. An entry whose mtime is
@@ -107,6 +108,7 @@ struct IndexEntry {
   std::string base;   // "" : not in the base
   std::uint64_t size = 0, ino = 0;
   std::int64_t mtime = 0, ctime = 0;
+  bool seen = false;  // found in the folder during this look (not stored)
 };
 
 struct Index {
@@ -184,8 +186,12 @@ Index LoadIndex(const std::string& path) {
     }
     if (!ok || start >= l.size()) return index;  // damaged: start over
     IndexEntry e;
-    if (f[0] != "-") e.value = std::string(f[0]);
     if (f[1] != "-") e.base = std::string(f[1]);
+    if (f[0] == "=") {
+      e.value = e.base;
+    } else if (f[0] != "-") {
+      e.value = std::string(f[0]);
+    }
     e.size = std::strtoull(std::string(f[2]).c_str(), nullptr, 10);
     e.mtime = std::strtoll(std::string(f[3]).c_str(), nullptr, 10);
     e.ctime = std::strtoll(std::string(f[4]).c_str(), nullptr, 10);
@@ -203,7 +209,7 @@ Status SaveIndex(const std::string& path, Index& index) {
   text += "\nbase " + (index.base.empty() ? std::string("-") : index.base) + "\n";
   text += "written " + std::to_string(index.written) + "\n";
   for (const auto& [id, e] : index.entries) {
-    text += e.value.empty() ? "-" : e.value;
+    text += e.value.empty() ? "-" : e.value == e.base ? "=" : e.value;
     text += ' ';
     text += e.base.empty() ? "-" : e.base;
     text += ' ' + std::to_string(e.size) + ' ' + std::to_string(e.mtime) + ' ' +
@@ -529,8 +535,6 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
   if (!root.valid()) {
     return Status::IOError("cannot open the working folder " + dir_ + ": " + std::strerror(errno));
   }
-  std::unordered_set<std::string> seen;
-  seen.reserve(index.entries.size() + 16);
   struct Discard {
     ObjectStore& store;
     ~Discard() { store.Discard(); }
@@ -538,12 +542,17 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
   std::size_t staged = 0;
   Status walked = WalkFolder(root.get(), "", dir_, [&](const FoundFile& f) -> Status {
     std::string id = IdOfPath(f.path);
-    if (Status valid = ValidateDocumentId(id); !valid.ok()) {
-      scan.status.invalid.push_back({f.path, valid.message()});
-      return Status::Ok();
+    // Every id in the cache was checked when it went in.
+    auto found = index.entries.find(id);
+    if (found == index.entries.end()) {
+      if (Status valid = ValidateDocumentId(id); !valid.ok()) {
+        scan.status.invalid.push_back({f.path, valid.message()});
+        return Status::Ok();
+      }
+      found = index.entries.emplace(id, IndexEntry()).first;
     }
-    IndexEntry& e = index.entries[id];
-    seen.insert(id);
+    IndexEntry& e = found->second;
+    e.seen = true;
     if (!e.value.empty() && SameStat(e, f.st) && e.mtime < index.written) return Status::Ok();
     // Read it again.
     ++scan.status.files_read;
@@ -574,7 +583,7 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
   STRATA_RETURN_IF_ERROR(walked);
   for (auto it = index.entries.begin(); it != index.entries.end();) {
     IndexEntry& e = it->second;
-    if (!seen.count(it->first)) {
+    if (!e.seen) {
       if (!e.value.empty()) {
         e.value.clear();
         dirty = true;
@@ -585,7 +594,7 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
         continue;
       }
       scan.status.deleted.push_back(it->first);
-    } else if (scan.invalid_ids.count(it->first)) {
+    } else if (!scan.invalid_ids.empty() && scan.invalid_ids.count(it->first)) {
       // neither created nor modified: listed as invalid
     } else if (e.base.empty()) {
       scan.status.created.push_back(it->first);
