@@ -364,6 +364,8 @@ struct Worktree::Scan {
   std::unordered_set<std::string> invalid_ids;  // valid ids whose file is not valid JSON
 };
 
+Result<WorktreeRecord> ReadWorktreeRecord(const std::string& dir) { return ReadRecord(dir); }
+
 Result<std::string> WorktreeRepositoryOf(const std::string& dir) {
   STRATA_ASSIGN_OR_RETURN(WorktreeRecord r, ReadRecord(dir));
   std::error_code ec;

@@ -115,6 +115,10 @@ struct WorktreeRemoval {
 // InvalidArgument for a record that cannot be read.
 Result<std::string> WorktreeRepositoryOf(const std::string& dir);
 
+// The record in folder `dir` (DIR/.strata). InvalidArgument for one that
+// cannot be read.
+Result<WorktreeRecord> ReadWorktreeRecord(const std::string& dir);
+
 class Worktree {
  public:
   // The folder holding a record file .strata at or above `start`, or nullopt

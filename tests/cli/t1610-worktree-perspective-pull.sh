@@ -26,6 +26,8 @@ test_expect_success 'a folder through a perspective holds only the view' '
   ! grep -rq hush .
   expect_eq "***" "$(jpath "d[\"db\"][\"password\"]" <config/app1.json)"
   expect_eq "public" "$(jpath "d[\"perspective\"]" <.strata)"
+  expect_eq "\"***\"" "$(strata get config/app1 /db/password)"
+  expect_fail 1 strata get internal/x
   expect_eq "[] [] []" "$(st | jpath "\" \".join(json.dumps(d[k]) for k in (\"created\",\"modified\",\"deleted\"))")"
 '
 
