@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -192,10 +193,12 @@ Index LoadIndex(const std::string& path) {
     } else if (f[0] != "-") {
       e.value = std::string(f[0]);
     }
-    e.size = std::strtoull(std::string(f[2]).c_str(), nullptr, 10);
-    e.mtime = std::strtoll(std::string(f[3]).c_str(), nullptr, 10);
-    e.ctime = std::strtoll(std::string(f[4]).c_str(), nullptr, 10);
-    e.ino = std::strtoull(std::string(f[5]).c_str(), nullptr, 10);
+    auto num = [](std::string_view t, auto& out) {
+      return std::from_chars(t.data(), t.data() + t.size(), out).ec == std::errc();
+    };
+    if (!num(f[2], e.size) || !num(f[3], e.mtime) || !num(f[4], e.ctime) || !num(f[5], e.ino)) {
+      return index;  // damaged: start over
+    }
     out.entries.emplace(std::string(l.substr(start)), std::move(e));
   }
   return out;
@@ -212,8 +215,18 @@ Status SaveIndex(const std::string& path, Index& index) {
     text += e.value.empty() ? "-" : e.value == e.base ? "=" : e.value;
     text += ' ';
     text += e.base.empty() ? "-" : e.base;
-    text += ' ' + std::to_string(e.size) + ' ' + std::to_string(e.mtime) + ' ' +
-            std::to_string(e.ctime) + ' ' + std::to_string(e.ino) + ' ';
+    char buf[96];
+    char* p = buf;
+    auto put = [&](auto n) {
+      *p++ = ' ';
+      p = std::to_chars(p, buf + sizeof buf, n).ptr;
+    };
+    put(e.size);
+    put(e.mtime);
+    put(e.ctime);
+    put(e.ino);
+    *p++ = ' ';
+    text.append(buf, p);
     text += id;
     text += '\n';
   }
