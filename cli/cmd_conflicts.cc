@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/merge_output.h"
+#include "cli/worktree_cli.h"
 
 namespace strata::cli {
 namespace {
@@ -17,6 +18,7 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!repo.ok()) return ctx.Fail(repo.status());
   std::optional<std::string> branch;
   if (args.count("branch")) branch = args["branch"].as<std::string>();
+  if (!branch) branch = WorktreeBranch(ctx);  // in a working folder: its branch
   Result<std::optional<MergeInProgress>> m = (*repo)->CurrentMerge(branch);
   if (!m.ok()) return ctx.Fail(m.status());
   if (!*m) {

@@ -1,14 +1,16 @@
 #include <iostream>
 
 #include "cli/changes.h"
+#include "cli/worktree_cli.h"
 
 namespace strata::cli {
 namespace {
 
 void Define(po::options_description& o, po::options_description& a,
             po::positional_options_description& p) {
-  a.add_options()("from", po::value<std::string>()->required(),
-                  "the older revision, or a range A..B (A against B) or A...B (the merge base "
+  a.add_options()("from", po::value<std::string>(),
+                  "the older revision (none, in a working folder: the folder against its base), or "
+                  "a range A..B (A against B) or A...B (the merge base "
                   "of A and B against B)")("to", po::value<std::string>(),
                                            "the newer revision (default HEAD)");
   o.add_options()(
@@ -30,6 +32,50 @@ int UsageError(const std::string& message) {
   return kExitUsage;
 }
 
+// The folder's changes against its base, in the same formats; "to" is null.
+int RunWorktreeDiff(Context& ctx, const po::variables_map& args, Worktree& wt,
+                    const std::string& format, const DiffFilter& filter) {
+  json::value merge_patch;
+  Result<std::vector<Change>> changes =
+      wt.Changes(filter, format == "merge-patch" ? &merge_patch : nullptr);
+  if (!changes.ok()) return ctx.Fail(changes.status());
+  const json::value from =
+      wt.record().base.empty() ? json::value(nullptr) : json::value(wt.record().base);
+  const int status = args["exit-code"].as<bool>() && !changes->empty() ? kExitError : kExitOk;
+  if (args["stat"].as<bool>()) {
+    if (ctx.json()) {
+      ctx.PrintJson(json::object{{"from", from}, {"to", nullptr}, {"stat", StatToJson(*changes)}});
+    } else {
+      PrintStat(ctx, *changes);
+    }
+    return status;
+  }
+  Patch patch;
+  for (const Change& c : *changes) patch.push_back(c.op);
+  if (format == "patch") {
+    ctx.PrintJson(PatchToJson(patch));
+  } else if (format == "merge-patch") {
+    ctx.PrintJson(merge_patch);
+  } else if (format == "summary" && ctx.json()) {
+    json::object o = SummaryByKindToJson(*changes);
+    o["from"] = from;
+    o["to"] = nullptr;
+    o["documents"] = SummaryToJson(*changes);
+    o["operations"] = changes->size();
+    ctx.PrintJson(o);
+  } else if (ctx.json()) {
+    ctx.PrintJson(json::object{{"from", from},
+                               {"to", nullptr},
+                               {"patch", PatchToJson(patch)},
+                               {"changes", ChangesToJson(*changes)}});
+  } else if (format == "summary") {
+    PrintSummary(ctx, *changes);
+  } else {
+    PrintChanges(ctx, *changes);
+  }
+  return status;
+}
+
 int Run(Context& ctx, const po::variables_map& args) {
   std::string format = args["format"].as<std::string>();
   if (format != "human" && format != "patch" && format != "merge-patch" && format != "summary") {
@@ -48,6 +94,13 @@ int Run(Context& ctx, const po::variables_map& args) {
       if (!pointer.ok()) return ctx.Fail(pointer.status().WithContext("--path " + p));
       filter.paths.emplace_back(p.substr(0, colon), *pointer);
     }
+  }
+  if (!args.count("from")) {
+    Result<std::unique_ptr<Worktree>> wt = OpenWorktree(ctx);
+    if (!wt.ok()) return ctx.Fail(wt.status());
+    if (!*wt)
+      return UsageError("missing FROM (with none, diff compares a working folder with its base)");
+    return RunWorktreeDiff(ctx, args, **wt, format, filter);
   }
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
@@ -107,12 +160,13 @@ int Run(Context& ctx, const po::variables_map& args) {
 extern const CommandSpec kDiffCommand{
     "diff",
     "what changed between two revisions",
-    "strata diff (FROM [TO] | A..B | A...B) [--format human|patch|merge-patch|summary]\n"
+    "strata diff [FROM [TO] | A..B | A...B] [--format human|patch|merge-patch|summary]\n"
     "       [--stat] [--exit-code] [--doc DOC]... [--path DOC:POINTER]... [--json]",
     "Compares the states at FROM and TO (default HEAD). A..B compares A with B; A...B\n"
     "compares the merge base of A and B with B (what B did since they parted). The default\n"
     "output has one line per change: + added, - removed (with the old value), ~ replaced\n"
-    "(old -> new).\n"
+    "(old -> new). With no revision, in a working folder (`strata worktree`): the folder's\n"
+    "changes against its base, in any format (\"to\" is null in --json).\n"
     "--format patch prints the RFC 6902 patch that turns FROM's state into TO's (pointers\n"
     "start with the document id); `strata patch` applies it.\n"
     "--format merge-patch prints the RFC 7396 merge patch over the state (an object keyed\n"

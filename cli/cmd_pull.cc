@@ -2,6 +2,7 @@
 
 #include "cli/merge_output.h"
 #include "cli/sync_output.h"
+#include "cli/worktree_cli.h"
 
 namespace strata::cli {
 namespace {
@@ -22,6 +23,20 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (!up.ok()) return ctx.Fail(up.status());
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
+  Result<std::unique_ptr<Worktree>> wt = OpenWorktree(ctx);
+  if (!wt.ok()) return ctx.Fail(wt.status());
+  if (*wt) {
+    // In a working folder: its branch, and the files follow the merge.
+    auto done = (*wt)->Pull(up->remote, up->branch, up->request, up->fetch);
+    if (!done.ok()) return ctx.Fail(done.status());
+    if (!ctx.json()) {
+      PrintFetch(done->first.fetched);
+      for (const std::string& k : done->second.kept) {
+        std::cout << "kept your changes to " << k << "\n";
+      }
+    }
+    return ReportMerge(ctx, done->first.merge, done->first.merged);
+  }
   Result<PullResult> pulled = (*repo)->Pull(up->remote, up->branch, up->request, up->fetch);
   if (!pulled.ok()) return ctx.Fail(pulled.status());
   if (!ctx.json()) PrintFetch(pulled->fetched);
@@ -40,7 +55,9 @@ extern const CommandSpec kPullCommand{
     "in progress (exit 1; see `strata conflicts`, `strata resolve`, `strata merge\n"
     "--continue`). REMOTE and BRANCH default to the branch's upstream (set by clone),\n"
     "else origin and the current branch's name. --json prints what `merge --json`\n"
-    "prints.",
+    "prints. In a working folder (`strata worktree`), the folder's branch is merged into\n"
+    "and the folder's files follow; if a file with uncommitted changes would be\n"
+    "overwritten, the folder stays at its base (say which), and `strata commit` merges.",
     Define,
     Run};
 

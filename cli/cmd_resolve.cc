@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/merge_output.h"
+#include "cli/worktree_cli.h"
 
 namespace strata::cli {
 namespace {
@@ -53,6 +54,7 @@ int Run(Context& ctx, const po::variables_map& args) {
     r.pointer = *p;
   }
   if (args.count("branch")) r.branch = args["branch"].as<std::string>();
+  if (!r.branch) r.branch = WorktreeBranch(ctx);  // in a working folder: its branch
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
   Result<MergeInProgress> m = (*repo)->Resolve(r);

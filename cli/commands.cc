@@ -19,6 +19,7 @@ extern const CommandSpec kVerifyCommand;
 extern const CommandSpec kPerspectiveCommand;
 extern const CommandSpec kValidateCommand;
 extern const CommandSpec kWatchCommand;
+extern const CommandSpec kWorktreeCommand, kStatusCommand, kCommitCommand, kRestoreCommand;
 
 const std::vector<const CommandSpec*>& Commands() {
   static const std::vector<const CommandSpec*> commands = {
@@ -35,6 +36,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kCloneCommand,   &kRemoteCommand,      &kFetchCommand,    &kPullCommand,
       &kPushCommand,    &kSyncCommand,  //
       &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand,
+      &kWorktreeCommand, &kStatusCommand, &kCommitCommand, &kRestoreCommand,
   };
   return commands;
 }

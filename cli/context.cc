@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "repo/worktree.h"
 
 namespace strata::cli {
 
@@ -83,6 +84,12 @@ Result<Repository*> Context::Repo() {
     perspective = args_["perspective"].as<std::string>();
   } else if (const char* env = std::getenv("STRATA_PERSPECTIVE"); env && *env) {
     perspective = env;
+  } else if (std::optional<std::string> folder = Worktree::Find(".");
+             folder && !args_.count("repo") && !std::getenv("STRATA_DIR")) {
+    // In a working folder: read through the folder's perspective (docs/worktrees.md).
+    if (Result<WorktreeRecord> record = ReadWorktreeRecord(*folder); record.ok()) {
+      perspective = record->perspective;
+    }
   }
   if (perspective) STRATA_RETURN_IF_ERROR((*r)->UsePerspective(perspective));
   repo_ = std::move(r).value();

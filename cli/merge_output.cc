@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "cli/worktree_cli.h"
+
 namespace strata::cli {
 
 void AddMergeOptions(po::options_description& options) {
@@ -57,6 +59,8 @@ json::value OutcomeToJson(const MergeOutcome& o) {
 
 }  // namespace
 
+json::value MergeOutcomeToJson(const MergeOutcome& o) { return OutcomeToJson(o); }
+
 std::string ConflictLine(const MergeConflict& c) {
   return std::string(ConflictKindName(c.kind)) + "  " + c.doc +
          (c.pointer.IsRoot() ? std::string() : " " + c.pointer.ToString());
@@ -78,6 +82,18 @@ std::optional<int> RunContinueOrAbort(Context& ctx, const po::variables_map& arg
   if (!repo.ok()) return ctx.Fail(repo.status());
   Result<CommitOptions> options = ctx.WriteOptions();
   if (!options.ok()) return ctx.Fail(options.status());
+  // In a working folder: its branch's merge, and the folder follows the result.
+  Result<std::unique_ptr<Worktree>> wt = OpenWorktree(ctx);
+  if (!wt.ok()) return ctx.Fail(wt.status());
+  if (*wt && !options->branch) options->branch = (*wt)->record().branch;
+  if (cont && *wt) {
+    Result<MergeOutcome> outcome = (*repo)->ContinueMerge(*options);
+    if (outcome.ok()) {
+      Result<WorktreeUpdate> followed = (*wt)->FollowBranch();
+      if (!followed.ok()) return ctx.Fail(followed.status().WithContext("the merge was written"));
+    }
+    return ReportMerge(ctx, outcome, "");
+  }
   if (cont) return ReportMerge(ctx, (*repo)->ContinueMerge(*options), "");
   Result<MergeInProgress> m = (*repo)->AbortMerge(options->branch);
   if (!m.ok()) return ctx.Fail(m.status());

@@ -26,6 +26,9 @@ using MergeCall = Result<MergeOutcome> (Repository::*)(const std::string& rev,
                                                        const MergeRequest& request);
 int RunMergeCommand(Context& ctx, const po::variables_map& args, MergeCall call);
 
+// The --json form of an outcome, as ReportMerge prints it.
+json::value MergeOutcomeToJson(const MergeOutcome& o);
+
 // One conflict as a line: "both modified  config/app1 /db/host".
 std::string ConflictLine(const MergeConflict& c);
 

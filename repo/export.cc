@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -161,6 +162,9 @@ class FolderStack {
     }
     return fds_.back().get();
   }
+
+  // DIR's descriptor.
+  int RootFd() const { return fds_.front().get(); }
 
   // DIR/<the open folders>/name, for messages.
   std::string Display(std::string_view name) const {
@@ -439,6 +443,69 @@ Result<ExportResult> ExportSnapshot(Snapshot& snapshot, const std::string& dir,
                               " documents but gave " + std::to_string(next));
   }
   if (options.progress) options.progress(result.documents, ids.size());
+  return result;
+}
+
+Result<FileUpdateResult> WriteDocumentFiles(const std::string& dir,
+                                            std::vector<FileUpdate> updates) {
+  FileUpdateResult result;
+  std::sort(updates.begin(), updates.end(),
+            [](const FileUpdate& a, const FileUpdate& b) { return a.id < b.id; });
+  std::vector<std::string> written_ids, all_ids;
+  for (const FileUpdate& u : updates) {
+    STRATA_RETURN_IF_ERROR(ValidateDocumentId(u.id));
+    if (u.value) written_ids.push_back(u.id);
+    all_ids.push_back(u.id);
+  }
+  STRATA_RETURN_IF_ERROR(CheckExportIds(written_ids));
+  STRATA_ASSIGN_OR_RETURN(FileDescriptor root, OpenRoot(dir, &result.folders));
+  STRATA_RETURN_IF_ERROR(CheckFolderContents(root.get(), dir, all_ids));
+  FolderStack folders(std::move(root), dir);
+  FileWriter writer;
+  const FormatOptions pretty{2, false};
+  for (const FileUpdate& u : updates) {
+    const std::string path = ExportPath(u.id);
+    const std::vector<std::string_view> segments = SplitPath(path);
+    const std::string name(segments.back());
+    if (!u.value) {
+      // Only an existing folder on the way is entered: a removal makes none.
+      bool present = true;
+      for (std::size_t slash = path.find('/'); slash != std::string::npos;
+           slash = path.find('/', slash + 1)) {
+        struct stat st {};
+        if (::fstatat(folders.RootFd(), path.substr(0, slash).c_str(), &st, AT_SYMLINK_NOFOLLOW) !=
+                0 ||
+            !S_ISDIR(st.st_mode)) {
+          present = false;
+          break;
+        }
+      }
+      if (!present) continue;
+      STRATA_ASSIGN_OR_RETURN(int folder, folders.Enter(u.id, segments, &result.folders));
+      struct stat st {};
+      if (::fstatat(folder, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;
+        return Status::IOError("cannot look at " + folders.Display(name) + ": " +
+                               std::strerror(errno));
+      }
+      if (!S_ISREG(st.st_mode)) {
+        return Status::InvalidArgument("cannot remove document " + Quote(u.id) +
+                                       "'s file: " + folders.Display(name) + " is " + KindOf(st));
+      }
+      if (::unlinkat(folder, name.c_str(), 0) != 0 && errno != ENOENT) {
+        return Status::IOError("cannot remove " + folders.Display(name) + ": " +
+                               std::strerror(errno));
+      }
+      ++result.removed;
+      continue;
+    }
+    std::string text = FormatJson(*u.value, pretty);
+    text.push_back('\n');
+    STRATA_ASSIGN_OR_RETURN(int folder, folders.Enter(u.id, segments, &result.folders));
+    STRATA_ASSIGN_OR_RETURN(bool written,
+                            writer.Write(folder, name, text, u.id, folders.Display(name)));
+    ++(written ? result.written : result.unchanged);
+  }
   return result;
 }
 

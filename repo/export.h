@@ -38,6 +38,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,5 +79,29 @@ Status CheckExportIds(const std::vector<std::string>& ids);
 // file for a failed write.
 Result<ExportResult> ExportSnapshot(Snapshot& snapshot, const std::string& dir,
                                     const ExportOptions& options = {});
+
+// One document's file for WriteDocumentFiles: written with `value` (as
+// export writes it), or removed (nullopt).
+struct FileUpdate {
+  std::string id;
+  std::optional<json::value> value;
+};
+
+struct FileUpdateResult {
+  std::size_t written = 0;    // files written (new, or with other bytes before)
+  std::size_t unchanged = 0;  // files that already held the bytes
+  std::size_t removed = 0;    // files removed
+  std::size_t folders = 0;    // folders made
+};
+
+// Writes and removes the files of `updates` in folder `dir` with export's
+// checks (the id rules of CheckExportIds among the ids written; what stands
+// on each path) and its writer: folders opened relative to their parent
+// with O_NOFOLLOW, new files O_EXCL, replaced ones through a temporary file
+// renamed over them. A removal unlinks a regular file only (a link or a
+// folder in its place is refused; a missing file is no error); folders are
+// left. Working folders (repo/worktree.h) check out through here.
+Result<FileUpdateResult> WriteDocumentFiles(const std::string& dir,
+                                            std::vector<FileUpdate> updates);
 
 }  // namespace strata

@@ -8,6 +8,7 @@
 #include "repo/refs.h"
 #include "repo/version_tree.h"
 #include "repo/views.h"
+#include "repo/worktree.h"
 
 namespace strata {
 namespace {
@@ -74,6 +75,11 @@ Result<std::unique_ptr<Repository>> Repository::Discover(const std::string& star
   fs::path p = fs::absolute(start, ec);
   for (fs::path cur = p; !cur.empty(); cur = cur.parent_path()) {
     if (fs::is_directory(cur / ".strata", ec)) return OpenGitDir((cur / ".strata").string());
+    if (fs::is_regular_file(fs::symlink_status(cur / ".strata", ec))) {
+      // A working folder's record names its repository (repo/worktree.h).
+      STRATA_ASSIGN_OR_RETURN(std::string git_dir, WorktreeRepositoryOf(cur.string()));
+      return OpenGitDir(git_dir);
+    }
     if (cur == cur.parent_path()) break;
   }
   return Status::NotFound("not in a strata repository (or any parent of " + p.string() +

@@ -293,6 +293,8 @@ class Repository {
   // Opens PATH, which is a .strata folder or a folder holding one.
   static Result<std::unique_ptr<Repository>> Open(const std::string& path);
   // Looks for .strata in `start` and its parents. NotFound names `start`.
+  // A .strata that is a file is a working folder's record (repo/worktree.h):
+  // the repository it names is opened (NotFound naming both if it is gone).
   static Result<std::unique_ptr<Repository>> Discover(const std::string& start);
 
   ~Repository();
@@ -427,6 +429,15 @@ class Repository {
   Result<WriteResult> Write(const std::function<Status(PatchTarget&)>& edit,
                             const MessageFn& describe, const CommitOptions& options);
 
+  // Builds the version `edit` makes on version `base` (its only parent; a
+  // revision) and stores it without moving any ref: a change made against
+  // an older version, to be merged (Merge) into a branch that moved since.
+  // Checks as Write (perspective, schemas, settings); kUnchanged if `edit`
+  // changes nothing. options.branch and options.expected are not used.
+  Result<VersionInfo> WriteDetached(const std::string& base,
+                                    const std::function<Status(PatchTarget&)>& edit,
+                                    const MessageFn& describe, const CommitOptions& options);
+
   // --- branches (repo/branches.cc) ---------------------------------------------
   // Every branch, sorted by name, with ahead/behind against the current one.
   // The current branch is listed even before its first version.
@@ -560,6 +571,7 @@ class Repository {
 
  private:
   friend class Snapshot;
+  friend class Worktree;  // repo/worktree.cc: hashes folder files with store_
   // A version built and on disk, whose ref has not moved yet (write.cc).
   struct Built {
     ObjectId commit;

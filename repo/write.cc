@@ -290,6 +290,33 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
                           "written");
 }
 
+Result<VersionInfo> Repository::WriteDetached(const std::string& base,
+                                              const std::function<Status(PatchTarget&)>& edit,
+                                              const MessageFn& describe,
+                                              const CommitOptions& options) {
+  STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
+  STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
+  const std::int64_t time =
+      options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
+  STRATA_ASSIGN_OR_RETURN(std::string base_id, ResolveRevision(base));
+  ObjectId head;
+  STRATA_GIT(git_oid_fromstr(&head.oid, base_id.c_str()), "cannot read version " + base_id);
+  const StateFn make_state = [&](const std::optional<ObjectId>& state) -> Result<ObjectId> {
+    StateEditor editor(*store_, state);
+    if (perspective_) {
+      PerspectiveTarget view(editor, *perspective_);
+      STRATA_RETURN_IF_ERROR(edit(view));
+      STRATA_RETURN_IF_ERROR(view.Finish());
+    } else {
+      STRATA_RETURN_IF_ERROR(edit(editor));
+    }
+    return editor.Write();
+  };
+  STRATA_ASSIGN_OR_RETURN(Built built,
+                          Build(head, make_state, describe, options, author, time, std::nullopt));
+  return built.version;
+}
+
 Result<WriteResult> Repository::Put(const std::string& doc, json::value value,
                                     const CommitOptions& options) {
   STRATA_RETURN_IF_ERROR(ValidateDocumentId(doc));
