@@ -5,6 +5,11 @@
 // each version: did the value at DOC/POINTER change from the first parent?
 // They answer it by comparing ids along the path (repo/value_walk.h), so a
 // version that did not touch the document costs a few tree reads.
+//
+// With the version index (repo/version_index.h), a single revision's walk
+// and History do not even read those: the index gives each version's
+// parents, time and changed documents, and only the versions it cannot rule
+// out are read and checked as above.
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -283,7 +288,7 @@ class WalkIndex {
     std::optional<ObjectId> state;
     if (last_parent_ && last_parent_->first == id) state = last_parent_->second;
     STRATA_ASSIGN_OR_RETURN(VersionRecord r,
-                            ComputeVersionRecord(store_, commit, parent_state, state));
+                            ComputeVersionRecord(store_, commit, parent_state, state, &cache_));
     if (parent_state) {
       last_parent_.emplace(ObjectId(*git_commit_parent_id(commit, 0)), *parent_state);
     }
@@ -296,6 +301,7 @@ class WalkIndex {
   std::string rev_;
   VersionIndex index_;
   std::optional<std::pair<ObjectId, ObjectId>> last_parent_;
+  VersionRecordCache cache_;
 };
 
 // DateOrderWalk's order through the version index: no commit is read for a

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "objects/tree_diff.h"
+#include "objects/tree_codec.h"
 #include "repo/version.h"
 #include "repo/version_tree.h"
 
@@ -64,6 +64,100 @@ std::optional<VersionRecord> DecodePayload(std::string_view payload) {
   return r;
 }
 
+bool IsShard(const std::vector<TreeEntry>& entries) {
+  return !entries.empty() && entries.front().name[0] == '.';
+}
+
+bool ByName(const TreeEntry& x, const TreeEntry& y) { return x.name < y.name; }
+
+// The documents whose ids differ between state nodes `a` and `b`, by their
+// escaped names, as tree_diff.h's ChangedMembers finds them (skipping equal
+// buckets) but without a map per node: entries are joined in name order.
+// Stops past kMaxIndexedDocs + 1 names. Nodes at the top level are kept in
+// `cache` (a version's state is its child's parent state).
+class ChangedDocs {
+ public:
+  ChangedDocs(ObjectStore& store, VersionRecordCache* cache) : store_(store), cache_(cache) {}
+
+  Status Run(const std::optional<ObjectId>& a, const std::optional<ObjectId>& b, int level,
+             std::vector<std::string>& out) {
+    if ((a && b && *a == *b) || out.size() > kMaxIndexedDocs) return Status::Ok();
+    if (level > kMaxShardLevels) return Status::Corruption("trees sharded too deep");
+    std::vector<TreeEntry> ea, eb;
+    if (a) STRATA_RETURN_IF_ERROR(Read(*a, level, ea));
+    if (b) STRATA_RETURN_IF_ERROR(Read(*b, level, eb));
+    if (IsShard(ea) && IsShard(eb)) {
+      std::size_t i = 0, j = 0;
+      while (i < ea.size() || j < eb.size()) {
+        if (j == eb.size() || (i < ea.size() && ea[i].name < eb[j].name)) {
+          STRATA_RETURN_IF_ERROR(Run(ea[i++].id, std::nullopt, level + 1, out));
+        } else if (i == ea.size() || eb[j].name < ea[i].name) {
+          STRATA_RETURN_IF_ERROR(Run(std::nullopt, eb[j++].id, level + 1, out));
+        } else {
+          STRATA_RETURN_IF_ERROR(Run(ea[i++].id, eb[j++].id, level + 1, out));
+        }
+      }
+      return Status::Ok();
+    }
+    std::vector<TreeEntry> ma, mb;
+    STRATA_RETURN_IF_ERROR(Members(ea, level, ma));
+    STRATA_RETURN_IF_ERROR(Members(eb, level, mb));
+    std::size_t i = 0, j = 0;
+    while (i < ma.size() || j < mb.size()) {
+      if (j == mb.size() || (i < ma.size() && ma[i].name < mb[j].name)) {
+        out.push_back(ma[i++].name);
+      } else if (i == ma.size() || mb[j].name < ma[i].name) {
+        out.push_back(mb[j++].name);
+      } else {
+        if (!(ma[i].id == mb[j].id) || ma[i].is_tree != mb[j].is_tree) out.push_back(ma[i].name);
+        ++i;
+        ++j;
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // A node's entries, sorted by name (git orders a tree's name as if it
+  // ended in '/').
+  Status Read(const ObjectId& id, int level, std::vector<TreeEntry>& out) {
+    if (level == 0 && cache_) {
+      for (const auto& [cached, entries] : cache_->nodes) {
+        if (cached == id) {
+          out = entries;
+          return Status::Ok();
+        }
+      }
+    }
+    STRATA_ASSIGN_OR_RETURN(out, store_.ReadTree(id));
+    if (!std::is_sorted(out.begin(), out.end(), ByName)) std::sort(out.begin(), out.end(), ByName);
+    if (level == 0 && cache_) {
+      cache_->nodes[cache_->next] = {id, out};
+      cache_->next = (cache_->next + 1) % cache_->nodes.size();
+    }
+    return Status::Ok();
+  }
+
+  // Every member under a node's entries (through its buckets, if sharded), sorted.
+  Status Members(const std::vector<TreeEntry>& entries, int level, std::vector<TreeEntry>& out) {
+    if (!IsShard(entries)) {
+      out.insert(out.end(), entries.begin(), entries.end());
+    } else {
+      if (level > kMaxShardLevels) return Status::Corruption("trees sharded too deep");
+      for (const TreeEntry& bucket : entries) {
+        std::vector<TreeEntry> sub;
+        STRATA_RETURN_IF_ERROR(Read(bucket.id, level + 1, sub));
+        STRATA_RETURN_IF_ERROR(Members(sub, level + 1, out));
+      }
+    }
+    if (!std::is_sorted(out.begin(), out.end(), ByName)) std::sort(out.begin(), out.end(), ByName);
+    return Status::Ok();
+  }
+
+  ObjectStore& store_;
+  VersionRecordCache* cache_;
+};
+
 }  // namespace
 
 std::uint64_t IndexHash(std::string_view text) {
@@ -90,7 +184,8 @@ bool operator==(const VersionRecord& a, const VersionRecord& b) {
 
 Result<VersionRecord> ComputeVersionRecord(ObjectStore& store, const git_commit* commit,
                                            const std::optional<ObjectId>& parent_state,
-                                           const std::optional<ObjectId>& state) {
+                                           const std::optional<ObjectId>& state,
+                                           VersionRecordCache* cache) {
   VersionRecord r;
   r.id = ObjectId(*git_commit_id(commit));
   r.time = git_commit_time(commit);
@@ -109,13 +204,17 @@ Result<VersionRecord> ComputeVersionRecord(ObjectStore& store, const git_commit*
     STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(store, commit));
     r.state = trees.state;
   }
-  std::vector<MemberDiff> changed;
-  Status s = ChangedMembers(store, parent_state, r.state, changed);
+  std::vector<std::string> changed;
+  Status s = ChangedDocs(store, cache).Run(parent_state, r.state, 0, changed);
   if (!s.ok()) return s.WithContext("version " + r.id.Hex());
   if (changed.size() > kMaxIndexedDocs) {
     r.many_docs = true;
   } else {
-    for (const MemberDiff& m : changed) r.docs.push_back(IndexHash(m.key));
+    for (const std::string& name : changed) {
+      Result<std::string> doc = UnescapeKey(name);
+      if (!doc.ok()) return doc.status().WithContext("version " + r.id.Hex());
+      r.docs.push_back(IndexHash(*doc));
+    }
     std::sort(r.docs.begin(), r.docs.end());
     r.docs.erase(std::unique(r.docs.begin(), r.docs.end()), r.docs.end());
   }

@@ -16,6 +16,7 @@
 // docs/format.md describes the file. Internal to repo/.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -27,6 +28,7 @@
 #include "objects/git.h"
 #include "objects/object_store.h"
 #include "objects/status.h"
+#include "objects/tree_codec.h"
 
 namespace strata {
 
@@ -53,13 +55,21 @@ struct VersionRecord {
   friend bool operator==(const VersionRecord& a, const VersionRecord& b);
 };
 
+// State tree nodes read for one record that the next one often reads again
+// (a version's state is its child's parent state).
+struct VersionRecordCache {
+  std::array<std::pair<ObjectId, std::vector<TreeEntry>>, 4> nodes;
+  std::size_t next = 0;
+};
+
 // The record of `commit`, whose first parent's stored state is
 // `parent_state` (nullopt: none, the empty state). Reads its root tree
 // (unless its stored state `state` is given) and the trees the pruned walk
-// needs.
+// needs (objects/tree_diff.h's, joining entries by name), through `cache`.
 Result<VersionRecord> ComputeVersionRecord(ObjectStore& store, const git_commit* commit,
                                            const std::optional<ObjectId>& parent_state,
-                                           const std::optional<ObjectId>& state = std::nullopt);
+                                           const std::optional<ObjectId>& state = std::nullopt,
+                                           VersionRecordCache* cache = nullptr);
 
 // A record as the file stores it (docs/format.md), checksum included.
 std::string EncodeVersionRecord(const VersionRecord& r);
