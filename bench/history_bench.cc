@@ -17,6 +17,8 @@
 //   strata log --label tenth        vs  git log --grep 'Label: tenth'
 //   strata log --doc D, strata history D   (D: the first document)
 //   strata blame DOC
+// The strata rows run with the version index built by their warm-up run,
+// then (rows marked so) with it removed before each run, or turned off.
 // Nothing here is a test: no time is asserted. --reuse keeps and reuses the
 // repositories in --workdir (built once, measured many times).
 #include <sys/wait.h>
@@ -206,6 +208,19 @@ int main(int argc, char** argv) {
       {"strata log (all versions)", in_log + cli + " log" + quiet},
       {"strata log --doc " + doc, in_log + cli + " log --doc " + doc + quiet},
       {"strata history " + doc, in_log + cli + " history " + doc + quiet},
+      // The version index (.strata/version-index) is built by the first walk
+      // (the warm-up above); these rows remove it before each run (cold), or
+      // turn it off (the walk without it).
+      {"strata log --label tenth, index absent (cold: builds it)",
+       in_log + "rm -f .strata/version-index && " + cli + " log --label tenth" + quiet},
+      {"strata history " + doc + ", index absent (cold: builds it)",
+       in_log + "rm -f .strata/version-index && " + cli + " history " + doc + quiet},
+      {"strata log --label tenth, index off",
+       in_log + "STRATA_VERSION_INDEX=off " + cli + " log --label tenth" + quiet},
+      {"strata log --doc " + doc + ", index off",
+       in_log + "STRATA_VERSION_INDEX=off " + cli + " log --doc " + doc + quiet},
+      {"strata history " + doc + ", index off",
+       in_log + "STRATA_VERSION_INDEX=off " + cli + " history " + doc + quiet},
       {"git log -- (path filter, for scale)",
        in_log + "git --git-dir .strata log --format=%H -- state" + quiet},
       {"strata blame big (" + std::to_string(blame_values) + " values, " +

@@ -5,7 +5,13 @@
 // each version: did the value at DOC/POINTER change from the first parent?
 // They answer it by comparing ids along the path (repo/value_walk.h), so a
 // version that did not touch the document costs a few tree reads.
+//
+// With the version index (repo/version_index.h), a single revision's walk
+// and History do not even read those: the index gives each version's
+// parents, time and changed documents, and only the versions it cannot rule
+// out are read and checked as above.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <unordered_set>
@@ -14,6 +20,7 @@
 #include "repo/refs.h"
 #include "repo/repository.h"
 #include "repo/value_walk.h"
+#include "repo/version_index.h"
 #include "repo/version_tree.h"
 
 namespace strata {
@@ -224,30 +231,200 @@ class RangeWalk : public CommitSource {
   RevwalkPtr walk_;
 };
 
+// The error for a version whose parent cannot be read.
+Status MissingParent(const ObjectId& version, const ObjectId& parent, const std::string& rev) {
+  return Status::Corruption("version " + version.Hex() + ": its parent " + parent.Hex() +
+                            " is missing or damaged; the history of " + rev +
+                            " cannot be read whole (run 'strata verify')");
+}
+
+// The version index of a walk (repo/version_index.h): records from the file,
+// and those it lacks computed from their commits as the walk meets them,
+// saved when the walk ends, whatever its outcome (failing to save is no
+// reader's problem).
+class WalkIndex {
+ public:
+  WalkIndex(git_repository* repo, ObjectStore& store, const std::string& git_dir, std::string rev)
+      : repo_(repo),
+        store_(store),
+        rev_(std::move(rev)),
+        index_((std::filesystem::path(git_dir) / "version-index").string()) {}
+  ~WalkIndex() { (void)index_.Save(); }
+
+  const VersionRecord* Find(const ObjectId& id) const { return index_.Find(id); }
+
+  // The record of `id` (`commit`: the version, when already read).
+  Result<const VersionRecord*> Get(const ObjectId& id, const git_commit* commit = nullptr) {
+    if (const VersionRecord* r = index_.Find(id)) return r;
+    CommitPtr own;
+    if (!commit) {
+      git_commit* raw = nullptr;
+      if (git_commit_lookup(&raw, repo_, &id.oid) < 0) {
+        git_error_clear();
+        return Status::Corruption("version " + id.Hex() +
+                                  " is missing or damaged; the history of " + rev_ +
+                                  " cannot be read whole (run 'strata verify')");
+      }
+      own.reset(raw);
+      commit = raw;
+    }
+    std::optional<ObjectId> parent_state;
+    if (git_commit_parentcount(commit) > 0) {
+      ObjectId parent(*git_commit_parent_id(commit, 0));
+      if (const VersionRecord* known = index_.Find(parent)) {
+        parent_state = known->state;
+      } else {
+        git_commit* p_raw = nullptr;
+        if (!store_.Exists(parent) || git_commit_lookup(&p_raw, repo_, &parent.oid) < 0) {
+          git_error_clear();
+          return MissingParent(id, parent, rev_);
+        }
+        CommitPtr p(p_raw);
+        STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(store_, p_raw));
+        parent_state = trees.state;
+      }
+    }
+    // The state read as the previous version's parent is this one's, often.
+    std::optional<ObjectId> state;
+    if (last_parent_ && last_parent_->first == id) state = last_parent_->second;
+    STRATA_ASSIGN_OR_RETURN(VersionRecord r,
+                            ComputeVersionRecord(store_, commit, parent_state, state, &cache_));
+    if (parent_state) {
+      last_parent_.emplace(ObjectId(*git_commit_parent_id(commit, 0)), *parent_state);
+    }
+    return &index_.Add(std::move(r));
+  }
+
+ private:
+  git_repository* repo_;
+  ObjectStore& store_;
+  std::string rev_;
+  VersionIndex index_;
+  std::optional<std::pair<ObjectId, ObjectId>> last_parent_;
+  VersionRecordCache cache_;
+};
+
+// DateOrderWalk's order through the version index: no commit is read for a
+// version the index has. Every parent's existence is still asked of the
+// store, so a missing one fails the walk as it does without the index.
+class IndexedDateWalk {
+ public:
+  IndexedDateWalk(ObjectStore& store, WalkIndex& index, std::string rev)
+      : store_(store), index_(index), rev_(std::move(rev)) {}
+
+  Status Start(const git_commit* start) {
+    ObjectId id(*git_commit_id(start));
+    STRATA_ASSIGN_OR_RETURN(const VersionRecord* r, index_.Get(id, start));
+    seen_.insert(id);
+    Push(r);
+    return Status::Ok();
+  }
+
+  // The next version's record, or nullptr at the end.
+  Result<const VersionRecord*> Next() {
+    if (heap_.empty()) return nullptr;
+    std::pop_heap(heap_.begin(), heap_.end(), Older);
+    const VersionRecord* r = heap_.back().second;
+    heap_.pop_back();
+    for (const ObjectId& p : r->parents) {
+      if (!seen_.insert(p).second) continue;
+      if (!store_.Exists(p)) return MissingParent(r->id, p, rev_);
+      Result<const VersionRecord*> pr = index_.Get(p);
+      if (!pr.ok()) return MissingParent(r->id, p, rev_);
+      Push(*pr);
+    }
+    return r;
+  }
+
+ private:
+  using Item = std::pair<std::int64_t, const VersionRecord*>;
+  static bool Older(const Item& a, const Item& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second->id < b.second->id;
+  }
+  void Push(const VersionRecord* r) {
+    heap_.emplace_back(r->time, r);
+    std::push_heap(heap_.begin(), heap_.end(), Older);
+  }
+
+  ObjectStore& store_;
+  WalkIndex& index_;
+  std::string rev_;
+  std::vector<Item> heap_;
+  std::unordered_set<ObjectId> seen_;
+};
+
+// What the index tells of a version against a log's filters: false when it
+// certainly fails them (labels, documents); true when it must be checked.
+class IndexFilter {
+ public:
+  IndexFilter(const LogOptions& o, const AddedLabelIndex& added) : o_(o), added_(added) {
+    for (const std::string& l : o.labels) labels_.push_back(IndexHash(l));
+    for (const std::string& d : o.docs) docs_.push_back(IndexHash(d));
+    for (const LogOptions::PathFilter& p : o.paths) docs_.push_back(IndexHash(p.doc));
+  }
+
+  bool MayMatch(const VersionRecord& r) const {
+    if (!labels_.empty() && !added_.Has(r.id.oid)) {
+      bool any = false, all = true;
+      for (std::uint64_t h : labels_) {
+        bool has = r.HasLabel(h);
+        any = any || has;
+        all = all && has;
+      }
+      if (o_.all_labels ? !all : !any) return false;
+    }
+    if (!docs_.empty()) {
+      // The root version's documents changed from nothing: listed too.
+      bool any = false;
+      for (std::uint64_t h : docs_) any = any || r.MayHaveChanged(h);
+      if (!any) return false;
+    }
+    return true;
+  }
+
+ private:
+  const LogOptions& o_;
+  const AddedLabelIndex& added_;
+  std::vector<std::uint64_t> labels_, docs_;
+};
+
 }  // namespace
 
 Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
                                                      const LogOptions& options) {
   STRATA_ASSIGN_OR_RETURN(MetadataFilter filter, MetadataFilter::Make(options));
   const RevisionRange range = ParseRevisionRange(rev);
+  const bool by_content = !options.docs.empty() || !options.paths.empty();
+  // The version index orders a single revision's walk and skips versions
+  // that cannot match; a range's walk (libgit2's) only consults it.
+  std::optional<WalkIndex> index;
+  const bool single = range.kind == RevisionRange::Kind::kSingle;
+  if (VersionIndexEnabled() && (single || by_content || !options.labels.empty())) {
+    index.emplace(repo_.get(), *store_, path_, rev);
+  }
   std::unique_ptr<CommitSource> source;
-  if (range.kind == RevisionRange::Kind::kSingle) {
+  std::optional<IndexedDateWalk> indexed;
+  if (single) {
     STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(repo_.get(), range.from));
-    source = std::make_unique<DateOrderWalk>(*store_, rev, std::move(start));
+    if (index) {
+      indexed.emplace(*store_, *index, rev);
+      STRATA_RETURN_IF_ERROR(indexed->Start(start.get()));
+    } else {
+      source = std::make_unique<DateOrderWalk>(*store_, rev, std::move(start));
+    }
   } else {
     STRATA_ASSIGN_OR_RETURN(source, RangeWalk::Make(repo_.get(), *store_, range, rev));
   }
   // The notes tree (labels added later) is read once here, not once per version.
   STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
-  const bool by_content = !options.docs.empty() || !options.paths.empty();
+  const IndexFilter index_filter(options, added);
   // State trees of versions met as parents, until the walk reaches them
   // (topological order: every child comes before its parent).
   std::map<ObjectId, ObjectId> states;
   std::vector<LogEntry> out;
-  while (!options.max_count || out.size() < *options.max_count) {
-    STRATA_ASSIGN_OR_RETURN(CommitPtr c, source->Next());
-    if (!c) break;
-    git_commit* c_raw = c.get();
+  // Checks version `c_raw` against every filter, exactly, and keeps it if it passes.
+  auto consider = [&](git_commit* c_raw) -> Status {
     const git_oid& oid = *git_commit_id(c_raw);
     std::optional<ObjectId> state;
     if (auto it = states.find(ObjectId(oid)); it != states.end()) {
@@ -258,7 +435,7 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
     VersionInfo v = DescribeCommit(c_raw, ObjectId());
     STRATA_RETURN_IF_ERROR(SeeMessageThrough(v, c_raw));
     STRATA_ASSIGN_OR_RETURN(v.added_labels, added.Of(*store_, oid));
-    if (!filter.Matches(v)) continue;
+    if (!filter.Matches(v)) return Status::Ok();
     if (!state) {
       STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(c_raw));
       state = trees.state;
@@ -290,7 +467,7 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
         STRATA_ASSIGN_OR_RETURN(changed,
                                 ValueChanged(*store_, parent_state, state, p.doc, p.pointer));
       }
-      if (!changed) continue;
+      if (!changed) return Status::Ok();
     }
     LogEntry e;
     if (options.changes) {
@@ -299,6 +476,32 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
     }
     e.version = std::move(v);
     out.push_back(std::move(e));
+    return Status::Ok();
+  };
+  while (!options.max_count || out.size() < *options.max_count) {
+    if (indexed) {
+      STRATA_ASSIGN_OR_RETURN(const VersionRecord* r, indexed->Next());
+      if (!r) break;
+      if (!index_filter.MayMatch(*r)) continue;
+      git_commit* c_raw = nullptr;
+      if (git_commit_lookup(&c_raw, repo_.get(), &r->id.oid) < 0) {
+        git_error_clear();
+        return Status::Corruption("version " + r->id.Hex() +
+                                  " is missing or damaged; the history of " + rev +
+                                  " cannot be read whole (run 'strata verify')");
+      }
+      CommitPtr c(c_raw);
+      STRATA_RETURN_IF_ERROR(consider(c_raw));
+      continue;
+    }
+    STRATA_ASSIGN_OR_RETURN(CommitPtr c, source->Next());
+    if (!c) break;
+    if (index) {
+      // A range's walk read the commit already; the index may still spare its trees.
+      const VersionRecord* r = index->Find(ObjectId(*git_commit_id(c.get())));
+      if (r && !index_filter.MayMatch(*r)) continue;
+    }
+    STRATA_RETURN_IF_ERROR(consider(c.get()));
   }
   if (options.reverse) std::reverse(out.begin(), out.end());
   return out;
@@ -315,11 +518,49 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
   STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
   std::vector<LogEntry> out;
   std::size_t doc_changes = 0;  // versions that changed the document, so far
+  // The version index skips the versions whose records say the document did
+  // not change from their first parent: for them, neither their commit nor
+  // their trees are read.
+  std::optional<WalkIndex> index;
+  if (VersionIndexEnabled()) index.emplace(repo_.get(), *store_, path_, options.rev);
+  const std::uint64_t doc_hash = IndexHash(doc);
+  ObjectId id(*git_commit_id(c.get()));
   // Along the first-parent line: `c` and its document/value, then its parent.
   while (c) {
+    if (index) {
+      bool skipped = false;
+      while (true) {
+        STRATA_ASSIGN_OR_RETURN(const VersionRecord* r, index->Get(id, c.get()));
+        if (r->parents.empty() || r->MayHaveChanged(doc_hash)) break;
+        const ObjectId parent = r->parents[0];
+        if (!store_->Exists(parent)) return MissingParent(id, parent, options.rev);
+        // The document, and so the value, is the parent's: doc_at and value_at stay.
+        c.reset();
+        id = parent;
+        skipped = true;
+      }
+      if (skipped) {
+        // A version the document may have changed in: read as without the index.
+        git_commit* raw = nullptr;
+        if (git_commit_lookup(&raw, repo_.get(), &id.oid) < 0) {
+          git_error_clear();
+          return Status::Corruption("version " + id.Hex() +
+                                    " is missing or damaged; the history of " + options.rev +
+                                    " cannot be read whole (run 'strata verify')");
+        }
+        c.reset(raw);
+        STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadTrees(raw));
+        state = t.state;
+        STRATA_ASSIGN_OR_RETURN(doc_at, Locate(*store_, state, doc));
+        STRATA_ASSIGN_OR_RETURN(value_at, Locate(*store_, state, doc, pointer));
+      }
+    }
     std::optional<ObjectId> parent_state;
     CommitPtr parent;
     if (git_commit_parentcount(c.get()) > 0) {
+      // Asked of the store first: libgit2's cache may keep a commit whose file is gone.
+      const ObjectId parent_id(*git_commit_parent_id(c.get(), 0));
+      if (!store_->Exists(parent_id)) return MissingParent(id, parent_id, options.rev);
       git_commit* p_raw = nullptr;
       int rc = git_commit_parent(&p_raw, c.get(), 0);
       if (rc < 0) return WalkError(rc, options.rev);
@@ -359,6 +600,7 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
       out.push_back(std::move(e));
     }
     c = std::move(parent);
+    if (c) id = ObjectId(*git_commit_id(c.get()));
     state = parent_state;
     doc_at = std::move(parent_doc);
     value_at = std::move(parent_value);

@@ -42,6 +42,8 @@ class AddedLabelIndex {
  public:
   static Result<AddedLabelIndex> Load(git_repository* repo);
   Result<std::vector<std::string>> Of(ObjectStore& store, const git_oid& commit) const;
+  // Whether `commit` has a note (which may list no label), without reading it.
+  bool Has(const git_oid& commit) const { return notes_.count(ObjectId(commit)) > 0; }
 
  private:
   std::map<ObjectId, ObjectId> notes_;  // annotated commit -> note blob

@@ -638,6 +638,9 @@ class Repository {
   Status SeeMessageThrough(VersionInfo& v, const git_commit* commit);
   // Labels, message and time, checked before any work (InvalidArgument).
   Status CheckCommitOptions(const CommitOptions& options);
+  // Verify's step 5: each record of .strata/version-index for one of
+  // `versions` agrees with its commit (repo/version_index.h).
+  void CheckVersionIndex(const std::vector<ObjectId>& versions, VerifyReport& report);
 
   std::string path_;
   RepositoryPtr repo_;

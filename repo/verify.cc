@@ -11,6 +11,8 @@
 //   4. Every version reachable from a ref: its commit and parents exist,
 //      its objects are present, and its delta applied to its first parent's
 //      state gives its state.
+//   5. Every record of the version index (.strata/version-index, a cache)
+//      of a version found in 4 agrees with the version's commit.
 // Step 4 runs only when step 2 found every object intact, so damage is
 // reported once, per object, rather than as whatever each version fails to
 // read.
@@ -31,6 +33,7 @@
 #include "objects/loose_object.h"
 #include "objects/state_editor.h"
 #include "repo/repository.h"
+#include "repo/version_index.h"
 #include "repo/version_tree.h"
 
 namespace strata {
@@ -398,7 +401,52 @@ Result<VerifyReport> Repository::Verify() {
                                                        snap->state_tree()->Hex()));
     }
   }
+  CheckVersionIndex(versions, report);
   return report;
+}
+
+void Repository::CheckVersionIndex(const std::vector<ObjectId>& versions, VerifyReport& report) {
+  const std::string file = (fs::path(path_) / "version-index").string();
+  VersionIndex index(file);
+  for (const ObjectId& version : versions) {
+    const VersionRecord* r = index.Find(version);
+    if (!r) continue;
+    git_commit* c_raw = nullptr;
+    if (git_commit_lookup(&c_raw, repo_.get(), &version.oid) < 0) {
+      git_error_clear();
+      continue;  // reported by the walk
+    }
+    CommitPtr c(c_raw);
+    std::optional<ObjectId> parent_state;
+    if (git_commit_parentcount(c_raw) > 0) {
+      git_commit* p_raw = nullptr;
+      if (git_commit_parent(&p_raw, c_raw, 0) < 0) {
+        git_error_clear();
+        continue;
+      }
+      CommitPtr p(p_raw);
+      Result<VersionTrees> trees = ReadVersionTrees(*store_, p_raw);
+      if (!trees.ok()) continue;
+      parent_state = trees->state;
+    }
+    Result<VersionRecord> actual = ComputeVersionRecord(*store_, c_raw, parent_state);
+    if (!actual.ok() || *actual == *r) continue;
+    std::vector<std::string> wrong;
+    if (actual->time != r->time) wrong.push_back("time");
+    if (!(actual->state == r->state)) wrong.push_back("state");
+    if (actual->parents != r->parents) wrong.push_back("parents");
+    if (actual->labels != r->labels) wrong.push_back("labels");
+    if (actual->many_docs != r->many_docs || actual->docs != r->docs) {
+      wrong.push_back("changed documents");
+    }
+    std::string what;
+    for (const std::string& w : wrong) what += (what.empty() ? "" : ", ") + w;
+    report.problems.push_back("version index " + file + ": the entry for version " + version.Hex() +
+                              " contradicts its commit (" + what +
+                              "); the index is a cache: remove the file and the next log or "
+                              "history rebuilds it: rm '" +
+                              file + "'");
+  }
 }
 
 }  // namespace strata
