@@ -93,6 +93,9 @@ Result<Repository*> Context::Repo() {
   }
   if (perspective) STRATA_RETURN_IF_ERROR((*r)->UsePerspective(perspective));
   repo_ = std::move(r).value();
+  // A post-* hook that failed, a subscriber that threw: the command's result stands.
+  repo_->SetEventReporter(
+      [](const std::string& message) { std::cerr << "strata: warning: " << message << "\n"; });
   return repo_.get();
 }
 

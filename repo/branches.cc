@@ -185,6 +185,7 @@ Result<BranchInfo> Repository::CreateBranch(const std::string& name, const std::
   update.expected = now;
   update.target = target;
   update.reason = now ? "branch: reset to " + start : "branch: created from " + start;
+  update.cause = RefCause::kBranch;
   tx.Update(std::move(update));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
   if (outcome != CommitOutcome::kCommitted) return RefMoved("branch '" + name + "'");
@@ -218,6 +219,7 @@ Result<BranchInfo> Repository::DeleteBranch(const std::string& name, bool force)
   update.target = *now;
   update.kind = RefUpdateKind::kDelete;
   update.reason = "branch: deleted";
+  update.cause = RefCause::kBranch;
   tx.Update(std::move(update));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
   if (outcome != CommitOutcome::kCommitted) return RefMoved("branch '" + name + "'");
@@ -248,6 +250,7 @@ Result<SwitchResult> Repository::SwitchBranch(const std::string& name,
     create.ref = ref;
     create.target = *start;
     create.reason = "branch: created from " + *create_at;
+    create.cause = RefCause::kBranch;
     tx.Update(std::move(create));
     now = start;
     result.created = true;
@@ -264,6 +267,7 @@ Result<SwitchResult> Repository::SwitchBranch(const std::string& name,
     move.symbolic_target = ref;
     move.expected_symbolic = head_names;
     move.reason = "switch: moving from " + result.previous + " to " + name;
+    move.cause = RefCause::kBranch;
     tx.Update(std::move(move));
   }
   if (result.created || result.changed) {

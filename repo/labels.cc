@@ -156,6 +156,7 @@ Result<VersionLabels> Repository::WriteAddedLabels(
     update.expected = head;
     update.target = ObjectId(notes_commit);
     update.reason = "strata: label " + out.version.substr(0, 12);
+    update.cause = RefCause::kLabels;
     tx.Update(std::move(update));
     STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
     if (outcome == CommitOutcome::kCommitted) {

@@ -397,6 +397,7 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
       update.expected = head;
       update.target = rev_id;
       update.reason = "strata: merge " + rev + ": fast-forward";
+      update.cause = RefCause::kMerge;
       tx.Update(std::move(update));
       STRATA_ASSIGN_OR_RETURN(CommitOutcome moved, tx.Commit());
       if (moved != CommitOutcome::kCommitted) {
@@ -562,6 +563,7 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
     update.expected = std::nullopt;
     update.target = commit;
     update.reason = "strata: " + std::string(MergeKindName(kind)) + " " + rev + ": conflicts";
+    update.cause = RefCause::kInternal;
     tx.Update(std::move(update));
     STRATA_ASSIGN_OR_RETURN(CommitOutcome moved, tx.Commit());
     if (moved != CommitOutcome::kCommitted) {
@@ -589,6 +591,7 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
   update.expected = head;
   update.target = built->commit;
   update.reason = "strata: " + message;
+  update.cause = RefCause::kMerge;
   update.version = built->version;
   update.delta = built->delta;
   tx.Update(std::move(update));
@@ -691,6 +694,7 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
   update.expected = pending;
   update.target = commit;
   update.reason = "strata: resolve " + std::to_string(chosen.size()) + " conflict(s)";
+  update.cause = RefCause::kInternal;
   tx.Update(std::move(update));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome moved, tx.Commit());
   if (moved != CommitOutcome::kCommitted) {
@@ -747,6 +751,7 @@ Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
   end.expected = pending;
   end.kind = RefUpdateKind::kDelete;
   end.reason = "strata: " + op + " --continue";
+  end.cause = RefCause::kInternal;
   if (!built.ok() && built.status().code() == Code::kUnchanged) {
     // Every conflict was resolved to what the branch holds: nothing to write.
     tx.Update(std::move(end));
@@ -763,6 +768,7 @@ Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
   update.expected = head;
   update.target = built->commit;
   update.reason = "strata: " + with_message.message;
+  update.cause = RefCause::kMerge;
   update.version = built->version;
   update.delta = built->delta;
   tx.Update(std::move(update));
@@ -790,6 +796,7 @@ Result<MergeInProgress> Repository::AbortMerge(const std::optional<std::string>&
   end.expected = pending;
   end.kind = RefUpdateKind::kDelete;
   end.reason = "strata: " + std::string(MergeKindName(m.info.operation)) + " --abort";
+  end.cause = RefCause::kInternal;
   tx.Update(std::move(end));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome moved, tx.Commit());
   if (moved != CommitOutcome::kCommitted) {

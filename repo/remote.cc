@@ -654,6 +654,7 @@ Result<RemoteInfo> Repository::RemoveRemote(const std::string& name) {
       del.kind = RefUpdateKind::kDelete;
       del.expected = id;
       del.reason = "remote: remove " + name;
+      del.cause = RefCause::kOther;  // not a fetch: no post-receive
       tx.Update(std::move(del));
     }
     STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
@@ -725,6 +726,7 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
       update.expected = now;
       update.target = in.target;
       update.reason = "fetch: " + DisplayUrl(result.url) + " " + in.name;
+      update.cause = fetch_cause_;
       tx.Update(std::move(update));
       result.changes.push_back(std::move(change));
     }
@@ -736,6 +738,7 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
       del.kind = RefUpdateKind::kDelete;
       del.expected = id;
       del.reason = "fetch: pruned, gone from " + DisplayUrl(result.url);
+      del.cause = fetch_cause_;
       tx.Update(std::move(del));
       result.changes.push_back({ref, id.Hex(), std::nullopt, false});
     }
@@ -809,6 +812,7 @@ Result<PushResult> Repository::Push(const std::string& name,
       update.expected = now;
       update.target = target;
       update.reason = "push: projection of " + branch + " through " + perspective_->name();
+      update.cause = RefCause::kInternal;
       tx.Update(std::move(update));
       STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
       if (outcome == CommitOutcome::kCommitted) break;
@@ -922,6 +926,7 @@ Result<PushResult> Repository::Push(const std::string& name,
       update.expected = now;
       update.target = target;
       update.reason = "push: " + DisplayUrl(result.url) + " " + dest;
+      update.cause = RefCause::kPush;
       tx.Update(std::move(update));
       STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
       if (outcome == CommitOutcome::kCommitted) break;
@@ -937,6 +942,9 @@ Status Repository::MoveLocalRemoteBranch(const std::string& url, const std::stri
   std::string path = TransportUrl(url);
   if (StartsWith(path, "file://")) path = path.substr(7);
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<Repository> there, Open(path));
+  // Its post-receive hook runs as ours would, and reports to our reporter.
+  there->reporter_ = reporter_;
+  there->run_hooks_ = run_hooks_;
   git_repository* repo = there->repo_.get();
   STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &there->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(dest));
@@ -946,6 +954,7 @@ Status Repository::MoveLocalRemoteBranch(const std::string& url, const std::stri
   drop.kind = RefUpdateKind::kDelete;
   drop.expected = landed;
   drop.reason = "push: done";
+  drop.cause = RefCause::kInternal;
   const bool moved_meanwhile =
       now.has_value() != expected.has_value() || (now && expected && !(*now == *expected));
   if (!moved_meanwhile) {
@@ -954,6 +963,7 @@ Status Repository::MoveLocalRemoteBranch(const std::string& url, const std::stri
     update.expected = now;
     update.target = target;
     update.reason = "push: from " + path_;
+    update.cause = RefCause::kReceive;
     tx.Update(std::move(update));
   }
   if (landed) tx.Update(std::move(drop));
@@ -1052,7 +1062,11 @@ Result<PullResult> Repository::Pull(const std::string& remote,
   const std::string current = CurrentBranch();
   STRATA_ASSIGN_OR_RETURN(Upstream up, ResolveUpstream(repo_.get(), current, remote, branch));
   PullResult result;
-  STRATA_ASSIGN_OR_RETURN(result.fetched, Fetch(up.remote, options));
+  fetch_cause_ = RefCause::kPull;  // its ref moves are pull events
+  Result<FetchResult> fetched = Fetch(up.remote, options);
+  fetch_cause_ = RefCause::kFetch;
+  if (!fetched.ok()) return fetched.status();
+  result.fetched = std::move(fetched).value();
   const std::string tracking = "refs/remotes/" + up.remote + "/" + up.branch;
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> theirs, ReadRef(repo_.get(), tracking));
   if (!theirs) {

@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 }  // namespace
 
 Repository::Repository(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store)
-    : path_(std::move(path)), repo_(std::move(repo)), store_(std::move(store)) {}
+    : path_(std::move(path)), repo_(std::move(repo)), store_(std::move(store)) {
+  InstallEventHooks();
+}
 
 Repository::~Repository() = default;
 

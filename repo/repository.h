@@ -45,6 +45,7 @@
 #include "objects/object_store.h"
 #include "objects/status.h"
 #include "repo/document_meta.h"
+#include "repo/events.h"
 #include "repo/perspective.h"
 #include "repo/remote.h"
 #include "repo/schemas.h"
@@ -553,8 +554,25 @@ class Repository {
   // .strata/projections/<perspective id>. InvalidArgument without a perspective.
   Result<std::optional<std::string>> Project(const std::string& rev);
 
-  // The hook points every ref move runs (repo/transaction.h). Empty by default.
-  void SetTransactionHooks(TransactionHooks hooks) { hooks_ = std::move(hooks); }
+  // The per-update hook points every ref move runs (repo/transaction.h):
+  // `hooks.pre_commit` and `hooks.post_commit`, empty by default. The
+  // events layer keeps its own (prepare, committed); those of `hooks` are
+  // ignored.
+  void SetTransactionHooks(TransactionHooks hooks);
+
+  // --- events and hooks (repo/events.cc; repo/events.h, docs/events.md) --------
+  // Calls `handler` with every event `filter` lets through, after its ref
+  // moved, until the connection is disconnected or destroyed. Events come
+  // from every transaction of this Repository object (other processes'
+  // writes are not seen: that is `strata watch`). The thread-safety promise
+  // is in repo/events.h.
+  EventConnection Subscribe(EventFilter filter, EventHandler handler);
+  // Where failures that cannot change a result go: a post-* hook that
+  // failed or a subscriber that threw. Default: nowhere.
+  void SetEventReporter(EventReporter reporter) { reporter_ = std::move(reporter); }
+  // Whether writes through this object run the hooks in .strata/hooks/
+  // (repo/hooks.h). Default true: library writes run them, as the CLI's do.
+  void SetRunHooks(bool run) { run_hooks_ = run; }
 
   // --- care ------------------------------------------------------------------
   // Checks every ref (each names a version that exists), every version
@@ -648,6 +666,26 @@ class Repository {
   TransactionHooks hooks_;
   std::optional<Perspective> perspective_;
   std::unique_ptr<ViewCache> view_cache_;
+
+  // --- events and hooks (repo/events.cc) ---
+  // Installs BeforeRefsMove and AfterRefsMoved as hooks_.prepare and
+  // hooks_.committed (the constructor calls it).
+  void InstallEventHooks();
+  // Runs pre-commit for each update that writes a version; its refusal
+  // refuses the transaction. Looks for .strata/hooks once (one stat).
+  Status BeforeRefsMove(const std::vector<RefUpdate>& updates);
+  // Delivers each move's event to the subscribers and runs the post-* hooks.
+  void AfterRefsMoved(const std::vector<RefUpdate>& updates);
+  Event BuildEvent(const RefUpdate& update, EventKind kind);
+  // The path of hook `name` if it is an executable file; reports one that is not.
+  std::optional<std::string> ExecutableHook(const std::string& name) const;
+  void Report(const std::string& message) const;
+
+  std::unique_ptr<EventHub> events_;
+  EventReporter reporter_;
+  bool run_hooks_ = true;
+  bool hooks_dir_ = false;  // .strata/hooks exists (seen by the transaction now committing)
+  RefCause fetch_cause_ = RefCause::kFetch;  // kPull during a pull's fetch
 };
 
 }  // namespace strata

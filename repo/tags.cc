@@ -144,6 +144,7 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
   update.expected = existing;
   update.target = target;
   update.reason = "strata: tag " + name;
+  update.cause = RefCause::kTag;
   tx.Update(std::move(update));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
   if (outcome != CommitOutcome::kCommitted) {
@@ -165,6 +166,7 @@ Status Repository::DeleteTag(const std::string& name) {
   update.target = *existing;
   update.kind = RefUpdateKind::kDelete;
   update.reason = "strata: delete tag " + name;
+  update.cause = RefCause::kTag;
   tx.Update(std::move(update));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
   if (outcome != CommitOutcome::kCommitted) {

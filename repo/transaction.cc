@@ -208,6 +208,7 @@ Result<CommitOutcome> RefTransaction::Commit() {
       return CommitOutcome::kRefMoved;
     }
   }
+  if (hooks_ && hooks_->prepare) STRATA_RETURN_IF_ERROR(hooks_->prepare(updates));
   if (hooks_ && hooks_->pre_commit) {
     for (const RefUpdate& u : updates) STRATA_RETURN_IF_ERROR(hooks_->pre_commit(u));
   }
@@ -243,6 +244,7 @@ Result<CommitOutcome> RefTransaction::Commit() {
   if (hooks_ && hooks_->post_commit) {
     for (const RefUpdate& u : updates) hooks_->post_commit(u);
   }
+  if (hooks_ && hooks_->committed) hooks_->committed(updates);
   return CommitOutcome::kCommitted;
 }
 

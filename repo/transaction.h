@@ -40,6 +40,22 @@ enum class RefUpdateKind {
   kSymbolic,  // make `ref` (HEAD) name the ref `symbolic_target`
 };
 
+// Why a ref moves: what kind of event its move is (repo/events.h). Every
+// site that makes a RefUpdate says it.
+enum class RefCause {
+  kOther,     // a site that did not say (an event of kind "other")
+  kWrite,     // a version written: put, set, rm, patch, import, commit
+  kMerge,     // merge (fast-forward included), cherry-pick, revert, merge --continue
+  kBranch,    // branch create, force-move, delete; switch
+  kTag,       // tag create, replace, delete
+  kLabels,    // labels added or removed later (the notes ref)
+  kFetch,     // fetch moved a remote-tracking ref or a tag
+  kPull,      // the fetch of a pull
+  kPush,      // push moved our remote-tracking ref
+  kReceive,   // a push from elsewhere moved our branch (the receiving side)
+  kInternal,  // strata's own bookkeeping refs (merge in progress, push landing): no event
+};
+
 // One ref move.
 struct RefUpdate {
   std::string ref;                   // "refs/heads/main", or "HEAD" when detached
@@ -56,6 +72,7 @@ struct RefUpdate {
   // id check on `expected` does not apply to kSymbolic.
   std::string symbolic_target;
   std::optional<std::string> expected_symbolic;
+  RefCause cause = RefCause::kOther;
 };
 
 // The hook points of a transaction; either may be empty.
@@ -66,6 +83,12 @@ struct TransactionHooks {
   // Runs after a ref moved. It cannot undo the move; what it does with a
   // failure of its own is its business, never the writer's.
   std::function<void(const RefUpdate&)> post_commit;
+  // Run once per transaction, with every update: `prepare` before the first
+  // pre_commit (a non-ok status refuses the transaction as pre_commit does),
+  // `committed` after the last post_commit. The repository's events and
+  // hooks (repo/events.h) live here.
+  std::function<Status(const std::vector<RefUpdate>&)> prepare;
+  std::function<void(const std::vector<RefUpdate>&)> committed;
 };
 
 // The repository-wide write lock (see above).

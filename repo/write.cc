@@ -268,6 +268,7 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
     update.expected = head;
     update.target = built.commit;
     update.reason = "strata: " + built.version.message.substr(0, built.version.message.find('\n'));
+    update.cause = RefCause::kWrite;
     update.version = built.version;
     update.delta = built.delta;
     tx.Update(std::move(update));
