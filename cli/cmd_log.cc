@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/changes.h"
+#include "repo/watch.h"
 
 namespace strata::cli {
 namespace {
@@ -40,18 +41,6 @@ bool Flag(const po::variables_map& args, const char* name) {
   return args.count(name) && args[name].as<bool>();
 }
 
-// "DOC:POINTER" splits at the first ':' that starts the pointer ("/...")
-// or ends the text (the whole document).
-std::optional<LogOptions::PathFilter> ParsePath(const std::string& text) {
-  for (std::size_t i = text.find(':'); i != std::string::npos; i = text.find(':', i + 1)) {
-    if (i + 1 < text.size() && text[i + 1] != '/') continue;
-    Result<JsonPointer> p = JsonPointer::Parse(std::string_view(text).substr(i + 1));
-    if (!p.ok() || i == 0) return std::nullopt;
-    return LogOptions::PathFilter{text.substr(0, i), *p};
-  }
-  return std::nullopt;
-}
-
 int Usage(const std::string& message) {
   std::cerr << "strata: error: " << message << "\n";
   return kExitUsage;
@@ -75,8 +64,8 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (args.count("doc")) options.docs = args["doc"].as<std::vector<std::string>>();
   if (args.count("path")) {
     for (const auto& text : args["path"].as<std::vector<std::string>>()) {
-      std::optional<LogOptions::PathFilter> p = ParsePath(text);
-      if (!p) return Usage("--path wants DOC:POINTER (config/app1:/db/host), not '" + text + "'");
+      Result<LogOptions::PathFilter> p = ParsePathFilter(text);
+      if (!p.ok()) return Usage("--path: " + p.status().message());
       options.paths.push_back(*p);
     }
   }

@@ -1058,8 +1058,9 @@ Result<Upstream> ResolveUpstream(git_repository* repo, const std::string& curren
 
 Result<PullResult> Repository::Pull(const std::string& remote,
                                     const std::optional<std::string>& branch,
-                                    const MergeRequest& request, const FetchOptions& options) {
-  const std::string current = CurrentBranch();
+                                    const MergeRequest& request, const FetchOptions& options,
+                                    const std::function<Status(const std::string&)>& before_merge) {
+  const std::string current = request.commit.branch.value_or(CurrentBranch());
   STRATA_ASSIGN_OR_RETURN(Upstream up, ResolveUpstream(repo_.get(), current, remote, branch));
   PullResult result;
   fetch_cause_ = RefCause::kPull;  // its ref moves are pull events
@@ -1073,6 +1074,7 @@ Result<PullResult> Repository::Pull(const std::string& remote,
     return Status::NotFound("remote '" + up.remote + "' has no branch '" + up.branch + "'");
   }
   result.merged = up.remote + "/" + up.branch;
+  if (before_merge) STRATA_RETURN_IF_ERROR(before_merge(theirs->Hex()));
   STRATA_ASSIGN_OR_RETURN(result.merge, Merge(result.merged, request));
   return result;
 }

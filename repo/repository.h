@@ -531,9 +531,14 @@ class Repository {
   // "origin"), then merges its branch `branch` (nullopt: the upstream
   // branch, else the current branch's name) into the current branch as
   // Merge does: fast-forward, a clean merge version, or a merge in progress
-  // with conflicts (MergeOutcome::Kind::kConflicts).
-  Result<PullResult> Pull(const std::string& remote, const std::optional<std::string>& branch,
-                          const MergeRequest& request, const FetchOptions& options);
+  // with conflicts (MergeOutcome::Kind::kConflicts). request.commit.branch,
+  // when set, is the branch merged into (and whose upstream is used).
+  // `before_merge`, when given, runs after the fetch with the id about to be
+  // merged; a non-ok status stops the pull there (the fetch stands).
+  Result<PullResult> Pull(
+      const std::string& remote, const std::optional<std::string>& branch,
+      const MergeRequest& request, const FetchOptions& options,
+      const std::function<Status(const std::string& theirs)>& before_merge = {});
   // Fetch, merge REMOTE/BRANCH into the current branch (request: strategy,
   // author...), push the result back; with dry_run only fetches into the
   // quarantine and reports what each side would receive, changing neither.

@@ -1047,8 +1047,37 @@ Result<std::pair<PullResult, WorktreeUpdate>> Worktree::Pull(
     const std::string& remote, const std::optional<std::string>& branch, MergeRequest request,
     const FetchOptions& options) {
   request.commit.branch = record_.branch;
-  STRATA_ASSIGN_OR_RETURN(PullResult pulled,
-                          repo_.Pull(remote, branch ? branch : record_.branch, request, options));
+  STRATA_ASSIGN_OR_RETURN(Scan scan, ScanFolder());
+  // As git pull does: refused before the merge when it would bring changes
+  // to a document the folder changed (the fetch stands).
+  auto check = [&](const std::string& theirs) -> Status {
+    std::optional<ObjectId> from_state, to_state;
+    if (!record_.base.empty()) {
+      STRATA_ASSIGN_OR_RETURN(std::optional<std::string> base,
+                              repo_.MergeBase(record_.base, theirs));
+      if (base) {
+        STRATA_ASSIGN_OR_RETURN(Snapshot b, repo_.Read(*base));
+        from_state = b.state_tree();
+      }
+    }
+    STRATA_ASSIGN_OR_RETURN(Snapshot t, repo_.Read(theirs));
+    to_state = t.state_tree();
+    std::vector<MemberDiff> incoming;
+    STRATA_RETURN_IF_ERROR(ChangedMembers(*repo_.store_, from_state, to_state, incoming));
+    std::unordered_set<std::string> local(scan.invalid_ids.begin(), scan.invalid_ids.end());
+    for (auto* list : {&scan.status.created, &scan.status.modified, &scan.status.deleted}) {
+      local.insert(list->begin(), list->end());
+    }
+    std::string files;
+    for (const MemberDiff& d : incoming) {
+      if (local.count(d.key)) files += (files.empty() ? "" : ", ") + ExportPath(d.key);
+    }
+    if (files.empty()) return Status::Ok();
+    return Status::Conflict("the pull would overwrite uncommitted changes in " + files +
+                            ": commit them ('strata commit') or put them back ('strata "
+                            "restore'), then pull again (the fetch is done; nothing was merged)");
+  };
+  STRATA_ASSIGN_OR_RETURN(PullResult pulled, repo_.Pull(remote, branch, request, options, check));
   WorktreeUpdate update;
   update.from = update.to = record_.base;
   if (pulled.merge.kind == MergeOutcome::Kind::kConflicts ||
@@ -1056,7 +1085,7 @@ Result<std::pair<PullResult, WorktreeUpdate>> Worktree::Pull(
     return std::make_pair(std::move(pulled), std::move(update));
   }
   STRATA_ASSIGN_OR_RETURN(std::string now, repo_.ResolveRevision("refs/heads/" + record_.branch));
-  Result<WorktreeUpdate> u = UpdateTo(now, /*keep_changes=*/true);
+  Result<WorktreeUpdate> u = UpdateTo(now, /*keep_changes=*/true, &scan);
   if (!u.ok()) {
     return u.status().WithContext("the branch " + record_.branch + " was pulled to " +
                                   now.substr(0, 12) + ", but the folder stays at its base " +

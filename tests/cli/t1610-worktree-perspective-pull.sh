@@ -87,14 +87,16 @@ test_expect_success 'pull in a folder from a local-path remote moves the folder 
   expect_eq "[]" "$(st | jpath "d[\"modified\"]")"
 '
 
-test_expect_success 'pull into a folder with a change the pull would overwrite leaves the folder at its base' '
+test_expect_success 'pull into a folder with a change the pull would overwrite is refused before merging' '
   cd site2
   strata set config/app1 /name "\"again\"" -m again >/dev/null
   cd ../w
   sed -i "s/from-site2/mine/" config/app1.json
   base=$(jpath "d[\"base\"]" <.strata)
   expect_fail 1 strata pull site2 main
-  expect_match "config/app1.json would be overwritten" "$(err)"
+  expect_match "would overwrite uncommitted changes in config/app1.json" "$(err)"
+  # nothing was merged: the branch did not move (git pull refuses the same way)
+  expect_eq "$base" "$(git --git-dir ../r/.strata rev-parse main)"
   expect_eq "$base" "$(jpath "d[\"base\"]" <.strata)"
   expect_eq "mine" "$(jpath "d[\"name\"]" <config/app1.json)"
   expect_eq "[\"config/app1\"]" "$(st | jpath "d[\"modified\"]")"
