@@ -3,7 +3,8 @@
 # repository in a temporary folder: versions with labels, log, show, diff,
 # a time-travel read, a multi-document patch, --expect, a branch merged back
 # value by value (with a conflict resolved), history, blame, tags, revert,
-# verify and git fsck.
+# perspectives, schemas, sync between two sites, a working folder edited as
+# files with a hook and watch, then verify and git fsck.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -92,7 +93,19 @@ step "$strata" set config/app1 /db/host '"db2.internal"' -m "site a: host"
 step "$strata" log --oneline -n 3
 step git init -q --bare public-mirror.git
 step "$strata" push public-mirror.git --perspective public
-step git --git-dir public-mirror.git log --oneline -n 3
+step git --git-dir public-mirror.git log --oneline -n 3 main
+echo; echo "# a working folder, a hook and watch (docs/worktrees.md, docs/events.md, docs/watch.md)"
+mark=$(git --git-dir .strata rev-parse HEAD)
+# a hook runs in the repository's folder with the event as JSON on stdin
+printf '#!/bin/sh\ncat >>post-commit-events.jsonl\n' >.strata/hooks/post-commit
+chmod +x .strata/hooks/post-commit
+step "$strata" worktree add desk
+sed -i 's/"pool": [0-9]*/"pool": 48/' desk/config/app1.json
+( cd desk && step "$strata" status && step "$strata" diff &&
+  step "$strata" commit -m "pool 48, edited as a file" --label tuning )
+step cut -c 1-150 post-commit-events.jsonl
+# watch follows the branch until stopped; here timeout stops it after 2 s
+step timeout -s INT 2 "$strata" watch --since "$mark" || true
 step "$strata" verify
 step git --git-dir .strata fsck --strict
 step git --git-dir .strata log --format='%h %an: %s%n%(trailers:only,unfold)' -n 2
