@@ -1,0 +1,21 @@
+// The JSON parser's core, in a file of its own (objects/CMakeLists.txt):
+// Boost.JSON's basic_parser recurses once per nesting level, so this file is
+// compiled optimised and without sanitizer instrumentation, as Debian's
+// libboost_json is, to keep its frames small enough for values nested
+// kMaxJsonDepth deep on a default stack in every build. Only ParseJson
+// (objects/json.h) calls it.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstddef>
+#include <string_view>
+
+namespace strata {
+
+// Parses `text` into a value as boost::json::stream_parser does (write_some,
+// then finish), except that numbers with a fraction or exponent are read
+// correctly rounded. On error `ec` is set and `consumed` says where it stopped.
+boost::json::value ParseValue(std::string_view text, const boost::json::parse_options& options,
+                              boost::json::error_code& ec, std::size_t& consumed);
+
+}  // namespace strata
