@@ -35,8 +35,8 @@ const std::vector<const CommandSpec*>& Commands() {
       &kResolveCommand, &kCherryPickCommand,  &kRevertCommand,  //
       &kCloneCommand,   &kRemoteCommand,      &kFetchCommand,    &kPullCommand,
       &kPushCommand,    &kSyncCommand,  //
-      &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand,
-      &kWorktreeCommand, &kStatusCommand, &kCommitCommand, &kRestoreCommand,
+      &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand, &kWorktreeCommand,
+      &kStatusCommand,  &kCommitCommand,      &kRestoreCommand,
   };
   return commands;
 }
