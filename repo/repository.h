@@ -204,6 +204,11 @@ struct VerifyReport {
   std::size_t objects = 0;
   std::size_t refs = 0;
   std::vector<std::string> problems;  // empty when the repository is sound
+  // What interrupted writers left (git lock files, temporary objects and
+  // packs, a killed fetch's quarantine), each with how to remove it. None is
+  // part of any version, so none is a problem: a process killed mid-write
+  // leaves a sound repository (docs/reliability.md, "Crash loop").
+  std::vector<std::string> notes;
 };
 
 // --- merges -----------------------------------------------------------------
@@ -584,7 +589,8 @@ class Repository {
   // reachable from one (its commit, parents and objects are present, and its
   // delta applied to its first parent's state gives its state), every object
   // (it hashes to its id), and looks for what interrupted writers leave
-  // (lock files, temporary packs), saying how to repair each.
+  // (lock files, temporary packs: notes, not problems), saying how to
+  // remove each.
   Result<VerifyReport> Verify();
   // Every violation of the `.schemas` in the state `rev` names, by any of
   // its documents, sorted by document (repo/schemas.h); empty when the state

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "repo/refs.h"
 
@@ -74,20 +75,85 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-}  // namespace
+// The git lock files that block a move of `ref`: its own, and packed-refs'
+// (a delete rewrites packed-refs).
+std::vector<std::string> GitLockPaths(git_repository* repo, const std::string& ref) {
+  return {GitLockPath(repo, ref), std::string(git_repository_path(repo)) + "packed-refs.lock"};
+}
 
-Status CheckGitLock(git_repository* repo, const std::string& ref) {
-  const std::string lock = GitLockPath(repo, ref);
+// The first of `locks` that exists, or "".
+std::string FirstExisting(const std::vector<std::string>& locks) {
+  for (const std::string& lock : locks) {
+    if (Exists(lock)) return lock;
+  }
+  return "";
+}
+
+// Waits up to kGitLockWait for every lock of `ref` to go away; the one that
+// stayed, or "".
+std::string WaitForGitLocks(git_repository* repo, const std::string& ref) {
+  const std::vector<std::string> locks = GitLockPaths(repo, ref);
   const auto deadline = Clock::now() + kGitLockWait;
   auto pause = std::chrono::milliseconds(1);
-  while (Exists(lock)) {
-    if (Clock::now() >= deadline) {
-      return Status::Conflict("cannot move " + ref + ": " + DescribeGitLock(lock));
-    }
+  for (;;) {
+    std::string left = FirstExisting(locks);
+    if (left.empty() || Clock::now() >= deadline) return left;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(100));
   }
-  return Status::Ok();
+}
+
+// Whether `lock` was made kGitLockWait or more ago.
+bool OldEnough(const std::string& lock) {
+  struct stat st {};
+  if (stat(lock.c_str(), &st) != 0) return false;
+  const auto made = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+  return std::chrono::system_clock::now() - made >= kGitLockWait;
+}
+
+// With strata's write lock held (no strata process is moving a ref: they
+// all move refs under it, and the kernel released the lock of any that
+// died), a git lock file made kGitLockWait or more ago was left by a process
+// that was killed while it held it: git holds its own for milliseconds.
+// Removes `lock` if so; true if it is gone.
+bool RemoveStaleGitLock(const std::string& lock) {
+  if (!Exists(lock)) return true;
+  if (!OldEnough(lock)) return false;
+  return unlink(lock.c_str()) == 0 || errno == ENOENT;
+}
+
+// Under the write lock: removes the stale locks of `ref`, and waits for the
+// others to go away. Conflict naming a lock that stays without being stale.
+Status ClearGitLocksLocked(git_repository* repo, const std::string& ref) {
+  for (int round = 0; round < 8; ++round) {
+    std::string left = FirstExisting(GitLockPaths(repo, ref));
+    if (left.empty()) return Status::Ok();
+    if (RemoveStaleGitLock(left)) continue;
+    left = WaitForGitLocks(repo, ref);
+    if (left.empty()) return Status::Ok();
+    if (!RemoveStaleGitLock(left)) {
+      return Status::Conflict("cannot move " + ref + ": " + DescribeGitLock(left));
+    }
+  }
+  std::string left = FirstExisting(GitLockPaths(repo, ref));
+  if (left.empty()) return Status::Ok();
+  return Status::Conflict("cannot move " + ref + ": " + DescribeGitLock(left));
+}
+
+}  // namespace
+
+Status CheckGitLock(git_repository* repo, const std::string& ref) {
+  const std::string left = FirstExisting(GitLockPaths(repo, ref));
+  if (left.empty()) return Status::Ok();
+  // A lock that is not old yet may be a live git process's: wait for it.
+  if (!OldEnough(left) && WaitForGitLocks(repo, ref).empty()) return Status::Ok();
+  // It stayed. Take the write lock, so that no strata writer is moving a
+  // ref, and remove the lock file if it is stale.
+  STRATA_ASSIGN_OR_RETURN(WriteLock lock,
+                          WriteLock::Acquire(git_repository_path(repo), ConfiguredTimeout(repo)));
+  return ClearGitLocksLocked(repo, ref);
 }
 
 std::string DescribeGitLock(const std::string& lock_path) {
@@ -213,8 +279,9 @@ Result<CommitOutcome> RefTransaction::Commit() {
     for (const RefUpdate& u : updates) STRATA_RETURN_IF_ERROR(hooks_->pre_commit(u));
   }
   for (const RefUpdate& u : updates) {
-    // A git process may hold the ref's own lock for a moment: wait for it
-    // (CheckGitLock), a bounded number of times.
+    // A git process may hold the ref's own lock for a moment: wait for it,
+    // a bounded number of times; a lock left by a killed process is removed
+    // (ClearGitLocksLocked: we hold the write lock).
     for (int tries = 0;; ++tries) {
       git_reference* raw = nullptr;
       int rc = 0;
@@ -237,7 +304,7 @@ Result<CommitOutcome> RefTransaction::Commit() {
       }
       if (rc != GIT_ELOCKED || tries == kGitLockTries) return GitError(rc, "cannot move " + u.ref);
       git_error_clear();
-      STRATA_RETURN_IF_ERROR(CheckGitLock(repo_, u.ref));
+      STRATA_RETURN_IF_ERROR(ClearGitLocksLocked(repo_, u.ref));
     }
   }
 

@@ -16,9 +16,16 @@
 // writers that do not take it (git itself): a ref moves only if it still
 // has the id the transaction expects.
 //
-// libgit2 moves a ref through git's own lock file, refs/heads/NAME.lock. A
-// process killed at that moment leaves it; Commit then fails with an error
-// that names the file, its age and how to remove it safely.
+// libgit2 moves a ref through git's own lock file, refs/heads/NAME.lock (and
+// packed-refs.lock to delete one). A process killed at that moment leaves
+// it behind, and git would refuse every later move of that ref until someone
+// removed it. strata removes it itself: holding the write lock (so no strata
+// process is moving a ref: they all do it under that lock, and the kernel
+// released the lock of one that died), a git lock file that has existed for
+// 2 seconds or more is stale (git holds its own for milliseconds), and is
+// deleted before the move. A lock file younger than that which does not go
+// away within 2 seconds fails the move with an error that names the file,
+// its age and how to remove it safely.
 #pragma once
 
 #include <functional>
@@ -149,9 +156,11 @@ class RefTransaction {
   std::vector<RefUpdate> updates_;
 };
 
-// Waits briefly for git's lock file of `ref` to go away; Conflict naming it
-// (DescribeGitLock) if it stays. A write checks this before any work, so a
-// stale lock refuses it before it writes anything.
+// Waits briefly for git's lock files of `ref` (its own, packed-refs') to go
+// away; if one stays, takes the write lock and removes it when it is stale
+// (see above). Conflict naming it (DescribeGitLock) if it stays and is not
+// stale. A write checks this before any work. Call it without the write
+// lock held (it takes that lock itself when a lock file stays).
 Status CheckGitLock(git_repository* repo, const std::string& ref);
 
 // "PATH exists (made 3 minutes ago): ..." with how to remove it safely, for

@@ -1,7 +1,8 @@
 // strata verify: what `git fsck` checks, for strata's objects, and more.
 //
 //   1. What interrupted writers leave: git lock files, temporary packs and
-//      objects (each reported with how to remove it safely).
+//      objects (each a note, with how to remove it safely: none is part of
+//      any version, so a killed writer leaves a repository that verifies).
 //   2. Every object is intact: loose objects are inflated by
 //      objects/loose_object.h (libgit2 loops forever on a truncated one,
 //      libgit2/libgit2#7342) and hashed; packed ones are read with strict
@@ -70,10 +71,10 @@ void CheckLeftovers(const fs::path& git_dir, VerifyReport& report) {
     if (name.rfind("q-", 0) != 0) continue;
     const pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 2));
     if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)) continue;  // a fetch running now
-    report.problems.push_back("fetch quarantine " + q->path().string() +
-                              " was left by a fetch that was killed; nothing in it is part of "
-                              "the repository. The next fetch removes it, or: rm -rf '" +
-                              q->path().string() + "'");
+    report.notes.push_back("fetch quarantine " + q->path().string() +
+                           " was left by a fetch that was killed; nothing in it is part of "
+                           "the repository. The next fetch removes it, or: rm -rf '" +
+                           q->path().string() + "'");
   }
   ec.clear();
   for (auto it = fs::recursive_directory_iterator(git_dir, ec);
@@ -87,15 +88,15 @@ void CheckLeftovers(const fs::path& git_dir, VerifyReport& report) {
     if (!is_file || top == "incoming") continue;  // quarantines: above
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0 &&
         name != "strata.lock") {
-      report.problems.push_back("lock file: " + DescribeGitLock(p.string()));
+      report.notes.push_back("lock file: " + DescribeGitLock(p.string()));
     } else if (top == "objects" &&
                (name.rfind("pack_git2_", 0) == 0 || name.rfind("tmp_", 0) == 0 ||
                 name.rfind("strata-tmp", 0) == 0)) {
-      report.problems.push_back("temporary file " + p.string() +
-                                " was left by an interrupted write; it is not part of any "
-                                "version, and it is safe to remove when no strata or git process "
-                                "is running: rm '" +
-                                p.string() + "'");
+      report.notes.push_back("temporary file " + p.string() +
+                             " was left by an interrupted write; it is not part of any "
+                             "version, and it is safe to remove when no strata or git process "
+                             "is running: rm '" +
+                             p.string() + "'");
     }
   }
 }
