@@ -5,12 +5,15 @@
 
 Every ```sh block runs, in WORKDIR, in one bash process (so `cd`, variables
 and files carry from one block to the next, as for a reader pasting them),
-with `set -eo pipefail`. The first failing command stops the run: it prints
-`FILE:LINE: failed (exit N): the line` and exits 1. Blocks fenced
-```sh skip (an install step, a command that needs the network) are
-listed and not run. Any other fence (```json, ```text, ```) is not a
-command. Prints one `# FILE:LINE: ran` (or `skipped`) line per block, then
-what the block printed, stdout and stderr together.
+with `set -eEo pipefail` and an ERR trap. The first failing command stops
+the run: it prints `FILE:LINE: failed (exit N): the line` and exits 1.
+Blocks fenced ```sh skip (an install step, a command that needs the
+network) are listed and not run. Any other fence (```json, ```text, ```)
+is not a command. As in any bash script under set -e, a failure on the left
+of `&&` or `||` does not stop the run: the docs write one command per line
+(`a || b` only where a's failure is the point). Prints one
+`# FILE:LINE: ran` (or `skipped`) line per block, then what the blocks
+printed, stdout and stderr together.
 """
 import os
 import re
