@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/packaging.h"
 
 namespace strata::cli {
 namespace {
@@ -65,7 +66,8 @@ void PrintCommandHelp(const CommandSpec& spec) {
 }
 
 void PrintOverview() {
-  std::cout << "usage: strata [--repo PATH] [--no-pager] COMMAND [ARGS] [--help]\n\n"
+  std::cout << "usage: strata [--repo PATH] [--no-pager] COMMAND [ARGS] [--help]\n"
+               "       strata --version | -V\n\n"
                "strata keeps JSON documents in a git repository: every change is a version\n"
                "with author, time, message and labels.\n\nCommands:\n";
   std::size_t width = 0;
@@ -75,7 +77,11 @@ void PrintOverview() {
     name.resize(width + 2, ' ');
     std::cout << "  " << name << c->summary << "\n";
   }
-  std::cout << "\nRun 'strata COMMAND --help' for a command's options. "
+  std::cout << "\nOptions:\n"
+               "  -h, --help      this list (after a command: that command's help)\n"
+               "  -V, --version   print strata's version\n"
+               "\nRun 'strata COMMAND --help' for a command's options, 'man strata-COMMAND' "
+               "for its manual page.\n"
                "Documentation: docs/guide.md, docs/commands.md.\n";
 }
 
@@ -296,12 +302,21 @@ int Main(int argc, char** argv) {
     PrintOverview();
     return i == args.size() ? kExitUsage : kExitOk;
   }
-  if (args[i] == "--version" || args[i] == "version") {
+  if (args[i] == "--version" || args[i] == "-V" || args[i] == "version") {
     std::cout << "strata 0.1.0 (libgit2 " << LIBGIT2_VERSION << ", Boost.JSON "
               << BOOST_VERSION / 100000 << "." << BOOST_VERSION / 100 % 1000 << ")\n";
     return kExitOk;
   }
   if (args[i] == "help") {
+    if (i + 1 < args.size() && args[i + 1] == "--man") {
+      const CommandSpec* spec = nullptr;
+      if (i + 2 < args.size()) {
+        spec = FindCommand(args[i + 2]);
+        if (!spec) return UnknownCommand(args[i + 2]);
+      }
+      PrintManPage(spec);
+      return kExitOk;
+    }
     if (i + 1 < args.size() && args[i + 1] == "--markdown") {
       PrintMarkdown();
       return kExitOk;
@@ -314,6 +329,11 @@ int Main(int argc, char** argv) {
     }
     PrintOverview();
     return kExitOk;
+  }
+  if (args[i] == "__complete") {  // for cli/strata-completion.bash; not listed
+    return Complete(
+        std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end()),
+        global);
   }
   const std::string name = args[i];
   const CommandSpec* spec = FindCommand(name);
