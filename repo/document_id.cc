@@ -155,7 +155,14 @@ Status ValidateDocumentId(std::string_view id) {
     return Status::InvalidArgument("invalid document id '" + std::string(id) + "': " + why);
   };
   if (id.empty()) return bad("it is empty");
-  if (id.size() > kMaxIdBytes) return bad("it is longer than 1024 bytes");
+  if (id.size() > kMaxIdBytes) {
+    // The error names the id by its start: a 10,000-byte id made a 10 KB line.
+    std::size_t keep = 64;
+    while (keep > 0 && (static_cast<unsigned char>(id[keep]) & 0xC0) == 0x80) --keep;
+    return Status::InvalidArgument("invalid document id '" + std::string(id.substr(0, keep)) +
+                                   "...' (" + std::to_string(id.size()) +
+                                   " bytes): it is longer than 1024 bytes");
+  }
   if (std::string why = CharactersReason(id); !why.empty()) return bad(why);
   std::size_t start = 0;
   while (true) {

@@ -84,6 +84,41 @@ bool NamesCurrentBranch(git_repository* repo, const std::string& rev) {
   return rev == "HEAD" || rev == CurrentBranch(repo);
 }
 
+namespace {
+
+// When the ref `rev` starts with (before any ~ ^ @ :) exists but names an
+// object that is not in the repository: Corruption saying so. Else Ok.
+Status CheckRefTarget(git_repository* repo, const std::string& rev) {
+  const std::string name = rev.substr(0, rev.find_first_of("~^@:"));
+  if (name.empty()) return Status::Ok();
+  git_reference* raw = nullptr;
+  if (git_reference_dwim(&raw, repo, name.c_str()) < 0) {
+    git_error_clear();
+    return Status::Ok();
+  }
+  ReferencePtr ref(raw);
+  git_reference* resolved_raw = nullptr;
+  if (git_reference_resolve(&resolved_raw, raw) < 0) {
+    git_error_clear();
+    return Status::Ok();
+  }
+  ReferencePtr resolved(resolved_raw);
+  const git_oid* target = git_reference_target(resolved_raw);
+  git_odb* odb_raw = nullptr;
+  if (!target || git_repository_odb(&odb_raw, repo) < 0) {
+    git_error_clear();
+    return Status::Ok();
+  }
+  OdbPtr odb(odb_raw);
+  if (git_odb_exists(odb_raw, target) == 1) return Status::Ok();
+  git_error_clear();
+  return Status::Corruption("revision '" + rev + "': " + git_reference_name(resolved_raw) +
+                            " points at " + ObjectId(*target).Hex() +
+                            ", which is not in the repository (see 'strata verify')");
+}
+
+}  // namespace
+
 Result<CommitPtr> LookupCommit(git_repository* repo, const std::string& rev) {
   git_object* raw = nullptr;
   int rc = git_revparse_single(&raw, repo, rev.c_str());
@@ -92,6 +127,7 @@ Result<CommitPtr> LookupCommit(git_repository* repo, const std::string& rev) {
     if (NamesCurrentBranch(repo, rev) && git_repository_head_unborn(repo) == 1) {
       return Status::NotFound("branch '" + CurrentBranch(repo) + "' has no versions yet");
     }
+    STRATA_RETURN_IF_ERROR(CheckRefTarget(repo, rev));
     return Status::NotFound("unknown revision '" + rev + "'");
   }
   if (rc == GIT_EAMBIGUOUS) return Status::InvalidArgument("ambiguous revision '" + rev + "'");

@@ -257,6 +257,25 @@ int DeleteRef(git_repository* repo, const RefUpdate& u) {
 
 }  // namespace
 
+// libgit2 renames the ref's lock file into place and then fsyncs the folder;
+// when that fsync fails it reports an error although the ref has moved. Then
+// the error must not say "cannot move": it says the ref moved and that the
+// move may not survive a crash. `failed` otherwise.
+Status RefTransaction::MovedAnyway(const RefUpdate& u, const Status& failed) {
+  if (u.kind != RefUpdateKind::kSet) return failed;
+  git_oid now;
+  if (git_reference_name_to_id(&now, repo_, u.ref.c_str()) < 0) {
+    git_error_clear();
+    return failed;
+  }
+  if (!(ObjectId(now) == u.target)) return failed;
+  std::string why = failed.message();
+  const std::string prefix = "cannot move " + u.ref + ": ";
+  if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+  return Status::IOError(u.ref + " moved to " + u.target.Hex().substr(0, 12) + ", but " + why +
+                         ": the move may not survive a crash");
+}
+
 Result<CommitOutcome> RefTransaction::Commit() {
   std::vector<RefUpdate> updates = std::move(updates_);
   updates_.clear();
@@ -302,7 +321,10 @@ Result<CommitOutcome> RefTransaction::Commit() {
         git_error_clear();
         return CommitOutcome::kRefMoved;
       }
-      if (rc != GIT_ELOCKED || tries == kGitLockTries) return GitError(rc, "cannot move " + u.ref);
+      if (rc != GIT_ELOCKED || tries == kGitLockTries) {
+        Status failed = GitError(rc, "cannot move " + u.ref);
+        return MovedAnyway(u, failed);
+      }
       git_error_clear();
       STRATA_RETURN_IF_ERROR(ClearGitLocksLocked(repo_, u.ref));
     }

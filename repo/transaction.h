@@ -147,6 +147,7 @@ class RefTransaction {
   Result<CommitOutcome> Commit();
 
  private:
+  Status MovedAnyway(const RefUpdate& u, const Status& failed);
   RefTransaction(git_repository* repo, const TransactionHooks* hooks, WriteLock lock)
       : repo_(repo), hooks_(hooks), lock_(std::move(lock)) {}
 

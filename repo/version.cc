@@ -95,6 +95,9 @@ bool EndsInTrailers(std::string_view message) {
 }  // namespace
 
 Result<Signature> Signature::Parse(std::string_view text) {
+  // Checked first: otherwise the bytes reached the per-document metadata and
+  // were refused there as "string that is not valid UTF-8 at '/updated/by'".
+  if (!IsValidUtf8(text)) return Status::InvalidArgument("the author is not valid UTF-8");
   std::size_t lt = text.find('<');
   std::size_t gt = text.rfind('>');
   if (lt == std::string_view::npos || gt == std::string_view::npos || gt < lt ||

@@ -37,24 +37,51 @@ std::optional<ObjectId> ParseHex(std::string_view hex) {
   return ObjectId(oid);
 }
 
+// A line's body: "source-hex view-hex kind".
+constexpr std::size_t kBodySize = 2 * GIT_OID_HEXSZ + 3;
+constexpr std::size_t kCheckSize = 16;
+
+// The check of a line: FNV-1a (64 bits) of the perspective id (the cache
+// file's name), a space and the line's body, as 16 hex digits. A flipped
+// byte, a line moved from another perspective's file, or a source paired with
+// another line's view fails it: a damaged cache is recomputed, never trusted.
+std::string LineCheck(std::string_view perspective, std::string_view body) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(perspective);
+  mix(" ");
+  mix(body);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out(kCheckSize, '0');
+  for (std::size_t i = 0; i < kCheckSize; ++i) out[kCheckSize - 1 - i] = kHex[(h >> (4 * i)) & 15];
+  return out;
+}
+
 }  // namespace
 
 // --- ViewCache -----------------------------------------------------------------
 
-ViewCache::ViewCache(std::string file) : file_(std::move(file)) {
+ViewCache::ViewCache(std::string file)
+    : file_(std::move(file)), perspective_(fs::path(file_).filename().string()) {
   std::ifstream in(file_, std::ios::binary);
   std::string line;
   while (std::getline(in, line)) {
     // A torn last line (no newline) is ignored: getline hands it over at EOF.
     if (in.eof()) break;
-    if (line.size() != 2 * GIT_OID_HEXSZ + 3 || line[GIT_OID_HEXSZ] != ' ' ||
-        line[2 * GIT_OID_HEXSZ + 1] != ' ') {
+    if (line.size() != kBodySize + 1 + kCheckSize || line[GIT_OID_HEXSZ] != ' ' ||
+        line[2 * GIT_OID_HEXSZ + 1] != ' ' || line[kBodySize] != ' ') {
       continue;
     }
-    std::optional<ObjectId> source = ParseHex(std::string_view(line).substr(0, GIT_OID_HEXSZ));
-    std::optional<ObjectId> view =
-        ParseHex(std::string_view(line).substr(GIT_OID_HEXSZ + 1, GIT_OID_HEXSZ));
-    const char kind = line.back();
+    const std::string_view body = std::string_view(line).substr(0, kBodySize);
+    if (std::string_view(line).substr(kBodySize + 1) != LineCheck(perspective_, body)) continue;
+    std::optional<ObjectId> source = ParseHex(body.substr(0, GIT_OID_HEXSZ));
+    std::optional<ObjectId> view = ParseHex(body.substr(GIT_OID_HEXSZ + 1, GIT_OID_HEXSZ));
+    const char kind = body.back();
     if (!source || !view || (kind != 't' && kind != 'b' && kind != '-')) continue;
     if (kind == '-') {
       map_[*source] = std::nullopt;
@@ -76,11 +103,14 @@ void ViewCache::Add(const ObjectId& source, const std::optional<ValueRef>& view)
     if (it->second == view) return;
     it->second = view;  // a stale entry (its object gone): the new line wins on reading
   }
-  pending_ += source.Hex();
+  std::string body = source.Hex();
+  body += ' ';
+  body += view ? view->id.Hex() : std::string(GIT_OID_HEXSZ, '0');
+  body += ' ';
+  body += view ? (view->is_tree ? 't' : 'b') : '-';
+  pending_ += body;
   pending_ += ' ';
-  pending_ += view ? view->id.Hex() : std::string(GIT_OID_HEXSZ, '0');
-  pending_ += ' ';
-  pending_ += view ? (view->is_tree ? 't' : 'b') : '-';
+  pending_ += LineCheck(perspective_, body);
   pending_ += '\n';
 }
 

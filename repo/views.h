@@ -13,14 +13,16 @@
 // and remembered in .strata/views/P:
 //
 //   views/P := line*
-//   line    := source-hex " " view-hex " " kind "\n"
+//   line    := body " " check "\n"
+//   body    := source-hex " " view-hex " " kind
 //   kind    := "t" (view is a tree) | "b" (a blob) | "-" (nothing visible;
 //              view-hex is 40 zeros)
+//   check   := hex16(FNV-1a 64 of P " " body)
 //
 // Lines are appended with one write() after the objects they name are on
 // disk (fsynced), so a crash leaves at worst a torn last line, which is
-// ignored; a line whose view object is missing is ignored too. Deleting the
-// file only costs recomputation.
+// ignored; a line whose check fails (a damaged file) or whose view object
+// is missing is ignored too. Deleting the file only costs recomputation.
 #pragma once
 
 #include <cstdint>
@@ -56,6 +58,7 @@ class ViewCache {
 
  private:
   std::string file_;
+  std::string perspective_;  // the file's name: the perspective id P
   std::unordered_map<ObjectId, std::optional<ValueRef>> map_;
   std::string pending_;
 };

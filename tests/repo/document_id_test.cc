@@ -28,6 +28,24 @@ BOOST_AUTO_TEST_CASE(valid_ids) {
   }
 }
 
+// Regression: the error for a 10,000-byte id quoted all of it, a 10 KB line.
+// It names the id by its first 64 bytes (never splitting a UTF-8 sequence).
+BOOST_AUTO_TEST_CASE(long_ids_are_named_by_their_start) {
+  BOOST_TEST(ValidateDocumentId(std::string(1024, 'x')).ok());
+  BOOST_TEST(ValidateDocumentId(std::string(1025, 'x')).message() ==
+             "invalid document id '" + std::string(64, 'x') +
+                 "...' (1025 bytes): it is longer than 1024 bytes");
+  BOOST_TEST(ValidateDocumentId(std::string(10000, 'x')).message() ==
+             "invalid document id '" + std::string(64, 'x') +
+                 "...' (10000 bytes): it is longer than 1024 bytes");
+  // 63 ASCII bytes, then 2-byte characters: the 64th byte starts one, kept whole below it
+  std::string id = std::string(63, 'a');
+  for (int i = 0; i < 600; ++i) id += "\xc3\xa9";
+  BOOST_TEST(ValidateDocumentId(id).message() ==
+             "invalid document id '" + std::string(63, 'a') +
+                 "...' (1263 bytes): it is longer than 1024 bytes");
+}
+
 BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
   struct Case {
     std::string id;
@@ -37,7 +55,7 @@ BOOST_AUTO_TEST_CASE(invalid_ids_say_why) {
   const Case cases[] = {
       // Shape.
       {"", "it is empty"},
-      {std::string(1025, 'a'), "longer than 1024 bytes"},
+      // (longer than 1024 bytes: long_ids_are_named_by_their_start)
       {"/a", "empty segment"},
       {"a/", "empty segment"},
       {"a//b", "empty segment"},

@@ -187,6 +187,19 @@ BOOST_AUTO_TEST_CASE(signatures_parse) {
   }
 }
 
+// Regression: an author that was not valid UTF-8 passed Parse and was refused
+// later, in the per-document metadata ("string that is not valid UTF-8 at
+// '/updated/by'"), as if the document were at fault.
+BOOST_AUTO_TEST_CASE(signatures_refuse_invalid_utf8) {
+  for (const char* bad :
+       {"N\xff <n@example.com>", "N <n\xc0\xaf@example.com>", "N\xed\xa0\x80 <n@example.com>"}) {
+    Result<Signature> s = Signature::Parse(bad);
+    BOOST_TEST(!s.ok());
+    BOOST_TEST(s.status().message() == "the author is not valid UTF-8");
+  }
+  BOOST_TEST(Signature::Parse("Zo\xc3\xab <z@example.com>").value().name == "Zo\xc3\xab");
+}
+
 BOOST_AUTO_TEST_CASE(times_print_in_iso_8601) {
   BOOST_TEST(FormatUtcTime(0) == "1970-01-01T00:00:00Z");
   BOOST_TEST(FormatTime(1700000000, 60) == "2023-11-14T23:13:20+01:00");
