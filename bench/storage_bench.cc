@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
     JsonPointer v = JsonPointer::Parse("/v").value();
     std::int64_t t = 1700000001;
     for (std::size_t i = 0; i < packs; ++i) {
-      Check(repo->Set(Doc(i % docs), v, static_cast<std::int64_t>(i), Opts(t++)), "set");
+      Check(repo->Set(Doc(i % docs), v, static_cast<std::int64_t>(i + 1), Opts(t++)), "set");
     }
     const std::string old = "HEAD~" + std::to_string(packs - 1);
     const std::string git_dir = dir + "/.strata";

@@ -546,7 +546,10 @@ Result<GcReport> Repository::Gc(const GcOptions& options) {
     // only for its age.
     STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get()));
     const std::size_t reachable = git_packbuilder_object_count(pb.get());
-    if (options.prune_expire) {
+    if (options.prune_expire && *options.prune_expire == 0) {
+      // --prune now: nothing is young, not even what was written this second.
+      set_mtime = true;
+    } else if (options.prune_expire) {
       STRATA_RETURN_IF_ERROR(AddYoung(listing, now - *options.prune_expire, roots, newest_young));
       set_mtime = true;
     } else {
