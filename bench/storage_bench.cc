@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
     std::int64_t t = 1700000001;
     auto start = Clock::now();
     for (std::size_t i = 0; i < versions; ++i) {
-      Check(repo->Set(Doc(rng() % docs), v, static_cast<std::int64_t>(i), Opts(t++)), "set");
+      Check(repo->Set(Doc(rng() % docs), v, static_cast<std::int64_t>(i + 1), Opts(t++)), "set");
     }
     const double write_s = Seconds(start);
     const std::uint64_t before = ObjectBytes(git_dir);
