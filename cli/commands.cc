@@ -16,6 +16,7 @@ extern const CommandSpec kBranchCommand, kSwitchCommand, kMergeCommand, kConflic
 extern const CommandSpec kCloneCommand, kRemoteCommand, kFetchCommand, kPullCommand, kPushCommand,
     kSyncCommand;
 extern const CommandSpec kVerifyCommand;
+extern const CommandSpec kGcCommand;
 extern const CommandSpec kPerspectiveCommand;
 extern const CommandSpec kValidateCommand;
 extern const CommandSpec kWatchCommand;
@@ -37,6 +38,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kPushCommand,    &kSyncCommand,  //
       &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand, &kWorktreeCommand,
       &kStatusCommand,  &kCommitCommand,      &kRestoreCommand,
+      &kGcCommand,
   };
   return commands;
 }

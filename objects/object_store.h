@@ -4,9 +4,10 @@
 // staged objects, then packs, then loose objects read by strata. Writes are
 // staged in memory (libgit2's mempack backend, ahead of the disk
 // backends, so staged objects read back at once) until Flush(), which puts
-// them on disk and fsyncs them: a few objects as loose files, many as one
-// packfile. Nothing reaches the disk before Flush(), so a failed write leaves
-// no trace; refs are moved only after Flush() returns.
+// them on disk as one packfile and its index, fsynced (three fsync calls
+// whatever their number). Nothing reaches the disk before Flush(), so a
+// failed write leaves no trace; refs are moved only after Flush() returns.
+// Each Flush adds a pack; `strata gc` (repo/gc.h) packs them into one.
 #pragma once
 
 #include <cstdint>
@@ -75,13 +76,14 @@ class ObjectStore {
   std::size_t staged_objects() const { return staged_.size(); }
   std::uint64_t staged_bytes() const { return staged_bytes_; }
 
-  // Writes the staged objects to disk, fsynced. Up to kLooseLimit objects go
-  // loose; more go into one packfile, whole (no deltas: `git gc` finds those).
+  // Writes the staged objects to disk as one new packfile, whole (no deltas:
+  // `strata gc` finds those), with its index: both under temporary names in
+  // objects/pack, fsynced, renamed, then one fsync of objects/pack. Any
+  // failure (write, fsync, rename) is an IOError naming the file, and
+  // leaves no pack behind.
   Status Flush();
   // Forgets the staged objects.
   void Discard();
-
-  static constexpr std::size_t kLooseLimit = 64;
 
   git_repository* repo() const { return repo_; }
 

@@ -46,6 +46,7 @@
 #include "objects/status.h"
 #include "repo/document_meta.h"
 #include "repo/events.h"
+#include "repo/gc.h"
 #include "repo/perspective.h"
 #include "repo/remote.h"
 #include "repo/schemas.h"
@@ -597,6 +598,14 @@ class Repository {
   // satisfies them or has no `.schemas`. NotFound / InvalidArgument name
   // `rev`; InvalidArgument if its `.schemas` cannot be compiled.
   Result<std::vector<SchemaViolation>> Validate(const std::string& rev = "HEAD");
+  // Packs every object worth keeping into one pack with deltas and removes
+  // the loose objects and packs it replaced (repo/gc.h has the steps and
+  // what is kept; docs/gc.md the rules). Safe to kill at any point. With
+  // options.auto_mode, runs only past the thresholds and skips (ran false,
+  // `skipped` says why) when another gc runs; otherwise Conflict then.
+  // Every write (Write and what is built on it) runs it in auto mode once
+  // its ref has moved; a failure there is reported, never the write's.
+  Result<GcReport> Gc(const GcOptions& options);
 
  private:
   friend class Snapshot;

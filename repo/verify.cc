@@ -86,6 +86,9 @@ void CheckLeftovers(const fs::path& git_dir, VerifyReport& report) {
     std::error_code type_ec;
     bool is_file = it->is_regular_file(type_ec);
     if (!is_file || top == "incoming") continue;  // quarantines: above
+    // The pack a running (or killed) gc writes: never part of the
+    // repository until renamed into objects/pack; the next gc removes it.
+    if (top.rfind("gc-tmp-", 0) == 0) continue;
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0 &&
         name != "strata.lock") {
       report.notes.push_back("lock file: " + DescribeGitLock(p.string()));

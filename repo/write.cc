@@ -281,6 +281,13 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
       result.bytes_written = built.bytes;
       result.operations = built.delta.size();
       result.replayed = replayed;
+      // Automatic gc runs once the ref moved and the write lock is released
+      // (gc takes it); its failure is reported, never the write's.
+      { RefTransaction done = std::move(tx); }
+      if (Result<GcReport> gc = Gc(GcOptions::Auto()); !gc.ok()) {
+        Report("automatic gc failed (the version was written; run `strata gc`): " +
+               gc.status().message());
+      }
       return result;
     }
     // kRefMoved: a writer outside strata moved the branch under the lock.

@@ -78,8 +78,18 @@ test_expect_success 'labels added later: verify checks their commits, not as ver
   expect_match "labels commit [0-9a-f]{40}: tree $notes_tree .* is missing" "$(cat out errout)"
 '
 
-# corrupt_copy NAME: a copy of r to damage.
-corrupt_copy() { rm -rf "$1"; cp -a r "$1"; cd "$1"; }
+# explode: every pack of the repository here unpacked into loose objects, as
+# git or an older strata leaves them (strata writes versions as packs): the
+# tests below damage loose files, which strata reads itself.
+explode() {
+  local held
+  held=$(mktemp -d "$TRASH/packs.XXXXXX")
+  mv .strata/objects/pack/pack-* "$held"/
+  for p in "$held"/*.pack; do sgit unpack-objects -q <"$p"; done
+  rm -rf "$held"
+}
+# corrupt_copy NAME: a copy of r to damage, its objects loose.
+corrupt_copy() { rm -rf "$1"; cp -a r "$1"; cd "$1"; explode; }
 # loose_path ID: the loose object file of ID.
 loose_path() { echo ".strata/objects/${1:0:2}/${1:2}"; }
 
@@ -162,6 +172,7 @@ test_expect_success 'verify finds a deleted document blob' '
   strata set a /x 1 >/dev/null
   strata set b /y 1 >/dev/null
   strata set b /y 2 >/dev/null
+  explode
   victim=$(sgit rev-parse main:state/a)
   rm ".strata/objects/${victim:0:2}/${victim:2}"
   # git sees it at once ...
@@ -176,6 +187,7 @@ test_expect_success 'a truncated loose object is reported, never a hang (verify,
   rm -rf c3; new_repo c3 >/dev/null
   strata set a /x 1 >/dev/null
   strata set a /x 2 >/dev/null
+  explode
   victim=$(sgit rev-parse main:delta.zst)
   f=".strata/objects/${victim:0:2}/${victim:2}"
   chmod u+w "$f"
@@ -194,6 +206,7 @@ test_expect_success 'a truncated loose commit (the one HEAD names): every comman
   rm -rf c7; new_repo c7 >/dev/null
   strata set a /x 1 >/dev/null
   strata set a /x 2 >/dev/null
+  explode
   victim=$(sgit rev-parse HEAD)
   f=".strata/objects/${victim:0:2}/${victim:2}"
   test -f "$f"

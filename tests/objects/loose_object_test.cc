@@ -17,7 +17,7 @@ using testing::TempRepo;
 // Writes `data` as one loose blob and returns its id.
 ObjectId LooseBlob(TempRepo& t, const std::string& data) {
   ObjectId id = t.store().WriteBlob(data).value();
-  BOOST_REQUIRE(t.store().Flush().ok());
+  t.FlushLoose();
   return id;
 }
 

@@ -3,6 +3,7 @@
 #include <git2.h>
 
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,16 @@ struct Reopened {
   RepositoryPtr repo;
   std::unique_ptr<ObjectStore> store;
 };
+
+// The names of the files in objects/pack (packs and indexes; no temporary
+// file may stay behind).
+std::vector<std::string> PackFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/objects/pack")) {
+    out.push_back(e.path().filename().string());
+  }
+  return out;
+}
 
 std::vector<ObjectId> StageBlobs(ObjectStore& store, int n, const std::string& prefix) {
   std::vector<ObjectId> ids;
@@ -126,11 +137,11 @@ BOOST_FIXTURE_TEST_CASE(nothing_reaches_the_disk_before_flush, TempRepo) {
   for (const ObjectId& id : ids) BOOST_TEST(!other.store->Exists(id));
 }
 
-// Few objects are written loose, many as one pack; either way every staged
-// object (trees and blobs with no commit) is on disk afterwards.
+// Every staged object (trees and blobs with no commit) is on disk
+// afterwards, in one new pack per Flush.
 BOOST_FIXTURE_TEST_CASE(flush_writes_every_staged_object, TempRepo) {
-  for (int n : {1, static_cast<int>(ObjectStore::kLooseLimit),
-                static_cast<int>(ObjectStore::kLooseLimit) + 1, 700}) {
+  int packs = 0;
+  for (int n : {1, 64, 65, 700}) {
     BOOST_TEST_CONTEXT(n << " objects") {
       std::vector<ObjectId> ids = StageBlobs(store(), n, "flush" + std::to_string(n) + "-");
       std::vector<TreeEntry> entries;
@@ -147,13 +158,16 @@ BOOST_FIXTURE_TEST_CASE(flush_writes_every_staged_object, TempRepo) {
         BOOST_TEST(*data == "flush" + std::to_string(n) + "-" + std::to_string(i));
       }
       BOOST_TEST(other.store->ReadTree(tree).value().size() == static_cast<std::size_t>(n));
+      ++packs;
+      BOOST_TEST(PackFiles(dir()).size() == static_cast<std::size_t>(2 * packs));  // .pack and .idx
+      BOOST_TEST(store().ListLoose().value().empty());
     }
   }
   std::string output;
   BOOST_TEST(Fsck(output) == 0, output);
 }
 
-// Regression: with more than kLooseLimit objects, Flush packed only what
+// Regression: with more than 64 objects, Flush packed only what
 // staged commits reach, so a state's trees and blobs were silently lost.
 BOOST_FIXTURE_TEST_CASE(a_flushed_state_reads_back_from_disk, TempRepo) {
   testing::RandomJson gen(5);
@@ -161,7 +175,7 @@ BOOST_FIXTURE_TEST_CASE(a_flushed_state_reads_back_from_disk, TempRepo) {
   for (int i = 0; i < 300; ++i) state["doc" + std::to_string(i)] = gen.AnyValue();
   Result<ObjectId> id = EncodeState(store(), state);
   STRATA_CHECK_OK(id);
-  BOOST_TEST(store().staged_objects() > ObjectStore::kLooseLimit);
+  BOOST_TEST(store().staged_objects() > 64u);
   STRATA_CHECK_OK(store().Flush());
   Reopened other(dir());
   Result<json::value> back = DecodeValue(*other.store, ValueRef{*id, true});

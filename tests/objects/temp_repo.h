@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -48,6 +49,18 @@ class TempRepo {
   TempRepo& operator=(const TempRepo&) = delete;
 
   ObjectStore& store() { return *store_; }
+  // Flushes the staged objects, then unpacks every pack into loose objects
+  // (as git or an older strata leaves them: strata writes packs) and
+  // removes the packs, for tests of loose objects.
+  void FlushLoose() {
+    Status flushed = store_->Flush();
+    if (!flushed.ok()) throw std::runtime_error(flushed.message());
+    std::string command = "cd '" + dir_ +
+                          "' && mkdir held-packs && mv objects/pack/pack-* held-packs/ && "
+                          "for p in held-packs/*.pack; do git --git-dir=. unpack-objects -q "
+                          "<\"$p\" || exit 1; done && rm -rf held-packs";
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot unpack in " + dir_);
+  }
   git_repository* repo() { return repo_.get(); }
   const std::string& dir() const { return dir_; }
 

@@ -1,0 +1,657 @@
+// Repository::Gc (repo/gc.h has the steps, docs/gc.md the rules).
+#include "repo/gc.h"
+
+#include <fcntl.h>
+#include <git2/sys/odb_backend.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <unordered_set>
+#include <vector>
+
+#include "repo/repository.h"
+
+namespace strata {
+namespace fs = std::filesystem;
+
+namespace {
+
+using PackBuilderPtr = GitPtr<git_packbuilder, git_packbuilder_free>;
+
+constexpr const char* kGcLockFile = "gc.flock";
+constexpr const char* kTempPrefix = "gc-tmp-";
+// Temporary files of interrupted writers (objects/pack/strata-tmp-*, libgit2's
+// tmp_object_git2_* and pack_git2_*) older than this are removed: no writer
+// takes an hour between two writes to its temporary file.
+constexpr std::int64_t kTempFileExpire = 3600;
+
+std::string Errno() { return std::strerror(errno); }
+
+// STRATA_GC_TEST_STOP=STEP: the process ends at once at STEP, as a SIGKILL
+// would end it there (tests/cli/t2100-gc.sh kills gc at each step).
+void StopPoint(const char* step) {
+  const char* stop = std::getenv("STRATA_GC_TEST_STOP");
+  if (stop != nullptr && std::strcmp(stop, step) == 0) _exit(137);
+}
+
+std::int64_t MtimeOf(const struct stat& st) { return static_cast<std::int64_t>(st.st_mtime); }
+
+struct LooseFile {
+  ObjectId id;
+  std::string path;
+  std::int64_t mtime = 0;
+  std::uint64_t size = 0;
+};
+
+struct PackOnDisk {
+  std::string base;  // objects/pack/pack-HEX (no extension)
+  std::string name;  // pack-HEX.pack
+  std::int64_t mtime = 0;
+  std::uint64_t bytes = 0;  // pack and index
+  bool keep = false;        // a .keep file: git's "never repack this"
+};
+
+struct Listing {
+  std::vector<LooseFile> loose;
+  std::vector<PackOnDisk> packs;
+  std::vector<std::string> orphans;  // packs without an index, old enough to remove
+  std::vector<std::string> temps;    // old temporary files of interrupted writers
+  std::uint64_t bytes = 0;
+};
+
+bool IsHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+Result<Listing> ListObjects(const std::string& objects, std::int64_t now) {
+  Listing out;
+  static const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 256; ++i) {
+    std::string dir = objects + "/" + hex[i >> 4] + hex[i & 15];
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      struct stat st {};
+      if (::stat(it->path().c_str(), &st) != 0) continue;
+      if (name.size() == GIT_OID_HEXSZ - 2 && IsHex(name)) {
+        LooseFile f;
+        std::string full = dir.substr(dir.size() - 2) + name;
+        if (git_oid_fromstrn(&f.id.oid, full.data(), full.size()) != 0) continue;
+        f.path = it->path().string();
+        f.mtime = MtimeOf(st);
+        f.size = static_cast<std::uint64_t>(st.st_size);
+        out.bytes += f.size;
+        out.loose.push_back(std::move(f));
+      } else if (StartsWith(name, "tmp_object_git2_") && now - MtimeOf(st) > kTempFileExpire) {
+        out.temps.push_back(it->path().string());
+      }
+    }
+  }
+  const std::string pack_dir = objects + "/pack";
+  std::error_code ec;
+  for (fs::directory_iterator it(pack_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const std::string path = it->path().string();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if ((StartsWith(name, "strata-tmp-") || StartsWith(name, "pack_git2_")) &&
+        now - MtimeOf(st) > kTempFileExpire) {
+      out.temps.push_back(path);
+      continue;
+    }
+    if (!StartsWith(name, "pack-")) continue;
+    if (EndsWith(name, ".pack")) {
+      const std::string base = path.substr(0, path.size() - 5);
+      struct stat idx {};
+      if (::stat((base + ".idx").c_str(), &idx) != 0 && now - MtimeOf(st) > kTempFileExpire) {
+        out.orphans.push_back(path);  // an interrupted write renamed the pack, not its index
+      }
+      continue;
+    }
+    if (!EndsWith(name, ".idx")) continue;
+    PackOnDisk p;
+    p.base = path.substr(0, path.size() - 4);
+    p.name = name.substr(0, name.size() - 4) + ".pack";
+    struct stat pack {};
+    if (::stat((p.base + ".pack").c_str(), &pack) != 0) continue;  // git ignores it too
+    p.mtime = MtimeOf(pack);
+    p.bytes = static_cast<std::uint64_t>(st.st_size) + static_cast<std::uint64_t>(pack.st_size);
+    struct stat keep {};
+    p.keep = ::stat((p.base + ".keep").c_str(), &keep) == 0;
+    out.bytes += p.bytes;
+    out.packs.push_back(std::move(p));
+  }
+  return out;
+}
+
+// An int from the repository's config; `fallback` when unset or unreadable.
+std::int64_t ConfigInt(git_repository* repo, const char* key, std::int64_t fallback) {
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo) < 0) {
+    git_error_clear();
+    return fallback;
+  }
+  ConfigPtr cfg(raw);
+  int64_t value = 0;
+  if (git_config_get_int64(&value, raw, key) < 0) {
+    git_error_clear();
+    return fallback;
+  }
+  return value;
+}
+
+// Whether --auto has work: more packs than the limit, or more loose objects
+// than the threshold, estimated (as git does) from objects/17 alone.
+std::optional<std::string> AutoReason(const std::string& objects, const GcAutoLimits& limits) {
+  if (limits.loose <= 0) return std::nullopt;
+  std::error_code ec;
+  if (limits.packs > 0) {
+    std::int64_t packs = 0;
+    for (fs::directory_iterator it(objects + "/pack", ec), end; !ec && it != end;
+         it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (!StartsWith(name, "pack-") || !EndsWith(name, ".idx")) continue;
+      std::error_code keep_ec;
+      if (fs::exists(it->path().parent_path() / (name.substr(0, name.size() - 4) + ".keep"),
+                     keep_ec)) {
+        continue;
+      }
+      ++packs;
+    }
+    if (packs > limits.packs) {
+      return std::to_string(packs) + " packs (strata.gcAutoPackLimit " +
+             std::to_string(limits.packs) + ")";
+    }
+  }
+  const std::int64_t per_dir = (limits.loose + 255) / 256;
+  std::int64_t sample = 0;
+  ec.clear();
+  for (fs::directory_iterator it(objects + "/17", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() == GIT_OID_HEXSZ - 2 && IsHex(name)) ++sample;
+  }
+  if (sample > per_dir) {
+    return "about " + std::to_string(sample * 256) + " loose objects (strata.gcAuto " +
+           std::to_string(limits.loose) + ")";
+  }
+  return std::nullopt;
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open " + dir + ": " + Errno());
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status::IOError("cannot fsync " + dir + ": " + std::strerror(err));
+  return Status::Ok();
+}
+
+Status Unlink(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::IOError("cannot remove " + path + ": " + Errno());
+  }
+  return Status::Ok();
+}
+
+// The gc lock: held with flock(2) for the whole run, never waited for.
+class GcLock {
+ public:
+  ~GcLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // false: another gc holds it.
+  Result<bool> TryAcquire(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::IOError("cannot open the gc lock " + path + ": " + Errno());
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) return false;
+      return Status::IOError("cannot lock " + path + ": " + Errno());
+    }
+    return true;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// The objects to keep, gathered as roots: commits go to a revwalk (their
+// whole history is kept), everything else is walked here.
+class Roots {
+ public:
+  Roots(git_repository* repo, ObjectStore& store) : repo_(repo), store_(store) {}
+
+  // Adds `id` if the object exists (a reflog may name pruned ones).
+  Status Add(const git_oid& id) {
+    if (git_oid_is_zero(&id)) return Status::Ok();
+    ObjectId oid(id);
+    if (!seen_.insert(oid).second) return Status::Ok();
+    git_odb* odb = nullptr;
+    STRATA_GIT(git_repository_odb(&odb, repo_), "cannot open the object database");
+    OdbPtr owned(odb);
+    std::size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    int rc = git_odb_read_header(&size, &type, odb, &id);
+    if (rc == GIT_ENOTFOUND) {
+      git_error_clear();
+      return Status::Ok();
+    }
+    if (rc < 0) return GitError(rc, "cannot read object " + oid.Hex());
+    if (type == GIT_OBJECT_COMMIT) {
+      commits_.push_back(oid);
+    } else {
+      others_.push_back({oid, type});
+    }
+    return Status::Ok();
+  }
+
+  // Inserts everything the roots added since the last call reach into `pb`.
+  Status InsertInto(git_packbuilder* pb) {
+    // Tags first: their targets join the roots.
+    std::vector<std::pair<ObjectId, git_object_t>> stack;
+    for (std::size_t i = others_done_; i < others_.size(); ++i) {
+      if (others_[i].second != GIT_OBJECT_TAG) continue;
+      const ObjectId id = others_[i].first;
+      git_tag* raw = nullptr;
+      STRATA_GIT(git_tag_lookup(&raw, repo_, &id.oid), "cannot read tag " + id.Hex());
+      GitPtr<git_tag, git_tag_free> tag(raw);
+      STRATA_GIT(git_packbuilder_insert(pb, &id.oid, nullptr), "cannot pack tag " + id.Hex());
+      STRATA_RETURN_IF_ERROR(Add(*git_tag_target_id(raw)));
+    }
+    if (commits_done_ < commits_.size()) {
+      git_revwalk* raw = nullptr;
+      STRATA_GIT(git_revwalk_new(&raw, repo_), "cannot walk the history");
+      RevwalkPtr walk(raw);
+      for (std::size_t i = commits_done_; i < commits_.size(); ++i) {
+        STRATA_GIT(git_revwalk_push(walk.get(), &commits_[i].oid),
+                   "cannot walk from " + commits_[i].Hex());
+      }
+      STRATA_GIT(git_packbuilder_insert_walk(pb, walk.get()), "cannot pack the history");
+      commits_done_ = commits_.size();
+    }
+    // Trees and blobs, iteratively (values nest deep), each tree once.
+    for (std::size_t i = others_done_; i < others_.size(); ++i) {
+      if (others_[i].second != GIT_OBJECT_TAG) stack.push_back(others_[i]);
+    }
+    others_done_ = others_.size();
+    while (!stack.empty()) {
+      auto [id, type] = stack.back();
+      stack.pop_back();
+      if (!done_.insert(id).second) continue;
+      STRATA_GIT(git_packbuilder_insert(pb, &id.oid, nullptr), "cannot pack object " + id.Hex());
+      if (type != GIT_OBJECT_TREE) continue;
+      STRATA_RETURN_IF_ERROR(
+          store_.ScanTree(id, [&](std::string_view, const ObjectId& child, bool is_tree) {
+            if (!done_.count(child)) {
+              stack.push_back({child, is_tree ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB});
+            }
+            return true;
+          }));
+    }
+    return Status::Ok();
+  }
+
+  std::size_t size() const { return seen_.size(); }
+
+ private:
+  git_repository* repo_;
+  ObjectStore& store_;
+  std::unordered_set<ObjectId> seen_;
+  std::vector<ObjectId> commits_;
+  std::vector<std::pair<ObjectId, git_object_t>> others_;
+  std::size_t commits_done_ = 0;  // roots already inserted
+  std::size_t others_done_ = 0;
+  std::unordered_set<ObjectId> done_;  // trees and blobs inserted
+};
+
+// Every id written as a 40-hex word at the start of a line, or after its
+// first space, in the files of `dir` (.strata/views, .strata/projections:
+// "source target kind" lines).
+Status AddIdsInFiles(const std::string& dir, Roots& roots) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::ifstream in(it->path());
+    std::string line;
+    while (std::getline(in, line)) {
+      for (std::size_t at : {std::size_t{0}, std::size_t{GIT_OID_HEXSZ + 1}}) {
+        if (line.size() < at + GIT_OID_HEXSZ) break;
+        git_oid id;
+        if (git_oid_fromstrn(&id, line.data() + at, GIT_OID_HEXSZ) != 0) {
+          git_error_clear();
+          continue;
+        }
+        STRATA_RETURN_IF_ERROR(roots.Add(id));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Every ref, HEAD and every reflog entry.
+Status AddRefs(git_repository* repo, Roots& roots) {
+  std::vector<std::string> names = {"HEAD"};
+  git_reference_iterator* raw_it = nullptr;
+  STRATA_GIT(git_reference_iterator_new(&raw_it, repo), "cannot list the refs");
+  GitPtr<git_reference_iterator, git_reference_iterator_free> it(raw_it);
+  const char* name = nullptr;
+  int rc = 0;
+  while ((rc = git_reference_next_name(&name, it.get())) == 0) names.emplace_back(name);
+  if (rc != GIT_ITEROVER) return GitError(rc, "cannot list the refs");
+  git_error_clear();
+  for (const std::string& ref : names) {
+    git_oid id;
+    rc = git_reference_name_to_id(&id, repo, ref.c_str());
+    if (rc == 0) {
+      STRATA_RETURN_IF_ERROR(roots.Add(id));
+    } else if (rc != GIT_ENOTFOUND) {
+      return GitError(rc, "cannot read " + ref);
+    }
+    git_error_clear();
+    git_reflog* raw_log = nullptr;
+    rc = git_reflog_read(&raw_log, repo, ref.c_str());
+    if (rc < 0) return GitError(rc, "cannot read the reflog of " + ref);
+    ReflogPtr log(raw_log);
+    for (std::size_t i = 0; i < git_reflog_entrycount(raw_log); ++i) {
+      const git_reflog_entry* e = git_reflog_entry_byindex(raw_log, i);
+      STRATA_RETURN_IF_ERROR(roots.Add(*git_reflog_entry_id_old(e)));
+      STRATA_RETURN_IF_ERROR(roots.Add(*git_reflog_entry_id_new(e)));
+    }
+  }
+  return Status::Ok();
+}
+
+// The ids of the objects in the pack whose index is `idx`.
+Result<std::vector<ObjectId>> PackObjects(const std::string& idx) {
+  git_odb_backend* raw = nullptr;
+  STRATA_GIT(git_odb_backend_one_pack(&raw, idx.c_str()), "cannot open " + idx);
+  struct Free {
+    void operator()(git_odb_backend* b) const { b->free(b); }
+  };
+  std::unique_ptr<git_odb_backend, Free> pack(raw);
+  std::vector<ObjectId> ids;
+  STRATA_GIT(pack->foreach (
+                 pack.get(),
+                 [](const git_oid* id, void* payload) {
+                   static_cast<std::vector<ObjectId>*>(payload)->emplace_back(*id);
+                   return 0;
+                 },
+                 &ids),
+             "cannot list " + idx);
+  return ids;
+}
+
+// The young objects (unreachable ones among them are kept): loose files and
+// whole packs by mtime.
+Status AddYoung(const Listing& listing, std::int64_t cutoff, Roots& roots, std::int64_t& newest) {
+  for (const LooseFile& f : listing.loose) {
+    if (f.mtime < cutoff) continue;
+    newest = std::max(newest, f.mtime);
+    STRATA_RETURN_IF_ERROR(roots.Add(f.id.oid));
+  }
+  for (const PackOnDisk& p : listing.packs) {
+    if (p.mtime < cutoff) continue;
+    newest = std::max(newest, p.mtime);
+    STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p.base + ".idx"));
+    for (const ObjectId& id : ids) STRATA_RETURN_IF_ERROR(roots.Add(id.oid));
+  }
+  return Status::Ok();
+}
+
+struct ProgressPayload {
+  const GcOptions* options;
+};
+
+int PackProgress(int stage, uint32_t current, uint32_t total, void* payload) {
+  const GcOptions* o = static_cast<ProgressPayload*>(payload)->options;
+  if (o->progress) {
+    o->progress(stage == GIT_PACKBUILDER_ADDING_OBJECTS ? "counting" : "compressing", current,
+                total);
+  }
+  return 0;
+}
+
+int WriteProgress(const git_indexer_progress* stats, void* payload) {
+  const GcOptions* o = static_cast<ProgressPayload*>(payload)->options;
+  if (o->progress) o->progress("writing", stats->indexed_objects, stats->total_objects);
+  return 0;
+}
+
+}  // namespace
+
+Result<GcReport> Repository::Gc(const GcOptions& options) {
+  GcReport report;
+  const std::string git_dir = git_repository_path(repo_.get());
+  const std::string objects = git_dir + "objects";
+  if (options.auto_mode) {
+    GcAutoLimits limits;
+    limits.loose = ConfigInt(repo_.get(), "strata.gcAuto", limits.loose);
+    limits.packs = ConfigInt(repo_.get(), "strata.gcAutoPackLimit", limits.packs);
+    std::optional<std::string> reason = AutoReason(objects, limits);
+    if (!reason) {
+      report.skipped = limits.loose <= 0 ? "automatic gc is off (strata.gcAuto = 0)"
+                                         : "nothing to do: under strata.gcAuto and "
+                                           "strata.gcAutoPackLimit";
+      return report;
+    }
+  }
+  if (store_->staged_objects() > 0) {
+    return Status::Conflict("gc cannot run while objects are staged for a write");
+  }
+  GcLock gc_lock;
+  STRATA_ASSIGN_OR_RETURN(bool locked, gc_lock.TryAcquire(git_dir + kGcLockFile));
+  if (!locked) {
+    if (options.auto_mode) {
+      report.skipped = "another gc is running";
+      return report;
+    }
+    return Status::Conflict("another gc is running on " + path_ + " (it holds " + git_dir +
+                            kGcLockFile + ")");
+  }
+  // No strata writer moves a ref until this gc is done.
+  STRATA_ASSIGN_OR_RETURN(RefTransaction write_lock, RefTransaction::Begin(repo_.get(), nullptr));
+  StopPoint("locked");
+  // What killed gc runs left: their temporary folders.
+  {
+    std::error_code ec;
+    for (fs::directory_iterator it(git_dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (StartsWith(it->path().filename().string(), kTempPrefix)) {
+        std::error_code rm_ec;
+        fs::remove_all(it->path(), rm_ec);
+        if (rm_ec) {
+          return Status::IOError("cannot remove " + it->path().string() + ": " + rm_ec.message());
+        }
+      }
+    }
+  }
+
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  STRATA_ASSIGN_OR_RETURN(Listing listing, ListObjects(objects, now));
+  report.ran = true;
+  report.loose_before = listing.loose.size();
+  report.packs_before = listing.packs.size();
+  report.bytes_before = listing.bytes;
+
+  git_packbuilder* pb_raw = nullptr;
+  STRATA_GIT(git_packbuilder_new(&pb_raw, repo_.get()), "cannot start a pack");
+  PackBuilderPtr pb(pb_raw);
+  git_packbuilder_set_threads(pb.get(), 0);
+  ProgressPayload payload{&options};
+  STRATA_GIT(git_packbuilder_set_callbacks(pb.get(), PackProgress, &payload),
+             "cannot start a pack");
+  // The packs this run replaces (never one with a .keep file).
+  std::vector<const PackOnDisk*> replaced;
+  for (const PackOnDisk& p : listing.packs) {
+    if (!p.keep) replaced.push_back(&p);
+  }
+  std::int64_t newest_young = 0;
+  bool set_mtime = false;
+  if (options.auto_mode) {
+    // Incremental: the loose objects and the small packs go into one new
+    // pack, whole (nothing is dropped, so no walk is needed). The largest
+    // pack stays while it outweighs all the others together, so a history
+    // is repacked a logarithmic number of times, not once per 50 writes.
+    const PackOnDisk* largest = nullptr;
+    std::uint64_t total = 0;
+    for (const PackOnDisk* p : replaced) {
+      total += p->bytes;
+      if (largest == nullptr || p->bytes > largest->bytes) largest = p;
+    }
+    for (const LooseFile& f : listing.loose) total += f.size;
+    if (largest != nullptr && largest->bytes * 2 > total) {
+      replaced.erase(std::find(replaced.begin(), replaced.end(), largest));
+    }
+    for (const PackOnDisk* p : replaced) {
+      STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p->base + ".idx"));
+      for (const ObjectId& id : ids) {
+        STRATA_GIT(git_packbuilder_insert(pb.get(), &id.oid, nullptr),
+                   "cannot pack object " + id.Hex());
+      }
+      newest_young = std::max(newest_young, p->mtime);
+    }
+    for (const LooseFile& f : listing.loose) {
+      STRATA_GIT(git_packbuilder_insert(pb.get(), &f.id.oid, nullptr),
+                 "cannot pack object " + f.id.Hex());
+      newest_young = std::max(newest_young, f.mtime);
+    }
+    // Unreachable objects among them keep their age: the newest's.
+    set_mtime = true;
+  } else {
+    Roots roots(repo_.get(), *store_);
+    STRATA_RETURN_IF_ERROR(AddRefs(repo_.get(), roots));
+    STRATA_RETURN_IF_ERROR(AddIdsInFiles(git_dir + "views", roots));
+    STRATA_RETURN_IF_ERROR(AddIdsInFiles(git_dir + "projections", roots));
+    // Reachable first, then the young: what the second adds is what is kept
+    // only for its age.
+    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get()));
+    const std::size_t reachable = git_packbuilder_object_count(pb.get());
+    if (options.prune_expire && *options.prune_expire == 0) {
+      // --prune now: nothing is young, not even what was written this second.
+      set_mtime = true;
+    } else if (options.prune_expire) {
+      STRATA_RETURN_IF_ERROR(AddYoung(listing, now - *options.prune_expire, roots, newest_young));
+      set_mtime = true;
+    } else {
+      // Never drop: every listed object is kept.
+      STRATA_RETURN_IF_ERROR(
+          AddYoung(listing, std::numeric_limits<std::int64_t>::min(), roots, newest_young));
+    }
+    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get()));
+    report.unreachable_kept = git_packbuilder_object_count(pb.get()) - reachable;
+  }
+  report.objects_packed = git_packbuilder_object_count(pb.get());
+  StopPoint("walked");
+
+  std::string new_pack_base;
+  if (report.objects_packed > 0) {
+    std::string tmp = git_dir + kTempPrefix + "XXXXXX";
+    if (::mkdtemp(tmp.data()) == nullptr) {
+      return Status::IOError("cannot create a folder in " + git_dir + ": " + Errno());
+    }
+    // libgit2's indexer fsyncs the pack and its index (fsync is on,
+    // objects/git.cc).
+    STRATA_GIT(git_packbuilder_write(pb.get(), tmp.c_str(), 0, WriteProgress, &payload),
+               "cannot write the pack");
+    StopPoint("written");
+    const std::string name = std::string("pack-") + git_packbuilder_name(pb.get());
+    report.pack = name + ".pack";
+    new_pack_base = objects + "/pack/" + name;
+    // The pack first, then its index: a reader that sees the index finds
+    // its pack. A pack of the same name is the same objects in the same
+    // order, already in place.
+    for (const char* ext : {".pack", ".idx"}) {
+      const std::string from = tmp + "/" + name + ext;
+      const std::string to = new_pack_base + ext;
+      if (::rename(from.c_str(), to.c_str()) != 0) {
+        return Status::IOError("cannot rename " + from + " to " + to + ": " + Errno());
+      }
+      if (std::strcmp(ext, ".pack") == 0) StopPoint("pack-renamed");
+    }
+    STRATA_RETURN_IF_ERROR(SyncDir(objects + "/pack"));
+    StopPoint("installed");
+    // The new pack's age is its youngest unreachable object's: those stay
+    // for the grace period from when they were written, not from this gc.
+    // With none, it is as old as the grace period (what is reachable does
+    // not care).
+    if (set_mtime) {
+      const std::int64_t age = newest_young > 0
+                                   ? newest_young
+                                   : now - (options.prune_expire ? *options.prune_expire : 0) - 1;
+      struct timespec times[2] = {{age, 0}, {age, 0}};
+      if (::utimensat(AT_FDCWD, (new_pack_base + ".pack").c_str(), times, 0) != 0) {
+        return Status::IOError("cannot set the time of " + new_pack_base + ".pack: " + Errno());
+      }
+    }
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    if (ec) return Status::IOError("cannot remove " + tmp + ": " + ec.message());
+  }
+
+  // Everything kept is in the new pack, on disk: remove what was listed.
+  const std::uint64_t total = replaced.size() + listing.loose.size();
+  std::uint64_t done = 0;
+  bool stopped_halfway = false;
+  for (const PackOnDisk* p : replaced) {
+    if (p->base == new_pack_base) continue;
+    // The index first: then no reader finds a pack that is going away.
+    for (const char* ext : {".idx", ".pack", ".rev", ".bitmap", ".mtimes"}) {
+      STRATA_RETURN_IF_ERROR(Unlink(p->base + ext));
+    }
+    ++report.packs_removed;
+    if (options.progress) options.progress("removing", ++done, total);
+    if (!stopped_halfway && report.packs_removed * 2 >= replaced.size()) {
+      stopped_halfway = true;
+      StopPoint("removing");
+    }
+  }
+  for (const LooseFile& f : listing.loose) {
+    STRATA_RETURN_IF_ERROR(Unlink(f.path));
+    ++report.loose_removed;
+    if (options.progress) options.progress("removing", ++done, total);
+  }
+  for (const std::string& path : listing.orphans) STRATA_RETURN_IF_ERROR(Unlink(path));
+  for (const std::string& path : listing.temps) STRATA_RETURN_IF_ERROR(Unlink(path));
+  // Empty fan-out folders go too (one that is not empty stays).
+  static const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 256; ++i) {
+    std::string dir = objects + "/" + hex[i >> 4] + hex[i & 15];
+    if (::rmdir(dir.c_str()) != 0) {
+      // Not empty, or absent: either way nothing to do.
+    }
+  }
+  StopPoint("removed");
+  // This process sees the new pack from now on.
+  git_odb* odb = nullptr;
+  STRATA_GIT(git_repository_odb(&odb, repo_.get()), "cannot open the object database");
+  OdbPtr owned(odb);
+  STRATA_GIT(git_odb_refresh(odb), "cannot rescan the packs");
+
+  STRATA_ASSIGN_OR_RETURN(Listing after, ListObjects(objects, now));
+  report.loose_after = after.loose.size();
+  report.packs_after = after.packs.size();
+  report.bytes_after = after.bytes;
+  return report;
+}
+
+}  // namespace strata

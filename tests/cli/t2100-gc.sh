@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# strata gc: packs, removes what it packed, keeps what is reachable or young,
+# and a kill at any step (STRATA_GC_TEST_STOP, then random SIGKILLs) loses
+# nothing: verify and git fsck --strict pass and every version reads back.
+. "$(dirname "$0")/lib.sh"
+
+# A repository with versions on main, a tag, a label, and a deleted branch
+# (unreachable versions). Automatic gc is off so the packs pile up.
+make_repo() {
+  rm -rf "$1"
+  mkdir "$1"
+  (
+    cd "$1"
+    strata init >/dev/null
+    sgit config strata.gcAuto 0
+    for i in 1 2 3 4 5; do strata set doc /n "$i" >/dev/null; done
+    strata set big "/k$RANDOM" '{"a":[1,2,3],"s":"some text to compress"}' >/dev/null
+    strata tag v1 HEAD~2 -m "release one" >/dev/null
+    strata label HEAD~1 reviewed >/dev/null
+    strata branch side >/dev/null
+    strata set other /x 1 --branch side >/dev/null
+    sgit rev-list main >../versions
+  )
+}
+
+# Everything still there: verify, fsck, and each version of main readable.
+check_sound() {
+  strata verify >/dev/null
+  sgit fsck --strict --no-dangling >/dev/null 2>&1
+  local n=0
+  while read -r id; do
+    strata get "doc@$id" >/dev/null
+    n=$((n + 1))
+  done <../versions
+  expect_eq 6 "$n" "versions read"
+  expect_eq 4 "$(strata get doc@v1 /n)"
+  expect_eq 1 "$(strata get other@side /x)"
+}
+
+count() { find .strata/objects/pack -name "*.$1" | wc -l; }
+
+test_expect_success 'each write is one pack; gc packs them into one' '
+  make_repo r
+  cd r
+  # Tags and labels are written loose (libgit2 composes them); versions as packs.
+  loose=$(find .strata/objects -path "*/objects/??/*" -type f | wc -l)
+  test "$loose" -ge 2
+  packs=$(count pack)
+  test "$packs" -ge 7
+  strata gc --json >out.json
+  python3 - "$packs" "$loose" <<EOF
+import json, sys
+r = json.load(open("out.json"))
+packs, loose = int(sys.argv[1]), int(sys.argv[2])
+assert r["ran"] is True, r
+assert r["before"]["packs"] == packs and r["before"]["loose"] == loose, r
+assert r["removed"]["loose"] == loose, r
+assert r["removed"]["packs"] == packs, r
+assert r["after"] == {"loose": 0, "packs": 1, "bytes": r["after"]["bytes"]}, r
+assert r["after"]["bytes"] < r["before"]["bytes"], r
+assert r["packed"] > 20 and r["pack"].startswith("pack-") and r["pack"].endswith(".pack"), r
+EOF
+  expect_eq 1 "$(count pack)"
+  expect_eq 1 "$(count idx)"
+  check_sound
+'
+
+test_expect_success 'human output says what was packed and removed' '
+  cd r
+  strata set doc /n 6 >/dev/null
+  strata gc >out
+  grep -q "^packed [0-9]* objects into pack-[0-9a-f]*\.pack$" out
+  grep -q "^removed 0 loose objects and 2 packs$" out
+  grep -q "^before: 0 loose, 2 packs, " out
+  grep -q "^after:  0 loose, 1 packs, " out
+'
+
+test_expect_success 'unreachable versions stay for the grace period, go with --prune now' '
+  cd r
+  gone=$(sgit rev-parse side)
+  strata branch -D side >/dev/null
+  strata gc >/dev/null
+  strata show "$gone" >/dev/null
+  strata gc --prune never >/dev/null
+  strata show "$gone" >/dev/null
+  strata gc --prune now >/dev/null
+  if strata show "$gone" >/dev/null 2>&1; then false; fi
+  strata show HEAD >/dev/null
+  strata verify >/dev/null
+  sgit fsck --strict >/dev/null 2>&1
+'
+
+test_expect_success 'bad --prune is a usage error' '
+  cd r
+  set +e
+  strata gc --prune soon 2>err
+  rc=$?
+  set -e
+  expect_eq 2 "$rc"
+  grep -q "expected a number of days" err
+'
+
+test_expect_success 'gc --auto: skipped under the thresholds, runs past the pack limit' '
+  make_repo a
+  cd a
+  strata gc --auto --json >out.json
+  python3 -c "import json; r = json.load(open(\"out.json\")); assert r[\"ran\"] is False and \"off\" in r[\"skipped\"], r"
+  sgit config strata.gcAuto 6700
+  sgit config strata.gcAutoPackLimit 100
+  strata gc --auto >out
+  grep -q "^gc skipped: nothing to do" out
+  # Writes run it: past 3 packs, the next write packs them.
+  sgit config strata.gcAutoPackLimit 3
+  strata set doc /n 7 >/dev/null
+  test "$(count pack)" -le 3
+  for i in 8 9 10 11 12; do strata set doc /n $i >/dev/null; test "$(count pack)" -le 3; done
+  expect_eq 12 "$(strata get doc /n)"
+  strata verify >/dev/null
+  sgit fsck --strict >/dev/null 2>&1
+'
+
+for step in locked walked written pack-renamed installed removing removed; do
+  test_expect_success "killed at step $step: nothing lost, verify and fsck pass, gc completes" "
+    make_repo k-$step
+    cd k-$step
+    set +e
+    STRATA_GC_TEST_STOP=$step strata gc --prune now >/dev/null 2>&1
+    rc=\$?
+    set -e
+    expect_eq 137 \"\$rc\" 'exit code of the stopped gc'
+    check_sound
+    strata gc --prune now >/dev/null
+    expect_eq 1 \"\$(count idx)\"
+    check_sound
+  "
+done
+
+test_expect_success 'random SIGKILLs of gc: every kill leaves a sound repository' '
+  make_repo rk
+  cd rk
+  for i in $(seq 1 12); do
+    strata set doc /n $((i + 5)) >/dev/null
+    strata set doc /n $((i + 4)) >/dev/null
+    "$STRATA" gc --prune now >/dev/null 2>&1 &
+    pid=$!
+    sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" || true
+    check_sound
+  done
+  strata gc >/dev/null
+  check_sound
+'
+
+test_done

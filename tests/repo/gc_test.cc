@@ -1,0 +1,249 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/repo/repo_fixture.h"
+
+namespace strata {
+namespace {
+
+struct GcFixture : RepoFixture {
+  // The files in objects/pack with `ext`, and the loose objects.
+  std::size_t Count(const std::string& ext) {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(repo().path() + "/objects/pack")) {
+      if (e.path().extension() == ext) ++n;
+    }
+    return n;
+  }
+  std::size_t Loose() {
+    std::size_t n = 0;
+    for (const auto& d : fs::directory_iterator(repo().path() + "/objects")) {
+      const std::string name = d.path().filename().string();
+      if (name.size() != 2 || !d.is_directory()) continue;
+      for (const auto& f : fs::directory_iterator(d.path())) {
+        (void)f;
+        ++n;
+      }
+    }
+    return n;
+  }
+  std::string Write(const std::string& doc, int value,
+                    const std::optional<std::string>& branch = {}) {
+    CommitOptions o = By("ann");
+    o.branch = branch;
+    Result<WriteResult> w =
+        repo().Set(doc, JsonPointer::Parse("/n").value(), json::value(value), o);
+    BOOST_REQUIRE_MESSAGE(w.ok(), w.status().message());
+    return w->version.id;
+  }
+  void SetConfig(const std::string& key, const std::string& value) {
+    std::string cmd = "git --git-dir='" + repo().path() + "' config " + key + " " + value;
+    BOOST_REQUIRE(std::system(cmd.c_str()) == 0);
+  }
+  void ExpectVerifies() {
+    Result<VerifyReport> v = repo().Verify();
+    BOOST_REQUIRE_MESSAGE(v.ok(), v.status().message());
+    std::string problems;
+    for (const auto& p : v->problems) problems += p + "\n";
+    BOOST_TEST(v->problems.empty(), problems);
+    std::string cmd =
+        "git --git-dir='" + repo().path() + "' fsck --strict --no-dangling >/dev/null 2>&1";
+    BOOST_TEST(std::system(cmd.c_str()) == 0);
+  }
+  // Through a new Repository: one that is open still reads the removed packs it
+  // has mapped.
+  bool Readable(const std::string& id) {
+    std::unique_ptr<Repository> fresh = Repository::Open(dir()).value();
+    return fresh->Read(id).ok();
+  }
+};
+
+GcOptions Options(std::optional<std::int64_t> prune_expire = GcOptions::kDefaultPruneExpire) {
+  GcOptions o;
+  o.prune_expire = prune_expire;
+  return o;
+}
+
+BOOST_AUTO_TEST_SUITE(repo)
+BOOST_FIXTURE_TEST_SUITE(gc, GcFixture)
+
+BOOST_AUTO_TEST_CASE(each_small_write_is_one_pack_and_gc_makes_them_one) {
+  SetConfig("strata.gcAuto", "0");
+  std::vector<std::string> versions;
+  for (int i = 0; i < 6; ++i) versions.push_back(Write("d" + std::to_string(i % 2), i));
+  BOOST_TEST(Count(".pack") == 6u);
+  BOOST_TEST(Count(".idx") == 6u);
+  BOOST_TEST(Loose() == 0u);
+  Result<GcReport> r = repo().Gc(Options());
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  BOOST_TEST(r->ran);
+  BOOST_TEST(r->packs_before == 6u);
+  BOOST_TEST(r->packs_removed == 6u);
+  BOOST_TEST(r->packs_after == 1u);
+  BOOST_TEST(r->loose_after == 0u);
+  BOOST_TEST(r->objects_packed > 6u);
+  BOOST_TEST(r->bytes_after < r->bytes_before);
+  BOOST_TEST(r->pack.rfind("pack-", 0) == 0u);
+  BOOST_TEST(Count(".pack") == 1u);
+  for (const std::string& v : versions) BOOST_TEST(Readable(v), v);
+  BOOST_TEST(Get("d1", versions[5]).value() == J(R"({"n": 5})"));
+  ExpectVerifies();
+  // Writing on top of the packed history, and packing again.
+  versions.push_back(Write("d0", 100));
+  r = repo().Gc(Options());
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->packs_before == 2u);
+  BOOST_TEST(r->packs_after == 1u);
+  BOOST_TEST(Get("d0").value() == J(R"({"n": 100})"));
+  ExpectVerifies();
+}
+
+BOOST_AUTO_TEST_CASE(loose_objects_are_packed_and_removed) {
+  SetConfig("strata.gcAuto", "0");
+  const std::string v = Write("d", 1);
+  // What git (or an older strata) leaves: loose objects.
+  std::string cmd =
+      "cd '" + repo().path() +
+      "' && mkdir held && mv objects/pack/pack-* held/ && for p in held/*.pack; do git "
+      "--git-dir=. unpack-objects -q < \"$p\" || exit 1; done && rm -rf held";
+  BOOST_REQUIRE(std::system(cmd.c_str()) == 0);
+  BOOST_REQUIRE(Count(".pack") == 0u);
+  const std::size_t loose = Loose();
+  BOOST_REQUIRE(loose > 3u);
+  Result<GcReport> r = repo().Gc(Options());
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  BOOST_TEST(r->loose_before == loose);
+  BOOST_TEST(r->loose_removed == loose);
+  BOOST_TEST(r->objects_packed == loose);
+  BOOST_TEST(Loose() == 0u);
+  BOOST_TEST(Count(".pack") == 1u);
+  BOOST_TEST(Readable(v));
+  ExpectVerifies();
+}
+
+BOOST_AUTO_TEST_CASE(unreachable_objects_are_kept_until_they_are_old) {
+  SetConfig("strata.gcAuto", "0");
+  Write("d", 1);
+  BOOST_REQUIRE(repo().CreateBranch("side").ok());
+  const std::string gone = Write("only-on-side", 7, "side");
+  BOOST_REQUIRE(repo().DeleteBranch("side", /*force=*/true).ok());
+  // Young: kept, whatever the default grace period says.
+  Result<GcReport> r = repo().Gc(Options());
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->unreachable_kept > 0u);
+  BOOST_TEST(Readable(gone));
+  // Never: kept too.
+  r = repo().Gc(Options(std::nullopt));
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(Readable(gone));
+  // Now: dropped; what is reachable stays.
+  r = repo().Gc(Options(0));
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->unreachable_kept == 0u);
+  BOOST_TEST(!Readable(gone));
+  BOOST_TEST(Get("d").value() == J(R"({"n": 1})"));
+  ExpectVerifies();
+}
+
+BOOST_AUTO_TEST_CASE(reflogs_tags_and_notes_keep_their_versions) {
+  SetConfig("strata.gcAuto", "0");
+  const std::string v1 = Write("d", 1);
+  const std::string v2 = Write("d", 2);
+  const std::string v3 = Write("d", 3);
+  BOOST_REQUIRE(repo().CreateBranch("b", v3).ok());
+  // Only b's reflog still names v3 once b moves back to v1.
+  BOOST_REQUIRE(repo().CreateBranch("b", v1, /*force=*/true).ok());
+  BOOST_REQUIRE(repo().CreateBranch("t-base", v2).ok());
+  TagOptions tag;
+  tag.message = "annotated";
+  BOOST_REQUIRE(repo().CreateTag("keep", "t-base", tag).ok());
+  BOOST_REQUIRE(repo().DeleteBranch("t-base", /*force=*/true).ok());
+  LabelOptions label;
+  BOOST_REQUIRE(repo().AddLabels(v2, {"reviewed"}, label).ok());
+  Result<GcReport> r = repo().Gc(Options(0));
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  for (const std::string& v : {v1, v2, v3}) BOOST_TEST(Readable(v), v);
+  BOOST_TEST(Get("d", "keep").value() == J(R"({"n": 2})"));
+  Result<VersionLabels> labels = repo().LabelsOf(v2);
+  BOOST_REQUIRE(labels.ok());
+  ExpectVerifies();
+}
+
+BOOST_AUTO_TEST_CASE(auto_gc_runs_past_the_pack_limit) {
+  SetConfig("strata.gcAutoPackLimit", "3");
+  for (int i = 0; i < 10; ++i) {
+    Write("d", i);
+    // The write that makes the 4th pack packs them all into one.
+    BOOST_TEST(Count(".pack") <= 3u, "after write " << i);
+  }
+  BOOST_TEST(Get("d").value() == J(R"({"n": 9})"));
+  ExpectVerifies();
+  Result<GcReport> r = repo().Gc(GcOptions::Auto());
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(!r->ran);
+  BOOST_TEST(r->skipped.find("nothing to do") != std::string::npos, r->skipped);
+}
+
+BOOST_AUTO_TEST_CASE(auto_gc_off) {
+  SetConfig("strata.gcAutoPackLimit", "3");
+  SetConfig("strata.gcAuto", "0");
+  for (int i = 0; i < 6; ++i) Write("d", i);
+  BOOST_TEST(Count(".pack") == 6u);
+  Result<GcReport> r = repo().Gc(GcOptions::Auto());
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(!r->ran);
+  BOOST_TEST(r->skipped.find("off") != std::string::npos, r->skipped);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_gc_is_refused_and_an_automatic_one_skipped) {
+  SetConfig("strata.gcAutoPackLimit", "1");
+  SetConfig("strata.gcAuto", "0");
+  Write("d", 1);
+  Write("d", 2);
+  SetConfig("strata.gcAuto", "6700");
+  const std::string lock = repo().path() + "/gc.flock";
+  int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+  Result<GcReport> r = repo().Gc(Options());
+  BOOST_TEST((r.status().code() == Code::kConflict));
+  BOOST_TEST(r.status().message().find("another gc is running") != std::string::npos);
+  r = repo().Gc(GcOptions::Auto());
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(!r->ran);
+  BOOST_TEST(r->skipped == "another gc is running");
+  // The write stands, and skipped its automatic gc.
+  Write("d", 3);
+  BOOST_TEST(Count(".pack") == 3u);
+  ::close(fd);
+  r = repo().Gc(Options());
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(Count(".pack") == 1u);
+  ExpectVerifies();
+}
+
+BOOST_AUTO_TEST_CASE(files_of_interrupted_runs_are_cleaned_up) {
+  SetConfig("strata.gcAuto", "0");
+  const std::string v = Write("d", 1);
+  const std::string git_dir = repo().path();
+  fs::create_directories(git_dir + "/gc-tmp-abc123");
+  std::ofstream(git_dir + "/gc-tmp-abc123/pack_git2_x") << "partial";
+  Result<GcReport> r = repo().Gc(Options());
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(!fs::exists(git_dir + "/gc-tmp-abc123"));
+  BOOST_TEST(Readable(v));
+  ExpectVerifies();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace strata
