@@ -28,7 +28,7 @@
 
 #include "objects/tree_codec.h"
 #include "repo/incoming.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

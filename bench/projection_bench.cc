@@ -27,7 +27,7 @@
 #include <iostream>
 #include <random>
 
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 
 #include "cli/changes.h"
 #include "repo/transport.h"
-#include "repo/watch.h"
+#include "strata/watch.h"
 
 namespace strata::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "merge/policy.h"
+#include "strata/merge_policy.h"
 
 #include <array>
 #include <cstddef>

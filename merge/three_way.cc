@@ -1,4 +1,4 @@
-#include "merge/three_way.h"
+#include "strata/merge.h"
 
 #include <algorithm>
 #include <cstddef>

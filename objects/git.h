@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

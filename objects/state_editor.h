@@ -14,7 +14,7 @@
 #include <set>
 #include <string>
 
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 #include "objects/tree_codec.h"
 
 namespace strata {

@@ -1,4 +1,4 @@
-#include "objects/status.h"
+#include "strata/status.h"
 
 #include <cstdio>
 #include <cstdlib>

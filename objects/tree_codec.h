@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "objects/json.h"
+#include "strata/json.h"
 #include "objects/object_store.h"
 
 namespace strata {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/transaction.h"
 
 namespace strata {

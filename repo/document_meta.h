@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 #include "objects/tree_codec.h"
 
 namespace strata {

@@ -1,4 +1,4 @@
-#include "repo/events.h"
+#include "strata/events.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 
 #include "objects/tree_diff.h"
 #include "repo/hooks.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/version_tree.h"
 
 namespace strata {

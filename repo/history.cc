@@ -18,7 +18,7 @@
 
 #include "repo/labels.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/value_walk.h"
 #include "repo/version_index.h"
 #include "repo/version_tree.h"

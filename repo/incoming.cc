@@ -44,8 +44,8 @@
 
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
-#include "repo/document_id.h"
-#include "repo/version.h"
+#include "strata/document_id.h"
+#include "strata/version.h"
 #include "repo/version_tree.h"
 
 namespace strata {

@@ -7,7 +7,7 @@
 #include <ctime>
 
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/version_tree.h"
 
 namespace strata {

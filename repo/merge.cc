@@ -27,7 +27,7 @@
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/version_tree.h"
 
 namespace strata {

@@ -47,7 +47,7 @@
 #include "repo/document_meta.h"
 #include "repo/line_log.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/version_tree.h"
 #include "repo/views.h"
 

@@ -1,6 +1,6 @@
 #include "repo/refs.h"
 
-#include "repo/version.h"
+#include "strata/version.h"
 
 namespace strata {
 namespace {

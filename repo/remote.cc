@@ -1,7 +1,7 @@
 // Sync between sites (repository.h, "sync"; repo/remote.h has the model):
 // remotes, fetch through a quarantine, push with a fast-forward check,
 // clone, pull and sync.
-#include "repo/remote.h"
+#include "strata/remote.h"
 
 #include <fcntl.h>
 #include <git2.h>
@@ -20,7 +20,7 @@
 #include "objects/tree_diff.h"
 #include "repo/incoming.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/transaction.h"
 #include "repo/transport.h"
 #include "repo/version_tree.h"

@@ -1,6 +1,6 @@
 // The repository facade: opening, and reads resolved to a Snapshot. Writes
 // are in write.cc, history in history.cc, verify in verify.cc.
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 #include <filesystem>
 
@@ -8,7 +8,7 @@
 #include "repo/refs.h"
 #include "repo/version_tree.h"
 #include "repo/views.h"
-#include "repo/worktree.h"
+#include "strata/worktree.h"
 
 namespace strata {
 namespace {

@@ -29,10 +29,10 @@
 #include <string_view>
 #include <vector>
 
-#include "objects/json.h"
-#include "objects/json_pointer.h"
+#include "strata/json.h"
+#include "strata/json_pointer.h"
 #include "objects/object_store.h"
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -1,4 +1,4 @@
-#include "repo/snapshot.h"
+#include "strata/snapshot.h"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 #include "objects/merge_patch.h"
 #include "objects/tree_diff.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/value_walk.h"
 #include "repo/version_tree.h"
 

@@ -6,7 +6,7 @@
 
 #include "repo/labels.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/version_tree.h"
 
 namespace strata {

@@ -42,7 +42,7 @@
 #include <optional>
 #include <string>
 
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -1,7 +1,7 @@
 // strata validate: a whole state against its `.schemas` (repo/schemas.h).
 #include <utility>
 
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/schemas.h"
 
 namespace strata {

@@ -32,7 +32,7 @@
 #include "objects/delta_codec.h"
 #include "objects/loose_object.h"
 #include "objects/state_editor.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/version_index.h"
 #include "repo/version_tree.h"
 

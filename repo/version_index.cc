@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "objects/tree_codec.h"
-#include "repo/version.h"
+#include "strata/version.h"
 #include "repo/version_tree.h"
 
 namespace strata {

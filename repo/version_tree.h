@@ -15,7 +15,7 @@
 
 #include "objects/git.h"
 #include "objects/object_store.h"
-#include "repo/version.h"
+#include "strata/version.h"
 
 namespace strata {
 

@@ -17,7 +17,7 @@
 #include "objects/delta_codec.h"
 #include "repo/line_log.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/version_tree.h"
 
 namespace strata {

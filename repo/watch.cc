@@ -1,7 +1,7 @@
 // Watcher (repo/watch.h): the last tip seen, and LogEntries("OLD..NEW")
 // reversed for each move. The history walk is Log's; this file only
 // decides which range to ask for, and when to look again.
-#include "repo/watch.h"
+#include "strata/watch.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -12,7 +12,7 @@
 // so deletions are entries with a base and no file. An entry whose mtime is
 // not older than `written` is "racy" (the file may have changed in the same
 // clock tick after it was read) and is read again.
-#include "repo/worktree.h"
+#include "strata/worktree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -34,9 +34,9 @@
 #include "objects/merge_patch.h"
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
-#include "repo/document_id.h"
-#include "repo/export.h"
-#include "repo/import.h"
+#include "strata/document_id.h"
+#include "strata/export.h"
+#include "strata/import.h"
 
 namespace strata {
 namespace {

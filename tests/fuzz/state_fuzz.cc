@@ -4,7 +4,7 @@
 // documents that differ.
 #include <set>
 
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 #include "objects/tree_diff.h"
 #include "tests/fuzz/store.h"
 

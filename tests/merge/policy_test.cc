@@ -1,5 +1,5 @@
 // Included first: proves the header is self-contained.
-#include "merge/policy.h"
+#include "strata/merge_policy.h"
 
 #include <boost/test/unit_test.hpp>
 #include <string>

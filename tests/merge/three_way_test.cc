@@ -1,5 +1,5 @@
 // Included first: proves the header is self-contained.
-#include "merge/three_way.h"
+#include "strata/merge.h"
 
 #include <boost/test/unit_test.hpp>
 #include <cstddef>

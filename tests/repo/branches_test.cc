@@ -8,7 +8,7 @@
 
 #include "objects/git.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "repo/transaction.h"
 #include "tests/repo/repo_fixture.h"
 

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 namespace strata {
 

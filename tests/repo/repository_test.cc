@@ -1,5 +1,5 @@
 // Tests for repo/repository.h: writes, reads, metadata, concurrency, verify.
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>

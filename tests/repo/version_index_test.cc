@@ -9,7 +9,7 @@
 #include <fstream>
 #include <random>
 
-#include "objects/json.h"
+#include "strata/json.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {

@@ -38,12 +38,12 @@
 #include <string_view>
 #include <vector>
 
-#include "objects/json.h"
-#include "objects/json_patch.h"
-#include "objects/json_pointer.h"
-#include "repo/perspective.h"
+#include "strata/json.h"
+#include "strata/json_patch.h"
+#include "strata/json_pointer.h"
+#include "strata/perspective.h"
 #include "repo/transaction.h"
-#include "repo/version.h"
+#include "strata/version.h"
 
 namespace strata {
 

@@ -37,21 +37,21 @@
 #include <string>
 #include <vector>
 
-#include "merge/three_way.h"
+#include "strata/merge.h"
 #include "objects/git.h"
-#include "objects/json.h"
-#include "objects/json_patch.h"
-#include "objects/json_pointer.h"
+#include "strata/json.h"
+#include "strata/json_patch.h"
+#include "strata/json_pointer.h"
 #include "objects/object_store.h"
-#include "objects/status.h"
+#include "strata/status.h"
 #include "repo/document_meta.h"
-#include "repo/events.h"
-#include "repo/perspective.h"
-#include "repo/remote.h"
+#include "strata/events.h"
+#include "strata/perspective.h"
+#include "strata/remote.h"
 #include "repo/schemas.h"
-#include "repo/snapshot.h"
+#include "strata/snapshot.h"
 #include "repo/transaction.h"
-#include "repo/version.h"
+#include "strata/version.h"
 
 namespace strata {
 

@@ -20,10 +20,10 @@
 #include <utility>
 #include <vector>
 
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 #include "objects/tree_codec.h"
 #include "repo/document_meta.h"
-#include "repo/version.h"
+#include "strata/version.h"
 
 namespace strata {
 
