@@ -31,6 +31,7 @@
 #include <iostream>
 #include <random>
 
+#include "repo/repository_impl.h"
 #include "strata/repository.h"
 
 namespace po = boost::program_options;

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "objects/state_editor.h"
+#include "repo/repository_impl.h"
 #include "strata/repository.h"
 
 namespace po = boost::program_options;

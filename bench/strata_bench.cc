@@ -38,6 +38,7 @@
 #include <sstream>
 
 #include "bench/doc_gen.h"
+#include "repo/repository_impl.h"
 #include "strata/json_patch.h"
 #include "strata/repository.h"
 

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli/changes.h"
-#include "repo/transport.h"
+#include "strata/remote.h"
 #include "strata/watch.h"
 
 namespace strata::cli {

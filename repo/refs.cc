@@ -137,7 +137,7 @@ Result<std::optional<ObjectId>> ReadRef(git_repository* repo, const std::string&
     return std::optional<ObjectId>();
   }
   if (rc < 0) return GitError(rc, "cannot read " + ref);
-  return std::optional<ObjectId>(ObjectId(oid));
+  return std::optional<ObjectId>(FromGit(oid));
 }
 
 }  // namespace strata

@@ -183,7 +183,7 @@ int DeleteRef(git_repository* repo, const RefUpdate& u) {
   if (rc == GIT_ENOTFOUND) return GIT_EMODIFIED;
   if (rc < 0) return rc;
   const git_oid* now = git_reference_target(ref.get());
-  if (now == nullptr || !u.expected || git_oid_cmp(now, &u.expected->oid) != 0) {
+  if (now == nullptr || !u.expected || git_oid_cmp(now, AsGit(*u.expected)) != 0) {
     return GIT_EMODIFIED;
   }
   return git_reference_delete(ref.get());  // libgit2 checks the id again under git's lock
@@ -224,9 +224,9 @@ Result<CommitOutcome> RefTransaction::Commit() {
         rc = git_reference_symbolic_create(&raw, repo_, u.ref.c_str(), u.symbolic_target.c_str(), 1,
                                            u.reason.c_str());
       } else {
-        rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), &u.target.oid,
-                                                        1, &u.expected->oid, u.reason.c_str())
-                        : git_reference_create(&raw, repo_, u.ref.c_str(), &u.target.oid, 0,
+        rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), AsGit(u.target),
+                                                        1, AsGit(*u.expected), u.reason.c_str())
+                        : git_reference_create(&raw, repo_, u.ref.c_str(), AsGit(u.target), 0,
                                                u.reason.c_str());
       }
       ReferencePtr moved(raw);
