@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "objects/json.h"
+#include "strata/json.h"
 
 namespace strata::bench {
 

@@ -28,7 +28,8 @@
 
 #include "objects/tree_codec.h"
 #include "repo/incoming.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -70,7 +71,7 @@ ObjectSet ObjectsOnDisk(const std::string& git_dir) {
   git_odb_foreach(
       raw,
       [](const git_oid* id, void* payload) {
-        static_cast<ObjectSet*>(payload)->insert(ObjectId(*id));
+        static_cast<ObjectSet*>(payload)->insert(FromGit(*id));
         return 0;
       },
       &out);
@@ -80,7 +81,7 @@ ObjectSet ObjectsOnDisk(const std::string& git_dir) {
 ObjectId HeadId(Repository& repo) {
   Snapshot s = Check(repo.Read("HEAD"), "read HEAD");
   ObjectId id;
-  if (git_oid_fromstr(&id.oid, s.version()->id.c_str()) < 0) Die("bad id");
+  if (git_oid_fromstr(AsGit(id), s.version()->id.c_str()) < 0) Die("bad id");
   return id;
 }
 

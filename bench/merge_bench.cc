@@ -20,7 +20,8 @@
 #include <sstream>
 
 #include "objects/state_editor.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

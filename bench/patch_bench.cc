@@ -23,7 +23,7 @@
 
 #include "bench/doc_gen.h"
 #include "objects/json_diff.h"
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

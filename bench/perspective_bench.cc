@@ -18,7 +18,7 @@
 #include <functional>
 #include <iostream>
 
-#include "repo/perspective.h"
+#include "strata/perspective.h"
 
 namespace po = boost::program_options;
 using namespace strata;

@@ -27,7 +27,8 @@
 #include <iostream>
 #include <random>
 
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

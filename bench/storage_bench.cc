@@ -31,7 +31,7 @@
 #include <random>
 #include <sstream>
 
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

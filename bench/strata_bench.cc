@@ -38,8 +38,9 @@
 #include <sstream>
 
 #include "bench/doc_gen.h"
-#include "objects/json_patch.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
+#include "strata/json_patch.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

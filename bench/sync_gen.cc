@@ -13,7 +13,7 @@
 #include <iostream>
 #include <random>
 
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 using namespace strata;

@@ -30,8 +30,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "repo/export.h"
-#include "repo/repository.h"
+#include "strata/export.h"
+#include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

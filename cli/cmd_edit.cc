@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "repo/import.h"
+#include "strata/import.h"
 
 namespace strata::cli {
 namespace {

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "repo/export.h"
+#include "strata/export.h"
 
 namespace strata::cli {
 namespace {

@@ -1,5 +1,5 @@
 #include "cli/command.h"
-#include "repo/document_id.h"
+#include "strata/document_id.h"
 
 namespace strata::cli {
 namespace {

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/changes.h"
-#include "repo/watch.h"
+#include "strata/watch.h"
 
 namespace strata::cli {
 namespace {

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "repo/perspective.h"
+#include "strata/perspective.h"
 
 namespace strata::cli {
 namespace {

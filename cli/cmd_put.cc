@@ -1,5 +1,5 @@
 #include "cli/command.h"
-#include "repo/import.h"
+#include "strata/import.h"
 
 namespace strata::cli {
 namespace {

@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "cli/changes.h"
-#include "repo/transport.h"
-#include "repo/watch.h"
+#include "strata/remote.h"
+#include "strata/watch.h"
 
 namespace strata::cli {
 namespace {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "objects/json.h"
-#include "repo/repository.h"
+#include "strata/json.h"
+#include "strata/repository.h"
 
 namespace strata::cli {
 

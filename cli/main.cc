@@ -17,6 +17,7 @@
 
 #include "cli/command.h"
 #include "cli/packaging.h"
+#include "strata/strata.h"
 
 namespace strata::cli {
 namespace {
@@ -303,8 +304,9 @@ int Main(int argc, char** argv) {
     return i == args.size() ? kExitUsage : kExitOk;
   }
   if (args[i] == "--version" || args[i] == "-V" || args[i] == "version") {
-    std::cout << "strata 0.1.0 (libgit2 " << LIBGIT2_VERSION << ", Boost.JSON "
-              << BOOST_VERSION / 100000 << "." << BOOST_VERSION / 100 % 1000 << ")\n";
+    std::cout << "strata " << strata::LibraryVersion() << " (libgit2 " << strata::Libgit2Version()
+              << ", Boost.JSON " << BOOST_VERSION / 100000 << "." << BOOST_VERSION / 100 % 1000
+              << ")\n";
     return kExitOk;
   }
   if (args[i] == "help") {

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli/merge_output.h"
-#include "repo/transport.h"
+#include "strata/remote.h"
 
 namespace strata::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "cli/command.h"
-#include "repo/worktree.h"
+#include "strata/worktree.h"
 
 namespace strata::cli {
 

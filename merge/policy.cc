@@ -1,8 +1,8 @@
-#include "merge/policy.h"
-
 #include <array>
 #include <cstddef>
 #include <utility>
+
+#include "strata/merge_policy.h"
 
 namespace strata {
 namespace {

@@ -1,5 +1,3 @@
-#include "merge/three_way.h"
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+
+#include "strata/merge.h"
 
 namespace strata {
 namespace {

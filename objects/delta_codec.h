@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 
 namespace strata {
 

@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "strata/strata.h"
+
 namespace strata {
 
 void EnsureLibgit2() {
@@ -48,5 +50,13 @@ Status GitError(int code, std::string_view what) {
   }
   return Status::IOError(message);
 }
+
+}  // namespace strata
+
+namespace strata {
+
+const char* LibraryVersion() noexcept { return STRATA_LIBRARY_VERSION; }
+
+const char* Libgit2Version() noexcept { return LIBGIT2_VERSION; }
 
 }  // namespace strata

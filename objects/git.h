@@ -10,7 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "objects/status.h"
+#include "strata/object_id.h"
+#include "strata/status.h"
 
 namespace strata {
 
@@ -64,32 +65,43 @@ struct GitBuf {
   ~GitBuf() { git_buf_dispose(&buf); }
 };
 
-// Object ids as values.
-struct ObjectId {
-  git_oid oid{};
-  ObjectId() = default;
-  explicit ObjectId(const git_oid& o) : oid(o) {}
-  std::string Hex() const {
-    char s[GIT_OID_HEXSZ + 1];
-    git_oid_tostr(s, sizeof s, &oid);
-    return s;
+// Object ids: ObjectId (strata/object_id.h) is a plain 20-byte value; these
+// convert it to and from libgit2's git_oid by copying the bytes (no type
+// punning).
+static_assert(sizeof(git_oid::id) == ObjectId::kSize, "git_oid is a 20-byte SHA-1 id");
+
+inline ObjectId FromGit(const git_oid& oid) {
+  ObjectId id;
+  std::memcpy(id.bytes, oid.id, ObjectId::kSize);
+  return id;
+}
+inline git_oid ToGit(const ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes, ObjectId::kSize);
+  return oid;
+}
+
+// A git_oid copy of an id, to hand to a libgit2 call as a pointer for the
+// length of one full expression: `git_commit_lookup(&c, repo, AsGit(id))`.
+// Made from a non-const id, it also copies back what libgit2 wrote when the
+// expression ends, so an id can be an out-parameter:
+// `git_oid_fromstr(AsGit(id), hex)`.
+class GitOidArg {
+ public:
+  explicit GitOidArg(const ObjectId& id) : oid_(ToGit(id)) {}
+  explicit GitOidArg(ObjectId& id) : oid_(ToGit(id)), out_(&id) {}
+  GitOidArg(const GitOidArg&) = delete;
+  GitOidArg& operator=(const GitOidArg&) = delete;
+  ~GitOidArg() {
+    if (out_ != nullptr) *out_ = FromGit(oid_);
   }
-  friend bool operator==(const ObjectId& a, const ObjectId& b) {
-    return git_oid_equal(&a.oid, &b.oid);
-  }
-  friend bool operator<(const ObjectId& a, const ObjectId& b) {
-    return git_oid_cmp(&a.oid, &b.oid) < 0;
-  }
+  operator git_oid*() { return &oid_; }
+
+ private:
+  git_oid oid_;
+  ObjectId* out_ = nullptr;
 };
+inline GitOidArg AsGit(const ObjectId& id) { return GitOidArg(id); }
+inline GitOidArg AsGit(ObjectId& id) { return GitOidArg(id); }
 
 }  // namespace strata
-
-// Ids are hashes already: their first bytes are as good a hash as any.
-template <>
-struct std::hash<strata::ObjectId> {
-  std::size_t operator()(const strata::ObjectId& id) const noexcept {
-    std::size_t h;
-    std::memcpy(&h, id.oid.id, sizeof h);
-    return h;
-  }
-};

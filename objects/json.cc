@@ -1,4 +1,4 @@
-#include "objects/json.h"
+#include "strata/json.h"
 
 #include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "objects/json_parse.h"
-#include "objects/json_pointer.h"
+#include "strata/json_pointer.h"
 
 namespace strata {
 namespace {

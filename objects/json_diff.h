@@ -6,9 +6,9 @@
 // Equal to `b`. Iterative: deep values do not exhaust the stack.
 #pragma once
 
-#include "objects/json.h"
-#include "objects/json_patch.h"
-#include "objects/json_pointer.h"
+#include "strata/json.h"
+#include "strata/json_patch.h"
+#include "strata/json_pointer.h"
 
 namespace strata {
 

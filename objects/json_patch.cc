@@ -1,4 +1,4 @@
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 
 #include <array>
 

@@ -65,7 +65,7 @@ int Fail(int klass, const std::string& message, int code = GIT_ERROR) {
 // Reads object `oid`: 0 and the object, GIT_ENOTFOUND if there is no loose
 // file for it, or GIT_ERROR naming the object and its file.
 int ReadObject(LooseBackend& self, const git_oid* oid, RawObject* out) {
-  ObjectId id(*oid);
+  ObjectId id = FromGit(*oid);
   Result<std::optional<RawObject>> read = ReadLooseObject(self.objects_dir, id);
   if (!read.ok()) {
     if (read.status().code() == Code::kCorruption) {
@@ -102,7 +102,7 @@ int FindByPrefix(LooseBackend& self, const git_oid* prefix, size_t len, git_oid*
     return Fail(GIT_ERROR_ODB, "an id prefix needs at least " +
                                    std::to_string(GIT_OID_MINPREFIXLEN) + " hex digits");
   }
-  ObjectId key(*prefix);
+  ObjectId key = FromGit(*prefix);
   std::string want = key.Hex().substr(0, std::min<size_t>(len, GIT_OID_HEXSZ));
   std::string folder = self.objects_dir + "/" + want.substr(0, 2);
   std::string_view rest = std::string_view(want).substr(2);
@@ -177,7 +177,7 @@ int ReadHeader(size_t* len, git_object_t* type, git_odb_backend* backend, const 
 // "exists", so a failure is 0, not GIT_ERROR).
 int Exists(git_odb_backend* backend, const git_oid* oid) noexcept {
   try {
-    std::string hex = ObjectId(*oid).Hex();
+    std::string hex = FromGit(*oid).Hex();
     std::string path = Self(backend).objects_dir + "/" + hex.substr(0, 2) + "/" + hex.substr(2);
     return ::access(path.c_str(), F_OK) == 0 ? 1 : 0;
   } catch (...) {
@@ -189,7 +189,7 @@ int ExistsPrefix(git_oid* out, git_odb_backend* backend, const git_oid* prefix, 
   return Guard([&] {
     if (len >= GIT_OID_HEXSZ) {
       if (Exists(backend, prefix) != 1) {
-        return Fail(GIT_ERROR_ODB, "no loose object " + ObjectId(*prefix).Hex(), GIT_ENOTFOUND);
+        return Fail(GIT_ERROR_ODB, "no loose object " + FromGit(*prefix).Hex(), GIT_ENOTFOUND);
       }
       git_oid_cpy(out, prefix);
       return 0;

@@ -27,7 +27,7 @@
 #include <string>
 
 #include "objects/git.h"
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "objects/git.h"
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "objects/json_pointer.h"
+#include "strata/json_pointer.h"
 
 namespace strata {
 namespace {

@@ -15,8 +15,8 @@
 // Neither function recurses on the depth of the values.
 #pragma once
 
-#include "objects/json.h"
-#include "objects/status.h"
+#include "strata/json.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -81,7 +81,7 @@ ObjectStore::~ObjectStore() { Discard(); }
 bool ObjectStore::Exists(const ObjectId& id) {
   if (Stored(id)) return true;
   // Another process may have written a pack since the list was read.
-  if (packs_->refresh && packs_->refresh(packs_) == 0 && packs_->exists(packs_, &id.oid) == 1) {
+  if (packs_->refresh && packs_->refresh(packs_) == 0 && packs_->exists(packs_, AsGit(id)) == 1) {
     return true;
   }
   git_error_clear();
@@ -90,7 +90,7 @@ bool ObjectStore::Exists(const ObjectId& id) {
 
 bool ObjectStore::Stored(const ObjectId& id) {
   for (git_odb_backend* b : {mempack_, packs_, loose_}) {
-    if (b->exists(b, &id.oid) == 1) return true;
+    if (b->exists(b, AsGit(id)) == 1) return true;
   }
   git_error_clear();
   return false;
@@ -98,7 +98,7 @@ bool ObjectStore::Stored(const ObjectId& id) {
 
 bool ObjectStore::ContainsPacked(const ObjectId& id) {
   for (git_odb_backend* b : {mempack_, packs_}) {
-    if (b->exists(b, &id.oid) == 1) return true;
+    if (b->exists(b, AsGit(id)) == 1) return true;
   }
   git_error_clear();
   return false;
@@ -117,7 +117,7 @@ Result<std::unordered_set<ObjectId>> ObjectStore::ListLoose() {
       if (name.size() != GIT_OID_HEXSZ - 2) continue;
       const std::string full = dir.substr(dir.size() - 2) + name;
       git_oid oid;
-      if (git_oid_fromstrn(&oid, full.data(), full.size()) == 0) out.insert(ObjectId(oid));
+      if (git_oid_fromstrn(&oid, full.data(), full.size()) == 0) out.insert(FromGit(oid));
     }
   }
   git_error_clear();
@@ -127,7 +127,7 @@ Result<std::unordered_set<ObjectId>> ObjectStore::ListLoose() {
 Result<RawObject> ObjectStore::Read(const ObjectId& id, const char* what) {
   // Staged, loose (read by strata, see objects/loose_backend.h) or packed.
   git_odb_object* raw = nullptr;
-  int rc = git_odb_read(&raw, odb_.get(), &id.oid);
+  int rc = git_odb_read(&raw, odb_.get(), AsGit(id));
   if (rc < 0) return GitError(rc, std::string("cannot read ") + what + " " + id.Hex());
   OdbObjectPtr obj(raw);
   RawObject out;
@@ -147,7 +147,7 @@ Result<std::string> ObjectStore::ReadBlob(const ObjectId& id) {
 Result<std::size_t> ObjectStore::BlobSize(const ObjectId& id) {
   std::size_t size = 0;
   git_object_t type;
-  STRATA_GIT(git_odb_read_header(&size, &type, odb_.get(), &id.oid),
+  STRATA_GIT(git_odb_read_header(&size, &type, odb_.get(), AsGit(id)),
              "cannot read blob " + id.Hex());
   if (type != GIT_OBJECT_BLOB) return Status::Corruption("object " + id.Hex() + " is not a blob");
   return size;
@@ -174,7 +174,7 @@ Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit) {
       return Status::Corruption("tree " + id.Hex() + " has an entry of mode " + std::string(mode));
     }
     ObjectId entry_id;
-    git_oid_fromraw(&entry_id.oid, reinterpret_cast<const unsigned char*>(nul + 1));
+    git_oid_fromraw(AsGit(entry_id), reinterpret_cast<const unsigned char*>(nul + 1));
     if (!visit(std::string_view(space + 1, nul - space - 1), entry_id, is_tree)) break;
     p = nul + 1 + GIT_OID_RAWSZ;
   }
@@ -193,14 +193,14 @@ Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
 
 Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t type) {
   ObjectId id;
-  STRATA_GIT(git_odb_hash(&id.oid, data.data(), data.size(), type), "cannot hash an object");
+  STRATA_GIT(git_odb_hash(AsGit(id), data.data(), data.size(), type), "cannot hash an object");
   // The backends are asked directly: git_odb_exists would answer from
   // libgit2's cache, which still holds objects a failed write staged, read
   // and discarded (they never reached the disk), and it rescans objects/pack
   // on every miss. git_odb_write would check again, so write to the
   // staging backend directly.
   if (Stored(id)) return id;
-  STRATA_GIT(mempack_->write(mempack_, &id.oid, data.data(), data.size(), type),
+  STRATA_GIT(mempack_->write(mempack_, AsGit(id), data.data(), data.size(), type),
              "cannot stage an object");
   staged_.push_back(id);
   staged_bytes_ += data.size();
@@ -221,7 +221,7 @@ Result<ObjectId> ObjectStore::WriteTree(std::vector<TreeEntry> entries) {
     data += e.is_tree ? "40000 " : "100644 ";
     data += e.name;
     data.push_back('\0');
-    data.append(reinterpret_cast<const char*>(e.id.oid.id), GIT_OID_RAWSZ);
+    data.append(reinterpret_cast<const char*>(e.id.bytes), GIT_OID_RAWSZ);
   }
   return WriteObject(data, GIT_OBJECT_TREE);
 }
@@ -331,7 +331,7 @@ struct PackedEntry {
 // Entries sorted by id; an offset of 2^31 or more goes to the large table.
 std::string PackIndex(std::vector<PackedEntry> entries, const std::string& pack_checksum) {
   std::sort(entries.begin(), entries.end(), [](const PackedEntry& a, const PackedEntry& b) {
-    return git_oid_cmp(&a.id.oid, &b.id.oid) < 0;
+    return git_oid_cmp(AsGit(a.id), AsGit(b.id)) < 0;
   });
   std::string out;
   out.reserve(8 + 1024 + entries.size() * 28 + 40);
@@ -340,14 +340,14 @@ std::string PackIndex(std::vector<PackedEntry> entries, const std::string& pack_
   std::uint32_t count = 0;
   std::size_t next = 0;
   for (int byte = 0; byte < 256; ++byte) {
-    while (next < entries.size() && entries[next].id.oid.id[0] == byte) {
+    while (next < entries.size() && entries[next].id.bytes[0] == byte) {
       ++next;
       ++count;
     }
     PutBe32(out, count);
   }
   for (const PackedEntry& e : entries) {
-    out.append(reinterpret_cast<const char*>(e.id.oid.id), GIT_OID_RAWSZ);
+    out.append(reinterpret_cast<const char*>(e.id.bytes), GIT_OID_RAWSZ);
   }
   for (const PackedEntry& e : entries) PutBe32(out, e.crc);
   std::vector<std::uint64_t> large;
@@ -423,7 +423,7 @@ Status ObjectStore::WritePack() {
   std::string compressed;
   for (const ObjectId& id : staged_) {
     git_odb_object* obj_raw = nullptr;
-    STRATA_GIT(git_odb_read(&obj_raw, odb_.get(), &id.oid),
+    STRATA_GIT(git_odb_read(&obj_raw, odb_.get(), AsGit(id)),
                "cannot read staged object " + id.Hex());
     OdbObjectPtr obj(obj_raw);
     std::size_t size = git_odb_object_size(obj_raw);
@@ -468,7 +468,7 @@ Status ObjectStore::WritePack() {
 
   git_oid name;
   git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(checksum.data()));
-  const std::string base = pack_dir + "/pack-" + ObjectId(name).Hex();
+  const std::string base = pack_dir + "/pack-" + FromGit(name).Hex();
   struct stat st {};
   if (::stat((base + ".idx").c_str(), &st) == 0) {
     // The same objects in the same order: this pack is on disk already.

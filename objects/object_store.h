@@ -19,7 +19,7 @@
 
 #include "objects/git.h"
 #include "objects/loose_object.h"
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -14,8 +14,8 @@
 #include <set>
 #include <string>
 
-#include "objects/json_patch.h"
 #include "objects/tree_codec.h"
+#include "strata/json_patch.h"
 
 namespace strata {
 

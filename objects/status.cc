@@ -1,4 +1,4 @@
-#include "objects/status.h"
+#include "strata/status.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,3 +12,27 @@ void DieOnMissingValue(const Status& status) {
 }
 
 }  // namespace strata::internal
+
+namespace strata {
+
+const char* CodeName(Code code) noexcept {
+  switch (code) {
+    case Code::kOk:
+      return "Ok";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kConflict:
+      return "Conflict";
+    case Code::kCorruption:
+      return "Corruption";
+    case Code::kIOError:
+      return "IOError";
+    case Code::kUnchanged:
+      return "Unchanged";
+  }
+  return "Unknown";
+}
+
+}  // namespace strata

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <variant>
 
-#include "objects/json_pointer.h"
+#include "strata/json_pointer.h"
 
 namespace strata {
 namespace {

@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "objects/json.h"
 #include "objects/object_store.h"
+#include "strata/json.h"
 
 namespace strata {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "objects/json_patch.h"
 #include "objects/tree_codec.h"
+#include "strata/json_patch.h"
 
 namespace strata {
 

@@ -11,9 +11,10 @@
 
 #include "repo/labels.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/value_walk.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -66,14 +67,14 @@ void PlaceTouched(std::map<Tokens, std::size_t>& pending, const Tokens& changed,
 
 Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const JsonPointer& pointer,
                                                  const std::string& rev) {
-  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), rev));
-  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(c.get()));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
+  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, impl_->ReadTrees(c.get()));
   std::optional<ObjectId> state = trees.state;
-  STRATA_ASSIGN_OR_RETURN(Located at, Locate(*store_, state, doc, pointer));
+  STRATA_ASSIGN_OR_RETURN(Located at, Locate(*impl_->store_, state, doc, pointer));
   std::string where = "'" + doc + "'";
   if (!pointer.IsRoot()) where.append(" ").append(pointer.ToString());
   if (!at.present) return Status::NotFound("no value at " + where + " at " + rev);
-  STRATA_ASSIGN_OR_RETURN(json::value root, DecodeLocated(*store_, at));
+  STRATA_ASSIGN_OR_RETURN(json::value root, DecodeLocated(*impl_->store_, at));
   std::map<Tokens, const json::value*> leaves = Leaves(root);
   std::map<Tokens, std::size_t> pending;  // leaf path -> its index in `leaves` order
   {
@@ -83,7 +84,7 @@ Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const J
   constexpr std::size_t kUnplaced = static_cast<std::size_t>(-1);
   std::vector<std::size_t> placed(leaves.size(), kUnplaced);
   std::vector<VersionInfo> versions;
-  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
+  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(impl_->repo_.get()));
   while (!pending.empty()) {
     std::optional<ObjectId> parent_state;
     CommitPtr parent;
@@ -95,28 +96,28 @@ Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const J
                                 " whole (a version is missing or damaged; run 'strata verify')");
       }
       parent.reset(p_raw);
-      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, ReadTrees(p_raw));
+      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, impl_->ReadTrees(p_raw));
       parent_state = pt.state;
     }
     Located parent_at = at;
     bool changed = false;
     if (!(parent_state && *parent_state == *state)) {
-      STRATA_ASSIGN_OR_RETURN(parent_at, Locate(*store_, parent_state, doc, pointer));
-      STRATA_ASSIGN_OR_RETURN(changed, Differs(*store_, parent_at, at));
+      STRATA_ASSIGN_OR_RETURN(parent_at, Locate(*impl_->store_, parent_state, doc, pointer));
+      STRATA_ASSIGN_OR_RETURN(changed, Differs(*impl_->store_, parent_at, at));
     }
     if (changed) {
       std::size_t version = versions.size();
       versions.push_back(DescribeCommit(c.get(), *state));
-      STRATA_RETURN_IF_ERROR(SeeMessageThrough(versions.back(), c.get()));
+      STRATA_RETURN_IF_ERROR(impl_->SeeMessageThrough(versions.back(), c.get()));
       STRATA_ASSIGN_OR_RETURN(versions.back().added_labels,
-                              added.Of(*store_, *git_commit_id(c.get())));
+                              added.Of(*impl_->store_, *git_commit_id(c.get())));
       if (!parent_at.present) {  // created here: every leaf left
         for (const auto& [path, index] : pending) placed[index] = version;
         pending.clear();
         break;
       }
       strata::Patch ops;
-      STRATA_RETURN_IF_ERROR(DiffLocated(*store_, parent_at, at, JsonPointer(), ops));
+      STRATA_RETURN_IF_ERROR(DiffLocated(*impl_->store_, parent_at, at, JsonPointer(), ops));
       for (const PatchOp& op : ops) {
         PlaceTouched(pending, op.path.tokens(), version, placed);
         if (op.kind == PatchOpKind::kMove || op.kind == PatchOpKind::kCopy) {

@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/transaction.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -37,7 +38,7 @@ Result<std::size_t> CountVersions(git_repository* repo, const ObjectId& from) {
   git_revwalk* raw = nullptr;
   STRATA_GIT(git_revwalk_new(&raw, repo), "cannot walk history");
   RevwalkPtr walk(raw);
-  STRATA_GIT(git_revwalk_push(walk.get(), &from.oid), "cannot walk from " + from.Hex());
+  STRATA_GIT(git_revwalk_push(walk.get(), AsGit(from)), "cannot walk from " + from.Hex());
   std::size_t n = 0;
   git_oid oid;
   int rc;
@@ -61,7 +62,7 @@ Status CompareWith(git_repository* repo, const std::optional<ObjectId>& head,
     STRATA_ASSIGN_OR_RETURN(b.ahead, CountVersions(repo, *head));
     return Status::Ok();
   }
-  STRATA_GIT(git_graph_ahead_behind(&b.ahead, &b.behind, repo, &head->oid, &current->oid),
+  STRATA_GIT(git_graph_ahead_behind(&b.ahead, &b.behind, repo, AsGit(*head), AsGit(*current)),
              "cannot compare branch '" + b.name + "' with HEAD");
   return Status::Ok();
 }
@@ -86,7 +87,7 @@ Status RefMoved(const std::string& what) {
 }  // namespace
 
 Result<std::vector<BranchInfo>> Repository::Branches() {
-  git_repository* repo = repo_.get();
+  git_repository* repo = impl_->repo_.get();
   git_branch_iterator* raw = nullptr;
   STRATA_GIT(git_branch_iterator_new(&raw, repo, GIT_BRANCH_LOCAL), "cannot list branches");
   BranchIteratorPtr it(raw);
@@ -112,7 +113,7 @@ Result<std::vector<BranchInfo>> Repository::Branches() {
     if (target == nullptr) {
       return Status::Corruption("branch '" + b.name + "' is a symbolic ref, not a version");
     }
-    ObjectId head(*target);
+    ObjectId head = FromGit(*target);
     b.version = head.Hex();
     b.current = b.name == current_name;
     listed_current = listed_current || b.current;
@@ -131,7 +132,7 @@ Result<std::vector<BranchInfo>> Repository::Branches() {
 }
 
 Result<std::vector<BranchInfo>> Repository::RemoteBranches() {
-  git_repository* repo = repo_.get();
+  git_repository* repo = impl_->repo_.get();
   git_branch_iterator* raw = nullptr;
   STRATA_GIT(git_branch_iterator_new(&raw, repo, GIT_BRANCH_REMOTE),
              "cannot list remote-tracking branches");
@@ -154,8 +155,8 @@ Result<std::vector<BranchInfo>> Repository::RemoteBranches() {
     STRATA_GIT(git_branch_name(&name, ref.get()), "cannot read a branch name");
     BranchInfo b;
     b.name = name;
-    b.version = ObjectId(*target).Hex();
-    STRATA_RETURN_IF_ERROR(CompareWith(repo, ObjectId(*target), current, b));
+    b.version = FromGit(*target).Hex();
+    STRATA_RETURN_IF_ERROR(CompareWith(repo, FromGit(*target), current, b));
     out.push_back(std::move(b));
   }
   std::sort(out.begin(), out.end(),
@@ -165,12 +166,12 @@ Result<std::vector<BranchInfo>> Repository::RemoteBranches() {
 
 Result<BranchInfo> Repository::CreateBranch(const std::string& name, const std::string& start,
                                             bool force) {
-  git_repository* repo = repo_.get();
+  git_repository* repo = impl_->repo_.get();
   STRATA_RETURN_IF_ERROR(ValidateBranchName(name));
   STRATA_ASSIGN_OR_RETURN(CommitPtr commit, LookupCommit(repo, start));
-  const ObjectId target(*git_commit_id(commit.get()));
+  const ObjectId target = FromGit(*git_commit_id(commit.get()));
   const std::string ref = RefOf(name);
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &hooks_));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(ref));
   if (now && !force) {
     return Status::Conflict("branch '" + name + "' already exists (at " + now->Hex().substr(0, 12) +
@@ -193,9 +194,9 @@ Result<BranchInfo> Repository::CreateBranch(const std::string& name, const std::
 }
 
 Result<BranchInfo> Repository::DeleteBranch(const std::string& name, bool force) {
-  git_repository* repo = repo_.get();
+  git_repository* repo = impl_->repo_.get();
   const std::string ref = RefOf(name);
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &hooks_));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(ref));
   const std::string current_name = strata::CurrentBranch(repo);
   if (current_name == name) {
@@ -228,15 +229,15 @@ Result<BranchInfo> Repository::DeleteBranch(const std::string& name, bool force)
 
 Result<SwitchResult> Repository::SwitchBranch(const std::string& name,
                                               const std::optional<std::string>& create_at) {
-  git_repository* repo = repo_.get();
+  git_repository* repo = impl_->repo_.get();
   STRATA_RETURN_IF_ERROR(ValidateBranchName(name));
   const std::string ref = RefOf(name);
   std::optional<ObjectId> start;
   if (create_at) {
     STRATA_ASSIGN_OR_RETURN(CommitPtr commit, LookupCommit(repo, *create_at));
-    start = ObjectId(*git_commit_id(commit.get()));
+    start = FromGit(*git_commit_id(commit.get()));
   }
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &hooks_));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(ref));
   STRATA_ASSIGN_OR_RETURN(std::string head_names, tx.ReadSymbolic("HEAD"));
   SwitchResult result;

@@ -1,4 +1,4 @@
-#include "repo/document_id.h"
+#include "strata/document_id.h"
 
 #include <utf8proc.h>
 
@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <memory>
 
-#include "merge/policy.h"
-#include "repo/perspective.h"
 #include "repo/schemas.h"
+#include "strata/merge_policy.h"
+#include "strata/perspective.h"
 
 namespace strata {
 namespace {

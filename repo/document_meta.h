@@ -11,22 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "objects/json_patch.h"
 #include "objects/tree_codec.h"
+#include "strata/json_patch.h"
+#include "strata/snapshot.h"
 
 namespace strata {
-
-struct DocumentInfo {
-  std::string id;
-  std::uint64_t versions = 0;  // versions that changed this document since it was created
-  std::int64_t created_at = 0;
-  std::string created_by;  // "Name <email>"
-  std::int64_t updated_at = 0;
-  std::string updated_by;
-};
-
-DocumentInfo DocumentInfoFromJson(const std::string& id, const json::value& v);
-json::value DocumentInfoToJson(const DocumentInfo& info);
 
 // The documents a delta touches (its pointers' first tokens), sorted.
 std::vector<std::string> TouchedDocuments(const Patch& delta);

@@ -1,5 +1,3 @@
-#include "repo/events.h"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,9 +8,11 @@
 #include <filesystem>
 
 #include "objects/tree_diff.h"
+#include "repo/event_hub.h"
 #include "repo/hooks.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -218,28 +218,30 @@ void EventHub::Deliver(const Event& event, const EventReporter& report) const {
 // --- Repository: events and hooks around every transaction --------------------
 
 EventConnection Repository::Subscribe(EventFilter filter, EventHandler handler) {
-  return events_->Subscribe(std::move(filter), std::move(handler));
+  return impl_->events_->Subscribe(std::move(filter), std::move(handler));
 }
 
-void Repository::SetTransactionHooks(TransactionHooks hooks) {
-  hooks_.pre_commit = std::move(hooks.pre_commit);
-  hooks_.post_commit = std::move(hooks.post_commit);
+void Repository::SetTransactionHooks(const TransactionHooks& hooks) {
+  impl_->hooks_.pre_commit = hooks.pre_commit;
+  impl_->hooks_.post_commit = hooks.post_commit;
 }
 
 void Repository::InstallEventHooks() {
-  events_ = std::make_unique<EventHub>();
-  hooks_.prepare = [this](const std::vector<RefUpdate>& updates) {
+  impl_->events_ = std::make_unique<EventHub>();
+  impl_->hooks_.prepare = [this](const std::vector<RefUpdate>& updates) {
     return BeforeRefsMove(updates);
   };
-  hooks_.committed = [this](const std::vector<RefUpdate>& updates) { AfterRefsMoved(updates); };
+  impl_->hooks_.committed = [this](const std::vector<RefUpdate>& updates) {
+    AfterRefsMoved(updates);
+  };
 }
 
 void Repository::Report(const std::string& message) const {
-  if (reporter_) reporter_(message);
+  if (impl_->reporter_) impl_->reporter_(message);
 }
 
 std::optional<std::string> Repository::ExecutableHook(const std::string& name) const {
-  const std::string path = HookPath(path_, name);
+  const std::string path = HookPath(impl_->path_, name);
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return std::nullopt;
   if (!S_ISREG(st.st_mode) || access(path.c_str(), X_OK) != 0) {
@@ -280,7 +282,7 @@ Event Repository::BuildEvent(const RefUpdate& u, EventKind kind) {
   auto state_of = [&](const ObjectId& id,
                       std::optional<VersionInfo>* info) -> Result<std::optional<ObjectId>> {
     git_object* raw = nullptr;
-    STRATA_GIT(git_object_lookup(&raw, repo_.get(), &id.oid, GIT_OBJECT_ANY),
+    STRATA_GIT(git_object_lookup(&raw, impl_->repo_.get(), AsGit(id), GIT_OBJECT_ANY),
                "cannot read " + id.Hex());
     ObjectPtr obj(raw);
     git_object* peeled = nullptr;
@@ -290,7 +292,7 @@ Event Repository::BuildEvent(const RefUpdate& u, EventKind kind) {
     }
     ObjectPtr commit_obj(peeled);
     const git_commit* commit = reinterpret_cast<const git_commit*>(peeled);
-    STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*store_, commit));
+    STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*impl_->store_, commit));
     if (info) *info = DescribeCommit(commit, t.state);
     return std::optional<ObjectId>(t.state);
   };
@@ -302,8 +304,9 @@ Event Repository::BuildEvent(const RefUpdate& u, EventKind kind) {
   }
   if (!u.expected || !*to) return e;
   Result<std::optional<ObjectId>> from = state_of(*u.expected, nullptr);
-  Status diffed =
-      from.ok() ? (*from ? DiffStates(*store_, *from, *to, e.delta) : Status::Ok()) : from.status();
+  Status diffed = from.ok()
+                      ? (*from ? DiffStates(*impl_->store_, *from, *to, e.delta) : Status::Ok())
+                      : from.status();
   if (!diffed.ok()) {
     e.delta.clear();
     Report("the " + std::string(EventKindName(kind)) + " event of " + u.ref +
@@ -313,27 +316,27 @@ Event Repository::BuildEvent(const RefUpdate& u, EventKind kind) {
 }
 
 Status Repository::BeforeRefsMove(const std::vector<RefUpdate>& updates) {
-  hooks_dir_ = false;
-  if (!run_hooks_) return Status::Ok();
+  impl_->hooks_dir_ = false;
+  if (!impl_->run_hooks_) return Status::Ok();
   struct stat st {};
-  hooks_dir_ = stat((path_ + "/hooks").c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-  if (!hooks_dir_) return Status::Ok();
+  impl_->hooks_dir_ = stat((impl_->path_ + "/hooks").c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (!impl_->hooks_dir_) return Status::Ok();
   const bool writes = std::any_of(updates.begin(), updates.end(), [](const RefUpdate& u) {
     return u.version && u.cause != RefCause::kInternal;
   });
   if (!writes) return Status::Ok();
   const std::optional<std::string> hook = ExecutableHook("pre-commit");
   if (!hook) return Status::Ok();
-  Result<int> timeout = HookTimeout(repo_.get());
+  Result<int> timeout = HookTimeout(impl_->repo_.get());
   if (!timeout.ok()) {
     return timeout.status().WithContext("cannot run the pre-commit hook; nothing was written");
   }
-  const std::string cwd = std::filesystem::path(path_).parent_path().string();
+  const std::string cwd = std::filesystem::path(impl_->path_).parent_path().string();
   for (const RefUpdate& u : updates) {
     if (!u.version || u.cause == RefCause::kInternal) continue;
     const Event e = BuildEvent(u, EventKindOf(u.cause).value_or(EventKind::kWrite));
     const std::string input = CanonicalJson(EventToJson(e)) + "\n";
-    const HookRun run = RunHook(*hook, "pre-commit", path_, cwd, input, *timeout);
+    const HookRun run = RunHook(*hook, "pre-commit", impl_->path_, cwd, input, *timeout);
     if (!run.ok()) {
       const std::string output = HookOutput(run);
       return Status::Conflict("the pre-commit hook refused the version on " + u.ref + " (" +
@@ -345,10 +348,10 @@ Status Repository::BeforeRefsMove(const std::vector<RefUpdate>& updates) {
 }
 
 void Repository::AfterRefsMoved(const std::vector<RefUpdate>& updates) {
-  const bool hooks = std::exchange(hooks_dir_, false);
-  const bool subscribers = !events_->empty();
+  const bool hooks = std::exchange(impl_->hooks_dir_, false);
+  const bool subscribers = !impl_->events_->empty();
   if (!hooks && !subscribers) return;
-  const std::string cwd = std::filesystem::path(path_).parent_path().string();
+  const std::string cwd = std::filesystem::path(impl_->path_).parent_path().string();
   std::optional<int> timeout;
   for (const RefUpdate& u : updates) {
     const std::optional<EventKind> kind = EventKindOf(u.cause);
@@ -371,10 +374,10 @@ void Repository::AfterRefsMoved(const std::vector<RefUpdate>& updates) {
     }
     if (!subscribers && run.empty()) continue;  // nobody listens: build nothing
     const Event e = BuildEvent(u, *kind);
-    if (subscribers) events_->Deliver(e, reporter_);
+    if (subscribers) impl_->events_->Deliver(e, impl_->reporter_);
     if (run.empty()) continue;
     if (!timeout) {
-      Result<int> t = HookTimeout(repo_.get());
+      Result<int> t = HookTimeout(impl_->repo_.get());
       if (!t.ok()) {
         Report("the " + run.front().first + " hook did not run: " + t.status().message());
         continue;
@@ -383,7 +386,7 @@ void Repository::AfterRefsMoved(const std::vector<RefUpdate>& updates) {
     }
     const std::string input = CanonicalJson(EventToJson(e)) + "\n";
     for (const auto& [name, path] : run) {
-      const HookRun r = RunHook(path, name, path_, cwd, input, *timeout);
+      const HookRun r = RunHook(path, name, impl_->path_, cwd, input, *timeout);
       if (r.ok()) continue;
       const std::string output = HookOutput(r);
       Report(name + " hook failed (" + DescribeHookFailure(r, *timeout) + ")" +

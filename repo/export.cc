@@ -1,4 +1,4 @@
-#include "repo/export.h"
+#include "strata/export.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,8 +13,8 @@
 #include <unordered_set>
 #include <utility>
 
-#include "objects/json.h"
-#include "repo/document_id.h"
+#include "strata/document_id.h"
+#include "strata/json.h"
 
 namespace strata {
 namespace {

@@ -1,5 +1,5 @@
 // Repository::Gc (repo/gc.h has the steps, docs/gc.md the rules).
-#include "repo/gc.h"
+#include "strata/gc.h"
 
 #include <fcntl.h>
 #include <git2/sys/odb_backend.h>
@@ -19,7 +19,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace fs = std::filesystem;
@@ -98,7 +99,7 @@ Result<Listing> ListObjects(const std::string& objects, std::int64_t now) {
       if (name.size() == GIT_OID_HEXSZ - 2 && IsHex(name)) {
         LooseFile f;
         std::string full = dir.substr(dir.size() - 2) + name;
-        if (git_oid_fromstrn(&f.id.oid, full.data(), full.size()) != 0) continue;
+        if (git_oid_fromstrn(AsGit(f.id), full.data(), full.size()) != 0) continue;
         f.path = it->path().string();
         f.mtime = MtimeOf(st);
         f.size = static_cast<std::uint64_t>(st.st_size);
@@ -246,7 +247,7 @@ class Roots {
   // Adds `id` if the object exists (a reflog may name pruned ones).
   Status Add(const git_oid& id) {
     if (git_oid_is_zero(&id)) return Status::Ok();
-    ObjectId oid(id);
+    ObjectId oid = FromGit(id);
     if (!seen_.insert(oid).second) return Status::Ok();
     git_odb* odb = nullptr;
     STRATA_GIT(git_repository_odb(&odb, repo_), "cannot open the object database");
@@ -275,9 +276,9 @@ class Roots {
       if (others_[i].second != GIT_OBJECT_TAG) continue;
       const ObjectId id = others_[i].first;
       git_tag* raw = nullptr;
-      STRATA_GIT(git_tag_lookup(&raw, repo_, &id.oid), "cannot read tag " + id.Hex());
+      STRATA_GIT(git_tag_lookup(&raw, repo_, AsGit(id)), "cannot read tag " + id.Hex());
       GitPtr<git_tag, git_tag_free> tag(raw);
-      STRATA_GIT(git_packbuilder_insert(pb, &id.oid, nullptr), "cannot pack tag " + id.Hex());
+      STRATA_GIT(git_packbuilder_insert(pb, AsGit(id), nullptr), "cannot pack tag " + id.Hex());
       STRATA_RETURN_IF_ERROR(Add(*git_tag_target_id(raw)));
     }
     if (commits_done_ < commits_.size()) {
@@ -285,7 +286,7 @@ class Roots {
       STRATA_GIT(git_revwalk_new(&raw, repo_), "cannot walk the history");
       RevwalkPtr walk(raw);
       for (std::size_t i = commits_done_; i < commits_.size(); ++i) {
-        STRATA_GIT(git_revwalk_push(walk.get(), &commits_[i].oid),
+        STRATA_GIT(git_revwalk_push(walk.get(), AsGit(commits_[i])),
                    "cannot walk from " + commits_[i].Hex());
       }
       STRATA_GIT(git_packbuilder_insert_walk(pb, walk.get()), "cannot pack the history");
@@ -300,7 +301,7 @@ class Roots {
       auto [id, type] = stack.back();
       stack.pop_back();
       if (!done_.insert(id).second) continue;
-      STRATA_GIT(git_packbuilder_insert(pb, &id.oid, nullptr), "cannot pack object " + id.Hex());
+      STRATA_GIT(git_packbuilder_insert(pb, AsGit(id), nullptr), "cannot pack object " + id.Hex());
       if (type != GIT_OBJECT_TREE) continue;
       STRATA_RETURN_IF_ERROR(
           store_.ScanTree(id, [&](std::string_view, const ObjectId& child, bool is_tree) {
@@ -394,7 +395,7 @@ Result<std::vector<ObjectId>> PackObjects(const std::string& idx) {
   STRATA_GIT(pack->foreach (
                  pack.get(),
                  [](const git_oid* id, void* payload) {
-                   static_cast<std::vector<ObjectId>*>(payload)->emplace_back(*id);
+                   static_cast<std::vector<ObjectId>*>(payload)->push_back(FromGit(*id));
                    return 0;
                  },
                  &ids),
@@ -408,13 +409,13 @@ Status AddYoung(const Listing& listing, std::int64_t cutoff, Roots& roots, std::
   for (const LooseFile& f : listing.loose) {
     if (f.mtime < cutoff) continue;
     newest = std::max(newest, f.mtime);
-    STRATA_RETURN_IF_ERROR(roots.Add(f.id.oid));
+    STRATA_RETURN_IF_ERROR(roots.Add(ToGit(f.id)));
   }
   for (const PackOnDisk& p : listing.packs) {
     if (p.mtime < cutoff) continue;
     newest = std::max(newest, p.mtime);
     STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p.base + ".idx"));
-    for (const ObjectId& id : ids) STRATA_RETURN_IF_ERROR(roots.Add(id.oid));
+    for (const ObjectId& id : ids) STRATA_RETURN_IF_ERROR(roots.Add(ToGit(id)));
   }
   return Status::Ok();
 }
@@ -442,12 +443,12 @@ int WriteProgress(const git_indexer_progress* stats, void* payload) {
 
 Result<GcReport> Repository::Gc(const GcOptions& options) {
   GcReport report;
-  const std::string git_dir = git_repository_path(repo_.get());
+  const std::string git_dir = git_repository_path(impl_->repo_.get());
   const std::string objects = git_dir + "objects";
   if (options.auto_mode) {
     GcAutoLimits limits;
-    limits.loose = ConfigInt(repo_.get(), "strata.gcAuto", limits.loose);
-    limits.packs = ConfigInt(repo_.get(), "strata.gcAutoPackLimit", limits.packs);
+    limits.loose = ConfigInt(impl_->repo_.get(), "strata.gcAuto", limits.loose);
+    limits.packs = ConfigInt(impl_->repo_.get(), "strata.gcAutoPackLimit", limits.packs);
     std::optional<std::string> reason = AutoReason(objects, limits);
     if (!reason) {
       report.skipped = limits.loose <= 0 ? "automatic gc is off (strata.gcAuto = 0)"
@@ -456,7 +457,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) {
       return report;
     }
   }
-  if (store_->staged_objects() > 0) {
+  if (impl_->store_->staged_objects() > 0) {
     return Status::Conflict("gc cannot run while objects are staged for a write");
   }
   GcLock gc_lock;
@@ -466,11 +467,12 @@ Result<GcReport> Repository::Gc(const GcOptions& options) {
       report.skipped = "another gc is running";
       return report;
     }
-    return Status::Conflict("another gc is running on " + path_ + " (it holds " + git_dir +
+    return Status::Conflict("another gc is running on " + impl_->path_ + " (it holds " + git_dir +
                             kGcLockFile + ")");
   }
   // No strata writer moves a ref until this gc is done.
-  STRATA_ASSIGN_OR_RETURN(RefTransaction write_lock, RefTransaction::Begin(repo_.get(), nullptr));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction write_lock,
+                          RefTransaction::Begin(impl_->repo_.get(), nullptr));
   StopPoint("locked");
   // What killed gc runs left: their temporary folders.
   {
@@ -494,7 +496,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) {
   report.bytes_before = listing.bytes;
 
   git_packbuilder* pb_raw = nullptr;
-  STRATA_GIT(git_packbuilder_new(&pb_raw, repo_.get()), "cannot start a pack");
+  STRATA_GIT(git_packbuilder_new(&pb_raw, impl_->repo_.get()), "cannot start a pack");
   PackBuilderPtr pb(pb_raw);
   git_packbuilder_set_threads(pb.get(), 0);
   ProgressPayload payload{&options};
@@ -525,21 +527,21 @@ Result<GcReport> Repository::Gc(const GcOptions& options) {
     for (const PackOnDisk* p : replaced) {
       STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p->base + ".idx"));
       for (const ObjectId& id : ids) {
-        STRATA_GIT(git_packbuilder_insert(pb.get(), &id.oid, nullptr),
+        STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(id), nullptr),
                    "cannot pack object " + id.Hex());
       }
       newest_young = std::max(newest_young, p->mtime);
     }
     for (const LooseFile& f : listing.loose) {
-      STRATA_GIT(git_packbuilder_insert(pb.get(), &f.id.oid, nullptr),
+      STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(f.id), nullptr),
                  "cannot pack object " + f.id.Hex());
       newest_young = std::max(newest_young, f.mtime);
     }
     // Unreachable objects among them keep their age: the newest's.
     set_mtime = true;
   } else {
-    Roots roots(repo_.get(), *store_);
-    STRATA_RETURN_IF_ERROR(AddRefs(repo_.get(), roots));
+    Roots roots(impl_->repo_.get(), *impl_->store_);
+    STRATA_RETURN_IF_ERROR(AddRefs(impl_->repo_.get(), roots));
     STRATA_RETURN_IF_ERROR(AddIdsInFiles(git_dir + "views", roots));
     STRATA_RETURN_IF_ERROR(AddIdsInFiles(git_dir + "projections", roots));
     // Reachable first, then the young: what the second adds is what is kept
@@ -643,7 +645,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) {
   StopPoint("removed");
   // This process sees the new pack from now on.
   git_odb* odb = nullptr;
-  STRATA_GIT(git_repository_odb(&odb, repo_.get()), "cannot open the object database");
+  STRATA_GIT(git_repository_odb(&odb, impl_->repo_.get()), "cannot open the object database");
   OdbPtr owned(odb);
   STRATA_GIT(git_odb_refresh(odb), "cannot rescan the packs");
 

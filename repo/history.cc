@@ -18,10 +18,11 @@
 
 #include "repo/labels.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/value_walk.h"
 #include "repo/version_index.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -126,7 +127,7 @@ class DateOrderWalk : public CommitSource {
  public:
   DateOrderWalk(ObjectStore& store, std::string rev, CommitPtr start)
       : store_(store), rev_(std::move(rev)) {
-    seen_.insert(ObjectId(*git_commit_id(start.get())));
+    seen_.insert(FromGit(*git_commit_id(start.get())));
     Push(std::move(start));
   }
 
@@ -136,7 +137,7 @@ class DateOrderWalk : public CommitSource {
     CommitPtr c = std::move(heap_.back());
     heap_.pop_back();
     for (unsigned i = 0; i < git_commit_parentcount(c.get()); ++i) {
-      ObjectId id(*git_commit_parent_id(c.get(), i));
+      ObjectId id = FromGit(*git_commit_parent_id(c.get(), i));
       if (!seen_.insert(id).second) continue;
       git_commit* p = nullptr;
       // Asked of the store, not libgit2's cache, which may keep a commit
@@ -213,7 +214,7 @@ class RangeWalk : public CommitSource {
     // while it is not (the walk itself skips what it cannot find).
     for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
       const git_oid* parent = git_commit_parent_id(c_raw, i);
-      if (!store_.Exists(ObjectId(*parent))) {
+      if (!store_.Exists(FromGit(*parent))) {
         return Status::Corruption("version " + OidHex(&oid) + ": its parent " + OidHex(parent) +
                                   " is missing; the history of " + rev_ +
                                   " cannot be read whole (run 'strata verify')");
@@ -259,7 +260,7 @@ class WalkIndex {
     CommitPtr own;
     if (!commit) {
       git_commit* raw = nullptr;
-      if (git_commit_lookup(&raw, repo_, &id.oid) < 0) {
+      if (git_commit_lookup(&raw, repo_, AsGit(id)) < 0) {
         git_error_clear();
         return Status::Corruption("version " + id.Hex() +
                                   " is missing or damaged; the history of " + rev_ +
@@ -270,12 +271,12 @@ class WalkIndex {
     }
     std::optional<ObjectId> parent_state;
     if (git_commit_parentcount(commit) > 0) {
-      ObjectId parent(*git_commit_parent_id(commit, 0));
+      ObjectId parent = FromGit(*git_commit_parent_id(commit, 0));
       if (const VersionRecord* known = index_.Find(parent)) {
         parent_state = known->state;
       } else {
         git_commit* p_raw = nullptr;
-        if (!store_.Exists(parent) || git_commit_lookup(&p_raw, repo_, &parent.oid) < 0) {
+        if (!store_.Exists(parent) || git_commit_lookup(&p_raw, repo_, AsGit(parent)) < 0) {
           git_error_clear();
           return MissingParent(id, parent, rev_);
         }
@@ -290,7 +291,7 @@ class WalkIndex {
     STRATA_ASSIGN_OR_RETURN(VersionRecord r,
                             ComputeVersionRecord(store_, commit, parent_state, state, &cache_));
     if (parent_state) {
-      last_parent_.emplace(ObjectId(*git_commit_parent_id(commit, 0)), *parent_state);
+      last_parent_.emplace(FromGit(*git_commit_parent_id(commit, 0)), *parent_state);
     }
     return &index_.Add(std::move(r));
   }
@@ -313,7 +314,7 @@ class IndexedDateWalk {
       : store_(store), index_(index), rev_(std::move(rev)) {}
 
   Status Start(const git_commit* start) {
-    ObjectId id(*git_commit_id(start));
+    ObjectId id = FromGit(*git_commit_id(start));
     STRATA_ASSIGN_OR_RETURN(const VersionRecord* r, index_.Get(id, start));
     seen_.insert(id);
     Push(r);
@@ -365,7 +366,7 @@ class IndexFilter {
   }
 
   bool MayMatch(const VersionRecord& r) const {
-    if (!labels_.empty() && !added_.Has(r.id.oid)) {
+    if (!labels_.empty() && !added_.Has(r.id)) {
       bool any = false, all = true;
       for (std::uint64_t h : labels_) {
         bool has = r.HasLabel(h);
@@ -401,23 +402,24 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
   std::optional<WalkIndex> index;
   const bool single = range.kind == RevisionRange::Kind::kSingle;
   if (VersionIndexEnabled() && (single || by_content || !options.labels.empty())) {
-    index.emplace(repo_.get(), *store_, path_, rev);
+    index.emplace(impl_->repo_.get(), *impl_->store_, impl_->path_, rev);
   }
   std::unique_ptr<CommitSource> source;
   std::optional<IndexedDateWalk> indexed;
   if (single) {
-    STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(repo_.get(), range.from));
+    STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(impl_->repo_.get(), range.from));
     if (index) {
-      indexed.emplace(*store_, *index, rev);
+      indexed.emplace(*impl_->store_, *index, rev);
       STRATA_RETURN_IF_ERROR(indexed->Start(start.get()));
     } else {
-      source = std::make_unique<DateOrderWalk>(*store_, rev, std::move(start));
+      source = std::make_unique<DateOrderWalk>(*impl_->store_, rev, std::move(start));
     }
   } else {
-    STRATA_ASSIGN_OR_RETURN(source, RangeWalk::Make(repo_.get(), *store_, range, rev));
+    STRATA_ASSIGN_OR_RETURN(source,
+                            RangeWalk::Make(impl_->repo_.get(), *impl_->store_, range, rev));
   }
   // The notes tree (labels added later) is read once here, not once per version.
-  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
+  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(impl_->repo_.get()));
   const IndexFilter index_filter(options, added);
   // State trees of versions met as parents, until the walk reaches them
   // (topological order: every child comes before its parent).
@@ -427,31 +429,31 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
   auto consider = [&](git_commit* c_raw) -> Status {
     const git_oid& oid = *git_commit_id(c_raw);
     std::optional<ObjectId> state;
-    if (auto it = states.find(ObjectId(oid)); it != states.end()) {
+    if (auto it = states.find(FromGit(oid)); it != states.end()) {
       state = it->second;
       states.erase(it);
     }
     // Metadata first: it needs no tree.
     VersionInfo v = DescribeCommit(c_raw, ObjectId());
-    STRATA_RETURN_IF_ERROR(SeeMessageThrough(v, c_raw));
-    STRATA_ASSIGN_OR_RETURN(v.added_labels, added.Of(*store_, oid));
+    STRATA_RETURN_IF_ERROR(impl_->SeeMessageThrough(v, c_raw));
+    STRATA_ASSIGN_OR_RETURN(v.added_labels, added.Of(*impl_->store_, oid));
     if (!filter.Matches(v)) return Status::Ok();
     if (!state) {
-      STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(c_raw));
+      STRATA_ASSIGN_OR_RETURN(VersionTrees trees, impl_->ReadTrees(c_raw));
       state = trees.state;
     }
     v.state_id = state->Hex();
     if (by_content) {
       std::optional<ObjectId> parent_state;
       if (git_commit_parentcount(c_raw) > 0) {
-        ObjectId parent(*git_commit_parent_id(c_raw, 0));
+        ObjectId parent = FromGit(*git_commit_parent_id(c_raw, 0));
         if (auto it = states.find(parent); it != states.end()) {
           parent_state = it->second;
         } else {
           git_commit* p_raw = nullptr;
           STRATA_GIT(git_commit_parent(&p_raw, c_raw, 0), "cannot read the parent of " + v.id);
           CommitPtr p(p_raw);
-          STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(p_raw));
+          STRATA_ASSIGN_OR_RETURN(VersionTrees trees, impl_->ReadTrees(p_raw));
           parent_state = trees.state;
           states.emplace(parent, trees.state);
         }
@@ -459,19 +461,19 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
       bool changed = false;
       for (const std::string& doc : options.docs) {
         if (changed) break;
-        STRATA_ASSIGN_OR_RETURN(changed,
-                                ValueChanged(*store_, parent_state, state, doc, JsonPointer()));
+        STRATA_ASSIGN_OR_RETURN(
+            changed, ValueChanged(*impl_->store_, parent_state, state, doc, JsonPointer()));
       }
       for (const LogOptions::PathFilter& p : options.paths) {
         if (changed) break;
-        STRATA_ASSIGN_OR_RETURN(changed,
-                                ValueChanged(*store_, parent_state, state, p.doc, p.pointer));
+        STRATA_ASSIGN_OR_RETURN(
+            changed, ValueChanged(*impl_->store_, parent_state, state, p.doc, p.pointer));
       }
       if (!changed) return Status::Ok();
     }
     LogEntry e;
     if (options.changes) {
-      STRATA_ASSIGN_OR_RETURN(Snapshot snap, SnapshotOf(c_raw, v.id));
+      STRATA_ASSIGN_OR_RETURN(Snapshot snap, impl_->SnapshotOf(c_raw, v.id));
       STRATA_ASSIGN_OR_RETURN(e.changes, snap.Changes());
     }
     e.version = std::move(v);
@@ -484,7 +486,7 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
       if (!r) break;
       if (!index_filter.MayMatch(*r)) continue;
       git_commit* c_raw = nullptr;
-      if (git_commit_lookup(&c_raw, repo_.get(), &r->id.oid) < 0) {
+      if (git_commit_lookup(&c_raw, impl_->repo_.get(), AsGit(r->id)) < 0) {
         git_error_clear();
         return Status::Corruption("version " + r->id.Hex() +
                                   " is missing or damaged; the history of " + rev +
@@ -498,7 +500,7 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
     if (!c) break;
     if (index) {
       // A range's walk read the commit already; the index may still spare its trees.
-      const VersionRecord* r = index->Find(ObjectId(*git_commit_id(c.get())));
+      const VersionRecord* r = index->Find(FromGit(*git_commit_id(c.get())));
       if (r && !index_filter.MayMatch(*r)) continue;
     }
     STRATA_RETURN_IF_ERROR(consider(c.get()));
@@ -510,21 +512,22 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
 Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
                                                   const JsonPointer& pointer,
                                                   const HistoryOptions& options) {
-  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), options.rev));
-  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(c.get()));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), options.rev));
+  STRATA_ASSIGN_OR_RETURN(VersionTrees trees, impl_->ReadTrees(c.get()));
   std::optional<ObjectId> state = trees.state;
-  STRATA_ASSIGN_OR_RETURN(Located doc_at, Locate(*store_, state, doc));
-  STRATA_ASSIGN_OR_RETURN(Located value_at, Locate(*store_, state, doc, pointer));
-  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(repo_.get()));
+  STRATA_ASSIGN_OR_RETURN(Located doc_at, Locate(*impl_->store_, state, doc));
+  STRATA_ASSIGN_OR_RETURN(Located value_at, Locate(*impl_->store_, state, doc, pointer));
+  STRATA_ASSIGN_OR_RETURN(AddedLabelIndex added, AddedLabelIndex::Load(impl_->repo_.get()));
   std::vector<LogEntry> out;
   std::size_t doc_changes = 0;  // versions that changed the document, so far
   // The version index skips the versions whose records say the document did
   // not change from their first parent: for them, neither their commit nor
   // their trees are read.
   std::optional<WalkIndex> index;
-  if (VersionIndexEnabled()) index.emplace(repo_.get(), *store_, path_, options.rev);
+  if (VersionIndexEnabled())
+    index.emplace(impl_->repo_.get(), *impl_->store_, impl_->path_, options.rev);
   const std::uint64_t doc_hash = IndexHash(doc);
-  ObjectId id(*git_commit_id(c.get()));
+  ObjectId id = FromGit(*git_commit_id(c.get()));
   // Along the first-parent line: `c` and its document/value, then its parent.
   while (c) {
     if (index) {
@@ -533,7 +536,7 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
         STRATA_ASSIGN_OR_RETURN(const VersionRecord* r, index->Get(id, c.get()));
         if (r->parents.empty() || r->MayHaveChanged(doc_hash)) break;
         const ObjectId parent = r->parents[0];
-        if (!store_->Exists(parent)) return MissingParent(id, parent, options.rev);
+        if (!impl_->store_->Exists(parent)) return MissingParent(id, parent, options.rev);
         // The document, and so the value, is the parent's: doc_at and value_at stay.
         c.reset();
         id = parent;
@@ -542,37 +545,37 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
       if (skipped) {
         // A version the document may have changed in: read as without the index.
         git_commit* raw = nullptr;
-        if (git_commit_lookup(&raw, repo_.get(), &id.oid) < 0) {
+        if (git_commit_lookup(&raw, impl_->repo_.get(), AsGit(id)) < 0) {
           git_error_clear();
           return Status::Corruption("version " + id.Hex() +
                                     " is missing or damaged; the history of " + options.rev +
                                     " cannot be read whole (run 'strata verify')");
         }
         c.reset(raw);
-        STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadTrees(raw));
+        STRATA_ASSIGN_OR_RETURN(VersionTrees t, impl_->ReadTrees(raw));
         state = t.state;
-        STRATA_ASSIGN_OR_RETURN(doc_at, Locate(*store_, state, doc));
-        STRATA_ASSIGN_OR_RETURN(value_at, Locate(*store_, state, doc, pointer));
+        STRATA_ASSIGN_OR_RETURN(doc_at, Locate(*impl_->store_, state, doc));
+        STRATA_ASSIGN_OR_RETURN(value_at, Locate(*impl_->store_, state, doc, pointer));
       }
     }
     std::optional<ObjectId> parent_state;
     CommitPtr parent;
     if (git_commit_parentcount(c.get()) > 0) {
       // Asked of the store first: libgit2's cache may keep a commit whose file is gone.
-      const ObjectId parent_id(*git_commit_parent_id(c.get(), 0));
-      if (!store_->Exists(parent_id)) return MissingParent(id, parent_id, options.rev);
+      const ObjectId parent_id = FromGit(*git_commit_parent_id(c.get(), 0));
+      if (!impl_->store_->Exists(parent_id)) return MissingParent(id, parent_id, options.rev);
       git_commit* p_raw = nullptr;
       int rc = git_commit_parent(&p_raw, c.get(), 0);
       if (rc < 0) return WalkError(rc, options.rev);
       parent.reset(p_raw);
-      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, ReadTrees(p_raw));
+      STRATA_ASSIGN_OR_RETURN(VersionTrees pt, impl_->ReadTrees(p_raw));
       parent_state = pt.state;
     }
     Located parent_doc, parent_value;
     bool doc_changed = false;
     if (!(parent_state && *parent_state == *state)) {
-      STRATA_ASSIGN_OR_RETURN(parent_doc, Locate(*store_, parent_state, doc));
-      STRATA_ASSIGN_OR_RETURN(doc_changed, Differs(*store_, parent_doc, doc_at));
+      STRATA_ASSIGN_OR_RETURN(parent_doc, Locate(*impl_->store_, parent_state, doc));
+      STRATA_ASSIGN_OR_RETURN(doc_changed, Differs(*impl_->store_, parent_doc, doc_at));
     } else {
       parent_doc = doc_at;
     }
@@ -581,26 +584,27 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
       ++doc_changes;
       parent_value = parent_doc;
       for (const std::string& token : pointer.tokens()) {
-        STRATA_RETURN_IF_ERROR(Descend(*store_, parent_value, token));
+        STRATA_RETURN_IF_ERROR(Descend(*impl_->store_, parent_value, token));
       }
-      STRATA_ASSIGN_OR_RETURN(value_changed, Differs(*store_, parent_value, value_at));
+      STRATA_ASSIGN_OR_RETURN(value_changed, Differs(*impl_->store_, parent_value, value_at));
     } else {
       parent_value = value_at;
     }
     if (value_changed && (!options.max_count || out.size() < *options.max_count)) {
       LogEntry e;
       e.version = DescribeCommit(c.get(), *state);
-      STRATA_RETURN_IF_ERROR(SeeMessageThrough(e.version, c.get()));
-      STRATA_ASSIGN_OR_RETURN(e.version.added_labels, added.Of(*store_, *git_commit_id(c.get())));
+      STRATA_RETURN_IF_ERROR(impl_->SeeMessageThrough(e.version, c.get()));
+      STRATA_ASSIGN_OR_RETURN(e.version.added_labels,
+                              added.Of(*impl_->store_, *git_commit_id(c.get())));
       e.doc_version = doc_changes;  // counted from the top for now
       if (options.changes) {
         STRATA_ASSIGN_OR_RETURN(e.changes,
-                                ChangesAt(*store_, parent_value, value_at, doc, pointer));
+                                ChangesAt(*impl_->store_, parent_value, value_at, doc, pointer));
       }
       out.push_back(std::move(e));
     }
     c = std::move(parent);
-    if (c) id = ObjectId(*git_commit_id(c.get()));
+    if (c) id = FromGit(*git_commit_id(c.get()));
     state = parent_state;
     doc_at = std::move(parent_doc);
     value_at = std::move(parent_value);
@@ -614,11 +618,11 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
 }
 
 Result<Snapshot> Repository::ReadAt(const std::string& rev, std::int64_t time) {
-  STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(repo_.get(), rev));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(impl_->repo_.get(), rev));
   CommitPtr c = std::move(start);
   while (true) {
     if (git_commit_author(c.get())->when.time <= time) {
-      return SnapshotOf(c.get(), OidHex(git_commit_id(c.get())));
+      return impl_->SnapshotOf(c.get(), OidHex(git_commit_id(c.get())));
     }
     if (git_commit_parentcount(c.get()) == 0) break;
     git_commit* parent = nullptr;

@@ -1,4 +1,4 @@
-#include "repo/import.h"
+#include "strata/import.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include <map>
 #include <sstream>
 
-#include "repo/document_id.h"
+#include "strata/document_id.h"
 
 namespace strata {
 namespace fs = std::filesystem;

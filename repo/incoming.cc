@@ -44,9 +44,9 @@
 
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
-#include "repo/document_id.h"
-#include "repo/version.h"
 #include "repo/version_tree.h"
+#include "strata/document_id.h"
+#include "strata/version.h"
 
 namespace strata {
 namespace {
@@ -227,7 +227,7 @@ class IncomingChecker {
     git_odb* odb = nullptr;
     STRATA_GIT(git_repository_odb(&odb, store_.repo()), "cannot open the quarantine's objects");
     OdbPtr owned(odb);
-    if (git_odb_read_header(&size, &type, odb, &id.oid) < 0) {
+    if (git_odb_read_header(&size, &type, odb, AsGit(id)) < 0) {
       git_error_clear();
       return Status::InvalidArgument(what() + " " + id.Hex() +
                                      " is missing: the remote did not send it");
@@ -256,14 +256,14 @@ class IncomingChecker {
                                        TypeName(type) + ", not a version or a tag of one");
       }
       git_tag* raw = nullptr;
-      if (git_tag_lookup(&raw, store_.repo(), &id.oid) < 0) {
+      if (git_tag_lookup(&raw, store_.repo(), AsGit(id)) < 0) {
         std::string why = git_error_last() ? git_error_last()->message : "unreadable";
         git_error_clear();
         return Status::InvalidArgument(where + " is refused: tag " + id.Hex() +
                                        " cannot be read: " + why);
       }
       TagPtr tag(raw);
-      id = ObjectId(*git_tag_target_id(raw));
+      id = FromGit(*git_tag_target_id(raw));
     }
   }
 
@@ -283,7 +283,7 @@ class IncomingChecker {
       pending_.pop_back();
       const std::string where = VersionWhere(id, ref);
       git_commit* raw = nullptr;
-      if (git_commit_lookup(&raw, store_.repo(), &id.oid) < 0) {
+      if (git_commit_lookup(&raw, store_.repo(), AsGit(id)) < 0) {
         std::string why = git_error_last() ? git_error_last()->message : "unreadable";
         git_error_clear();
         return Status::InvalidArgument(where + " is refused: its commit cannot be read: " + why);
@@ -291,7 +291,7 @@ class IncomingChecker {
       CommitPtr commit(raw);
       NewVersion v{id, ref, {}, {}, {}};
       for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) {
-        ObjectId parent(*git_commit_parent_id(raw, i));
+        ObjectId parent = FromGit(*git_commit_parent_id(raw, i));
         v.parents.push_back(parent);
         STRATA_ASSIGN_OR_RETURN(Seen seen,
                                 Count(parent, [&] { return "parent of " + where + ","; }));
@@ -314,7 +314,7 @@ class IncomingChecker {
     auto refuse = [&](const std::string& why) {
       return Status::InvalidArgument(where + " is refused: it is not a strata version: " + why);
     };
-    ObjectId root(*git_commit_tree_id(commit));
+    ObjectId root = FromGit(*git_commit_tree_id(commit));
     STRATA_ASSIGN_OR_RETURN(Seen seen, Count(root, [&] { return "root tree of " + where + ","; }));
     if (!seen.known && seen.type != GIT_OBJECT_TREE) {
       return refuse("its root is a " + TypeName(seen.type));
@@ -324,7 +324,7 @@ class IncomingChecker {
     if (!trees.ok()) {
       // Said once: "version ID: " is in `where` already.
       std::string why = trees.status().message();
-      const std::string prefix = "version " + ObjectId(*git_commit_id(commit)).Hex() + ": ";
+      const std::string prefix = "version " + FromGit(*git_commit_id(commit)).Hex() + ": ";
       if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
       return refuse(why);
     }
@@ -496,7 +496,8 @@ class IncomingChecker {
   Result<ObjectId> StateOf(const ObjectId& id) {
     if (auto it = state_of_.find(id); it != state_of_.end()) return it->second;
     git_commit* raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&raw, store_.repo(), &id.oid), "cannot read version " + id.Hex());
+    STRATA_GIT(git_commit_lookup(&raw, store_.repo(), AsGit(id)),
+               "cannot read version " + id.Hex());
     CommitPtr commit(raw);
     STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(store_, raw));
     state_of_.emplace(id, trees.state);

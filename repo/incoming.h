@@ -27,7 +27,7 @@
 
 #include "objects/git.h"
 #include "objects/object_store.h"
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

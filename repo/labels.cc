@@ -7,8 +7,9 @@
 #include <ctime>
 
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -26,7 +27,7 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 Result<CommitPtr> NotesCommit(git_repository* repo, const std::optional<ObjectId>& id) {
   if (!id) return CommitPtr();
   git_commit* raw = nullptr;
-  STRATA_GIT(git_commit_lookup(&raw, repo, &id->oid),
+  STRATA_GIT(git_commit_lookup(&raw, repo, AsGit(*id)),
              std::string("cannot read ") + kLabelsNotesRef);
   return CommitPtr(raw);
 }
@@ -98,7 +99,7 @@ Result<AddedLabelIndex> AddedLabelIndex::Load(git_repository* repo) {
   git_oid blob, annotated;
   int rc;
   while ((rc = git_note_next(&blob, &annotated, raw)) == 0) {
-    index.notes_.emplace(ObjectId(annotated), ObjectId(blob));
+    index.notes_.emplace(FromGit(annotated), FromGit(blob));
   }
   if (rc != GIT_ITEROVER) return GitError(rc, std::string("cannot read ") + kLabelsNotesRef);
   git_error_clear();
@@ -107,13 +108,13 @@ Result<AddedLabelIndex> AddedLabelIndex::Load(git_repository* repo) {
 
 Result<std::vector<std::string>> AddedLabelIndex::Of(ObjectStore& store,
                                                      const git_oid& commit) const {
-  auto it = notes_.find(ObjectId(commit));
+  auto it = notes_.find(FromGit(commit));
   if (it == notes_.end()) return std::vector<std::string>();
   STRATA_ASSIGN_OR_RETURN(std::string text, store.ReadBlob(it->second));
   return ParseLabelNote(text);
 }
 
-Result<VersionLabels> Repository::WriteAddedLabels(
+Result<VersionLabels> Repository::Impl::WriteAddedLabels(
     const git_oid& commit, const LabelOptions& options,
     const std::function<Result<std::vector<std::string>>(const std::vector<std::string>& current)>&
         change) {
@@ -154,7 +155,7 @@ Result<VersionLabels> Repository::WriteAddedLabels(
     RefUpdate update;
     update.ref = kLabelsNotesRef;
     update.expected = head;
-    update.target = ObjectId(notes_commit);
+    update.target = FromGit(notes_commit);
     update.reason = "strata: label " + out.version.substr(0, 12);
     update.cause = RefCause::kLabels;
     tx.Update(std::move(update));
@@ -173,11 +174,11 @@ Result<VersionLabels> Repository::AddLabels(const std::string& rev,
                                             const LabelOptions& options) {
   if (labels.empty()) return Status::InvalidArgument("no labels to add");
   for (const auto& l : labels) STRATA_RETURN_IF_ERROR(ValidateLabel(l));
-  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), rev));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
   std::string ignored;
   std::vector<std::string> own;
   SplitMessage(git_commit_message(c.get()), &ignored, &own);
-  return WriteAddedLabels(
+  return impl_->WriteAddedLabels(
       *git_commit_id(c.get()), options,
       [&](const std::vector<std::string>& current) -> Result<std::vector<std::string>> {
         std::vector<std::string> next = current;
@@ -193,12 +194,12 @@ Result<VersionLabels> Repository::RemoveLabels(const std::string& rev,
                                                const LabelOptions& options) {
   if (labels.empty()) return Status::InvalidArgument("no labels to remove");
   for (const auto& l : labels) STRATA_RETURN_IF_ERROR(ValidateLabel(l));
-  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), rev));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
   const std::string id = OidHex(git_commit_id(c.get()));
   std::string ignored;
   std::vector<std::string> own;
   SplitMessage(git_commit_message(c.get()), &ignored, &own);
-  return WriteAddedLabels(
+  return impl_->WriteAddedLabels(
       *git_commit_id(c.get()), options,
       [&](const std::vector<std::string>& current) -> Result<std::vector<std::string>> {
         for (const auto& l : labels) {
@@ -220,12 +221,13 @@ Result<VersionLabels> Repository::RemoveLabels(const std::string& rev,
 }
 
 Result<VersionLabels> Repository::LabelsOf(const std::string& rev) {
-  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), rev));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
   VersionLabels out;
   out.version = OidHex(git_commit_id(c.get()));
   std::string ignored;
   SplitMessage(git_commit_message(c.get()), &ignored, &out.labels);
-  STRATA_ASSIGN_OR_RETURN(out.added_labels, ReadAddedLabels(repo_.get(), *git_commit_id(c.get())));
+  STRATA_ASSIGN_OR_RETURN(out.added_labels,
+                          ReadAddedLabels(impl_->repo_.get(), *git_commit_id(c.get())));
   return out;
 }
 

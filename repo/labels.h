@@ -14,7 +14,7 @@
 
 #include "objects/git.h"
 #include "objects/object_store.h"
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 
@@ -43,7 +43,7 @@ class AddedLabelIndex {
   static Result<AddedLabelIndex> Load(git_repository* repo);
   Result<std::vector<std::string>> Of(ObjectStore& store, const git_oid& commit) const;
   // Whether `commit` has a note (which may list no label), without reading it.
-  bool Has(const git_oid& commit) const { return notes_.count(ObjectId(commit)) > 0; }
+  bool Has(const ObjectId& commit) const { return notes_.count(commit) > 0; }
 
  private:
   std::map<ObjectId, ObjectId> notes_;  // annotated commit -> note blob

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

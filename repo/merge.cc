@@ -27,8 +27,9 @@
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -48,7 +49,7 @@ std::string Short(const std::string& id) { return id.substr(0, 12); }
 
 Result<ObjectId> ParseId(const std::string& hex) {
   ObjectId id;
-  if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(&id.oid, hex.c_str()) < 0) {
+  if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(AsGit(id), hex.c_str()) < 0) {
     git_error_clear();
     return Status::Corruption("the merge in progress names '" + hex + "', which is no version id");
   }
@@ -139,12 +140,12 @@ Result<MergeInProgress> MergeFromJson(const json::value& v) {
 
 Result<StoredMerge> LoadMerge(git_repository* repo, ObjectStore& store, const ObjectId& commit) {
   git_commit* raw = nullptr;
-  STRATA_GIT(git_commit_lookup(&raw, repo, &commit.oid),
+  STRATA_GIT(git_commit_lookup(&raw, repo, AsGit(commit)),
              "cannot read the merge in progress " + commit.Hex());
   CommitPtr c(raw);
   STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(store, raw));
   STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries,
-                          store.ReadTree(ObjectId(*git_commit_tree_id(raw))));
+                          store.ReadTree(FromGit(*git_commit_tree_id(raw))));
   for (const TreeEntry& e : entries) {
     if (e.name != kMergeEntry || e.is_tree) continue;
     STRATA_ASSIGN_OR_RETURN(std::string text, store.ReadBlob(e.id));
@@ -173,7 +174,7 @@ Result<ObjectId> WriteMergeCommit(git_repository* repo, ObjectStore& store,
   if (ours_meta) root.push_back({kMetaEntry, *ours_meta, true});
   STRATA_ASSIGN_OR_RETURN(ObjectId root_id, store.WriteTree(std::move(root)));
   git_tree* tree_raw = nullptr;
-  STRATA_GIT(git_tree_lookup(&tree_raw, repo, &root_id.oid), "cannot read the new tree");
+  STRATA_GIT(git_tree_lookup(&tree_raw, repo, AsGit(root_id)), "cannot read the new tree");
   TreePtr tree(tree_raw);
   git_signature* sig_raw = nullptr;
   STRATA_GIT(git_signature_new(&sig_raw, author.name.c_str(), author.email.c_str(), time, 0),
@@ -188,7 +189,7 @@ Result<ObjectId> WriteMergeCommit(git_repository* repo, ObjectStore& store,
     if (hex.empty()) continue;
     STRATA_ASSIGN_OR_RETURN(ObjectId id, ParseId(hex));
     git_commit* raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&raw, repo, &id.oid), "cannot read " + hex);
+    STRATA_GIT(git_commit_lookup(&raw, repo, AsGit(id)), "cannot read " + hex);
     owned.emplace_back(raw);
     parents.push_back(raw);
   }
@@ -225,7 +226,7 @@ std::string DescribeConflicts(const std::vector<MergeConflict>& conflicts) {
 }  // namespace
 
 bool Repository::ConflictSeen(const MergeConflict& c) const {
-  if (!perspective_) return true;
+  if (!impl_->perspective_) return true;
   std::vector<MergeConflict> one{c};
   FilterConflicts(one);
   return !one.empty();
@@ -237,7 +238,7 @@ std::string Repository::DescribeConflictsSeen(std::vector<MergeConflict> conflic
   std::string out = DescribeConflicts(conflicts);
   if (conflicts.size() < all) {
     out += std::string(conflicts.empty() ? "" : ", and ") + std::to_string(all - conflicts.size()) +
-           " that perspective '" + perspective_->name() + "' hides";
+           " that perspective '" + impl_->perspective_->name() + "' hides";
   }
   return out;
 }
@@ -247,7 +248,7 @@ namespace {
 // The commit `rev` names, or the first parent of it.
 Result<std::optional<ObjectId>> FirstParent(git_commit* c) {
   if (git_commit_parentcount(c) == 0) return std::optional<ObjectId>();
-  return std::optional<ObjectId>(ObjectId(*git_commit_parent_id(c, 0)));
+  return std::optional<ObjectId>(FromGit(*git_commit_parent_id(c, 0)));
 }
 
 }  // namespace
@@ -276,9 +277,10 @@ json::object MergeConflictToJson(const MergeConflict& c) {
 }
 
 Status Repository::CheckNoMergeInProgress(const std::string& ref, const std::string& name) {
-  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> pending, ReadRef(repo_.get(), MergeRefFor(ref)));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> pending,
+                          ReadRef(impl_->repo_.get(), MergeRefFor(ref)));
   if (!pending) return Status::Ok();
-  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(repo_.get(), *store_, *pending));
+  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(impl_->repo_.get(), *impl_->store_, *pending));
   return Status::Conflict("a " + std::string(MergeKindName(m.info.operation)) + " of '" +
                           m.info.rev + "' into " + name + " is in progress, with " +
                           std::to_string(m.info.conflicts.size()) +
@@ -310,14 +312,16 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
-  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), options.branch));
-  STRATA_ASSIGN_OR_RETURN(CommitPtr rev_commit, LookupCommit(repo_.get(), rev));
-  const ObjectId rev_id(*git_commit_id(rev_commit.get()));
-  STRATA_RETURN_IF_ERROR(CheckGitLock(repo_.get(), target.ref));
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target,
+                          ResolveWriteTarget(impl_->repo_.get(), options.branch));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr rev_commit, LookupCommit(impl_->repo_.get(), rev));
+  const ObjectId rev_id = FromGit(*git_commit_id(rev_commit.get()));
+  STRATA_RETURN_IF_ERROR(CheckGitLock(impl_->repo_.get(), target.ref));
 
   // Everything below reads and moves refs under the write lock: a merge is
   // decided on the head it read, and no writer moves it meanwhile.
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
   STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, tx.Read(target.ref));
   if (!head && options.branch && *options.branch != CurrentBranch()) {
@@ -335,9 +339,9 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
       theirs = rev_id;
       if (head) {
         git_oid b;
-        int rc = git_merge_base(&b, repo_.get(), &head->oid, &rev_id.oid);
+        int rc = git_merge_base(&b, impl_->repo_.get(), AsGit(*head), AsGit(rev_id));
         if (rc == 0) {
-          base = ObjectId(b);
+          base = FromGit(b);
         } else if (rc == GIT_ENOTFOUND) {
           git_error_clear();  // no common history: merge against the empty state
         } else {
@@ -375,23 +379,24 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
                                      rev + "'");
     }
     if (can_ff && (!head || (!request.no_ff && request.only.empty()))) {
-      if (perspective_) {
+      if (impl_->perspective_) {
         // Through a perspective, a fast-forward is a write like any other.
         std::optional<ObjectId> from;
         if (head) {
           git_commit* raw = nullptr;
-          STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &head->oid),
+          STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(*head)),
                      "cannot read " + head->Hex());
           CommitPtr c(raw);
-          STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*store_, raw));
+          STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*impl_->store_, raw));
           from = t.state;
         }
-        STRATA_ASSIGN_OR_RETURN(VersionTrees to, ReadVersionTrees(*store_, rev_commit.get()));
+        STRATA_ASSIGN_OR_RETURN(VersionTrees to,
+                                ReadVersionTrees(*impl_->store_, rev_commit.get()));
         strata::Patch delta;
-        STRATA_RETURN_IF_ERROR(DiffStates(*store_, from, to.state, delta));
+        STRATA_RETURN_IF_ERROR(DiffStates(*impl_->store_, from, to.state, delta));
         STRATA_RETURN_IF_ERROR(CheckPerspectiveWrite(from, to.state, TouchedDocuments(delta)));
       }
-      STRATA_ASSIGN_OR_RETURN(Snapshot s, SnapshotOf(rev_commit.get(), rev));
+      STRATA_ASSIGN_OR_RETURN(Snapshot s, impl_->SnapshotOf(rev_commit.get(), rev));
       RefUpdate update;
       update.ref = target.ref;
       update.expected = head;
@@ -415,9 +420,10 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
   auto state_of = [&](const std::optional<ObjectId>& commit) -> Result<std::optional<ObjectId>> {
     if (!commit) return std::optional<ObjectId>();
     git_commit* raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &commit->oid), "cannot read " + commit->Hex());
+    STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(*commit)),
+               "cannot read " + commit->Hex());
     CommitPtr c(raw);
-    STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*store_, raw));
+    STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*impl_->store_, raw));
     return std::optional<ObjectId>(t.state);
   };
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> base_state, state_of(base));
@@ -427,8 +433,8 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
   // What each side changed, document by document, by id: equal subtrees
   // are skipped and nothing is decoded.
   std::vector<MemberDiff> ours_changed, theirs_changed;
-  STRATA_RETURN_IF_ERROR(ChangedMembers(*store_, base_state, ours_state, ours_changed));
-  STRATA_RETURN_IF_ERROR(ChangedMembers(*store_, base_state, theirs_state, theirs_changed));
+  STRATA_RETURN_IF_ERROR(ChangedMembers(*impl_->store_, base_state, ours_state, ours_changed));
+  STRATA_RETURN_IF_ERROR(ChangedMembers(*impl_->store_, base_state, theirs_state, theirs_changed));
   std::map<std::string, const MemberDiff*, std::less<>> ours_by_doc;
   for (const MemberDiff& d : ours_changed) ours_by_doc.emplace(d.key, &d);
   const std::set<std::string, std::less<>> only(request.only.begin(), request.only.end());
@@ -438,9 +444,9 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
   MergePolicies policies;
   if (ours_state) {
     STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> settings,
-                            FindMember(*store_, *ours_state, kMergeSettingsDoc));
+                            FindMember(*impl_->store_, *ours_state, kMergeSettingsDoc));
     if (settings) {
-      STRATA_ASSIGN_OR_RETURN(json::value doc, DecodeValue(*store_, *settings));
+      STRATA_ASSIGN_OR_RETURN(json::value doc, DecodeValue(*impl_->store_, *settings));
       Result<MergePolicies> parsed = MergePolicies::Parse(doc);
       if (!parsed.ok()) {
         return parsed.status().WithContext(std::string(kMergeSettingsDoc) + " on " + target.name);
@@ -455,9 +461,10 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
   if (head && theirs) {
     git_commit* ours_raw = nullptr;
     git_commit* theirs_raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&ours_raw, repo_.get(), &head->oid), "cannot read " + head->Hex());
+    STRATA_GIT(git_commit_lookup(&ours_raw, impl_->repo_.get(), AsGit(*head)),
+               "cannot read " + head->Hex());
     CommitPtr ours_commit(ours_raw);
-    STRATA_GIT(git_commit_lookup(&theirs_raw, repo_.get(), &theirs->oid),
+    STRATA_GIT(git_commit_lookup(&theirs_raw, impl_->repo_.get(), AsGit(*theirs)),
                "cannot read " + theirs->Hex());
     CommitPtr theirs_commit(theirs_raw);
     merge_options.theirs_newer =
@@ -477,7 +484,7 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
     if (o->second->b == t.b) continue;  // the same change on both sides
     auto decode = [&](const std::optional<ValueRef>& r) -> Result<std::optional<json::value>> {
       if (!r) return std::optional<json::value>();
-      STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(*store_, *r));
+      STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(*impl_->store_, *r));
       return std::optional<json::value>(std::move(v));
     };
     STRATA_ASSIGN_OR_RETURN(std::optional<json::value> vb, decode(t.a));
@@ -502,10 +509,10 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
         changes[doc] = std::nullopt;
         continue;
       }
-      STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(*store_, *value, 1));
+      STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(*impl_->store_, *value, 1));
       changes[doc] = ref;
     }
-    STRATA_ASSIGN_OR_RETURN(ValueRef root, UpdateObject(*store_, head_state, changes, true));
+    STRATA_ASSIGN_OR_RETURN(ValueRef root, UpdateObject(*impl_->store_, head_state, changes, true));
     return root.id;
   };
 
@@ -545,19 +552,21 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
     std::optional<ObjectId> ours_meta;
     {
       git_commit* raw = nullptr;
-      STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &head->oid), "cannot read " + head->Hex());
+      STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(*head)),
+                 "cannot read " + head->Hex());
       CommitPtr c(raw);
-      STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*store_, raw));
+      STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*impl_->store_, raw));
       ours_meta = t.meta;
     }
-    store_->Discard();
+    impl_->store_->Discard();
     struct DiscardOnExit {
       ObjectStore& store;
       ~DiscardOnExit() { store.Discard(); }
-    } discard{*store_};
+    } discard{*impl_->store_};
     STRATA_ASSIGN_OR_RETURN(ObjectId state, make_state(ours_state));
-    STRATA_ASSIGN_OR_RETURN(ObjectId commit, WriteMergeCommit(repo_.get(), *store_, m, ours_state,
-                                                              ours_meta, state, author, time));
+    STRATA_ASSIGN_OR_RETURN(ObjectId commit,
+                            WriteMergeCommit(impl_->repo_.get(), *impl_->store_, m, ours_state,
+                                             ours_meta, state, author, time));
     RefUpdate update;
     update.ref = MergeRefFor(target.ref);
     update.expected = std::nullopt;
@@ -608,11 +617,11 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
 
 Result<std::optional<MergeInProgress>> Repository::CurrentMerge(
     const std::optional<std::string>& branch) {
-  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), branch));
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(impl_->repo_.get(), branch));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> pending,
-                          ReadRef(repo_.get(), MergeRefFor(target.ref)));
+                          ReadRef(impl_->repo_.get(), MergeRefFor(target.ref)));
   if (!pending) return std::optional<MergeInProgress>();
-  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(repo_.get(), *store_, *pending));
+  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(impl_->repo_.get(), *impl_->store_, *pending));
   FilterConflicts(m.info.conflicts);
   return std::optional<MergeInProgress>(std::move(m.info));
 }
@@ -621,12 +630,14 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
   if (request.take == ResolveRequest::Take::kValue && !request.value) {
     return Status::InvalidArgument("resolving with a value needs the value");
   }
-  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), request.branch));
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target,
+                          ResolveWriteTarget(impl_->repo_.get(), request.branch));
   const std::string merge_ref = MergeRefFor(target.ref);
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> pending, tx.Read(merge_ref));
   if (!pending) return Status::NotFound("no merge in progress on " + target.name);
-  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(repo_.get(), *store_, *pending));
+  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(impl_->repo_.get(), *impl_->store_, *pending));
 
   std::vector<MergeConflict> chosen, remaining;
   for (MergeConflict& c : m.info.conflicts) {
@@ -645,12 +656,12 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
         (remaining.empty() ? "" : "; conflicts: " + DescribeConflictsSeen(remaining)));
   }
 
-  store_->Discard();
+  impl_->store_->Discard();
   struct DiscardOnExit {
     ObjectStore& store;
     ~DiscardOnExit() { store.Discard(); }
-  } discard{*store_};
-  StateEditor editor(*store_, m.state);
+  } discard{*impl_->store_};
+  StateEditor editor(*impl_->store_, m.state);
   for (const MergeConflict& c : chosen) {
     std::optional<json::value> value;
     switch (request.take) {
@@ -681,14 +692,15 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
 
   STRATA_ASSIGN_OR_RETURN(ObjectId ours_id, ParseId(m.info.ours));
   git_commit* raw = nullptr;
-  STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &ours_id.oid), "cannot read " + m.info.ours);
+  STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(ours_id)),
+             "cannot read " + m.info.ours);
   CommitPtr ours(raw);
-  STRATA_ASSIGN_OR_RETURN(VersionTrees ours_trees, ReadVersionTrees(*store_, raw));
+  STRATA_ASSIGN_OR_RETURN(VersionTrees ours_trees, ReadVersionTrees(*impl_->store_, raw));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(CommitOptions{}));
   STRATA_ASSIGN_OR_RETURN(
       ObjectId commit,
-      WriteMergeCommit(repo_.get(), *store_, m.info, ours_trees.state, ours_trees.meta, state,
-                       author, git_commit_time(ours.get())));
+      WriteMergeCommit(impl_->repo_.get(), *impl_->store_, m.info, ours_trees.state,
+                       ours_trees.meta, state, author, git_commit_time(ours.get())));
   RefUpdate update;
   update.ref = merge_ref;
   update.expected = pending;
@@ -710,12 +722,14 @@ Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
-  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), options.branch));
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target,
+                          ResolveWriteTarget(impl_->repo_.get(), options.branch));
   const std::string merge_ref = MergeRefFor(target.ref);
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> pending, tx.Read(merge_ref));
   if (!pending) return Status::NotFound("no merge in progress on " + target.name);
-  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(repo_.get(), *store_, *pending));
+  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(impl_->repo_.get(), *impl_->store_, *pending));
   const std::string op(MergeKindName(m.info.operation));
   if (!m.info.conflicts.empty()) {
     return Status::Conflict(std::to_string(m.info.conflicts.size()) + " conflict(s) of the " + op +
@@ -785,12 +799,13 @@ Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
 }
 
 Result<MergeInProgress> Repository::AbortMerge(const std::optional<std::string>& branch) {
-  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), branch));
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(impl_->repo_.get(), branch));
   const std::string merge_ref = MergeRefFor(target.ref);
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> pending, tx.Read(merge_ref));
   if (!pending) return Status::NotFound("no merge in progress on " + target.name);
-  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(repo_.get(), *store_, *pending));
+  STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(impl_->repo_.get(), *impl_->store_, *pending));
   RefUpdate end;
   end.ref = merge_ref;
   end.expected = pending;

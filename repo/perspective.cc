@@ -10,7 +10,7 @@
 // rules that may still match below, which is what Uniform looks at. Every
 // walk over a value keeps its own stack of frames: nothing here recurses on
 // the depth of a value.
-#include "repo/perspective.h"
+#include "strata/perspective.h"
 
 #include <git2.h>
 

@@ -47,9 +47,10 @@
 #include "repo/document_meta.h"
 #include "repo/line_log.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/version_tree.h"
 #include "repo/views.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace fs = std::filesystem;
@@ -76,7 +77,7 @@ std::optional<ObjectId> ParseHex(std::string_view hex) {
     git_error_clear();
     return std::nullopt;
   }
-  return ObjectId(oid);
+  return FromGit(oid);
 }
 
 // The mapping file of one perspective: read whole at once, appended to in
@@ -142,21 +143,21 @@ class ProjectionLog {
 }  // namespace
 
 Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
-  if (!perspective_) {
+  if (!impl_->perspective_) {
     return Status::InvalidArgument("projecting '" + rev + "' needs a perspective; name one");
   }
-  STRATA_ASSIGN_OR_RETURN(CommitPtr tip, LookupCommit(repo_.get(), rev));
-  const ObjectId tip_id(*git_commit_id(tip.get()));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr tip, LookupCommit(impl_->repo_.get(), rev));
+  const ObjectId tip_id = FromGit(*git_commit_id(tip.get()));
   tip.reset();
 
-  if (!view_cache_) {
-    view_cache_ =
-        std::make_unique<ViewCache>((fs::path(path_) / "views" / perspective_->id()).string());
+  if (!impl_->view_cache_) {
+    impl_->view_cache_ = std::make_unique<ViewCache>(
+        (fs::path(impl_->path_) / "views" / impl_->perspective_->id()).string());
   }
-  ProjectionLog log((fs::path(path_) / "projections" / perspective_->id()).string());
+  ProjectionLog log((fs::path(impl_->path_) / "projections" / impl_->perspective_->id()).string());
   const ObjectId empty_tree = *ParseHex(kEmptyTreeHex);
 
-  store_->Discard();
+  impl_->store_->Discard();
   struct DiscardOnExit {
     ObjectStore& store;
     ViewCache& views;
@@ -164,7 +165,7 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
       if (store.staged_objects() > 0) views.DropPending();
       store.Discard();
     }
-  } discard{*store_, *view_cache_};
+  } discard{*impl_->store_, *impl_->view_cache_};
 
   // Versions whose projected objects are on disk or staged, checked once:
   // a mapping whose target was pruned is forgotten and projected again.
@@ -172,7 +173,7 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
   auto known = [&](const ObjectId& v) -> std::optional<Mapping> {
     std::optional<Mapping> m = log.Find(v);
     if (!m || m->kind == Mapped::kNothing || checked.count(m->target)) return m;
-    if (!store_->Exists(m->target)) {
+    if (!impl_->store_->Exists(m->target)) {
       log.Forget(v);
       return std::nullopt;
     }
@@ -186,10 +187,10 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
     auto it = projected_trees.find(projected);
     if (it != projected_trees.end()) return it->second;
     git_commit* raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &projected.oid),
+    STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(projected)),
                "cannot read projected version " + projected.Hex());
     CommitPtr c(raw);
-    STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*store_, raw));
+    STRATA_ASSIGN_OR_RETURN(VersionTrees t, ReadVersionTrees(*impl_->store_, raw));
     projected_trees.emplace(projected, t);
     return t;
   };
@@ -197,17 +198,17 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
   // What this batch added, to save after its objects are flushed.
   std::vector<ObjectId> batch;
   auto flush = [&]() -> Status {
-    if (store_->staged_objects() > 0) {
-      Status s = store_->Flush();
+    if (impl_->store_->staged_objects() > 0) {
+      Status s = impl_->store_->Flush();
       if (!s.ok()) {
-        view_cache_->DropPending();
+        impl_->view_cache_->DropPending();
         log.DropPending(batch);
         return s;
       }
     }
     // The objects are on disk: what names them may be remembered. Failing
     // to remember costs only recomputation.
-    (void)view_cache_->Save();
+    (void)impl_->view_cache_->Save();
     (void)log.Save();
     batch.clear();
     return Status::Ok();
@@ -216,16 +217,17 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
   // Projects version `id`, whose parents are all mapped.
   auto project_one = [&](const ObjectId& id) -> Status {
     git_commit* raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &id.oid), "cannot read version " + id.Hex());
+    STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(id)),
+               "cannot read version " + id.Hex());
     CommitPtr commit(raw);
-    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, raw));
-    STRATA_ASSIGN_OR_RETURN(ObjectId state,
-                            ComputeViewState(*store_, *perspective_, *view_cache_, trees.state));
+    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*impl_->store_, raw));
+    STRATA_ASSIGN_OR_RETURN(ObjectId state, ComputeViewState(*impl_->store_, *impl_->perspective_,
+                                                             *impl_->view_cache_, trees.state));
 
     // The projected parents, in order, without "nothing visible" and repeats.
     std::vector<ObjectId> parents;
     for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) {
-      const ObjectId parent(*git_commit_parent_id(raw, i));
+      const ObjectId parent = FromGit(*git_commit_parent_id(raw, i));
       std::optional<Mapping> m = log.Find(parent);
       if (!m) return Status::Corruption("version " + parent.Hex() + " was not projected");
       if (m->kind == Mapped::kNothing) continue;
@@ -240,7 +242,8 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
         bool contained = false;
         for (std::size_t j = 0; j < parents.size() && !contained; ++j) {
           if (i == j) continue;
-          int rc = git_graph_descendant_of(repo_.get(), &parents[j].oid, &parents[i].oid);
+          int rc =
+              git_graph_descendant_of(impl_->repo_.get(), AsGit(parents[j]), AsGit(parents[i]));
           if (rc < 0) {
             return GitError(rc, "cannot compare projected versions " + parents[j].Hex() + " and " +
                                     parents[i].Hex());
@@ -268,43 +271,44 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
     }
 
     strata::Patch delta;
-    STRATA_RETURN_IF_ERROR(DiffStates(
-        *store_, first ? std::optional<ObjectId>(first->state) : std::nullopt, state, delta));
+    STRATA_RETURN_IF_ERROR(DiffStates(*impl_->store_,
+                                      first ? std::optional<ObjectId>(first->state) : std::nullopt,
+                                      state, delta));
     const git_signature* author = git_commit_author(raw);
     const git_signature* committer = git_commit_committer(raw);
     const Signature who{author->name, author->email};
-    STRATA_ASSIGN_OR_RETURN(ObjectId meta,
-                            UpdateDocumentMeta(*store_, first ? first->meta : std::nullopt, delta,
-                                               who.ToString(), author->when.time));
-    STRATA_ASSIGN_OR_RETURN(ObjectId delta_id, store_->WriteBlob(EncodeDelta(delta)));
-    STRATA_ASSIGN_OR_RETURN(ObjectId root, store_->WriteTree({{kDeltaEntry, delta_id, false},
-                                                              {kMetaEntry, meta, true},
-                                                              {kStateEntry, state, true}}));
+    STRATA_ASSIGN_OR_RETURN(
+        ObjectId meta, UpdateDocumentMeta(*impl_->store_, first ? first->meta : std::nullopt, delta,
+                                          who.ToString(), author->when.time));
+    STRATA_ASSIGN_OR_RETURN(ObjectId delta_id, impl_->store_->WriteBlob(EncodeDelta(delta)));
+    STRATA_ASSIGN_OR_RETURN(ObjectId root, impl_->store_->WriteTree({{kDeltaEntry, delta_id, false},
+                                                                     {kMetaEntry, meta, true},
+                                                                     {kStateEntry, state, true}}));
 
     // The message as the perspective's reader sees it, labels as trailers.
     VersionInfo info = DescribeCommit(raw, trees.state);
-    STRATA_RETURN_IF_ERROR(SeeMessageThrough(info, raw));
+    STRATA_RETURN_IF_ERROR(impl_->SeeMessageThrough(info, raw));
 
     git_tree* tree_raw = nullptr;
-    STRATA_GIT(git_tree_lookup(&tree_raw, repo_.get(), &root.oid),
+    STRATA_GIT(git_tree_lookup(&tree_raw, impl_->repo_.get(), AsGit(root)),
                "cannot read the projected tree of " + id.Hex());
     TreePtr tree(tree_raw);
     std::vector<CommitPtr> owned;
     std::vector<const git_commit*> parent_commits;
     for (const ObjectId& p : parents) {
       git_commit* pc = nullptr;
-      STRATA_GIT(git_commit_lookup(&pc, repo_.get(), &p.oid),
+      STRATA_GIT(git_commit_lookup(&pc, impl_->repo_.get(), AsGit(p)),
                  "cannot read projected version " + p.Hex());
       owned.emplace_back(pc);
       parent_commits.push_back(pc);
     }
     GitBuf buf;
-    STRATA_GIT(git_commit_create_buffer(&buf.buf, repo_.get(), author, committer, nullptr,
+    STRATA_GIT(git_commit_create_buffer(&buf.buf, impl_->repo_.get(), author, committer, nullptr,
                                         ComposeMessage(info.message, info.labels).c_str(),
                                         tree.get(), parent_commits.size(), parent_commits.data()),
                "cannot create the projection of " + id.Hex());
-    STRATA_ASSIGN_OR_RETURN(ObjectId out,
-                            store_->WriteObject({buf.buf.ptr, buf.buf.size}, GIT_OBJECT_COMMIT));
+    STRATA_ASSIGN_OR_RETURN(
+        ObjectId out, impl_->store_->WriteObject({buf.buf.ptr, buf.buf.size}, GIT_OBJECT_COMMIT));
     projected_trees[out] = VersionTrees{state, meta, delta_id};
     checked.insert(out);
     log.Add(id, Mapping{Mapped::kVersion, out});
@@ -326,10 +330,11 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
       expanded = true;
       const ObjectId at = id;
       git_commit* raw = nullptr;
-      STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &at.oid), "cannot read version " + at.Hex());
+      STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(at)),
+                 "cannot read version " + at.Hex());
       CommitPtr commit(raw);
       for (unsigned i = git_commit_parentcount(raw); i-- > 0;) {
-        const ObjectId parent(*git_commit_parent_id(raw, i));
+        const ObjectId parent = FromGit(*git_commit_parent_id(raw, i));
         if (!known(parent)) stack.emplace_back(parent, false);
       }
       continue;

@@ -1,6 +1,6 @@
 #include "repo/refs.h"
 
-#include "repo/version.h"
+#include "strata/version.h"
 
 namespace strata {
 namespace {
@@ -113,7 +113,7 @@ Status CheckRefTarget(git_repository* repo, const std::string& rev) {
   if (git_odb_exists(odb_raw, target) == 1) return Status::Ok();
   git_error_clear();
   return Status::Corruption("revision '" + rev + "': " + git_reference_name(resolved_raw) +
-                            " points at " + ObjectId(*target).Hex() +
+                            " points at " + FromGit(*target).Hex() +
                             ", which is not in the repository (see 'strata verify')");
 }
 
@@ -173,7 +173,7 @@ Result<std::optional<ObjectId>> ReadRef(git_repository* repo, const std::string&
     return std::optional<ObjectId>();
   }
   if (rc < 0) return GitError(rc, "cannot read " + ref);
-  return std::optional<ObjectId>(ObjectId(oid));
+  return std::optional<ObjectId>(FromGit(oid));
 }
 
 }  // namespace strata

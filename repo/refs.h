@@ -6,7 +6,7 @@
 #include <string>
 
 #include "objects/git.h"
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 

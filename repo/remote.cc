@@ -1,7 +1,7 @@
 // Sync between sites (repository.h, "sync"; repo/remote.h has the model):
 // remotes, fetch through a quarantine, push with a fast-forward check,
 // clone, pull and sync.
-#include "repo/remote.h"
+#include "strata/remote.h"
 
 #include <fcntl.h>
 #include <git2.h>
@@ -20,10 +20,11 @@
 #include "objects/tree_diff.h"
 #include "repo/incoming.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/transaction.h"
 #include "repo/transport.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -169,7 +170,7 @@ Result<std::map<std::string, ObjectId>> ListRefs(git_repository* repo, const std
   while ((rc = git_reference_next(&ref, it.get())) == 0) {
     ReferencePtr owned(ref);
     if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) continue;
-    out.emplace(git_reference_name(ref), ObjectId(*git_reference_target(ref)));
+    out.emplace(git_reference_name(ref), FromGit(*git_reference_target(ref)));
   }
   if (rc != GIT_ITEROVER) return GitError(rc, "cannot list refs");
   git_error_clear();
@@ -178,7 +179,7 @@ Result<std::map<std::string, ObjectId>> ListRefs(git_repository* repo, const std
 
 Result<bool> DescendantOf(git_repository* repo, const ObjectId& commit, const ObjectId& ancestor) {
   if (commit == ancestor) return true;
-  int rc = git_graph_descendant_of(repo, &commit.oid, &ancestor.oid);
+  int rc = git_graph_descendant_of(repo, AsGit(commit), AsGit(ancestor));
   if (rc < 0)
     return GitError(rc,
                     "cannot compare " + ShortId(commit.Hex()) + " with " + ShortId(ancestor.Hex()));
@@ -383,7 +384,7 @@ Result<Download> DownloadInto(git_repository* ours, ObjectStore& our_store,
     if (!StartsWith(name, kHeads) && !StartsWith(name, kTags)) continue;
     if (name.size() > 3 && name.compare(name.size() - 3, 3, "^{}") == 0) continue;
     STRATA_RETURN_IF_ERROR(Printable(CheckRemoteRefName(name).WithContext(where)));
-    d.refs.push_back({name, ObjectId(heads[i]->oid)});
+    d.refs.push_back({name, FromGit(heads[i]->oid)});
     if (!our_store.Contains(d.refs.back().target)) need = true;
   }
   git_buf branch = GIT_BUF_INIT;
@@ -444,7 +445,7 @@ Result<std::optional<ObjectId>> StateOf(git_repository* repo, ObjectStore& store
                                         const std::optional<ObjectId>& id) {
   if (!id) return std::optional<ObjectId>();
   git_commit* raw = nullptr;
-  STRATA_GIT(git_commit_lookup(&raw, repo, &id->oid), "cannot read version " + id->Hex());
+  STRATA_GIT(git_commit_lookup(&raw, repo, AsGit(*id)), "cannot read version " + id->Hex());
   CommitPtr commit(raw);
   STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(store, commit.get()));
   return std::optional<ObjectId>(trees.state);
@@ -588,11 +589,11 @@ struct PushCallbacks {
 
 Result<std::vector<RemoteInfo>> Repository::Remotes() {
   git_strarray names = {nullptr, 0};
-  STRATA_GIT(git_remote_list(&names, repo_.get()), "cannot list remotes");
+  STRATA_GIT(git_remote_list(&names, impl_->repo_.get()), "cannot list remotes");
   std::vector<RemoteInfo> out;
   for (size_t i = 0; i < names.count; ++i) {
     git_remote* raw = nullptr;
-    if (git_remote_lookup(&raw, repo_.get(), names.strings[i]) < 0) {
+    if (git_remote_lookup(&raw, impl_->repo_.get(), names.strings[i]) < 0) {
       git_error_clear();
       continue;
     }
@@ -622,7 +623,7 @@ Result<RemoteInfo> Repository::AddRemote(const std::string& name, const std::str
   }
   const std::string stored = StoredUrl(url);
   git_remote* raw = nullptr;
-  int rc = git_remote_create(&raw, repo_.get(), name.c_str(), stored.c_str());
+  int rc = git_remote_create(&raw, impl_->repo_.get(), name.c_str(), stored.c_str());
   if (rc == GIT_EEXISTS) {
     git_error_clear();
     return Status::Conflict("remote '" + name + "' already exists");
@@ -634,7 +635,7 @@ Result<RemoteInfo> Repository::AddRemote(const std::string& name, const std::str
 
 Result<RemoteInfo> Repository::RemoveRemote(const std::string& name) {
   git_remote* raw = nullptr;
-  int rc = git_remote_lookup(&raw, repo_.get(), name.c_str());
+  int rc = git_remote_lookup(&raw, impl_->repo_.get(), name.c_str());
   if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
     git_error_clear();
     return Status::NotFound("no remote '" + name + "'");
@@ -645,9 +646,11 @@ Result<RemoteInfo> Repository::RemoveRemote(const std::string& name) {
   remote.reset();
   // Its remote-tracking refs go first, through the write transaction.
   for (int attempt = 0; attempt < kRefRetries; ++attempt) {
-    STRATA_ASSIGN_OR_RETURN(auto tracking, ListRefs(repo_.get(), "refs/remotes/" + name + "/*"));
+    STRATA_ASSIGN_OR_RETURN(auto tracking,
+                            ListRefs(impl_->repo_.get(), "refs/remotes/" + name + "/*"));
     if (tracking.empty()) break;
-    STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+    STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                            RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
     for (const auto& [ref, id] : tracking) {
       RefUpdate del;
       del.ref = ref;
@@ -660,7 +663,8 @@ Result<RemoteInfo> Repository::RemoveRemote(const std::string& name) {
     STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
     if (outcome == CommitOutcome::kCommitted) break;
   }
-  STRATA_GIT(git_remote_delete(repo_.get(), name.c_str()), "cannot remove remote '" + name + "'");
+  STRATA_GIT(git_remote_delete(impl_->repo_.get(), name.c_str()),
+             "cannot remove remote '" + name + "'");
   return info;
 }
 
@@ -668,7 +672,7 @@ Result<RemoteInfo> Repository::RemoveRemote(const std::string& name) {
 
 Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOptions& options) {
   git_remote* raw = nullptr;
-  int rc = git_remote_lookup(&raw, repo_.get(), name.c_str());
+  int rc = git_remote_lookup(&raw, impl_->repo_.get(), name.c_str());
   if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
     git_error_clear();
     return Status::NotFound("no remote '" + name + "' (add one: strata remote add " + name +
@@ -680,11 +684,11 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
   result.remote = name;
   result.url = git_remote_url(raw) ? git_remote_url(raw) : "";
   remote.reset();
-  STRATA_ASSIGN_OR_RETURN(Download d,
-                          DownloadInto(repo_.get(), *store_, path_, result.url, options));
+  STRATA_ASSIGN_OR_RETURN(Download d, DownloadInto(impl_->repo_.get(), *impl_->store_, impl_->path_,
+                                                   result.url, options));
   result.stats = d.stats;
   result.default_branch = d.default_branch;
-  STRATA_RETURN_IF_ERROR(AdoptObjects(*d.q, path_));
+  STRATA_RETURN_IF_ERROR(AdoptObjects(*d.q, impl_->path_));
 
   const std::string prefix = "refs/remotes/" + name + "/";
   for (int attempt = 0;; ++attempt) {
@@ -694,8 +698,9 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
     }
     result.changes.clear();
     result.skipped_tags.clear();
-    STRATA_ASSIGN_OR_RETURN(auto tracking, ListRefs(repo_.get(), prefix + "*"));
-    STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+    STRATA_ASSIGN_OR_RETURN(auto tracking, ListRefs(impl_->repo_.get(), prefix + "*"));
+    STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                            RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
     std::set<std::string> seen;
     for (const IncomingRef& in : d.refs) {
       std::string local;
@@ -718,7 +723,7 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
       if (now) change.old_id = now->Hex();
       change.new_id = in.target.Hex();
       if (now) {
-        STRATA_ASSIGN_OR_RETURN(bool ff, DescendantOf(repo_.get(), in.target, *now));
+        STRATA_ASSIGN_OR_RETURN(bool ff, DescendantOf(impl_->repo_.get(), in.target, *now));
         change.forced = !ff;
       }
       RefUpdate update;
@@ -726,7 +731,7 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
       update.expected = now;
       update.target = in.target;
       update.reason = "fetch: " + DisplayUrl(result.url) + " " + in.name;
-      update.cause = fetch_cause_;
+      update.cause = impl_->fetch_cause_;
       tx.Update(std::move(update));
       result.changes.push_back(std::move(change));
     }
@@ -738,7 +743,7 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
       del.kind = RefUpdateKind::kDelete;
       del.expected = id;
       del.reason = "fetch: pruned, gone from " + DisplayUrl(result.url);
-      del.cause = fetch_cause_;
+      del.cause = impl_->fetch_cause_;
       tx.Update(std::move(del));
       result.changes.push_back({ref, id.Hex(), std::nullopt, false});
     }
@@ -758,7 +763,7 @@ Result<PushResult> Repository::Push(const std::string& name,
   bool named = false;
   {
     git_remote* raw = nullptr;
-    int rc = git_remote_lookup(&raw, repo_.get(), name.c_str());
+    int rc = git_remote_lookup(&raw, impl_->repo_.get(), name.c_str());
     if (rc == 0) {
       RemotePtr remote(raw);
       named = true;
@@ -782,10 +787,10 @@ Result<PushResult> Repository::Push(const std::string& name,
     return Status::InvalidArgument("HEAD is detached: name the branch to push");
   }
   std::string source_ref = std::string(kHeads) + branch;
-  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> local, ReadRef(repo_.get(), source_ref));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> local, ReadRef(impl_->repo_.get(), source_ref));
   if (!local) return Status::NotFound("branch '" + branch + "' has no versions to push");
   ObjectId target = *local;
-  if (perspective_) {
+  if (impl_->perspective_) {
     if (options.tags) {
       return Status::InvalidArgument(
           "--tags cannot be pushed through a perspective: tags name versions, not their "
@@ -794,24 +799,25 @@ Result<PushResult> Repository::Push(const std::string& name,
     STRATA_ASSIGN_OR_RETURN(std::optional<std::string> projected, Project(source_ref));
     if (!projected) {
       return Status::InvalidArgument("nothing on branch '" + branch + "' is visible through '" +
-                                     perspective_->name() + "': nothing to push");
+                                     impl_->perspective_->name() + "': nothing to push");
     }
     git_oid oid;
     STRATA_GIT(git_oid_fromstr(&oid, projected->c_str()), "bad projected id");
-    target = ObjectId(oid);
+    target = FromGit(oid);
     result.projected = *projected;
     // A ref names the projection, so push can send it and gc keeps it.
-    source_ref = "refs/strata/projected/" + perspective_->name() + "/" + branch;
+    source_ref = "refs/strata/projected/" + impl_->perspective_->name() + "/" + branch;
     for (int attempt = 0;; ++attempt) {
       if (attempt == kRefRetries) return Status::Conflict("cannot record the projection");
-      STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+      STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                              RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
       STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(source_ref));
       if (now && *now == target) break;
       RefUpdate update;
       update.ref = source_ref;
       update.expected = now;
       update.target = target;
-      update.reason = "push: projection of " + branch + " through " + perspective_->name();
+      update.reason = "push: projection of " + branch + " through " + impl_->perspective_->name();
       update.cause = RefCause::kInternal;
       tx.Update(std::move(update));
       STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
@@ -820,8 +826,9 @@ Result<PushResult> Repository::Push(const std::string& name,
   }
 
   git_remote* raw = nullptr;
-  STRATA_GIT(git_remote_create_anonymous(&raw, repo_.get(), TransportUrl(result.url).c_str()),
-             "invalid remote URL '" + DisplayUrl(result.url) + "'");
+  STRATA_GIT(
+      git_remote_create_anonymous(&raw, impl_->repo_.get(), TransportUrl(result.url).c_str()),
+      "invalid remote URL '" + DisplayUrl(result.url) + "'");
   RemotePtr remote(raw);
   TransportOptions topts;
   topts.progress = options.progress;
@@ -839,7 +846,7 @@ Result<PushResult> Repository::Push(const std::string& name,
   size_t count = 0;
   STRATA_GIT(git_remote_ls(&heads, &count, remote.get()), where);
   std::map<std::string, ObjectId> theirs;
-  for (size_t i = 0; i < count; ++i) theirs.emplace(heads[i]->name, ObjectId(heads[i]->oid));
+  for (size_t i = 0; i < count; ++i) theirs.emplace(heads[i]->name, FromGit(heads[i]->oid));
 
   const std::string dest = std::string(kHeads) + branch;
   std::vector<std::string> specs;
@@ -850,8 +857,8 @@ Result<PushResult> Repository::Push(const std::string& name,
   RefChange change{dest, old ? std::optional(old->Hex()) : std::nullopt, target.Hex(), false};
   if (!old || !(*old == target)) {
     bool ff = !old;
-    if (old && store_->Exists(*old)) {
-      STRATA_ASSIGN_OR_RETURN(ff, DescendantOf(repo_.get(), target, *old));
+    if (old && impl_->store_->Exists(*old)) {
+      STRATA_ASSIGN_OR_RETURN(ff, DescendantOf(impl_->repo_.get(), target, *old));
     }
     if (!ff && !options.force) {
       session.Finish(true);
@@ -876,7 +883,7 @@ Result<PushResult> Repository::Push(const std::string& name,
     result.changes.push_back(change);
   }
   if (options.tags) {
-    STRATA_ASSIGN_OR_RETURN(auto tags, ListRefs(repo_.get(), "refs/tags/*"));
+    STRATA_ASSIGN_OR_RETURN(auto tags, ListRefs(impl_->repo_.get(), "refs/tags/*"));
     for (const auto& [ref, id] : tags) {
       auto it = theirs.find(ref);
       if (it != theirs.end() && it->second == id) continue;
@@ -918,7 +925,8 @@ Result<PushResult> Repository::Push(const std::string& name,
   if (named && !options.dry_run) {
     const std::string tracking = "refs/remotes/" + name + "/" + branch;
     for (int attempt = 0; attempt < kRefRetries; ++attempt) {
-      STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+      STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                              RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
       STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(tracking));
       if (now && *now == target) break;
       RefUpdate update;
@@ -943,10 +951,10 @@ Status Repository::MoveLocalRemoteBranch(const std::string& url, const std::stri
   if (StartsWith(path, "file://")) path = path.substr(7);
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<Repository> there, Open(path));
   // Its post-receive hook runs as ours would, and reports to our reporter.
-  there->reporter_ = reporter_;
-  there->run_hooks_ = run_hooks_;
-  git_repository* repo = there->repo_.get();
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &there->hooks_));
+  there->impl_->reporter_ = impl_->reporter_;
+  there->impl_->run_hooks_ = impl_->run_hooks_;
+  git_repository* repo = there->impl_->repo_.get();
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &there->impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(dest));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> landed, tx.Read(landing));
   RefUpdate drop;
@@ -962,7 +970,7 @@ Status Repository::MoveLocalRemoteBranch(const std::string& url, const std::stri
     update.ref = dest;
     update.expected = now;
     update.target = target;
-    update.reason = "push: from " + path_;
+    update.reason = "push: from " + impl_->path_;
     update.cause = RefCause::kReceive;
     tx.Update(std::move(update));
   }
@@ -1003,7 +1011,8 @@ Result<std::unique_ptr<Repository>> Repository::Clone(const std::string& url,
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo, Init(dir));
   STRATA_RETURN_IF_ERROR(repo->AddRemote("origin", url).status());
   STRATA_ASSIGN_OR_RETURN(FetchResult fetched, repo->Fetch("origin", options));
-  STRATA_ASSIGN_OR_RETURN(auto tracking, ListRefs(repo->repo_.get(), "refs/remotes/origin/*"));
+  STRATA_ASSIGN_OR_RETURN(auto tracking,
+                          ListRefs(repo->impl_->repo_.get(), "refs/remotes/origin/*"));
   std::optional<std::string> branch;
   auto has = [&](const std::string& b) { return tracking.count("refs/remotes/origin/" + b) > 0; };
   if (fetched.default_branch && has(*fetched.default_branch)) {
@@ -1015,9 +1024,10 @@ Result<std::unique_ptr<Repository>> Repository::Clone(const std::string& url,
   }
   if (branch) {
     STRATA_RETURN_IF_ERROR(repo->SwitchBranch(*branch, "refs/remotes/origin/" + *branch).status());
-    STRATA_RETURN_IF_ERROR(SetConfig(repo->repo_.get(), "branch." + *branch + ".remote", "origin"));
     STRATA_RETURN_IF_ERROR(
-        SetConfig(repo->repo_.get(), "branch." + *branch + ".merge", "refs/heads/" + *branch));
+        SetConfig(repo->impl_->repo_.get(), "branch." + *branch + ".remote", "origin"));
+    STRATA_RETURN_IF_ERROR(SetConfig(repo->impl_->repo_.get(), "branch." + *branch + ".merge",
+                                     "refs/heads/" + *branch));
   }
   cleanup.armed = false;
   return repo;
@@ -1061,15 +1071,16 @@ Result<PullResult> Repository::Pull(const std::string& remote,
                                     const MergeRequest& request, const FetchOptions& options,
                                     const std::function<Status(const std::string&)>& before_merge) {
   const std::string current = request.commit.branch.value_or(CurrentBranch());
-  STRATA_ASSIGN_OR_RETURN(Upstream up, ResolveUpstream(repo_.get(), current, remote, branch));
+  STRATA_ASSIGN_OR_RETURN(Upstream up,
+                          ResolveUpstream(impl_->repo_.get(), current, remote, branch));
   PullResult result;
-  fetch_cause_ = RefCause::kPull;  // its ref moves are pull events
+  impl_->fetch_cause_ = RefCause::kPull;  // its ref moves are pull events
   Result<FetchResult> fetched = Fetch(up.remote, options);
-  fetch_cause_ = RefCause::kFetch;
+  impl_->fetch_cause_ = RefCause::kFetch;
   if (!fetched.ok()) return fetched.status();
   result.fetched = std::move(fetched).value();
   const std::string tracking = "refs/remotes/" + up.remote + "/" + up.branch;
-  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> theirs, ReadRef(repo_.get(), tracking));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> theirs, ReadRef(impl_->repo_.get(), tracking));
   if (!theirs) {
     return Status::NotFound("remote '" + up.remote + "' has no branch '" + up.branch + "'");
   }
@@ -1083,13 +1094,14 @@ Result<SyncResult> Repository::Sync(const std::string& remote,
                                     const std::optional<std::string>& branch,
                                     const MergeRequest& request, bool dry_run,
                                     const FetchOptions& options) {
-  if (perspective_) {
+  if (impl_->perspective_) {
     return Status::InvalidArgument(
         "sync merges the remote's history into this one, which a perspective cannot do; push "
         "through a perspective with 'strata push --perspective P'");
   }
   const std::string current = CurrentBranch();
-  STRATA_ASSIGN_OR_RETURN(Upstream up, ResolveUpstream(repo_.get(), current, remote, branch));
+  STRATA_ASSIGN_OR_RETURN(Upstream up,
+                          ResolveUpstream(impl_->repo_.get(), current, remote, branch));
   if (up.branch != current) {
     return Status::InvalidArgument("sync exchanges '" + current +
                                    "' with the remote's branch of the same name, not '" +
@@ -1099,11 +1111,11 @@ Result<SyncResult> Repository::Sync(const std::string& remote,
   SyncResult result;
   result.dry_run = dry_run;
   const std::string head_ref = std::string(kHeads) + current;
-  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> ours, ReadRef(repo_.get(), head_ref));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> ours, ReadRef(impl_->repo_.get(), head_ref));
 
   if (dry_run) {
     git_remote* raw = nullptr;
-    int rc = git_remote_lookup(&raw, repo_.get(), up.remote.c_str());
+    int rc = git_remote_lookup(&raw, impl_->repo_.get(), up.remote.c_str());
     if (rc < 0) {
       git_error_clear();
       return Status::NotFound("no remote '" + up.remote + "'");
@@ -1111,7 +1123,8 @@ Result<SyncResult> Repository::Sync(const std::string& remote,
     RemotePtr r(raw);
     const std::string url = git_remote_url(raw) ? git_remote_url(raw) : "";
     r.reset();
-    STRATA_ASSIGN_OR_RETURN(Download d, DownloadInto(repo_.get(), *store_, path_, url, options));
+    STRATA_ASSIGN_OR_RETURN(
+        Download d, DownloadInto(impl_->repo_.get(), *impl_->store_, impl_->path_, url, options));
     std::optional<ObjectId> theirs;
     if (const IncomingRef* in = FindRef(d.refs, std::string(kHeads) + up.branch)) {
       theirs = in->target;
@@ -1121,9 +1134,9 @@ Result<SyncResult> Repository::Sync(const std::string& remote,
     std::optional<ObjectId> base;
     if (ours && theirs) {
       git_oid b;
-      int mb = git_merge_base(&b, qrepo, &ours->oid, &theirs->oid);
+      int mb = git_merge_base(&b, qrepo, AsGit(*ours), AsGit(*theirs));
       if (mb == 0) {
-        base = ObjectId(b);
+        base = FromGit(b);
       } else if (mb != GIT_ENOTFOUND) {
         return GitError(mb, "cannot find the merge base");
       }
@@ -1153,9 +1166,9 @@ Result<SyncResult> Repository::Sync(const std::string& remote,
   STRATA_ASSIGN_OR_RETURN(FetchResult fetched, Fetch(up.remote, options));
   result.fetched = std::move(fetched);
   const std::string tracking = "refs/remotes/" + up.remote + "/" + up.branch;
-  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> theirs, ReadRef(repo_.get(), tracking));
-  STRATA_ASSIGN_OR_RETURN(auto ours_state, StateOf(repo_.get(), *store_, ours));
-  STRATA_ASSIGN_OR_RETURN(auto theirs_state, StateOf(repo_.get(), *store_, theirs));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> theirs, ReadRef(impl_->repo_.get(), tracking));
+  STRATA_ASSIGN_OR_RETURN(auto ours_state, StateOf(impl_->repo_.get(), *impl_->store_, ours));
+  STRATA_ASSIGN_OR_RETURN(auto theirs_state, StateOf(impl_->repo_.get(), *impl_->store_, theirs));
   if (theirs) {
     STRATA_ASSIGN_OR_RETURN(MergeOutcome merged, Merge(up.remote + "/" + up.branch, request));
     switch (merged.kind) {
@@ -1176,17 +1189,18 @@ Result<SyncResult> Repository::Sync(const std::string& remote,
       for (const MergeConflict& c : merged.conflicts) {
         result.conflicts.push_back(c.doc + " " + c.pointer.ToString());
       }
-      STRATA_ASSIGN_OR_RETURN(result.incoming, Summarize(*store_, ours_state, ours_state));
-      STRATA_ASSIGN_OR_RETURN(result.outgoing, Summarize(*store_, theirs_state, theirs_state));
+      STRATA_ASSIGN_OR_RETURN(result.incoming, Summarize(*impl_->store_, ours_state, ours_state));
+      STRATA_ASSIGN_OR_RETURN(result.outgoing,
+                              Summarize(*impl_->store_, theirs_state, theirs_state));
       return result;
     }
   } else {
     result.merge = "up to date";
   }
-  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> after, ReadRef(repo_.get(), head_ref));
-  STRATA_ASSIGN_OR_RETURN(auto after_state, StateOf(repo_.get(), *store_, after));
-  STRATA_ASSIGN_OR_RETURN(result.incoming, Summarize(*store_, ours_state, after_state));
-  STRATA_ASSIGN_OR_RETURN(result.outgoing, Summarize(*store_, theirs_state, after_state));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> after, ReadRef(impl_->repo_.get(), head_ref));
+  STRATA_ASSIGN_OR_RETURN(auto after_state, StateOf(impl_->repo_.get(), *impl_->store_, after));
+  STRATA_ASSIGN_OR_RETURN(result.incoming, Summarize(*impl_->store_, ours_state, after_state));
+  STRATA_ASSIGN_OR_RETURN(result.outgoing, Summarize(*impl_->store_, theirs_state, after_state));
   if (after && (!theirs || !(*after == *theirs))) {
     PushOptions po;
     po.progress = options.progress;

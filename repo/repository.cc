@@ -1,14 +1,15 @@
 // The repository facade: opening, and reads resolved to a Snapshot. Writes
 // are in write.cc, history in history.cc, verify in verify.cc.
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 #include <filesystem>
 
 #include "repo/labels.h"
 #include "repo/refs.h"
+#include "repo/repository_impl.h"
 #include "repo/version_tree.h"
 #include "repo/views.h"
-#include "repo/worktree.h"
+#include "strata/worktree.h"
 
 namespace strata {
 namespace {
@@ -17,8 +18,13 @@ namespace fs = std::filesystem;
 
 }  // namespace
 
-Repository::Repository(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store)
-    : path_(std::move(path)), repo_(std::move(repo)), store_(std::move(store)) {
+Repository::Impl::Impl(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store)
+    : path_(std::move(path)), repo_(std::move(repo)), store_(std::move(store)) {}
+
+Repository::Impl::~Impl() = default;
+
+Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  impl_->self = this;
   InstallEventHooks();
 }
 
@@ -60,7 +66,8 @@ Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& gi
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, ObjectStore::Open(repo.get()));
   std::string path = git_repository_path(repo.get());
   if (path.size() > 1 && path.back() == '/') path.pop_back();
-  return std::unique_ptr<Repository>(new Repository(path, std::move(repo), std::move(store)));
+  return std::unique_ptr<Repository>(
+      new Repository(std::make_unique<Impl>(path, std::move(repo), std::move(store))));
 }
 
 Result<std::unique_ptr<Repository>> Repository::Open(const std::string& path) {
@@ -88,11 +95,23 @@ Result<std::unique_ptr<Repository>> Repository::Discover(const std::string& star
                           "); run 'strata init' or pass --repo");
 }
 
-std::string Repository::CurrentBranch() const { return strata::CurrentBranch(repo_.get()); }
+const std::string& Repository::path() const { return impl_->path_; }
 
-Result<Snapshot> Repository::SnapshotOf(const git_commit* commit, const std::string& rev) {
+const Perspective* Repository::perspective() const {
+  return impl_->perspective_ ? &*impl_->perspective_ : nullptr;
+}
+
+void Repository::SetEventReporter(EventReporter reporter) {
+  impl_->reporter_ = std::move(reporter);
+}
+
+void Repository::SetRunHooks(bool run) { impl_->run_hooks_ = run; }
+
+std::string Repository::CurrentBranch() const { return strata::CurrentBranch(impl_->repo_.get()); }
+
+Result<Snapshot> Repository::Impl::SnapshotOf(const git_commit* commit, const std::string& rev) {
   STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadTrees(commit));
-  Snapshot s(this, rev);
+  Snapshot s(self, rev);
   s.viewed_ = perspective_.has_value();
   s.version_ = DescribeCommit(commit, trees.state);
   STRATA_RETURN_IF_ERROR(SeeMessageThrough(*s.version_, commit));
@@ -105,33 +124,46 @@ Result<Snapshot> Repository::SnapshotOf(const git_commit* commit, const std::str
 }
 
 Result<Snapshot> Repository::Read(const std::string& rev) {
-  Result<CommitPtr> commit = LookupCommit(repo_.get(), rev);
+  Result<CommitPtr> commit = LookupCommit(impl_->repo_.get(), rev);
   if (!commit.ok()) {
     // The current branch before its first version reads as the empty state.
-    if (commit.status().code() == Code::kNotFound && NamesCurrentBranch(repo_.get(), rev) &&
-        git_repository_head_unborn(repo_.get()) == 1) {
+    if (commit.status().code() == Code::kNotFound && NamesCurrentBranch(impl_->repo_.get(), rev) &&
+        git_repository_head_unborn(impl_->repo_.get()) == 1) {
       return Snapshot(this, CurrentBranch());
     }
     return commit.status();
   }
-  STRATA_ASSIGN_OR_RETURN(Snapshot snap, SnapshotOf(commit->get(), rev));
-  if (std::optional<std::string> w = ReflogHorizonWarning(repo_.get(), rev)) {
+  STRATA_ASSIGN_OR_RETURN(Snapshot snap, impl_->SnapshotOf(commit->get(), rev));
+  if (std::optional<std::string> w = ReflogHorizonWarning(impl_->repo_.get(), rev)) {
     snap.warnings_.push_back(std::move(*w));
   }
   return snap;
 }
 
+Result<json::value> Repository::Get(const std::string& doc, const std::string& rev,
+                                    const JsonPointer& pointer) {
+  STRATA_ASSIGN_OR_RETURN(Snapshot snap, Read(rev));
+  return snap.Get(doc, pointer);
+}
+
+Result<json::value> Repository::GetAt(const std::string& doc, const std::string& rev,
+                                      std::int64_t time, const JsonPointer& pointer) {
+  STRATA_ASSIGN_OR_RETURN(Snapshot snap, ReadAt(rev, time));
+  return snap.Get(doc, pointer);
+}
+
 Result<std::string> Repository::ResolveRevision(const std::string& rev) {
-  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), rev));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
   return OidHex(git_commit_id(c.get()));
 }
 
 Result<std::optional<std::string>> Repository::MergeBase(const std::string& a,
                                                          const std::string& b) {
-  STRATA_ASSIGN_OR_RETURN(CommitPtr ca, LookupCommit(repo_.get(), a));
-  STRATA_ASSIGN_OR_RETURN(CommitPtr cb, LookupCommit(repo_.get(), b));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr ca, LookupCommit(impl_->repo_.get(), a));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr cb, LookupCommit(impl_->repo_.get(), b));
   git_oid base;
-  int rc = git_merge_base(&base, repo_.get(), git_commit_id(ca.get()), git_commit_id(cb.get()));
+  int rc =
+      git_merge_base(&base, impl_->repo_.get(), git_commit_id(ca.get()), git_commit_id(cb.get()));
   if (rc == GIT_ENOTFOUND) {
     git_error_clear();
     return std::optional<std::string>();

@@ -1,4 +1,4 @@
-#include "repo/snapshot.h"
+#include "strata/snapshot.h"
 
 #include <algorithm>
 #include <map>
@@ -7,9 +7,10 @@
 #include "objects/merge_patch.h"
 #include "objects/tree_diff.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/value_walk.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -59,12 +60,13 @@ std::string Snapshot::Where() const {
 
 Result<bool> Snapshot::Contains(const std::string& doc) {
   if (!state_) return false;
-  STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*repo_->store_, *state_, doc));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref,
+                          FindMember(*repo_->impl_->store_, *state_, doc));
   return ref.has_value();
 }
 
 Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& pointer) {
-  ObjectStore& store = *repo_->store_;
+  ObjectStore& store = *repo_->impl_->store_;
   std::optional<ValueRef> ref;
   if (state_) {
     STRATA_ASSIGN_OR_RETURN(ref, FindMember(store, *state_, doc));
@@ -105,13 +107,13 @@ Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& poi
 
 Result<json::value> Snapshot::State() {
   if (!state_) return json::value(json::object());
-  return DecodeValue(*repo_->store_, ValueRef{*state_, true});
+  return DecodeValue(*repo_->impl_->store_, ValueRef{*state_, true});
 }
 
 Result<std::vector<DocumentInfo>> Snapshot::List() {
   std::vector<DocumentInfo> out;
   if (!state_) return out;
-  ObjectStore& store = *repo_->store_;
+  ObjectStore& store = *repo_->impl_->store_;
   std::vector<Member> docs;
   STRATA_RETURN_IF_ERROR(ReadMembers(store, *state_, docs));
   std::map<std::string, ValueRef> meta_refs;
@@ -150,7 +152,8 @@ Result<std::vector<Member>> SortedMembers(ObjectStore& store,
 }  // namespace
 
 Result<std::vector<std::string>> Snapshot::Ids() {
-  STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, SortedMembers(*repo_->store_, state_));
+  STRATA_ASSIGN_OR_RETURN(std::vector<Member> members,
+                          SortedMembers(*repo_->impl_->store_, state_));
   std::vector<std::string> ids;
   ids.reserve(members.size());
   for (Member& m : members) ids.push_back(std::move(m.key));
@@ -158,7 +161,7 @@ Result<std::vector<std::string>> Snapshot::Ids() {
 }
 
 Status Snapshot::ForEachDocument(const DocumentVisitor& visit) {
-  ObjectStore& store = *repo_->store_;
+  ObjectStore& store = *repo_->impl_->store_;
   STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, SortedMembers(store, state_));
   for (const Member& m : members) {
     Result<json::value> doc = DecodeValue(store, m.ref);
@@ -171,7 +174,7 @@ Status Snapshot::ForEachDocument(const DocumentVisitor& visit) {
 Result<DocumentInfo> Snapshot::Info(const std::string& doc) {
   STRATA_ASSIGN_OR_RETURN(bool present, Contains(doc));
   if (!present) return Status::NotFound("no document '" + doc + "' at " + Where());
-  return ReadDocumentInfo(*repo_->store_, meta_, doc);
+  return ReadDocumentInfo(*repo_->impl_->store_, meta_, doc);
 }
 
 Result<Patch> Snapshot::Delta() {
@@ -186,7 +189,7 @@ Result<Patch> Snapshot::Delta() {
     return out;
   }
   if (!delta_) return Status::Corruption("version " + version_->id + " has no delta");
-  STRATA_ASSIGN_OR_RETURN(std::string bytes, repo_->store_->ReadBlob(*delta_));
+  STRATA_ASSIGN_OR_RETURN(std::string bytes, repo_->impl_->store_->ReadBlob(*delta_));
   Result<Patch> p = DecodeDelta(bytes);
   if (!p.ok()) return p.status().WithContext("version " + version_->id);
   return p;
@@ -200,7 +203,7 @@ Result<std::vector<Change>> Snapshot::Changes() {
     parent_state = parent.state_;
   }
   std::vector<DiffEntry> entries;
-  STRATA_RETURN_IF_ERROR(DiffStates(*repo_->store_, parent_state, state_, entries));
+  STRATA_RETURN_IF_ERROR(DiffStates(*repo_->impl_->store_, parent_state, state_, entries));
   return ToChanges(std::move(entries));
 }
 
@@ -210,7 +213,7 @@ Result<std::vector<Change>> Snapshot::Changes(const std::string& doc) {
     STRATA_ASSIGN_OR_RETURN(Snapshot parent, repo_->Read(version_->parents[0]));
     parent_state = parent.state_;
   }
-  ObjectStore& store = *repo_->store_;
+  ObjectStore& store = *repo_->impl_->store_;
   STRATA_ASSIGN_OR_RETURN(Located before, Locate(store, parent_state, doc));
   STRATA_ASSIGN_OR_RETURN(Located after, Locate(store, state_, doc));
   if (!before.present && !after.present) {
@@ -221,7 +224,7 @@ Result<std::vector<Change>> Snapshot::Changes(const std::string& doc) {
 
 Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to) {
   std::vector<DiffEntry> entries;
-  STRATA_RETURN_IF_ERROR(DiffStates(*repo_->store_, state_, to.state_, entries));
+  STRATA_RETURN_IF_ERROR(DiffStates(*repo_->impl_->store_, state_, to.state_, entries));
   return ToChanges(std::move(entries));
 }
 

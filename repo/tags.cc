@@ -6,8 +6,9 @@
 
 #include "repo/labels.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -68,7 +69,8 @@ Result<bool> Describe(git_repository* repo, const std::string& name, const git_o
 
 Result<std::vector<TagInfo>> Repository::Tags() {
   git_reference_iterator* raw = nullptr;
-  STRATA_GIT(git_reference_iterator_glob_new(&raw, repo_.get(), "refs/tags/*"), "cannot list tags");
+  STRATA_GIT(git_reference_iterator_glob_new(&raw, impl_->repo_.get(), "refs/tags/*"),
+             "cannot list tags");
   ReferenceIteratorPtr it(raw);
   std::vector<TagInfo> out;
   git_reference* ref_raw = nullptr;
@@ -79,7 +81,7 @@ Result<std::vector<TagInfo>> Repository::Tags() {
     const git_oid* target = git_reference_target(ref_raw);
     if (!target) continue;  // symbolic: not a tag strata or git makes
     TagInfo tag;
-    STRATA_ASSIGN_OR_RETURN(bool is_version, Describe(repo_.get(), name, *target, &tag));
+    STRATA_ASSIGN_OR_RETURN(bool is_version, Describe(impl_->repo_.get(), name, *target, &tag));
     if (is_version) out.push_back(std::move(tag));
   }
   if (rc != GIT_ITEROVER) return GitError(rc, "cannot list tags");
@@ -104,10 +106,11 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
   if (options.message.find('\0') != std::string::npos) {
     return Status::InvalidArgument("a tag message cannot hold a NUL byte");
   }
-  STRATA_ASSIGN_OR_RETURN(CommitPtr commit, LookupCommit(repo_.get(), rev));
+  STRATA_ASSIGN_OR_RETURN(CommitPtr commit, LookupCommit(impl_->repo_.get(), rev));
   const std::string ref = kTagPrefix + name;
-  STRATA_RETURN_IF_ERROR(CheckGitLock(repo_.get(), ref));
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+  STRATA_RETURN_IF_ERROR(CheckGitLock(impl_->repo_.get(), ref));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> existing, tx.Read(ref));
   if (existing && !options.force) {
     return Status::Conflict("tag '" + name + "' already exists (use -f to replace it)");
@@ -116,13 +119,14 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
   TagInfo out;
   out.name = name;
   out.version = OidHex(git_commit_id(commit.get()));
-  ObjectId target(*git_commit_id(commit.get()));
+  ObjectId target = FromGit(*git_commit_id(commit.get()));
   if (!options.message.empty()) {
-    STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, SignatureNow(options.tagger, options.time, "tagger"));
+    STRATA_ASSIGN_OR_RETURN(SignaturePtr sig,
+                            impl_->SignatureNow(options.tagger, options.time, "tagger"));
     std::string message = options.message;
     if (message.back() != '\n') message += '\n';  // as git writes it
     // The tag object goes to disk first, then the ref names it.
-    STRATA_ASSIGN_OR_RETURN(RepositoryPtr writer, OpenDirectWriter(path_));
+    STRATA_ASSIGN_OR_RETURN(RepositoryPtr writer, OpenDirectWriter(impl_->path_));
     git_object* target_raw = nullptr;
     STRATA_GIT(git_object_lookup(&target_raw, writer.get(), git_commit_id(commit.get()),
                                  GIT_OBJECT_COMMIT),
@@ -132,7 +136,7 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
     STRATA_GIT(git_tag_annotation_create(&tag_id, writer.get(), name.c_str(), target_raw, sig.get(),
                                          message.c_str()),
                "cannot write tag " + name);
-    target = ObjectId(tag_id);
+    target = FromGit(tag_id);
     out.annotated = true;
     out.message = options.message;
     while (!out.message.empty() && out.message.back() == '\n') out.message.pop_back();
@@ -156,8 +160,9 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
 Status Repository::DeleteTag(const std::string& name) {
   STRATA_RETURN_IF_ERROR(ValidateTagName(name));
   const std::string ref = kTagPrefix + name;
-  STRATA_RETURN_IF_ERROR(CheckGitLock(repo_.get(), ref));
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+  STRATA_RETURN_IF_ERROR(CheckGitLock(impl_->repo_.get(), ref));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> existing, tx.Read(ref));
   if (!existing) return Status::NotFound("no tag '" + name + "'");
   RefUpdate update;

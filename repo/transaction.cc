@@ -249,7 +249,7 @@ int DeleteRef(git_repository* repo, const RefUpdate& u) {
   if (rc == GIT_ENOTFOUND) return GIT_EMODIFIED;
   if (rc < 0) return rc;
   const git_oid* now = git_reference_target(ref.get());
-  if (now == nullptr || !u.expected || git_oid_cmp(now, &u.expected->oid) != 0) {
+  if (now == nullptr || !u.expected || git_oid_cmp(now, AsGit(*u.expected)) != 0) {
     return GIT_EMODIFIED;
   }
   return git_reference_delete(ref.get());  // libgit2 checks the id again under git's lock
@@ -268,7 +268,7 @@ Status RefTransaction::MovedAnyway(const RefUpdate& u, const Status& failed) {
     git_error_clear();
     return failed;
   }
-  if (!(ObjectId(now) == u.target)) return failed;
+  if (!(FromGit(now) == u.target)) return failed;
   std::string why = failed.message();
   const std::string prefix = "cannot move " + u.ref + ": ";
   if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
@@ -310,9 +310,9 @@ Result<CommitOutcome> RefTransaction::Commit() {
         rc = git_reference_symbolic_create(&raw, repo_, u.ref.c_str(), u.symbolic_target.c_str(), 1,
                                            u.reason.c_str());
       } else {
-        rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), &u.target.oid,
-                                                        1, &u.expected->oid, u.reason.c_str())
-                        : git_reference_create(&raw, repo_, u.ref.c_str(), &u.target.oid, 0,
+        rc = u.expected ? git_reference_create_matching(&raw, repo_, u.ref.c_str(), AsGit(u.target),
+                                                        1, AsGit(*u.expected), u.reason.c_str())
+                        : git_reference_create(&raw, repo_, u.ref.c_str(), AsGit(u.target), 0,
                                                u.reason.c_str());
       }
       ReferencePtr moved(raw);

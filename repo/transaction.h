@@ -34,9 +34,9 @@
 #include <vector>
 
 #include "objects/git.h"
-#include "objects/json_patch.h"
-#include "objects/status.h"
-#include "repo/version.h"
+#include "strata/json_patch.h"
+#include "strata/status.h"
+#include "strata/version.h"
 
 namespace strata {
 

@@ -42,7 +42,8 @@
 #include <optional>
 #include <string>
 
-#include "objects/status.h"
+#include "strata/remote.h"
+#include "strata/status.h"
 
 namespace strata {
 
@@ -77,9 +78,6 @@ class TransportSession {
   std::unique_ptr<State> state_;
 };
 
-// SIGINT/SIGTERM set a flag (Interrupted()) instead of ending the process;
-// a second one ends it as usual.
-void InstallInterruptHandler();
-bool Interrupted();
+// InstallInterruptHandler() and Interrupted() are in strata/remote.h.
 
 }  // namespace strata

@@ -13,10 +13,10 @@
 #include <optional>
 #include <string>
 
-#include "objects/json_patch.h"
-#include "objects/json_pointer.h"
 #include "objects/tree_codec.h"
-#include "repo/snapshot.h"
+#include "strata/json_patch.h"
+#include "strata/json_pointer.h"
+#include "strata/snapshot.h"
 
 namespace strata {
 

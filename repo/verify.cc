@@ -33,9 +33,10 @@
 #include "objects/delta_codec.h"
 #include "objects/loose_object.h"
 #include "objects/state_editor.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/version_index.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace {
@@ -45,7 +46,7 @@ namespace fs = std::filesystem;
 struct OidHash {
   std::size_t operator()(const ObjectId& id) const {
     std::size_t h;
-    std::memcpy(&h, id.oid.id, sizeof h);
+    std::memcpy(&h, id.bytes, sizeof h);
     return h;
   }
 };
@@ -110,7 +111,7 @@ std::string CheckLooseObject(const fs::path& file, const ObjectId& expected) {
   Result<RawObject> obj = InflateLooseObject(file);
   if (!obj.ok()) return obj.status().message();
   ObjectId actual;
-  if (git_odb_hash(&actual.oid, obj->data.data(), obj->data.size(), obj->type) < 0) {
+  if (git_odb_hash(AsGit(actual), obj->data.data(), obj->data.size(), obj->type) < 0) {
     git_error_clear();
     return "cannot hash it";
   }
@@ -130,7 +131,7 @@ void CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& da
          !dir_ec && f != fs::directory_iterator(); f.increment(dir_ec)) {
       std::string hex = prefix + f->path().filename().string();
       ObjectId id;
-      if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(&id.oid, hex.c_str()) < 0) {
+      if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstr(AsGit(id), hex.c_str()) < 0) {
         git_error_clear();
         continue;
       }
@@ -170,10 +171,10 @@ Status CheckPackedObjects(const fs::path& objects, VerifyReport& report, OidSet&
         git_odb_object* obj = nullptr;
         if (git_odb_read(&obj, c->odb, id) < 0) {
           const git_error* e = git_error_last();
-          c->report->problems.push_back("packed object " + ObjectId(*id).Hex() + ": " +
+          c->report->problems.push_back("packed object " + FromGit(*id).Hex() + ": " +
                                         (e ? e->message : "unreadable"));
           git_error_clear();
-          c->damaged->insert(ObjectId(*id));
+          c->damaged->insert(FromGit(*id));
         } else {
           git_odb_object_free(obj);
         }
@@ -249,9 +250,9 @@ Result<VerifyReport> Repository::Verify() {
     std::optional<Perspective>& slot;
     std::optional<Perspective> saved;
     ~Restore() { slot = std::move(saved); }
-  } restore{perspective_, std::exchange(perspective_, std::nullopt)};
+  } restore{impl_->perspective_, std::exchange(impl_->perspective_, std::nullopt)};
   VerifyReport report;
-  const fs::path git_dir(path_);
+  const fs::path git_dir(impl_->path_);
   CheckLeftovers(git_dir, report);
 
   OidSet damaged;
@@ -275,7 +276,7 @@ Result<VerifyReport> Repository::Verify() {
       continue;  // its target is checked as a ref of its own (or is unborn)
     }
     ObjectId id;
-    if (!IsHexId(r.text) || git_oid_fromstr(&id.oid, r.text.c_str()) < 0) {
+    if (!IsHexId(r.text) || git_oid_fromstr(AsGit(id), r.text.c_str()) < 0) {
       git_error_clear();
       std::string shown = r.text.substr(0, 60);
       for (char& c : shown) {
@@ -300,7 +301,8 @@ Result<VerifyReport> Repository::Verify() {
   std::deque<ObjectId> queue;
   for (const auto& [name, id] : tips) {
     git_object* raw = nullptr;
-    if (!store_->Exists(id) || git_object_lookup(&raw, repo_.get(), &id.oid, GIT_OBJECT_ANY) < 0) {
+    if (!impl_->store_->Exists(id) ||
+        git_object_lookup(&raw, impl_->repo_.get(), AsGit(id), GIT_OBJECT_ANY) < 0) {
       git_error_clear();
       report.problems.push_back("ref " + name + " names " + id.Hex() + ", which is missing");
       continue;
@@ -313,7 +315,7 @@ Result<VerifyReport> Repository::Verify() {
                                 git_object_type2string(git_object_type(raw)) + ", not a version");
       continue;
     }
-    ObjectId commit(*git_object_id(peeled));
+    ObjectId commit = FromGit(*git_object_id(peeled));
     git_object_free(peeled);
     // Notes refs (labels added later) hold notes commits, whose trees map
     // versions to notes: their objects are checked, but they are no versions.
@@ -327,7 +329,7 @@ Result<VerifyReport> Repository::Verify() {
     const bool is_notes = notes.count(version) > 0;
     const std::string id = is_notes ? "labels commit " + version.Hex() : version.Hex();
     git_commit* c_raw = nullptr;
-    if (git_commit_lookup(&c_raw, repo_.get(), &version.oid) < 0) {
+    if (git_commit_lookup(&c_raw, impl_->repo_.get(), AsGit(version)) < 0) {
       git_error_clear();
       report.problems.push_back(VersionProblem(id, "its commit is missing or unreadable"));
       continue;
@@ -335,8 +337,8 @@ Result<VerifyReport> Repository::Verify() {
     CommitPtr c(c_raw);
     if (!is_notes) versions.push_back(version);
     for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
-      ObjectId parent(*git_commit_parent_id(c_raw, i));
-      if (!store_->Exists(parent)) {
+      ObjectId parent = FromGit(*git_commit_parent_id(c_raw, i));
+      if (!impl_->store_->Exists(parent)) {
         report.problems.push_back(VersionProblem(
             id, "its parent " + parent.Hex() + " is missing, so its history is cut"));
       } else if (seen.insert(parent).second) {
@@ -345,17 +347,17 @@ Result<VerifyReport> Repository::Verify() {
       }
     }
     // Its tree; a tree seen in an earlier version was checked then.
-    std::vector<std::pair<ObjectId, std::string>> trees{{ObjectId(*git_commit_tree_id(c_raw)), ""}};
+    std::vector<std::pair<ObjectId, std::string>> trees{{FromGit(*git_commit_tree_id(c_raw)), ""}};
     while (!trees.empty()) {
       auto [tree, where] = trees.back();
       trees.pop_back();
       if (!seen_trees.insert(tree).second) continue;
-      if (!store_->Exists(tree)) {
+      if (!impl_->store_->Exists(tree)) {
         report.problems.push_back(
             VersionProblem(id, "tree " + tree.Hex() + " (" + where + ") is missing"));
         continue;
       }
-      Result<std::vector<TreeEntry>> entries = store_->ReadTree(tree);
+      Result<std::vector<TreeEntry>> entries = impl_->store_->ReadTree(tree);
       if (!entries.ok()) {
         report.problems.push_back(VersionProblem(id, entries.status().message()));
         continue;
@@ -364,7 +366,7 @@ Result<VerifyReport> Repository::Verify() {
         std::string path = where.empty() ? e.name : where + "/" + e.name;
         if (e.is_tree) {
           trees.emplace_back(e.id, path);
-        } else if (!store_->Exists(e.id)) {
+        } else if (!impl_->store_->Exists(e.id)) {
           report.problems.push_back(
               VersionProblem(id, "blob " + e.id.Hex() + " (" + path + ") is missing"));
         }
@@ -392,10 +394,10 @@ Result<VerifyReport> Repository::Verify() {
       if (!parent.ok()) continue;  // reported when the loop reaches the parent
       parent_state = parent->state_tree();
     }
-    StateEditor editor(*store_, parent_state);
+    StateEditor editor(*impl_->store_, parent_state);
     Status applied = ApplyPatch(editor, *delta);
     Result<ObjectId> rebuilt = applied.ok() ? editor.Write() : Result<ObjectId>(applied);
-    store_->Discard();
+    impl_->store_->Discard();
     if (!rebuilt.ok()) {
       report.problems.push_back(VersionProblem(
           id, "its delta does not apply to its parent: " + rebuilt.status().message()));
@@ -410,13 +412,13 @@ Result<VerifyReport> Repository::Verify() {
 }
 
 void Repository::CheckVersionIndex(const std::vector<ObjectId>& versions, VerifyReport& report) {
-  const std::string file = (fs::path(path_) / "version-index").string();
+  const std::string file = (fs::path(impl_->path_) / "version-index").string();
   VersionIndex index(file);
   for (const ObjectId& version : versions) {
     const VersionRecord* r = index.Find(version);
     if (!r) continue;
     git_commit* c_raw = nullptr;
-    if (git_commit_lookup(&c_raw, repo_.get(), &version.oid) < 0) {
+    if (git_commit_lookup(&c_raw, impl_->repo_.get(), AsGit(version)) < 0) {
       git_error_clear();
       continue;  // reported by the walk
     }
@@ -429,11 +431,11 @@ void Repository::CheckVersionIndex(const std::vector<ObjectId>& versions, Verify
         continue;
       }
       CommitPtr p(p_raw);
-      Result<VersionTrees> trees = ReadVersionTrees(*store_, p_raw);
+      Result<VersionTrees> trees = ReadVersionTrees(*impl_->store_, p_raw);
       if (!trees.ok()) continue;
       parent_state = trees->state;
     }
-    Result<VersionRecord> actual = ComputeVersionRecord(*store_, c_raw, parent_state);
+    Result<VersionRecord> actual = ComputeVersionRecord(*impl_->store_, c_raw, parent_state);
     if (!actual.ok() || *actual == *r) continue;
     std::vector<std::string> wrong;
     if (actual->time != r->time) wrong.push_back("time");

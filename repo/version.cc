@@ -1,4 +1,4 @@
-#include "repo/version.h"
+#include "strata/version.h"
 
 #include <cctype>
 #include <charconv>

@@ -11,8 +11,8 @@
 #include <filesystem>
 
 #include "objects/tree_codec.h"
-#include "repo/version.h"
 #include "repo/version_tree.h"
+#include "strata/version.h"
 
 namespace strata {
 namespace {
@@ -36,11 +36,11 @@ std::uint64_t GetU(const char* p, int bytes) {
   return v;
 }
 void PutId(std::string& out, const ObjectId& id) {
-  out.append(reinterpret_cast<const char*>(id.oid.id), GIT_OID_RAWSZ);
+  out.append(reinterpret_cast<const char*>(id.bytes), GIT_OID_RAWSZ);
 }
 ObjectId GetId(const char* p) {
   ObjectId id;
-  std::memcpy(id.oid.id, p, GIT_OID_RAWSZ);
+  std::memcpy(id.bytes, p, GIT_OID_RAWSZ);
   return id;
 }
 
@@ -187,10 +187,10 @@ Result<VersionRecord> ComputeVersionRecord(ObjectStore& store, const git_commit*
                                            const std::optional<ObjectId>& state,
                                            VersionRecordCache* cache) {
   VersionRecord r;
-  r.id = ObjectId(*git_commit_id(commit));
+  r.id = FromGit(*git_commit_id(commit));
   r.time = git_commit_time(commit);
   for (unsigned i = 0; i < git_commit_parentcount(commit); ++i) {
-    r.parents.emplace_back(*git_commit_parent_id(commit, i));
+    r.parents.push_back(FromGit(*git_commit_parent_id(commit, i)));
   }
   std::string message;
   std::vector<std::string> labels;

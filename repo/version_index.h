@@ -27,8 +27,8 @@
 
 #include "objects/git.h"
 #include "objects/object_store.h"
-#include "objects/status.h"
 #include "objects/tree_codec.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -6,7 +6,7 @@ namespace strata {
 
 Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* commit) {
   const std::string id = OidHex(git_commit_id(commit));
-  Result<std::vector<TreeEntry>> entries = store.ReadTree(ObjectId(*git_commit_tree_id(commit)));
+  Result<std::vector<TreeEntry>> entries = store.ReadTree(FromGit(*git_commit_tree_id(commit)));
   if (!entries.ok()) return entries.status().WithContext("version " + id);
   VersionTrees out;
   bool has_state = false;

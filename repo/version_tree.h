@@ -15,7 +15,7 @@
 
 #include "objects/git.h"
 #include "objects/object_store.h"
-#include "repo/version.h"
+#include "strata/version.h"
 
 namespace strata {
 
@@ -43,6 +43,6 @@ VersionInfo DescribeCommit(const git_commit* commit, const ObjectId& state);
 Result<SignaturePtr> GitSignature(const Signature& who, std::int64_t time, const char* role);
 
 // 40 hex digits.
-inline std::string OidHex(const git_oid* oid) { return ObjectId(*oid).Hex(); }
+inline std::string OidHex(const git_oid* oid) { return FromGit(*oid).Hex(); }
 
 }  // namespace strata

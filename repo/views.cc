@@ -17,8 +17,9 @@
 #include "objects/delta_codec.h"
 #include "repo/line_log.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/version_tree.h"
+#include "strata/repository.h"
 
 namespace strata {
 namespace fs = std::filesystem;
@@ -34,7 +35,7 @@ std::optional<ObjectId> ParseHex(std::string_view hex) {
     git_error_clear();
     return std::nullopt;
   }
-  return ObjectId(oid);
+  return FromGit(oid);
 }
 
 // A line's body: "source-hex view-hex kind".
@@ -317,7 +318,7 @@ class ViewBuilder {
     if (!empty_tree_) {
       git_oid oid;
       git_oid_fromstr(&oid, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
-      empty_tree_ = ObjectId(oid);
+      empty_tree_ = FromGit(oid);
     }
     return *empty_tree_;
   }
@@ -457,71 +458,71 @@ Status PerspectiveTarget::Finish() {
 // --- the repository's side -----------------------------------------------------
 
 Status Repository::UsePerspective(const std::optional<std::string>& name) {
-  perspective_.reset();
-  view_cache_.reset();
+  impl_->perspective_.reset();
+  impl_->view_cache_.reset();
   if (!name) return Status::Ok();
   // The definitions at the current branch's head, read whole (no view).
   std::optional<json::value> doc;
-  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(repo_.get(), "HEAD"));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(impl_->repo_.get(), "HEAD"));
   if (head) {
-    STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo_.get(), head->Hex()));
-    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, c.get()));
+    STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), head->Hex()));
+    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*impl_->store_, c.get()));
     STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref,
-                            FindMember(*store_, trees.state, kPerspectivesDoc));
+                            FindMember(*impl_->store_, trees.state, kPerspectivesDoc));
     if (ref) {
-      STRATA_ASSIGN_OR_RETURN(doc, DecodeValue(*store_, *ref));
+      STRATA_ASSIGN_OR_RETURN(doc, DecodeValue(*impl_->store_, *ref));
     }
   }
   STRATA_ASSIGN_OR_RETURN(Perspective p, Perspective::Resolve(doc ? &*doc : nullptr, *name));
-  perspective_ = std::move(p);
+  impl_->perspective_ = std::move(p);
   return Status::Ok();
 }
 
 Result<ObjectId> Repository::ViewState(const ObjectId& state) {
-  if (!perspective_) return state;
-  if (!view_cache_) {
-    view_cache_ =
-        std::make_unique<ViewCache>((fs::path(path_) / "views" / perspective_->id()).string());
+  if (!impl_->perspective_) return state;
+  if (!impl_->view_cache_) {
+    impl_->view_cache_ = std::make_unique<ViewCache>(
+        (fs::path(impl_->path_) / "views" / impl_->perspective_->id()).string());
   }
-  if (std::optional<std::optional<ValueRef>> hit = view_cache_->Find(state)) {
+  if (std::optional<std::optional<ValueRef>> hit = impl_->view_cache_->Find(state)) {
     // Trust the line only if its object is there (a cache file may outlive
     // objects removed by hand).
-    if (*hit && store_->Exists((*hit)->id)) return (*hit)->id;
+    if (*hit && impl_->store_->Exists((*hit)->id)) return (*hit)->id;
   }
   // A view computed in the middle of a write must not flush the write's
   // staged objects: it stays staged with them, and is not remembered.
-  const bool alone = store_->staged_objects() == 0;
-  STRATA_ASSIGN_OR_RETURN(ObjectId view,
-                          ComputeViewState(*store_, *perspective_, *view_cache_, state));
+  const bool alone = impl_->store_->staged_objects() == 0;
+  STRATA_ASSIGN_OR_RETURN(ObjectId view, ComputeViewState(*impl_->store_, *impl_->perspective_,
+                                                          *impl_->view_cache_, state));
   if (!alone) {
-    view_cache_->DropPending();
+    impl_->view_cache_->DropPending();
     return view;
   }
-  if (store_->staged_objects() > 0) {
-    Status flushed = store_->Flush();
+  if (impl_->store_->staged_objects() > 0) {
+    Status flushed = impl_->store_->Flush();
     if (!flushed.ok()) {
-      view_cache_->DropPending();
-      store_->Discard();
+      impl_->view_cache_->DropPending();
+      impl_->store_->Discard();
       return flushed;
     }
   }
   // The view was computed; failing to remember it is not the reader's problem.
-  (void)view_cache_->Save();
+  (void)impl_->view_cache_->Save();
   return view;
 }
 
-Result<VersionTrees> Repository::ReadTrees(const git_commit* commit) {
+Result<VersionTrees> Repository::Impl::ReadTrees(const git_commit* commit) {
   STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, commit));
   if (perspective_) {
-    STRATA_ASSIGN_OR_RETURN(trees.state, ViewState(trees.state));
+    STRATA_ASSIGN_OR_RETURN(trees.state, self->ViewState(trees.state));
   }
   return trees;
 }
 
 Status Repository::CheckPerspectiveWrite(const std::optional<ObjectId>& base, const ObjectId& next,
                                          const std::vector<std::string>& touched) {
-  if (!perspective_) return Status::Ok();
-  const Perspective& p = *perspective_;
+  if (!impl_->perspective_) return Status::Ok();
+  const Perspective& p = *impl_->perspective_;
   for (const std::string& doc : touched) {
     if (!p.DocVisible(doc)) {
       return Status::InvalidArgument("document '" + doc + "' is outside perspective '" + p.name() +
@@ -529,14 +530,14 @@ Status Repository::CheckPerspectiveWrite(const std::optional<ObjectId>& base, co
     }
     std::optional<json::value> before, after;
     if (base) {
-      STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*store_, *base, doc));
+      STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*impl_->store_, *base, doc));
       if (ref) {
-        STRATA_ASSIGN_OR_RETURN(before, DecodeValue(*store_, *ref));
+        STRATA_ASSIGN_OR_RETURN(before, DecodeValue(*impl_->store_, *ref));
       }
     }
-    STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*store_, next, doc));
+    STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*impl_->store_, next, doc));
     if (ref) {
-      STRATA_ASSIGN_OR_RETURN(after, DecodeValue(*store_, *ref));
+      STRATA_ASSIGN_OR_RETURN(after, DecodeValue(*impl_->store_, *ref));
     }
     if (!p.HiddenEqual(before, after)) {
       return Status::InvalidArgument("the write would change values of document '" + doc +
@@ -548,8 +549,8 @@ Status Repository::CheckPerspectiveWrite(const std::optional<ObjectId>& base, co
 }
 
 void Repository::FilterConflicts(std::vector<MergeConflict>& conflicts) const {
-  if (!perspective_) return;
-  const Perspective& p = *perspective_;
+  if (!impl_->perspective_) return;
+  const Perspective& p = *impl_->perspective_;
   std::vector<MergeConflict> kept;
   for (MergeConflict& c : conflicts) {
     if (!p.DocVisible(c.doc)) continue;
@@ -587,7 +588,7 @@ void ReplaceTokens(std::string& text, const std::string& what, const std::string
 
 }  // namespace
 
-Status Repository::SeeMessageThrough(VersionInfo& v, const git_commit* commit) {
+Status Repository::Impl::SeeMessageThrough(VersionInfo& v, const git_commit* commit) {
   if (!perspective_) return Status::Ok();
   const Perspective& p = *perspective_;
   STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, commit));

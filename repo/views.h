@@ -33,9 +33,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "objects/json_patch.h"
 #include "objects/tree_codec.h"
-#include "repo/perspective.h"
+#include "strata/json_patch.h"
+#include "strata/perspective.h"
 
 namespace strata {
 

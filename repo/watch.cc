@@ -1,7 +1,7 @@
 // Watcher (repo/watch.h): the last tip seen, and LogEntries("OLD..NEW")
 // reversed for each move. The history walk is Log's; this file only
 // decides which range to ask for, and when to look again.
-#include "repo/watch.h"
+#include "strata/watch.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -33,6 +33,10 @@ Result<LogOptions::PathFilter> ParsePathFilter(const std::string& text) {
                                  "'");
 }
 
+struct Watcher::RefReader {
+  RepositoryPtr repo;
+};
+
 Watcher::Watcher(Repository& repo, WatchOptions options, std::string branch)
     : repo_(repo), options_(std::move(options)), branch_(std::move(branch)) {}
 
@@ -56,13 +60,14 @@ Result<std::unique_ptr<Watcher>> Watcher::Make(Repository& repo, WatchOptions op
   int rc = git_repository_open_ext(
       &raw, repo.path().c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr);
   if (rc < 0) return GitError(rc, "cannot open repository " + repo.path());
-  w->refs_.reset(raw);
+  w->refs_ = std::make_unique<RefReader>();
+  w->refs_->repo.reset(raw);
 
   if (w->options_.since) {
     STRATA_ASSIGN_OR_RETURN(w->last_, repo.ResolveRevision(*w->options_.since));
   } else {
     STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> tip,
-                            ReadRef(w->refs_.get(), "refs/heads/" + branch));
+                            ReadRef(w->refs_->repo.get(), "refs/heads/" + branch));
     if (tip) w->last_ = tip->Hex();
   }
 
@@ -102,7 +107,7 @@ Status Watcher::Arm() {
 
 Result<std::vector<LogEntry>> Watcher::Poll() {
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> tip_id,
-                          ReadRef(refs_.get(), "refs/heads/" + branch_));
+                          ReadRef(refs_->repo.get(), "refs/heads/" + branch_));
   if (!tip_id) return std::vector<LogEntry>();  // not there (yet, or any more)
   const std::string tip = tip_id->Hex();
   if (last_ && *last_ == tip) return std::vector<LogEntry>();

@@ -12,7 +12,7 @@
 // so deletions are entries with a base and no file. An entry whose mtime is
 // not older than `written` is "racy" (the file may have changed in the same
 // clock tick after it was read) and is read again.
-#include "repo/worktree.h"
+#include "strata/worktree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -34,9 +34,10 @@
 #include "objects/merge_patch.h"
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
-#include "repo/document_id.h"
-#include "repo/export.h"
-#include "repo/import.h"
+#include "repo/repository_impl.h"
+#include "strata/document_id.h"
+#include "strata/export.h"
+#include "strata/import.h"
 
 namespace strata {
 namespace {
@@ -494,7 +495,7 @@ Result<std::unique_ptr<Worktree>> Worktree::Add(Repository& repo, const std::str
     index.base = base;
     if (snap->state_tree()) {
       std::vector<Member> members;
-      st = ReadMembers(*repo.store_, *snap->state_tree(), members);
+      st = ReadMembers(*repo.impl_->store_, *snap->state_tree(), members);
       if (!st.ok()) return undo(st);
       Fd root(::open(abs.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       for (Member& m : members) {
@@ -540,7 +541,7 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
       STRATA_ASSIGN_OR_RETURN(Snapshot base, ReadBase());
       if (base.state_tree()) {
         std::vector<Member> members;
-        STRATA_RETURN_IF_ERROR(ReadMembers(*repo_.store_, *base.state_tree(), members));
+        STRATA_RETURN_IF_ERROR(ReadMembers(*repo_.impl_->store_, *base.state_tree(), members));
         index.entries.reserve(members.size());
         for (Member& m : members) index.entries[std::move(m.key)].base = m.ref.id.Hex();
       }
@@ -553,7 +554,7 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
   struct Discard {
     ObjectStore& store;
     ~Discard() { store.Discard(); }
-  } discard{*repo_.store_};
+  } discard{*repo_.impl_->store_};
   std::size_t staged = 0;
   Status walked = WalkFolder(root.get(), "", dir_, [&](const FoundFile& f) -> Status {
     std::string id = IdOfPath(f.path);
@@ -582,14 +583,14 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
     }
     Result<json::value> v = ParseJson(*text, f.path);
     Result<ValueRef> ref =
-        v.ok() ? EncodeValue(*repo_.store_, *v, 1) : Result<ValueRef>(v.status());
+        v.ok() ? EncodeValue(*repo_.impl_->store_, *v, 1) : Result<ValueRef>(v.status());
     if (!ref.ok()) {
       e.value.clear();
       scan.status.invalid.push_back({f.path, ref.status().message()});
       scan.invalid_ids.insert(id);
       return Status::Ok();
     }
-    if (++staged % 1000 == 0) repo_.store_->Discard();
+    if (++staged % 1000 == 0) repo_.impl_->store_->Discard();
     e.value = ref->id.Hex();
     SetStat(e, st);
     if (e.value != e.base) scan.values.emplace(id, std::move(*v));
@@ -885,7 +886,7 @@ Result<WorktreeUpdate> Worktree::UpdateTo(const std::string& target, bool keep_c
     STRATA_RETURN_IF_ERROR(CheckExportIds(ids));
   }
   std::vector<MemberDiff> diffs;
-  STRATA_RETURN_IF_ERROR(ChangedMembers(*repo_.store_, from_state, to_state, diffs));
+  STRATA_RETURN_IF_ERROR(ChangedMembers(*repo_.impl_->store_, from_state, to_state, diffs));
   std::unordered_set<std::string> changed_docs;
   for (auto* list : {&scan.status.created, &scan.status.modified, &scan.status.deleted}) {
     changed_docs.insert(list->begin(), list->end());
@@ -1063,7 +1064,7 @@ Result<std::pair<PullResult, WorktreeUpdate>> Worktree::Pull(
     STRATA_ASSIGN_OR_RETURN(Snapshot t, repo_.Read(theirs));
     to_state = t.state_tree();
     std::vector<MemberDiff> incoming;
-    STRATA_RETURN_IF_ERROR(ChangedMembers(*repo_.store_, from_state, to_state, incoming));
+    STRATA_RETURN_IF_ERROR(ChangedMembers(*repo_.impl_->store_, from_state, to_state, incoming));
     std::unordered_set<std::string> local(scan.invalid_ids.begin(), scan.invalid_ids.end());
     for (auto* list : {&scan.status.created, &scan.status.modified, &scan.status.deleted}) {
       local.insert(list->begin(), list->end());

@@ -15,12 +15,13 @@
 #include "objects/state_editor.h"
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
-#include "repo/document_id.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
+#include "repo/repository_impl.h"
 #include "repo/schemas.h"
 #include "repo/version_tree.h"
 #include "repo/views.h"
+#include "strata/document_id.h"
+#include "strata/repository.h"
 
 namespace strata {
 
@@ -44,7 +45,7 @@ Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
     return s;
   }
   git_signature* raw = nullptr;
-  if (git_signature_default(&raw, repo_.get()) == 0) {
+  if (git_signature_default(&raw, impl_->repo_.get()) == 0) {
     SignaturePtr sig(raw);
     return Signature{raw->name, raw->email};
   }
@@ -52,12 +53,12 @@ Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
   return Signature{"strata", "strata@localhost"};
 }
 
-Result<SignaturePtr> Repository::SignatureNow(const std::optional<Signature>& who,
-                                              const std::optional<std::int64_t>& time,
-                                              const char* role) {
+Result<SignaturePtr> Repository::Impl::SignatureNow(const std::optional<Signature>& who,
+                                                    const std::optional<std::int64_t>& time,
+                                                    const char* role) {
   CommitOptions options;
   options.author = who;
-  STRATA_ASSIGN_OR_RETURN(Signature resolved, ResolveAuthor(options));
+  STRATA_ASSIGN_OR_RETURN(Signature resolved, self->ResolveAuthor(options));
   return GitSignature(resolved, time ? *time : static_cast<std::int64_t>(std::time(nullptr)), role);
 }
 
@@ -67,27 +68,28 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                                             std::int64_t time,
                                             const std::optional<Snapshot>& expected,
                                             const std::vector<ObjectId>& extra_parents) {
-  store_->Discard();
+  impl_->store_->Discard();
   // Whatever fails below leaves nothing staged.
   struct DiscardOnExit {
     ObjectStore& store;
     ~DiscardOnExit() { store.Discard(); }
-  } discard{*store_};
+  } discard{*impl_->store_};
 
   CommitPtr parent;
   std::optional<ObjectId> base_state, base_meta;
   if (head) {
     git_commit* raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &head->oid), "cannot read " + head->Hex());
+    STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(*head)),
+               "cannot read " + head->Hex());
     parent.reset(raw);
-    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*store_, raw));
+    STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(*impl_->store_, raw));
     base_state = trees.state;
     base_meta = trees.meta;
   }
 
   STRATA_ASSIGN_OR_RETURN(ObjectId new_state, make_state(base_state));
   Built out;
-  STRATA_RETURN_IF_ERROR(DiffStates(*store_, base_state, new_state, out.delta));
+  STRATA_RETURN_IF_ERROR(DiffStates(*impl_->store_, base_state, new_state, out.delta));
   // A merge version records that theirs is merged, even with nothing to change.
   if (out.delta.empty() && extra_parents.empty()) {
     return Status::Unchanged("nothing changed; no version written");
@@ -102,16 +104,17 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   // A settings document must keep to its own format.
   for (const std::string& doc : touched) {
     if (!IsSettingsDocumentId(doc)) continue;
-    STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref, FindMember(*store_, new_state, doc));
+    STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref,
+                            FindMember(*impl_->store_, new_state, doc));
     if (!ref) continue;  // removed
-    STRATA_ASSIGN_OR_RETURN(json::value value, DecodeValue(*store_, *ref));
+    STRATA_ASSIGN_OR_RETURN(json::value value, DecodeValue(*impl_->store_, *ref));
     STRATA_RETURN_IF_ERROR(ValidateSettingsDocument(doc, value));
   }
   // Through a perspective, nothing it hides may change.
   STRATA_RETURN_IF_ERROR(CheckPerspectiveWrite(base_state, new_state, touched));
   // The documents it changes (all of them, when .schemas changes) must
   // satisfy the new state's .schemas (repo/schemas.h).
-  STRATA_RETURN_IF_ERROR(CheckSchemasOnWrite(*store_, new_state, touched, options.force));
+  STRATA_RETURN_IF_ERROR(CheckSchemasOnWrite(*impl_->store_, new_state, touched, options.force));
   // A caller that named its base: every document it changes must be as it
   // was there. Ids compare values (content addressing), so this reads no
   // document.
@@ -119,17 +122,18 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     for (const std::string& doc : touched) {
       std::optional<ValueRef> then, now;
       if (expected->state_tree()) {
-        STRATA_ASSIGN_OR_RETURN(then, FindMember(*store_, *expected->state_tree(), doc));
+        STRATA_ASSIGN_OR_RETURN(then, FindMember(*impl_->store_, *expected->state_tree(), doc));
       }
       if (base_state) {
-        STRATA_ASSIGN_OR_RETURN(now, FindMember(*store_, *base_state, doc));
+        STRATA_ASSIGN_OR_RETURN(now, FindMember(*impl_->store_, *base_state, doc));
       }
       if (then == now) continue;
       std::string since = expected->version() ? "version " + expected->version_id().substr(0, 12)
                                               : "the branch's first version";
       std::string who;
       if (now) {
-        STRATA_ASSIGN_OR_RETURN(DocumentInfo info, ReadDocumentInfo(*store_, base_meta, doc));
+        STRATA_ASSIGN_OR_RETURN(DocumentInfo info,
+                                ReadDocumentInfo(*impl_->store_, base_meta, doc));
         if (!info.updated_by.empty()) {
           who = " by " + info.updated_by + " at " + FormatUtcTime(info.updated_at);
         }
@@ -147,14 +151,16 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                             : options.message;
   STRATA_RETURN_IF_ERROR(ValidateMessage(message));
 
-  STRATA_ASSIGN_OR_RETURN(
-      ObjectId meta_id, UpdateDocumentMeta(*store_, base_meta, out.delta, author.ToString(), time));
-  STRATA_ASSIGN_OR_RETURN(ObjectId delta_id, store_->WriteBlob(EncodeDelta(out.delta)));
-  STRATA_ASSIGN_OR_RETURN(ObjectId root_id, store_->WriteTree({{kDeltaEntry, delta_id, false},
-                                                               {kMetaEntry, meta_id, true},
-                                                               {kStateEntry, new_state, true}}));
+  STRATA_ASSIGN_OR_RETURN(ObjectId meta_id, UpdateDocumentMeta(*impl_->store_, base_meta, out.delta,
+                                                               author.ToString(), time));
+  STRATA_ASSIGN_OR_RETURN(ObjectId delta_id, impl_->store_->WriteBlob(EncodeDelta(out.delta)));
+  STRATA_ASSIGN_OR_RETURN(ObjectId root_id,
+                          impl_->store_->WriteTree({{kDeltaEntry, delta_id, false},
+                                                    {kMetaEntry, meta_id, true},
+                                                    {kStateEntry, new_state, true}}));
   git_tree* tree_raw = nullptr;
-  STRATA_GIT(git_tree_lookup(&tree_raw, repo_.get(), &root_id.oid), "cannot read the new tree");
+  STRATA_GIT(git_tree_lookup(&tree_raw, impl_->repo_.get(), AsGit(root_id)),
+             "cannot read the new tree");
   TreePtr tree(tree_raw);
   STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, GitSignature(author, time, "author"));
   std::vector<CommitPtr> others;
@@ -162,24 +168,25 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   if (parent) parents.push_back(parent.get());
   for (const ObjectId& id : extra_parents) {
     git_commit* raw = nullptr;
-    STRATA_GIT(git_commit_lookup(&raw, repo_.get(), &id.oid), "cannot read " + id.Hex());
+    STRATA_GIT(git_commit_lookup(&raw, impl_->repo_.get(), AsGit(id)), "cannot read " + id.Hex());
     others.emplace_back(raw);
     parents.push_back(raw);
   }
   GitBuf commit_buf;
-  STRATA_GIT(git_commit_create_buffer(&commit_buf.buf, repo_.get(), sig.get(), sig.get(), nullptr,
-                                      ComposeMessage(message, options.labels).c_str(), tree.get(),
-                                      parents.size(), parents.data()),
+  STRATA_GIT(git_commit_create_buffer(&commit_buf.buf, impl_->repo_.get(), sig.get(), sig.get(),
+                                      nullptr, ComposeMessage(message, options.labels).c_str(),
+                                      tree.get(), parents.size(), parents.data()),
              "cannot create the version");
-  STRATA_ASSIGN_OR_RETURN(out.commit, store_->WriteObject({commit_buf.buf.ptr, commit_buf.buf.size},
-                                                          GIT_OBJECT_COMMIT));
-  out.objects = store_->staged_objects();
-  out.bytes = store_->staged_bytes();
+  STRATA_ASSIGN_OR_RETURN(
+      out.commit,
+      impl_->store_->WriteObject({commit_buf.buf.ptr, commit_buf.buf.size}, GIT_OBJECT_COMMIT));
+  out.objects = impl_->store_->staged_objects();
+  out.bytes = impl_->store_->staged_bytes();
   // Objects reach the disk (fsynced) before any ref names them.
-  STRATA_RETURN_IF_ERROR(store_->Flush());
+  STRATA_RETURN_IF_ERROR(impl_->store_->Flush());
 
   git_commit* c_raw = nullptr;
-  STRATA_GIT(git_commit_lookup(&c_raw, repo_.get(), &out.commit.oid),
+  STRATA_GIT(git_commit_lookup(&c_raw, impl_->repo_.get(), AsGit(out.commit)),
              "cannot read the new version");
   CommitPtr commit(c_raw);
   out.version = DescribeCommit(c_raw, new_state);
@@ -211,13 +218,14 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
-  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), options.branch));
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target,
+                          ResolveWriteTarget(impl_->repo_.get(), options.branch));
   STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
   const StateFn make_state = [&](const std::optional<ObjectId>& base) -> Result<ObjectId> {
-    StateEditor editor(*store_, base);
-    if (perspective_) {
+    StateEditor editor(*impl_->store_, base);
+    if (impl_->perspective_) {
       // The edit sees and changes the reader's view; what it hides is put back.
-      PerspectiveTarget view(editor, *perspective_);
+      PerspectiveTarget view(editor, *impl_->perspective_);
       STRATA_RETURN_IF_ERROR(edit(view));
       STRATA_RETURN_IF_ERROR(view.Finish());
     } else {
@@ -231,18 +239,18 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
       expected = Snapshot(this, *options.expected);
     } else {
       // The stored state, not a view: it is compared with the branch's.
-      std::optional<Perspective> saved = std::exchange(perspective_, std::nullopt);
+      std::optional<Perspective> saved = std::exchange(impl_->perspective_, std::nullopt);
       Result<Snapshot> base = Read(*options.expected);
-      perspective_ = std::move(saved);
+      impl_->perspective_ = std::move(saved);
       if (!base.ok()) return base.status().WithContext("the expected version");
       expected = std::move(base).value();
     }
   }
 
-  STRATA_RETURN_IF_ERROR(CheckGitLock(repo_.get(), target.ref));
+  STRATA_RETURN_IF_ERROR(CheckGitLock(impl_->repo_.get(), target.ref));
 
   // 1. Build on the head as it is now, without the lock.
-  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(repo_.get(), target.ref));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(impl_->repo_.get(), target.ref));
   if (!head && options.branch && *options.branch != CurrentBranch()) {
     return Status::NotFound("no branch '" + *options.branch + "'");
   }
@@ -251,7 +259,8 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
 
   // 2. Under the lock: move the branch, or apply the write again on the
   // head another writer left.
-  STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo_.get(), &hooks_));
+  STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
+                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
   bool replayed = false;
   // A merge that stopped on conflicts may have begun while this write was built.
   STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
@@ -308,11 +317,11 @@ Result<VersionInfo> Repository::WriteDetached(const std::string& base,
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
   STRATA_ASSIGN_OR_RETURN(std::string base_id, ResolveRevision(base));
   ObjectId head;
-  STRATA_GIT(git_oid_fromstr(&head.oid, base_id.c_str()), "cannot read version " + base_id);
+  STRATA_GIT(git_oid_fromstr(AsGit(head), base_id.c_str()), "cannot read version " + base_id);
   const StateFn make_state = [&](const std::optional<ObjectId>& state) -> Result<ObjectId> {
-    StateEditor editor(*store_, state);
-    if (perspective_) {
-      PerspectiveTarget view(editor, *perspective_);
+    StateEditor editor(*impl_->store_, state);
+    if (impl_->perspective_) {
+      PerspectiveTarget view(editor, *impl_->perspective_);
       STRATA_RETURN_IF_ERROR(edit(view));
       STRATA_RETURN_IF_ERROR(view.Finish());
     } else {
@@ -422,8 +431,9 @@ Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::
   // the documents it adds were never seen here, and stay.
   std::vector<std::string> prune;
   if (import.prune) {
-    STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo_.get(), options.branch));
-    STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(repo_.get(), target.ref));
+    STRATA_ASSIGN_OR_RETURN(WriteTarget target,
+                            ResolveWriteTarget(impl_->repo_.get(), options.branch));
+    STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(impl_->repo_.get(), target.ref));
     if (head) {
       std::unordered_set<std::string_view> given;
       for (const auto& [id, value] : docs) given.insert(id);

@@ -3,7 +3,7 @@
 // fuzzer reaches the patch layer; even, the rest is decoded as it is.
 // Oracle: a delta that decodes encodes and decodes back to the same patch.
 #include "objects/delta_codec.h"
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 #include "tests/fuzz/fuzz.h"
 
 using namespace strata;

@@ -1,7 +1,7 @@
 // Structural diff. Input: [a, b]. Oracles: applying diff(a, b) to a gives b;
 // diff(a, a) is empty.
 #include "objects/json_diff.h"
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 #include "tests/fuzz/fuzz.h"
 
 using namespace strata;

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "objects/json.h"
+#include "strata/json.h"
 
 namespace strata::fuzz {
 

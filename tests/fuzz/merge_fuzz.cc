@@ -2,7 +2,7 @@
 // absent one). Oracles: no crash; merging a side with itself gives it back
 // clean; a side left as the base takes the other side whole; a clean merge is
 // symmetric; with a strategy no conflict is left.
-#include "merge/three_way.h"
+#include "strata/merge.h"
 #include "tests/fuzz/fuzz.h"
 
 using namespace strata;

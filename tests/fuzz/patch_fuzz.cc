@@ -3,7 +3,7 @@
 // gives the same result again after a round trip through its JSON form and
 // through the delta codec (what a version stores).
 #include "objects/delta_codec.h"
-#include "objects/json_patch.h"
+#include "strata/json_patch.h"
 #include "tests/fuzz/fuzz.h"
 
 using namespace strata;

@@ -1,6 +1,6 @@
 // JSON Pointer (RFC 6901). Oracles: a pointer that parses prints back as the
 // same text; array index tokens round-trip; resolving never crashes.
-#include "objects/json_pointer.h"
+#include "strata/json_pointer.h"
 #include "tests/fuzz/fuzz.h"
 
 using namespace strata;

@@ -4,8 +4,8 @@
 // documents that differ.
 #include <set>
 
-#include "objects/json_patch.h"
 #include "objects/tree_diff.h"
+#include "strata/json_patch.h"
 #include "tests/fuzz/store.h"
 
 using namespace strata;

@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::uint8_t child = in.Byte();
         ObjectId id;
         if (made.empty()) {
-          std::memset(id.oid.id, child, sizeof id.oid.id);
+          std::memset(id.bytes, child, sizeof id.bytes);
         } else {
           id = made[child % made.size()].id;
         }
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         bytes += ' ';
         bytes += name;
         bytes += '\0';
-        bytes.append(reinterpret_cast<const char*>(id.oid.id), sizeof id.oid.id);
+        bytes.append(reinterpret_cast<const char*>(id.bytes), sizeof id.bytes);
       }
     } else {
       bytes = std::string(in.Take(in.Byte()));

@@ -1,9 +1,9 @@
 // Included first: proves the header is self-contained.
-#include "merge/policy.h"
-
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
+
+#include "strata/merge_policy.h"
 
 namespace strata {
 namespace {

@@ -1,6 +1,4 @@
 // Included first: proves the header is self-contained.
-#include "merge/three_way.h"
-
 #include <boost/test/unit_test.hpp>
 #include <cstddef>
 #include <random>
@@ -9,6 +7,8 @@
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include "strata/merge.h"
 
 namespace strata {
 namespace {

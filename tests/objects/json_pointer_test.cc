@@ -1,4 +1,4 @@
-#include "objects/json_pointer.h"
+#include "strata/json_pointer.h"
 
 #include <boost/test/unit_test.hpp>
 #include <string>

@@ -1,4 +1,4 @@
-#include "objects/json.h"
+#include "strata/json.h"
 
 #include <boost/test/unit_test.hpp>
 #include <charconv>

@@ -126,7 +126,7 @@ std::string ReadFile(const fs::path& file) {
 
 std::string BlobId(const std::string& data) {
   ObjectId id;
-  BOOST_TEST_REQUIRE(git_odb_hash(&id.oid, data.data(), data.size(), GIT_OBJECT_BLOB) == 0);
+  BOOST_TEST_REQUIRE(git_odb_hash(AsGit(id), data.data(), data.size(), GIT_OBJECT_BLOB) == 0);
   return id.Hex();
 }
 
@@ -228,12 +228,12 @@ Outcome Lookup(git_odb* odb, Op op, const std::string& key) {
       break;
     case Op::kExistsPrefix:
       o.rc = git_odb_exists_prefix(&found, odb, &oid, key.size());
-      if (o.rc == 0) o.id = ObjectId(found).Hex();
+      if (o.rc == 0) o.id = FromGit(found).Hex();
       break;
   }
   if (obj) {
     o.type = git_odb_object_type(obj);
-    o.id = ObjectId(*git_odb_object_id(obj)).Hex();
+    o.id = FromGit(*git_odb_object_id(obj)).Hex();
     o.data.assign(static_cast<const char*>(git_odb_object_data(obj)), git_odb_object_size(obj));
     git_odb_object_free(obj);
   }
@@ -339,7 +339,7 @@ BOOST_AUTO_TEST_CASE(foreach_lists_every_loose_object_and_nothing_else) {
   int rc = git_odb_foreach(
       odb.get(),
       [](const git_oid* id, void* payload) {
-        static_cast<std::set<std::string>*>(payload)->insert(ObjectId(*id).Hex());
+        static_cast<std::set<std::string>*>(payload)->insert(FromGit(*id).Hex());
         return 0;
       },
       &seen);

@@ -43,7 +43,7 @@ BOOST_AUTO_TEST_CASE(reads_what_libgit2_wrote) {
 BOOST_AUTO_TEST_CASE(an_absent_object_is_nullopt) {
   TempRepo t;
   ObjectId id;
-  BOOST_REQUIRE(git_oid_fromstr(&id.oid, "0123456789012345678901234567890123456789") == 0);
+  BOOST_REQUIRE(git_oid_fromstr(AsGit(id), "0123456789012345678901234567890123456789") == 0);
   BOOST_TEST(!ReadLooseObject(t.dir() + "/objects", id).value().has_value());
 }
 

@@ -83,14 +83,14 @@ BOOST_FIXTURE_TEST_CASE(tree_order_matches_libgit2, TempRepo) {
     bool is_tree = i % 2 == 0;
     ObjectId id = is_tree ? store().WriteTree({}).value() : blob;
     entries.push_back({names[i], id, is_tree});
-    BOOST_TEST_REQUIRE(git_treebuilder_insert(nullptr, raw, names[i].c_str(), &id.oid,
+    BOOST_TEST_REQUIRE(git_treebuilder_insert(nullptr, raw, names[i].c_str(), AsGit(id),
                                               is_tree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB) ==
                        0);
   }
   git_oid expected;
   BOOST_TEST_REQUIRE(git_treebuilder_write(&expected, raw) == 0);
   git_treebuilder_free(raw);
-  BOOST_TEST(store().WriteTree(entries).value().Hex() == ObjectId(expected).Hex());
+  BOOST_TEST(store().WriteTree(entries).value().Hex() == FromGit(expected).Hex());
 }
 
 BOOST_FIXTURE_TEST_CASE(wrong_types_and_missing_objects, TempRepo) {
@@ -100,7 +100,7 @@ BOOST_FIXTURE_TEST_CASE(wrong_types_and_missing_objects, TempRepo) {
   BOOST_TEST((store().ReadBlob(tree).status().code() == Code::kCorruption));
   BOOST_TEST((store().BlobSize(tree).status().code() == Code::kCorruption));
   ObjectId missing;
-  BOOST_TEST_REQUIRE(git_oid_fromstr(&missing.oid, "0123456789012345678901234567890123456789") ==
+  BOOST_TEST_REQUIRE(git_oid_fromstr(AsGit(missing), "0123456789012345678901234567890123456789") ==
                      0);
   BOOST_TEST((store().ReadBlob(missing).status().code() == Code::kNotFound));
   BOOST_TEST((store().ReadTree(missing).status().code() == Code::kNotFound));

@@ -1,5 +1,5 @@
 // Tests for objects/status.h: Status, Result, and the checked value().
-#include "objects/status.h"
+#include "strata/status.h"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -323,7 +323,7 @@ BOOST_FIXTURE_TEST_CASE(foreign_objects_are_corruption, TempRepo) {
   ObjectId bucket = store().WriteTree({{"k", good, false}}).value();
   std::string symlink_tree = "120000 link";
   symlink_tree.push_back('\0');
-  symlink_tree.append(reinterpret_cast<const char*>(good.oid.id), GIT_OID_RAWSZ);
+  symlink_tree.append(reinterpret_cast<const char*>(good.bytes), GIT_OID_RAWSZ);
   struct Case {
     std::string what;
     ValueRef ref;

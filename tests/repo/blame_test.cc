@@ -1,7 +1,7 @@
 // Tests for Repository::Blame: the version that last set each leaf value.
 #include <boost/test/unit_test.hpp>
 
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {

@@ -8,8 +8,8 @@
 
 #include "objects/git.h"
 #include "repo/refs.h"
-#include "repo/repository.h"
 #include "repo/transaction.h"
+#include "strata/repository.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
@@ -269,7 +269,7 @@ BOOST_FIXTURE_TEST_CASE(transaction_compare_and_swap_for_new_kinds, RepoFixture)
   RefUpdate del;
   del.ref = "refs/heads/x";
   del.kind = RefUpdateKind::kDelete;
-  del.expected = ObjectId(git_oid{});
+  del.expected = FromGit(git_oid{});
   tx.Update(del);
   BOOST_TEST((tx.Commit().value() == CommitOutcome::kRefMoved));
   BOOST_TEST(git.Ref("refs/heads/x") == head.Hex());

@@ -1,5 +1,5 @@
 // Tests for repo/document_id.h.
-#include "repo/document_id.h"
+#include "strata/document_id.h"
 
 #include <boost/test/unit_test.hpp>
 

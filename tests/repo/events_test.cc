@@ -1,6 +1,6 @@
 // Events: Repository::Subscribe, NarrowEvent, EventToJson against
 // docs/event.schema.json, and the hooks as library writes run them.
-#include "repo/events.h"
+#include "strata/events.h"
 
 #include <sys/stat.h>
 
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "repo/repository.h"
 #include "repo/schemas.h"
+#include "strata/repository.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {

@@ -1,5 +1,5 @@
 // Tests for repo/export.h: writing a state to a folder and reading it back.
-#include "repo/export.h"
+#include "strata/export.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "repo/import.h"
+#include "strata/import.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {

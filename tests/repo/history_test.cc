@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "objects/git.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {

@@ -1,5 +1,5 @@
 // Tests for repo/import.h: reading folders and JSON Lines files.
-#include "repo/import.h"
+#include "strata/import.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>

@@ -43,7 +43,7 @@ class IncomingFixture : public RepoFixture {
     git_odb_foreach(
         raw,
         [](const git_oid* id, void* payload) {
-          static_cast<std::set<ObjectId>*>(payload)->insert(ObjectId(*id));
+          static_cast<std::set<ObjectId>*>(payload)->insert(FromGit(*id));
           return 0;
         },
         &known_);
@@ -122,10 +122,10 @@ class IncomingFixture : public RepoFixture {
   // Marks a version and every object below it as ours.
   void KnowAll(const ObjectId& version) {
     git_commit* raw = nullptr;
-    BOOST_REQUIRE(git_commit_lookup(&raw, git_.get(), &version.oid) == 0);
+    BOOST_REQUIRE(git_commit_lookup(&raw, git_.get(), AsGit(version)) == 0);
     CommitPtr commit(raw);
     known_.insert(version);
-    std::vector<ObjectId> trees{ObjectId(*git_commit_tree_id(raw))};
+    std::vector<ObjectId> trees{FromGit(*git_commit_tree_id(raw))};
     while (!trees.empty()) {
       ObjectId t = trees.back();
       trees.pop_back();
@@ -240,7 +240,7 @@ BOOST_FIXTURE_TEST_CASE(valid_history_passes, IncomingFixture) {
                            By("ann"))
                     .ok());
   ObjectId tip;
-  BOOST_REQUIRE(git_oid_fromstr(&tip.oid, Show("HEAD").value().id.c_str()) == 0);
+  BOOST_REQUIRE(git_oid_fromstr(AsGit(tip), Show("HEAD").value().id.c_str()) == 0);
   Status s = CheckMain(tip);
   BOOST_TEST(s.ok(), s.message());
   // A tag of a version is fine too.
@@ -452,7 +452,7 @@ BOOST_FIXTURE_TEST_CASE(commits_must_be_versions, IncomingFixture) {
   ObjectId odd_mode =
       Store()
           .WriteObject(std::string("1\x1b[31m x") + '\0' +
-                           std::string(reinterpret_cast<const char*>(state.oid.id), GIT_OID_RAWSZ),
+                           std::string(reinterpret_cast<const char*>(state.bytes), GIT_OID_RAWSZ),
                        GIT_OBJECT_TREE)
           .value();
   ObjectId with_odd_mode =
@@ -470,7 +470,7 @@ BOOST_FIXTURE_TEST_CASE(commits_must_be_versions, IncomingFixture) {
   ObjectId gitlink =
       Store()
           .WriteObject(std::string("160000 sub") + '\0' +
-                           std::string(reinterpret_cast<const char*>(state.oid.id), 20),
+                           std::string(reinterpret_cast<const char*>(state.bytes), 20),
                        GIT_OBJECT_TREE)
           .value();
   ObjectId with_gitlink = Commit(Tree({{"delta.zst", delta}, {"state", gitlink, true}}), {});
@@ -478,7 +478,7 @@ BOOST_FIXTURE_TEST_CASE(commits_must_be_versions, IncomingFixture) {
                                              ": tree " + gitlink.Hex() +
                                              " has an entry of mode 160000");
   auto raw_id = [](const ObjectId& id) {
-    return std::string(reinterpret_cast<const char*>(id.oid.id), GIT_OID_RAWSZ);
+    return std::string(reinterpret_cast<const char*>(id.bytes), GIT_OID_RAWSZ);
   };
   ObjectId exec_root =
       Store()
@@ -510,7 +510,7 @@ BOOST_FIXTURE_TEST_CASE(commits_must_be_versions, IncomingFixture) {
 
   // What the remote did not send is missing.
   ObjectId absent;
-  BOOST_REQUIRE(git_oid_fromstr(&absent.oid, "0123456789012345678901234567890123456789") == 0);
+  BOOST_REQUIRE(git_oid_fromstr(AsGit(absent), "0123456789012345678901234567890123456789") == 0);
   ObjectId orphan = Version(state, {absent});
   ExpectRefused(CheckMain(orphan), "parent of version " + orphan.Hex() +
                                        " (from remote ref 'refs/heads/main'), " + absent.Hex() +
@@ -530,14 +530,14 @@ BOOST_FIXTURE_TEST_CASE(limits_count_new_objects_and_their_bytes, IncomingFixtur
   BOOST_REQUIRE(git_repository_odb(&odb, Store().repo()) == 0);
   OdbPtr owned(odb);
   git_commit* c = nullptr;
-  BOOST_REQUIRE(git_commit_lookup(&c, Store().repo(), &v1.oid) == 0);
+  BOOST_REQUIRE(git_commit_lookup(&c, Store().repo(), AsGit(v1)) == 0);
   CommitPtr commit(c);
-  ObjectId root(*git_commit_tree_id(c));
+  ObjectId root = FromGit(*git_commit_tree_id(c));
   std::vector<ObjectId> all{v1, root, Blob("delta"), Flat({"a"}), Blob("1")};
   for (const ObjectId& id : all) {
     std::size_t size = 0;
     git_object_t type;
-    BOOST_REQUIRE(git_odb_read_header(&size, &type, odb, &id.oid) == 0);
+    BOOST_REQUIRE(git_odb_read_header(&size, &type, odb, AsGit(id)) == 0);
     bytes += size;
   }
   BOOST_TEST(CheckMain(v1, {.max_bytes = bytes, .max_objects = 5}).ok());

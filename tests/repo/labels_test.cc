@@ -136,7 +136,7 @@ BOOST_FIXTURE_TEST_CASE(each_change_is_a_notes_commit_git_can_read, RepoFixture)
   auto notes = ReadRef(git.get(), kLabelsNotesRef);
   BOOST_REQUIRE(notes.ok() && notes->has_value());
   git_commit* c_raw = nullptr;
-  BOOST_REQUIRE(git_commit_lookup(&c_raw, git.get(), &(*notes)->oid) == 0);
+  BOOST_REQUIRE(git_commit_lookup(&c_raw, git.get(), AsGit(**notes)) == 0);
   CommitPtr c(c_raw);
   BOOST_TEST(git_commit_parentcount(c_raw) == 1u);
   BOOST_TEST(std::string(git_commit_author(c_raw)->name) == "Lee");

@@ -1,5 +1,5 @@
 // Tests for repo/perspective.h.
-#include "repo/perspective.h"
+#include "strata/perspective.h"
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>

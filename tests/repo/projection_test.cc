@@ -114,7 +114,7 @@ Reachable ReadReachable(const std::string& git_dir, const std::string& commit) {
   while (!stack.empty()) {
     git_oid id = stack.back();
     stack.pop_back();
-    std::string hex = ObjectId(id).Hex();
+    std::string hex = FromGit(id).Hex();
     if (!out.ids.insert(hex).second) continue;
     git_odb_object* obj_raw = nullptr;
     if (git_odb_read(&obj_raw, odb.get(), &id) < 0) throw std::runtime_error("missing " + hex);

@@ -9,7 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "repo/repository.h"
+#include "repo/repository_impl.h"  // the private headers too (git.h, transaction.h): tests reach them
+#include "strata/repository.h"
 
 namespace strata {
 

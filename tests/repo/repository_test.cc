@@ -1,5 +1,5 @@
 // Tests for repo/repository.h: writes, reads, metadata, concurrency, verify.
-#include "repo/repository.h"
+#include "strata/repository.h"
 
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
@@ -361,7 +361,7 @@ BOOST_FIXTURE_TEST_CASE(verify_checks_every_delta, RepoFixture) {
                                   tree, 1, parents) == 0);
   VerifyReport bad = repo().Verify().value();
   BOOST_REQUIRE(bad.problems.size() == 1u);
-  BOOST_TEST(bad.problems[0].find(ObjectId(forged).Hex()) != std::string::npos);
+  BOOST_TEST(bad.problems[0].find(FromGit(forged).Hex()) != std::string::npos);
 }
 
 BOOST_FIXTURE_TEST_CASE(deeply_nested_documents_round_trip, RepoFixture) {

@@ -1,6 +1,6 @@
 // Tests for repo/snapshot.h: one resolved version per read, old values in
 // diffs, the empty state of a branch with no versions.
-#include "repo/snapshot.h"
+#include "strata/snapshot.h"
 
 #include <boost/test/unit_test.hpp>
 

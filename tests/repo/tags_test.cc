@@ -148,8 +148,8 @@ BOOST_FIXTURE_TEST_CASE(a_transaction_deletes_only_a_ref_that_has_its_expected_i
   BOOST_REQUIRE(tx.ok());
   RefUpdate u;
   u.ref = "refs/tags/t";
-  u.expected = ObjectId(old_id);  // stale: the tag names v2
-  u.target = ObjectId(old_id);
+  u.expected = FromGit(old_id);  // stale: the tag names v2
+  u.target = FromGit(old_id);
   u.kind = RefUpdateKind::kDelete;
   tx->Update(u);
   auto outcome = tx->Commit();

@@ -156,7 +156,7 @@ BOOST_FIXTURE_TEST_CASE(problems_name_each_version_once, RepoFixture) {
   git_oid forged;
   BOOST_REQUIRE(git_commit_create(&forged, raw, "refs/heads/forged", sig, sig, nullptr, "forged",
                                   tree, 0, nullptr) == 0);
-  const std::string id = ObjectId(forged).Hex();
+  const std::string id = FromGit(forged).Hex();
 
   VerifyReport r = repo().Verify().value();
   BOOST_REQUIRE_MESSAGE(r.problems.size() == 1u, Joined(r));

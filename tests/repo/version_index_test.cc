@@ -10,7 +10,7 @@
 #include <fstream>
 #include <random>
 
-#include "objects/json.h"
+#include "strata/json.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
@@ -18,7 +18,7 @@ namespace {
 
 ObjectId Id(unsigned char fill) {
   ObjectId id;
-  for (unsigned char& b : id.oid.id) b = fill;
+  for (unsigned char& b : id.bytes) b = fill;
   return id;
 }
 
@@ -471,7 +471,7 @@ BOOST_FIXTURE_TEST_CASE(verify_names_an_entry_that_contradicts_its_commit, RepoF
   VersionIndex index(file);
   BOOST_REQUIRE(index.size() == 2u);
   ObjectId head_id;
-  BOOST_REQUIRE(git_oid_fromstr(&head_id.oid, head.c_str()) == 0);
+  BOOST_REQUIRE(git_oid_fromstr(AsGit(head_id), head.c_str()) == 0);
   VersionRecord lie = *index.Find(head_id);
   BOOST_TEST(lie.MayHaveChanged(IndexHash("e")));
   BOOST_TEST(!lie.MayHaveChanged(IndexHash("d")));

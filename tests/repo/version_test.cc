@@ -1,5 +1,5 @@
 // Tests for repo/version.h.
-#include "repo/version.h"
+#include "strata/version.h"
 
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 // history order, narrowed by document, pointer and perspective; resuming
 // with `since`; branches that appear later or move backwards; and writes
 // made through another Repository object (as another process would).
-#include "repo/watch.h"
+#include "strata/watch.h"
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>

@@ -1,5 +1,5 @@
 // Tests for repo/worktree.h: working folders through the library.
-#include "repo/worktree.h"
+#include "strata/worktree.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "repo/export.h"
+#include "strata/export.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {

@@ -38,8 +38,8 @@
 #include <string>
 #include <vector>
 
-#include "objects/status.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
+#include "strata/status.h"
 
 namespace strata {
 

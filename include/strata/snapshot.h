@@ -20,14 +20,26 @@
 #include <utility>
 #include <vector>
 
-#include "objects/json_patch.h"
-#include "objects/tree_codec.h"
-#include "repo/document_meta.h"
-#include "repo/version.h"
+#include "strata/json_patch.h"
+#include "strata/object_id.h"
+#include "strata/version.h"
 
 namespace strata {
 
 class Repository;
+
+// A document's metadata, kept with every version (no history walk reads it).
+struct DocumentInfo {
+  std::string id;
+  std::uint64_t versions = 0;  // versions that changed this document since it was created
+  std::int64_t created_at = 0;
+  std::string created_by;  // "Name <email>"
+  std::int64_t updated_at = 0;
+  std::string updated_by;
+};
+
+DocumentInfo DocumentInfoFromJson(const std::string& id, const json::value& v);
+json::value DocumentInfoToJson(const DocumentInfo& info);
 
 // One operation of a delta or diff, with the value it replaced or removed.
 struct Change {

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "objects/json.h"
-#include "objects/status.h"
+#include "strata/json.h"
+#include "strata/status.h"
 
 namespace strata {
 

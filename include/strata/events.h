@@ -38,16 +38,15 @@
 #include <string_view>
 #include <vector>
 
-#include "objects/json.h"
-#include "objects/json_patch.h"
-#include "objects/json_pointer.h"
-#include "repo/perspective.h"
-#include "repo/transaction.h"
-#include "repo/version.h"
+#include "strata/json.h"
+#include "strata/json_patch.h"
+#include "strata/json_pointer.h"
+#include "strata/perspective.h"
+#include "strata/version.h"
 
 namespace strata {
 
-// What happened. Mirrors RefCause (repo/transaction.h).
+// What happened. One per cause of a ref move.
 enum class EventKind {
   kWrite,    // a version written: put, set, rm, patch, import, commit
   kMerge,    // merge (fast-forward included), cherry-pick, revert, merge --continue
@@ -65,8 +64,6 @@ enum class EventKind {
 std::string_view EventKindName(EventKind kind);
 // nullopt for an unknown name.
 std::optional<EventKind> ParseEventKind(std::string_view name);
-// The kind of event a move of this cause makes; nullopt for kInternal.
-std::optional<EventKind> EventKindOf(RefCause cause);
 
 // One ref move.
 struct Event {
@@ -119,26 +116,5 @@ using EventConnection = boost::signals2::scoped_connection;
 // Where the repository reports what it cannot return: a post-* hook that
 // failed, a subscriber that threw. One line, without "strata: warning: ".
 using EventReporter = std::function<void(const std::string& message)>;
-
-// The subscribers of one repository (Boost.Signals2 behind it).
-class EventHub {
- public:
-  EventHub();
-  ~EventHub();
-  EventHub(const EventHub&) = delete;
-  EventHub& operator=(const EventHub&) = delete;
-
-  EventConnection Subscribe(EventFilter filter, EventHandler handler);
-  // Cheap: whether anyone is connected (no event is built otherwise).
-  bool empty() const;
-  // Calls each subscriber in order with the event as its filter sees it. A
-  // handler that throws is reported (through `report`, if set) and the next
-  // one runs; nothing propagates.
-  void Deliver(const Event& event, const EventReporter& report) const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace strata

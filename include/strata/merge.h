@@ -28,10 +28,10 @@
 #include <string_view>
 #include <vector>
 
-#include "merge/policy.h"
-#include "objects/json.h"
-#include "objects/json_pointer.h"
-#include "objects/status.h"
+#include "strata/json.h"
+#include "strata/json_pointer.h"
+#include "strata/merge_policy.h"
+#include "strata/status.h"
 
 namespace strata {
 

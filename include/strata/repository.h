@@ -7,9 +7,10 @@
 //   auto snap = (*repo)->Read("HEAD~1");             // one version, resolved once
 //   auto doc = snap->Get("config/app1");
 //
-// Everything the CLI does goes through these calls.
+// Everything the CLI does goes through these calls (cli/ includes only
+// strata/ headers).
 //
-// Reads: every read of state goes through a Snapshot (repo/snapshot.h), made
+// Reads: every read of state goes through a Snapshot (strata/snapshot.h), made
 // by Read() from a revision in git's syntax (a branch, a tag, HEAD, HEAD~N,
 // REV^, a unique id prefix, main@{2026-11-01}). Log() lists versions.
 //
@@ -17,7 +18,7 @@
 // CommitOptions::branch names, else the one HEAD names (with HEAD detached,
 // HEAD itself moves, as with git). A write that changes nothing returns
 // Code::kUnchanged and writes nothing. Every ref move goes through one
-// RefTransaction (repo/transaction.h): a write builds its version on the
+// RefTransaction (the library's, inside): a write builds its version on the
 // branch head it read, then, holding the write lock, moves the branch by
 // compare-and-swap. If another writer moved the branch meanwhile, the write
 // is applied again on the new head (the edit runs again): writes say what a
@@ -26,8 +27,29 @@
 // failing `test`, a missing parent) or when it named the version it was
 // based on (CommitOptions::expected) and a document it changes moved since.
 //
-// A Repository is used from one thread at a time; open one per thread.
-// docs/format.md has the on-disk layout.
+// Errors: every call that can fail returns a Status or a Result<T>
+// (strata/status.h) whose code is NotFound, InvalidArgument, Conflict,
+// Corruption or IOError (and Unchanged for a write that changes nothing),
+// and whose message names the document, pointer or revision. Calls are
+// meant not to throw: failures of libgit2, the file system and JSON are
+// caught inside and become a Status, and an exception a subscriber or hook
+// throws is reported (SetEventReporter), never propagated. What may still
+// escape is std::bad_alloc when memory runs out (as with LevelDB). The
+// accessors (path, CurrentBranch, perspective, SetEventReporter,
+// SetRunHooks) do no I/O and do not fail.
+//
+// Thread safety: one Repository object per thread. Any number of
+// Repository objects, in one process or many, may read and write the same
+// repository at once: writes serialise on the repository's write lock and
+// move a branch by compare-and-swap, so every acknowledged write is a
+// version in history (tests/repo/threads_test.cc). One Repository object
+// (and the Snapshots it made) must not be used by two threads at once; the
+// exception is Subscribe and disconnecting an EventConnection, which any
+// thread may call at any time (strata/events.h).
+//
+// The class holds no libgit2 type: its state is behind a pimpl (Impl,
+// repo/repository_impl.h). docs/library.md shows how to build against the
+// installed package; docs/format.md has the on-disk layout.
 #pragma once
 
 #include <cstdint>
@@ -37,28 +59,25 @@
 #include <string>
 #include <vector>
 
-#include "merge/three_way.h"
-#include "objects/git.h"
-#include "objects/json.h"
-#include "objects/json_patch.h"
-#include "objects/json_pointer.h"
-#include "objects/object_store.h"
-#include "objects/status.h"
-#include "repo/document_meta.h"
-#include "repo/events.h"
-#include "repo/gc.h"
-#include "repo/perspective.h"
-#include "repo/remote.h"
-#include "repo/schemas.h"
-#include "repo/snapshot.h"
-#include "repo/transaction.h"
-#include "repo/version.h"
+#include "strata/events.h"
+#include "strata/gc.h"
+#include "strata/json.h"
+#include "strata/json_patch.h"
+#include "strata/json_pointer.h"
+#include "strata/merge.h"
+#include "strata/object_id.h"
+#include "strata/perspective.h"
+#include "strata/remote.h"
+#include "strata/schemas.h"
+#include "strata/snapshot.h"
+#include "strata/status.h"
+#include "strata/version.h"
 
 namespace strata {
 
-class StateEditor;
-class ViewCache;
-struct VersionTrees;
+// The library's own types, defined in its private headers.
+struct RefUpdate;         // repo/transaction.h
+struct TransactionHooks;  // repo/transaction.h
 
 // How a write is recorded, and where.
 struct CommitOptions {
@@ -306,7 +325,7 @@ class Repository {
 
   ~Repository();
 
-  const std::string& path() const { return path_; }  // the .strata folder
+  const std::string& path() const;  // the .strata folder
   // "main", or the branch HEAD names; "HEAD" when HEAD is detached.
   std::string CurrentBranch() const;
 
@@ -318,7 +337,7 @@ class Repository {
   // included. NotFound "unknown perspective 'NAME'" if it is not defined.
   Status UsePerspective(const std::optional<std::string>& name);
   // The perspective in use, or nullptr.
-  const Perspective* perspective() const { return perspective_ ? &*perspective_ : nullptr; }
+  const Perspective* perspective() const;
 
   // --- reads -----------------------------------------------------------------
   // The version `rev` names, to read from. For the current branch before its
@@ -328,6 +347,15 @@ class Repository {
   // The newest version on `rev`'s first-parent line made at or before `time`
   // (seconds since the epoch). NotFound if `rev` has none that old.
   Result<Snapshot> ReadAt(const std::string& rev, std::int64_t time);
+  // Document `doc`, or the value at `pointer` in it, at revision `rev`,
+  // through the perspective in use: Read(rev) then Snapshot::Get, for one
+  // value. NotFound names the document, the revision or the missing member.
+  Result<json::value> Get(const std::string& doc, const std::string& rev = "HEAD",
+                          const JsonPointer& pointer = JsonPointer());
+  // The same as of `time` (seconds since the epoch): ReadAt(rev, time) then
+  // Snapshot::Get (a time-travel read).
+  Result<json::value> GetAt(const std::string& doc, const std::string& rev, std::int64_t time,
+                            const JsonPointer& pointer = JsonPointer());
   // The commit id `rev` names. NotFound / InvalidArgument name `rev`.
   Result<std::string> ResolveRevision(const std::string& rev);
   // The best common ancestor of `a` and `b` (git merge-base); nullopt when
@@ -569,7 +597,7 @@ class Repository {
   // `hooks.pre_commit` and `hooks.post_commit`, empty by default. The
   // events layer keeps its own (prepare, committed); those of `hooks` are
   // ignored.
-  void SetTransactionHooks(TransactionHooks hooks);
+  void SetTransactionHooks(const TransactionHooks& hooks);
 
   // --- events and hooks (repo/events.cc; repo/events.h, docs/events.md) --------
   // Calls `handler` with every event `filter` lets through, after its ref
@@ -580,10 +608,10 @@ class Repository {
   EventConnection Subscribe(EventFilter filter, EventHandler handler);
   // Where failures that cannot change a result go: a post-* hook that
   // failed or a subscriber that threw. Default: nowhere.
-  void SetEventReporter(EventReporter reporter) { reporter_ = std::move(reporter); }
+  void SetEventReporter(EventReporter reporter);
   // Whether writes through this object run the hooks in .strata/hooks/
   // (repo/hooks.h). Default true: library writes run them, as the CLI's do.
-  void SetRunHooks(bool run) { run_hooks_ = run; }
+  void SetRunHooks(bool run);
 
   // --- care ------------------------------------------------------------------
   // Checks every ref (each names a version that exists), every version
@@ -609,7 +637,11 @@ class Repository {
 
  private:
   friend class Snapshot;
-  friend class Worktree;  // repo/worktree.cc: hashes folder files with store_
+  friend class Worktree;  // repo/worktree.cc: hashes folder files with the object store
+  // Everything libgit2 (the git_repository, the object store), the
+  // perspective in use, the transaction hooks and the subscribers:
+  // repo/repository_impl.h. Also the private steps that take libgit2 types.
+  struct Impl;
   // A version built and on disk, whose ref has not moved yet (write.cc).
   struct Built {
     ObjectId commit;
@@ -619,20 +651,10 @@ class Repository {
     std::uint64_t bytes = 0;
   };
 
-  Repository(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store);
-  static Result<std::unique_ptr<Repository>> OpenGitDir(const std::string& git_dir);
+  explicit Repository(std::unique_ptr<Impl> impl);
+  static Result<std::unique_ptr<Repository>> OpenGitDir(const std::string& dir);
 
-  Result<Snapshot> SnapshotOf(const git_commit* commit, const std::string& rev);
   Result<Signature> ResolveAuthor(const CommitOptions& options);
-  // The git signature of `who` (empty: as ResolveAuthor) at `time` (empty:
-  // now), for tags and notes; `role` names it in errors.
-  Result<SignaturePtr> SignatureNow(const std::optional<Signature>& who,
-                                    const std::optional<std::int64_t>& time, const char* role);
-  // Writes a notes commit that gives `commit` the added labels `labels`
-  // (none: removes its note) and moves the notes ref.
-  Result<VersionLabels> WriteAddedLabels(const git_oid& commit, const LabelOptions& options,
-                                         const std::function<Result<std::vector<std::string>>(
-                                             const std::vector<std::string>& current)>& change);
   // Makes the new state tree from the head's (nullopt: empty), staging its objects.
   using StateFn = std::function<Result<ObjectId>(const std::optional<ObjectId>& head_state)>;
   // Builds a version on `head` (its first parent); `extra_parents` follow it
@@ -655,9 +677,6 @@ class Repository {
   // The view of `state` under the perspective in use (itself with none),
   // computed once and remembered in .strata/views (repo/views.h).
   Result<ObjectId> ViewState(const ObjectId& state);
-  // A version's trees, its state seen through the perspective in use. Every
-  // read of a state goes through here.
-  Result<VersionTrees> ReadTrees(const git_commit* commit);
   // Under a perspective: InvalidArgument unless the write from state `base`
   // to `next` leaves every document and value it hides as it was.
   Status CheckPerspectiveWrite(const std::optional<ObjectId>& base, const ObjectId& next,
@@ -670,26 +689,15 @@ class Repository {
   // "config/app1 /db/pool, ..." for messages: the conflicts the reader may
   // see, and how many more the perspective hides.
   std::string DescribeConflictsSeen(std::vector<MergeConflict> conflicts) const;
-  // Under a perspective: the version's message with every document id and
-  // pointer its change touched that the reader may not see replaced by
-  // "(hidden)" (composed messages name what they changed).
-  Status SeeMessageThrough(VersionInfo& v, const git_commit* commit);
   // Labels, message and time, checked before any work (InvalidArgument).
   Status CheckCommitOptions(const CommitOptions& options);
   // Verify's step 5: each record of .strata/version-index for one of
   // `versions` agrees with its commit (repo/version_index.h).
   void CheckVersionIndex(const std::vector<ObjectId>& versions, VerifyReport& report);
 
-  std::string path_;
-  RepositoryPtr repo_;
-  std::unique_ptr<ObjectStore> store_;
-  TransactionHooks hooks_;
-  std::optional<Perspective> perspective_;
-  std::unique_ptr<ViewCache> view_cache_;
-
   // --- events and hooks (repo/events.cc) ---
-  // Installs BeforeRefsMove and AfterRefsMoved as hooks_.prepare and
-  // hooks_.committed (the constructor calls it).
+  // Installs BeforeRefsMove and AfterRefsMoved as the transaction hooks'
+  // prepare and committed (the constructor calls it).
   void InstallEventHooks();
   // Runs pre-commit for each update that writes a version; its refusal
   // refuses the transaction. Looks for .strata/hooks once (one stat).
@@ -701,11 +709,7 @@ class Repository {
   std::optional<std::string> ExecutableHook(const std::string& name) const;
   void Report(const std::string& message) const;
 
-  std::unique_ptr<EventHub> events_;
-  EventReporter reporter_;
-  bool run_hooks_ = true;
-  bool hooks_dir_ = false;  // .strata/hooks exists (seen by the transaction now committing)
-  RefCause fetch_cause_ = RefCause::kFetch;  // kPull during a pull's fetch
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace strata

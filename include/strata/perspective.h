@@ -30,9 +30,9 @@
 #include <utility>
 #include <vector>
 
-#include "objects/json.h"
-#include "objects/json_pointer.h"
-#include "objects/status.h"
+#include "strata/json.h"
+#include "strata/json_pointer.h"
+#include "strata/status.h"
 
 namespace strata {
 

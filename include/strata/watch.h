@@ -47,8 +47,8 @@
 #include <string>
 #include <vector>
 
-#include "objects/status.h"
-#include "repo/repository.h"
+#include "strata/repository.h"
+#include "strata/status.h"
 
 namespace strata {
 
@@ -108,7 +108,8 @@ class Watcher {
   Repository& repo_;
   WatchOptions options_;
   std::string branch_;
-  RepositoryPtr refs_;  // our own handle for reading the ref from disk
+  struct RefReader;  // repo/watch.cc: our own libgit2 handle, to read the ref from disk
+  std::unique_ptr<RefReader> refs_;
   std::optional<std::string> last_;
   int inotify_fd_ = -1;  // -1: no inotify, Wait only sleeps
   int wake_fd_ = -1;     // an eventfd Wake writes to

@@ -24,9 +24,9 @@
 #include <string_view>
 #include <vector>
 
-#include "objects/json.h"
-#include "objects/json_pointer.h"
-#include "objects/status.h"
+#include "strata/json.h"
+#include "strata/json_pointer.h"
+#include "strata/status.h"
 
 namespace strata {
 

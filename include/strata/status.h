@@ -24,6 +24,10 @@ enum class Code {
   kUnchanged,        // a write that changes nothing; not an error for the user
 };
 
+// "Ok", "NotFound", "InvalidArgument", "Conflict", "Corruption", "IOError",
+// "Unchanged".
+const char* CodeName(Code code) noexcept;
+
 class [[nodiscard]] Status {
  public:
   Status() = default;

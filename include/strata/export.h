@@ -43,8 +43,8 @@
 #include <string_view>
 #include <vector>
 
-#include "objects/status.h"
-#include "repo/snapshot.h"
+#include "strata/snapshot.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "objects/json.h"
-#include "objects/status.h"
+#include "strata/json.h"
+#include "strata/status.h"
 
 namespace strata {
 

@@ -94,4 +94,12 @@ struct SyncResult {
   std::vector<std::string> conflicts;  // "DOC POINTER" of each conflict, when it stopped
 };
 
+// Transfers (clone, fetch, pull, push, sync) stop cleanly when interrupted.
+// InstallInterruptHandler() makes SIGINT and SIGTERM set a flag
+// (Interrupted()) instead of ending the process, so a transfer in progress
+// ends with an error and leaves nothing half-done; a second signal ends the
+// process as usual. For programs (the CLI) that own their signal handling.
+void InstallInterruptHandler();
+bool Interrupted();
+
 }  // namespace strata

@@ -28,7 +28,7 @@
 #include <string>
 #include <string_view>
 
-#include "objects/status.h"
+#include "strata/status.h"
 
 namespace strata {
 
