@@ -18,9 +18,11 @@
 // reported once, per object, rather than as whatever each version fails to
 // read.
 
+#include <git2/sys/odb_backend.h>
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -146,42 +148,69 @@ void CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& da
 }
 
 // Packed objects are read through libgit2, which checks each against the
-// pack index and, with strict verification on, against its id.
+// pack index and, with strict verification on, against its id. Each pack is
+// opened on its own (git_odb_backend_one_pack), so a pack libgit2 refuses
+// whole (a truncated index) is named, and the others are still checked.
 Status CheckPackedObjects(const fs::path& objects, VerifyReport& report, OidSet& damaged) {
   git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
   struct RestoreDefault {
     ~RestoreDefault() { git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0); }
   } restore;
-  git_odb* raw = nullptr;
-  STRATA_GIT(git_odb_new(&raw), "cannot open the packs");
-  OdbPtr odb(raw);
-  git_odb_backend* packs = nullptr;
-  STRATA_GIT(git_odb_backend_pack(&packs, objects.c_str()), "cannot open the packs");
-  STRATA_GIT(git_odb_add_backend(odb.get(), packs, 1), "cannot open the packs");
-  struct Ctx {
-    git_odb* odb;
-    VerifyReport* report;
-    OidSet* damaged;
-  } ctx{odb.get(), &report, &damaged};
-  int rc = git_odb_foreach(
-      odb.get(),
-      [](const git_oid* id, void* payload) -> int {
-        auto* c = static_cast<Ctx*>(payload);
-        ++c->report->objects;
-        git_odb_object* obj = nullptr;
-        if (git_odb_read(&obj, c->odb, id) < 0) {
-          const git_error* e = git_error_last();
-          c->report->problems.push_back("packed object " + FromGit(*id).Hex() + ": " +
-                                        (e ? e->message : "unreadable"));
-          git_error_clear();
-          c->damaged->insert(FromGit(*id));
-        } else {
-          git_odb_object_free(obj);
-        }
-        return 0;
-      },
-      &ctx);
-  if (rc < 0) return GitError(rc, "cannot list packed objects");
+  std::vector<fs::path> indexes;
+  std::error_code ec;
+  for (fs::directory_iterator it(objects / "pack", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("pack-", 0) == 0 && it->path().extension() == ".idx") {
+      indexes.push_back(it->path());
+    }
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IOError("cannot list " + (objects / "pack").string() + ": " + ec.message());
+  }
+  std::sort(indexes.begin(), indexes.end());
+  for (const fs::path& index : indexes) {
+    const std::string shown = "objects/pack/" + index.filename().string();
+    git_odb* raw = nullptr;
+    STRATA_GIT(git_odb_new(&raw), "cannot open the packs");
+    OdbPtr odb(raw);
+    git_odb_backend* pack = nullptr;
+    int rc = git_odb_backend_one_pack(&pack, index.c_str());
+    if (rc == 0) {
+      rc = git_odb_add_backend(odb.get(), pack, 1);
+      if (rc < 0) pack->free(pack);
+    }
+    struct Ctx {
+      git_odb* odb;
+      VerifyReport* report;
+      OidSet* damaged;
+    } ctx{odb.get(), &report, &damaged};
+    if (rc == 0) {
+      rc = git_odb_foreach(
+          odb.get(),
+          [](const git_oid* id, void* payload) -> int {
+            auto* c = static_cast<Ctx*>(payload);
+            ++c->report->objects;
+            git_odb_object* obj = nullptr;
+            if (git_odb_read(&obj, c->odb, id) < 0) {
+              const git_error* e = git_error_last();
+              c->report->problems.push_back("packed object " + FromGit(*id).Hex() + ": " +
+                                            (e ? e->message : "unreadable"));
+              git_error_clear();
+              c->damaged->insert(FromGit(*id));
+            } else {
+              git_odb_object_free(obj);
+            }
+            return 0;
+          },
+          &ctx);
+    }
+    if (rc < 0) {
+      const git_error* e = git_error_last();
+      report.problems.push_back("pack " + shown + ": " + (e ? e->message : "unreadable") +
+                                " (its objects cannot be read)");
+      git_error_clear();
+    }
+  }
   return Status::Ok();
 }
 
