@@ -37,8 +37,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kCloneCommand,   &kRemoteCommand,      &kFetchCommand,    &kPullCommand,
       &kPushCommand,    &kSyncCommand,  //
       &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand, &kWorktreeCommand,
-      &kStatusCommand,  &kCommitCommand,      &kRestoreCommand,
-      &kGcCommand,
+      &kStatusCommand,  &kCommitCommand,      &kRestoreCommand,  &kGcCommand,
   };
   return commands;
 }
