@@ -11,6 +11,9 @@
 #              git2.h ahead of the system's: a public header that includes
 #              libgit2, or a private strata header, fails to compile. The
 #              umbrella header, preprocessed, must name no git_* identifier.
+# STRATA_CONSUMER_FLAGS: extra compile and link flags for the consumer (the
+# sanitizer flags, when the library was built with them: an uninstrumented
+# program cannot load an ASan-instrumented libstrata).
 set -euo pipefail
 build=$1 src=$2 mode=$3
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/strata-install-XXXXXX")
@@ -34,7 +37,9 @@ done
 case $mode in
   cmake)
     cmake -S "$src/tests/package/consumer" -B "$prefix/consumer-build" -G Ninja \
-      -DCMAKE_PREFIX_PATH="$p" -DCMAKE_BUILD_TYPE=Release >"$prefix/configure.log" 2>&1 ||
+      -DCMAKE_PREFIX_PATH="$p" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_FLAGS="${STRATA_CONSUMER_FLAGS:-}" \
+      -DCMAKE_EXE_LINKER_FLAGS="${STRATA_CONSUMER_FLAGS:-}" >"$prefix/configure.log" 2>&1 ||
       { cat "$prefix/configure.log" >&2; fail "configure the consumer"; }
     cmake --build "$prefix/consumer-build" >"$prefix/build.log" 2>&1 ||
       { cat "$prefix/build.log" >&2; fail "build the consumer"; }
@@ -47,7 +52,8 @@ case $mode in
     flags=$(PKG_CONFIG_PATH="$p/lib/pkgconfig" pkg-config --cflags --libs strata) ||
       fail "pkg-config strata"
     case " $flags " in *git2*) fail "pkg-config flags name libgit2: $flags" ;; esac
-    ${CXX:-c++} -std=c++20 "$src/tests/package/consumer/consumer.cc" -o "$prefix/consumer" $flags ||
+    ${CXX:-c++} -std=c++20 ${STRATA_CONSUMER_FLAGS:-} "$src/tests/package/consumer/consumer.cc" \
+      -o "$prefix/consumer" $flags ||
       fail "compile with pkg-config flags: $flags"
     out=$(LD_LIBRARY_PATH="$p/lib" "$prefix/consumer" "$prefix/repo")
     ;;
