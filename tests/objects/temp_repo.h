@@ -18,6 +18,18 @@
 
 namespace strata::testing {
 
+// Unpacks every pack of the repository in `git_dir` into loose objects and
+// removes the packs, as git or an older strata leaves objects (strata writes
+// packs), for tests that read or damage loose files. A Repository open on it
+// still maps the removed packs: open a new one afterwards. False on failure.
+inline bool UnpackPacks(const std::string& git_dir) {
+  const std::string command = "cd '" + git_dir +
+                              "' && mkdir held-packs && mv objects/pack/pack-* held-packs/ && "
+                              "for p in held-packs/*.pack; do git --git-dir=. unpack-objects -q "
+                              "<\"$p\" || exit 1; done && rm -rf held-packs";
+  return std::system(command.c_str()) == 0;
+}
+
 class TempRepo {
  public:
   TempRepo() {
@@ -55,11 +67,7 @@ class TempRepo {
   void FlushLoose() {
     Status flushed = store_->Flush();
     if (!flushed.ok()) throw std::runtime_error(flushed.message());
-    std::string command = "cd '" + dir_ +
-                          "' && mkdir held-packs && mv objects/pack/pack-* held-packs/ && "
-                          "for p in held-packs/*.pack; do git --git-dir=. unpack-objects -q "
-                          "<\"$p\" || exit 1; done && rm -rf held-packs";
-    if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot unpack in " + dir_);
+    if (!UnpackPacks(dir_)) throw std::runtime_error("cannot unpack in " + dir_);
   }
   git_repository* repo() { return repo_.get(); }
   const std::string& dir() const { return dir_; }

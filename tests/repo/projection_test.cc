@@ -182,18 +182,6 @@ std::set<std::string> LooseObjects(const std::string& git_dir) {
   return out;
 }
 
-// Every pack of the repository in `git_dir` unpacked into loose objects, as
-// git or an older strata leaves them (strata writes packs), for tests that
-// damage loose files. Open a new Repository afterwards: one that is open
-// still reads the removed packs it has mapped.
-void ExplodePacks(const std::string& git_dir) {
-  std::string command = "cd '" + git_dir +
-                        "' && mkdir held-packs && mv objects/pack/pack-* held-packs/ && "
-                        "for p in held-packs/*.pack; do git --git-dir=. unpack-objects -q "
-                        "<\"$p\" || exit 1; done && rm -rf held-packs";
-  BOOST_REQUIRE(std::system(command.c_str()) == 0);
-}
-
 std::size_t Packs(const std::string& git_dir) {
   std::size_t n = 0;
   for (const auto& f : fs::directory_iterator(fs::path(git_dir) / "objects" / "pack")) {
@@ -394,7 +382,7 @@ BOOST_AUTO_TEST_CASE(a_pruned_projection_is_made_again) {
   BOOST_REQUIRE(first.has_value());
   // As `git gc` may prune unpushed projected versions (no ref names them).
   const std::string mapping = MappingFile("public");
-  ExplodePacks(GitDir());
+  BOOST_REQUIRE(testing::UnpackPacks(GitDir()));
   const fs::path file = fs::path(GitDir()) / "objects" / first->substr(0, 2) / first->substr(2);
   BOOST_REQUIRE(fs::remove(file));
   std::unique_ptr<Repository> fresh = Repository::Open(dir()).value();

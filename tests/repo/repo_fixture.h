@@ -11,6 +11,7 @@
 
 #include "repo/repository_impl.h"  // the private headers too (git.h, transaction.h): tests reach them
 #include "strata/repository.h"
+#include "tests/objects/temp_repo.h"  // UnpackPacks
 
 namespace strata {
 

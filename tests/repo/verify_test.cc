@@ -35,18 +35,6 @@ bool Mentions(const VerifyReport& r, const std::string& a, const std::string& b 
 
 }  // namespace
 
-// Every pack of the repository in `git_dir` unpacked into loose objects, as
-// git or an older strata leaves them (strata writes packs), for tests that
-// damage loose files. Open a new Repository afterwards: one that is open
-// still reads the removed packs it has mapped.
-void ExplodePacks(const std::string& git_dir) {
-  std::string command = "cd '" + git_dir +
-                        "' && mkdir held-packs && mv objects/pack/pack-* held-packs/ && "
-                        "for p in held-packs/*.pack; do git --git-dir=. unpack-objects -q "
-                        "<\"$p\" || exit 1; done && rm -rf held-packs";
-  BOOST_REQUIRE(std::system(command.c_str()) == 0);
-}
-
 BOOST_AUTO_TEST_SUITE(repo)
 BOOST_AUTO_TEST_SUITE(verify)
 
@@ -56,7 +44,7 @@ BOOST_FIXTURE_TEST_CASE(a_missing_parent_fails_verify_and_log, RepoFixture) {
   BOOST_REQUIRE(repo().Put("d", J("3"), By("ann")).ok());
   const std::string parent = repo().ResolveRevision("HEAD~1").value();
   const std::string head = repo().ResolveRevision("HEAD").value();
-  ExplodePacks(repo().path());
+  BOOST_REQUIRE(testing::UnpackPacks(repo().path()));
   BOOST_REQUIRE(fs::remove(LooseFile(repo().path(), parent)));
   std::unique_ptr<Repository> fresh = Repository::Open(dir()).value();
 

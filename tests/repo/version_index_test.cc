@@ -438,11 +438,7 @@ BOOST_FIXTURE_TEST_CASE(a_missing_parent_still_fails_the_walk_naming_it, RepoFix
   const std::string id = parent;
   // Strata writes packs: unpack them into loose objects (as git leaves them)
   // and read through a new Repository (an open one still maps the packs).
-  const std::string unpack =
-      "cd '" + repo().path() +
-      "' && mkdir held && mv objects/pack/pack-* held/ && for p in held/*.pack; "
-      "do git --git-dir=. unpack-objects -q <\"$p\" || exit 1; done && rm -rf held";
-  BOOST_REQUIRE(std::system(unpack.c_str()) == 0);
+  BOOST_REQUIRE(testing::UnpackPacks(repo().path()));
   BOOST_REQUIRE(fs::remove(repo().path() + "/objects/" + id.substr(0, 2) + "/" + id.substr(2)));
   std::unique_ptr<Repository> fresh = Repository::Open(dir()).value();
   LogOptions label;
