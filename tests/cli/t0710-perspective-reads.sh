@@ -519,7 +519,7 @@ test_expect_success 'default messages name documents and pointers only as the re
 '
 
 test_expect_success 'export: each visible document, views only, at HEAD and at old versions' '
-  strata help | grep -q "^  export " || skip "strata export has not landed"
+  text_matches "^  export " "$(strata help)" || skip "strata export has not landed"
   cd r
   through public export HEAD "$TRASH/ex-public"
   expect_eq "config/app.json config/site.json" "$(cd "$TRASH/ex-public" && find . -type f | sed "s|^\./||" | sort | tr "\n" " " | sed "s/ \$//")"

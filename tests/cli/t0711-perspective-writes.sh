@@ -19,7 +19,7 @@ fresh() {
 # stored DOC [POINTER]: the value as stored (through editor), compact and
 # with sorted keys.
 stored() { strata get "$@" --perspective editor | jpath d; }
-have_command() { strata help | grep -q "^  $1 "; }
+have_command() { text_matches "^  $1 " "$(strata help)"; }
 
 test_expect_success 'set of a hidden value: refused, nothing written, the pointer named, no value' '
   fresh w1
@@ -208,7 +208,7 @@ test_expect_success 'import through a perspective never writes a hidden document
 
 test_expect_success 'import --prune through public removes what public sees, never what it hides' '
   have_command export || skip "strata export has not landed"
-  strata import --help | grep -q -- --prune || skip "strata import --prune has not landed"
+  text_matches "--prune" "$(strata import --help)" || skip "strata import --prune has not landed"
   fresh w10
   through public export HEAD ../ex10
   # config/site holds a hidden element at /hosts/1, decided by its index:

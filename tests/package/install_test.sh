@@ -44,8 +44,11 @@ case $mode in
     cmake --build "$prefix/consumer-build" >"$prefix/build.log" 2>&1 ||
       { cat "$prefix/build.log" >&2; fail "build the consumer"; }
     # It links libstrata from the prefix, not from the build tree.
-    ldd "$prefix/consumer-build/consumer" | grep -q "$p/lib/libstrata.so" ||
-      { ldd "$prefix/consumer-build/consumer" >&2; fail "consumer does not use the installed libstrata"; }
+    # Capture first: under pipefail, `ldd | grep -q` fails whenever grep exits
+    # on its match while ldd is still writing (SIGPIPE, 141).
+    libs=$(ldd "$prefix/consumer-build/consumer")
+    grep -qF "$p/lib/libstrata.so" <<<"$libs" ||
+      { printf '%s\n' "$libs" >&2; fail "consumer does not use the installed libstrata"; }
     out=$("$prefix/consumer-build/consumer" "$prefix/repo")
     ;;
   pkgconfig)
