@@ -31,37 +31,16 @@
 #include <iostream>
 #include <random>
 
+#include "bench_util.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "history_bench: error: " << what << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T Check(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what + ": " + r.status().message());
-  return std::move(r).value();
-}
 
 std::string DocName(std::size_t i) {
   std::string s = "doc/";

@@ -26,6 +26,7 @@
 #include <iostream>
 #include <unordered_set>
 
+#include "bench_util.h"
 #include "objects/tree_codec.h"
 #include "repo/incoming.h"
 #include "repo/repository_impl.h"
@@ -34,31 +35,9 @@
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "incoming_bench: error: " << what << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T Check(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what + ": " + r.status().message());
-  return std::move(r).value();
-}
 
 using ObjectSet = std::unordered_set<ObjectId>;
 

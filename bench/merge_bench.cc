@@ -19,6 +19,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "bench_util.h"
 #include "objects/state_editor.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
@@ -26,40 +27,9 @@
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "merge_bench: error: " << what << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T Must(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what + ": " + r.status().message());
-  return std::move(r).value();
-}
-
-std::size_t ParseSize(std::string s) {
-  std::size_t mult = 1;
-  if (!s.empty() && (s.back() == 'k' || s.back() == 'K')) mult = 1000, s.pop_back();
-  if (!s.empty() && (s.back() == 'm' || s.back() == 'M')) mult = 1000000, s.pop_back();
-  return std::stoull(s) * mult;
-}
 
 std::string DocId(std::size_t i) {
   char buf[32];
@@ -87,15 +57,15 @@ void ChangeValues(Repository& repo, const std::string& branch, const std::vector
   CommitOptions o;
   o.branch = branch;
   o.author = Signature{"bench", "bench@localhost"};
-  Must(repo.Write(
-           [&](PatchTarget& e) -> Status {
-             for (std::size_t d : docs) {
-               STRATA_RETURN_IF_ERROR(e.Add(JsonPointer({DocId(d), key}), json::value(value)));
-             }
-             return Status::Ok();
-           },
-           "change", o),
-       "write on " + branch);
+  Check(repo.Write(
+            [&](PatchTarget& e) -> Status {
+              for (std::size_t d : docs) {
+                STRATA_RETURN_IF_ERROR(e.Add(JsonPointer({DocId(d), key}), json::value(value)));
+              }
+              return Status::Ok();
+            },
+            "change", o),
+        "write on " + branch);
 }
 
 }  // namespace
@@ -143,7 +113,7 @@ int main(int argc, char** argv) {
     const std::string dir = work + "/n" + std::to_string(values);
     fs::remove_all(dir);
     fs::create_directories(dir);
-    auto repo = Must(Repository::Init(dir), "init");
+    auto repo = Check(Repository::Init(dir), "init");
     auto t0 = Clock::now();
     {
       std::vector<std::pair<std::string, json::value>> all;
@@ -155,7 +125,7 @@ int main(int argc, char** argv) {
       }
       CommitOptions o;
       o.author = Signature{"bench", "bench@localhost"};
-      Must(repo->Import(std::move(all), o), "import");
+      Check(repo->Import(std::move(all), o), "import");
     }
     const double build = std::chrono::duration<double>(Clock::now() - t0).count();
     Branch(dir, "theirs", "main");
@@ -183,13 +153,13 @@ int main(int argc, char** argv) {
       req.commit.author = Signature{"bench", "bench@localhost"};
       double c0 = CpuSeconds();
       auto w0 = Clock::now();
-      MergeOutcome out = Must(repo->Merge("theirs", req), "merge");
+      MergeOutcome out = Check(repo->Merge("theirs", req), "merge");
       wall.push_back(std::chrono::duration<double>(Clock::now() - w0).count());
       cpu.push_back(CpuSeconds() - c0);
       if (out.kind != MergeOutcome::Kind::kMerged) Die("the merge did not write a version");
       merged_docs = out.documents;
       // The merge version's delta, from ours.
-      operations = Must(repo->Read(into), "read").Changes().value().size();
+      operations = Check(repo->Read(into), "read").Changes().value().size();
     }
     char line[512];
     std::snprintf(line, sizeof line,

@@ -18,19 +18,14 @@
 #include <functional>
 #include <iostream>
 
+#include "bench_util.h"
 #include "strata/perspective.h"
 
 namespace po = boost::program_options;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 double Time(int runs, const std::function<void()>& f) {
   std::vector<double> t;

@@ -27,31 +27,16 @@
 #include <iostream>
 #include <random>
 
+#include "bench_util.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-template <typename T>
-T Check(Result<T> r, const char* what) {
-  if (!r.ok()) {
-    std::cerr << "projection_bench: " << what << ": " << r.status().message() << "\n";
-    std::exit(1);
-  }
-  return std::move(r).value();
-}
-void Check(const Status& s, const char* what) {
-  if (!s.ok()) {
-    std::cerr << "projection_bench: " << what << ": " << s.message() << "\n";
-    std::exit(1);
-  }
-}
 
 CommitOptions Opts(std::int64_t time) {
   CommitOptions o;
@@ -92,11 +77,6 @@ std::size_t Lines(const fs::path& file) {
   std::size_t n = 0;
   for (std::string line; std::getline(in, line);) ++n;
   return n;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

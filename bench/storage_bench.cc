@@ -31,41 +31,15 @@
 #include <random>
 #include <sstream>
 
+#include "bench_util.h"
 #include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "storage_bench: error: " << what << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T Check(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what + ": " + r.status().message());
-  return std::move(r).value();
-}
-
-void Shell(const std::string& command) {
-  int rc = std::system(command.c_str());
-  if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) Die("command failed: " + command);
-}
 
 CommitOptions Opts(std::int64_t time) {
   CommitOptions o;
@@ -114,12 +88,12 @@ double WriteRate(const std::string& dir, std::size_t docs, std::size_t writes, i
   JsonPointer v = JsonPointer::Parse("/v").value();
   std::mt19937_64 rng(7);
   std::int64_t t = 1700000001;
-  for (int i = 0; i < 50; ++i) Check(repo->Set(Doc(rng() % docs), v, t, Opts(t++)), "set");
+  for (int i = 0; i < 50; ++i, ++t) Check(repo->Set(Doc(rng() % docs), v, t, Opts(t)), "set");
   std::vector<double> rates;
   for (int r = 0; r < runs; ++r) {
     auto start = Clock::now();
-    for (std::size_t i = 0; i < writes; ++i) {
-      Check(repo->Set(Doc(rng() % docs), v, t, Opts(t++)), "set");
+    for (std::size_t i = 0; i < writes; ++i, ++t) {
+      Check(repo->Set(Doc(rng() % docs), v, t, Opts(t)), "set");
     }
     rates.push_back(static_cast<double>(writes) / Seconds(start));
   }

@@ -38,6 +38,7 @@
 #include <sstream>
 
 #include "bench/doc_gen.h"
+#include "bench_util.h"
 #include "repo/repository_impl.h"
 #include "strata/json_patch.h"
 #include "strata/repository.h"
@@ -45,44 +46,13 @@
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
 
 constexpr std::size_t kBoundObjects = 32;
 constexpr std::uint64_t kBoundBytes = 256 * 1024;
 constexpr std::size_t kDiffFields = 10;
-
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-// CPU time of this process (user + system), in seconds: separates work from
-// waiting for fsync.
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "strata_bench: error: " << what << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T Check(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what + ": " + r.status().message());
-  return std::move(r).value();
-}
 
 std::string Quote(const std::string& s) {
   std::string out = "'";
@@ -93,19 +63,6 @@ std::string Quote(const std::string& s) {
       out.push_back(c);
   }
   return out + "'";
-}
-
-// Runs `command` with /bin/sh; returns its standard output. Dies on failure.
-std::string Shell(const std::string& command) {
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) Die("cannot run: " + command);
-  std::string out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = pclose(p);
-  if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) Die("command failed: " + command);
-  return out;
 }
 
 std::string Trim(std::string s) {

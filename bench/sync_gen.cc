@@ -13,21 +13,14 @@
 #include <iostream>
 #include <random>
 
+#include "bench_util.h"
 #include "strata/repository.h"
 
 namespace po = boost::program_options;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
-
-template <typename T>
-T Check(Result<T> r, const std::string& what) {
-  if (!r.ok()) {
-    std::cerr << "sync_gen: " << what << ": " << r.status().message() << "\n";
-    std::exit(1);
-  }
-  return std::move(*r);
-}
 
 std::string DocName(std::size_t i) {
   char name[32];

@@ -30,44 +30,16 @@
 #include <iostream>
 #include <sstream>
 
+#include "bench_util.h"
 #include "strata/export.h"
 #include "strata/repository.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using namespace strata;
+using namespace strata::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "view_bench: error: " << what << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T Must(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what + ": " + r.status().message());
-  return std::move(r).value();
-}
-
-void Must(const Status& s, const std::string& what) {
-  if (!s.ok()) Die(what + ": " + s.message());
-}
-
-std::size_t ParseSize(std::string s) {
-  std::size_t mult = 1;
-  if (!s.empty() && (s.back() == 'k' || s.back() == 'K')) mult = 1000, s.pop_back();
-  if (!s.empty() && (s.back() == 'm' || s.back() == 'M')) mult = 1000000, s.pop_back();
-  return std::stoull(s) * mult;
-}
 
 std::string DocName(std::size_t i) {
   std::ostringstream o;
@@ -101,24 +73,24 @@ bool read_only = false;  // --read-only: read every document, write no file
 // returns the bytes written (read).
 std::size_t ExportAll(Repository& repo, const fs::path& out) {
   if (read_only) {
-    Snapshot s = Must(repo.Read("HEAD"), "read");
+    Snapshot s = Check(repo.Read("HEAD"), "read");
     std::size_t bytes = 0;
-    for (const DocumentInfo& d : Must(s.List(), "list")) {
-      bytes += CanonicalJson(Must(s.Get(d.id), "get " + d.id)).size();
+    for (const DocumentInfo& d : Check(s.List(), "list")) {
+      bytes += CanonicalJson(Check(s.Get(d.id), "get " + d.id)).size();
     }
     return bytes;
   }
   fs::remove_all(out);
-  Snapshot s = Must(repo.Read("HEAD"), "read");
-  ExportResult r = Must(ExportSnapshot(s, out.string()), "export");
+  Snapshot s = Check(repo.Read("HEAD"), "read");
+  ExportResult r = Check(ExportSnapshot(s, out.string()), "export");
   return r.bytes;
 }
 
 double TimeRead(const std::string& dir, const std::optional<std::string>& perspective,
                 std::size_t* bytes) {
   auto start = Clock::now();
-  auto repo = Must(Repository::Open(dir), "open");
-  Must(repo->UsePerspective(perspective), "perspective");
+  auto repo = Check(Repository::Open(dir), "open");
+  Check(repo->UsePerspective(perspective), "perspective");
   *bytes = ExportAll(*repo, fs::path(dir) / "out");
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -155,14 +127,14 @@ int main(int argc, char** argv) {
   std::cout << "view_bench: " << docs << " documents x " << per_doc << " values, runs " << runs
             << "\n";
   {
-    auto repo = Must(Repository::Init(work.string()), "init");
+    auto repo = Check(Repository::Init(work.string()), "init");
     std::vector<std::pair<std::string, json::value>> all;
     all.reserve(docs + 1);
     for (std::size_t i = 0; i < docs; ++i) all.emplace_back(DocName(i), MakeDoc(i, per_doc));
-    all.emplace_back(".perspectives", Must(ParseJson(kPerspectives), "perspectives"));
+    all.emplace_back(".perspectives", Check(ParseJson(kPerspectives), "perspectives"));
     CommitOptions c;
     c.message = "bench state";
-    Must(repo->Import(std::move(all), c), "import");
+    Check(repo->Import(std::move(all), c), "import");
   }
   const std::string dir = work.string();
   const fs::path views = work / ".strata" / "views";
@@ -201,18 +173,18 @@ int main(int argc, char** argv) {
   t.clear();
   for (int r = 0; r < runs; ++r) {
     {
-      auto repo = Must(Repository::Open(dir), "open");
+      auto repo = Check(Repository::Open(dir), "open");
       CommitOptions c;
       c.message = "one change";
-      Must(repo->Set(DocName(r % docs), *JsonPointer::Parse("/tuning/k5"),
-                     json::value(static_cast<std::int64_t>(5000 + r)), c),
-           "set");
+      Check(repo->Set(DocName(r % docs), *JsonPointer::Parse("/tuning/k5"),
+                      json::value(static_cast<std::int64_t>(5000 + r)), c),
+            "set");
     }
     auto start = Clock::now();
-    auto repo = Must(Repository::Open(dir), "open");
-    Must(repo->UsePerspective("public"), "perspective");
-    Snapshot s = Must(repo->Read("HEAD"), "read");
-    (void)Must(s.Get(DocName(r % docs), *JsonPointer::Parse("/tuning/k5")), "get");
+    auto repo = Check(Repository::Open(dir), "open");
+    Check(repo->UsePerspective("public"), "perspective");
+    Snapshot s = Check(repo->Read("HEAD"), "read");
+    (void)Check(s.Get(DocName(r % docs), *JsonPointer::Parse("/tuning/k5")), "get");
     t.push_back(std::chrono::duration<double>(Clock::now() - start).count());
   }
   bytes = 0;
