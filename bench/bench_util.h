@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/repository.h"
 #include "strata/status.h"
 
 namespace strata::bench {
@@ -58,6 +59,16 @@ T Check(Result<T> r, const std::string& what) {
 
 inline void Check(const Status& s, const std::string& what) {
   if (!s.ok()) Die(what + ": " + s.message());
+}
+
+// The commit options every benchmark writes with: a fixed author, the given
+// time (so runs are reproducible) and message.
+inline CommitOptions Opts(std::int64_t time, const std::string& message = {}) {
+  CommitOptions o;
+  o.author = Signature{"Bench", "bench@example.com"};
+  o.time = time;
+  o.message = message;
+  return o;
 }
 
 // "10k" -> 10000, "1M" -> 1000000, "250" -> 250.

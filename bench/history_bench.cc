@@ -54,14 +54,6 @@ std::string KeyName(std::size_t i) {
   return s;
 }
 
-CommitOptions Opts(std::int64_t time, const std::string& message) {
-  CommitOptions o;
-  o.author = Signature{"Bench", "bench@example.com"};
-  o.time = time;
-  o.message = message;
-  return o;
-}
-
 // Runs `command` through the shell; its wall time in seconds.
 double Run(const std::string& command) {
   auto start = Clock::now();

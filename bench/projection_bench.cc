@@ -38,13 +38,6 @@ using namespace strata::bench;
 
 namespace {
 
-CommitOptions Opts(std::int64_t time) {
-  CommitOptions o;
-  o.author = Signature{"bench", "bench@example.com"};
-  o.time = time;
-  return o;
-}
-
 std::string DocName(std::size_t i) {
   char name[32];
   std::snprintf(name, sizeof name, "config/app%05zu", i);

@@ -41,13 +41,6 @@ using namespace strata::bench;
 
 namespace {
 
-CommitOptions Opts(std::int64_t time) {
-  CommitOptions o;
-  o.author = Signature{"Bench", "bench@example.com"};
-  o.time = time;
-  return o;
-}
-
 std::string Doc(std::size_t i) { return "doc/" + std::to_string(i); }
 
 std::unique_ptr<Repository> Fresh(const std::string& dir, std::size_t docs, bool auto_gc) {

@@ -50,6 +50,8 @@ using namespace strata::bench;
 
 namespace {
 
+constexpr std::int64_t kFixedTime = 1767225600;  // fixed, so runs are reproducible
+
 constexpr std::size_t kBoundObjects = 32;
 constexpr std::uint64_t kBoundBytes = 256 * 1024;
 constexpr std::size_t kDiffFields = 10;
@@ -143,14 +145,6 @@ struct Figures {
   std::size_t git_one_field_objects = 0;
   std::uint64_t git_one_field_bytes = 0;
 };
-
-CommitOptions Opts(const std::string& message) {
-  CommitOptions o;
-  o.message = message;
-  o.author = Signature{"bench", "bench@example.com"};
-  o.time = 1767225600;  // fixed, so runs are reproducible
-  return o;
-}
 
 // Which items (documents or keys) the runs touch: spread over the range.
 std::size_t Pick(std::size_t n, std::size_t i, std::size_t count) {
@@ -340,7 +334,7 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
     auto docs = sc.docs;  // Import consumes its argument; copy outside the timing
     auto t = Clock::now();
     double c = CpuSeconds();
-    WriteResult w = Check(repo->Import(std::move(docs), Opts("import")), "import");
+    WriteResult w = Check(repo->Import(std::move(docs), Opts(kFixedTime, "import")), "import");
     times.push_back(Seconds(t));
     cpu.push_back(CpuSeconds() - c);
     f.import_objects = w.objects_written;
@@ -361,7 +355,8 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
     old_id = Check(repo->ResolveRevision("HEAD"), "HEAD");
     auto t = Clock::now();
     double c = CpuSeconds();
-    WriteResult w = Check(repo->Set(doc, ptr, json::value(1000000 + r), Opts("one field")), "set");
+    WriteResult w =
+        Check(repo->Set(doc, ptr, json::value(1000000 + r), Opts(kFixedTime, "one field")), "set");
     times.push_back(Seconds(t));
     cpu.push_back(CpuSeconds() - c);
     new_id = w.version.id;
@@ -392,7 +387,7 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
   std::string before = Check(repo->ResolveRevision("HEAD"), "HEAD");
   WriteResult ten_w =
       Check(repo->Patch(name == "docs" ? std::nullopt : std::optional<std::string>(patch_doc),
-                        patch, Opts("ten fields")),
+                        patch, Opts(kFixedTime, "ten fields")),
             "patch");
   std::string after = ten_w.version.id;
   times.clear();

@@ -28,14 +28,6 @@ std::string DocName(std::size_t i) {
   return name;
 }
 
-CommitOptions Opts(std::int64_t time, const std::string& message) {
-  CommitOptions o;
-  o.message = message;
-  o.author = Signature{"Bench", "bench@example.com"};
-  o.time = time;
-  return o;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
