@@ -16,14 +16,21 @@ sizes=${SIZES:-10k,100k,1m}
 runs=${RUNS:-5}
 workdir=${WORKDIR:-${TMPDIR:-/tmp}/strata-bench.$$}
 
-# --- dependencies: the project's packages, then node for the peer benchmark.
+# --- dependencies: the project's packages, then the peers: node (fast-json-patch,
+# jsondiffpatch), Debian's python3-jsonpatch, and what the seed's design needs
+# (pyrsistent, marshmallow, blinker), for Debian's /usr/bin/python3.
 "$root/scripts/install-deps.sh"
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+peers=()
+command -v node >/dev/null && command -v npm >/dev/null || peers+=(nodejs npm)
+/usr/bin/python3 -c 'import jsonpatch' 2>/dev/null || peers+=(python3-jsonpatch)
+/usr/bin/python3 -c 'import pyrsistent, marshmallow, blinker' 2>/dev/null ||
+  peers+=(python3-pyrsistent python3-marshmallow python3-blinker)
+if [ ${#peers[@]} -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends nodejs npm
+  $SUDO apt-get install -y --no-install-recommends "${peers[@]}"
 fi
 (cd "$root/bench/node" && npm ci --no-audit --no-fund --silent)
 
@@ -31,7 +38,7 @@ fi
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" --target strata strata_gen strata_bench patch_bench -j "$(nproc)"
+cmake --build "$build" --target strata strata_gen strata_bench patch_bench seed_bench -j "$(nproc)"
 
 mkdir -p "$out" "$workdir"
 trap 'rm -rf "$workdir"' EXIT
@@ -43,7 +50,7 @@ trap 'rm -rf "$workdir"' EXIT
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "- commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- objects repo 2>/dev/null || echo ' (objects/ or repo/ modified)')"
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-  echo "- git $(git --version | cut -d' ' -f3), node $(node --version), fast-json-patch $(node -p "require('$root/bench/node/node_modules/fast-json-patch/package.json').version")"
+  echo "- git $(git --version | cut -d' ' -f3), node $(node --version), fast-json-patch $(node -p "require('$root/bench/node/node_modules/fast-json-patch/package.json').version"), jsondiffpatch $(node -p "require('$root/bench/node/node_modules/jsondiffpatch/package.json').version"), python3-jsonpatch $(/usr/bin/python3 -c 'import jsonpatch; print(jsonpatch.__version__)')"
   echo
 } >"$out/figures.md"
 
@@ -63,11 +70,28 @@ status=0
 
 # --- in-memory JSON Patch, fast-json-patch as the peer.
 echo >>"$out/figures.md"
-echo "## JSON Patch in memory: patch_bench and bench/node/patch_bench.js" >>"$out/figures.md"
+echo "## JSON Patch in memory: patch_bench against fast-json-patch, jsondiffpatch and python3-jsonpatch" >>"$out/figures.md"
 echo >>"$out/figures.md"
 "$build/bench/patch_bench" --out "$workdir/patch-cases" --json "$out/patch_bench.json" >/dev/null
 PATCH_BENCH_JSON="$out/patch_bench_node.json" node "$root/bench/node/patch_bench.js" \
   "$workdir/patch-cases" "$out/patch_bench.json" | tee -a "$out/figures.md"
+echo | tee -a "$out/figures.md"
+/usr/bin/python3 "$root/bench/py_patch_bench.py" "$workdir/patch-cases" "$out/patch_bench.json" |
+  tee -a "$out/figures.md"
+
+# --- the seed's design on its own workload (create, update, read through a
+# perspective), against strata's library and CLI. The reference lives beside
+# the project (SEED_REFERENCE to point elsewhere); without it, this is skipped.
+seed_ref=${SEED_REFERENCE:-$root/../shared/bench/seed_reference.py}
+echo >>"$out/figures.md"
+echo "## The seed's design: bench/seed_peer.py" >>"$out/figures.md"
+echo >>"$out/figures.md"
+if [ -f "$seed_ref" ]; then
+  /usr/bin/python3 "$root/bench/seed_peer.py" --build "$build" --seed-reference "$seed_ref" \
+    --runs "$runs" | tee -a "$out/figures.md"
+else
+  echo "skipped: no seed reference at $seed_ref (set SEED_REFERENCE)" | tee -a "$out/figures.md"
+fi
 
 echo
 echo "figures: $out/figures.md"

@@ -1,4 +1,5 @@
-// Peer benchmark: npm's fast-json-patch on the cases bench/patch_bench wrote.
+// Peer benchmarks: npm's fast-json-patch and jsondiffpatch on the cases
+// bench/patch_bench wrote.
 //
 //   node patch_bench.js CASES_DIR [STRATA_RESULTS.json]
 //
@@ -6,6 +7,9 @@
 //   compare(A, B)                                  (fast-json-patch's diff)
 //   applyPatch(A, patch, false, false)             (on a deep clone of A: atomic, like strata's ApplyPatch)
 //   applyPatch(copy, patch, false, true)           (in place; the copy is made outside the timing)
+// and jsondiffpatch (its own delta format, not RFC 6902; a second table):
+//   diff(A, B)                                     (its diff)
+//   patch(structuredClone(A), delta)               (apply; the clone is timed, as strata's atomic apply copies)
 // Each figure is the median of 7 batches of >= 50 ms (or >= 0.5 s with
 // setup), per operation. With
 // strata's results (patch_bench --json), it prints both with ratios.
@@ -76,4 +80,31 @@ for (const name of cases) {
               `${us(applyClone)} | ${s.apply_s ? us(s.apply_s) : '-'} | ${ratio(applyClone, s.apply_s)} | ` +
               `${us(applyInPlace)} | ${s.apply_inplace_s ? us(s.apply_inplace_s) : '-'} | ${ratio(applyInPlace, s.apply_inplace_s)} |`);
 }
-if (process.env.PATCH_BENCH_JSON) fs.writeFileSync(process.env.PATCH_BENCH_JSON, JSON.stringify({ results }) + '\n');
+
+// jsondiffpatch is an ES module: loaded with import().
+import('jsondiffpatch').then((jdp) => {
+  const differ = jdp.create();
+  console.log('');
+  console.log('| case | jsondiffpatch diff | strata DiffValues | ratio | jsondiffpatch patch (clone) | ' +
+              'strata ApplyPatch (atomic) | ratio |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const name of cases) {
+    const read = (suffix) => JSON.parse(fs.readFileSync(path.join(dir, `${name}.${suffix}.json`), 'utf8'));
+    const a = read('a');
+    const b = read('b');
+    const delta = differ.diff(a, b);
+    if (differ.diff(differ.patch(structuredClone(a), delta), b) !== undefined) {
+      console.error(`patch_bench.js: jsondiffpatch's delta of ${name} does not give B`);
+      process.exit(1);
+    }
+    const diff = timePerOp(() => {}, () => { differ.diff(a, b); });
+    const apply = timePerOp(() => {}, () => { differ.patch(structuredClone(a), delta); });
+    const s = strata[name] || {};
+    const r = results.find((x) => x.case === name);
+    r.jsondiffpatch_diff_s = diff;
+    r.jsondiffpatch_patch_s = apply;
+    console.log(`| ${name} | ${us(diff)} | ${s.diff_s ? us(s.diff_s) : '-'} | ${ratio(diff, s.diff_s)} | ` +
+                `${us(apply)} | ${s.apply_s ? us(s.apply_s) : '-'} | ${ratio(apply, s.apply_s)} |`);
+  }
+  if (process.env.PATCH_BENCH_JSON) fs.writeFileSync(process.env.PATCH_BENCH_JSON, JSON.stringify({ results }) + '\n');
+});
