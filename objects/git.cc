@@ -16,6 +16,12 @@ void EnsureLibgit2() {
     // Hashing every object on every read costs a quarter of a diff; like git,
     // strata checks hashes when asked (strata verify), not on every read.
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+    // libgit2 caches only trees of up to 4 KiB by default, so every lookup
+    // through a shard tree (hundreds of entries, tens of KiB) inflated it
+    // again: a third of reading many documents from one snapshot. Trees are
+    // immutable, so cache them up to 1 MiB each (the cache as a whole stays
+    // bounded by libgit2's 256 MiB).
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, std::size_t{1} << 20);
   });
 }
 

@@ -154,12 +154,16 @@ Result<std::size_t> ObjectStore::BlobSize(const ObjectId& id) {
 }
 
 Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit) {
-  STRATA_ASSIGN_OR_RETURN(RawObject obj, Read(id, "tree"));
-  if (obj.type != GIT_OBJECT_TREE) {
+  // Scanned where libgit2 keeps it (its cache, for trees): no copy.
+  git_odb_object* raw = nullptr;
+  int rc = git_odb_read(&raw, odb_.get(), AsGit(id));
+  if (rc < 0) return GitError(rc, "cannot read tree " + id.Hex());
+  OdbObjectPtr obj(raw);
+  if (git_odb_object_type(raw) != GIT_OBJECT_TREE) {
     return Status::Corruption("object " + id.Hex() + " is not a tree");
   }
-  const char* p = obj.data.data();
-  const char* end = p + obj.data.size();
+  const char* p = static_cast<const char*>(git_odb_object_data(raw));
+  const char* end = p + git_odb_object_size(raw);
   while (p < end) {
     const char* space = static_cast<const char*>(std::memchr(p, ' ', end - p));
     if (!space) return Status::Corruption("malformed tree " + id.Hex());
