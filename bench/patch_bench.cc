@@ -1,5 +1,5 @@
 // patch_bench: strata's in-memory JSON Patch apply and structural diff
-// (objects/json_patch.h, objects/json_diff.h) on documents of growing size,
+// (strata/json_patch.h, objects/json_diff.h) on documents of growing size,
 // for comparison with npm's fast-json-patch (bench/node/patch_bench.js).
 //
 //   patch_bench --out DIR [--json FILE] [--seed S]

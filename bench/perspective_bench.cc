@@ -1,5 +1,5 @@
 // perspective_bench: what applying a perspective to one large document costs
-// (repo/perspective.h; no repository, no storage).
+// (strata/perspective.h; no repository, no storage).
 //
 //   perspective_bench [--values 1000000] [--runs 5]
 //

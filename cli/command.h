@@ -25,6 +25,10 @@ namespace po = boost::program_options;
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;  // the command failed; nothing changed
 inline constexpr int kExitUsage = 2;  // bad flags or arguments
+// A bug in strata (sysexits' EX_SOFTWARE): an exception reached main, or the
+// library returned Code::kInternal. "strata: internal error: ... (please
+// report this)" on stderr.
+inline constexpr int kExitInternal = 70;
 
 class Context;
 

@@ -127,6 +127,12 @@ int Context::Fail(const Status& status) {
     else
       line.push_back(c);
   }
+  if (status.code() == Code::kInternal) {  // "internal error in Repository::Put: WHAT"
+    const bool says_so = line.rfind("internal error", 0) == 0;
+    std::cerr << "strata: " << (says_so ? "" : "internal error: ") << line
+              << " (please report this)\n";
+    return kExitInternal;
+  }
   std::cerr << "strata: error: " << line << "\n";
   return kExitError;
 }

@@ -167,7 +167,9 @@ void OverviewPage() {
             << Roff(
                    "0 success (a write that changes nothing included); 1 failure, with one "
                    "line 'strata: error: ...' on stderr and the repository unchanged; 2 bad "
-                   "usage (unknown command or flag, missing argument).")
+                   "usage (unknown command or flag, missing argument); 70 internal error, a bug in "
+                   "strata, "
+                   "with one line 'strata: internal error: ... (please report this)' on stderr.")
             << "\n";
   std::cout << ".SH SEE ALSO\n" << Roff("git(1); docs/guide.md and docs/commands.md") << "\n";
 }

@@ -1,4 +1,4 @@
-// Commands run inside a working folder (repo/worktree.h): status, commit,
+// Commands run inside a working folder (strata/worktree.h): status, commit,
 // restore, and diff, switch, pull and merge --continue with no revision.
 #pragma once
 

@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <utility>
 
+#include "objects/guard.h"
 #include "strata/merge_policy.h"
 
 namespace strata {
@@ -97,14 +98,16 @@ std::string_view PolicyStrategyName(PolicyStrategy strategy) {
   return "unknown";
 }
 
-Result<PolicyStrategy> ParsePolicyStrategy(std::string_view name) {
+Result<PolicyStrategy> ParsePolicyStrategy(std::string_view name) try {
   for (PolicyStrategy s : kStrategies) {
     if (name == PolicyStrategyName(s)) return s;
   }
   return Status::InvalidArgument("unknown strategy " + Quote(name) + " (" + StrategyList() + ")");
+} catch (...) {
+  return CaughtStatus("ParsePolicyStrategy");
 }
 
-Status ValidateDocGlob(std::string_view glob) {
+Status ValidateDocGlob(std::string_view glob) try {
   if (glob.empty()) return Status::InvalidArgument("empty document glob");
   for (std::string_view segment : SplitSegments(glob)) {
     if (segment.empty()) {
@@ -119,17 +122,21 @@ Status ValidateDocGlob(std::string_view glob) {
     }
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("ValidateDocGlob");
 }
 
 bool DocGlobMatches(std::string_view glob, std::string_view doc) {
   return MatchSegments(SplitSegments(glob), 0, SplitSegments(doc), 0);
 }
 
-Result<PointerPattern> PointerPattern::Parse(std::string_view text) {
+Result<PointerPattern> PointerPattern::Parse(std::string_view text) try {
   STRATA_ASSIGN_OR_RETURN(JsonPointer pointer, JsonPointer::Parse(text));
   PointerPattern pattern;
   pattern.tokens_ = pointer.tokens();
   return pattern;
+} catch (...) {
+  return CaughtStatus("PointerPattern::Parse");
 }
 
 bool PointerPattern::Matches(const JsonPointer& pointer) const {
@@ -140,7 +147,7 @@ bool PointerPattern::Matches(const std::vector<std::string>& tokens, std::size_t
   return MatchSegments(tokens_, 0, tokens, begin);
 }
 
-Result<MergePolicies> MergePolicies::Parse(const json::value& merge_document) {
+Result<MergePolicies> MergePolicies::Parse(const json::value& merge_document) try {
   if (!merge_document.is_object()) {
     return Status::InvalidArgument("must be an object {\"policies\": [...]}");
   }
@@ -210,6 +217,8 @@ Result<MergePolicies> MergePolicies::Parse(const json::value& merge_document) {
     out.patterns_.push_back(std::move(pattern).value());
   }
   return out;
+} catch (...) {
+  return CaughtStatus("MergePolicies::Parse");
 }
 
 const PathPolicy* MergePolicies::Find(std::string_view doc, const JsonPointer& pointer) const {

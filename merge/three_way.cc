@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "objects/guard.h"
 #include "strata/merge.h"
 
 namespace strata {
@@ -491,12 +492,14 @@ std::string_view MergeStrategyName(MergeStrategy strategy) {
   return "unknown";
 }
 
-Result<MergeStrategy> ParseMergeStrategy(std::string_view name) {
+Result<MergeStrategy> ParseMergeStrategy(std::string_view name) try {
   for (MergeStrategy s : {MergeStrategy::kNormal, MergeStrategy::kOurs, MergeStrategy::kTheirs}) {
     if (name == MergeStrategyName(s)) return s;
   }
   return Status::InvalidArgument("unknown merge strategy '" + std::string(name) +
                                  "' (expected normal, ours or theirs)");
+} catch (...) {
+  return CaughtStatus("ParseMergeStrategy");
 }
 
 std::string_view ConflictKindName(ConflictKind kind) {
@@ -514,14 +517,18 @@ std::string_view ConflictKindName(ConflictKind kind) {
 }
 
 Result<MergeResult> MergeValues(const json::value* base, const json::value* ours,
-                                const json::value* theirs, const MergeOptions& options) {
+                                const json::value* theirs, const MergeOptions& options) try {
   STRATA_RETURN_IF_ERROR(ValidateOptions(options));
   return Merger(options).Run(base, ours, theirs);
+} catch (...) {
+  return CaughtStatus("MergeValues");
 }
 
 Result<MergeResult> MergeValues(const json::value& base, const json::value& ours,
-                                const json::value& theirs, const MergeOptions& options) {
+                                const json::value& theirs, const MergeOptions& options) try {
   return MergeValues(&base, &ours, &theirs, options);
+} catch (...) {
+  return CaughtStatus("MergeValues");
 }
 
 }  // namespace strata

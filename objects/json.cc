@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "objects/guard.h"
 #include "objects/json_parse.h"
 #include "strata/json_pointer.h"
 
@@ -564,7 +565,7 @@ std::size_t NestingDepth(const json::value& v) {
   return deepest;
 }
 
-Status CheckStorable(const json::value& v) {
+Status CheckStorable(const json::value& v) try {
   std::optional<Found> found = FindProblem(v, /*check_utf8=*/true);
   if (!found) return Status::Ok();
   switch (found->problem) {
@@ -577,6 +578,8 @@ Status CheckStorable(const json::value& v) {
   }
   return Status::InvalidArgument("member name that is not valid UTF-8 in the object at '" +
                                  found->pointer + "'");
+} catch (...) {
+  return CaughtStatus("CheckStorable");
 }
 
 }  // namespace strata

@@ -3,7 +3,7 @@
 // compiled optimised and without sanitizer instrumentation, as Debian's
 // libboost_json is, to keep its frames small enough for values nested
 // kMaxJsonDepth deep on a default stack in every build. Only ParseJson
-// (objects/json.h) calls it.
+// (strata/json.h) calls it.
 #pragma once
 
 #include <boost/json.hpp>

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "objects/guard.h"
+
 namespace strata {
 namespace {
 
@@ -44,7 +46,7 @@ std::string PatchOp::Describe() const {
   return out;
 }
 
-Result<Patch> ParsePatch(const json::value& patch) {
+Result<Patch> ParsePatch(const json::value& patch) try {
   if (!patch.is_array()) {
     return Status::InvalidArgument("a JSON Patch must be an array of operations");
   }
@@ -87,6 +89,8 @@ Result<Patch> ParsePatch(const json::value& patch) {
     ops.push_back(std::move(op));
   }
   return ops;
+} catch (...) {
+  return CaughtStatus("ParsePatch");
 }
 
 json::value PatchOpToJson(const PatchOp& op) {
@@ -110,7 +114,7 @@ json::value PatchToJson(const Patch& patch) {
   return arr;
 }
 
-Status ApplyPatch(PatchTarget& target, const Patch& patch) {
+Status ApplyPatch(PatchTarget& target, const Patch& patch) try {
   for (std::size_t i = 0; i < patch.size(); ++i) {
     const PatchOp& op = patch[i];
     Status s;
@@ -164,27 +168,35 @@ Status ApplyPatch(PatchTarget& target, const Patch& patch) {
     }
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("ApplyPatch");
 }
 
-Status ApplyPatch(json::value& doc, const Patch& patch) {
+Status ApplyPatch(json::value& doc, const Patch& patch) try {
   json::value copy = doc;
   ValueTarget target(copy);
   STRATA_RETURN_IF_ERROR(ApplyPatch(target, patch));
   doc = std::move(copy);
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("ApplyPatch");
 }
 
-Result<json::value> ValueTarget::Get(const JsonPointer& path) {
+Result<json::value> ValueTarget::Get(const JsonPointer& path) try {
   STRATA_ASSIGN_OR_RETURN(const json::value* v,
                           ResolvePointer(static_cast<const json::value&>(root_), path));
   return *v;
+} catch (...) {
+  return CaughtStatus("ValueTarget::Get");
 }
 
-Result<bool> ValueTarget::Exists(const JsonPointer& path) {
+Result<bool> ValueTarget::Exists(const JsonPointer& path) try {
   return ResolvePointer(static_cast<const json::value&>(root_), path).ok();
+} catch (...) {
+  return CaughtStatus("ValueTarget::Exists");
 }
 
-Status ValueTarget::Add(const JsonPointer& path, json::value value) {
+Status ValueTarget::Add(const JsonPointer& path, json::value value) try {
   if (path.IsRoot()) {
     root_ = std::move(value);
     return Status::Ok();
@@ -223,9 +235,11 @@ Status ValueTarget::Add(const JsonPointer& path, json::value value) {
   }
   return Status::NotFound("the value at '" + path.Parent().ToString() +
                           "' is not an object or array");
+} catch (...) {
+  return CaughtStatus("ValueTarget::Add");
 }
 
-Status ValueTarget::Remove(const JsonPointer& path) {
+Status ValueTarget::Remove(const JsonPointer& path) try {
   if (path.IsRoot()) return Status::InvalidArgument("cannot remove the whole value ('')");
   STRATA_ASSIGN_OR_RETURN(json::value * parent, ResolvePointer(root_, path.Parent()));
   const std::string& token = path.Back();
@@ -249,12 +263,16 @@ Status ValueTarget::Remove(const JsonPointer& path) {
   }
   return Status::NotFound("the value at '" + path.Parent().ToString() +
                           "' is not an object or array");
+} catch (...) {
+  return CaughtStatus("ValueTarget::Remove");
 }
 
-Status ValueTarget::Replace(const JsonPointer& path, json::value value) {
+Status ValueTarget::Replace(const JsonPointer& path, json::value value) try {
   STRATA_ASSIGN_OR_RETURN(json::value * target, ResolvePointer(root_, path));
   *target = std::move(value);
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("ValueTarget::Replace");
 }
 
 }  // namespace strata

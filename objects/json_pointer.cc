@@ -1,8 +1,10 @@
 #include "strata/json_pointer.h"
 
+#include "objects/guard.h"
+
 namespace strata {
 
-Result<JsonPointer> JsonPointer::Parse(std::string_view text) {
+Result<JsonPointer> JsonPointer::Parse(std::string_view text) try {
   if (text.empty()) return JsonPointer();
   if (text[0] != '/') {
     return Status::InvalidArgument("invalid JSON pointer '" + std::string(text) +
@@ -30,6 +32,8 @@ Result<JsonPointer> JsonPointer::Parse(std::string_view text) {
     }
   }
   return JsonPointer(std::move(tokens));
+} catch (...) {
+  return CaughtStatus("JsonPointer::Parse");
 }
 
 std::string EscapePointerToken(std::string_view token) {
@@ -89,7 +93,7 @@ std::optional<std::size_t> ParseArrayIndex(std::string_view token) {
   return n;
 }
 
-Result<const json::value*> ResolvePointer(const json::value& root, const JsonPointer& pointer) {
+Result<const json::value*> ResolvePointer(const json::value& root, const JsonPointer& pointer) try {
   const json::value* cur = &root;
   const auto& tokens = pointer.tokens();
   for (std::size_t i = 0; i < tokens.size(); ++i) {
@@ -119,12 +123,16 @@ Result<const json::value*> ResolvePointer(const json::value& root, const JsonPoi
     }
   }
   return cur;
+} catch (...) {
+  return CaughtStatus("ResolvePointer");
 }
 
-Result<json::value*> ResolvePointer(json::value& root, const JsonPointer& pointer) {
+Result<json::value*> ResolvePointer(json::value& root, const JsonPointer& pointer) try {
   Result<const json::value*> r = ResolvePointer(static_cast<const json::value&>(root), pointer);
   if (!r.ok()) return r.status();
   return const_cast<json::value*>(*r);
+} catch (...) {
+  return CaughtStatus("ResolvePointer");
 }
 
 }  // namespace strata

@@ -7,7 +7,7 @@
 // them on disk as one packfile and its index, fsynced (three fsync calls
 // whatever their number). Nothing reaches the disk before Flush(), so a
 // failed write leaves no trace; refs are moved only after Flush() returns.
-// Each Flush adds a pack; `strata gc` (repo/gc.h) packs them into one.
+// Each Flush adds a pack; `strata gc` (strata/gc.h) packs them into one.
 #pragma once
 
 #include <cstdint>

@@ -31,6 +31,10 @@ const char* CodeName(Code code) noexcept {
       return "IOError";
     case Code::kUnchanged:
       return "Unchanged";
+    case Code::kResourceExhausted:
+      return "ResourceExhausted";
+    case Code::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }

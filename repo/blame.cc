@@ -9,6 +9,7 @@
 // touched the document, not with all history.
 #include <map>
 
+#include "objects/guard.h"
 #include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
@@ -66,7 +67,7 @@ void PlaceTouched(std::map<Tokens, std::size_t>& pending, const Tokens& changed,
 }  // namespace
 
 Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const JsonPointer& pointer,
-                                                 const std::string& rev) {
+                                                 const std::string& rev) try {
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
   STRATA_ASSIGN_OR_RETURN(VersionTrees trees, impl_->ReadTrees(c.get()));
   std::optional<ObjectId> state = trees.state;
@@ -145,6 +146,8 @@ Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const J
     out.push_back(BlameLine{JsonPointer(std::move(full)), *v, versions[placed[i++]]});
   }
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::Blame");
 }
 
 }  // namespace strata

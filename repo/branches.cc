@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "objects/guard.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
 #include "repo/transaction.h"
@@ -86,7 +87,7 @@ Status RefMoved(const std::string& what) {
 
 }  // namespace
 
-Result<std::vector<BranchInfo>> Repository::Branches() {
+Result<std::vector<BranchInfo>> Repository::Branches() try {
   git_repository* repo = impl_->repo_.get();
   git_branch_iterator* raw = nullptr;
   STRATA_GIT(git_branch_iterator_new(&raw, repo, GIT_BRANCH_LOCAL), "cannot list branches");
@@ -129,9 +130,11 @@ Result<std::vector<BranchInfo>> Repository::Branches() {
   std::sort(out.begin(), out.end(),
             [](const BranchInfo& a, const BranchInfo& b) { return a.name < b.name; });
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::Branches");
 }
 
-Result<std::vector<BranchInfo>> Repository::RemoteBranches() {
+Result<std::vector<BranchInfo>> Repository::RemoteBranches() try {
   git_repository* repo = impl_->repo_.get();
   git_branch_iterator* raw = nullptr;
   STRATA_GIT(git_branch_iterator_new(&raw, repo, GIT_BRANCH_REMOTE),
@@ -162,10 +165,12 @@ Result<std::vector<BranchInfo>> Repository::RemoteBranches() {
   std::sort(out.begin(), out.end(),
             [](const BranchInfo& a, const BranchInfo& b) { return a.name < b.name; });
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::RemoteBranches");
 }
 
 Result<BranchInfo> Repository::CreateBranch(const std::string& name, const std::string& start,
-                                            bool force) {
+                                            bool force) try {
   git_repository* repo = impl_->repo_.get();
   STRATA_RETURN_IF_ERROR(ValidateBranchName(name));
   STRATA_ASSIGN_OR_RETURN(CommitPtr commit, LookupCommit(repo, start));
@@ -191,9 +196,11 @@ Result<BranchInfo> Repository::CreateBranch(const std::string& name, const std::
   STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
   if (outcome != CommitOutcome::kCommitted) return RefMoved("branch '" + name + "'");
   return Describe(repo, name, target);
+} catch (...) {
+  return CaughtStatus("Repository::CreateBranch");
 }
 
-Result<BranchInfo> Repository::DeleteBranch(const std::string& name, bool force) {
+Result<BranchInfo> Repository::DeleteBranch(const std::string& name, bool force) try {
   git_repository* repo = impl_->repo_.get();
   const std::string ref = RefOf(name);
   STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &impl_->hooks_));
@@ -225,10 +232,12 @@ Result<BranchInfo> Repository::DeleteBranch(const std::string& name, bool force)
   STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
   if (outcome != CommitOutcome::kCommitted) return RefMoved("branch '" + name + "'");
   return info;
+} catch (...) {
+  return CaughtStatus("Repository::DeleteBranch");
 }
 
 Result<SwitchResult> Repository::SwitchBranch(const std::string& name,
-                                              const std::optional<std::string>& create_at) {
+                                              const std::optional<std::string>& create_at) try {
   git_repository* repo = impl_->repo_.get();
   STRATA_RETURN_IF_ERROR(ValidateBranchName(name));
   const std::string ref = RefOf(name);
@@ -278,6 +287,8 @@ Result<SwitchResult> Repository::SwitchBranch(const std::string& name,
   }
   STRATA_ASSIGN_OR_RETURN(result.branch, Describe(repo, name, now));
   return result;
+} catch (...) {
+  return CaughtStatus("Repository::SwitchBranch");
 }
 
 }  // namespace strata

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "objects/guard.h"
 #include "repo/schemas.h"
 #include "strata/merge_policy.h"
 #include "strata/perspective.h"
@@ -126,7 +127,7 @@ bool LooksLikeDotGit(std::string_view segment) {
   return lower == ".git";
 }
 
-Result<std::string> FoldCase(std::string_view s) {
+Result<std::string> FoldCase(std::string_view s) try {
   // ASCII is NFC already, and folds to its lower case.
   if (std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; })) {
     std::string lower(s);
@@ -148,9 +149,11 @@ Result<std::string> FoldCase(std::string_view s) {
     return Status::InvalidArgument(std::move(message));
   }
   return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+} catch (...) {
+  return CaughtStatus("FoldCase");
 }
 
-Status ValidateDocumentId(std::string_view id) {
+Status ValidateDocumentId(std::string_view id) try {
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument("invalid document id '" + std::string(id) + "': " + why);
   };
@@ -187,6 +190,8 @@ Status ValidateDocumentId(std::string_view id) {
     return bad(ReservedReason());
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("ValidateDocumentId");
 }
 
 bool IsSettingsDocumentId(std::string_view id) { return !id.empty() && id.front() == '.'; }
@@ -198,11 +203,13 @@ std::vector<std::string_view> SettingsDocumentNames() {
   return names;
 }
 
-Status ValidateSettingsDocument(std::string_view id, const json::value& value) {
+Status ValidateSettingsDocument(std::string_view id, const json::value& value) try {
   STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
   const SettingsDocument* settings = FindSettingsDocument(id);
   if (settings == nullptr) return Status::Ok();  // an ordinary document: no format
   return settings->validate(value).WithContext("settings document '" + std::string(id) + "'");
+} catch (...) {
+  return CaughtStatus("ValidateSettingsDocument");
 }
 
 DocRevision SplitDocRevision(std::string_view text) {

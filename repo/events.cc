@@ -7,10 +7,12 @@
 #include <exception>
 #include <filesystem>
 
+#include "objects/guard.h"
 #include "objects/tree_diff.h"
 #include "repo/event_hub.h"
 #include "repo/hooks.h"
 #include "repo/repository_impl.h"
+#include "repo/test_access.h"
 #include "repo/version_tree.h"
 #include "strata/repository.h"
 
@@ -221,7 +223,8 @@ EventConnection Repository::Subscribe(EventFilter filter, EventHandler handler) 
   return impl_->events_->Subscribe(std::move(filter), std::move(handler));
 }
 
-void Repository::SetTransactionHooks(const TransactionHooks& hooks) {
+void RepositoryTestAccess::SetTransactionHooks(Repository& repo, const TransactionHooks& hooks) {
+  Repository::Impl* impl_ = repo.impl_.get();
   impl_->hooks_.pre_commit = hooks.pre_commit;
   impl_->hooks_.post_commit = hooks.post_commit;
 }
@@ -231,13 +234,24 @@ void Repository::InstallEventHooks() {
   impl_->hooks_.prepare = [this](const std::vector<RefUpdate>& updates) {
     return BeforeRefsMove(updates);
   };
+  // The refs have moved: the write stands whatever happens here. A failure
+  // now (out of memory building an event) is reported, never the write's.
   impl_->hooks_.committed = [this](const std::vector<RefUpdate>& updates) {
-    AfterRefsMoved(updates);
+    Status st = Guarded("delivering events", [&] {
+      AfterRefsMoved(updates);
+      return Status::Ok();
+    });
+    if (!st.ok()) Report(st.message());
   };
 }
 
+// The reporter is the caller's: what it throws is dropped (it is the place
+// failures go; there is nowhere further).
 void Repository::Report(const std::string& message) const {
-  if (impl_->reporter_) impl_->reporter_(message);
+  try {
+    if (impl_->reporter_) impl_->reporter_(message);
+  } catch (...) {
+  }
 }
 
 std::optional<std::string> Repository::ExecutableHook(const std::string& name) const {

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "objects/guard.h"
 #include "strata/document_id.h"
 #include "strata/json.h"
 
@@ -338,7 +339,7 @@ Result<FileDescriptor> OpenRoot(std::string dir, std::size_t* made) {
 
 std::string ExportPath(std::string_view id) { return std::string(id) + std::string(kSuffix); }
 
-Status CheckExportIds(const std::vector<std::string>& ids) {
+Status CheckExportIds(const std::vector<std::string>& ids) try {
   // Every path (folders and files), folded, to the first document that
   // claimed it, and the path as that document spells it.
   struct Claim {
@@ -395,10 +396,12 @@ Status CheckExportIds(const std::vector<std::string>& ids) {
     }
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("CheckExportIds");
 }
 
 Result<ExportResult> ExportSnapshot(Snapshot& snapshot, const std::string& dir,
-                                    const ExportOptions& options) {
+                                    const ExportOptions& options) try {
   ExportResult result;
   result.version = snapshot.version_id();
   // Every check before the first write.
@@ -444,10 +447,12 @@ Result<ExportResult> ExportSnapshot(Snapshot& snapshot, const std::string& dir,
   }
   if (options.progress) options.progress(result.documents, ids.size());
   return result;
+} catch (...) {
+  return CaughtStatus("ExportSnapshot");
 }
 
 Result<FileUpdateResult> WriteDocumentFiles(const std::string& dir,
-                                            std::vector<FileUpdate> updates) {
+                                            std::vector<FileUpdate> updates) try {
   FileUpdateResult result;
   std::sort(updates.begin(), updates.end(),
             [](const FileUpdate& a, const FileUpdate& b) { return a.id < b.id; });
@@ -507,6 +512,8 @@ Result<FileUpdateResult> WriteDocumentFiles(const std::string& dir,
     ++(written ? result.written : result.unchanged);
   }
   return result;
+} catch (...) {
+  return CaughtStatus("WriteDocumentFiles");
 }
 
 }  // namespace strata

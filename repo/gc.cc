@@ -1,6 +1,7 @@
-// Repository::Gc (repo/gc.h has the steps, docs/gc.md the rules).
+// Repository::Gc (strata/gc.h has the steps, docs/gc.md the rules).
 #include "strata/gc.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <git2/sys/odb_backend.h>
 #include <sys/file.h>
@@ -19,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "objects/guard.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
 
@@ -163,20 +165,34 @@ std::int64_t ConfigInt(git_repository* repo, const char* key, std::int64_t fallb
   return value;
 }
 
+// The names in folder `dir`, "." and ".." left out; none if it cannot be
+// read. Not std::filesystem::directory_iterator: libstdc++ 12 builds its
+// entries inside a noexcept function, so running out of memory there ends
+// the process (tests/repo/alloc_failure_test.cc found it on every write's
+// auto gc check); here it is a std::bad_alloc that the public boundary
+// returns as ResourceExhausted.
+std::vector<std::string> NamesIn(const std::string& dir) {
+  std::vector<std::string> out;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) return out;
+  while (const dirent* e = ::readdir(d.get())) {
+    std::string_view name(e->d_name);
+    if (name != "." && name != "..") out.emplace_back(name);
+  }
+  return out;
+}
+
 // Whether --auto has work: more packs than the limit, or more loose objects
 // than the threshold, estimated (as git does) from objects/17 alone.
 std::optional<std::string> AutoReason(const std::string& objects, const GcAutoLimits& limits) {
   if (limits.loose <= 0) return std::nullopt;
-  std::error_code ec;
   if (limits.packs > 0) {
     std::int64_t packs = 0;
-    for (fs::directory_iterator it(objects + "/pack", ec), end; !ec && it != end;
-         it.increment(ec)) {
-      const std::string name = it->path().filename().string();
+    for (const std::string& name : NamesIn(objects + "/pack")) {
       if (!StartsWith(name, "pack-") || !EndsWith(name, ".idx")) continue;
-      std::error_code keep_ec;
-      if (fs::exists(it->path().parent_path() / (name.substr(0, name.size() - 4) + ".keep"),
-                     keep_ec)) {
+      struct stat keep {};
+      if (::stat((objects + "/pack/" + name.substr(0, name.size() - 4) + ".keep").c_str(), &keep) ==
+          0) {
         continue;
       }
       ++packs;
@@ -188,9 +204,7 @@ std::optional<std::string> AutoReason(const std::string& objects, const GcAutoLi
   }
   const std::int64_t per_dir = (limits.loose + 255) / 256;
   std::int64_t sample = 0;
-  ec.clear();
-  for (fs::directory_iterator it(objects + "/17", ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
+  for (const std::string& name : NamesIn(objects + "/17")) {
     if (name.size() == GIT_OID_HEXSZ - 2 && IsHex(name)) ++sample;
   }
   if (sample > per_dir) {
@@ -395,8 +409,10 @@ Result<std::vector<ObjectId>> PackObjects(const std::string& idx) {
   STRATA_GIT(pack->foreach (
                  pack.get(),
                  [](const git_oid* id, void* payload) {
-                   static_cast<std::vector<ObjectId>*>(payload)->push_back(FromGit(*id));
-                   return 0;
+                   return GuardedCallback("listing a pack", [&] {
+                     static_cast<std::vector<ObjectId>*>(payload)->push_back(FromGit(*id));
+                     return 0;
+                   });
                  },
                  &ids),
              "cannot list " + idx);
@@ -424,24 +440,31 @@ struct ProgressPayload {
   const GcOptions* options;
 };
 
+// The caller's progress callback runs inside libgit2's packing: an
+// exception it throws stops the gc there (GuardedCallback), which then
+// returns an error naming it, as if it had been killed (safe at any point).
 int PackProgress(int stage, uint32_t current, uint32_t total, void* payload) {
-  const GcOptions* o = static_cast<ProgressPayload*>(payload)->options;
-  if (o->progress) {
-    o->progress(stage == GIT_PACKBUILDER_ADDING_OBJECTS ? "counting" : "compressing", current,
-                total);
-  }
-  return 0;
+  return GuardedCallback("the gc progress callback", [&] {
+    const GcOptions* o = static_cast<ProgressPayload*>(payload)->options;
+    if (o->progress) {
+      o->progress(stage == GIT_PACKBUILDER_ADDING_OBJECTS ? "counting" : "compressing", current,
+                  total);
+    }
+    return 0;
+  });
 }
 
 int WriteProgress(const git_indexer_progress* stats, void* payload) {
-  const GcOptions* o = static_cast<ProgressPayload*>(payload)->options;
-  if (o->progress) o->progress("writing", stats->indexed_objects, stats->total_objects);
-  return 0;
+  return GuardedCallback("the gc progress callback", [&] {
+    const GcOptions* o = static_cast<ProgressPayload*>(payload)->options;
+    if (o->progress) o->progress("writing", stats->indexed_objects, stats->total_objects);
+    return 0;
+  });
 }
 
 }  // namespace
 
-Result<GcReport> Repository::Gc(const GcOptions& options) {
+Result<GcReport> Repository::Gc(const GcOptions& options) try {
   GcReport report;
   const std::string git_dir = git_repository_path(impl_->repo_.get());
   const std::string objects = git_dir + "objects";
@@ -654,6 +677,8 @@ Result<GcReport> Repository::Gc(const GcOptions& options) {
   report.packs_after = after.packs.size();
   report.bytes_after = after.bytes;
   return report;
+} catch (...) {
+  return CaughtStatus("Repository::Gc");
 }
 
 }  // namespace strata

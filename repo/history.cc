@@ -16,6 +16,7 @@
 #include <regex>
 #include <unordered_set>
 
+#include "objects/guard.h"
 #include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
@@ -98,7 +99,7 @@ class MetadataFilter {
 }  // namespace
 
 Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
-                                                 const LogOptions& options) {
+                                                 const LogOptions& options) try {
   LogOptions o = options;
   o.changes = false;
   STRATA_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, LogEntries(rev, o));
@@ -106,6 +107,8 @@ Result<std::vector<VersionInfo>> Repository::Log(const std::string& rev,
   out.reserve(entries.size());
   for (LogEntry& e : entries) out.push_back(std::move(e.version));
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::Log");
 }
 
 namespace {
@@ -250,7 +253,14 @@ class WalkIndex {
         store_(store),
         rev_(std::move(rev)),
         index_((std::filesystem::path(git_dir) / "version-index").string()) {}
-  ~WalkIndex() { (void)index_.Save(); }
+  // A destructor must not throw (it would end the process): saving
+  // allocates, and out of memory here only costs the next walk the records.
+  ~WalkIndex() {
+    try {
+      (void)index_.Save();
+    } catch (...) {
+    }
+  }
 
   const VersionRecord* Find(const ObjectId& id) const { return index_.Find(id); }
 
@@ -393,7 +403,7 @@ class IndexFilter {
 }  // namespace
 
 Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
-                                                     const LogOptions& options) {
+                                                     const LogOptions& options) try {
   STRATA_ASSIGN_OR_RETURN(MetadataFilter filter, MetadataFilter::Make(options));
   const RevisionRange range = ParseRevisionRange(rev);
   const bool by_content = !options.docs.empty() || !options.paths.empty();
@@ -507,11 +517,13 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
   }
   if (options.reverse) std::reverse(out.begin(), out.end());
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::LogEntries");
 }
 
 Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
                                                   const JsonPointer& pointer,
-                                                  const HistoryOptions& options) {
+                                                  const HistoryOptions& options) try {
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), options.rev));
   STRATA_ASSIGN_OR_RETURN(VersionTrees trees, impl_->ReadTrees(c.get()));
   std::optional<ObjectId> state = trees.state;
@@ -615,9 +627,11 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
   // Number the document's versions from its creation.
   for (LogEntry& e : out) e.doc_version = doc_changes - e.doc_version + 1;
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::History");
 }
 
-Result<Snapshot> Repository::ReadAt(const std::string& rev, std::int64_t time) {
+Result<Snapshot> Repository::ReadAt(const std::string& rev, std::int64_t time) try {
   STRATA_ASSIGN_OR_RETURN(CommitPtr start, LookupCommit(impl_->repo_.get(), rev));
   CommitPtr c = std::move(start);
   while (true) {
@@ -631,6 +645,8 @@ Result<Snapshot> Repository::ReadAt(const std::string& rev, std::int64_t time) {
     c.reset(parent);
   }
   return Status::NotFound("no version on " + rev + " is as old as " + FormatUtcTime(time));
+} catch (...) {
+  return CaughtStatus("Repository::ReadAt");
 }
 
 }  // namespace strata

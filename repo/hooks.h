@@ -3,7 +3,7 @@
 //
 // A hook is .strata/hooks/NAME, run if it exists and is executable, in its
 // own process group, with:
-//   stdin   the event as JSON (repo/events.h); a hook need not read it
+//   stdin   the event as JSON (strata/events.h); a hook need not read it
 //   cwd     the folder that holds .strata
 //   env     the caller's, plus STRATA_DIR=<the .strata folder>, STRATA_HOOK=NAME
 // Its stdout and stderr are captured. Past the time limit (git config

@@ -14,12 +14,13 @@
 #include <map>
 #include <sstream>
 
+#include "objects/guard.h"
 #include "strata/document_id.h"
 
 namespace strata {
 namespace fs = std::filesystem;
 
-Result<std::string> ReadFile(const std::string& path) {
+Result<std::string> ReadFile(const std::string& path) try {
   if (path == "-") {
     std::ostringstream ss;
     ss << std::cin.rdbuf();
@@ -33,6 +34,8 @@ Result<std::string> ReadFile(const std::string& path) {
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return Status::IOError("cannot read " + path);
   return data;
+} catch (...) {
+  return CaughtStatus("ReadFile");
 }
 
 namespace {
@@ -196,10 +199,12 @@ Result<ImportSource> ReadJsonLines(const std::string& path) {
 
 }  // namespace
 
-Result<ImportSource> ReadImportSource(const std::string& path) {
+Result<ImportSource> ReadImportSource(const std::string& path) try {
   std::error_code ec;
   if (path != "-" && fs::is_directory(path, ec)) return ReadFolder(path);
   return ReadJsonLines(path);
+} catch (...) {
+  return CaughtStatus("ReadImportSource");
 }
 
 }  // namespace strata

@@ -1,6 +1,6 @@
 // Checking what a fetch brought before anything of it is trusted.
 //
-// A fetch lands in a quarantine (repo/remote.h); CheckIncoming reads the
+// A fetch lands in a quarantine (strata/remote.h); CheckIncoming reads the
 // quarantined objects and refuses, with InvalidArgument naming the ref,
 // version, document id or object and the rule it breaks:
 //

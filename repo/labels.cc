@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "objects/guard.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
 #include "repo/version_tree.h"
@@ -171,7 +172,7 @@ Result<VersionLabels> Repository::Impl::WriteAddedLabels(
 
 Result<VersionLabels> Repository::AddLabels(const std::string& rev,
                                             const std::vector<std::string>& labels,
-                                            const LabelOptions& options) {
+                                            const LabelOptions& options) try {
   if (labels.empty()) return Status::InvalidArgument("no labels to add");
   for (const auto& l : labels) STRATA_RETURN_IF_ERROR(ValidateLabel(l));
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
@@ -187,11 +188,13 @@ Result<VersionLabels> Repository::AddLabels(const std::string& rev,
         }
         return next;
       });
+} catch (...) {
+  return CaughtStatus("Repository::AddLabels");
 }
 
 Result<VersionLabels> Repository::RemoveLabels(const std::string& rev,
                                                const std::vector<std::string>& labels,
-                                               const LabelOptions& options) {
+                                               const LabelOptions& options) try {
   if (labels.empty()) return Status::InvalidArgument("no labels to remove");
   for (const auto& l : labels) STRATA_RETURN_IF_ERROR(ValidateLabel(l));
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
@@ -218,9 +221,11 @@ Result<VersionLabels> Repository::RemoveLabels(const std::string& rev,
         }
         return next;
       });
+} catch (...) {
+  return CaughtStatus("Repository::RemoveLabels");
 }
 
-Result<VersionLabels> Repository::LabelsOf(const std::string& rev) {
+Result<VersionLabels> Repository::LabelsOf(const std::string& rev) try {
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
   VersionLabels out;
   out.version = OidHex(git_commit_id(c.get()));
@@ -229,6 +234,8 @@ Result<VersionLabels> Repository::LabelsOf(const std::string& rev) {
   STRATA_ASSIGN_OR_RETURN(out.added_labels,
                           ReadAddedLabels(impl_->repo_.get(), *git_commit_id(c.get())));
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::LabelsOf");
 }
 
 }  // namespace strata

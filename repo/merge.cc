@@ -23,6 +23,7 @@
 #include <set>
 
 #include "objects/delta_codec.h"
+#include "objects/guard.h"
 #include "objects/state_editor.h"
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
@@ -287,22 +288,29 @@ Status Repository::CheckNoMergeInProgress(const std::string& ref, const std::str
                           " unresolved conflict(s); nothing was written: " + HowToFinish(m.info));
 }
 
-Result<MergeOutcome> Repository::Merge(const std::string& rev, const MergeRequest& request) {
+Result<MergeOutcome> Repository::Merge(const std::string& rev, const MergeRequest& request) try {
   Result<MergeOutcome> out = RunMerge(MergeKind::kMerge, rev, request);
   if (out.ok()) FilterConflicts(out->conflicts);
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::Merge");
 }
 
-Result<MergeOutcome> Repository::CherryPick(const std::string& rev, const MergeRequest& request) {
+Result<MergeOutcome> Repository::CherryPick(const std::string& rev,
+                                            const MergeRequest& request) try {
   Result<MergeOutcome> out = RunMerge(MergeKind::kCherryPick, rev, request);
   if (out.ok()) FilterConflicts(out->conflicts);
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::CherryPick");
 }
 
-Result<MergeOutcome> Repository::Revert(const std::string& rev, const MergeRequest& request) {
+Result<MergeOutcome> Repository::Revert(const std::string& rev, const MergeRequest& request) try {
   Result<MergeOutcome> out = RunMerge(MergeKind::kRevert, rev, request);
   if (out.ok()) FilterConflicts(out->conflicts);
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::Revert");
 }
 
 Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev,
@@ -616,7 +624,7 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
 }
 
 Result<std::optional<MergeInProgress>> Repository::CurrentMerge(
-    const std::optional<std::string>& branch) {
+    const std::optional<std::string>& branch) try {
   STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(impl_->repo_.get(), branch));
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> pending,
                           ReadRef(impl_->repo_.get(), MergeRefFor(target.ref)));
@@ -624,9 +632,11 @@ Result<std::optional<MergeInProgress>> Repository::CurrentMerge(
   STRATA_ASSIGN_OR_RETURN(StoredMerge m, LoadMerge(impl_->repo_.get(), *impl_->store_, *pending));
   FilterConflicts(m.info.conflicts);
   return std::optional<MergeInProgress>(std::move(m.info));
+} catch (...) {
+  return CaughtStatus("Repository::CurrentMerge");
 }
 
-Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
+Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) try {
   if (request.take == ResolveRequest::Take::kValue && !request.value) {
     return Status::InvalidArgument("resolving with a value needs the value");
   }
@@ -715,9 +725,11 @@ Result<MergeInProgress> Repository::Resolve(const ResolveRequest& request) {
   }
   FilterConflicts(m.info.conflicts);
   return std::move(m.info);
+} catch (...) {
+  return CaughtStatus("Repository::Resolve");
 }
 
-Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
+Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) try {
   STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
@@ -796,9 +808,11 @@ Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) {
   outcome.kind = MergeOutcome::Kind::kMerged;
   outcome.version = std::move(built->version);
   return outcome;
+} catch (...) {
+  return CaughtStatus("Repository::ContinueMerge");
 }
 
-Result<MergeInProgress> Repository::AbortMerge(const std::optional<std::string>& branch) {
+Result<MergeInProgress> Repository::AbortMerge(const std::optional<std::string>& branch) try {
   STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(impl_->repo_.get(), branch));
   const std::string merge_ref = MergeRefFor(target.ref);
   STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
@@ -819,6 +833,8 @@ Result<MergeInProgress> Repository::AbortMerge(const std::optional<std::string>&
   }
   FilterConflicts(m.info.conflicts);
   return std::move(m.info);
+} catch (...) {
+  return CaughtStatus("Repository::AbortMerge");
 }
 
 }  // namespace strata

@@ -1,4 +1,4 @@
-// Perspectives (repo/perspective.h, docs/perspectives.md).
+// Perspectives (strata/perspective.h, docs/perspectives.md).
 //
 // Resolve compiles every glob into segments and every rule pattern into
 // tokens once. A rule pattern is matched as a small NFA whose state is a bit
@@ -19,6 +19,8 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+
+#include "objects/guard.h"
 
 namespace strata {
 
@@ -526,7 +528,11 @@ std::string_view ViewActionName(ViewAction a) {
   return "show";
 }
 
-Status ValidatePerspectives(const json::value& doc) { return ParseDefinitions(doc).status(); }
+Status ValidatePerspectives(const json::value& doc) try {
+  return ParseDefinitions(doc).status();
+} catch (...) {
+  return CaughtStatus("ValidatePerspectives");
+}
 
 std::vector<std::string> PerspectiveNames(const json::value& doc) {
   std::vector<std::string> names;
@@ -538,7 +544,7 @@ std::vector<std::string> PerspectiveNames(const json::value& doc) {
   return names;
 }
 
-Result<Perspective> Perspective::Resolve(const json::value* doc, const std::string& name) {
+Result<Perspective> Perspective::Resolve(const json::value* doc, const std::string& name) try {
   if (doc == nullptr) {
     return Status::NotFound("unknown perspective " + Quote(name) +
                             " (none is defined: there is no .perspectives document)");
@@ -615,6 +621,8 @@ Result<Perspective> Perspective::Resolve(const json::value* doc, const std::stri
   p.id_ = Sha1Hex("strata perspective 1\n" +
                   CanonicalJson(json::object{{"docs", std::move(docs)}, {"rules", rules}}));
   return p;
+} catch (...) {
+  return CaughtStatus("Perspective::Resolve");
 }
 
 json::value Perspective::ToJson() const {
@@ -1004,7 +1012,7 @@ class Reapplier {
 }  // namespace
 
 Result<std::optional<json::value>> Perspective::Reapply(
-    const std::optional<json::value>& stored, const std::optional<json::value>& edited) const {
+    const std::optional<json::value>& stored, const std::optional<json::value>& edited) const try {
   if (!compiled_ || compiled_->rules.empty()) return edited;
   Reapplier r(*compiled_, name_);
   Result<std::optional<json::value>> out =
@@ -1018,6 +1026,8 @@ Result<std::optional<json::value>> Perspective::Reapply(
         "out of its place: add or remove elements only after the hidden ones");
   }
   return out;
+} catch (...) {
+  return CaughtStatus("Perspective::Reapply");
 }
 
 bool Perspective::HiddenEqual(const std::optional<json::value>& a,

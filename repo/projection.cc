@@ -43,6 +43,7 @@
 #include <unordered_set>
 
 #include "objects/delta_codec.h"
+#include "objects/guard.h"
 #include "objects/tree_diff.h"
 #include "repo/document_meta.h"
 #include "repo/line_log.h"
@@ -142,7 +143,7 @@ class ProjectionLog {
 
 }  // namespace
 
-Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
+Result<std::optional<std::string>> Repository::Project(const std::string& rev) try {
   if (!impl_->perspective_) {
     return Status::InvalidArgument("projecting '" + rev + "' needs a perspective; name one");
   }
@@ -350,6 +351,8 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) {
   if (!m) return Status::Corruption("version " + tip_id.Hex() + " was not projected");
   if (m->kind == Mapped::kNothing) return std::optional<std::string>();
   return std::optional<std::string>(m->target.Hex());
+} catch (...) {
+  return CaughtStatus("Repository::Project");
 }
 
 }  // namespace strata

@@ -1,4 +1,4 @@
-// Sync between sites (repository.h, "sync"; repo/remote.h has the model):
+// Sync between sites (strata/repository.h, "sync"; strata/remote.h has the model):
 // remotes, fetch through a quarantine, push with a fast-forward check,
 // clone, pull and sync.
 #include "strata/remote.h"
@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 
+#include "objects/guard.h"
 #include "objects/loose_backend.h"
 #include "objects/tree_diff.h"
 #include "repo/incoming.h"
@@ -576,9 +577,11 @@ struct PushCallbacks {
       return Interrupted() ? -1 : 0;
     };
     outer.push_update_reference = [](const char* refname, const char* status, void* p) {
-      auto* self = static_cast<PushCallbacks*>(p);
-      if (status != nullptr) self->rejected.push_back(std::string(refname) + ": " + status);
-      return 0;
+      return GuardedCallback("push", [&] {
+        auto* self = static_cast<PushCallbacks*>(p);
+        if (status != nullptr) self->rejected.push_back(std::string(refname) + ": " + status);
+        return 0;
+      });
     };
   }
 };
@@ -587,7 +590,7 @@ struct PushCallbacks {
 
 // --- remotes ---------------------------------------------------------------------
 
-Result<std::vector<RemoteInfo>> Repository::Remotes() {
+Result<std::vector<RemoteInfo>> Repository::Remotes() try {
   git_strarray names = {nullptr, 0};
   STRATA_GIT(git_remote_list(&names, impl_->repo_.get()), "cannot list remotes");
   std::vector<RemoteInfo> out;
@@ -605,9 +608,11 @@ Result<std::vector<RemoteInfo>> Repository::Remotes() {
   std::sort(out.begin(), out.end(),
             [](const RemoteInfo& a, const RemoteInfo& b) { return a.name < b.name; });
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::Remotes");
 }
 
-Result<RemoteInfo> Repository::AddRemote(const std::string& name, const std::string& url) {
+Result<RemoteInfo> Repository::AddRemote(const std::string& name, const std::string& url) try {
   int valid = 0;
   STRATA_GIT(git_remote_name_is_valid(&valid, name.c_str()), "cannot check the remote name");
   if (!valid) {
@@ -631,9 +636,11 @@ Result<RemoteInfo> Repository::AddRemote(const std::string& name, const std::str
   if (rc < 0) return GitError(rc, "cannot add remote '" + name + "'");
   RemotePtr remote(raw);
   return RemoteInfo{name, stored};
+} catch (...) {
+  return CaughtStatus("Repository::AddRemote");
 }
 
-Result<RemoteInfo> Repository::RemoveRemote(const std::string& name) {
+Result<RemoteInfo> Repository::RemoveRemote(const std::string& name) try {
   git_remote* raw = nullptr;
   int rc = git_remote_lookup(&raw, impl_->repo_.get(), name.c_str());
   if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
@@ -666,11 +673,13 @@ Result<RemoteInfo> Repository::RemoveRemote(const std::string& name) {
   STRATA_GIT(git_remote_delete(impl_->repo_.get(), name.c_str()),
              "cannot remove remote '" + name + "'");
   return info;
+} catch (...) {
+  return CaughtStatus("Repository::RemoveRemote");
 }
 
 // --- fetch -----------------------------------------------------------------------
 
-Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOptions& options) {
+Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOptions& options) try {
   git_remote* raw = nullptr;
   int rc = git_remote_lookup(&raw, impl_->repo_.get(), name.c_str());
   if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
@@ -752,13 +761,15 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
     if (outcome == CommitOutcome::kCommitted) break;
   }
   return result;
+} catch (...) {
+  return CaughtStatus("Repository::Fetch");
 }
 
 // --- push ------------------------------------------------------------------------
 
 Result<PushResult> Repository::Push(const std::string& name,
                                     const std::optional<std::string>& branch_arg,
-                                    const PushOptions& options) {
+                                    const PushOptions& options) try {
   PushResult result;
   bool named = false;
   {
@@ -941,6 +952,8 @@ Result<PushResult> Repository::Push(const std::string& name,
     }
   }
   return result;
+} catch (...) {
+  return CaughtStatus("Repository::Push");
 }
 
 Status Repository::MoveLocalRemoteBranch(const std::string& url, const std::string& landing,
@@ -988,7 +1001,7 @@ Status Repository::MoveLocalRemoteBranch(const std::string& url, const std::stri
 
 Result<std::unique_ptr<Repository>> Repository::Clone(const std::string& url,
                                                       const std::string& dir,
-                                                      const FetchOptions& options) {
+                                                      const FetchOptions& options) try {
   std::error_code ec;
   const fs::path target(dir);
   if (fs::exists(target / ".strata", ec)) {
@@ -1031,6 +1044,8 @@ Result<std::unique_ptr<Repository>> Repository::Clone(const std::string& url,
   }
   cleanup.armed = false;
   return repo;
+} catch (...) {
+  return CaughtStatus("Repository::Clone");
 }
 
 // --- pull and sync -------------------------------------------------------------------
@@ -1066,10 +1081,10 @@ Result<Upstream> ResolveUpstream(git_repository* repo, const std::string& curren
 
 }  // namespace
 
-Result<PullResult> Repository::Pull(const std::string& remote,
-                                    const std::optional<std::string>& branch,
-                                    const MergeRequest& request, const FetchOptions& options,
-                                    const std::function<Status(const std::string&)>& before_merge) {
+Result<PullResult> Repository::Pull(
+    const std::string& remote, const std::optional<std::string>& branch,
+    const MergeRequest& request, const FetchOptions& options,
+    const std::function<Status(const std::string&)>& before_merge) try {
   const std::string current = request.commit.branch.value_or(CurrentBranch());
   STRATA_ASSIGN_OR_RETURN(Upstream up,
                           ResolveUpstream(impl_->repo_.get(), current, remote, branch));
@@ -1088,12 +1103,14 @@ Result<PullResult> Repository::Pull(const std::string& remote,
   if (before_merge) STRATA_RETURN_IF_ERROR(before_merge(theirs->Hex()));
   STRATA_ASSIGN_OR_RETURN(result.merge, Merge(result.merged, request));
   return result;
+} catch (...) {
+  return CaughtStatus("Repository::Pull");
 }
 
 Result<SyncResult> Repository::Sync(const std::string& remote,
                                     const std::optional<std::string>& branch,
                                     const MergeRequest& request, bool dry_run,
-                                    const FetchOptions& options) {
+                                    const FetchOptions& options) try {
   if (impl_->perspective_) {
     return Status::InvalidArgument(
         "sync merges the remote's history into this one, which a perspective cannot do; push "
@@ -1208,6 +1225,8 @@ Result<SyncResult> Repository::Sync(const std::string& remote,
     result.pushed = std::move(pushed);
   }
   return result;
+} catch (...) {
+  return CaughtStatus("Repository::Sync");
 }
 
 }  // namespace strata

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "objects/guard.h"
 #include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
@@ -30,7 +31,7 @@ Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 
 Repository::~Repository() = default;
 
-Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) {
+Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) try {
   EnsureLibgit2();
   fs::path git_dir = fs::path(dir) / ".strata";
   std::error_code ec;
@@ -54,6 +55,8 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) {
   STRATA_GIT(git_config_set_int32(cfg.get(), "strata.formatVersion", 1), "cannot write config");
   repo.reset();
   return OpenGitDir(git_dir.string());
+} catch (...) {
+  return CaughtStatus("Repository::Init");
 }
 
 Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& git_dir) {
@@ -70,22 +73,24 @@ Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& gi
       new Repository(std::make_unique<Impl>(path, std::move(repo), std::move(store))));
 }
 
-Result<std::unique_ptr<Repository>> Repository::Open(const std::string& path) {
+Result<std::unique_ptr<Repository>> Repository::Open(const std::string& path) try {
   std::error_code ec;
   fs::path p(path);
   if (fs::is_directory(p / ".strata", ec)) return OpenGitDir((p / ".strata").string());
   if (fs::exists(p / "HEAD", ec) && fs::is_directory(p / "objects", ec))
     return OpenGitDir(p.string());
   return Status::NotFound("no strata repository at " + path + " (run 'strata init')");
+} catch (...) {
+  return CaughtStatus("Repository::Open");
 }
 
-Result<std::unique_ptr<Repository>> Repository::Discover(const std::string& start) {
+Result<std::unique_ptr<Repository>> Repository::Discover(const std::string& start) try {
   std::error_code ec;
   fs::path p = fs::absolute(start, ec);
   for (fs::path cur = p; !cur.empty(); cur = cur.parent_path()) {
     if (fs::is_directory(cur / ".strata", ec)) return OpenGitDir((cur / ".strata").string());
     if (fs::is_regular_file(fs::symlink_status(cur / ".strata", ec))) {
-      // A working folder's record names its repository (repo/worktree.h).
+      // A working folder's record names its repository (strata/worktree.h).
       STRATA_ASSIGN_OR_RETURN(std::string git_dir, WorktreeRepositoryOf(cur.string()));
       return OpenGitDir(git_dir);
     }
@@ -93,6 +98,8 @@ Result<std::unique_ptr<Repository>> Repository::Discover(const std::string& star
   }
   return Status::NotFound("not in a strata repository (or any parent of " + p.string() +
                           "); run 'strata init' or pass --repo");
+} catch (...) {
+  return CaughtStatus("Repository::Discover");
 }
 
 const std::string& Repository::path() const { return impl_->path_; }
@@ -123,7 +130,7 @@ Result<Snapshot> Repository::Impl::SnapshotOf(const git_commit* commit, const st
   return s;
 }
 
-Result<Snapshot> Repository::Read(const std::string& rev) {
+Result<Snapshot> Repository::Read(const std::string& rev) try {
   Result<CommitPtr> commit = LookupCommit(impl_->repo_.get(), rev);
   if (!commit.ok()) {
     // The current branch before its first version reads as the empty state.
@@ -138,27 +145,35 @@ Result<Snapshot> Repository::Read(const std::string& rev) {
     snap.warnings_.push_back(std::move(*w));
   }
   return snap;
+} catch (...) {
+  return CaughtStatus("Repository::Read");
 }
 
 Result<json::value> Repository::Get(const std::string& doc, const std::string& rev,
-                                    const JsonPointer& pointer) {
+                                    const JsonPointer& pointer) try {
   STRATA_ASSIGN_OR_RETURN(Snapshot snap, Read(rev));
   return snap.Get(doc, pointer);
+} catch (...) {
+  return CaughtStatus("Repository::Get");
 }
 
 Result<json::value> Repository::GetAt(const std::string& doc, const std::string& rev,
-                                      std::int64_t time, const JsonPointer& pointer) {
+                                      std::int64_t time, const JsonPointer& pointer) try {
   STRATA_ASSIGN_OR_RETURN(Snapshot snap, ReadAt(rev, time));
   return snap.Get(doc, pointer);
+} catch (...) {
+  return CaughtStatus("Repository::GetAt");
 }
 
-Result<std::string> Repository::ResolveRevision(const std::string& rev) {
+Result<std::string> Repository::ResolveRevision(const std::string& rev) try {
   STRATA_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(impl_->repo_.get(), rev));
   return OidHex(git_commit_id(c.get()));
+} catch (...) {
+  return CaughtStatus("Repository::ResolveRevision");
 }
 
 Result<std::optional<std::string>> Repository::MergeBase(const std::string& a,
-                                                         const std::string& b) {
+                                                         const std::string& b) try {
   STRATA_ASSIGN_OR_RETURN(CommitPtr ca, LookupCommit(impl_->repo_.get(), a));
   STRATA_ASSIGN_OR_RETURN(CommitPtr cb, LookupCommit(impl_->repo_.get(), b));
   git_oid base;
@@ -170,10 +185,12 @@ Result<std::optional<std::string>> Repository::MergeBase(const std::string& a,
   }
   if (rc < 0) return GitError(rc, "cannot find the merge base of '" + a + "' and '" + b + "'");
   return std::optional<std::string>(OidHex(&base));
+} catch (...) {
+  return CaughtStatus("Repository::MergeBase");
 }
 
 Result<std::pair<Snapshot, Snapshot>> Repository::ReadDiffEnds(const std::string& from,
-                                                               const std::string& to) {
+                                                               const std::string& to) try {
   const RevisionRange range = ParseRevisionRange(from);
   if (range.kind == RevisionRange::Kind::kSingle) {
     STRATA_ASSIGN_OR_RETURN(Snapshot a, Read(from));
@@ -198,6 +215,8 @@ Result<std::pair<Snapshot, Snapshot>> Repository::ReadDiffEnds(const std::string
   STRATA_ASSIGN_OR_RETURN(Snapshot a, Read(*base));
   STRATA_ASSIGN_OR_RETURN(Snapshot b, Read(b_rev));
   return std::make_pair(std::move(a), std::move(b));
+} catch (...) {
+  return CaughtStatus("Repository::ReadDiffEnds");
 }
 
 }  // namespace strata

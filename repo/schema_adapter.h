@@ -2,7 +2,7 @@
 //
 // valijson ships one (valijson/adapters/boost_json_adapter.hpp), and it
 // compiles against Boost 1.81, but it treats only int64 values as integers:
-// strata stores integers in [2^63, 2^64) as uint64 (objects/json.h), and
+// strata stores integers in [2^63, 2^64) as uint64 (strata/json.h), and
 // those would break {"type": "integer"} and could not be compared with
 // "maximum". It also reads strings through c_str(), which cuts a string at
 // an embedded NUL. This adapter differs in exactly those points:

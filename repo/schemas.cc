@@ -11,6 +11,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "objects/guard.h"
 #include "objects/tree_codec.h"
 #include "repo/schema_adapter.h"
 
@@ -173,7 +174,7 @@ std::string FormatSchemaViolation(const SchemaViolation& v) {
   return where + ": " + v.rule + ": " + v.message;
 }
 
-Status ValidateSchemaGlob(std::string_view glob) {
+Status ValidateSchemaGlob(std::string_view glob) try {
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument("doc glob '" + std::string(glob) + "': " + why);
   };
@@ -185,6 +186,8 @@ Status ValidateSchemaGlob(std::string_view glob) {
     }
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("ValidateSchemaGlob");
 }
 
 bool SchemaGlobMatches(std::string_view glob, std::string_view id) {
@@ -235,7 +238,7 @@ SchemaSet::~SchemaSet() = default;
 
 std::size_t SchemaSet::size() const { return impl_->entries.size(); }
 
-Result<std::shared_ptr<const SchemaSet>> SchemaSet::Compile(const json::value& doc) {
+Result<std::shared_ptr<const SchemaSet>> SchemaSet::Compile(const json::value& doc) try {
   const json::object* root = doc.if_object();
   if (root == nullptr) {
     return Status::InvalidArgument("must be an object {\"schemas\": [...]}");
@@ -293,10 +296,12 @@ Result<std::shared_ptr<const SchemaSet>> SchemaSet::Compile(const json::value& d
     impl->entries.push_back(std::move(e));
   }
   return std::shared_ptr<const SchemaSet>(new SchemaSet(std::move(impl)));
+} catch (...) {
+  return CaughtStatus("SchemaSet::Compile");
 }
 
 Result<std::shared_ptr<const SchemaSet>> SchemaSet::CompileCached(const std::string& key,
-                                                                  const json::value& doc) {
+                                                                  const json::value& doc) try {
   static std::mutex mu;
   static std::unordered_map<std::string, std::shared_ptr<const SchemaSet>> cache;
   {
@@ -309,6 +314,8 @@ Result<std::shared_ptr<const SchemaSet>> SchemaSet::CompileCached(const std::str
   if (cache.size() >= kMaxCachedSets) cache.clear();
   cache.emplace(key, set);
   return set;
+} catch (...) {
+  return CaughtStatus("SchemaSet::CompileCached");
 }
 
 bool SchemaSet::Applies(std::string_view id) const {
@@ -361,7 +368,11 @@ std::vector<SchemaViolation> SchemaSet::Validate(std::string_view id,
 
 // --- stored states -------------------------------------------------------------
 
-Status ValidateSchemas(const json::value& doc) { return SchemaSet::Compile(doc).status(); }
+Status ValidateSchemas(const json::value& doc) try {
+  return SchemaSet::Compile(doc).status();
+} catch (...) {
+  return CaughtStatus("ValidateSchemas");
+}
 
 Result<std::vector<SchemaViolation>> ValidateStoredState(ObjectStore& store, const ObjectId& state,
                                                          const std::vector<std::string>* docs) {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "objects/delta_codec.h"
+#include "objects/guard.h"
 #include "objects/merge_patch.h"
 #include "objects/tree_diff.h"
 #include "repo/refs.h"
@@ -58,14 +59,16 @@ std::string Snapshot::Where() const {
   return is_id ? shortid : rev_ + " (" + shortid + ")";
 }
 
-Result<bool> Snapshot::Contains(const std::string& doc) {
+Result<bool> Snapshot::Contains(const std::string& doc) try {
   if (!state_) return false;
   STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> ref,
                           FindMember(*repo_->impl_->store_, *state_, doc));
   return ref.has_value();
+} catch (...) {
+  return CaughtStatus("Snapshot::Contains");
 }
 
-Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& pointer) {
+Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& pointer) try {
   ObjectStore& store = *repo_->impl_->store_;
   std::optional<ValueRef> ref;
   if (state_) {
@@ -103,14 +106,18 @@ Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& poi
             (consumed > 0 ? " (below '" + pointer.Slice(0, consumed).ToString() + "')" : ""));
   }
   return **at;
+} catch (...) {
+  return CaughtStatus("Snapshot::Get");
 }
 
-Result<json::value> Snapshot::State() {
+Result<json::value> Snapshot::State() try {
   if (!state_) return json::value(json::object());
   return DecodeValue(*repo_->impl_->store_, ValueRef{*state_, true});
+} catch (...) {
+  return CaughtStatus("Snapshot::State");
 }
 
-Result<std::vector<DocumentInfo>> Snapshot::List() {
+Result<std::vector<DocumentInfo>> Snapshot::List() try {
   std::vector<DocumentInfo> out;
   if (!state_) return out;
   ObjectStore& store = *repo_->impl_->store_;
@@ -134,6 +141,8 @@ Result<std::vector<DocumentInfo>> Snapshot::List() {
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;
+} catch (...) {
+  return CaughtStatus("Snapshot::List");
 }
 
 namespace {
@@ -151,16 +160,18 @@ Result<std::vector<Member>> SortedMembers(ObjectStore& store,
 
 }  // namespace
 
-Result<std::vector<std::string>> Snapshot::Ids() {
+Result<std::vector<std::string>> Snapshot::Ids() try {
   STRATA_ASSIGN_OR_RETURN(std::vector<Member> members,
                           SortedMembers(*repo_->impl_->store_, state_));
   std::vector<std::string> ids;
   ids.reserve(members.size());
   for (Member& m : members) ids.push_back(std::move(m.key));
   return ids;
+} catch (...) {
+  return CaughtStatus("Snapshot::Ids");
 }
 
-Status Snapshot::ForEachDocument(const DocumentVisitor& visit) {
+Status Snapshot::ForEachDocument(const DocumentVisitor& visit) try {
   ObjectStore& store = *repo_->impl_->store_;
   STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, SortedMembers(store, state_));
   for (const Member& m : members) {
@@ -169,15 +180,19 @@ Status Snapshot::ForEachDocument(const DocumentVisitor& visit) {
     STRATA_RETURN_IF_ERROR(visit(m.key, std::move(doc).value()));
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("Snapshot::ForEachDocument");
 }
 
-Result<DocumentInfo> Snapshot::Info(const std::string& doc) {
+Result<DocumentInfo> Snapshot::Info(const std::string& doc) try {
   STRATA_ASSIGN_OR_RETURN(bool present, Contains(doc));
   if (!present) return Status::NotFound("no document '" + doc + "' at " + Where());
   return ReadDocumentInfo(*repo_->impl_->store_, meta_, doc);
+} catch (...) {
+  return CaughtStatus("Snapshot::Info");
 }
 
-Result<Patch> Snapshot::Delta() {
+Result<Patch> Snapshot::Delta() try {
   if (!version_) return Patch();
   if (viewed_) {
     // The stored delta holds what the perspective hides: the change is
@@ -193,9 +208,11 @@ Result<Patch> Snapshot::Delta() {
   Result<Patch> p = DecodeDelta(bytes);
   if (!p.ok()) return p.status().WithContext("version " + version_->id);
   return p;
+} catch (...) {
+  return CaughtStatus("Snapshot::Delta");
 }
 
-Result<std::vector<Change>> Snapshot::Changes() {
+Result<std::vector<Change>> Snapshot::Changes() try {
   if (!version_) return std::vector<Change>();
   std::optional<ObjectId> parent_state;
   if (!version_->parents.empty()) {
@@ -205,9 +222,11 @@ Result<std::vector<Change>> Snapshot::Changes() {
   std::vector<DiffEntry> entries;
   STRATA_RETURN_IF_ERROR(DiffStates(*repo_->impl_->store_, parent_state, state_, entries));
   return ToChanges(std::move(entries));
+} catch (...) {
+  return CaughtStatus("Snapshot::Changes");
 }
 
-Result<std::vector<Change>> Snapshot::Changes(const std::string& doc) {
+Result<std::vector<Change>> Snapshot::Changes(const std::string& doc) try {
   std::optional<ObjectId> parent_state;
   if (version_ && !version_->parents.empty()) {
     STRATA_ASSIGN_OR_RETURN(Snapshot parent, repo_->Read(version_->parents[0]));
@@ -220,15 +239,19 @@ Result<std::vector<Change>> Snapshot::Changes(const std::string& doc) {
     return Status::NotFound("no document '" + doc + "' at " + Where() + " or its parent");
   }
   return ChangesAt(store, before, after, doc, JsonPointer());
+} catch (...) {
+  return CaughtStatus("Snapshot::Changes");
 }
 
-Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to) {
+Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to) try {
   std::vector<DiffEntry> entries;
   STRATA_RETURN_IF_ERROR(DiffStates(*repo_->impl_->store_, state_, to.state_, entries));
   return ToChanges(std::move(entries));
+} catch (...) {
+  return CaughtStatus("Snapshot::DiffTo");
 }
 
-Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to, const DiffFilter& filter) {
+Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to, const DiffFilter& filter) try {
   STRATA_ASSIGN_OR_RETURN(std::vector<Change> all, DiffTo(to));
   if (filter.empty()) return all;
   std::vector<Change> out;
@@ -236,9 +259,11 @@ Result<std::vector<Change>> Snapshot::DiffTo(Snapshot& to, const DiffFilter& fil
     if (filter.Covers(c)) out.push_back(std::move(c));
   }
   return out;
+} catch (...) {
+  return CaughtStatus("Snapshot::DiffTo");
 }
 
-Result<json::value> Snapshot::MergePatchTo(Snapshot& to, const DiffFilter& filter) {
+Result<json::value> Snapshot::MergePatchTo(Snapshot& to, const DiffFilter& filter) try {
   // One value named: the patch is over that value.
   if (filter.docs.size() + filter.paths.size() == 1) {
     const std::string& doc = filter.docs.empty() ? filter.paths[0].first : filter.docs[0];
@@ -268,6 +293,8 @@ Result<json::value> Snapshot::MergePatchTo(Snapshot& to, const DiffFilter& filte
   }
   Result<json::value> patch = CreateMergePatch(a, b);
   return patch;
+} catch (...) {
+  return CaughtStatus("Snapshot::MergePatchTo");
 }
 
 }  // namespace strata

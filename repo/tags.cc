@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "objects/guard.h"
 #include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
@@ -67,7 +68,7 @@ Result<bool> Describe(git_repository* repo, const std::string& name, const git_o
 
 }  // namespace
 
-Result<std::vector<TagInfo>> Repository::Tags() {
+Result<std::vector<TagInfo>> Repository::Tags() try {
   git_reference_iterator* raw = nullptr;
   STRATA_GIT(git_reference_iterator_glob_new(&raw, impl_->repo_.get(), "refs/tags/*"),
              "cannot list tags");
@@ -89,19 +90,23 @@ Result<std::vector<TagInfo>> Repository::Tags() {
   std::sort(out.begin(), out.end(),
             [](const TagInfo& a, const TagInfo& b) { return a.name < b.name; });
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::Tags");
 }
 
-Result<std::vector<TagInfo>> Repository::TagsOf(const std::string& version_id) {
+Result<std::vector<TagInfo>> Repository::TagsOf(const std::string& version_id) try {
   STRATA_ASSIGN_OR_RETURN(std::vector<TagInfo> all, Tags());
   std::vector<TagInfo> out;
   for (auto& t : all) {
     if (t.version == version_id) out.push_back(std::move(t));
   }
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::TagsOf");
 }
 
 Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string& rev,
-                                      const TagOptions& options) {
+                                      const TagOptions& options) try {
   STRATA_RETURN_IF_ERROR(ValidateTagName(name));
   if (options.message.find('\0') != std::string::npos) {
     return Status::InvalidArgument("a tag message cannot hold a NUL byte");
@@ -155,9 +160,11 @@ Result<TagInfo> Repository::CreateTag(const std::string& name, const std::string
     return Status::Conflict("tag '" + name + "' was changed by another program meanwhile");
   }
   return out;
+} catch (...) {
+  return CaughtStatus("Repository::CreateTag");
 }
 
-Status Repository::DeleteTag(const std::string& name) {
+Status Repository::DeleteTag(const std::string& name) try {
   STRATA_RETURN_IF_ERROR(ValidateTagName(name));
   const std::string ref = kTagPrefix + name;
   STRATA_RETURN_IF_ERROR(CheckGitLock(impl_->repo_.get(), ref));
@@ -178,6 +185,8 @@ Status Repository::DeleteTag(const std::string& name) {
     return Status::Conflict("tag '" + name + "' was changed by another program meanwhile");
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("Repository::DeleteTag");
 }
 
 }  // namespace strata

@@ -47,7 +47,7 @@ enum class RefUpdateKind {
   kSymbolic,  // make `ref` (HEAD) name the ref `symbolic_target`
 };
 
-// Why a ref moves: what kind of event its move is (repo/events.h). Every
+// Why a ref moves: what kind of event its move is (strata/events.h). Every
 // site that makes a RefUpdate says it.
 enum class RefCause {
   kOther,     // a site that did not say (an event of kind "other")
@@ -93,7 +93,7 @@ struct TransactionHooks {
   // Run once per transaction, with every update: `prepare` before the first
   // pre_commit (a non-ok status refuses the transaction as pre_commit does),
   // `committed` after the last post_commit. The repository's events and
-  // hooks (repo/events.h) live here.
+  // hooks (strata/events.h) live here.
   std::function<Status(const std::vector<RefUpdate>&)> prepare;
   std::function<void(const std::vector<RefUpdate>&)> committed;
 };

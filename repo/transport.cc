@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "objects/guard.h"
+
 extern char** environ;
 
 namespace strata {
@@ -706,42 +708,49 @@ struct TransportSession::State {
     return 0;
   }
 
-  // The callbacks libgit2 calls, their payload this State.
+  // The callbacks libgit2 calls, their payload this State. An exception
+  // inside (out of memory) must not unwind through libgit2: GuardedCallback
+  // turns it into a failed transfer with its message.
   static State* Of(void* payload) { return static_cast<State*>(payload); }
   static int CredentialsCallback(git_credential** out, const char* /*url*/,
                                  const char* username_from_url, unsigned int allowed_types,
                                  void* payload) {
-    State* s = Of(payload);
-    if (int rc = s->CheckInterrupted()) return rc;
-    if (s->parsed.scheme == "http" || s->parsed.scheme == "https") {
-      return s->HttpCredential(out, username_from_url, allowed_types);
-    }
-    return s->SshCredential(out, username_from_url, allowed_types);
+    return GuardedCallback("the transport", [&] {
+      State* s = Of(payload);
+      if (int rc = s->CheckInterrupted()) return rc;
+      if (s->parsed.scheme == "http" || s->parsed.scheme == "https") {
+        return s->HttpCredential(out, username_from_url, allowed_types);
+      }
+      return s->SshCredential(out, username_from_url, allowed_types);
+    });
   }
   static int CertificateCheckCallback(git_cert* cert, int /*valid*/, const char* host,
                                       void* payload) {
-    State* s = Of(payload);
-    if (int rc = s->CheckInterrupted()) return rc;
-    return s->CheckHostKey(cert, host);
+    return GuardedCallback("the transport", [&] {
+      State* s = Of(payload);
+      if (int rc = s->CheckInterrupted()) return rc;
+      return s->CheckHostKey(cert, host);
+    });
   }
   static int TransferProgressCallback(const git_indexer_progress* stats, void* payload) {
-    return Of(payload)->OnTransfer(stats);
+    return GuardedCallback("the transport", [&] { return Of(payload)->OnTransfer(stats); });
   }
   static int RemoteReadyCallback(git_remote* /*remote*/, int /*direction*/, void* payload) {
-    return Of(payload)->OnConnect();
+    return GuardedCallback("the transport", [&] { return Of(payload)->OnConnect(); });
   }
   static int PushProgressCallback(unsigned int current, unsigned int total, size_t bytes,
                                   void* payload) {
-    return Of(payload)->OnPush(current, total, bytes);
+    return GuardedCallback("the transport",
+                           [&] { return Of(payload)->OnPush(current, total, bytes); });
   }
   static int PackProgressCallback(int /*stage*/, uint32_t /*current*/, uint32_t /*total*/,
                                   void* payload) {
-    return Of(payload)->CheckInterrupted();
+    return GuardedCallback("the transport", [&] { return Of(payload)->CheckInterrupted(); });
   }
   // What the remote says ("remote: Counting objects...") is not shown: it
   // is the server's text, control characters included.
   static int SidebandCallback(const char* /*str*/, int /*len*/, void* payload) {
-    return Of(payload)->CheckInterrupted();
+    return GuardedCallback("the transport", [&] { return Of(payload)->CheckInterrupted(); });
   }
 };
 

@@ -32,7 +32,7 @@
 // Interruption: InstallInterruptHandler() makes SIGINT and SIGTERM set a
 // flag instead of killing the process; every callback returns an error once
 // it is set, so libgit2 stops the transfer cleanly and the caller cleans
-// up (repo/remote.h: nothing half-done stays).
+// up (strata/remote.h: nothing half-done stays).
 #pragma once
 
 #include <git2.h>

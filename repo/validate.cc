@@ -1,13 +1,14 @@
 // strata validate: a whole state against its `.schemas` (repo/schemas.h).
 #include <utility>
 
+#include "objects/guard.h"
 #include "repo/repository_impl.h"
 #include "repo/schemas.h"
 #include "strata/repository.h"
 
 namespace strata {
 
-Result<std::vector<SchemaViolation>> Repository::Validate(const std::string& rev) {
+Result<std::vector<SchemaViolation>> Repository::Validate(const std::string& rev) try {
   // Schemas judge the stored documents, never a view (a masked "***" is no
   // document's value); a perspective only narrows what is reported.
   std::optional<Perspective> saved = std::exchange(impl_->perspective_, std::nullopt);
@@ -25,6 +26,8 @@ Result<std::vector<SchemaViolation>> Repository::Validate(const std::string& rev
     seen.push_back(std::move(v));
   }
   return seen;
+} catch (...) {
+  return CaughtStatus("Repository::Validate");
 }
 
 }  // namespace strata

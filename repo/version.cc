@@ -8,6 +8,8 @@
 #include <ctime>
 #include <optional>
 
+#include "objects/guard.h"
+
 namespace strata {
 namespace {
 
@@ -94,7 +96,7 @@ bool EndsInTrailers(std::string_view message) {
 
 }  // namespace
 
-Result<Signature> Signature::Parse(std::string_view text) {
+Result<Signature> Signature::Parse(std::string_view text) try {
   // Checked first: otherwise the bytes reached the per-document metadata and
   // were refused there as "string that is not valid UTF-8 at '/updated/by'".
   if (!IsValidUtf8(text)) return Status::InvalidArgument("the author is not valid UTF-8");
@@ -117,9 +119,11 @@ Result<Signature> Signature::Parse(std::string_view text) {
     }
   }
   return s;
+} catch (...) {
+  return CaughtStatus("Signature::Parse");
 }
 
-Status ValidateLabel(std::string_view label) {
+Status ValidateLabel(std::string_view label) try {
   if (label.empty()) return Status::InvalidArgument("a label cannot be empty");
   for (char c : label) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -130,9 +134,11 @@ Status ValidateLabel(std::string_view label) {
     }
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("ValidateLabel");
 }
 
-Status ValidateMessage(std::string_view message) {
+Status ValidateMessage(std::string_view message) try {
   if (message.find('\0') != std::string_view::npos) {
     return Status::InvalidArgument("the message holds a NUL byte");
   }
@@ -146,6 +152,8 @@ Status ValidateMessage(std::string_view message) {
     }
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("ValidateMessage");
 }
 
 std::string SummaryLine(std::string_view text, std::size_t max_bytes) {
@@ -299,7 +307,7 @@ std::optional<std::int64_t> RelativeSpan(std::string_view text) {
 
 Result<std::int64_t> ParseTime(std::string_view text) { return ParseTime(text, {}); }
 
-Result<std::int64_t> ParseTime(std::string_view text, const TimeParseOptions& options) {
+Result<std::int64_t> ParseTime(std::string_view text, const TimeParseOptions& options) try {
   auto bad = [&] {
     return Status::InvalidArgument("invalid time '" + std::string(text) +
                                    "': use 2026-11-28, 2026-11-28T19:54:21Z, "
@@ -375,6 +383,8 @@ Result<std::int64_t> ParseTime(std::string_view text, const TimeParseOptions& op
   // at the wall time read as UTC, then correct once across a DST change).
   std::int64_t t = wall - LocalOffsetAt(wall);
   return wall - LocalOffsetAt(t);
+} catch (...) {
+  return CaughtStatus("ParseTime");
 }
 
 json::object VersionToJson(const VersionInfo& v) {

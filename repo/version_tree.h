@@ -1,7 +1,7 @@
 // How a version is laid out in its git commit.
 //
 //   commit    := tree root, parents (first parent: the version it was written on),
-//                author = committer, message (repo/version.h: labels as trailers)
+//                author = committer, message (strata/version.h: labels as trailers)
 //   root      := tree { "delta.zst": blob, "meta": tree, "state": tree }
 //   state     := the state, encoded by objects/tree_codec.h
 //   meta      := {document id: {"versions": n, "created": {"at": t, "by": s},

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "objects/delta_codec.h"
+#include "objects/guard.h"
 #include "repo/line_log.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
@@ -457,7 +458,7 @@ Status PerspectiveTarget::Finish() {
 
 // --- the repository's side -----------------------------------------------------
 
-Status Repository::UsePerspective(const std::optional<std::string>& name) {
+Status Repository::UsePerspective(const std::optional<std::string>& name) try {
   impl_->perspective_.reset();
   impl_->view_cache_.reset();
   if (!name) return Status::Ok();
@@ -476,6 +477,8 @@ Status Repository::UsePerspective(const std::optional<std::string>& name) {
   STRATA_ASSIGN_OR_RETURN(Perspective p, Perspective::Resolve(doc ? &*doc : nullptr, *name));
   impl_->perspective_ = std::move(p);
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("Repository::UsePerspective");
 }
 
 Result<ObjectId> Repository::ViewState(const ObjectId& state) {

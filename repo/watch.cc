@@ -1,4 +1,4 @@
-// Watcher (repo/watch.h): the last tip seen, and LogEntries("OLD..NEW")
+// Watcher (strata/watch.h): the last tip seen, and LogEntries("OLD..NEW")
 // reversed for each move. The history walk is Log's; this file only
 // decides which range to ask for, and when to look again.
 #include "strata/watch.h"
@@ -13,13 +13,14 @@
 #include <cstring>
 #include <filesystem>
 
+#include "objects/guard.h"
 #include "repo/refs.h"
 
 namespace strata {
 
 namespace fs = std::filesystem;
 
-Result<LogOptions::PathFilter> ParsePathFilter(const std::string& text) {
+Result<LogOptions::PathFilter> ParsePathFilter(const std::string& text) try {
   for (std::size_t i = text.find(':'); i != std::string::npos; i = text.find(':', i + 1)) {
     if (i + 1 < text.size() && text[i + 1] != '/') continue;
     if (i == 0) break;
@@ -31,6 +32,8 @@ Result<LogOptions::PathFilter> ParsePathFilter(const std::string& text) {
   }
   return Status::InvalidArgument("a path is DOC:POINTER (config/app1:/db/host), not '" + text +
                                  "'");
+} catch (...) {
+  return CaughtStatus("ParsePathFilter");
 }
 
 struct Watcher::RefReader {
@@ -45,7 +48,7 @@ Watcher::~Watcher() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-Result<std::unique_ptr<Watcher>> Watcher::Make(Repository& repo, WatchOptions options) {
+Result<std::unique_ptr<Watcher>> Watcher::Make(Repository& repo, WatchOptions options) try {
   EnsureLibgit2();
   std::string branch = options.branch ? *options.branch : repo.CurrentBranch();
   if (!options.branch && branch == "HEAD") {
@@ -78,6 +81,8 @@ Result<std::unique_ptr<Watcher>> Watcher::Make(Repository& repo, WatchOptions op
   w->inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (w->inotify_fd_ >= 0) STRATA_RETURN_IF_ERROR(w->Arm());
   return w;
+} catch (...) {
+  return CaughtStatus("Watcher::Make");
 }
 
 Status Watcher::Arm() {
@@ -105,7 +110,7 @@ Status Watcher::Arm() {
   return Status::Ok();
 }
 
-Result<std::vector<LogEntry>> Watcher::Poll() {
+Result<std::vector<LogEntry>> Watcher::Poll() try {
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> tip_id,
                           ReadRef(refs_->repo.get(), "refs/heads/" + branch_));
   if (!tip_id) return std::vector<LogEntry>();  // not there (yet, or any more)
@@ -133,9 +138,11 @@ Result<std::vector<LogEntry>> Watcher::Poll() {
   }
   last_ = tip;
   return entries;
+} catch (...) {
+  return CaughtStatus("Watcher::Poll");
 }
 
-Status Watcher::Wait(std::chrono::milliseconds timeout) {
+Status Watcher::Wait(std::chrono::milliseconds timeout) try {
   if (inotify_fd_ >= 0) STRATA_RETURN_IF_ERROR(Arm());
   pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
   int n = inotify_fd_ >= 0 ? 2 : 1;
@@ -155,6 +162,8 @@ Status Watcher::Wait(std::chrono::milliseconds timeout) {
   while (read(wake_fd_, &count, sizeof count) > 0) {
   }
   return Status::Ok();
+} catch (...) {
+  return CaughtStatus("Watcher::Wait");
 }
 
 void Watcher::Wake() {

@@ -1,4 +1,4 @@
-// Working folders (repo/worktree.h).
+// Working folders (strata/worktree.h).
 //
 // The stat cache, .strata/worktrees/NAME/index (docs/format.md):
 //   index   := header entry*
@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "objects/guard.h"
 #include "objects/json_diff.h"
 #include "objects/merge_patch.h"
 #include "objects/tree_codec.h"
@@ -378,9 +379,13 @@ struct Worktree::Scan {
   std::unordered_set<std::string> invalid_ids;  // valid ids whose file is not valid JSON
 };
 
-Result<WorktreeRecord> ReadWorktreeRecord(const std::string& dir) { return ReadRecord(dir); }
+Result<WorktreeRecord> ReadWorktreeRecord(const std::string& dir) try {
+  return ReadRecord(dir);
+} catch (...) {
+  return CaughtStatus("ReadWorktreeRecord");
+}
 
-Result<std::string> WorktreeRepositoryOf(const std::string& dir) {
+Result<std::string> WorktreeRepositoryOf(const std::string& dir) try {
   STRATA_ASSIGN_OR_RETURN(WorktreeRecord r, ReadRecord(dir));
   std::error_code ec;
   if (!fs::is_directory(r.repository, ec) || !fs::exists(fs::path(r.repository) / "HEAD", ec)) {
@@ -391,6 +396,8 @@ Result<std::string> WorktreeRepositoryOf(const std::string& dir) {
                             dir + "/" + kRecordName);
   }
   return r.repository;
+} catch (...) {
+  return CaughtStatus("WorktreeRepositoryOf");
 }
 
 std::optional<std::string> Worktree::Find(const std::string& start) {
@@ -409,7 +416,7 @@ std::string Worktree::BookkeepingDir() const { return repo_.path() + "/worktrees
 
 Status Worktree::SaveRecord() { return WriteRecord(dir_, record_); }
 
-Result<std::unique_ptr<Worktree>> Worktree::Open(Repository& repo, const std::string& dir) {
+Result<std::unique_ptr<Worktree>> Worktree::Open(Repository& repo, const std::string& dir) try {
   const std::string abs = Absolute(dir);
   STRATA_ASSIGN_OR_RETURN(WorktreeRecord record, ReadRecord(abs));
   std::error_code ec;
@@ -429,10 +436,12 @@ Result<std::unique_ptr<Worktree>> Worktree::Open(Repository& repo, const std::st
     STRATA_RETURN_IF_ERROR(repo.UsePerspective(record.perspective));
   }
   return std::unique_ptr<Worktree>(new Worktree(repo, abs, std::move(record)));
+} catch (...) {
+  return CaughtStatus("Worktree::Open");
 }
 
 Result<std::unique_ptr<Worktree>> Worktree::Add(Repository& repo, const std::string& dir,
-                                                const WorktreeAddOptions& options) {
+                                                const WorktreeAddOptions& options) try {
   const std::string abs = Absolute(dir);
   std::error_code ec;
   fs::file_status s = fs::symlink_status(abs, ec);
@@ -520,6 +529,8 @@ Result<std::unique_ptr<Worktree>> Worktree::Add(Repository& repo, const std::str
   st = wt->SaveRecord();  // last: now it is a working folder
   if (!st.ok()) return undo(st);
   return wt;
+} catch (...) {
+  return CaughtStatus("Worktree::Add");
 }
 
 Result<Snapshot> Worktree::ReadBase() { return repo_.Read(record_.base); }
@@ -628,9 +639,11 @@ Result<Worktree::Scan> Worktree::ScanFolder() {
   return scan;
 }
 
-Result<WorktreeStatus> Worktree::ReadStatus() {
+Result<WorktreeStatus> Worktree::ReadStatus() try {
   STRATA_ASSIGN_OR_RETURN(Scan scan, ScanFolder());
   return std::move(scan.status);
+} catch (...) {
+  return CaughtStatus("Worktree::ReadStatus");
 }
 
 namespace {
@@ -676,7 +689,8 @@ std::string DescribeCommit(std::size_t created, std::size_t modified, std::size_
 
 }  // namespace
 
-Result<std::vector<Change>> Worktree::Changes(const DiffFilter& filter, json::value* merge_patch) {
+Result<std::vector<Change>> Worktree::Changes(const DiffFilter& filter,
+                                              json::value* merge_patch) try {
   STRATA_ASSIGN_OR_RETURN(Scan scan, ScanFolder());
   std::optional<Snapshot> base;
   if (!record_.base.empty()) {
@@ -764,9 +778,11 @@ Result<std::vector<Change>> Worktree::Changes(const DiffFilter& filter, json::va
     }
   }
   return out;
+} catch (...) {
+  return CaughtStatus("Worktree::Changes");
 }
 
-Result<WorktreeCommit> Worktree::Commit(const CommitOptions& options) {
+Result<WorktreeCommit> Worktree::Commit(const CommitOptions& options) try {
   STRATA_ASSIGN_OR_RETURN(Scan scan, ScanFolder());
   const WorktreeStatus& st = scan.status;
   if (!st.invalid.empty()) {
@@ -850,11 +866,15 @@ Result<WorktreeCommit> Worktree::Commit(const CommitOptions& options) {
   STRATA_ASSIGN_OR_RETURN(std::string now, repo_.ResolveRevision("refs/heads/" + record_.branch));
   STRATA_RETURN_IF_ERROR(UpdateTo(now, /*keep_changes=*/false).status());
   return out;
+} catch (...) {
+  return CaughtStatus("Worktree::Commit");
 }
 
-Result<WorktreeUpdate> Worktree::FollowBranch() {
+Result<WorktreeUpdate> Worktree::FollowBranch() try {
   STRATA_ASSIGN_OR_RETURN(std::string now, repo_.ResolveRevision("refs/heads/" + record_.branch));
   return UpdateTo(now, /*keep_changes=*/false);
+} catch (...) {
+  return CaughtStatus("Worktree::FollowBranch");
 }
 
 Result<WorktreeUpdate> Worktree::UpdateTo(const std::string& target, bool keep_changes,
@@ -976,7 +996,8 @@ Result<WorktreeUpdate> Worktree::UpdateTo(const std::string& target, bool keep_c
   return out;
 }
 
-Result<std::vector<std::string>> Worktree::Restore(const std::vector<std::string>& docs, bool all) {
+Result<std::vector<std::string>> Worktree::Restore(const std::vector<std::string>& docs,
+                                                   bool all) try {
   STRATA_ASSIGN_OR_RETURN(Scan scan, ScanFolder());
   std::vector<std::string> targets;
   if (all) {
@@ -1023,9 +1044,11 @@ Result<std::vector<std::string>> Worktree::Restore(const std::vector<std::string
   }
   STRATA_RETURN_IF_ERROR(SaveIndex(BookkeepingDir() + "/index", scan.index));
   return targets;
+} catch (...) {
+  return CaughtStatus("Worktree::Restore");
 }
 
-Result<WorktreeUpdate> Worktree::Switch(const std::string& branch, bool create) {
+Result<WorktreeUpdate> Worktree::Switch(const std::string& branch, bool create) try {
   if (create) {
     STRATA_RETURN_IF_ERROR(
         repo_.CreateBranch(branch, record_.base.empty() ? "HEAD" : record_.base).status());
@@ -1042,11 +1065,13 @@ Result<WorktreeUpdate> Worktree::Switch(const std::string& branch, bool create) 
   Result<WorktreeUpdate> r = UpdateTo(*target, /*keep_changes=*/true);
   if (!r.ok()) record_.branch = previous;
   return r;
+} catch (...) {
+  return CaughtStatus("Worktree::Switch");
 }
 
 Result<std::pair<PullResult, WorktreeUpdate>> Worktree::Pull(
     const std::string& remote, const std::optional<std::string>& branch, MergeRequest request,
-    const FetchOptions& options) {
+    const FetchOptions& options) try {
   request.commit.branch = record_.branch;
   STRATA_ASSIGN_OR_RETURN(Scan scan, ScanFolder());
   // As git pull does: refused before the merge when it would bring changes
@@ -1093,9 +1118,11 @@ Result<std::pair<PullResult, WorktreeUpdate>> Worktree::Pull(
                                   record_.base.substr(0, 12));
   }
   return std::make_pair(std::move(pulled), std::move(*u));
+} catch (...) {
+  return CaughtStatus("Worktree::Pull");
 }
 
-Result<std::vector<WorktreeInfo>> Worktree::List(Repository& repo) {
+Result<std::vector<WorktreeInfo>> Worktree::List(Repository& repo) try {
   std::vector<WorktreeInfo> out;
   std::error_code ec;
   const fs::path all = fs::path(repo.path()) / "worktrees";
@@ -1124,9 +1151,11 @@ Result<std::vector<WorktreeInfo>> Worktree::List(Repository& repo) {
   std::sort(out.begin(), out.end(),
             [](const WorktreeInfo& a, const WorktreeInfo& b) { return a.name < b.name; });
   return out;
+} catch (...) {
+  return CaughtStatus("Worktree::List");
 }
 
-Result<WorktreeRemoval> Worktree::Remove(Repository& repo, const std::string& dir, bool force) {
+Result<WorktreeRemoval> Worktree::Remove(Repository& repo, const std::string& dir, bool force) try {
   const std::string abs = Absolute(dir);
   WorktreeRemoval out;
   out.folder = abs;
@@ -1185,6 +1214,8 @@ Result<WorktreeRemoval> Worktree::Remove(Repository& repo, const std::string& di
   std::sort(out.left.begin(), out.left.end());
   if (::rmdir(abs.c_str()) == 0) out.folder_removed = true;
   return out;
+} catch (...) {
+  return CaughtStatus("Worktree::Remove");
 }
 
 }  // namespace strata

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "objects/delta_codec.h"
+#include "objects/guard.h"
 #include "objects/state_editor.h"
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
@@ -195,9 +196,11 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
 
 Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>& edit,
                                       const std::string& default_message,
-                                      const CommitOptions& options) {
+                                      const CommitOptions& options) try {
   return Write(
       edit, [&](const strata::Patch&) { return default_message; }, options);
+} catch (...) {
+  return CaughtStatus("Repository::Write");
 }
 
 Status Repository::CheckCommitOptions(const CommitOptions& options) {
@@ -212,7 +215,7 @@ Status Repository::CheckCommitOptions(const CommitOptions& options) {
 }
 
 Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>& edit,
-                                      const MessageFn& describe, const CommitOptions& options) {
+                                      const MessageFn& describe, const CommitOptions& options) try {
   // Everything about the options is checked before any work.
   STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
@@ -305,12 +308,14 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
                           std::to_string(kMaxAttempts) +
                           " tries, though strata's writers wait for each other); nothing was "
                           "written");
+} catch (...) {
+  return CaughtStatus("Repository::Write");
 }
 
 Result<VersionInfo> Repository::WriteDetached(const std::string& base,
                                               const std::function<Status(PatchTarget&)>& edit,
                                               const MessageFn& describe,
-                                              const CommitOptions& options) {
+                                              const CommitOptions& options) try {
   STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
@@ -332,17 +337,21 @@ Result<VersionInfo> Repository::WriteDetached(const std::string& base,
   STRATA_ASSIGN_OR_RETURN(Built built,
                           Build(head, make_state, describe, options, author, time, std::nullopt));
   return built.version;
+} catch (...) {
+  return CaughtStatus("Repository::WriteDetached");
 }
 
 Result<WriteResult> Repository::Put(const std::string& doc, json::value value,
-                                    const CommitOptions& options) {
+                                    const CommitOptions& options) try {
   STRATA_RETURN_IF_ERROR(ValidateDocumentId(doc));
   return Write([&](PatchTarget& e) { return e.Add(JsonPointer({doc}), value); }, "put " + doc,
                options);
+} catch (...) {
+  return CaughtStatus("Repository::Put");
 }
 
 Result<WriteResult> Repository::Set(const std::string& doc, const JsonPointer& pointer,
-                                    json::value value, const CommitOptions& options) {
+                                    json::value value, const CommitOptions& options) try {
   STRATA_RETURN_IF_ERROR(ValidateDocumentId(doc));
   std::vector<std::string> tokens{doc};
   tokens.insert(tokens.end(), pointer.tokens().begin(), pointer.tokens().end());
@@ -370,11 +379,13 @@ Result<WriteResult> Repository::Set(const std::string& doc, const JsonPointer& p
         return e.Add(full.Slice(0, lo + 1), std::move(nested));
       },
       "set " + doc + " " + pointer.ToString(), options);
+} catch (...) {
+  return CaughtStatus("Repository::Set");
 }
 
 Result<WriteResult> Repository::Remove(const std::string& doc,
                                        const std::optional<JsonPointer>& pointer,
-                                       const CommitOptions& options) {
+                                       const CommitOptions& options) try {
   JsonPointer full({doc});
   if (pointer) {
     if (pointer->IsRoot())
@@ -383,10 +394,13 @@ Result<WriteResult> Repository::Remove(const std::string& doc,
   }
   std::string what = "rm " + doc + (pointer ? " " + pointer->ToString() : "");
   return Write([&](PatchTarget& e) { return e.Remove(full); }, what, options);
+} catch (...) {
+  return CaughtStatus("Repository::Remove");
 }
 
 Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
-                                      const strata::Patch& patch, const CommitOptions& options) {
+                                      const strata::Patch& patch,
+                                      const CommitOptions& options) try {
   strata::Patch scoped = patch;
   if (doc) {
     STRATA_RETURN_IF_ERROR(ValidateDocumentId(*doc));
@@ -415,15 +429,20 @@ Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
         return ApplyPatch(e, scoped);
       },
       describe, options);
+} catch (...) {
+  return CaughtStatus("Repository::Patch");
 }
 
 Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
-                                       const CommitOptions& options) {
+                                       const CommitOptions& options) try {
   return Import(std::move(docs), options, ImportOptions());
+} catch (...) {
+  return CaughtStatus("Repository::Import");
 }
 
 Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
-                                       const CommitOptions& options, const ImportOptions& import) {
+                                       const CommitOptions& options,
+                                       const ImportOptions& import) try {
   for (const auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
   // The documents to prune: those a reader of the branch head sees now (a
   // Snapshot, so a perspective holds) and the import does not name. Read
@@ -469,6 +488,8 @@ Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::
         return Status::Ok();
       },
       describe, options);
+} catch (...) {
+  return CaughtStatus("Repository::Import");
 }
 
 }  // namespace strata

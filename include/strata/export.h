@@ -1,5 +1,5 @@
 // Writing a state to a folder, in the layout `strata import DIR` reads back
-// (repo/import.h; docs/export-import.md):
+// (strata/import.h; docs/export-import.md):
 //
 //   DIR/<id>.json   one file per document; an id's '/' separates folders
 //                   ("config/app1" -> DIR/config/app1.json), a settings
@@ -16,7 +16,7 @@
 // stay, and a file already holding a document's exact bytes is left as it is.
 //
 // Safety, checked for every document before the first file is written:
-// - every id is a valid document id (repo/document_id.h), so no path leaves
+// - every id is a valid document id (strata/document_id.h), so no path leaves
 //   DIR ("..", absolute paths and empty segments are not ids);
 // - no two paths, folders included, are equal once letter case is folded
 //   (utf8proc casefold): "A/x" and "a/x" would be one file on a
@@ -100,7 +100,7 @@ struct FileUpdateResult {
 // with O_NOFOLLOW, new files O_EXCL, replaced ones through a temporary file
 // renamed over them. A removal unlinks a regular file only (a link or a
 // folder in its place is refused; a missing file is no error); folders are
-// left. Working folders (repo/worktree.h) check out through here.
+// left. Working folders (strata/worktree.h) check out through here.
 Result<FileUpdateResult> WriteDocumentFiles(const std::string& dir,
                                             std::vector<FileUpdate> updates);
 

@@ -70,7 +70,7 @@ struct PushResult {
   std::string url;
   std::vector<RefChange> changes;  // refs on the remote, as they moved
   TransferStats stats;
-  // Under a perspective: the projected version pushed (repo/repository.h, Project).
+  // Under a perspective: the projected version pushed (strata/repository.h, Project).
   std::optional<std::string> projected;
 };
 

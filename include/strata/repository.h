@@ -30,13 +30,28 @@
 // Errors: every call that can fail returns a Status or a Result<T>
 // (strata/status.h) whose code is NotFound, InvalidArgument, Conflict,
 // Corruption or IOError (and Unchanged for a write that changes nothing),
-// and whose message names the document, pointer or revision. Calls are
-// meant not to throw: failures of libgit2, the file system and JSON are
-// caught inside and become a Status, and an exception a subscriber or hook
-// throws is reported (SetEventReporter), never propagated. What may still
-// escape is std::bad_alloc when memory runs out (as with LevelDB). The
-// accessors (path, CurrentBranch, perspective, SetEventReporter,
-// SetRunHooks) do no I/O and do not fail.
+// and whose message names the document, pointer or revision. No exception
+// crosses this boundary: a call that returns a Status or a Result catches
+// what its insides throw and returns it, as ResourceExhausted for
+// std::bad_alloc (out of memory; tests/repo/alloc_failure_test.cc fails
+// every allocation of Init, Put, Get and Log in turn) and Internal for
+// anything else (a bug in strata: please report it). Code you give the
+// library that throws:
+//   - an event subscriber (Subscribe) or the reporter (SetEventReporter):
+//     caught; the write stands; a subscriber's exception is reported, a
+//     reporter's dropped;
+//   - a write's edit or describe (Write, WriteDetached), Pull's
+//     before_merge, a Snapshot::ForEachDocument visitor, an export or gc
+//     progress callback: the call stops and returns Internal naming the
+//     exception (ResourceExhausted for std::bad_alloc); nothing is written
+//     (a gc stops as if killed, which is safe) and the write lock is
+//     released.
+// No exception ever unwinds through libgit2's C frames: every function
+// libgit2 calls back catches (objects/guard.h). What may still leave the
+// library is std::bad_alloc from the calls that return a plain value, not
+// a Status (CurrentBranch, Subscribe, and helpers such as FormatJson or
+// EventToJson), as from the standard library. The accessors (path,
+// perspective, SetEventReporter, SetRunHooks) do no I/O and do not fail.
 //
 // Thread safety: one Repository object per thread. Any number of
 // Repository objects, in one process or many, may read and write the same
@@ -76,8 +91,8 @@
 namespace strata {
 
 // The library's own types, defined in its private headers.
-struct RefUpdate;         // repo/transaction.h
-struct TransactionHooks;  // repo/transaction.h
+struct RefUpdate;             // repo/transaction.h
+struct RepositoryTestAccess;  // repo/test_access.h: the tests' way in
 
 // How a write is recorded, and where.
 struct CommitOptions {
@@ -319,7 +334,7 @@ class Repository {
   // Opens PATH, which is a .strata folder or a folder holding one.
   static Result<std::unique_ptr<Repository>> Open(const std::string& path);
   // Looks for .strata in `start` and its parents. NotFound names `start`.
-  // A .strata that is a file is a working folder's record (repo/worktree.h):
+  // A .strata that is a file is a working folder's record (strata/worktree.h):
   // the repository it names is opened (NotFound naming both if it is gone).
   static Result<std::unique_ptr<Repository>> Discover(const std::string& start);
 
@@ -532,7 +547,7 @@ class Repository {
   // NotFound if there is none.
   Result<MergeInProgress> AbortMerge(const std::optional<std::string>& branch = std::nullopt);
 
-  // --- sync (repo/remote.cc; repo/remote.h has the model) ------------------------
+  // --- sync (repo/remote.cc; strata/remote.h has the model) ------------------------
   // Clones `url` into DIR/.strata: a new repository whose remote `origin` is
   // `url`, fetched as Fetch does, with the remote's default branch created
   // locally (tracking origin/BRANCH) and checked out (HEAD names it). A
@@ -593,18 +608,12 @@ class Repository {
   // .strata/projections/<perspective id>. InvalidArgument without a perspective.
   Result<std::optional<std::string>> Project(const std::string& rev);
 
-  // The per-update hook points every ref move runs (repo/transaction.h):
-  // `hooks.pre_commit` and `hooks.post_commit`, empty by default. The
-  // events layer keeps its own (prepare, committed); those of `hooks` are
-  // ignored.
-  void SetTransactionHooks(const TransactionHooks& hooks);
-
-  // --- events and hooks (repo/events.cc; repo/events.h, docs/events.md) --------
+  // --- events and hooks (repo/events.cc; strata/events.h, docs/events.md) --------
   // Calls `handler` with every event `filter` lets through, after its ref
   // moved, until the connection is disconnected or destroyed. Events come
   // from every transaction of this Repository object (other processes'
   // writes are not seen: that is `strata watch`). The thread-safety promise
-  // is in repo/events.h.
+  // is in strata/events.h.
   EventConnection Subscribe(EventFilter filter, EventHandler handler);
   // Where failures that cannot change a result go: a post-* hook that
   // failed or a subscriber that threw. Default: nowhere.
@@ -622,12 +631,12 @@ class Repository {
   // remove each.
   Result<VerifyReport> Verify();
   // Every violation of the `.schemas` in the state `rev` names, by any of
-  // its documents, sorted by document (repo/schemas.h); empty when the state
+  // its documents, sorted by document (strata/schemas.h); empty when the state
   // satisfies them or has no `.schemas`. NotFound / InvalidArgument name
   // `rev`; InvalidArgument if its `.schemas` cannot be compiled.
   Result<std::vector<SchemaViolation>> Validate(const std::string& rev = "HEAD");
   // Packs every object worth keeping into one pack with deltas and removes
-  // the loose objects and packs it replaced (repo/gc.h has the steps and
+  // the loose objects and packs it replaced (strata/gc.h has the steps and
   // what is kept; docs/gc.md the rules). Safe to kill at any point. With
   // options.auto_mode, runs only past the thresholds and skips (ran false,
   // `skipped` says why) when another gc runs; otherwise Conflict then.
@@ -638,6 +647,7 @@ class Repository {
  private:
   friend class Snapshot;
   friend class Worktree;  // repo/worktree.cc: hashes folder files with the object store
+  friend struct RepositoryTestAccess;
   // Everything libgit2 (the git_repository, the object store), the
   // perspective in use, the transaction hooks and the subscribers:
   // repo/repository_impl.h. Also the private steps that take libgit2 types.

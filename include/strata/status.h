@@ -1,7 +1,10 @@
 // Status and Result<T>: how every strata library call reports failure.
 //
 // A Status is a code and a message that names the document, pointer or file
-// involved. Exceptions never cross a module boundary; callers test `ok()`:
+// involved. Exceptions never cross a module boundary, nor the library's
+// public boundary: every call that returns a Status or a Result catches what
+// its insides throw (std::bad_alloc included) and returns it as one of the
+// codes below. Callers test `ok()`:
 //
 //   Result<Value> doc = repo.Get("config/app1");
 //   if (!doc.ok()) return doc.status();
@@ -22,10 +25,18 @@ enum class Code {
   kCorruption,       // the repository holds something strata did not write
   kIOError,          // the file system or libgit2 failed
   kUnchanged,        // a write that changes nothing; not an error for the user
+  // Out of memory (std::bad_alloc inside the call) or a size past what the
+  // platform allows (std::length_error). The call stopped there; as with any
+  // failure, a version is written whole or not at all, and the repository
+  // stays sound (tests/repo/alloc_failure_test.cc). It may be tried again.
+  kResourceExhausted,
+  // A bug in strata: an exception its code did not expect ("internal error
+  // in Repository::Put: WHAT"). Please report it.
+  kInternal,
 };
 
 // "Ok", "NotFound", "InvalidArgument", "Conflict", "Corruption", "IOError",
-// "Unchanged".
+// "Unchanged", "ResourceExhausted", "Internal".
 const char* CodeName(Code code) noexcept;
 
 class [[nodiscard]] Status {
@@ -40,6 +51,10 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string m) { return {Code::kCorruption, std::move(m)}; }
   static Status IOError(std::string m) { return {Code::kIOError, std::move(m)}; }
   static Status Unchanged(std::string m) { return {Code::kUnchanged, std::move(m)}; }
+  static Status ResourceExhausted(std::string m) {
+    return {Code::kResourceExhausted, std::move(m)};
+  }
+  static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -1,5 +1,5 @@
 // Working folders: a branch checked out as files (DIR/<id>.json, the layout
-// of repo/export.h), edited with any tool, then status, diff and commit, as
+// of strata/export.h), edited with any tool, then status, diff and commit, as
 // with git's work trees.
 //
 //   auto repo = Repository::Open("/srv/cfg");
@@ -16,7 +16,7 @@
 // per-folder bookkeeping in .strata/worktrees/NAME/: `folder` (DIR's path)
 // and `index` (the stat cache). docs/format.md has both formats.
 //
-// Reading the folder follows the import rules (repo/import.h): only regular
+// Reading the folder follows the import rules (strata/import.h): only regular
 // files named *.json; symbolic links, special files and hidden entries are
 // never read (settings documents at the top are). Each file's stat (size,
 // mtime, ctime, inode) is cached with the id of the value it held, so
@@ -25,7 +25,7 @@
 // again next time. Values are compared, never bytes: a reformatted file is
 // not modified.
 //
-// Writing the folder goes through WriteDocumentFiles (repo/export.h): never
+// Writing the folder goes through WriteDocumentFiles (strata/export.h): never
 // through a symbolic link or outside DIR, each file old or new. The record's
 // base moves only after the files are written, and status compares with the
 // base recorded, so an interrupted checkout reports what the files hold.

@@ -1,13 +1,21 @@
-// Tests for objects/status.h: Status, Result, and the checked value().
+// Tests for strata/status.h: Status, Result, and the checked value().
 #include "strata/status.h"
 
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <new>
+#include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "objects/guard.h"
 
 namespace strata {
 namespace {
@@ -72,6 +80,63 @@ BOOST_AUTO_TEST_CASE(value_of_an_error_is_a_checked_abort_not_undefined_behaviou
     BOOST_TEST(WIFSIGNALED(status), "access " << i);
     if (WIFSIGNALED(status)) BOOST_TEST(WTERMSIG(status) == SIGABRT, "access " << i);
   }
+}
+
+BOOST_AUTO_TEST_CASE(every_code_has_a_name) {
+  const std::vector<std::pair<Code, std::string>> names = {
+      {Code::kOk, "Ok"},
+      {Code::kNotFound, "NotFound"},
+      {Code::kInvalidArgument, "InvalidArgument"},
+      {Code::kConflict, "Conflict"},
+      {Code::kCorruption, "Corruption"},
+      {Code::kIOError, "IOError"},
+      {Code::kUnchanged, "Unchanged"},
+      {Code::kResourceExhausted, "ResourceExhausted"},
+      {Code::kInternal, "Internal"},
+  };
+  for (const auto& [code, name] : names) BOOST_TEST(CodeName(code) == name);
+}
+
+// The public boundary (objects/guard.h): each kind of exception, its code
+// and message.
+BOOST_AUTO_TEST_CASE(guarded_turns_each_exception_into_a_status) {
+  struct Case {
+    std::function<void()> raise;
+    Code code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {[] { throw std::bad_alloc(); }, Code::kResourceExhausted, "Repository::Put: out of memory"},
+      {[] {
+         std::string s;
+         s.reserve(s.max_size() + 1);
+       },
+       Code::kResourceExhausted, "Repository::Put: out of memory (basic_string::_M_create)"},
+      {[] {
+         throw std::filesystem::filesystem_error("cannot", "/x",
+                                                 std::make_error_code(std::errc::io_error));
+       },
+       Code::kIOError, "Repository::Put: filesystem error: cannot: Input/output error [/x]"},
+      {[] { (void)boost::json::value(1).as_object(); }, Code::kInternal,
+       "internal error in Repository::Put: not an object"},
+      {[] { throw std::runtime_error("boom"); }, Code::kInternal,
+       "internal error in Repository::Put: boom"},
+      {[] { throw 42; }, Code::kInternal,
+       "internal error in Repository::Put: an exception that is not a std::exception"},
+  };
+  for (const Case& c : cases) {
+    Status st = Guarded("Repository::Put", [&]() -> Status {
+      c.raise();
+      return Status::Ok();
+    });
+    BOOST_TEST(CodeName(st.code()) == CodeName(c.code));
+    BOOST_TEST(st.message().rfind(c.message, 0) == 0, st.message());
+  }
+  // A Result, and a body that does not throw.
+  Result<int> r = Guarded("F", []() -> Result<int> { return 7; });
+  BOOST_TEST(*r == 7);
+  Result<int> e = Guarded("F", []() -> Result<int> { throw std::runtime_error("x"); });
+  BOOST_TEST(e.status().message() == "internal error in F: x");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 
 #include "objects/git.h"
 #include "repo/refs.h"
+#include "repo/test_access.h"
 #include "repo/transaction.h"
 #include "strata/repository.h"
 #include "tests/repo/repo_fixture.h"
@@ -241,7 +242,7 @@ BOOST_FIXTURE_TEST_CASE(moves_run_the_transaction_hooks, RepoFixture) {
     told.push_back(std::string(kind) + " " + u.ref + (u.expected ? " had" : " new") +
                    (u.kind == RefUpdateKind::kSymbolic ? " -> " + u.symbolic_target : ""));
   };
-  repo().SetTransactionHooks(hooks);
+  RepositoryTestAccess::SetTransactionHooks(repo(), hooks);
   BOOST_TEST(repo().CreateBranch("blocked").status().message() == "pre-commit: no");
   BOOST_REQUIRE(repo().CreateBranch("a").ok());
   BOOST_REQUIRE(repo().SwitchBranch("b", std::string("HEAD")).ok());

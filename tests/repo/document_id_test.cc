@@ -1,4 +1,4 @@
-// Tests for repo/document_id.h.
+// Tests for strata/document_id.h.
 #include "strata/document_id.h"
 
 #include <boost/test/unit_test.hpp>
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(settings_documents) {
   json::value policies = json::object{
       {"policies", json::array{json::object{{"doc", "**"}, {"path", "/a"}, {"strategy", "max"}}}}};
   BOOST_TEST(ValidateSettingsDocument(".merge", policies).ok());
-  // .perspectives must define valid perspectives (repo/perspective.h).
+  // .perspectives must define valid perspectives (strata/perspective.h).
   s = ValidateSettingsDocument(".perspectives", v);
   BOOST_TEST((s.code() == Code::kInvalidArgument));
   BOOST_TEST(s.message() ==
@@ -172,7 +172,7 @@ BOOST_AUTO_TEST_CASE(settings_documents) {
   json::value perspectives = json::object{
       {"perspectives", json::object{{"p", json::object{{"docs", json::array{"**"}}}}}}};
   BOOST_TEST(ValidateSettingsDocument(".perspectives", perspectives).ok());
-  // .schemas must hold {"schemas": [...]} (repo/schemas.h).
+  // .schemas must hold {"schemas": [...]} (strata/schemas.h).
   BOOST_TEST(ValidateSettingsDocument(".schemas", v).message() ==
              "settings document '.schemas': unknown member \"a\" (only \"schemas\" is defined)");
   BOOST_TEST((ValidateSettingsDocument("a//b", v).code() == Code::kInvalidArgument));

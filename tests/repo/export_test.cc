@@ -1,4 +1,4 @@
-// Tests for repo/export.h: writing a state to a folder and reading it back.
+// Tests for strata/export.h: writing a state to a folder and reading it back.
 #include "strata/export.h"
 
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-// Tests for repo/import.h: reading folders and JSON Lines files.
+// Tests for strata/import.h: reading folders and JSON Lines files.
 #include "strata/import.h"
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// Tests for repo/perspective.h.
+// Tests for strata/perspective.h.
 #include "strata/perspective.h"
 
 #include <boost/test/unit_test.hpp>

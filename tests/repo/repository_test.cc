@@ -1,4 +1,4 @@
-// Tests for repo/repository.h: writes, reads, metadata, concurrency, verify.
+// Tests for strata/repository.h: writes, reads, metadata, concurrency, verify.
 #include "strata/repository.h"
 
 #include <boost/test/unit_test.hpp>

@@ -1,4 +1,4 @@
-// Tests for repo/snapshot.h: one resolved version per read, old values in
+// Tests for strata/snapshot.h: one resolved version per read, old values in
 // diffs, the empty state of a branch with no versions.
 #include "strata/snapshot.h"
 

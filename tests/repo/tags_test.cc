@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "repo/refs.h"
+#include "repo/test_access.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
@@ -123,7 +124,7 @@ BOOST_FIXTURE_TEST_CASE(tag_moves_go_through_the_transaction_hooks, RepoFixture)
     seen.push_back(u.ref + (u.kind == RefUpdateKind::kDelete ? " delete" : " set"));
     return u.ref == "refs/tags/refused" ? Status::Conflict("hook says no") : Status::Ok();
   };
-  repo().SetTransactionHooks(hooks);
+  RepositoryTestAccess::SetTransactionHooks(repo(), hooks);
   BOOST_REQUIRE(repo().CreateTag("t", "HEAD", TagOptions()).ok());
   BOOST_REQUIRE(repo().DeleteTag("t").ok());
   auto refused = repo().CreateTag("refused", "HEAD", TagOptions());

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "repo/test_access.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
@@ -131,7 +132,7 @@ BOOST_FIXTURE_TEST_CASE(pre_commit_may_refuse_and_post_commit_is_told, RepoFixtu
     return Status::Ok();
   };
   hooks.post_commit = [&](const RefUpdate& u) { told.push_back(u); };
-  repo().SetTransactionHooks(hooks);
+  RepositoryTestAccess::SetTransactionHooks(repo(), hooks);
 
   Result<WriteResult> refused = repo().Set("d", P("/forbidden"), J("1"), By("bob"));
   BOOST_TEST(refused.status().message() == "pre-commit: no");

@@ -1,4 +1,4 @@
-// Tests for repo/version.h.
+// Tests for strata/version.h.
 #include "strata/version.h"
 
 #include <boost/test/unit_test.hpp>

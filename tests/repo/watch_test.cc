@@ -1,4 +1,4 @@
-// Tests for Watcher (repo/watch.h): every version on the branch once, in
+// Tests for Watcher (strata/watch.h): every version on the branch once, in
 // history order, narrowed by document, pointer and perspective; resuming
 // with `since`; branches that appear later or move backwards; and writes
 // made through another Repository object (as another process would).

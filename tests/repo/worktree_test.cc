@@ -1,4 +1,4 @@
-// Tests for repo/worktree.h: working folders through the library.
+// Tests for strata/worktree.h: working folders through the library.
 #include "strata/worktree.h"
 
 #include <fcntl.h>
