@@ -17,7 +17,12 @@
 #include "strata/prune.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <set>
@@ -34,6 +39,8 @@
 
 namespace strata {
 namespace {
+
+namespace fs = std::filesystem;
 
 using NotePtr = GitPtr<git_note, git_note_free>;
 using TagPtr = GitPtr<git_tag, git_tag_free>;
@@ -159,6 +166,46 @@ Status RewriteReflog(git_repository* repo, const std::string& ref,
   return Status::Ok();
 }
 
+// Drops from each file of `dir` (.strata/projections: "source target kind"
+// lines) the lines whose source is in `gone`, by writing the rest to a
+// temporary file renamed over it. The files are caches: a line lost to a
+// concurrent append only costs recomputation.
+Status DropCacheLines(const std::string& dir, const std::unordered_set<ObjectId>& gone) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    const std::string path = it->path().string();
+    std::ifstream in(path);
+    std::string line, kept;
+    bool dropped = false;
+    while (std::getline(in, line)) {
+      git_oid id;
+      if (line.size() >= GIT_OID_HEXSZ && git_oid_fromstrn(&id, line.data(), GIT_OID_HEXSZ) == 0 &&
+          gone.count(FromGit(id))) {
+        dropped = true;
+        continue;
+      }
+      git_error_clear();
+      if (!in.eof())
+        kept += line + "\n";  // a torn last line goes too
+      else
+        dropped = true;
+    }
+    if (!dropped) continue;
+    const std::string tmp = path + ".prune-tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+      out << kept;
+      out.flush();
+      if (!out) return Status::IOError("cannot write " + tmp);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+      return Status::IOError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string PruneArchiveRef(const std::string& branch, const std::string& id) {
@@ -173,6 +220,11 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
   if (options.keep && *options.keep == 0) {
     return Status::InvalidArgument(
         "--keep 0 would squash the branch head itself; keep at least 1 version");
+  }
+  if (impl_->perspective_) {
+    return Status::InvalidArgument(
+        "prune rewrites whole versions, which a reader through perspective '" +
+        impl_->perspective_->name() + "' may not see; run it without one");
   }
   STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(repo, options.branch));
   if (target.ref == "HEAD") {
@@ -538,6 +590,14 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
   // 5. The reflogs, still under the write lock.
   STRATA_RETURN_IF_ERROR(RewriteReflog(repo, target.ref, copy_of, removed_set));
   STRATA_RETURN_IF_ERROR(RewriteReflog(repo, "HEAD", copy_of, removed_set));
+  // The projection cache names source versions, which gc keeps: drop the
+  // removed ones and the originals of the copies (they are projected again
+  // when a push through a perspective needs them).
+  std::unordered_set<ObjectId> gone = removed_set;
+  for (const auto& [from, to] : copy_of) {
+    if (!(from == to)) gone.insert(from);
+  }
+  STRATA_RETURN_IF_ERROR(DropCacheLines(impl_->path_ + "/projections", gone));
   return report;
 }
 

@@ -377,6 +377,28 @@ BOOST_AUTO_TEST_CASE(merges_inside_the_cut_are_squashed_and_side_lines_before_it
   ExpectSound();
 }
 
+BOOST_AUTO_TEST_CASE(the_projection_cache_forgets_the_old_versions) {
+  const std::vector<std::string> v = WriteN(5);
+  BOOST_REQUIRE(
+      repo()
+          .Put(".perspectives",
+               J(R"({"perspectives": {"all": {"rules": [{"path": "/**", "action": "show"}]}}})"),
+               By("ann", kT0 + 1000))
+          .ok());
+  BOOST_REQUIRE(repo().UsePerspective("all").ok());
+  BOOST_REQUIRE(repo().Project("HEAD").ok());
+  Result<PruneReport> refused = repo().Prune(Keep(1));
+  BOOST_TEST((refused.status().code() == Code::kInvalidArgument));
+  BOOST_TEST(refused.status().message().find("perspective 'all'") != std::string::npos);
+  BOOST_REQUIRE(repo().UsePerspective(std::nullopt).ok());
+  Prune(Keep(1));
+  GcOptions g;
+  g.prune_expire = 0;
+  BOOST_REQUIRE(repo().Gc(g).ok());
+  for (const auto& id : v) BOOST_TEST(!Readable(id), id);
+  ExpectSound();
+}
+
 BOOST_AUTO_TEST_CASE(pruning_again_squashes_the_base_too) {
   WriteN(6);
   Prune(Keep(3));
