@@ -16,9 +16,12 @@
 // 4, the old history stays reachable from the reflogs until they expire.
 #include "strata/prune.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -49,6 +52,14 @@ using RefIteratorPtr = GitPtr<git_reference_iterator, git_reference_iterator_fre
 constexpr const char* kArchivePrefix = "refs/strata/archive/";
 constexpr const char* kTagPrefix = "refs/tags/";
 constexpr const char* kRemotePrefix = "refs/remotes/";
+
+// STRATA_PRUNE_TEST_STOP=STEP: the process ends at once at STEP, as a
+// SIGKILL would end it there (tests/cli/t2110-prune.sh kills prune at each
+// step: "written", "moved", "done").
+void StopPoint(const char* step) {
+  const char* stop = std::getenv("STRATA_PRUNE_TEST_STOP");
+  if (stop != nullptr && std::strcmp(stop, step) == 0) _exit(137);
+}
 
 std::string Short(const std::string& id) { return id.substr(0, 12); }
 
@@ -500,6 +511,7 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
 
   // 4. Objects on disk (fsynced) before any ref names them.
   STRATA_RETURN_IF_ERROR(impl_->store_->Flush());
+  StopPoint("written");
   std::vector<RefUpdate> updates;
   for (const PrunedVersion& v : report.removed) {
     if (v.archive_ref.empty()) continue;
@@ -588,6 +600,7 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
   }
 
   // 5. The reflogs, still under the write lock.
+  StopPoint("moved");
   STRATA_RETURN_IF_ERROR(RewriteReflog(repo, target.ref, copy_of, removed_set));
   STRATA_RETURN_IF_ERROR(RewriteReflog(repo, "HEAD", copy_of, removed_set));
   // The projection cache names source versions, which gc keeps: drop the
@@ -598,6 +611,7 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
     if (!(from == to)) gone.insert(from);
   }
   STRATA_RETURN_IF_ERROR(DropCacheLines(impl_->path_ + "/projections", gone));
+  StopPoint("done");
   return report;
 }
 

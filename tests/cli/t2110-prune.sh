@@ -141,6 +141,32 @@ test_expect_success 'bad input: exit 2 for usage, 1 for an unknown branch, nothi
   expect_repo_unchanged
 '
 
+test_expect_success 'killed at each step: the branch names the old history or the new, and it verifies' '
+  for step in written moved done; do
+    make_repo "k-$step"
+    cd "k-$step"
+    old=$(sgit rev-parse main)
+    export_all "../k-$step-before"
+    rc=0
+    STRATA_PRUNE_TEST_STOP=$step strata prune --keep 3 >/dev/null || rc=$?
+    expect_eq 137 "$rc" "killed at $step"
+    strata verify >/dev/null
+    sgit fsck --strict --no-dangling >/dev/null 2>&1
+    case $step in
+      written) expect_eq "$old" "$(sgit rev-parse main)" "killed at $step: the old history"
+               expect_eq 12 "$(sgit rev-list --count main)" ;;
+      *) expect_ne "$old" "$(sgit rev-parse main)" "killed at $step: the new history"
+         expect_eq 4 "$(sgit rev-list --count main)" ;;
+    esac
+    # What the killed prune left behind does not hold the next one up.
+    strata prune --keep 3 >/dev/null || true
+    expect_eq 4 "$(sgit rev-list --count main)"
+    export_all "../k-$step-after"
+    for n in 0 1 2 3; do diff -r "../k-$step-before/$n" "../k-$step-after/$n"; done
+    cd "$TRASH"
+  done
+'
+
 test_expect_success 'a merge in progress refuses' '
   new_repo m
   strata set a /x 1 >/dev/null
