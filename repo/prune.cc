@@ -63,6 +63,11 @@ void StopPoint(const char* step) {
 
 std::string Short(const std::string& id) { return id.substr(0, 12); }
 
+// A version's time, as VersionInfo::time and `log --since` read it.
+std::int64_t AuthorTime(const git_commit* c) {
+  return static_cast<std::int64_t>(git_commit_author(c)->when.time);
+}
+
 std::string Subject(const git_commit* c) {
   std::string m;
   std::vector<std::string> labels;
@@ -76,8 +81,8 @@ Result<CommitPtr> Lookup(git_repository* repo, const ObjectId& id) {
   return CommitPtr(raw);
 }
 
-// Every commit `from` reaches (itself included), in topological order,
-// parents first when `parents_first`; commits `hide` reaches are left out.
+// Every commit `from` reaches (itself included), parents first; commits
+// `hide` reaches are left out.
 Result<std::vector<ObjectId>> Walk(git_repository* repo, const ObjectId& from,
                                    const std::optional<ObjectId>& hide) {
   git_revwalk* raw = nullptr;
@@ -278,9 +283,7 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
     ObjectId at = *head;
     for (std::size_t i = 0;; ++i) {
       STRATA_ASSIGN_OR_RETURN(CommitPtr c, Lookup(repo, at));
-      const bool old = options.keep
-                           ? i == *options.keep
-                           : static_cast<std::int64_t>(git_commit_time(c.get())) < *options.before;
+      const bool old = options.keep ? i == *options.keep : AuthorTime(c.get()) < *options.before;
       if (old) {
         cut = at;
         break;
@@ -297,8 +300,8 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
   }
   STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> squashed, Walk(repo, *cut, std::nullopt));
   if (squashed.size() < 2) {
-    return Status::Unchanged("nothing to prune: only one version of " + branch + " is older than " +
-                             what + ", and it is its first");
+    return Status::Unchanged("nothing to prune: the one version of " + branch + " outside " + what +
+                             " is its first");
   }
   STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> after, Walk(repo, *head, cut));
   const std::unordered_set<ObjectId> squashed_set(squashed.begin(), squashed.end());
@@ -372,7 +375,7 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
     STRATA_ASSIGN_OR_RETURN(CommitPtr c, Lookup(repo, id));
     PrunedVersion v;
     v.id = id.Hex();
-    v.time = git_commit_time(c.get());
+    v.time = AuthorTime(c.get());
     v.subject = Subject(c.get());
     v.dropped = is_dropped;
     if (auto t = tags_of.find(id); t != tags_of.end()) v.tags = t->second;
@@ -439,7 +442,7 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
   // Dated as the cut, so the history stays in time order and the same
   // author gets the same base (a dry run shows the id a prune makes).
   STRATA_ASSIGN_OR_RETURN(SignaturePtr sig,
-                          GitSignature(author, git_commit_time(cut_commit.get()), "author"));
+                          GitSignature(author, AuthorTime(cut_commit.get()), "author"));
   ObjectId base;
   {
     GitBuf buf;
@@ -489,7 +492,9 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
     copy_of[id] = copy;
     report.rewritten.push_back({id.Hex(), copy.Hex()});
   }
-  const ObjectId new_head = copy_of.at(*head);
+  // With --before later than the head, every version is squashed: the base
+  // is the new head.
+  const ObjectId new_head = *cut == *head ? base : copy_of.at(*head);
   report.head_after = new_head.Hex();
 
   std::vector<const PeeledRef*> moved_tags;

@@ -167,9 +167,9 @@ BOOST_AUTO_TEST_CASE(before_squashes_the_versions_dated_before_it) {
     std::size_t squashed;  // 0: nothing to prune
     std::size_t kept;
   } cases[] = {
-      {kT0 + 300, 3, 3},  // v0..v2 are older; v3 (exactly at the date) stays
-      {kT0 + 301, 4, 2},
-      {kT0 + 100, 0, 6},  // only v0 is older: nothing to squash it with
+      {kT0 + 300, 3, 3},                       // v0..v2 are older; v3 (exactly at the date) stays
+      {kT0 + 301, 4, 2}, {kT0 + 10000, 6, 0},  // every version: the base is the new head
+      {kT0 + 100, 0, 6},                       // only v0 is older: nothing to squash it with
       {kT0, 0, 6},
   };
   for (const Case& c : cases) {
@@ -178,7 +178,6 @@ BOOST_AUTO_TEST_CASE(before_squashes_the_versions_dated_before_it) {
       for (int i = 0; i < 6; ++i) f.Write(i);
       PruneOptions o;
       o.before = c.before;
-      o.dry_run = true;
       Result<PruneReport> r = f.repo().Prune(o);
       if (c.squashed == 0) {
         BOOST_TEST((r.status().code() == Code::kUnchanged));
@@ -187,6 +186,11 @@ BOOST_AUTO_TEST_CASE(before_squashes_the_versions_dated_before_it) {
       BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
       BOOST_TEST(r->squashed == c.squashed);
       BOOST_TEST(r->rewritten.size() == c.kept);
+      BOOST_TEST(f.Log().size() == c.kept + 1);
+      BOOST_TEST(f.Head() == r->head_after);
+      if (c.kept == 0) BOOST_TEST(r->head_after == r->base);
+      BOOST_TEST(f.State("HEAD").value() == J(R"({"config/app":{"n":5}})"));
+      f.ExpectSound();
     }
   }
 }
