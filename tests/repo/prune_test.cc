@@ -381,6 +381,30 @@ BOOST_AUTO_TEST_CASE(merges_inside_the_cut_are_squashed_and_side_lines_before_it
   ExpectSound();
 }
 
+BOOST_AUTO_TEST_CASE(a_side_branch_that_forks_at_the_cut_is_copied_with_its_merge) {
+  // main: v0 v1 v2 v3 v5 M(feat) v7; feat forks at v3 (the cut) with v4.
+  for (int i = 0; i < 4; ++i) Write(i);
+  BOOST_REQUIRE(repo().CreateBranch("feat").ok());
+  Write(4, {}, "feat", "one");
+  Write(5);
+  MergeRequest m;
+  m.commit = By("merger", kT0 + 600);
+  BOOST_REQUIRE(repo().Merge("feat", m).ok());
+  Write(7);
+  const json::value merged = State("HEAD~1").value();
+  PruneReport r = Prune(Keep(3));  // keeps v7, M, v5; the cut is v3
+  BOOST_TEST(r.squashed == 4u);
+  BOOST_TEST(r.dropped == 0u);
+  BOOST_TEST(r.rewritten.size() == 4u);  // v5, feat's v4, M, v7
+  const std::vector<VersionInfo> log = Log();
+  BOOST_REQUIRE(log.size() == 5u);  // v7 M v5 v4 base (log lists both parents' lines)
+  BOOST_TEST(Show("HEAD~1").value().parents.size() == 2u);
+  BOOST_TEST(Show("HEAD~1^2").value().message == "v4");
+  BOOST_TEST(Show("HEAD~1^2~1").value().id == r.base);
+  BOOST_TEST(State("HEAD~1").value() == merged);
+  ExpectSound();
+}
+
 BOOST_AUTO_TEST_CASE(the_projection_cache_forgets_the_old_versions) {
   const std::vector<std::string> v = WriteN(5);
   BOOST_REQUIRE(
