@@ -17,6 +17,7 @@ extern const CommandSpec kCloneCommand, kRemoteCommand, kFetchCommand, kPullComm
     kSyncCommand;
 extern const CommandSpec kVerifyCommand;
 extern const CommandSpec kGcCommand;
+extern const CommandSpec kPruneCommand;
 extern const CommandSpec kPerspectiveCommand;
 extern const CommandSpec kValidateCommand;
 extern const CommandSpec kWatchCommand;
@@ -38,6 +39,7 @@ const std::vector<const CommandSpec*>& Commands() {
       &kPushCommand,    &kSyncCommand,  //
       &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand, &kWorktreeCommand,
       &kStatusCommand,  &kCommitCommand,      &kRestoreCommand,  &kGcCommand,
+      &kPruneCommand,  //
   };
   return commands;
 }

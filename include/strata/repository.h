@@ -82,6 +82,7 @@
 #include "strata/merge.h"
 #include "strata/object_id.h"
 #include "strata/perspective.h"
+#include "strata/prune.h"
 #include "strata/remote.h"
 #include "strata/schemas.h"
 #include "strata/snapshot.h"
@@ -643,6 +644,14 @@ class Repository {
   // Every write (Write and what is built on it) runs it in auto mode once
   // its ref has moved; a failure there is reported, never the write's.
   Result<GcReport> Gc(const GcOptions& options);
+  // Squashes the old versions of a branch into one base version and copies
+  // the newer ones on top of it (strata/prune.h has the rules; docs/prune.md).
+  // InvalidArgument unless exactly one of keep (>= 1) and before is set;
+  // NotFound for an unknown branch; Unchanged when nothing is old enough;
+  // Conflict for a merge in progress on the branch, or for history a remote
+  // already has without options.force. With dry_run, the plan only: nothing
+  // is written. Otherwise every ref moves in one transaction.
+  Result<PruneReport> Prune(const PruneOptions& options);
 
  private:
   friend class Snapshot;

@@ -30,6 +30,7 @@
 #include "strata/merge_policy.h"
 #include "strata/object_id.h"
 #include "strata/perspective.h"
+#include "strata/prune.h"
 #include "strata/remote.h"
 #include "strata/repository.h"
 #include "strata/schemas.h"

@@ -42,7 +42,7 @@ cd "$TRASH"
 test_expect_success 'the command word: commands by prefix; global options' '
   cd r
   expect_eq "$(lines merge)" "$(complete_line strata me)"
-  expect_eq "$(lines patch perspective pull push put)" "$(complete_line strata p)"
+  expect_eq "$(lines patch perspective prune pull push put)" "$(complete_line strata p)"
   expect_eq "$(lines --no-pager)" "$(complete_line strata --no)"
   expect_eq "$(lines -V)" "$(complete_line strata -V)"
   expect_eq "$(lines --version)" "$(complete_line strata --vers)"
