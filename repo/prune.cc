@@ -33,6 +33,7 @@
 #include <unordered_set>
 
 #include "objects/delta_codec.h"
+#include "objects/guard.h"
 #include "objects/tree_diff.h"
 #include "repo/labels.h"
 #include "repo/refs.h"
@@ -228,7 +229,7 @@ std::string PruneArchiveRef(const std::string& branch, const std::string& id) {
   return kArchivePrefix + branch + "/" + id;
 }
 
-Result<PruneReport> Repository::Prune(const PruneOptions& options) {
+Result<PruneReport> Repository::Prune(const PruneOptions& options) try {
   git_repository* repo = impl_->repo_.get();
   if (options.keep.has_value() == options.before.has_value()) {
     return Status::InvalidArgument("prune needs exactly one of --keep N and --before DATE");
@@ -618,6 +619,8 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) {
   STRATA_RETURN_IF_ERROR(DropCacheLines(impl_->path_ + "/projections", gone));
   StopPoint("done");
   return report;
+} catch (...) {
+  return CaughtStatus("Repository::Prune");
 }
 
 }  // namespace strata
