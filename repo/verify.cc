@@ -433,7 +433,18 @@ void CheckReflogs(git_repository* repo, const fs::path& git_dir,
   }
   // A branch without a reflog: git and strata work without one, but its
   // @{N} and @{DATE} cannot name its earlier versions.
+  // (Only where refs are logged: a bare repository logs none by default.)
+  int logged = 0;
+  git_config* config_raw = nullptr;
+  if (git_repository_config_snapshot(&config_raw, repo) == 0) {
+    if (git_config_get_bool(&logged, config_raw, "core.logAllRefUpdates") < 0) {
+      logged = !git_repository_is_bare(repo);
+    }
+    git_config_free(config_raw);
+  }
+  git_error_clear();
   for (const auto& [name, id] : tips) {
+    if (!logged) break;
     if (name.rfind("refs/heads/", 0) != 0) continue;
     std::error_code size_ec;
     const std::uintmax_t size = fs::file_size(logs / name, size_ec);
