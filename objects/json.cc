@@ -88,7 +88,27 @@ Result<json::value> ParseJson(std::string_view text, const ParseOptions& options
   boost_options.max_depth = options.max_depth;
   json::error_code ec;
   std::size_t consumed = 0;
-  json::value v = ParseValue(text, boost_options, ec, consumed);
+  std::string refused_integer;
+  json::value v = ParseValue(text, boost_options, ec, consumed, refused_integer);
+  if (ec && !refused_integer.empty()) {
+    // `consumed` is just past the literal.
+    auto [line, column] = LineColumn(text, consumed - std::min(consumed, refused_integer.size()));
+    line += first_line - 1;
+    const bool long_literal = refused_integer.size() > 40;
+    const std::string shown = long_literal
+                                  ? refused_integer.substr(0, 30) + "... (" +
+                                        std::to_string(refused_integer.size()) + " characters)"
+                                  : refused_integer;
+    const std::string as_string = long_literal ? "in quotes" : "\"" + refused_integer + "\"";
+    const std::string as_double = long_literal ? "add \".0\"" : refused_integer + ".0";
+    return Status::InvalidArgument(
+        std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column) +
+        ": integer " + shown +
+        " does not fit 64 bits (integers from -9223372036854775808 to 18446744073709551615 are "
+        "kept exact) and would change as a double; store it as a string (" +
+        as_string + "), or write it with a fraction or an exponent (" + as_double +
+        ") to store the nearest double");
+  }
   if (ec) {
     if (ec == json::error::incomplete || ec == json::error::exponent_overflow)
       consumed = text.size();

@@ -14,8 +14,12 @@ namespace strata {
 
 // Parses `text` into a value as boost::json::stream_parser does (write_some,
 // then finish), except that numbers with a fraction or exponent are read
-// correctly rounded. On error `ec` is set and `consumed` says where it stopped.
+// correctly rounded, and an integer literal outside [-2^63, 2^64) whose
+// nearest double prints as another number is refused. On error `ec` is set
+// and `consumed` says where it stopped; for a refused integer,
+// `refused_integer` holds its literal and `consumed` is just past it.
 boost::json::value ParseValue(std::string_view text, const boost::json::parse_options& options,
-                              boost::json::error_code& ec, std::size_t& consumed);
+                              boost::json::error_code& ec, std::size_t& consumed,
+                              std::string& refused_integer);
 
 }  // namespace strata

@@ -1,5 +1,7 @@
 #include "repo/refs.h"
 
+#include <sys/stat.h>
+
 #include "strata/version.h"
 
 namespace strata {
@@ -117,6 +119,78 @@ Status CheckRefTarget(git_repository* repo, const std::string& rev) {
                             ", which is not in the repository (see 'strata verify')");
 }
 
+// When `rev` reads a ref's reflog by index (main@{N}, @{N}, HEAD@{N}) and
+// the reflog is missing or too short: NotFound saying so, naming the file
+// and what to use instead. Else Ok (the revision is unknown for another
+// reason).
+Status CheckReflogIndex(git_repository* repo, const std::string& rev) {
+  const std::size_t open = rev.find("@{");
+  if (open == std::string::npos) return Status::Ok();
+  const std::size_t close = rev.find('}', open);
+  if (close == std::string::npos || close == open + 2) return Status::Ok();
+  const std::string index = rev.substr(open + 2, close - open - 2);
+  if (index.find_first_not_of("0123456789") != std::string::npos || index.size() > 9) {
+    return Status::Ok();  // a date, @{-N}, @{upstream}
+  }
+  const std::size_t n = std::stoul(index);
+  const std::string name = rev.substr(0, open);
+  git_reference* raw = nullptr;
+  int rc = 0;
+  if (name.empty()) {
+    // As in git, @{N} alone reads the current branch's reflog.
+    rc = git_reference_lookup(&raw, repo, "HEAD");
+    if (rc == 0 && git_reference_type(raw) == GIT_REFERENCE_SYMBOLIC) {
+      const std::string target = git_reference_symbolic_target(raw);
+      git_reference_free(raw);
+      raw = nullptr;
+      rc = git_reference_lookup(&raw, repo, target.c_str());
+    }
+  } else if (name == "HEAD") {
+    rc = git_reference_lookup(&raw, repo, "HEAD");  // HEAD@{N} reads HEAD's own reflog
+  } else {
+    rc = git_reference_dwim(&raw, repo, name.c_str());
+  }
+  ReferencePtr ref(raw);
+  if (rc < 0) {
+    git_error_clear();
+    return Status::Ok();  // no such ref (or an unborn branch): said elsewhere
+  }
+  const std::string ref_name = git_reference_name(raw);
+  const std::string shown = ref_name.rfind(kHeadsPrefix, 0) == 0
+                                ? "branch " + ref_name.substr(kHeadsPrefix.size())
+                                : ref_name;
+  const std::string file = std::string(git_repository_path(repo)) + "logs/" + ref_name;
+  const std::string instead = "name the version by its id instead ('strata log" +
+                              (name.empty() ? std::string() : " " + name) + "' lists them)";
+  // (libgit2 may leave an empty file where a removed reflog was.)
+  struct stat st;
+  const bool exists = ::stat(file.c_str(), &st) == 0;
+  if (!exists || st.st_size == 0) {
+    return Status::NotFound("revision '" + rev + "': " + shown + " has no reflog (" + file +
+                            " is missing or empty" +
+                            "), and @{N} counts its earlier positions in it; " + instead);
+  }
+  git_reflog* log_raw = nullptr;
+  if (git_reflog_read(&log_raw, repo, ref_name.c_str()) < 0) {
+    const git_error* e = git_error_last();
+    const std::string why = e ? e->message : "unreadable";
+    git_error_clear();
+    return Status::NotFound("revision '" + rev + "': cannot read the reflog of " + shown + " (" +
+                            file + "): " + why + "; " + instead);
+  }
+  ReflogPtr log(log_raw);
+  const std::size_t count = git_reflog_entrycount(log_raw);
+  if (n < count) return Status::Ok();
+  std::string range;
+  if (count > 0) {
+    range = ", so " + name + "@{0} to " + name + "@{" + std::to_string(count - 1) +
+            "} name its positions";
+  }
+  return Status::NotFound("revision '" + rev + "': the reflog of " + shown + " (" + file +
+                          ") has " + std::to_string(count) + (count == 1 ? " entry" : " entries") +
+                          range + "; for an older version, " + instead);
+}
+
 }  // namespace
 
 Result<CommitPtr> LookupCommit(git_repository* repo, const std::string& rev) {
@@ -128,6 +202,7 @@ Result<CommitPtr> LookupCommit(git_repository* repo, const std::string& rev) {
       return Status::NotFound("branch '" + CurrentBranch(repo) + "' has no versions yet");
     }
     STRATA_RETURN_IF_ERROR(CheckRefTarget(repo, rev));
+    STRATA_RETURN_IF_ERROR(CheckReflogIndex(repo, rev));
     return Status::NotFound("unknown revision '" + rev + "'");
   }
   if (rc == GIT_EAMBIGUOUS) return Status::InvalidArgument("ambiguous revision '" + rev + "'");

@@ -12,7 +12,10 @@
 //   4. Every version reachable from a ref: its commit and parents exist,
 //      its objects are present, and its delta applied to its first parent's
 //      state gives its state.
-//   5. Every record of the version index (.strata/version-index, a cache)
+//   5. Every reflog: each line well formed, each entry continuing the one
+//      before it, the last one where its ref points, every id present
+//      (CheckReflogs says which of these are problems and which notes).
+//   6. Every record of the version index (.strata/version-index, a cache)
 //      of a version found in 4 agrees with the version's commit.
 // Step 4 runs only when step 2 found every object intact, so damage is
 // reported once, per object, rather than as whatever each version fails to
@@ -30,6 +33,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <unordered_set>
 
 #include "objects/delta_codec.h"
@@ -271,6 +276,188 @@ bool IsHexId(const std::string& s) {
   return true;
 }
 
+// 5. Reflogs (.strata/logs/...): what `main@{N}` and `main@{DATE}` read. A
+// reflog is not history (no version depends on it), so, as `git fsck` and
+// `git reflog` do, verify fails only on an entry that names an object the
+// repository does not have (gc keeps every object a reflog names, so that
+// is damage). A malformed line (which git and libgit2 skip, so @{N} counts
+// past it), an entry that does not continue the one before it or does not
+// end where the ref points (what a writer killed between the reflog append
+// and the ref move leaves), and a branch without a reflog are notes.
+bool IsReflogId(std::string_view s) {
+  if (s.size() != GIT_OID_HEXSZ) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// What is wrong with one reflog line (without its newline), or "".
+// A line: OLD NEW NAME <EMAIL> TIME TZ[\tMESSAGE].
+std::string ReflogLineProblem(std::string_view line) {
+  if (line.size() < 2 * GIT_OID_HEXSZ + 2 || !IsReflogId(line.substr(0, GIT_OID_HEXSZ)) ||
+      line[GIT_OID_HEXSZ] != ' ') {
+    return "it does not start with an old version id";
+  }
+  if (!IsReflogId(line.substr(GIT_OID_HEXSZ + 1, GIT_OID_HEXSZ)) ||
+      line[2 * GIT_OID_HEXSZ + 1] != ' ') {
+    return "its second field is not a new version id";
+  }
+  std::string_view who = line.substr(2 * GIT_OID_HEXSZ + 2);
+  who = who.substr(0, who.find('\t'));
+  const std::size_t lt = who.find('<');
+  const std::size_t gt = who.rfind('>');
+  if (lt == std::string_view::npos || gt == std::string_view::npos || gt < lt) {
+    return "it has no committer 'NAME <EMAIL>'";
+  }
+  std::string_view when = who.substr(gt + 1);  // " TIME TZ"
+  const std::size_t sp = when.rfind(' ');
+  if (when.size() < 2 || when[0] != ' ' || sp == 0 || sp == std::string_view::npos) {
+    return "it has no time after the committer";
+  }
+  std::string_view time = when.substr(1, sp - 1);
+  std::string_view tz = when.substr(sp + 1);
+  if (time.empty() || time.find_first_not_of("0123456789") != std::string_view::npos) {
+    return "its time is not a number of seconds";
+  }
+  if (tz.size() != 5 || (tz[0] != '+' && tz[0] != '-') ||
+      tz.substr(1).find_first_not_of("0123456789") != std::string_view::npos) {
+    return "its time zone is not +HHMM or -HHMM";
+  }
+  return "";
+}
+
+std::string Excerpt(std::string_view line) {
+  std::string shown(line.substr(0, 60));
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return "'" + shown + (line.size() > 60 ? "...'" : "'");
+}
+
+void CheckReflogs(git_repository* repo, const fs::path& git_dir,
+                  const std::vector<std::pair<std::string, ObjectId>>& tips, ObjectStore& store,
+                  VerifyReport& report) {
+  const fs::path logs = git_dir / "logs";
+  std::vector<std::pair<std::string, fs::path>> files;  // ref name, file
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(logs, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    const std::string ref = it->path().lexically_relative(logs).generic_string();
+    if (ref.size() > 5 && ref.compare(ref.size() - 5, 5, ".lock") == 0) continue;
+    files.emplace_back(ref, it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& [ref, file] : files) {
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      report.problems.push_back("reflog " + file.string() + " cannot be read");
+      continue;
+    }
+    const std::string short_name =
+        ref.rfind("refs/heads/", 0) == 0 ? ref.substr(std::string("refs/heads/").size()) : ref;
+    const std::string skip = "; git and strata skip it, so " + short_name +
+                             "@{N} counts past it. The reflog is not history: delete the line "
+                             "to silence this";
+    std::size_t line_no = 0, missing = 0, breaks = 0;
+    std::string first_missing, first_break;
+    std::optional<std::string> previous_new;
+    std::size_t last_line = 0;
+    std::string last_new;
+    for (std::size_t at = 0; at < text.size();) {
+      ++line_no;
+      const std::size_t nl = text.find('\n', at);
+      const bool cut = nl == std::string::npos;
+      std::string_view line(text.data() + at, (cut ? text.size() : nl) - at);
+      at = cut ? text.size() : nl + 1;
+      const std::string where = "reflog " + file.string() + " line " + std::to_string(line_no);
+      std::string problem =
+          cut ? "it is cut short (the file ends in the middle of it)" : ReflogLineProblem(line);
+      if (!problem.empty()) {
+        report.notes.push_back(where + " is malformed: " + problem + ": " + Excerpt(line) + skip);
+        continue;
+      }
+      const std::string old_id(line.substr(0, GIT_OID_HEXSZ));
+      const std::string new_id(line.substr(GIT_OID_HEXSZ + 1, GIT_OID_HEXSZ));
+      for (const std::string* id : {&old_id, &new_id}) {
+        ObjectId oid;
+        if (*id == std::string(GIT_OID_HEXSZ, '0') ||
+            git_oid_fromstr(AsGit(oid), id->c_str()) < 0) {
+          git_error_clear();
+          continue;
+        }
+        if (!store.Exists(oid) && missing++ == 0) {
+          first_missing = "line " + std::to_string(line_no) + ", " + *id;
+        }
+      }
+      if (previous_new && *previous_new != old_id && breaks++ == 0) {
+        first_break = where + ": its old id " + old_id.substr(0, 12) +
+                      " is not the previous entry's new id " + previous_new->substr(0, 12);
+      }
+      previous_new = new_id;
+      last_line = line_no;
+      last_new = new_id;
+    }
+    if (missing > 0) {
+      report.problems.push_back("reflog " + file.string() + ": " + std::to_string(missing) +
+                                (missing == 1 ? " id names an object" : " ids name objects") +
+                                " not in the repository (first: " + first_missing +
+                                "); gc keeps what a reflog names, so objects were lost");
+    }
+    if (breaks > 0) {
+      report.notes.push_back(
+          first_break +
+          (breaks > 1 ? " (and " + std::to_string(breaks - 1) + " more such lines)" : "") +
+          ": the ref moved without a log entry between them (a writer killed after appending "
+          "to the reflog but before moving the ref, or a tool that does not log)");
+    }
+    if (last_line > 0) {
+      git_oid target;
+      if (git_reference_name_to_id(&target, repo, ref.c_str()) == 0) {
+        const std::string now = FromGit(target).Hex();
+        if (now != last_new) {
+          report.notes.push_back("reflog " + file.string() + " line " + std::to_string(last_line) +
+                                 " (the last entry): its new id " + last_new.substr(0, 12) +
+                                 " is not where " + ref + " points now (" + now.substr(0, 12) +
+                                 "): a writer killed after appending to the reflog but before "
+                                 "moving the ref leaves this; " +
+                                 short_name + "@{0} is the ref itself");
+        }
+      } else {
+        git_error_clear();
+      }
+    }
+  }
+  // A branch without a reflog: git and strata work without one, but its
+  // @{N} and @{DATE} cannot name its earlier versions.
+  // (Only where refs are logged: a bare repository logs none by default.)
+  int logged = 0;
+  git_config* config_raw = nullptr;
+  if (git_repository_config_snapshot(&config_raw, repo) == 0) {
+    if (git_config_get_bool(&logged, config_raw, "core.logAllRefUpdates") < 0) {
+      logged = !git_repository_is_bare(repo);
+    }
+    git_config_free(config_raw);
+  }
+  git_error_clear();
+  for (const auto& [name, id] : tips) {
+    if (!logged) break;
+    if (name.rfind("refs/heads/", 0) != 0) continue;
+    std::error_code size_ec;
+    const std::uintmax_t size = fs::file_size(logs / name, size_ec);
+    if (!size_ec && size > 0) continue;
+    const std::string branch = name.substr(std::string("refs/heads/").size());
+    report.notes.push_back("branch " + branch + " has no reflog (" + (logs / name).string() +
+                           (size_ec ? " is missing): " : " is empty): ") + branch + "@{N} and " +
+                           branch +
+                           "@{DATE} cannot name its earlier versions; its next write starts a "
+                           "new reflog");
+  }
+}
+
 }  // namespace
 
 Result<VerifyReport> Repository::Verify() {
@@ -316,6 +503,7 @@ Result<VerifyReport> Repository::Verify() {
     }
     tips.emplace_back(r.name, id);
   }
+  CheckReflogs(impl_->repo_.get(), git_dir, tips, *impl_->store_, report);
   if (!damaged.empty()) {
     // Reading commits goes through libgit2, which may meet the damaged ones.
     report.problems.push_back("versions were not checked: repair the damaged objects first");

@@ -11,8 +11,9 @@
 // - A byte order mark at the start of a file is skipped (RFC 8259 section
 //   8.1 allows it); anywhere else outside a string it is an error.
 // - -0 is stored as 0 (as RFC 8785 does).
-// - Integers in [-2^63, 2^64) are exact; larger integers become the nearest
-//   double, as in ECMAScript.
+// - Integers in [-2^63, 2^64) are exact. An integer literal beyond them is
+//   refused unless its nearest double prints back as the same number
+//   (100000000000000000000); a fraction or exponent asks for the double.
 // - A number beyond the double range (1e400) is refused: it has no JSON
 //   spelling once parsed, and "Infinity" is never written.
 // - Numbers print as people write them, as ECMAScript does (RFC 8785): the

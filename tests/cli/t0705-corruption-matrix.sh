@@ -323,30 +323,130 @@ test_expect_success 'a merge version whose delta does not give its state: verify
   expect_eq 0 "$(rc_of "get d")"
 '
 
-# --- reflogs -------------------------------------------------------------------------
+# --- reflogs ------------------------------------------------------------------------
+# A reflog is not history: verify notes damage to one (exit 0), as git fsck
+# and git reflog skip malformed lines, except an entry naming an object that
+# is not there (exit 1, as git fsck). docs/reliability.md says why.
 
-for kind in truncated garbage missing; do
-  test_expect_success "a $kind reflog of main: main@{N} says so clearly, other reads are unaffected" '
-    damage reflog'"$kind"'
-    f=.strata/logs/refs/heads/main
-    test -f "$f"
-    case '"$kind"' in
-      truncated) truncate_to "$f" $(( $(stat -c %s "$f") - 30 )) ;;
-      garbage) printf "not a reflog line\n\377\376 at all\n" >>"$f" ;;
-      missing) rm "$f" ;;
-    esac
-    run_all
-    for c in "get d" "get e" "log" "show" "ls" "history d"; do
-      expect_eq 0 "$(rc_of "$c")" "$c"
-    done
-    expect_eq "$GOOD_LOG" "$(strata log --json)"
-    rc=$(rc_of "get d@main@{1}")
-    if [ "$rc" -ne 0 ]; then
-      expect_match "main@\{1\}|reflog" "$(err_of "get d@main@{1}")"
-    fi
-    strata verify >/dev/null
-  '
-done
+# verify_notes REGEX...: verify exits 0 and prints a note matching each REGEX.
+verify_notes() {
+  local rc=0 re
+  timeout 20 "$STRATA" verify >"$TRASH/.vout" 2>&1 || rc=$?
+  expect_eq 0 "$rc" "strata verify exit code: $(head -c 600 "$TRASH/.vout")"
+  for re in "$@"; do
+    expect_match "^strata: note: $re" "$(cat "$TRASH/.vout")"
+  done
+}
+# reflog_reads_ok: what every reflog case must still do besides verify.
+reflog_reads_ok() {
+  run_all
+  for c in "get d" "get e" "log" "show" "ls" "history d" "set e /new 1"; do
+    expect_eq 0 "$(rc_of "$c")" "$c"
+  done
+  expect_eq "$GOOD_LOG" "$(strata log --json)"
+  strata gc >/dev/null
+  expect_eq "$GOOD_LOG" "$(strata log --json)"
+}
+REFLOG=.strata/logs/refs/heads/main
+GOOD_AT1=$(cd base && strata get d@main@{1})
+REFLOG_LINES=$(wc -l <base/$REFLOG)
+
+test_expect_success 'a reflog cut mid-line: verify notes the line and the last entry; reads work' '
+  damage reflogtruncated
+  truncate_to $REFLOG $(( $(stat -c %s $REFLOG) - 30 ))
+  verify_notes \
+    "reflog $TRASH/reflogtruncated/$REFLOG line $REFLOG_LINES is malformed: it is cut short \\(the file ends in the middle of it\\): .*git and strata skip it, so main@\\{N\\} counts past it" \
+    "reflog $TRASH/reflogtruncated/$REFLOG line $((REFLOG_LINES - 1)) \\(the last entry\\): its new id [0-9a-f]{12} is not where refs/heads/main points now \\(${MAIN_BEFORE:0:12}\\)"
+  reflog_reads_ok
+  expect_eq 0 "$(rc_of "get d@main@{1}")"
+'
+
+test_expect_success 'garbage lines in a reflog: verify notes each by its line; main@{1} reads as before' '
+  damage refloggarbage
+  printf "not a reflog line\n\377\376 at all\n" >>$REFLOG
+  verify_notes \
+    "reflog $TRASH/refloggarbage/$REFLOG line $((REFLOG_LINES + 1)) is malformed: it does not start with an old version id: .not a reflog line." \
+    "reflog $TRASH/refloggarbage/$REFLOG line $((REFLOG_LINES + 2)) is malformed: it does not start with an old version id: .\\?\\? at all."
+  expect_eq "$GOOD_AT1" "$(strata get d@main@{1})"
+  reflog_reads_ok
+'
+
+test_expect_success 'bad fields in a reflog line: each is named (new id, committer, time, zone)' '
+  damage reflogfields
+  first=$(head -n 1 $REFLOG)
+  old=${first:0:40}; new=${first:41:40}
+  {
+    echo "$old xyz Someone <s@x> 1700000000 +0000	bad new id"
+    echo "$old $new Someone s@x 1700000000 +0000	no email brackets"
+    echo "$old $new Someone <s@x>	no time"
+    echo "$old $new Someone <s@x> 17000x0000 +0000	bad time"
+    echo "$old $new Someone <s@x> 1700000000 0000	bad zone"
+  } >>$REFLOG
+  n=$REFLOG_LINES
+  verify_notes \
+    "reflog .*/$REFLOG line $((n + 1)) is malformed: its second field is not a new version id" \
+    "reflog .*/$REFLOG line $((n + 2)) is malformed: it has no committer .NAME <EMAIL>." \
+    "reflog .*/$REFLOG line $((n + 3)) is malformed: it has no time after the committer" \
+    "reflog .*/$REFLOG line $((n + 4)) is malformed: its time is not a number of seconds" \
+    "reflog .*/$REFLOG line $((n + 5)) is malformed: its time zone is not \\+HHMM or -HHMM"
+  reflog_reads_ok
+'
+
+test_expect_success 'a removed reflog: verify notes it; main@{N} says the reflog is missing and what to use' '
+  damage reflogmissing
+  rm $REFLOG
+  verify_notes "branch main has no reflog \\($TRASH/reflogmissing/$REFLOG is missing\\): main@\\{N\\} and main@\\{DATE\\} cannot name its earlier versions"
+  expect_fail 1 strata get d@main@{1}
+  expect_eq "strata: error: revision '"'"'main@{1}'"'"': branch main has no reflog ($TRASH/reflogmissing/$REFLOG is missing or empty), and @{N} counts its earlier positions in it; name the version by its id instead ('"'"'strata log main'"'"' lists them)" "$(err)"
+  run_all
+  expect_eq 1 "$(rc_of "get d@main@{1}")"
+  for c in "get d" "get e" "log" "show" "ls" "history d"; do
+    expect_eq 0 "$(rc_of "$c")" "$c"
+  done
+  expect_eq "$GOOD_LOG" "$(strata log --json)"
+  strata gc >/dev/null
+  # the next write starts a new reflog, and @{1} reads again
+  strata set e /again 1 >/dev/null
+  test -s $REFLOG
+  expect_eq "$GOOD_E" "$(strata get e@main@{1})"
+  strata verify >"$TRASH/.vout" 2>&1
+  expect_no_match "has no reflog" "$(cat "$TRASH/.vout")"
+'
+
+test_expect_success 'main@{N} past the reflog says how many entries there are' '
+  damage reflogshort
+  expect_fail 1 strata get d@main@{$REFLOG_LINES}
+  expect_eq "strata: error: revision '"'"'main@{$REFLOG_LINES}'"'"': the reflog of branch main ($TRASH/reflogshort/$REFLOG) has $REFLOG_LINES entries, so main@{0} to main@{$((REFLOG_LINES - 1))} name its positions; for an older version, name the version by its id instead ('"'"'strata log main'"'"' lists them)" "$(err)"
+  strata get d@main@{$((REFLOG_LINES - 1))} >/dev/null
+'
+
+test_expect_success 'a reflog entry that does not continue the one before it: a note naming the line' '
+  damage reflogchain
+  python3 - $REFLOG <<-\EOF
+	import sys
+	lines = open(sys.argv[1]).read().splitlines(True)
+	lines[2] = lines[0][41:81] + lines[2][40:]  # an id that exists, but not the one before
+	open(sys.argv[1], "w").write("".join(lines))
+	EOF
+  first_new=$(sed -n 1p $REFLOG | cut -c 42-53)
+  verify_notes "reflog .*/$REFLOG line 3: its old id $first_new is not the previous entry.s new id [0-9a-f]{12}: the ref moved without a log entry between them"
+  reflog_reads_ok
+'
+
+test_expect_success 'a reflog entry naming a missing object: verify fails naming the file and line' '
+  damage reflogobject
+  python3 - $REFLOG <<-\EOF
+	import sys
+	lines = open(sys.argv[1]).read().splitlines(True)
+	lines[1] = lines[1][:41] + "'"$MISSING"'" + lines[1][81:]
+	open(sys.argv[1], "w").write("".join(lines))
+	EOF
+  verify_says "reflog .*/$REFLOG: 1 id names an object not in the repository \\(first: line 2, $MISSING\\)"
+  run_all
+  for c in "get d" "log" "show" "ls"; do
+    expect_eq 0 "$(rc_of "$c")" "$c"
+  done
+'
 
 # --- caches --------------------------------------------------------------------------
 

@@ -80,7 +80,8 @@ test_expect_success 'depth: a merge of two documents 20,000 levels deep, clean a
 
 # --- numbers -------------------------------------------------------------------
 
-# input|what get prints ("refused" when the write must fail naming the pointer)
+# input|what get prints ("refused" when the write must fail naming the pointer;
+# "refused-integer" when it must fail naming the integer and how to store it)
 NUMBERS='1e400|refused
 -1e400|refused
 1E+400|refused
@@ -90,10 +91,16 @@ NUMBERS='1e400|refused
 -0e5|0
 0.0|0
 18446744073709551615|18446744073709551615
-18446744073709551616|18446744073709552000
-18446744073709551617|18446744073709552000
+18446744073709551616|refused-integer
+18446744073709551617|refused-integer
+-9223372036854775809|refused-integer
+123456789012345678901234567890|refused-integer
+18446744073709551616.0|18446744073709552000
+1.8446744073709551617e19|18446744073709552000
+-9223372036854775809.0|-9223372036854775808
+18446744073709552000|18446744073709552000
+100000000000000000000|100000000000000000000
 -9223372036854775808|-9223372036854775808
--9223372036854775809|-9223372036854775808
 9007199254740993|9007199254740993
 100000000000000000000000|1e+23
 1.5e300|1.5e+300
@@ -112,7 +119,11 @@ test_expect_success 'numbers: set, put, patch and import agree on what is stored
                cmd="strata patch n-patch.json" ;;
         import) echo "{\"id\":\"n\",\"doc\":{\"v\":$in}}" >n.jsonl; cmd="strata import n.jsonl" ;;
       esac
-      if [ "$want" = refused ]; then
+      if [ "$want" = refused-integer ]; then
+        expect_fail 1 $cmd
+        expect_match "(VALUE|n.json|n-patch.json|n.jsonl):1:[0-9]+: integer $in does not fit 64 bits .* store it as a string \\(\"$in\"\\), or write it with a fraction or an exponent \\($in\\.0\\)" "$(err)"
+        expect_repo_unchanged
+      elif [ "$want" = refused ]; then
         expect_fail 1 $cmd
         expect_match "(/v|/n/v).*(range|too large|infinit)|(range|too large|infinit).*(/v|/n/v)|n.json:1:|n.jsonl:1:|n-patch.json:1:" "$(err)"
         expect_repo_unchanged

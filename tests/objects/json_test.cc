@@ -211,8 +211,11 @@ BOOST_AUTO_TEST_CASE(numbers_print_in_canonical_form) {
       {"-9223372036854775808", "-9223372036854775808"},
       {"9223372036854775807", "9223372036854775807"},
       {"1e19", "10000000000000000000"},  // an integral double that fits uint64
-      {"18446744073709551616", "18446744073709552000"},
-      {"123456789012345678901234567890", "1.2345678901234568e+29"},
+      {"18446744073709551616.0", "18446744073709552000"},
+      {"18446744073709552000", "18446744073709552000"},  // 2^64 as strata prints it
+      {"100000000000000000000", "100000000000000000000"},
+      {"100000000000000000000000", "1e+23"},
+      {"123456789012345678901234567890e0", "1.2345678901234568e+29"},
   };
   for (const Case& c : cases) {
     BOOST_TEST_CONTEXT("input " << c.in) {
@@ -227,14 +230,76 @@ BOOST_AUTO_TEST_CASE(numbers_print_in_canonical_form) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(large_integers_are_exact_and_beyond_64_bits_become_doubles) {
+BOOST_AUTO_TEST_CASE(large_integers_are_exact_and_beyond_64_bits_need_a_fraction_or_exponent) {
   BOOST_TEST(J("18446744073709551615").is_uint64());
   BOOST_TEST(J("18446744073709551615").get_uint64() == std::numeric_limits<std::uint64_t>::max());
   BOOST_TEST(J("-9223372036854775808").is_int64());
   BOOST_TEST(J("9007199254740993").get_int64() == 9007199254740993);  // not rounded to 2^53
-  BOOST_TEST(J("18446744073709551616").is_double());
-  BOOST_TEST(J("-9223372036854775809").is_double());
-  BOOST_TEST(J("123456789012345678901234567890").is_double());
+  // Asked for as doubles: the nearest one.
+  BOOST_TEST(J("18446744073709551616.0").is_double());
+  BOOST_TEST(J("18446744073709551616.0").get_double() == 0x1p64);
+  BOOST_TEST(J("-9223372036854775809e0").get_double() == -0x1p63);
+  // An integer literal beyond 64 bits that its double prints back as: kept.
+  BOOST_TEST(J("18446744073709552000").get_double() == 0x1p64);
+  BOOST_TEST(J("-18446744073709552000").get_double() == -0x1p64);
+  BOOST_TEST(J("100000000000000000000").get_double() == 1e20);
+  BOOST_TEST(J("1000000000000000000000000000000").get_double() == 1e30);
+  // Every double strata prints as an integer beyond 64 bits (those in
+  // [2^64, 1e21)) reads back: stored values and `get` output round-trip.
+  int checked = 0;
+  for (int i = 0; i <= 4000; ++i) {
+    for (double d : {0x1p64 * std::pow(1e21 / 0x1p64, i / 4000.0),
+                     -0x1p63 * std::pow(1e21 / 0x1p63, i / 4000.0)}) {
+      for (double x : {d, std::nextafter(d, 0.0), std::nextafter(d, d * 2)}) {
+        if (x >= 1e21 || x <= -1e21) continue;
+        const std::string text = CanonicalJson(json::value(x));
+        if (text.find_first_of(".e") != std::string::npos) continue;
+        Result<json::value> back = ParseJson(text, "test");
+        BOOST_TEST_REQUIRE(back.ok(), text << ": " << back.status().message());
+        BOOST_TEST(Equal(*back, json::value(x)), text);
+        ++checked;
+      }
+    }
+  }
+  BOOST_TEST(checked > 20000);
+}
+
+// An integer literal outside [-2^63, 2^64) whose nearest double prints as
+// another number would change silently: refused, naming it and where.
+BOOST_AUTO_TEST_CASE(integers_beyond_64_bits_that_would_change_are_refused) {
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const std::string fix =
+      " does not fit 64 bits (integers from -9223372036854775808 to 18446744073709551615 are kept "
+      "exact) and would change as a double; store it as a string (";
+  const std::vector<Case> cases = {
+      {"18446744073709551616", "n.json:1:1: integer 18446744073709551616" + fix +
+                                   "\"18446744073709551616\"), or write it with a fraction or an "
+                                   "exponent (18446744073709551616.0) to store the nearest double"},
+      {"[1, 18446744073709551617]", "n.json:1:5: integer 18446744073709551617" + fix},
+      {"{\"a\":\n  -9223372036854775809 }", "n.json:2:3: integer -9223372036854775809" + fix},
+      {"[18446744073709552001]", "n.json:1:2: integer 18446744073709552001" + fix},
+      {"123456789012345678901234567890",
+       "n.json:1:1: integer 123456789012345678901234567890" + fix},
+      {"1" + std::string(59, '1'),
+       "n.json:1:1: integer 111111111111111111111111111111... (60 characters)" + fix +
+           "in quotes), or write it with a fraction or an exponent (add \".0\") to store the "
+           "nearest double"},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT("input " << c.text) {
+      Result<json::value> v = ParseJson(c.text, "n.json");
+      BOOST_TEST_REQUIRE(!v.ok());
+      BOOST_TEST((v.status().code() == Code::kInvalidArgument));
+      BOOST_TEST(v.status().message().rfind(c.message, 0) == 0, v.status().message());
+    }
+  }
+  // JSON Lines: the line counts from first_line; the column from the line.
+  Result<json::value> line = ParseJson("{\"doc\":18446744073709551616}", "in.jsonl", 7);
+  BOOST_TEST(line.status().message().rfind("in.jsonl:7:8: integer 18446744073709551616", 0) == 0,
+             line.status().message());
 }
 
 // Regression: integral doubles printed as 1e+19 while the equal uint64
@@ -280,7 +345,7 @@ BOOST_AUTO_TEST_CASE(doubles_parse_correctly_rounded_and_round_trip) {
       "-0.0",
       "9007199254740993.0",
       "0.30000000000000004",
-      "123456789012345678901234567890",
+      "123456789012345678901234567890.0",
   };
   for (const std::string& text : literals) {
     BOOST_TEST_CONTEXT(text) {
@@ -432,8 +497,8 @@ BOOST_AUTO_TEST_CASE(equal_compares_as_json_means) {
       {"\"1\"", "1", false},
       {"0", "false", false},
       {"[]", "{}", false},
-      {"18446744073709551615", "18446744073709551616", false},  // 2^64-1 vs 2^64
-      {"9007199254740993", "9007199254740992.0", false},        // no rounding to double
+      {"18446744073709551615", "18446744073709551616.0", false},  // 2^64-1 vs 2^64
+      {"9007199254740993", "9007199254740992.0", false},          // no rounding to double
       {"-1", "18446744073709551615", false},
       {R"({"a":{"b":{"c":[1,2,{"d":"x"}]}}})", R"({"a":{"b":{"c":[1,2,{"d":"y"}]}}})", false},
   };
