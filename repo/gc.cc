@@ -67,8 +67,9 @@ struct PackOnDisk {
 struct Listing {
   std::vector<LooseFile> loose;
   std::vector<PackOnDisk> packs;
-  std::vector<std::string> orphans;  // packs without an index, old enough to remove
-  std::vector<std::string> temps;    // old temporary files of interrupted writers
+  std::vector<std::string>
+      orphans;  // a pack without its index or an index without its pack, old enough to remove
+  std::vector<std::string> temps;  // old temporary files of interrupted writers
   std::uint64_t bytes = 0;
 };
 
@@ -138,7 +139,14 @@ Result<Listing> ListObjects(const std::string& objects, std::int64_t now) {
     p.base = path.substr(0, path.size() - 4);
     p.name = name.substr(0, name.size() - 4) + ".pack";
     struct stat pack {};
-    if (::stat((p.base + ".pack").c_str(), &pack) != 0) continue;  // git ignores it too
+    if (::stat((p.base + ".pack").c_str(), &pack) != 0) {
+      // git and libgit2 skip an index without its pack; libgit2's indexer
+      // renames the index first, so a transfer killed between the two
+      // renames leaves one. Removed once it is old enough not to be one
+      // that a running transfer is about to complete.
+      if (now - MtimeOf(st) > kTempFileExpire) out.orphans.push_back(path);
+      continue;
+    }
     p.mtime = MtimeOf(pack);
     p.bytes = static_cast<std::uint64_t>(st.st_size) + static_cast<std::uint64_t>(pack.st_size);
     struct stat keep {};

@@ -351,6 +351,23 @@ REFLOG=.strata/logs/refs/heads/main
 GOOD_AT1=$(cd base && strata get d@main@{1})
 REFLOG_LINES=$(wc -l <base/$REFLOG)
 
+test_expect_success 'a pack index without its pack (a transfer killed between renames): a note; gc removes it' '
+  damage loneidx
+  packed
+  i=$(ls .strata/objects/pack/*.idx)
+  lone=.strata/objects/pack/pack-0000000000000000000000000000000000000001.idx
+  cp "$i" "$lone"
+  verify_notes "objects/pack/$(basename "$lone") has no .pack beside it \\(left by a transfer killed between its two renames\\)"
+  reflog_reads_ok
+  # A young one may belong to a transfer about to rename its pack: kept.
+  strata gc >/dev/null
+  test -f "$lone"
+  touch -d "2 hours ago" "$lone"
+  strata gc >/dev/null
+  test ! -e "$lone"
+  expect_eq "" "$(strata verify 2>&1 | grep "note:")"
+'
+
 test_expect_success 'a reflog cut mid-line: verify notes the line and the last entry; reads work' '
   damage reflogtruncated
   truncate_to $REFLOG $(( $(stat -c %s $REFLOG) - 30 ))
