@@ -38,6 +38,7 @@
 #include <unordered_set>
 
 #include "objects/delta_codec.h"
+#include "objects/guard.h"
 #include "objects/loose_object.h"
 #include "objects/state_editor.h"
 #include "repo/repository_impl.h"
@@ -474,7 +475,7 @@ void CheckReflogs(git_repository* repo, const fs::path& git_dir,
 
 }  // namespace
 
-Result<VerifyReport> Repository::Verify() {
+Result<VerifyReport> Repository::Verify() try {
   // Verify reads what is stored, never a view.
   struct Restore {
     std::optional<Perspective>& slot;
@@ -640,6 +641,8 @@ Result<VerifyReport> Repository::Verify() {
   }
   CheckVersionIndex(versions, report);
   return report;
+} catch (...) {
+  return CaughtStatus("Repository::Verify");
 }
 
 void Repository::CheckVersionIndex(const std::vector<ObjectId>& versions, VerifyReport& report) {
