@@ -44,11 +44,13 @@ constexpr int kPackPriority = 2;
 constexpr int kLoosePriority = 1;
 
 // Adds `backend` to `odb`, which then owns it; frees it if that fails.
-Status AddBackend(git_odb* odb, git_odb_backend* backend, int priority, const std::string& what) {
+// Allocates nothing before `odb` owns the backend (`what` is a plain C
+// string): an allocation that threw there would leak it.
+Status AddBackend(git_odb* odb, git_odb_backend* backend, int priority, const char* what) {
   int rc = git_odb_add_backend(odb, backend, priority);
   if (rc < 0) {
     backend->free(backend);
-    return GitError(rc, "cannot add " + what + " to the object database");
+    return GitError(rc, std::string("cannot add ") + what + " to the object database");
   }
   return Status::Ok();
 }
