@@ -1,15 +1,104 @@
 #include "objects/git.h"
 
+#include <dlfcn.h>
+
 #include <mutex>
 
 #include "strata/strata.h"
 
 namespace strata {
 
+// Start-up without TLS. Debian's libgit2 is built with mbedTLS, whose set-up
+// in git_libgit2_init parses the whole system CA bundle (about 200 KiB of PEM,
+// 4-5 ms): half of what a `strata get` costs, for a certificate no local
+// command uses. libgit2 1.5 has no switch for it, so strata defines
+// mbedtls_x509_crt_parse_file and _path itself: libgit2 reaches them through
+// the dynamic linker, which finds strata's definition first. While
+// EnsureLibgit2 runs git_libgit2_init on this thread, they only note the
+// location and leave the chain empty; every other call (a network transport's
+// EnsureTlsCertificates, or any other code in the process) goes to mbedTLS's
+// own. With a libgit2 built on OpenSSL, or one initialised before strata's,
+// nothing is deferred and EnsureTlsCertificates does nothing.
+namespace {
+
+struct DeferredCertificates {
+  std::mutex mutex;
+  bool pending = false;  // a location was noted and nobody has set one since
+  std::string file;
+  std::string path;
+};
+
+DeferredCertificates& Deferred() {
+  static DeferredCertificates* d = new DeferredCertificates;  // never destroyed: used at exit
+  return *d;
+}
+
+thread_local bool deferring_certificates = false;
+
+template <typename Fn>
+Fn RealMbedtls(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+}
+
+int NoteOrParse(void* chain, const char* location, bool is_file) {
+  using Parse = int (*)(void*, const char*);
+  DeferredCertificates& d = Deferred();
+  if (deferring_certificates) {
+    std::lock_guard lock(d.mutex);
+    (is_file ? d.file : d.path) = location ? location : "";
+    d.pending = true;
+    return 0;
+  }
+  {
+    std::lock_guard lock(d.mutex);
+    d.pending = false;  // someone chose certificates: keep their choice
+  }
+  static Parse parse_file = RealMbedtls<Parse>("mbedtls_x509_crt_parse_file");
+  static Parse parse_path = RealMbedtls<Parse>("mbedtls_x509_crt_parse_path");
+  Parse real = is_file ? parse_file : parse_path;
+  // MBEDTLS_ERR_X509_FILE_IO_ERROR: only reachable if mbedTLS is not loaded.
+  return real ? real(chain, location) : -0x2900;
+}
+
+}  // namespace
+}  // namespace strata
+
+extern "C" int mbedtls_x509_crt_parse_file(void* chain, const char* path) {
+  return strata::NoteOrParse(chain, path, true);
+}
+
+extern "C" int mbedtls_x509_crt_parse_path(void* chain, const char* path) {
+  return strata::NoteOrParse(chain, path, false);
+}
+
+namespace strata {
+
+void EnsureTlsCertificates() {
+  EnsureLibgit2();
+  static std::once_flag once;
+  std::call_once(once, [] {
+    DeferredCertificates& d = Deferred();
+    std::string file, path;
+    {
+      std::lock_guard lock(d.mutex);
+      if (!d.pending) return;
+      file = d.file;
+      path = d.path;
+    }
+    // Parses them now, through mbedTLS (not deferring on this thread). A
+    // failure leaves the chain empty, as libgit2's own start-up would, and the
+    // connection then reports the certificate it cannot check.
+    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file.empty() ? nullptr : file.c_str(),
+                     path.empty() ? nullptr : path.c_str());
+  });
+}
+
 void EnsureLibgit2() {
   static std::once_flag once;
   std::call_once(once, [] {
+    deferring_certificates = true;
     git_libgit2_init();
+    deferring_certificates = false;
     // libgit2 does not fsync unless asked; objects are synced before the ref
     // that names them is written, because libgit2 writes them first.
     git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);

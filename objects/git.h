@@ -19,6 +19,11 @@ namespace strata {
 // an acknowledged version must survive a power loss.
 void EnsureLibgit2();
 
+// Loads the TLS certificate authorities that EnsureLibgit2 left unread (see
+// objects/git.cc, "Start-up without TLS"). Every network transport calls it
+// before it connects; it costs nothing after the first call.
+void EnsureTlsCertificates();
+
 // Status for a failed libgit2 call: the last libgit2 error, prefixed by `what`.
 // Corruption if that error came from SetGitCorruptionError.
 Status GitError(int code, std::string_view what);

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "objects/git.h"
 #include "objects/guard.h"
 
 extern char** environ;
@@ -773,6 +774,7 @@ bool Contains(const std::string& s, std::string_view needle) {
 
 TransportSession::TransportSession(std::string url, TransportOptions options)
     : state_(std::make_unique<State>()) {
+  EnsureTlsCertificates();
   state_->parsed = ParseUrl(url);
   state_->url = std::move(url);
   state_->options = options;

@@ -14,6 +14,9 @@ packages=(
   # The man page tests (tests/cli/t1710, t1730): groff -ww lints the generated pages,
   # man -w finds them in an installed prefix (both absent from minimal images).
   groff-base man-db
+  # tests/cli/t2120: strace shows which commands read the TLS CA bundle
+  # (ca-certificates holds it; minimal images lack both).
+  strace ca-certificates
   # The fuzz targets (tests/fuzz/, scripts/fuzz.sh): clang with libFuzzer's runtime.
   clang-14 libclang-rt-14-dev
 )

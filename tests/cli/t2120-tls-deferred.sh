@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Start-up without TLS (objects/git.cc): a command that does not reach a
+# network leaves the system's CA bundle unread; a transport reads it before
+# it connects, so https still checks certificates. Port 1 on 127.0.0.1 has
+# no server: the connection is refused, after the bundle is loaded.
+. "$(dirname "$0")/lib.sh"
+
+# opened_ca CMD...: the CA bundle files CMD opened, one per line.
+opened_ca() {
+  strace -f -qq -e trace=openat -o "$TRASH/.strace" "$STRATA" "$@" >/dev/null 2>&1 || true
+  grep -E '"/etc/ssl/[^"]*"' "$TRASH/.strace" | grep -v ENOENT || true
+}
+
+need_strace_and_bundle() {
+  command -v strace >/dev/null || skip "strace is not installed (scripts/install-deps.sh installs it)"
+  [ -f /etc/ssl/certs/ca-certificates.crt ] ||
+    skip "no CA bundle at /etc/ssl/certs/ca-certificates.crt (package ca-certificates)"
+  strace -f -qq -e trace=openat -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace refused)"
+}
+
+test_expect_success 'local commands do not read the CA bundle' '
+  need_strace_and_bundle
+  new_repo r
+  strata set doc /a 1 >/dev/null
+  for cmd in "get doc" "log" "set doc /a 2" "status" "verify"; do
+    out=$(opened_ca $cmd)
+    expect_eq "" "$out"
+  done
+'
+
+test_expect_success 'push and clone over https read it before they connect' '
+  need_strace_and_bundle
+  new_repo r2
+  strata set doc /a 1 >/dev/null
+  out=$(opened_ca push https://127.0.0.1:1/x.git)
+  expect_match "ca-certificates.crt" "$out"
+  cd "$TRASH"
+  out=$(opened_ca clone https://127.0.0.1:1/x.git c)
+  expect_match "ca-certificates.crt" "$out"
+  expect_fail 1 strata clone https://127.0.0.1:1/x.git c2
+  expect_match "Connection refused" "$(err)"
+'
+
+test_done
