@@ -38,7 +38,8 @@ fi
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" --target strata strata_gen strata_bench patch_bench seed_bench -j "$(nproc)"
+cmake --build "$build" --target strata strata_gen strata_bench patch_bench seed_bench storage_bench \
+  delta_dict_bench libgit2_floor -j "$(nproc)"
 
 mkdir -p "$out" "$workdir"
 trap 'rm -rf "$workdir"' EXIT
@@ -92,6 +93,25 @@ if [ -f "$seed_ref" ]; then
 else
   echo "skipped: no seed reference at $seed_ref (set SEED_REFERENCE)" | tee -a "$out/figures.md"
 fi
+
+# --- process start-up: strata get against git cat-file and a libgit2-only floor.
+section() { printf '\n## %s\n\n' "$1" >>"$out/figures.md"; }
+section "Start-up: bench/startup.py"
+/usr/bin/python3 "$root/bench/startup.py" --build "$build" --runs "$runs" | tee -a "$out/figures.md"
+
+# --- small durable versions, reads with many packs, gc against git gc.
+section "Small versions and gc: storage_bench"
+cmd=("$build/bench/storage_bench" --writes 200 --runs "$runs" --packs 200 --versions 2000 --docs 1000
+     --workdir "$workdir/storage" --tmpfs "/dev/shm/strata-storage.$$")
+echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
+"${cmd[@]}" | tee -a "$out/figures.md"
+rm -rf "/dev/shm/strata-storage.$$"
+
+# --- would a zstd dictionary trained on the deltas pay?
+section "Delta compression with a dictionary: delta_dict_bench"
+cmd=("$build/bench/delta_dict_bench" --versions 4000 --runs "$runs" --workdir "/dev/shm/strata-dict.$$")
+echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
+"${cmd[@]}" 2>/dev/null | tee -a "$out/figures.md"
 
 echo
 echo "figures: $out/figures.md"

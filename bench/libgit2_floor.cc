@@ -1,0 +1,40 @@
+// libgit2_floor: the least a process that reads through Debian's libgit2 can
+// cost, for the start-up row of docs/performance.md (bench/startup.py).
+//
+//   libgit2_floor GIT_DIR REV:PATH     prints that blob, as `git cat-file -p`
+//
+// It loads libgit2 and its dependency closure (mbedTLS, libssh2, OpenSSL's
+// libcrypto, Kerberos...), initialises it, opens the repository and reads
+// one blob: nothing of strata's. strata's own start-up is this plus its own
+// libraries and work; git's is a binary that links little more than zlib.
+// Like strata (objects/git.cc), it skips mbedTLS's parse of the CA bundle in
+// git_libgit2_init: it never connects anywhere.
+#include <git2.h>
+
+#include <cstdio>
+
+extern "C" int mbedtls_x509_crt_parse_file(void*, const char*) { return 0; }
+extern "C" int mbedtls_x509_crt_parse_path(void*, const char*) { return 0; }
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: libgit2_floor GIT_DIR REV:PATH\n");
+    return 2;
+  }
+  git_libgit2_init();
+  git_repository* repo = nullptr;
+  git_object* object = nullptr;
+  if (git_repository_open_bare(&repo, argv[1]) < 0 ||
+      git_revparse_single(&object, repo, argv[2]) < 0 ||
+      git_object_type(object) != GIT_OBJECT_BLOB) {
+    std::fprintf(stderr, "libgit2_floor: cannot read %s\n", argv[2]);
+    return 1;
+  }
+  const auto* blob = reinterpret_cast<const git_blob*>(object);
+  std::fwrite(git_blob_rawcontent(blob), 1, static_cast<std::size_t>(git_blob_rawsize(blob)),
+              stdout);
+  git_object_free(object);
+  git_repository_free(repo);
+  git_libgit2_shutdown();
+  return 0;
+}
