@@ -146,4 +146,14 @@ json::array ChangesToJson(const std::vector<Change>& changes) {
   return out;
 }
 
+int ReadPathFilters(const po::variables_map& args, std::vector<LogOptions::PathFilter>& out) {
+  if (!args.count("path")) return kExitOk;
+  for (const auto& text : args["path"].as<std::vector<std::string>>()) {
+    Result<LogOptions::PathFilter> p = ParsePathFilter(text);
+    if (!p.ok()) return UsageError("--path: " + p.status().message());
+    out.push_back(*p);
+  }
+  return kExitOk;
+}
+
 }  // namespace strata::cli

@@ -4,8 +4,13 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "strata/watch.h"
 
 namespace strata::cli {
+
+// log's and watch's --path FILTER options, parsed into `out`: kExitOk, or
+// kExitUsage after saying which filter is wrong.
+int ReadPathFilters(const po::variables_map& args, std::vector<LogOptions::PathFilter>& out);
 
 // "~ config/app1 /db/host  "old" -> "new"", one line per operation.
 void PrintChanges(Context& ctx, const std::vector<Change>& changes);

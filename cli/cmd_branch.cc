@@ -27,11 +27,6 @@ json::value BranchJson(const BranchInfo& b) {
                       {"behind", b.behind}};
 }
 
-int Usage(const char* message) {
-  std::cerr << "strata: error: " << message << "\n";
-  return kExitUsage;
-}
-
 int List(Context& ctx, Repository& repo, bool remotes) {
   Result<std::vector<BranchInfo>> branches = remotes ? repo.RemoteBranches() : repo.Branches();
   if (!branches.ok()) return ctx.Fail(branches.status());
@@ -73,12 +68,13 @@ int Run(Context& ctx, const po::variables_map& args) {
   const bool named = args.count("name") != 0;
   const bool remotes = args["remotes"].as<bool>();
   if (remotes && (named || remove || force_remove || force)) {
-    return Usage("-r lists the remote-tracking branches; it takes no NAME or other flag");
+    return UsageError("-r lists the remote-tracking branches; it takes no NAME or other flag");
   }
   if ((remove || force_remove) && (!named || args.count("start") || force)) {
-    return Usage("-d/-D take one branch name, and no START or -f");
+    return UsageError("-d/-D take one branch name, and no START or -f");
   }
-  if (!named && (force || args.count("start"))) return Usage("-f and START need a branch NAME");
+  if (!named && (force || args.count("start")))
+    return UsageError("-f and START need a branch NAME");
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
   if (!named) return List(ctx, **repo, remotes);

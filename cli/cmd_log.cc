@@ -37,15 +37,6 @@ void Define(po::options_description& o, po::options_description& a,
   p.add("rev", 1);
 }
 
-bool Flag(const po::variables_map& args, const char* name) {
-  return args.count(name) && args[name].as<bool>();
-}
-
-int Usage(const std::string& message) {
-  std::cerr << "strata: error: " << message << "\n";
-  return kExitUsage;
-}
-
 std::string LabelList(const VersionInfo& v) {
   std::string labels;
   for (const auto& l : v.labels) labels += (labels.empty() ? "" : ", ") + l;
@@ -58,17 +49,11 @@ int Run(Context& ctx, const po::variables_map& args) {
   LogOptions options;
   if (args.count("max-count")) {
     long long n = args["max-count"].as<long long>();
-    if (n < 0) return Usage("-n/--max-count must be 0 or more, not " + std::to_string(n));
+    if (n < 0) return UsageError("-n/--max-count must be 0 or more, not " + std::to_string(n));
     options.max_count = static_cast<std::size_t>(n);
   }
   if (args.count("doc")) options.docs = args["doc"].as<std::vector<std::string>>();
-  if (args.count("path")) {
-    for (const auto& text : args["path"].as<std::vector<std::string>>()) {
-      Result<LogOptions::PathFilter> p = ParsePathFilter(text);
-      if (!p.ok()) return Usage("--path: " + p.status().message());
-      options.paths.push_back(*p);
-    }
-  }
+  if (int rc = ReadPathFilters(args, options.paths); rc != kExitOk) return rc;
   if (args.count("author")) options.author = args["author"].as<std::string>();
   if (args.count("grep")) options.grep = args["grep"].as<std::string>();
   for (const char* name : {"since", "until"}) {
@@ -76,7 +61,7 @@ int Run(Context& ctx, const po::variables_map& args) {
     TimeParseOptions t;
     t.date_only = std::string(name) == "since" ? DayPart::kStart : DayPart::kEnd;
     Result<std::int64_t> when = ParseTime(args[name].as<std::string>(), t);
-    if (!when.ok()) return Usage("--" + std::string(name) + ": " + when.status().message());
+    if (!when.ok()) return UsageError("--" + std::string(name) + ": " + when.status().message());
     (std::string(name) == "since" ? options.since : options.until) = *when;
   }
   if (args.count("label")) options.labels = args["label"].as<std::vector<std::string>>();
@@ -85,7 +70,7 @@ int Run(Context& ctx, const po::variables_map& args) {
   const bool patch = Flag(args, "patch"), stat = Flag(args, "stat");
   const std::string format = args["format"].as<std::string>();
   if (format != "human" && format != "patch") {
-    return Usage("--format must be human or patch, not '" + format + "'");
+    return UsageError("--format must be human or patch, not '" + format + "'");
   }
   options.changes = patch || stat;
 

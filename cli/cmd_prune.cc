@@ -20,11 +20,6 @@ void Define(po::options_description& o, po::options_description&,
   AddJsonOption(o);
 }
 
-int Usage(const std::string& message) {
-  std::cerr << "strata: error: " << message << "\n";
-  return kExitUsage;
-}
-
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
@@ -103,23 +98,23 @@ json::value ReportJson(const PruneReport& p) {
 int Run(Context& ctx, const po::variables_map& args) {
   PruneOptions options;
   const bool keep = args.count("keep") > 0, before = args.count("before") > 0;
-  if (keep == before) return Usage("prune needs exactly one of --keep N and --before DATE");
+  if (keep == before) return UsageError("prune needs exactly one of --keep N and --before DATE");
   if (keep) {
     long long n = args["keep"].as<long long>();
-    if (n < 1) return Usage("--keep must be 1 or more, not " + std::to_string(n));
+    if (n < 1) return UsageError("--keep must be 1 or more, not " + std::to_string(n));
     options.keep = static_cast<std::size_t>(n);
   }
   if (before) {
     TimeParseOptions t;
     t.date_only = DayPart::kStart;
     Result<std::int64_t> when = ParseTime(args["before"].as<std::string>(), t);
-    if (!when.ok()) return Usage("--before: " + when.status().message());
+    if (!when.ok()) return UsageError("--before: " + when.status().message());
     options.before = *when;
   }
   if (args.count("branch")) options.branch = args["branch"].as<std::string>();
   if (args.count("author")) {
     Result<Signature> who = Signature::Parse(args["author"].as<std::string>());
-    if (!who.ok()) return Usage("--author: " + who.status().message());
+    if (!who.ok()) return UsageError("--author: " + who.status().message());
     options.author = *who;
   }
   options.dry_run = args.count("dry-run") > 0;

@@ -16,11 +16,6 @@ void Define(po::options_description& o, po::options_description& a,
   p.add("action", 1).add("name", 1).add("url", 1);
 }
 
-int Usage(const std::string& message) {
-  std::cerr << "strata: error: " << message << "\n";
-  return kExitUsage;
-}
-
 json::value RemoteJson(const RemoteInfo& r) {
   return json::object{{"name", r.name}, {"url", r.url}};
 }
@@ -29,13 +24,13 @@ int Run(Context& ctx, const po::variables_map& args) {
   const std::string action = args.count("action") ? args["action"].as<std::string>() : "list";
   const bool has_name = args.count("name") != 0, has_url = args.count("url") != 0;
   if (action == "list") {
-    if (has_name) return Usage("'remote list' takes no arguments");
+    if (has_name) return UsageError("'remote list' takes no arguments");
   } else if (action == "add") {
-    if (!has_name || !has_url) return Usage("usage: strata remote add NAME URL");
+    if (!has_name || !has_url) return UsageError("usage: strata remote add NAME URL");
   } else if (action == "remove" || action == "rm") {
-    if (!has_name || has_url) return Usage("usage: strata remote remove NAME");
+    if (!has_name || has_url) return UsageError("usage: strata remote remove NAME");
   } else {
-    return Usage("unknown action '" + action + "' (add, remove or list)");
+    return UsageError("unknown action '" + action + "' (add, remove or list)");
   }
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());

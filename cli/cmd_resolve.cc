@@ -21,8 +21,6 @@ void Define(po::options_description& o, po::options_description& a,
   p.add("doc", 1).add("pointer", 1);
 }
 
-bool Flag(const po::variables_map& args, const char* name) { return args[name].as<bool>(); }
-
 int Usage(Context& ctx, const std::string& message) {
   ctx.Fail(Status::InvalidArgument(message));
   return kExitUsage;

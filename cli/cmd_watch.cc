@@ -25,15 +25,6 @@ void Define(po::options_description& o, po::options_description&,
       "json", po::bool_switch(), "one JSON object a line: the version as in log --json");
 }
 
-bool Flag(const po::variables_map& args, const char* name) {
-  return args.count(name) && args[name].as<bool>();
-}
-
-int Usage(const std::string& message) {
-  std::cerr << "strata: error: " << message << "\n";
-  return kExitUsage;
-}
-
 // Whoever read our output went away (`watch | head -1`): a pipe whose
 // reader closed polls as an error.
 bool ReaderGone() {
@@ -68,13 +59,7 @@ void Print(Context& ctx, const LogEntry& e, bool patch, bool first) {
 int Run(Context& ctx, const po::variables_map& args) {
   WatchOptions options;
   if (args.count("doc")) options.docs = args["doc"].as<std::vector<std::string>>();
-  if (args.count("path")) {
-    for (const auto& text : args["path"].as<std::vector<std::string>>()) {
-      Result<LogOptions::PathFilter> p = ParsePathFilter(text);
-      if (!p.ok()) return Usage("--path: " + p.status().message());
-      options.paths.push_back(*p);
-    }
-  }
+  if (int rc = ReadPathFilters(args, options.paths); rc != kExitOk) return rc;
   if (args.count("since")) options.since = args["since"].as<std::string>();
   if (args.count("branch")) options.branch = args["branch"].as<std::string>();
   const bool patch = Flag(args, "patch");

@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,18 @@ struct CommandSpec {
 };
 
 // Options every command takes (added by the dispatcher).
+// The value of a bool_switch option; false when the command does not declare it.
+inline bool Flag(const po::variables_map& args, const char* name) {
+  return args.count(name) && args[name].as<bool>();
+}
+
+// For a bad flag or argument: prints "strata: error: MESSAGE" and returns
+// kExitUsage, for Run to return.
+inline int UsageError(const std::string& message) {
+  std::cerr << "strata: error: " << message << "\n";
+  return kExitUsage;
+}
+
 void AddCommonOptions(po::options_description& options);
 // -m, --author, --label, --expect, --branch and the JSON options, shared by the
 // commands that write a version.

@@ -26,10 +26,6 @@ void AddMergeOptions(po::options_description& options) {
 
 namespace {
 
-bool Flag(const po::variables_map& args, const char* name) {
-  return args.count(name) && args[name].as<bool>();
-}
-
 json::value OutcomeToJson(const MergeOutcome& o) {
   const char* result = "up-to-date";
   switch (o.kind) {
