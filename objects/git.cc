@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cstring>
 #include <mutex>
 
 #include "strata/strata.h"
@@ -21,16 +22,19 @@ namespace strata {
 // nothing is deferred and EnsureTlsCertificates does nothing.
 namespace {
 
+// Plain storage, no allocation: noted during libgit2's start-up, where a
+// one-time allocation would be the process's (and the allocation-failure
+// sweep's) to account for.
 struct DeferredCertificates {
   std::mutex mutex;
   bool pending = false;  // a location was noted and nobody has set one since
-  std::string file;
-  std::string path;
+  char file[4096] = {};  // "" for none
+  char path[4096] = {};
 };
 
 DeferredCertificates& Deferred() {
-  static DeferredCertificates* d = new DeferredCertificates;  // never destroyed: used at exit
-  return *d;
+  static DeferredCertificates d;
+  return d;
 }
 
 thread_local bool deferring_certificates = false;
@@ -43,9 +47,10 @@ Fn RealMbedtls(const char* name) {
 int NoteOrParse(void* chain, const char* location, bool is_file) {
   using Parse = int (*)(void*, const char*);
   DeferredCertificates& d = Deferred();
-  if (deferring_certificates) {
+  const std::size_t length = location ? std::strlen(location) : 0;
+  if (deferring_certificates && length < sizeof d.file) {
     std::lock_guard lock(d.mutex);
-    (is_file ? d.file : d.path) = location ? location : "";
+    std::memcpy(is_file ? d.file : d.path, location ? location : "", length + 1);
     d.pending = true;
     return 0;
   }
@@ -84,6 +89,7 @@ void EnsureTlsCertificates() {
       if (!d.pending) return;
       file = d.file;
       path = d.path;
+      d.pending = false;
     }
     // Parses them now, through mbedTLS (not deferring on this thread). A
     // failure leaves the chain empty, as libgit2's own start-up would, and the

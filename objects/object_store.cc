@@ -187,6 +187,77 @@ Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit) {
   return Status::Ok();
 }
 
+const TreeIndex::Entry* TreeIndex::Find(std::string_view name) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
+                             [](const Entry& e, std::string_view n) { return e.name < n; });
+  return it != entries_.end() && it->name == name ? &*it : nullptr;
+}
+
+std::size_t TreeIndex::bytes() const {
+  return sizeof(TreeIndex) + names_.capacity() + entries_.capacity() * sizeof(Entry);
+}
+
+Result<std::shared_ptr<const TreeIndex>> ObjectStore::IndexTree(const ObjectId& id) {
+  {
+    std::lock_guard lock(index_mutex_);
+    if (auto it = index_map_.find(id); it != index_map_.end()) {
+      index_lru_.splice(index_lru_.begin(), index_lru_, it->second);
+      return it->second->second;
+    }
+  }
+  // Built outside the lock: two threads may build the same index; the
+  // second to finish keeps the first's.
+  auto index = std::make_shared<TreeIndex>();
+  struct At {
+    std::size_t offset, size;
+    ObjectId id;
+    bool is_tree;
+  };
+  std::vector<At> at;
+  STRATA_RETURN_IF_ERROR(
+      ScanTree(id, [&](std::string_view name, const ObjectId& entry, bool is_tree) {
+        at.push_back(At{index->names_.size(), name.size(), entry, is_tree});
+        index->names_.append(name);
+        return true;
+      }));
+  index->names_.shrink_to_fit();  // the views below point into it: no change after this
+  index->entries_.reserve(at.size());
+  for (const At& a : at) {
+    index->entries_.push_back(TreeIndex::Entry{
+        std::string_view(index->names_).substr(a.offset, a.size), a.id, a.is_tree});
+  }
+  if (!index->entries_.empty()) index->first_ = index->entries_.front().name;
+  std::sort(index->entries_.begin(), index->entries_.end(),
+            [](const TreeIndex::Entry& a, const TreeIndex::Entry& b) { return a.name < b.name; });
+  std::shared_ptr<const TreeIndex> result = std::move(index);
+  std::lock_guard lock(index_mutex_);
+  if (auto it = index_map_.find(id); it != index_map_.end()) return it->second->second;
+  index_lru_.emplace_front(id, result);
+  index_map_.emplace(id, index_lru_.begin());
+  index_bytes_ += result->bytes();
+  while (index_bytes_ > index_limit_ && index_lru_.size() > 1) {
+    index_bytes_ -= index_lru_.back().second->bytes();
+    index_map_.erase(index_lru_.back().first);
+    index_lru_.pop_back();
+  }
+  return result;
+}
+
+void ObjectStore::set_tree_index_cache_bytes(std::size_t bytes) {
+  std::lock_guard lock(index_mutex_);
+  index_limit_ = bytes;
+  while (index_bytes_ > index_limit_ && !index_lru_.empty()) {
+    index_bytes_ -= index_lru_.back().second->bytes();
+    index_map_.erase(index_lru_.back().first);
+    index_lru_.pop_back();
+  }
+}
+
+std::size_t ObjectStore::cached_tree_indexes() {
+  std::lock_guard lock(index_mutex_);
+  return index_lru_.size();
+}
+
 Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
   std::vector<TreeEntry> entries;
   STRATA_RETURN_IF_ERROR(
@@ -496,6 +567,14 @@ Status ObjectStore::Flush() {
 }
 
 void ObjectStore::Discard() {
+  if (!staged_.empty()) {
+    // An index of a tree that was only staged must not outlive it: a lookup
+    // would find members of a tree no longer stored.
+    std::lock_guard lock(index_mutex_);
+    index_lru_.clear();
+    index_map_.clear();
+    index_bytes_ = 0;
+  }
   git_mempack_reset(mempack_);
   staged_.clear();
   staged_bytes_ = 0;

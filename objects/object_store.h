@@ -12,8 +12,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -27,6 +31,32 @@ struct TreeEntry {
   std::string name;
   ObjectId id;
   bool is_tree = false;
+};
+
+// A tree parsed once for lookups by name (ObjectStore::IndexTree): its
+// entries sorted by name bytes, so a lookup is a binary search rather than a
+// scan of up to kFlatMaxEntries names. Immutable, like the tree.
+class TreeIndex {
+ public:
+  struct Entry {
+    std::string_view name;  // into the index's own storage
+    ObjectId id;
+    bool is_tree = false;
+  };
+  // The entry named `name`, or null.
+  const Entry* Find(std::string_view name) const;
+  // The name of the tree's first entry in git's order ("" if it is empty):
+  // a strata node's kind shows in it (a shard's names start with '.').
+  std::string_view first_name() const { return first_; }
+  std::size_t size() const { return entries_.size(); }
+  // Bytes this index holds, for the cache's bound.
+  std::size_t bytes() const;
+
+ private:
+  friend class ObjectStore;
+  std::string names_;           // every name, back to back
+  std::vector<Entry> entries_;  // sorted by name
+  std::string_view first_;
 };
 
 class ObjectStore {
@@ -49,6 +79,16 @@ class ObjectStore {
   // Errors as ReadTree's. For lookups that want one entry of a large tree.
   using TreeVisitor = std::function<bool(std::string_view name, const ObjectId& id, bool is_tree)>;
   Status ScanTree(const ObjectId& id, const TreeVisitor& visit);
+  // Tree `id` parsed and sorted for lookups, from a cache of recently used
+  // trees (bounded by kTreeIndexCacheBytes, least recently used out first):
+  // a lookup in a tree read before, at any version, costs a binary search.
+  // Errors as ReadTree's. Safe to call from several threads.
+  Result<std::shared_ptr<const TreeIndex>> IndexTree(const ObjectId& id);
+  static constexpr std::size_t kTreeIndexCacheBytes = std::size_t{64} << 20;
+  // The cache's bound (tests set a small one); the default is kTreeIndexCacheBytes.
+  void set_tree_index_cache_bytes(std::size_t bytes);
+  // Trees in the cache now.
+  std::size_t cached_tree_indexes();
 
   // Stage an object; returns its id. Objects already stored are not staged again.
   Result<ObjectId> WriteBlob(std::string_view data);
@@ -111,6 +151,14 @@ class ObjectStore {
   std::string objects_dir_;
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
+
+  // IndexTree's cache: most recently used first.
+  using IndexLru = std::list<std::pair<ObjectId, std::shared_ptr<const TreeIndex>>>;
+  std::mutex index_mutex_;
+  IndexLru index_lru_;
+  std::unordered_map<ObjectId, IndexLru::iterator> index_map_;
+  std::size_t index_bytes_ = 0;
+  std::size_t index_limit_ = kTreeIndexCacheBytes;
 };
 
 // The name order git requires in a tree: bytewise, a tree's name compared as

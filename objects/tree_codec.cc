@@ -330,24 +330,13 @@ Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& n
   std::string name = EscapeKey(key);
   std::uint64_t hash = KeyHash(key);
   for (int level = 0; level <= kMaxShardLevels; ++level) {
-    // One pass over the node, copying nothing but the entry wanted: a node
-    // is a shard if its first entry is a bucket.
-    const std::string bucket = BucketName(hash, level);
-    const std::string* want = nullptr;
-    bool shard = false;
-    std::optional<ValueRef> hit;
-    STRATA_RETURN_IF_ERROR(
-        store.ScanTree(cur, [&](std::string_view entry, const ObjectId& id, bool is_tree) {
-          if (!want) {
-            shard = IsBucketName(entry);
-            want = shard ? &bucket : &name;
-          }
-          if (entry != *want) return true;
-          hit = ValueRef{id, is_tree};
-          return false;
-        }));
+    // A binary search in the node's cached index; a node is a shard if its
+    // first entry is a bucket.
+    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> index, store.IndexTree(cur));
+    const bool shard = IsBucketName(index->first_name());
+    const TreeIndex::Entry* hit = index->Find(shard ? BucketName(hash, level) : name);
     if (!hit) return std::optional<ValueRef>();
-    if (!shard) return hit;
+    if (!shard) return std::optional<ValueRef>(ValueRef{hit->id, hit->is_tree});
     cur = hit->id;
   }
   return Status::Corruption("tree " + node.Hex() + " is sharded too deep");

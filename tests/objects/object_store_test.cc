@@ -73,6 +73,58 @@ BOOST_FIXTURE_TEST_CASE(blobs_and_trees_read_back, TempRepo) {
   BOOST_TEST(store().staged_bytes() == 5u + 31 + 28 + 29);
 }
 
+BOOST_FIXTURE_TEST_CASE(tree_index_finds_every_entry_and_names_git_first, TempRepo) {
+  ObjectId blob = store().WriteBlob("hello").value();
+  ObjectId other = store().WriteBlob("other").value();
+  std::vector<TreeEntry> entries = {
+      {"b", blob, false}, {"a.b", other, false}, {"a", blob, true}, {"%", other, false}};
+  for (int i = 0; i < 600; ++i) entries.push_back({"k" + std::to_string(i), blob, false});
+  ObjectId tree = store().WriteTree(entries).value();
+  std::shared_ptr<const TreeIndex> index = store().IndexTree(tree).value();
+  BOOST_TEST(index->size() == entries.size());
+  // git's first entry: "%" sorts before "a.b" ("a", a tree, sorts as "a/").
+  BOOST_TEST(index->first_name() == "%");
+  for (const TreeEntry& e : entries) {
+    const TreeIndex::Entry* hit = index->Find(e.name);
+    BOOST_TEST_REQUIRE(hit != nullptr, e.name);
+    BOOST_TEST(hit->id.Hex() == e.id.Hex(), e.name);
+    BOOST_TEST(hit->is_tree == e.is_tree, e.name);
+  }
+  for (std::string absent : {"", "a/", "a.", "k600", "k-1", "c", "%%"}) {
+    BOOST_TEST(index->Find(absent) == nullptr, absent);
+  }
+  // The same tree again comes from the cache.
+  BOOST_TEST(store().IndexTree(tree).value().get() == index.get());
+}
+
+BOOST_FIXTURE_TEST_CASE(tree_index_cache_is_bounded_and_forgets_discarded_trees, TempRepo) {
+  ObjectId blob = store().WriteBlob("x").value();
+  std::vector<ObjectId> trees;
+  for (int t = 0; t < 40; ++t) {
+    std::vector<TreeEntry> entries;
+    for (int i = 0; i < 100; ++i)
+      entries.push_back({"t" + std::to_string(t) + "-" + std::to_string(i), blob, false});
+    trees.push_back(store().WriteTree(entries).value());
+  }
+  STRATA_CHECK_OK(store().Flush());
+  store().set_tree_index_cache_bytes(40 * 1024);
+  for (const ObjectId& t : trees) STRATA_CHECK_OK(store().IndexTree(t));
+  const std::size_t cached = store().cached_tree_indexes();
+  BOOST_TEST(cached >= 1u);
+  BOOST_TEST(cached < trees.size());
+  // Evicted or not, every lookup answers from the tree itself.
+  for (int t = 0; t < 40; ++t) {
+    auto index = store().IndexTree(trees[t]).value();
+    BOOST_TEST(index->Find("t" + std::to_string(t) + "-99") != nullptr);
+    BOOST_TEST(index->Find("t" + std::to_string(t) + "-100") == nullptr);
+  }
+  // A staged tree, indexed, then discarded: its index goes with it.
+  ObjectId staged = store().WriteTree({{"only-staged", blob, false}}).value();
+  STRATA_CHECK_OK(store().IndexTree(staged));
+  store().Discard();
+  BOOST_TEST(store().cached_tree_indexes() == 0u);
+}
+
 BOOST_FIXTURE_TEST_CASE(tree_order_matches_libgit2, TempRepo) {
   ObjectId blob = store().WriteBlob("x").value();
   std::vector<std::string> names = {"a", "a.b", "a-b", "a0", "b", "%", "%2E", "A", "ab", "a~"};
