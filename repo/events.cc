@@ -284,12 +284,13 @@ Event Repository::BuildEvent(const RefUpdate& u, EventKind kind) {
   }
   e.action = u.expected ? "update" : "create";
   e.new_id = u.target.Hex();
-  if (u.version) {
+  if (u.version && !u.delta_values_dropped) {
     e.version = *u.version;
     e.written = true;
     e.delta = u.delta;
     return e;
   }
+  if (u.version) e.written = true;  // its delta is computed below, from the states
   if (kind == EventKind::kLabels) return e;
   e.fast_forward = kind == EventKind::kMerge;
   // The versions the ref named before and names now, and the change between.
