@@ -26,7 +26,7 @@ Docs Generated(int count, std::size_t text_bytes, int salt) {
         "doc/" + std::to_string(i),
         json::object{{"i", i},
                      {"salt", salt},
-                     {"text", std::string(text_bytes, static_cast<char>('a' + i % 26))},
+                     {"text", std::string(text_bytes, static_cast<char>('a' + (i + salt) % 26))},
                      {"nested", json::object{{"list", json::array{i, salt, "x"}}}}});
   }
   return docs;
@@ -116,7 +116,7 @@ BOOST_FIXTURE_TEST_CASE(a_failed_import_from_writes_no_version, RepoFixture) {
       {"the source fails after documents were stored",
        [](const Repository::DocumentSink& sink) -> Status {
          for (int i = 0; i < 100; ++i)
-           STRATA_RETURN_IF_ERROR(sink("d" + std::to_string(i), json::value(i)));
+           STRATA_RETURN_IF_ERROR(sink(std::string("d").append(std::to_string(i)), json::value(i)));
          return Status::IOError("cannot read in.jsonl");
        },
        Code::kIOError, "cannot read in.jsonl"},
@@ -131,6 +131,30 @@ BOOST_FIXTURE_TEST_CASE(a_failed_import_from_writes_no_version, RepoFixture) {
       BOOST_TEST(repo().Read("HEAD").value().Ids().value() == std::vector<std::string>{"kept"});
     }
   }
+}
+
+// A version whose delta holds more than 8 MiB of values keeps only its
+// paths in memory; subscribers still get the whole delta, values included,
+// for the first version of a branch and for a later one.
+BOOST_FIXTURE_TEST_CASE(events_of_a_large_import_carry_the_whole_delta, RepoFixture) {
+  std::vector<Event> events;
+  EventConnection connection = repo().Subscribe({}, [&](const Event& e) { events.push_back(e); });
+  const Docs first = Generated(3000, 4000, 5), second = Generated(3000, 4000, 6);
+  BOOST_REQUIRE(repo().ImportFrom(SourceOf(first), By("ann"), {}).ok());
+  BOOST_REQUIRE(repo().ImportFrom(SourceOf(second), By("ann", 1700000001), {}).ok());
+  BOOST_TEST_REQUIRE(events.size() == 2u);
+  BOOST_TEST(events[0].written);
+  BOOST_TEST_REQUIRE(events[0].delta.size() == 3000u);
+  BOOST_TEST(events[0].delta[0].path.ToString() == "/doc~10");
+  BOOST_TEST(CanonicalJson(events[0].delta[0].value) == CanonicalJson(first[0].second));
+  // Each document changes "salt", "text" and nested/list/1.
+  BOOST_TEST(events[1].written);
+  BOOST_TEST(events[1].delta.size() == 9000u);
+  Result<Snapshot> head = repo().Read("HEAD");
+  BOOST_TEST_REQUIRE(head.ok());
+  Result<Patch> stored = head->Delta();
+  BOOST_TEST_REQUIRE(stored.ok());
+  BOOST_TEST(CanonicalJson(PatchToJson(*stored)) == CanonicalJson(PatchToJson(events[1].delta)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
