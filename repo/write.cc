@@ -34,7 +34,7 @@ constexpr int kMaxAttempts = 16;
 constexpr std::size_t kMaxDefaultMessage = 100;
 // A version's delta keeps its values in memory (for hooks and events) up to
 // this many bytes of canonical JSON; past it, paths only.
-constexpr std::size_t kKeptDeltaBytes = std::size_t{8} << 20;
+constexpr std::size_t kKeptDeltaBytes = std::size_t{1} << 20;
 // Version times: libgit2 1.5 writes a commit's time as 32 unsigned bits, so
 // the last one it can record is 2106-02-07T06:28:15Z.
 constexpr std::int64_t kMaxTime = 4294967295;

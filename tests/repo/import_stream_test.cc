@@ -37,7 +37,7 @@ BOOST_AUTO_TEST_SUITE(import_stream)
 
 // The same documents give the same version, byte for byte (commit id), by
 // Import and by ImportFrom: the same state, delta, metadata and message.
-// "large" has a delta of more than 8 MiB of values (kept as paths only)
+// "large" has a delta of more than 1 MiB of values (kept as paths only)
 // and of more than 1 MiB of text (compressed from a temporary file).
 BOOST_AUTO_TEST_CASE(import_from_writes_the_version_import_writes) {
   struct Step {
@@ -133,7 +133,7 @@ BOOST_FIXTURE_TEST_CASE(a_failed_import_from_writes_no_version, RepoFixture) {
   }
 }
 
-// A version whose delta holds more than 8 MiB of values keeps only its
+// A version whose delta holds more than 1 MiB of values keeps only its
 // paths in memory; subscribers still get the whole delta, values included,
 // for the first version of a branch and for a later one.
 BOOST_FIXTURE_TEST_CASE(events_of_a_large_import_carry_the_whole_delta, RepoFixture) {
