@@ -5,6 +5,7 @@
 #   bench/run.sh                      # sizes 10k,100k,1m: a few minutes on 2 cores
 #   SIZES=10k,100k bench/run.sh       # a CI-sized run
 #   RUNS=3 OUT=/tmp/figures bench/run.sh
+#   MEMORY_SIZES="20 100" bench/run.sh  # input sizes (MB) for bench/memory.sh
 #
 # Nothing here asserts a time; strata_bench exits non-zero only if a one-field
 # version breaks the bound of 32 objects / 256 KiB.
@@ -68,6 +69,13 @@ echo >>"$out/figures.md"
 echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
 status=0
 "${cmd[@]}" | tee -a "$out/figures.md" || status=$?
+
+# --- peak memory (max RSS) of import and export, for inputs of MEMORY_SIZES MB.
+echo >>"$out/figures.md"
+echo "## Memory: bench/memory.sh ${MEMORY_SIZES:-100}" >>"$out/figures.md"
+echo >>"$out/figures.md"
+STRATA="$build/cli/strata" GEN="$build/bench/strata_gen" WORKDIR="$workdir/memory" \
+  "$root/bench/memory.sh" ${MEMORY_SIZES:-100} | tee -a "$out/figures.md"
 
 # --- in-memory JSON Patch, fast-json-patch as the peer.
 echo >>"$out/figures.md"

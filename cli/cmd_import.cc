@@ -49,29 +49,40 @@ int ReportJson(Context& ctx, const Result<WriteResult>& result,
 int Run(Context& ctx, const po::variables_map& args) {
   bool progress = isatty(STDERR_FILENO) == 1 && !ctx.json();
   std::string path = args["path"].as<std::string>();
-  if (progress) std::cerr << "reading " << path << "...\r" << std::flush;
-  Result<ImportSource> source = ReadImportSource(path);
-  if (!source.ok()) return ctx.Fail(source.status());
-  if (source->docs.empty()) {
-    std::string why = "no documents found in " + path;
-    if (!source->skipped.empty()) {
-      why += "; skipped " + source->skipped.front().ToString();
-      if (source->skipped.size() > 1) {
-        why += " and " + std::to_string(source->skipped.size() - 1) + " more";
-      }
-    }
-    return ctx.Fail(Status::InvalidArgument(why));
-  }
   Result<CommitOptions> options = ctx.WriteOptions();
   if (!options.ok()) return ctx.Fail(options.status());
   Result<Repository*> repo = ctx.Repo();
   if (!repo.ok()) return ctx.Fail(repo.status());
-  if (progress) std::cerr << "writing " << source->docs.size() << " documents...\r" << std::flush;
-  std::vector<SkippedEntry> skipped = std::move(source->skipped);
   ImportOptions import;
   import.prune = args["prune"].as<bool>();
-  Result<WriteResult> result = (*repo)->Import(std::move(source->docs), *options, import);
+  // The documents are read, stored and dropped one at a time (bounded memory).
+  std::vector<SkippedEntry> skipped;
+  std::size_t count = 0;
+  Status read = Status::Ok();
+  Repository::DocumentSource source = [&](const Repository::DocumentSink& sink) {
+    read = ForEachImportDocument(
+        path,
+        [&](std::string id, json::value doc) {
+          ++count;
+          if (progress && count % 1000 == 0) {
+            std::cerr << "reading " << path << ": " << count << " documents...\r" << std::flush;
+          }
+          return sink(std::move(id), std::move(doc));
+        },
+        &skipped);
+    return read;
+  };
+  if (progress) std::cerr << "reading " << path << "...\r" << std::flush;
+  Result<WriteResult> result = (*repo)->ImportFrom(source, *options, import);
   if (progress) std::cerr << "\x1b[K" << std::flush;
+  if (read.ok() && count == 0) {
+    std::string why = "no documents found in " + path;
+    if (!skipped.empty()) {
+      why += "; skipped " + skipped.front().ToString();
+      if (skipped.size() > 1) why += " and " + std::to_string(skipped.size() - 1) + " more";
+    }
+    return ctx.Fail(Status::InvalidArgument(why));
+  }
   if (ctx.json()) return ReportJson(ctx, result, skipped);
   int rc = ctx.ReportWrite(result);
   if (rc == kExitOk) {

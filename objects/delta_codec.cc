@@ -61,4 +61,103 @@ Result<Patch> DecodeDelta(std::string_view bytes) {
   return p;
 }
 
+DeltaWriter::DeltaWriter() {
+  text_ = "[";
+  size_ = 1;
+}
+
+DeltaWriter::~DeltaWriter() {
+  if (file_) std::fclose(file_);
+}
+
+Status DeltaWriter::Spill() {
+  if (!file_) {
+    file_ = std::tmpfile();
+    if (!file_) return Status::IOError("cannot make a temporary file for a delta");
+  }
+  if (!text_.empty() && std::fwrite(text_.data(), 1, text_.size(), file_) != text_.size()) {
+    return Status::IOError("cannot write a delta's temporary file");
+  }
+  text_.clear();
+  return Status::Ok();
+}
+
+Status DeltaWriter::Append(std::string_view text) {
+  size_ += text.size();
+  if (text_.size() + text.size() > kSpillBytes) {
+    STRATA_RETURN_IF_ERROR(Spill());
+    if (text.size() > kSpillBytes) {
+      if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
+        return Status::IOError("cannot write a delta's temporary file");
+      }
+      return Status::Ok();
+    }
+  }
+  text_.append(text);
+  return Status::Ok();
+}
+
+Status DeltaWriter::Add(const PatchOp& op) {
+  // The canonical JSON of the operation without its value: its members sort
+  // "from", "op", "path", "value", so a value goes last, before the brace.
+  PatchOp bare;
+  bare.kind = op.kind;
+  bare.path = op.path;
+  bare.from = op.from;
+  json::value head = PatchOpToJson(bare);
+  const bool has_value = head.as_object().erase("value") > 0;
+  std::string text = CanonicalJson(head);
+  if (ops_++ > 0) STRATA_RETURN_IF_ERROR(Append(","));
+  if (!has_value) return Append(text);
+  text.pop_back();  // its '}'
+  text += ",\"value\":";
+  STRATA_RETURN_IF_ERROR(Append(text));
+  STRATA_RETURN_IF_ERROR(Append(CanonicalJson(op.value)));
+  return Append("}");
+}
+
+Result<std::string> DeltaWriter::Finish() {
+  STRATA_RETURN_IF_ERROR(Append("]"));
+  if (!file_) return ZstdCompress(text_, kDeltaCompressionLevel);  // EncodeDelta's one call
+  STRATA_RETURN_IF_ERROR(Spill());
+  if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) {
+    return Status::IOError("cannot read a delta's temporary file");
+  }
+  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  if (!cctx) return Status::IOError("cannot allocate a zstd context");
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kDeltaCompressionLevel);
+  ZSTD_CCtx_setPledgedSrcSize(cctx.get(), size_);
+  // Reserved, not touched: only the pages the frame fills become resident,
+  // and it never moves to grow.
+  std::string out;
+  out.reserve(ZSTD_compressBound(size_));
+  std::string in(ZSTD_CStreamInSize(), '\0');
+  const std::size_t chunk = ZSTD_CStreamOutSize();
+  std::uint64_t left = size_;
+  while (true) {
+    std::size_t n = std::fread(in.data(), 1, in.size(), file_);
+    if (n == 0 && std::ferror(file_))
+      return Status::IOError("cannot read a delta's temporary file");
+    left -= std::min<std::uint64_t>(left, n);
+    const ZSTD_EndDirective mode = n == 0 || left == 0 ? ZSTD_e_end : ZSTD_e_continue;
+    ZSTD_inBuffer ib{in.data(), n, 0};
+    bool done = false;
+    while (!done) {
+      std::size_t used = out.size();
+      out.resize(used + chunk);
+      ZSTD_outBuffer ob{out.data() + used, chunk, 0};
+      std::size_t rc = ZSTD_compressStream2(cctx.get(), &ob, &ib, mode);
+      out.resize(used + ob.pos);
+      if (ZSTD_isError(rc)) {
+        return Status::IOError(std::string("cannot compress a delta: ") + ZSTD_getErrorName(rc));
+      }
+      done = mode == ZSTD_e_end ? rc == 0 : ib.pos == ib.size;
+    }
+    if (mode == ZSTD_e_end) break;
+  }
+  std::fclose(file_);
+  file_ = nullptr;
+  return out;
+}
+
 }  // namespace strata

@@ -9,6 +9,8 @@
 // (kMaxJsonDepth) reads back from its delta.
 #pragma once
 
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -24,6 +26,35 @@ inline constexpr int kDeltaCompressionLevel = 3;
 inline constexpr std::size_t kMaxDeltaDepth = kMaxJsonDepth + 2;
 
 std::string EncodeDelta(const Patch& patch);
+
+// EncodeDelta one operation at a time, for a delta too large to hold: the
+// canonical text goes to memory, then past kSpillBytes to an unlinked
+// temporary file, and Finish compresses it a chunk at a time (the frame
+// records its content size, as DecodeDelta requires). The bytes are
+// EncodeDelta's for the same operations.
+class DeltaWriter {
+ public:
+  static constexpr std::size_t kSpillBytes = std::size_t{1} << 20;
+  DeltaWriter();
+  ~DeltaWriter();
+  DeltaWriter(const DeltaWriter&) = delete;
+  DeltaWriter& operator=(const DeltaWriter&) = delete;
+
+  // Appends `op`; its value is serialized, never copied. IOError if the
+  // temporary file cannot be written.
+  Status Add(const PatchOp& op);
+  // The compressed delta of every operation added.
+  Result<std::string> Finish();
+
+ private:
+  Status Append(std::string_view text);
+  Status Spill();
+
+  std::string text_;  // canonical text not yet in the file
+  std::FILE* file_ = nullptr;
+  std::uint64_t size_ = 0;  // canonical bytes so far, file and text_
+  std::size_t ops_ = 0;
+};
 // Corruption if the bytes are not a zstd frame of a valid patch, or the
 // patch is nested deeper than kMaxDeltaDepth.
 Result<Patch> DecodeDelta(std::string_view bytes);

@@ -281,6 +281,9 @@ Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t ty
              "cannot stage an object");
   staged_.push_back(id);
   staged_bytes_ += data.size();
+  if (flush_threshold_ > 0 && staged_bytes_ >= flush_threshold_) {
+    STRATA_RETURN_IF_ERROR(Flush());
+  }
   return id;
 }
 
@@ -497,7 +500,6 @@ Status ObjectStore::WritePack() {
     z_stream* z;
     ~ZFree() { deflateEnd(z); }
   } z_free{&zs};
-  std::string compressed;
   for (const ObjectId& id : staged_) {
     git_odb_object* obj_raw = nullptr;
     STRATA_GIT(git_odb_read(&obj_raw, odb_.get(), AsGit(id)),
@@ -516,19 +518,36 @@ Status ObjectStore::WritePack() {
       rest >>= 7;
     }
     chunk.push_back(static_cast<char>(byte));
-    compressed.resize(deflateBound(&zs, static_cast<uLong>(size)));
+    // Deflated into the chunk a piece at a time, emitted as it fills: a large
+    // object (an import's delta) is never held compressed whole as well.
     deflateReset(&zs);
     zs.next_in = static_cast<Bytef*>(const_cast<void*>(git_odb_object_data(obj_raw)));
     zs.avail_in = static_cast<uInt>(size);
-    zs.next_out = reinterpret_cast<Bytef*>(compressed.data());
-    zs.avail_out = static_cast<uInt>(compressed.size());
-    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
-      return Status::IOError("cannot compress object " + id.Hex());
+    uLong crc = crc32(0, nullptr, 0);
+    std::size_t crc_from = entry_start;
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+      const std::size_t used = chunk.size();
+      const std::size_t room = std::max<std::size_t>(
+          std::min<std::size_t>(deflateBound(&zs, static_cast<uLong>(size)), 1u << 20), 64);
+      chunk.resize(used + room);
+      zs.next_out = reinterpret_cast<Bytef*>(chunk.data() + used);
+      zs.avail_out = static_cast<uInt>(room);
+      rc = deflate(&zs, Z_FINISH);
+      chunk.resize(used + room - zs.avail_out);
+      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+        return Status::IOError("cannot compress object " + id.Hex());
+      }
+      if (rc != Z_STREAM_END && chunk.size() >= (4u << 20)) {
+        crc = crc32(crc, reinterpret_cast<const Bytef*>(chunk.data() + crc_from),
+                    static_cast<uInt>(chunk.size() - crc_from));
+        crc_from = 0;
+        STRATA_RETURN_IF_ERROR(emit());
+      }
     }
-    chunk.append(compressed.data(), compressed.size() - zs.avail_out);
     entry.crc = static_cast<std::uint32_t>(
-        crc32(0, reinterpret_cast<const Bytef*>(chunk.data() + entry_start),
-              static_cast<uInt>(chunk.size() - entry_start)));
+        crc32(crc, reinterpret_cast<const Bytef*>(chunk.data() + crc_from),
+              static_cast<uInt>(chunk.size() - crc_from)));
     entries.push_back(entry);
     if (chunk.size() >= (4u << 20)) STRATA_RETURN_IF_ERROR(emit());
   }

@@ -125,6 +125,14 @@ class ObjectStore {
   // Forgets the staged objects.
   void Discard();
 
+  // While > 0, staging an object that brings the staged bytes to
+  // `bytes` or more flushes them at once (Flush), so that a long write (an
+  // import) holds about `bytes` staged, never all it writes. Objects flushed
+  // so are on disk but named by no ref until the write's version is: a write
+  // that fails after a flush leaves them unreachable (`strata gc` removes
+  // them once old), never a version. 0 (the default): only Flush() writes.
+  void set_flush_threshold(std::uint64_t bytes) { flush_threshold_ = bytes; }
+
   git_repository* repo() const { return repo_; }
 
  private:
@@ -151,6 +159,7 @@ class ObjectStore {
   std::string objects_dir_;
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
+  std::uint64_t flush_threshold_ = 0;
 
   // IndexTree's cache: most recently used first.
   using IndexLru = std::list<std::pair<ObjectId, std::shared_ptr<const TreeIndex>>>;

@@ -284,12 +284,13 @@ Event Repository::BuildEvent(const RefUpdate& u, EventKind kind) {
   }
   e.action = u.expected ? "update" : "create";
   e.new_id = u.target.Hex();
-  if (u.version) {
+  if (u.version && !u.delta_values_dropped) {
     e.version = *u.version;
     e.written = true;
     e.delta = u.delta;
     return e;
   }
+  if (u.version) e.written = true;  // its delta is computed below, from the states
   if (kind == EventKind::kLabels) return e;
   e.fast_forward = kind == EventKind::kMerge;
   // The versions the ref named before and names now, and the change between.
@@ -316,7 +317,19 @@ Event Repository::BuildEvent(const RefUpdate& u, EventKind kind) {
            " has no version: " + to.status().message());
     return e;
   }
-  if (!u.expected || !*to) return e;
+  if (!*to) return e;
+  if (!u.expected) {
+    // A new ref brings no change of its own, except the version it writes (a
+    // large one whose delta was kept as paths only): from the empty state.
+    if (!u.version) return e;
+    Status diffed = DiffStates(*impl_->store_, std::nullopt, *to, e.delta);
+    if (!diffed.ok()) {
+      e.delta.clear();
+      Report("the " + std::string(EventKindName(kind)) + " event of " + u.ref +
+             " has no delta: " + diffed.message());
+    }
+    return e;
+  }
   Result<std::optional<ObjectId>> from = state_of(*u.expected, nullptr);
   Status diffed = from.ok()
                       ? (*from ? DiffStates(*impl_->store_, *from, *to, e.delta) : Status::Ok())

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <map>
 #include <sstream>
+#include <unordered_map>
 
 #include "objects/guard.h"
 #include "strata/document_id.h"
@@ -101,9 +101,11 @@ bool IsSettingsFile(const fs::path& listed) {
   return std::find(names.begin(), names.end(), id) != names.end();
 }
 
-// Every std::filesystem call here takes an error_code: nothing throws.
-Result<ImportSource> ReadFolder(const fs::path& root) {
-  ImportSource out;
+// Every std::filesystem call here takes an error_code: nothing throws. One
+// file is read and parsed at a time, and its text is released before `visit`.
+Status ForEachFolderDocument(const fs::path& root, const ImportVisitor& visit,
+                             std::vector<SkippedEntry>* skipped_out) {
+  std::vector<SkippedEntry> skipped;
   auto cannot_read = [&](const fs::path& p, const std::error_code& ec) {
     return Status::IOError("cannot read folder " + p.string() + ": " + ec.message());
   };
@@ -116,9 +118,7 @@ Result<ImportSource> ReadFolder(const fs::path& root) {
     const fs::path& path = it->path();
     // The path as listed under the folder: symbolic links play no part in ids.
     fs::path listed = path.lexically_relative(root);
-    auto skip = [&](const char* reason) {
-      out.skipped.push_back({listed.generic_string(), reason});
-    };
+    auto skip = [&](const char* reason) { skipped.push_back({listed.generic_string(), reason}); };
     fs::file_status status = it->symlink_status(ec);
     if (ec) return cannot_read(path, ec);
     if (fs::is_symlink(status)) {
@@ -147,40 +147,45 @@ Result<ImportSource> ReadFolder(const fs::path& root) {
     std::string id = fs::path(listed).replace_extension().generic_string();
     STRATA_RETURN_IF_ERROR(ValidateDocumentId(id).WithContext(path.string()));
     std::string skip_reason;
-    STRATA_ASSIGN_OR_RETURN(std::string text, ReadListedFile(path, &skip_reason));
-    if (!skip_reason.empty()) {
-      skip(skip_reason.c_str());
-      continue;
-    }
-    STRATA_ASSIGN_OR_RETURN(json::value doc, ParseJson(text, path.string()));
-    out.docs.emplace_back(std::move(id), std::move(doc));
+    json::value doc;
+    {
+      STRATA_ASSIGN_OR_RETURN(std::string text, ReadListedFile(path, &skip_reason));
+      if (!skip_reason.empty()) {
+        skip(skip_reason.c_str());
+        continue;
+      }
+      STRATA_ASSIGN_OR_RETURN(doc, ParseJson(text, path.string()));
+    }  // the text is released before the document is stored
+    STRATA_RETURN_IF_ERROR(visit(std::move(id), std::move(doc)));
   }
   if (ec) return cannot_read(root, ec);
-  std::sort(out.docs.begin(), out.docs.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::sort(out.skipped.begin(), out.skipped.end(),
+  std::sort(skipped.begin(), skipped.end(),
             [](const SkippedEntry& a, const SkippedEntry& b) { return a.path < b.path; });
-  return out;
+  if (skipped_out) {
+    skipped_out->insert(skipped_out->end(), std::make_move_iterator(skipped.begin()),
+                        std::make_move_iterator(skipped.end()));
+  }
+  return Status::Ok();
 }
 
-Result<ImportSource> ReadJsonLines(const std::string& path) {
-  STRATA_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  ImportSource out;
-  std::size_t line_no = 0, pos = 0;
-  std::map<std::string, std::size_t> seen;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
-    pos = nl == std::string::npos ? text.size() : nl + 1;
+// One line at a time: memory holds the line and its document, never the file.
+Status ForEachJsonLine(const std::string& path, std::istream& in, const ImportVisitor& visit) {
+  std::size_t line_no = 0;
+  // The ids seen, with their lines: a few dozen bytes a document.
+  std::unordered_map<std::string, std::size_t> seen;
+  std::string line;
+  while (std::getline(in, line)) {
     ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string where = path + ":" + std::to_string(line_no);
     // The line wraps its document one level deeper than the document itself.
     STRATA_ASSIGN_OR_RETURN(json::value v,
                             ParseJson(line, ParseOptions{path, line_no, kMaxJsonDepth + 1}));
-    const json::object* o = v.if_object();
-    const json::value* id = o ? o->if_contains("id") : nullptr;
-    const json::value* doc = o ? o->if_contains("doc") : nullptr;
+    line.clear();
+    line.shrink_to_fit();  // one long line must not stay allocated
+    json::object* o = v.if_object();
+    json::value* id = o ? o->if_contains("id") : nullptr;
+    json::value* doc = o ? o->if_contains("doc") : nullptr;
     if (!id || !id->is_string() || !doc) {
       return Status::InvalidArgument(where + ": expected {\"id\": \"...\", \"doc\": ...}");
     }
@@ -190,19 +195,45 @@ Result<ImportSource> ReadJsonLines(const std::string& path) {
       return Status::InvalidArgument(where + ": document '" + key + "' already given on line " +
                                      std::to_string(it->second));
     }
-    out.docs.emplace_back(std::move(key), *doc);
+    STRATA_RETURN_IF_ERROR(visit(std::move(key), std::move(*doc)));
   }
-  std::sort(out.docs.begin(), out.docs.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  return out;
+  if (in.bad()) return Status::IOError("cannot read " + path);
+  return Status::Ok();
+}
+
+Status ForEachJsonLinesDocument(const std::string& path, const ImportVisitor& visit) {
+  if (path == "-") return ForEachJsonLine(path, std::cin, visit);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return Status::NotFound("no such file: " + path);
+  if (fs::is_directory(path, ec)) return Status::InvalidArgument(path + " is a folder, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read " + path);
+  return ForEachJsonLine(path, in, visit);
 }
 
 }  // namespace
 
-Result<ImportSource> ReadImportSource(const std::string& path) try {
+Status ForEachImportDocument(const std::string& path, const ImportVisitor& visit,
+                             std::vector<SkippedEntry>* skipped) try {
   std::error_code ec;
-  if (path != "-" && fs::is_directory(path, ec)) return ReadFolder(path);
-  return ReadJsonLines(path);
+  if (path != "-" && fs::is_directory(path, ec)) return ForEachFolderDocument(path, visit, skipped);
+  return ForEachJsonLinesDocument(path, visit);
+} catch (...) {
+  return CaughtStatus("ForEachImportDocument");
+}
+
+Result<ImportSource> ReadImportSource(const std::string& path) try {
+  ImportSource out;
+  STRATA_RETURN_IF_ERROR(ForEachImportDocument(
+      path,
+      [&](std::string id, json::value doc) {
+        out.docs.emplace_back(std::move(id), std::move(doc));
+        return Status::Ok();
+      },
+      &out.skipped));
+  std::sort(out.docs.begin(), out.docs.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
 } catch (...) {
   return CaughtStatus("ReadImportSource");
 }

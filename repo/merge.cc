@@ -611,6 +611,7 @@ Result<MergeOutcome> Repository::RunMerge(MergeKind kind, const std::string& rev
   update.cause = RefCause::kMerge;
   update.version = built->version;
   update.delta = built->delta;
+  update.delta_values_dropped = built->delta_values_dropped;
   tx.Update(std::move(update));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome moved, tx.Commit());
   if (moved != CommitOutcome::kCommitted) {
@@ -797,6 +798,7 @@ Result<MergeOutcome> Repository::ContinueMerge(const CommitOptions& options) try
   update.cause = RefCause::kMerge;
   update.version = built->version;
   update.delta = built->delta;
+  update.delta_values_dropped = built->delta_values_dropped;
   tx.Update(std::move(update));
   tx.Update(std::move(end));
   STRATA_ASSIGN_OR_RETURN(CommitOutcome moved, tx.Commit());

@@ -73,6 +73,8 @@ struct RefUpdate {
   // events and hooks layer hands them to pre-commit and post-commit).
   std::optional<VersionInfo> version;
   Patch delta;
+  // The delta holds paths only (a large write's): events compute it again.
+  bool delta_values_dropped = false;
   RefUpdateKind kind = RefUpdateKind::kSet;
   // kSymbolic: the ref `ref` will name ("refs/heads/NAME"), and the one it
   // must name now for the move to happen ("" : detached; nullopt: any). The

@@ -32,6 +32,9 @@ namespace {
 // a write gives up.
 constexpr int kMaxAttempts = 16;
 constexpr std::size_t kMaxDefaultMessage = 100;
+// A version's delta keeps its values in memory (for hooks and events) up to
+// this many bytes of canonical JSON; past it, paths only.
+constexpr std::size_t kKeptDeltaBytes = std::size_t{1} << 20;
 // Version times: libgit2 1.5 writes a commit's time as 32 unsigned bits, so
 // the last one it can record is 2106-02-07T06:28:15Z.
 constexpr std::int64_t kMaxTime = 4294967295;
@@ -90,7 +93,38 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
 
   STRATA_ASSIGN_OR_RETURN(ObjectId new_state, make_state(base_state));
   Built out;
-  STRATA_RETURN_IF_ERROR(DiffStates(*impl_->store_, base_state, new_state, out.delta));
+  // The delta, a document at a time (the order DiffStates gives): each
+  // document's operations go to the stored delta as they are found, and
+  // are kept in out.delta; past kKeptDeltaBytes of values, only their paths
+  // are (an import's delta holds every value it writes).
+  std::vector<MemberDiff> changed;
+  STRATA_RETURN_IF_ERROR(ChangedMembers(*impl_->store_, base_state, new_state, changed));
+  DeltaWriter delta_writer;
+  std::size_t kept = 0;
+  for (MemberDiff& m : changed) {
+    JsonPointer path({m.key});
+    std::string().swap(m.key);
+    std::size_t first = out.delta.size();
+    if (!m.b) {
+      out.delta.push_back(PatchOp{PatchOpKind::kRemove, std::move(path), {}, {}});
+    } else if (!m.a) {
+      STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(*impl_->store_, *m.b));
+      out.delta.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, std::move(v)});
+    } else {
+      STRATA_RETURN_IF_ERROR(DiffStoredValues(*impl_->store_, *m.a, *m.b, path, out.delta));
+    }
+    for (std::size_t i = first; i < out.delta.size(); ++i) {
+      STRATA_RETURN_IF_ERROR(delta_writer.Add(out.delta[i]));
+      if (!out.delta_values_dropped) {
+        kept += CanonicalSize(out.delta[i].value, kKeptDeltaBytes);
+        if (kept > kKeptDeltaBytes) {
+          out.delta_values_dropped = true;
+          for (std::size_t j = 0; j < i; ++j) out.delta[j].value = nullptr;
+        }
+      }
+      if (out.delta_values_dropped) out.delta[i].value = nullptr;
+    }
+  }
   // A merge version records that theirs is merged, even with nothing to change.
   if (out.delta.empty() && extra_parents.empty()) {
     return Status::Unchanged("nothing changed; no version written");
@@ -154,7 +188,11 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
 
   STRATA_ASSIGN_OR_RETURN(ObjectId meta_id, UpdateDocumentMeta(*impl_->store_, base_meta, out.delta,
                                                                author.ToString(), time));
-  STRATA_ASSIGN_OR_RETURN(ObjectId delta_id, impl_->store_->WriteBlob(EncodeDelta(out.delta)));
+  ObjectId delta_id;
+  {
+    STRATA_ASSIGN_OR_RETURN(std::string delta_bytes, delta_writer.Finish());
+    STRATA_ASSIGN_OR_RETURN(delta_id, impl_->store_->WriteBlob(delta_bytes));
+  }
   STRATA_ASSIGN_OR_RETURN(ObjectId root_id,
                           impl_->store_->WriteTree({{kDeltaEntry, delta_id, false},
                                                     {kMetaEntry, meta_id, true},
@@ -216,14 +254,6 @@ Status Repository::CheckCommitOptions(const CommitOptions& options) {
 
 Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>& edit,
                                       const MessageFn& describe, const CommitOptions& options) try {
-  // Everything about the options is checked before any work.
-  STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
-  STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
-  const std::int64_t time =
-      options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
-  STRATA_ASSIGN_OR_RETURN(WriteTarget target,
-                          ResolveWriteTarget(impl_->repo_.get(), options.branch));
-  STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
   const StateFn make_state = [&](const std::optional<ObjectId>& base) -> Result<ObjectId> {
     StateEditor editor(*impl_->store_, base);
     if (impl_->perspective_) {
@@ -236,6 +266,21 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
     }
     return editor.Write();
   };
+  return WriteState(make_state, describe, options);
+} catch (...) {
+  return CaughtStatus("Repository::Write");
+}
+
+Result<WriteResult> Repository::WriteState(const StateFn& make_state, const MessageFn& describe,
+                                           const CommitOptions& options) try {
+  // Everything about the options is checked before any work.
+  STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
+  STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
+  const std::int64_t time =
+      options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target,
+                          ResolveWriteTarget(impl_->repo_.get(), options.branch));
+  STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
   std::optional<Snapshot> expected;
   if (options.expected) {
     if (*options.expected == CommitOptions::kNoVersion) {
@@ -267,14 +312,18 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
   bool replayed = false;
   // A merge that stopped on conflicts may have begun while this write was built.
   STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
+  // The delta moves into the update (no copy: an import's holds every value
+  // it writes), so a retry builds the version again.
+  bool delta_moved = false;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> now, tx.Read(target.ref));
-    if (now.has_value() != head.has_value() || (now && !(*now == *head))) {
+    if (now.has_value() != head.has_value() || (now && !(*now == *head)) || delta_moved) {
+      replayed = replayed || now.has_value() != head.has_value() || (now && !(*now == *head));
       head = now;
-      replayed = true;
       STRATA_ASSIGN_OR_RETURN(built,
                               Build(head, make_state, describe, options, author, time, expected));
     }
+    const std::size_t operations = built.delta.size();
     RefUpdate update;
     update.ref = target.ref;
     update.expected = head;
@@ -282,7 +331,9 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
     update.reason = "strata: " + built.version.message.substr(0, built.version.message.find('\n'));
     update.cause = RefCause::kWrite;
     update.version = built.version;
-    update.delta = built.delta;
+    update.delta = std::move(built.delta);
+    update.delta_values_dropped = built.delta_values_dropped;
+    delta_moved = true;
     tx.Update(std::move(update));
     STRATA_ASSIGN_OR_RETURN(CommitOutcome outcome, tx.Commit());
     if (outcome == CommitOutcome::kCommitted) {
@@ -291,7 +342,7 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
       result.branch = target.name;
       result.objects_written = built.objects;
       result.bytes_written = built.bytes;
-      result.operations = built.delta.size();
+      result.operations = operations;
       result.replayed = replayed;
       // Automatic gc runs once the ref moved and the write lock is released
       // (gc takes it); its failure is reported, never the write's.
@@ -433,6 +484,26 @@ Result<WriteResult> Repository::Patch(const std::optional<std::string>& doc,
   return CaughtStatus("Repository::Patch");
 }
 
+namespace {
+
+// "import 3 documents", "import 100 documents (2 changed)", "..., remove 1":
+// counted from what changed, never from values.
+Repository::MessageFn DescribeImport(std::size_t count) {
+  return [count](const strata::Patch& delta) {
+    std::size_t removed = 0, changed = 0;
+    for (const auto& op : delta) {
+      if (op.kind == PatchOpKind::kRemove && op.path.tokens().size() == 1) ++removed;
+    }
+    changed = TouchedDocuments(delta).size() - removed;
+    std::string what = "import " + std::to_string(count) + " document" + (count == 1 ? "" : "s");
+    if (changed != count) what += " (" + std::to_string(changed) + " changed)";
+    if (removed > 0) what += ", remove " + std::to_string(removed);
+    return what;
+  };
+}
+
+}  // namespace
+
 Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
                                        const CommitOptions& options) try {
   return Import(std::move(docs), options, ImportOptions());
@@ -463,20 +534,7 @@ Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::
       }
     }
   }
-  // "import 3 documents", "import 100 documents (2 changed)", "..., remove 1":
-  // counted from what changed, never from values.
-  const std::size_t count = docs.size();
-  MessageFn describe = [count](const strata::Patch& delta) {
-    std::size_t removed = 0, changed = 0;
-    for (const auto& op : delta) {
-      if (op.kind == PatchOpKind::kRemove && op.path.tokens().size() == 1) ++removed;
-    }
-    changed = TouchedDocuments(delta).size() - removed;
-    std::string what = "import " + std::to_string(count) + " document" + (count == 1 ? "" : "s");
-    if (changed != count) what += " (" + std::to_string(changed) + " changed)";
-    if (removed > 0) what += ", remove " + std::to_string(removed);
-    return what;
-  };
+  MessageFn describe = DescribeImport(docs.size());
   return Write(
       [&](PatchTarget& e) -> Status {
         for (auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(e.Add(JsonPointer({id}), value));
@@ -490,6 +548,90 @@ Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::
       describe, options);
 } catch (...) {
   return CaughtStatus("Repository::Import");
+}
+
+Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
+                                           const CommitOptions& options,
+                                           const ImportOptions& import) try {
+  STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
+  if (impl_->perspective_) {
+    // The edit goes through the reader's view (PerspectiveTarget), which
+    // takes values: the documents are kept, as Import does.
+    std::vector<std::pair<std::string, json::value>> docs;
+    STRATA_RETURN_IF_ERROR(source([&](std::string id, json::value doc) {
+      docs.emplace_back(std::move(id), std::move(doc));
+      return Status::Ok();
+    }));
+    if (docs.empty()) return Status::InvalidArgument("no documents to import");
+    return Import(std::move(docs), options, import);
+  }
+
+  // 1. Store each document as it comes, and keep only its id and object id.
+  // Batches reach the disk (fsynced packs) as they fill: no ref names them
+  // until the version does.
+  ObjectStore& store = *impl_->store_;
+  store.Discard();
+  struct Unstage {
+    ObjectStore& store;
+    ~Unstage() {
+      store.set_flush_threshold(0);
+      store.Discard();
+    }
+  } unstage{store};
+  store.set_flush_threshold(kImportBatchBytes);
+  MemberChanges changes;
+  STRATA_RETURN_IF_ERROR(source([&](std::string id, json::value doc) -> Status {
+    STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
+    if (changes.count(id)) return Status::InvalidArgument("document '" + id + "' given twice");
+    STRATA_RETURN_IF_ERROR(CheckStorable(doc).WithContext("in '/" + EscapePointerToken(id) + "'"));
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, doc, 1));
+    changes.emplace(std::move(id), ref);
+    return Status::Ok();
+  }));
+  if (changes.empty()) return Status::InvalidArgument("no documents to import");
+  STRATA_RETURN_IF_ERROR(store.Flush());
+  store.set_flush_threshold(0);
+
+  // 2. The documents to prune, as Import finds them.
+  std::vector<std::string> prune;
+  if (import.prune) {
+    STRATA_ASSIGN_OR_RETURN(WriteTarget target,
+                            ResolveWriteTarget(impl_->repo_.get(), options.branch));
+    STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(impl_->repo_.get(), target.ref));
+    if (head) {
+      STRATA_ASSIGN_OR_RETURN(Snapshot snapshot, Read(head->Hex()));
+      STRATA_ASSIGN_OR_RETURN(std::vector<std::string> present, snapshot.Ids());
+      for (std::string& id : present) {
+        if (!changes.count(id)) prune.push_back(std::move(id));
+      }
+    }
+  }
+
+  // 3. The version: the head's state with the stored documents set, and the
+  // pruned ones that are still there removed. Only the shards of the state
+  // tree that change are read and rewritten.
+  const StateFn make_state = [&](const std::optional<ObjectId>& base) -> Result<ObjectId> {
+    std::vector<std::string> removed;
+    struct Restore {
+      MemberChanges& changes;
+      std::vector<std::string>& removed;
+      ~Restore() {
+        for (const std::string& id : removed) changes.erase(id);
+      }
+    } restore{changes, removed};
+    for (const std::string& id : prune) {
+      if (!base) break;
+      STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> there, FindMember(store, *base, id));
+      if (!there) continue;  // removed meanwhile
+      changes.emplace(id, std::nullopt);
+      removed.push_back(id);
+    }
+    STRATA_ASSIGN_OR_RETURN(ValueRef state, UpdateObject(store, base, changes, true));
+    return state.id;
+  };
+  return WriteState(make_state, DescribeImport(changes.size()), options);
+} catch (...) {
+  return CaughtStatus("Repository::ImportFrom");
 }
 
 }  // namespace strata

@@ -13,6 +13,7 @@
 //   lines are skipped. Errors name the file and line.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,18 @@ struct ImportSource {
 // names the file (and line) with a bad id or bad JSON; NotFound a missing
 // path; IOError a folder or file that cannot be read.
 Result<ImportSource> ReadImportSource(const std::string& path);
+
+// Gives each document of a folder or JSON Lines file to `visit`, one at a
+// time, as it is read: a JSON Lines file is read a line at a time and a folder
+// a file at a time, so memory holds one document, never the whole input.
+// Documents come in the order they are read (not sorted); a JSON Lines id
+// given twice is InvalidArgument naming both lines. Entries not read are
+// appended to `skipped` (sorted by path once the folder is done). Stops at,
+// and returns, the first error: the reader's (as ReadImportSource's) or
+// `visit`'s.
+using ImportVisitor = std::function<Status(std::string id, json::value doc)>;
+Status ForEachImportDocument(const std::string& path, const ImportVisitor& visit,
+                             std::vector<SkippedEntry>* skipped);
 
 // Reads a whole file ("-" reads standard input). NotFound/IOError name it.
 Result<std::string> ReadFile(const std::string& path);

@@ -470,6 +470,20 @@ class Repository {
   // default message counts what changed ("import 3 documents, remove 1").
   Result<WriteResult> Import(std::vector<std::pair<std::string, json::value>> docs,
                              const CommitOptions& options, const ImportOptions& import);
+  // The same, in bounded memory: `source` gives the documents one at a time
+  // to the sink it is passed (strata/import.h's ForEachImportDocument does),
+  // and returns the first error, its own or the sink's. Each document is
+  // stored as it comes and dropped; the objects are written to disk in
+  // batches of about kImportBatchBytes (fsynced packs no ref names until the
+  // version does, so a failed import leaves no version), and the version is
+  // written once all are on disk. A document given twice is
+  // InvalidArgument; so is a source that gives none. Under a perspective
+  // the documents are kept in memory and given to Import above.
+  using DocumentSink = std::function<Status(std::string id, json::value doc)>;
+  using DocumentSource = std::function<Status(const DocumentSink& sink)>;
+  static constexpr std::uint64_t kImportBatchBytes = std::uint64_t{32} << 20;
+  Result<WriteResult> ImportFrom(const DocumentSource& source, const CommitOptions& options,
+                                 const ImportOptions& import);
   // The general form: `edit` changes the state; `default_message` is used
   // when options.message is empty. `edit` runs again if another writer
   // moved the branch, on the state that writer left.
@@ -666,6 +680,9 @@ class Repository {
     ObjectId commit;
     VersionInfo version;
     strata::Patch delta;
+    // Whether delta's values were dropped (nulls) to bound memory: a large
+    // write's delta is stored whole, but kept here as paths only.
+    bool delta_values_dropped = false;
     std::size_t objects = 0;
     std::uint64_t bytes = 0;
   };
@@ -676,6 +693,10 @@ class Repository {
   Result<Signature> ResolveAuthor(const CommitOptions& options);
   // Makes the new state tree from the head's (nullopt: empty), staging its objects.
   using StateFn = std::function<Result<ObjectId>(const std::optional<ObjectId>& head_state)>;
+  // Write's steps with the state made by `make_state` (run again on the
+  // head another writer left); Write and ImportFrom call it.
+  Result<WriteResult> WriteState(const StateFn& make_state, const MessageFn& describe,
+                                 const CommitOptions& options);
   // Builds a version on `head` (its first parent); `extra_parents` follow it
   // (a merge's theirs), and with them an unchanged state is a version too.
   Result<Built> Build(const std::optional<ObjectId>& head, const StateFn& make_state,

@@ -134,6 +134,56 @@ BOOST_AUTO_TEST_CASE(a_value_at_the_depth_limit_round_trips) {
   });
 }
 
+// DeltaWriter gives EncodeDelta's bytes while its text fits in memory, and
+// past kSpillBytes (a temporary file, compressed a chunk at a time) a frame
+// that decodes to the same operations.
+BOOST_AUTO_TEST_CASE(delta_writer_streams_what_encode_delta_stores) {
+  struct Case {
+    const char* name;
+    Patch patch;
+    bool spills;
+  };
+  Patch large;  // ~2.5 MB of text in 3,000 operations
+  for (int i = 0; i < 3000; ++i) {
+    large.push_back(PatchOp{PatchOpKind::kAdd,
+                            JsonPointer({"doc" + std::to_string(i)}),
+                            {},
+                            json::value(std::string(800, static_cast<char>('a' + i % 26)))});
+  }
+  Patch one_huge;  // one operation longer than kSpillBytes by itself
+  one_huge.push_back(
+      PatchOp{PatchOpKind::kReplace, JsonPointer({"d", "x"}), {}, J(R"({"k":[1,2,3]})")});
+  one_huge.push_back(
+      PatchOp{PatchOpKind::kAdd, JsonPointer({"big"}), {}, json::value(std::string(3 << 20, 'z'))});
+  one_huge.push_back(PatchOp{PatchOpKind::kRemove, JsonPointer({"gone"}), {}, {}});
+  const std::vector<Case> cases = {
+      {"empty", Patch{}, false},
+      {"every kind", P(R"([{"op":"add","path":"/a~1b","value":{"x":[1,1.5,"s",null,true]}},
+            {"op":"remove","path":"/c"},{"op":"replace","path":"","value":{}},
+            {"op":"move","from":"/d","path":"/e"},{"op":"copy","from":"/f","path":"/g/-"},
+            {"op":"test","path":"/h","value":18446744073709551615}])"),
+       false},
+      {"large", large, true},
+      {"one huge", one_huge, true},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      DeltaWriter writer;
+      for (const PatchOp& op : c.patch) BOOST_TEST_REQUIRE(writer.Add(op).ok());
+      Result<std::string> bytes = writer.Finish();
+      BOOST_TEST_REQUIRE(bytes.ok());
+      if (!c.spills) BOOST_TEST(*bytes == EncodeDelta(c.patch));
+      Result<std::string> text = ZstdDecompress(*bytes);
+      BOOST_TEST_REQUIRE(text.ok());
+      BOOST_TEST((text->size() > DeltaWriter::kSpillBytes) == c.spills);
+      BOOST_TEST(*text == CanonicalJson(PatchToJson(c.patch)));
+      Result<Patch> back = DecodeDelta(*bytes);
+      BOOST_TEST_REQUIRE(back.ok());
+      BOOST_TEST(back->size() == c.patch.size());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 
