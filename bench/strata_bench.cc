@@ -21,6 +21,10 @@
 // (keys), filled by `git fast-import`, changed with plumbing (hash-object,
 // update-index, write-tree, commit-tree, update-ref), compared with
 // `git diff --stat`, read with `git cat-file`.
+//   array (--scenarios array): ONE document that is an array of N small
+//   objects; one element changed, inserted and deleted in the middle:
+//   objects and bytes by WriteResult and by `git rev-list --objects NEW ^OLD`,
+//   checked against the same bound (format 2 array nodes, docs/format.md)
 // Times are wall-clock medians. Nothing here is a test: no time is asserted.
 #include <sys/wait.h>
 #include <time.h>
@@ -598,6 +602,61 @@ json::value ToJson(const Figures& f) {
   };
 }
 
+// The array scenario: one element changed, inserted, deleted in an array
+// of `n` small objects. One row per edit.
+struct ArrayFigures {
+  std::string edit;
+  std::size_t n = 0;
+  std::size_t objects = 0;  // WriteResult
+  std::uint64_t bytes = 0;
+  std::size_t revlist_objects = 0;  // git rev-list --objects NEW ^OLD
+  std::uint64_t revlist_bytes = 0;
+  double seconds = 0;
+  bool bound_ok = false;
+};
+
+std::vector<ArrayFigures> RunArray(const Options& opt, std::size_t n) {
+  std::string base = opt.workdir + "/array-" + std::to_string(n);
+  fs::remove_all(base);
+  fs::create_directories(base);
+  std::unique_ptr<Repository> repo = Check(Repository::Init(base), "init " + base);
+  json::array a;
+  a.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    a.push_back(
+        json::object{{"id", static_cast<std::int64_t>(i)}, {"name", "item" + std::to_string(i)}});
+  }
+  std::cerr << "[array " << n << "] put\n";
+  Check(repo->Put("list", json::value(std::move(a)), Opts(kFixedTime, "array")), "put");
+  const std::string mid = std::to_string(n / 2);
+  const std::vector<std::pair<std::string, std::string>> edits = {
+      {"change one element", R"([{"op":"replace","path":"/list/)" + mid + R"(/id","value":-1}])"},
+      {"insert one element", R"([{"op":"add","path":"/list/)" + mid + R"(","value":{"id":-2}}])"},
+      {"delete one element", R"([{"op":"remove","path":"/list/)" + mid + R"("}])"},
+  };
+  std::vector<ArrayFigures> out;
+  for (const auto& [what, text] : edits) {
+    std::cerr << "[array " << n << "] " << what << "\n";
+    Patch patch = Check(ParsePatch(Check(ParseJson(text), "patch")), "patch");
+    std::string old_id = Check(repo->ResolveRevision("HEAD"), "HEAD");
+    auto t = Clock::now();
+    WriteResult w = Check(repo->Patch(std::nullopt, patch, Opts(kFixedTime, what)), what);
+    ArrayFigures f;
+    f.seconds = Seconds(t);
+    f.edit = what;
+    f.n = n;
+    f.objects = w.objects_written;
+    f.bytes = w.bytes_written;
+    std::tie(f.revlist_objects, f.revlist_bytes) = NewObjects(repo->path(), old_id, w.version.id);
+    f.bound_ok = f.objects <= kBoundObjects && f.bytes <= kBoundBytes &&
+                 f.revlist_objects <= kBoundObjects && f.revlist_bytes <= kBoundBytes;
+    out.push_back(f);
+  }
+  repo.reset();
+  if (!opt.keep) fs::remove_all(base);
+  return out;
+}
+
 std::vector<std::size_t> ParseSizes(const std::string& text) {
   std::vector<std::size_t> out;
   std::stringstream in(text);
@@ -627,7 +686,8 @@ int main(int argc, char** argv) {
   po::options_description options("strata_bench options");
   options.add_options()("help,h", "print this help")(
       "sizes", po::value(&sizes)->default_value(sizes), "state sizes in fields, e.g. 10k,100k,1m")(
-      "scenarios", po::value(&scenarios)->default_value(scenarios), "docs, keys, or both")(
+      "scenarios", po::value(&scenarios)->default_value(scenarios),
+      "docs, keys, array (one N-element array: one element changed, inserted, deleted)")(
       "runs", po::value(&opt.runs)->default_value(opt.runs),
       "runs of each cheap measurement (median)")(
       "workdir", po::value(&opt.workdir)->default_value(opt.workdir),
@@ -655,29 +715,46 @@ int main(int argc, char** argv) {
   opt.keep = vm.count("keep") > 0;
   opt.runs = std::max(1, opt.runs);
   opt.scenarios.clear();
-  for (const char* s : {"docs", "keys"}) {
+  for (const char* s : {"docs", "keys", "array"}) {
     if (scenarios.find(s) != std::string::npos) opt.scenarios.push_back(s);
   }
-  if (opt.scenarios.empty()) Die("--scenarios must name docs, keys or both");
+  if (opt.scenarios.empty()) Die("--scenarios must name docs, keys or array");
   if (!opt.cli.empty()) opt.cli = fs::absolute(opt.cli).string();
   fs::create_directories(opt.workdir);
 
   std::vector<Figures> all;
+  std::vector<ArrayFigures> arrays;
   for (const std::string& sc : opt.scenarios) {
     for (std::size_t n : opt.sizes) {
+      if (sc == "array") {
+        for (ArrayFigures& f : RunArray(opt, n)) arrays.push_back(std::move(f));
+        continue;
+      }
       all.push_back(Run(opt, sc, n));
       // Each row as soon as it is measured, so a long run that fails later
       // keeps what it found.
       std::cerr << "[" << sc << " " << n << "] " << json::serialize(ToJson(all.back())) << "\n";
     }
   }
-  PrintMarkdown(all, opt);
+  if (!all.empty()) PrintMarkdown(all, opt);
+  if (!arrays.empty()) {
+    std::cout
+        << "\n| array of N objects | edit | objects (WriteResult) | bytes | rev-list NEW ^OLD "
+           "| bound (32 objects, 256 KiB) | time |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const ArrayFigures& f : arrays) {
+      std::cout << "| " << Count(f.n) << " | " << f.edit << " | " << f.objects << " | "
+                << Bytes(f.bytes) << " | " << f.revlist_objects << ", " << Bytes(f.revlist_bytes)
+                << " | " << (f.bound_ok ? "met" : "NOT met") << " | " << Ms(f.seconds) << " |\n";
+    }
+  }
   if (!opt.json_path.empty()) {
     json::array arr;
     for (const Figures& f : all) arr.push_back(ToJson(f));
     std::ofstream(opt.json_path) << json::serialize(json::object{{"results", arr}}) << "\n";
   }
-  bool ok = std::all_of(all.begin(), all.end(), [](const Figures& f) { return f.bound_ok; });
+  bool ok =
+      std::all_of(all.begin(), all.end(), [](const Figures& f) { return f.bound_ok; }) &&
+      std::all_of(arrays.begin(), arrays.end(), [](const ArrayFigures& f) { return f.bound_ok; });
   if (!ok)
     std::cerr << "strata_bench: a one-field version exceeded the bound of 32 objects / 256 KiB\n";
   return ok ? 0 : 1;

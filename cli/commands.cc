@@ -18,6 +18,7 @@ extern const CommandSpec kCloneCommand, kRemoteCommand, kFetchCommand, kPullComm
 extern const CommandSpec kVerifyCommand;
 extern const CommandSpec kGcCommand;
 extern const CommandSpec kPruneCommand;
+extern const CommandSpec kUpgradeCommand;
 extern const CommandSpec kPerspectiveCommand;
 extern const CommandSpec kValidateCommand;
 extern const CommandSpec kWatchCommand;
@@ -40,6 +41,8 @@ const std::vector<const CommandSpec*>& Commands() {
       &kVerifyCommand,  &kPerspectiveCommand, &kValidateCommand, &kWorktreeCommand,
       &kStatusCommand,  &kCommitCommand,      &kRestoreCommand,  &kGcCommand,
       &kPruneCommand,  //
+
+      &kUpgradeCommand,  //
   };
   return commands;
 }

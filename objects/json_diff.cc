@@ -69,16 +69,39 @@ void DiffValues(const json::value& a, const json::value& b, const JsonPointer& b
     } else {
       const auto& ax = x.get_array();
       const auto& ay = y.get_array();
-      std::size_t common = std::min(ax.size(), ay.size());
-      for (std::size_t i = 0; i < common; ++i) {
+      // Equal elements at both ends are left alone, so one element inserted
+      // or removed anywhere is one operation, not a replace of every
+      // element after it.
+      const std::size_t shorter = std::min(ax.size(), ay.size());
+      std::size_t prefix = 0;
+      while (prefix < shorter && Equal(ax[prefix], ay[prefix])) ++prefix;
+      std::size_t suffix = 0;
+      while (prefix + suffix < shorter &&
+             Equal(ax[ax.size() - 1 - suffix], ay[ay.size() - 1 - suffix])) {
+        ++suffix;
+      }
+      const std::size_t end_x = ax.size() - suffix, end_y = ay.size() - suffix;
+      const std::size_t common = std::min(end_x, end_y);  // compared in place up to here
+      std::size_t ops = (end_x - common) + (end_y - common);
+      for (std::size_t i = prefix; i < common; ++i) {
+        if (!Equal(ax[i], ay[i])) ++ops;
+      }
+      // Nothing in common at either end and more operations than elements:
+      // the whole array is the smaller patch.
+      if (prefix == 0 && suffix == 0 && ops > ay.size()) {
+        work.push_back(PatchOp{PatchOpKind::kReplace, c.path, {}, y});
+        continue;
+      }
+      for (std::size_t i = prefix; i < common; ++i) {
         if (ax[i].is_primitive() && ay[i].is_primitive() && Equal(ax[i], ay[i])) continue;
         children.push_back(Compare{&ax[i], &ay[i], c.path.Child(std::to_string(i))});
       }
-      for (std::size_t i = ax.size(); i > common; --i) {
+      // Removes from the last down, so each path is where it was in `a`.
+      for (std::size_t i = end_x; i > common; --i) {
         children.push_back(
             PatchOp{PatchOpKind::kRemove, c.path.Child(std::to_string(i - 1)), {}, {}});
       }
-      for (std::size_t i = common; i < ay.size(); ++i) {
+      for (std::size_t i = common; i < end_y; ++i) {
         children.push_back(PatchOp{PatchOpKind::kAdd, c.path.Child(std::to_string(i)), {}, ay[i]});
       }
     }

@@ -1,8 +1,12 @@
 // Structural diff of two JSON values into an RFC 6902 patch.
 //
-// Objects are compared member by member (sorted by key); arrays element by
-// element, then trailing elements are appended or removed from the end; any
-// other difference is a "replace". Applying the result to `a` gives a value
+// Objects are compared member by member (sorted by key). Arrays: equal
+// elements at the start and at the end are skipped, the rest compared
+// element by element, then the extra elements removed (last first) or added
+// where they go, so one element inserted or removed is one operation; when
+// nothing is equal at either end and that would take more operations than
+// the new array has elements, the array is replaced whole. Any other
+// difference is a "replace". Applying the result to `a` gives a value
 // Equal to `b`. Iterative: deep values do not exhaust the stack.
 #pragma once
 

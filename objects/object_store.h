@@ -135,6 +135,12 @@ class ObjectStore {
 
   git_repository* repo() const { return repo_; }
 
+  // Whether large arrays are written as array nodes (format 2,
+  // objects/tree_codec.h); off for a format-1 repository, whose readers may
+  // not know them. Reading knows them either way.
+  bool array_nodes() const { return array_nodes_; }
+  void set_array_nodes(bool on) { array_nodes_ = on; }
+
  private:
   ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack, git_odb_backend* packs,
               git_odb_backend* loose, std::string objects_dir)
@@ -160,6 +166,7 @@ class ObjectStore {
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t flush_threshold_ = 0;
+  bool array_nodes_ = true;
 
   // IndexTree's cache: most recently used first.
   using IndexLru = std::list<std::pair<ObjectId, std::shared_ptr<const TreeIndex>>>;

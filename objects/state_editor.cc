@@ -15,7 +15,9 @@ struct StateEditor::Node {
   std::optional<ObjectId> base;
   std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
   std::set<std::string, std::less<>> removed;
-  // kValue: the value, and the blob it was read from while unchanged.
+  // kValue: the value, and the blob or array node it was read from while
+  // unchanged (an array node is edited whole: decoded, changed, re-encoded,
+  // and only the runs that changed are new objects).
   json::value value;
   std::optional<ValueRef> stored;
 
@@ -63,7 +65,7 @@ Result<StateEditor::Node*> StateEditor::Child(Node& node, const std::string& key
     return nullptr;
   }
   std::unique_ptr<Node> child;
-  if (ref->is_tree) {
+  if (ref->is_object_node()) {
     child = Node::Tree(ref->id);
   } else {
     STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store_, *ref));

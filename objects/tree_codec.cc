@@ -39,7 +39,8 @@ std::size_t HfsIgnorableLength(std::string_view s) {
 std::vector<TreeEntry> FlatEntries(const std::vector<Member>& members) {
   std::vector<TreeEntry> entries;
   entries.reserve(members.size());
-  for (const auto& m : members) entries.push_back({EscapeKey(m.key), m.ref.id, m.ref.is_tree});
+  for (const auto& m : members)
+    entries.push_back({MemberEntryName(m.key, m.ref), m.ref.id, m.ref.is_tree});
   return entries;
 }
 
@@ -116,8 +117,8 @@ Status ReadMembersAt(ObjectStore& store, const ObjectId& node, int level,
     return Status::Ok();
   }
   for (auto& e : entries) {
-    STRATA_ASSIGN_OR_RETURN(std::string key, UnescapeKey(e.name));
-    out.push_back({std::move(key), ValueRef{e.id, e.is_tree}});
+    STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+    out.push_back(std::move(m));
   }
   return Status::Ok();
 }
@@ -165,8 +166,8 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
       count += sub.size();
       if (count > kFlatMaxEntries) break;
       for (auto& s : sub) {
-        STRATA_ASSIGN_OR_RETURN(std::string key, UnescapeKey(s.name));
-        all.push_back({std::move(key), ValueRef{s.id, s.is_tree}});
+        STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(s.name, s.id, s.is_tree));
+        all.push_back(std::move(m));
       }
     }
     if (count <= kFlatMaxEntries) return NodeUpdate(std::move(all));
@@ -178,8 +179,8 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
   }
   std::map<std::string, ValueRef, std::less<>> members;
   for (auto& e : entries) {
-    STRATA_ASSIGN_OR_RETURN(std::string key, UnescapeKey(e.name));
-    members[std::move(key)] = ValueRef{e.id, e.is_tree};
+    STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+    members[std::move(m.key)] = m.ref;
   }
   for (const auto* c : changes) {
     if (c->second)
@@ -197,6 +198,136 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
   return NodeUpdate(std::move(list));
 }
 
+Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth);
+
+// ---- Array nodes ----
+
+// One item of an array node being built: a run blob, an inner level
+// (suffix ""), or an element node (suffix "{" or "[").
+struct Item {
+  ObjectId id;
+  bool is_tree = false;
+  char suffix = 0;  // 0, '{' or '['
+};
+
+std::string ItemName(std::size_t ordinal, char suffix) {
+  std::string name(3, '0');
+  name[0] = static_cast<char>('0' + ordinal / 100);
+  name[1] = static_cast<char>('0' + ordinal / 10 % 10);
+  name[2] = static_cast<char>('0' + ordinal % 10);
+  if (suffix) name.push_back(suffix);
+  return name;
+}
+
+Result<ObjectId> WriteItems(ObjectStore& store, const std::vector<Item>& items, std::size_t begin,
+                            std::size_t end) {
+  std::vector<TreeEntry> entries;
+  entries.reserve(end - begin);
+  for (std::size_t i = begin; i < end; ++i) {
+    entries.push_back({ItemName(i - begin, items[i].suffix), items[i].id, items[i].is_tree});
+  }
+  return store.WriteTree(std::move(entries));
+}
+
+std::uint64_t IdHash(const ObjectId& id) {
+  std::uint64_t h = 0;
+  for (int i = 0; i < 8; ++i) h = (h << 8) | id.bytes[i];
+  return h;
+}
+
+// Stores the array `a` (found `depth` trees below the root) as an array node.
+Result<ObjectId> BuildArray(ObjectStore& store, const json::array& a, int depth) {
+  std::vector<Item> items;
+  std::string run;  // "[e1,e2," while open
+  auto close_run = [&]() -> Status {
+    if (run.empty()) return Status::Ok();
+    run.back() = ']';
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(run));
+    items.push_back(Item{id, false, 0});
+    run.clear();
+    return Status::Ok();
+  };
+  for (const json::value& e : a) {
+    const bool node = (e.is_object() || e.is_array()) && depth + 1 < kMaxTreeDepth &&
+                      CanonicalSize(e, kBlobMaxBytes) > kBlobMaxBytes &&
+                      (e.is_object() || store.array_nodes());
+    if (node) {
+      STRATA_RETURN_IF_ERROR(close_run());
+      STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, e, depth + 1));
+      items.push_back(Item{ref.id, true, ref.is_array ? '[' : '{'});
+      continue;
+    }
+    std::string bytes = CanonicalJson(e);
+    // The run as it would be closed: "[" + elements + "]".
+    if (!run.empty() && run.size() + bytes.size() + 1 > kRunMaxBytes) {
+      STRATA_RETURN_IF_ERROR(close_run());
+    }
+    if (run.empty()) run.push_back('[');
+    run += bytes;
+    run.push_back(',');
+    if (run.size() >= kRunMinBytes && KeyHash(bytes) % kRunCutModulus == 0) {
+      STRATA_RETURN_IF_ERROR(close_run());
+    }
+  }
+  STRATA_RETURN_IF_ERROR(close_run());
+  // Inner levels, cut by the items' ids, while one node cannot hold them.
+  while (items.size() > kFlatMaxEntries) {
+    std::vector<Item> level;
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::size_t count = i + 1 - begin;
+      const bool last = i + 1 == items.size();
+      if (last || count == kFlatMaxEntries ||
+          (count >= kLevelMinEntries && IdHash(items[i].id) % kLevelCutModulus == 0)) {
+        STRATA_ASSIGN_OR_RETURN(ObjectId id, WriteItems(store, items, begin, i + 1));
+        level.push_back(Item{id, true, 0});
+        begin = i + 1;
+      }
+    }
+    items = std::move(level);
+  }
+  return WriteItems(store, items, 0, items.size());
+}
+
+// Appends the elements of array node `id` (an inner level `level` of its
+// array) to `out`.
+Status DecodeArrayLevel(ObjectStore& store, const ObjectId& id, int depth, int level,
+                        json::array& out) {
+  if (level > kMaxArrayLevels)
+    return Status::Corruption("array node " + id.Hex() + " has too many levels");
+  STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(id));
+  if (entries.empty()) return Status::Corruption("array node " + id.Hex() + " is empty");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const TreeEntry& e = entries[i];
+    const std::string_view name = e.name;
+    const char suffix = name.size() == 4 ? name[3] : 0;
+    const bool ok_name =
+        (name.size() == 3 || (name.size() == 4 && (suffix == '{' || suffix == '['))) &&
+        name.substr(0, 3) == ItemName(i, 0) && (e.is_tree || suffix == 0);
+    if (!ok_name) {
+      return Status::Corruption("array node " + id.Hex() + " has an unexpected entry '" +
+                                std::string(name) + "'");
+    }
+    if (!e.is_tree) {
+      STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(e.id));
+      Result<json::value> run = ParseJson(data, "blob " + e.id.Hex());
+      if (!run.ok()) return Status::Corruption(run.status().message());
+      if (!run->is_array() || run->get_array().empty()) {
+        return Status::Corruption("blob " + e.id.Hex() + " in array node " + id.Hex() +
+                                  " is not a run of elements");
+      }
+      for (json::value& v : run->get_array()) out.push_back(std::move(v));
+    } else if (suffix == 0) {
+      STRATA_RETURN_IF_ERROR(DecodeArrayLevel(store, e.id, depth, level + 1, out));
+    } else {
+      STRATA_ASSIGN_OR_RETURN(json::value v,
+                              DecodeAt(store, ValueRef{e.id, true, suffix == '['}, depth + 1));
+      out.push_back(std::move(v));
+    }
+  }
+  return Status::Ok();
+}
+
 Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth) {
   if (!ref.is_tree) {
     STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(ref.id));
@@ -206,6 +337,11 @@ Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth)
   }
   if (depth > kMaxTreeDepth)
     return Status::Corruption("tree " + ref.id.Hex() + " is nested too deep");
+  if (ref.is_array) {
+    json::array a;
+    STRATA_RETURN_IF_ERROR(DecodeArrayLevel(store, ref.id, depth, 0, a));
+    return json::value(std::move(a));
+  }
   std::vector<Member> members;
   STRATA_RETURN_IF_ERROR(ReadMembers(store, ref.id, members));
   json::object o;
@@ -239,6 +375,29 @@ std::string EscapeKey(std::string_view key) {
     }
   }
   return out;
+}
+
+std::string MemberEntryName(std::string_view key, const ValueRef& ref) {
+  std::string name = EscapeKey(key);
+  if (ref.is_array) name += "%[";
+  return name;
+}
+
+std::string_view MemberEntryKey(std::string_view name, bool* is_array) {
+  const bool marked = name.size() > 2 && name.substr(name.size() - 2) == "%[";
+  if (is_array) *is_array = marked;
+  return marked ? name.substr(0, name.size() - 2) : name;
+}
+
+Result<Member> ParseMemberEntry(std::string_view name, const ObjectId& id, bool is_tree) {
+  bool is_array = false;
+  std::string_view escaped = MemberEntryKey(name, &is_array);
+  if (is_array && !is_tree) {
+    return Status::Corruption("tree entry '" + std::string(name) +
+                              "' marks a blob as an array node");
+  }
+  STRATA_ASSIGN_OR_RETURN(std::string key, UnescapeKey(escaped));
+  return Member{std::move(key), ValueRef{id, is_tree, is_array}};
 }
 
 Result<std::string> UnescapeKey(std::string_view name) {
@@ -285,10 +444,14 @@ std::string BucketName(std::uint64_t hash, int level) {
 }
 
 Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth) {
-  if (!v.is_object() || depth >= kMaxTreeDepth ||
-      CanonicalSize(v, kBlobMaxBytes) <= kBlobMaxBytes) {
+  const bool container = v.is_object() || (v.is_array() && store.array_nodes());
+  if (!container || depth >= kMaxTreeDepth || CanonicalSize(v, kBlobMaxBytes) <= kBlobMaxBytes) {
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(CanonicalJson(v)));
     return ValueRef{id, false};
+  }
+  if (v.is_array()) {
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildArray(store, v.get_array(), depth));
+    return ValueRef{id, true, true};
   }
   const json::object& o = v.get_object();
   std::vector<Member> members;
@@ -331,13 +494,22 @@ Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& n
   std::uint64_t hash = KeyHash(key);
   for (int level = 0; level <= kMaxShardLevels; ++level) {
     // A binary search in the node's cached index; a node is a shard if its
-    // first entry is a bucket.
+    // first entry is a bucket. A member is named by its escaped key, or, for
+    // an array node, by the key and the "%[" marker.
     STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> index, store.IndexTree(cur));
     const bool shard = IsBucketName(index->first_name());
-    const TreeIndex::Entry* hit = index->Find(shard ? BucketName(hash, level) : name);
-    if (!hit) return std::optional<ValueRef>();
-    if (!shard) return std::optional<ValueRef>(ValueRef{hit->id, hit->is_tree});
-    cur = hit->id;
+    if (shard) {
+      const TreeIndex::Entry* bucket = index->Find(BucketName(hash, level));
+      if (!bucket) return std::optional<ValueRef>();
+      cur = bucket->id;
+      continue;
+    }
+    if (const TreeIndex::Entry* hit = index->Find(name)) {
+      return std::optional<ValueRef>(ValueRef{hit->id, hit->is_tree});
+    }
+    const TreeIndex::Entry* array = index->Find(MemberEntryName(key, ValueRef{{}, true, true}));
+    if (!array || !array->is_tree) return std::optional<ValueRef>();
+    return std::optional<ValueRef>(ValueRef{array->id, true, true});
   }
   return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
 }

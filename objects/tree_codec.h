@@ -1,17 +1,27 @@
 // The tree codec: how a JSON value is stored as git objects.
 //
-//   value      := blob(canonical JSON)           if small, not an object, or too deep
+//   value      := blob(canonical JSON)           if small, a scalar, or too deep
 //               | node                           an object larger than kBlobMaxBytes
+//               | array                          an array larger than kBlobMaxBytes
+//                                                (format 2: ObjectStore::array_nodes)
 //   node       := flat | shard
 //   flat       := tree of member*                at most kFlatMaxEntries members
-//   member     := entry(EscapeKey(key) -> value)
+//   member     := entry(EscapeKey(key) -> value)   an array node's name ends "%["
+//   array      := tree of item*                  at most kFlatMaxEntries items
+//   item       := entry(ord3 -> blob(JSON array of elements, spliced: a run))
+//               | entry(ord3 -> array)           an inner level of the same array
+//               | entry(ord3 "{" -> node)        one element, an object node
+//               | entry(ord3 "[" -> array)       one element, an array node
+//   ord3       := three decimal digits, 000 up, the item's place in its node
 //   shard      := tree of bucket*                more than kFlatMaxEntries members
 //   bucket     := entry("." hex2(byte L of KeyHash(key)) -> node)   L: shard level
 //
 // Every choice depends on the value alone, so the same value always gives
 // the same object ids (content addressing). An unchanged member keeps its id,
 // so an edit rewrites only the objects on the path from it to the root, and
-// sharding bounds each of them. docs/format.md explains the thresholds.
+// sharding bounds each of them. Runs and array levels are cut by content
+// (see kRunMinBytes), so an insert or delete moves only nearby cuts.
+// docs/format.md explains the thresholds.
 #pragma once
 
 #include <cstdint>
@@ -35,14 +45,36 @@ inline constexpr int kMaxShardLevels = 8;
 // Objects nested deeper than this many trees are stored as blobs.
 inline constexpr int kMaxTreeDepth = 32;
 
+// Array nodes (format 2). A run of small elements ends after an element
+// whose canonical JSON hashes (KeyHash) to 0 mod kRunCutModulus once the run
+// holds kRunMinBytes, and before an element that would take it past
+// kRunMaxBytes; an element that is itself a node stands alone. Items are
+// grouped into inner levels while more than kFlatMaxEntries remain: a group
+// ends after an item whose id's first 8 bytes are 0 mod kLevelCutModulus
+// once it holds kLevelMinEntries, or at kFlatMaxEntries.
+inline constexpr std::size_t kRunMinBytes = 512;
+inline constexpr std::size_t kRunMaxBytes = 8192;
+inline constexpr std::uint64_t kRunCutModulus = 16;
+inline constexpr std::size_t kLevelMinEntries = 4;
+inline constexpr std::uint64_t kLevelCutModulus = 16;
+// Inner levels a reader follows before it calls an array node corrupt
+// (4^24 * 512 runs: far more than any array a store can hold).
+inline constexpr int kMaxArrayLevels = 24;
+static_assert(kFlatMaxEntries <= 1000, "array items are named by three digits");
+
 // Every sharded object is larger than kBlobMaxBytes: a member takes at least
 // 5 bytes ("":0 and a comma), so an object never flips between the two.
 static_assert(kFlatMaxEntries * 5 > kBlobMaxBytes);
 
-// A stored value: a blob of canonical JSON, or an object node.
+// A stored value: a blob of canonical JSON, an object node (is_tree), or an
+// array node (is_tree and is_array). A walker that knows only object nodes
+// must test is_object_node(): an array node is a leaf to it (compare ids;
+// DecodeValue when the value is needed).
 struct ValueRef {
   ObjectId id;
   bool is_tree = false;
+  bool is_array = false;
+  bool is_object_node() const { return is_tree && !is_array; }
   friend bool operator==(const ValueRef&, const ValueRef&) = default;
 };
 
@@ -58,6 +90,17 @@ struct Member {
 // ignores (U+200C ".git"); the empty key is "%". Reversible.
 std::string EscapeKey(std::string_view key);
 Result<std::string> UnescapeKey(std::string_view name);
+
+// The name of the entry holding member `key` whose value is `ref`:
+// EscapeKey(key), plus "%[" for an array node (an escaped name never holds
+// '%' before a non-hex byte, so the suffix is unambiguous).
+std::string MemberEntryName(std::string_view key, const ValueRef& ref);
+// The other way: a member entry's key and value. Corruption if the name is
+// not one MemberEntryName gives, or a blob is marked as an array node.
+Result<Member> ParseMemberEntry(std::string_view name, const ObjectId& id, bool is_tree);
+// The escaped key of a member entry name (the "%[" mark removed), and
+// whether it was there.
+std::string_view MemberEntryKey(std::string_view name, bool* is_array = nullptr);
 
 // The 64-bit hash that places a key in shard buckets (FNV-1a, then
 // MurmurHash3's finaliser for spread). Part of the format: never change it.

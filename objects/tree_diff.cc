@@ -56,16 +56,30 @@ Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
     }
     return Status::Ok();
   }
-  // One side flat (or both): compare entries by their escaped names, so only
-  // the members that differ are unescaped. A flat node holds at most
-  // kFlatMaxEntries members, so this is bounded near the threshold.
+  // One side flat (or both): compare entries by their escaped keys (an
+  // array node's "%[" mark removed, so a member that became an array node
+  // pairs with what it was), so only the members that differ are unescaped.
+  // A flat node holds at most kFlatMaxEntries members, so this is bounded
+  // near the threshold.
   std::map<std::string, Pair> pairs;
+  bool marked_blob = false;
+  auto ref_of = [&](const TreeEntry& e, std::string_view* escaped) {
+    bool is_array = false;
+    *escaped = MemberEntryKey(e.name, &is_array);
+    if (is_array && !e.is_tree) marked_blob = true;
+    return ValueRef{e.id, e.is_tree, is_array};
+  };
   STRATA_RETURN_IF_ERROR(CollectEntries(store, ea, level, [&](const TreeEntry& e) {
-    pairs[e.name].a = ValueRef{e.id, e.is_tree};
+    std::string_view escaped;
+    ValueRef ref = ref_of(e, &escaped);
+    pairs[std::string(escaped)].a = ref;
   }));
   STRATA_RETURN_IF_ERROR(CollectEntries(store, eb, level, [&](const TreeEntry& e) {
-    pairs[e.name].b = ValueRef{e.id, e.is_tree};
+    std::string_view escaped;
+    ValueRef ref = ref_of(e, &escaped);
+    pairs[std::string(escaped)].b = ref;
   }));
+  if (marked_blob) return Status::Corruption("a tree entry marks a blob as an array node");
   for (auto& [name, p] : pairs) {
     if (p.a && p.b && *p.a == *p.b) continue;
     STRATA_ASSIGN_OR_RETURN(p.key, UnescapeKey(name));
@@ -116,7 +130,7 @@ Status DiffNodes(ObjectStore& store, const std::optional<ObjectId>& a,
 Status DiffValuesInto(ObjectStore& store, const ValueRef& a, const ValueRef& b,
                       const JsonPointer& base, Sink& sink) {
   if (a == b) return Status::Ok();
-  if (a.is_tree && b.is_tree) return DiffNodes(store, a.id, b.id, base, sink);
+  if (a.is_object_node() && b.is_object_node()) return DiffNodes(store, a.id, b.id, base, sink);
   STRATA_ASSIGN_OR_RETURN(json::value va, DecodeValue(store, a));
   STRATA_ASSIGN_OR_RETURN(json::value vb, DecodeValue(store, b));
   std::size_t first = sink.ops.size();

@@ -421,13 +421,18 @@ class IncomingChecker {
           if (!IsKnown(e.id)) stack.push_back({e.id, node.buckets + e.name});
           continue;
         }
+        bool array_node = false;
+        const std::string_view escaped = MemberEntryKey(e.name, &array_node);
+        if (array_node && !e.is_tree) {
+          return refuse("entry " + Quote(e.name) + " marks a blob as an array node");
+        }
         if (passed.count(e.name) == 0) {
-          STRATA_RETURN_IF_ERROR(CheckEntryName(e.name, node.buckets, where, refuse));
+          STRATA_RETURN_IF_ERROR(CheckEntryName(std::string(escaped), node.buckets, where, refuse));
           passed.insert(e.name);
         }
         if (IsKnown(e.id)) continue;
         STRATA_RETURN_IF_ERROR(WalkValue(e.id, e.is_tree, [&] {
-          return "document " + Quote(UnescapeKey(e.name).value()) + " of " + where;
+          return "document " + Quote(UnescapeKey(MemberEntryKey(e.name)).value()) + " of " + where;
         }));
         if (e.name.rfind("%2E", 0) == 0 && std::strcmp(kind, "state tree") == 0) {
           STRATA_RETURN_IF_ERROR(CheckSettingsDocument(e, where));
@@ -468,8 +473,9 @@ class IncomingChecker {
   // A new value of a settings document (".schemas", ...), read once the
   // limits have counted it: its format is checked as a write checks it.
   Status CheckSettingsDocument(const TreeEntry& e, const std::string& where) {
-    STRATA_ASSIGN_OR_RETURN(std::string id, UnescapeKey(e.name));
-    Result<json::value> value = DecodeValue(store_, ValueRef{e.id, e.is_tree});
+    STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+    const std::string& id = m.key;
+    Result<json::value> value = DecodeValue(store_, m.ref);
     if (!value.ok()) {
       return Status::InvalidArgument(where + " is refused: settings document " + Quote(id) +
                                      " cannot be read: " + value.status().message());

@@ -19,6 +19,20 @@ namespace fs = std::filesystem;
 
 }  // namespace
 
+Result<int> ReadFormatVersion(git_repository* repo) {
+  git_config* raw = nullptr;
+  STRATA_GIT(git_repository_config_snapshot(&raw, repo), "cannot read the repository config");
+  ConfigPtr cfg(raw);
+  std::int32_t value = 1;  // unset: a repository from before the key
+  int rc = git_config_get_int32(&value, raw, "strata.formatVersion");
+  if (rc == GIT_ENOTFOUND) {
+    git_error_clear();
+    return 1;
+  }
+  if (rc < 0) return GitError(rc, "cannot read strata.formatVersion from the repository config");
+  return static_cast<int>(value);
+}
+
 Repository::Impl::Impl(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store)
     : path_(std::move(path)), repo_(std::move(repo)), store_(std::move(store)) {}
 
@@ -52,7 +66,8 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) try
   ConfigPtr cfg(cfg_raw);
   // Reflogs make main@{2026-11-01} work; bare repositories have them off by default.
   STRATA_GIT(git_config_set_bool(cfg.get(), "core.logAllRefUpdates", 1), "cannot write config");
-  STRATA_GIT(git_config_set_int32(cfg.get(), "strata.formatVersion", 1), "cannot write config");
+  STRATA_GIT(git_config_set_int32(cfg.get(), "strata.formatVersion", kFormatVersion),
+             "cannot write config");
   repo.reset();
   return OpenGitDir(git_dir.string());
 } catch (...) {
@@ -66,7 +81,18 @@ Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& gi
       &raw, git_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr);
   if (rc < 0) return GitError(rc, "cannot open repository " + git_dir);
   RepositoryPtr repo(raw);
+  STRATA_ASSIGN_OR_RETURN(int format, ReadFormatVersion(repo.get()));
+  if (format > kFormatVersion) {
+    return Status::InvalidArgument("repository " + git_dir + " has format version " +
+                                   std::to_string(format) + "; this strata reads versions 1 to " +
+                                   std::to_string(kFormatVersion) + ": use a newer strata");
+  }
+  if (format < 1) {
+    return Status::Corruption("repository " + git_dir + " has format version " +
+                              std::to_string(format) + " (strata.formatVersion), which is not one");
+  }
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, ObjectStore::Open(repo.get()));
+  store->set_array_nodes(format >= 2);
   std::string path = git_repository_path(repo.get());
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   return std::unique_ptr<Repository>(

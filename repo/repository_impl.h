@@ -22,6 +22,9 @@ namespace strata {
 class ViewCache;      // repo/views.h
 struct VersionTrees;  // repo/version_tree.h
 
+// strata.formatVersion from the repository's config (1 when unset).
+Result<int> ReadFormatVersion(git_repository* repo);
+
 struct Repository::Impl {
   Impl(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store);
   ~Impl();

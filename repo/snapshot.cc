@@ -84,7 +84,7 @@ Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& poi
   // Follow the pointer through object trees first.
   std::size_t consumed = 0;
   const auto& tokens = pointer.tokens();
-  while (ref->is_tree && consumed < tokens.size()) {
+  while (ref->is_object_node() && consumed < tokens.size()) {
     STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> member,
                             FindMember(store, ref->id, tokens[consumed]));
     if (!member) {

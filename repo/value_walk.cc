@@ -14,7 +14,7 @@ bool SameStored(const Located& a, const Located& b) {
 
 Status Descend(ObjectStore& store, Located& at, const std::string& token) {
   if (!at.present) return Status::Ok();
-  if (at.ref && at.ref->is_tree) {
+  if (at.ref && at.ref->is_object_node()) {
     STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> member, FindMember(store, at.ref->id, token));
     at.present = member.has_value();
     at.ref = member;
@@ -65,7 +65,9 @@ Result<json::value> DecodeLocated(ObjectStore& store, const Located& at) {
 
 Result<bool> Differs(ObjectStore& store, const Located& a, const Located& b) {
   if (!a.present || !b.present) return a.present != b.present;
-  if (a.ref && b.ref) return !(*a.ref == *b.ref);
+  // Ids decide when both are stored the same way; a large array stored as a
+  // blob (format 1) and as an array node (format 2) must be read.
+  if (a.ref && b.ref && a.ref->is_array == b.ref->is_array) return !(*a.ref == *b.ref);
   STRATA_ASSIGN_OR_RETURN(json::value va, DecodeLocated(store, a));
   STRATA_ASSIGN_OR_RETURN(json::value vb, DecodeLocated(store, b));
   return CanonicalJson(va) != CanonicalJson(vb);

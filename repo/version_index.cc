@@ -211,7 +211,8 @@ Result<VersionRecord> ComputeVersionRecord(ObjectStore& store, const git_commit*
     r.many_docs = true;
   } else {
     for (const std::string& name : changed) {
-      Result<std::string> doc = UnescapeKey(name);
+      // An array node's entry carries the "%[" mark: the same document.
+      Result<std::string> doc = UnescapeKey(MemberEntryKey(name));
       if (!doc.ok()) return doc.status().WithContext("version " + r.id.Hex());
       r.docs.push_back(IndexHash(*doc));
     }

@@ -84,11 +84,11 @@ ViewCache::ViewCache(std::string file)
     std::optional<ObjectId> source = ParseHex(body.substr(0, GIT_OID_HEXSZ));
     std::optional<ObjectId> view = ParseHex(body.substr(GIT_OID_HEXSZ + 1, GIT_OID_HEXSZ));
     const char kind = body.back();
-    if (!source || !view || (kind != 't' && kind != 'b' && kind != '-')) continue;
+    if (!source || !view || (kind != 't' && kind != 'a' && kind != 'b' && kind != '-')) continue;
     if (kind == '-') {
       map_[*source] = std::nullopt;
     } else {
-      map_[*source] = ValueRef{*view, kind == 't'};
+      map_[*source] = ValueRef{*view, kind != 'b', kind == 'a'};
     }
   }
 }
@@ -109,7 +109,7 @@ void ViewCache::Add(const ObjectId& source, const std::optional<ValueRef>& view)
   body += ' ';
   body += view ? view->id.Hex() : std::string(GIT_OID_HEXSZ, '0');
   body += ' ';
-  body += view ? (view->is_tree ? 't' : 'b') : '-';
+  body += view ? (view->is_array ? 'a' : view->is_tree ? 't' : 'b') : '-';
   pending_ += body;
   pending_ += ' ';
   pending_ += LineCheck(perspective_, body);
@@ -168,8 +168,10 @@ void RunJob(const Perspective& p, DocJob& job) {
   std::optional<json::value> view = p.View(value);
   if (!view) return;
   job.present = true;
-  // As EncodeValue(…, depth 1) decides: objects larger than a blob become trees.
-  if (!view->is_object() || CanonicalSize(*view, kBlobMaxBytes) <= kBlobMaxBytes) {
+  // As EncodeValue(…, depth 1) decides: objects (and, in format 2, arrays)
+  // larger than a blob become trees; EncodeValue has the last word.
+  if (!(view->is_object() || view->is_array()) ||
+      CanonicalSize(*view, kBlobMaxBytes) <= kBlobMaxBytes) {
     job.blob = CanonicalJson(*view);
   } else {
     job.view = std::move(view);
@@ -216,9 +218,9 @@ class ViewBuilder {
           stack.push_back(e.id);
           continue;
         }
-        STRATA_ASSIGN_OR_RETURN(std::string doc, UnescapeKey(e.name));
-        if (!p_.DocVisible(doc)) continue;
-        STRATA_RETURN_IF_ERROR(PlanDoc(ValueRef{e.id, e.is_tree}));
+        STRATA_ASSIGN_OR_RETURN(Member doc, ParseMemberEntry(e.name, e.id, e.is_tree));
+        if (!p_.DocVisible(doc.key)) continue;
+        STRATA_RETURN_IF_ERROR(PlanDoc(doc.ref));
       }
       trees_.emplace(id, std::move(entries));
     }
@@ -305,10 +307,10 @@ class ViewBuilder {
         if (!(child == EmptyTree())) out.push_back({e.name, child, true});
         continue;
       }
-      STRATA_ASSIGN_OR_RETURN(std::string doc, UnescapeKey(e.name));
-      if (!p_.DocVisible(doc)) continue;
-      STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> view, DocView(ValueRef{e.id, e.is_tree}));
-      if (view) out.push_back({e.name, view->id, view->is_tree});
+      STRATA_ASSIGN_OR_RETURN(Member doc, ParseMemberEntry(e.name, e.id, e.is_tree));
+      if (!p_.DocVisible(doc.key)) continue;
+      STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> view, DocView(doc.ref));
+      if (view) out.push_back({MemberEntryName(doc.key, *view), view->id, view->is_tree});
     }
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store_.WriteTree(std::move(out)));
     cache_.Add(node, ValueRef{id, true});

@@ -327,6 +327,29 @@ struct ResolveRequest {
   std::optional<std::string> branch;   // nullopt: the current branch
 };
 
+// The repository format this build writes (strata.formatVersion in the
+// repository's config; docs/format.md): 2 stores large arrays as array
+// nodes. A format-1 repository is read and written as format 1 (no array
+// nodes, so an older strata still reads it) until Repository::Upgrade. A
+// repository of a newer format than this is refused on open.
+inline constexpr int kFormatVersion = 2;
+
+// Repository::Upgrade: what it did (or, with dry_run, would do).
+struct UpgradeOptions {
+  bool dry_run = false;  // report, write nothing
+  CommitOptions commit;  // author and time of the upgrade versions (message, labels unused)
+};
+struct UpgradeReport {
+  int from_version = 0;  // strata.formatVersion before
+  int to_version = 0;    // after (dry_run: what it would be)
+  struct Branch {
+    std::string name;
+    std::size_t documents = 0;           // documents whose stored form changed
+    std::optional<std::string> version;  // the upgrade version written; nullopt: none needed
+  };
+  std::vector<Branch> branches;
+};
+
 class Repository {
  public:
   // Creates DIR/.strata, a bare git repository whose HEAD is refs/heads/main.
@@ -658,6 +681,15 @@ class Repository {
   // Every write (Write and what is built on it) runs it in auto mode once
   // its ref has moved; a failure there is reported, never the write's.
   Result<GcReport> Gc(const GcOptions& options);
+  // Upgrades a format-1 repository to kFormatVersion (repo/upgrade.cc;
+  // docs/format.md, "Format versions"): on each branch whose head state
+  // stores a large array as a blob, writes one version "upgrade to format 2"
+  // (empty delta: the same documents) whose state stores them as array
+  // nodes, so the same state has the same ids as in a new repository; then
+  // sets strata.formatVersion. Branches already upgraded are left alone, so
+  // an interrupted upgrade is finished by running it again. Nothing to do
+  // (already at kFormatVersion) is not an error: from == to, no branches.
+  Result<UpgradeReport> Upgrade(const UpgradeOptions& options);
   // Squashes the old versions of a branch into one base version and copies
   // the newer ones on top of it (strata/prune.h has the rules; docs/prune.md).
   // InvalidArgument unless exactly one of keep (>= 1) and before is set;

@@ -11,9 +11,10 @@
 //             child: an earlier object (modulo their count); none yet: a
 //             made-up id
 //
-// The last object is the root, decoded as a value (a tree, or a blob of JSON).
+// The last object is the root, decoded as a value (a tree read as an object
+// node and as an array node, or a blob of JSON).
 // Oracle: no crash, no hang; a value decoded from a tree encodes back to a
-// value that decodes equal.
+// value that decodes equal, and encodes to the same ids again (canonical).
 #include <vector>
 
 #include "objects/tree_codec.h"
@@ -66,17 +67,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     made.push_back(Made{*id, is_tree});
   }
   if (!made.empty()) {
-    const ValueRef root{made.back().id, made.back().is_tree};
-    auto value = DecodeValue(store, root);
-    if (value.ok() && CheckStorable(*value).ok()) {
-      auto stored = EncodeValue(store, *value, 1);
-      if (stored.ok()) {
-        auto back = DecodeValue(store, *stored);
-        FUZZ_CHECK(back.ok() && Equal(*back, *value), CanonicalJson(*value));
+    // A tree root is read both as an object node and as an array node.
+    const bool tree = made.back().is_tree;
+    for (bool as_array : {false, true}) {
+      if (as_array && !tree) break;
+      const ValueRef root{made.back().id, tree, as_array};
+      auto value = DecodeValue(store, root);
+      if (value.ok() && CheckStorable(*value).ok()) {
+        auto stored = EncodeValue(store, *value, 1);
+        if (stored.ok()) {
+          auto back = DecodeValue(store, *stored);
+          FUZZ_CHECK(back.ok() && Equal(*back, *value), CanonicalJson(*value));
+          // Canonical: what was written encodes to the same ids again.
+          auto again = EncodeValue(store, *back, 1);
+          FUZZ_CHECK(again.ok() && *again == *stored, CanonicalJson(*value));
+        }
       }
     }
     std::vector<Member> members;
-    if (root.is_tree) (void)ReadMembers(store, root.id, members);
+    if (tree) (void)ReadMembers(store, made.back().id, members);
   }
   store.Discard();
   return 0;

@@ -216,7 +216,12 @@ BOOST_FIXTURE_TEST_CASE(large_non_objects_and_deep_objects_stay_blobs, TempRepo)
   json::value long_array(json::array(4000, json::value(12345)));
   json::value big = testing::RandomJson::Wide(300);
   BOOST_TEST(!EncodeValue(store(), long_string, 1).value().is_tree);
+  // Format 2 stores a large array as an array node (array_node_test.cc).
+  BOOST_TEST(EncodeValue(store(), long_array, 1).value().is_array);
+  BOOST_TEST(!EncodeValue(store(), long_array, kMaxTreeDepth).value().is_tree);
+  store().set_array_nodes(false);
   BOOST_TEST(!EncodeValue(store(), long_array, 1).value().is_tree);
+  store().set_array_nodes(true);
   BOOST_TEST(EncodeValue(store(), big, kMaxTreeDepth - 1).value().is_tree);
   BOOST_TEST(!EncodeValue(store(), big, kMaxTreeDepth).value().is_tree);
 }

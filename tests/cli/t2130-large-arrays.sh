@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Large arrays (format 2): stored as array nodes that `git fsck --strict`
+# accepts, edited element by element with few new objects; a format-1
+# repository keeps blobs until `strata upgrade`, which re-encodes each
+# branch in one version; a newer format is refused on open.
+. "$(dirname "$0")/lib.sh"
+
+# big_array N: a JSON array of N small objects.
+big_array() {
+  python3 -c 'import json,sys; n=int(sys.argv[1]); print(json.dumps([{"id": i, "name": "item%d" % i} for i in range(n)]))' "$1"
+}
+
+test_expect_success 'a large array is an array node that git fsck --strict accepts' '
+  new_repo r1
+  sgit config strata.gcAuto 0
+  big_array 20000 >a.json
+  strata put list a.json >/dev/null
+  expect_eq "2" "$(sgit config strata.formatVersion)" &&
+  expect_eq "tree" "$(sgit cat-file -t "main:state/list%[")" &&
+  strata get list >back.json &&
+  expect_eq "$(python3 -c "import json; print(json.load(open(\"a.json\")) == json.load(open(\"back.json\")))")" True &&
+  expect_eq "{\"id\":123,\"name\":\"item123\"}" "$(strata get list /123 --compact)" &&
+  sgit fsck --strict >fsck.out 2>&1 &&
+  expect_no_match "error|warning" "$(cat fsck.out)"
+'
+
+test_expect_success 'one element inserted writes few new objects and bytes' '
+  cd r1
+  old=$(sgit rev-parse main)
+  echo "[{\"op\":\"add\",\"path\":\"/list/10000\",\"value\":{\"id\":-1}}]" >p.json
+  strata patch p.json >/dev/null
+  new=$(sgit rev-parse main)
+  n=$(sgit rev-list --objects "$new" "^$old" | wc -l)
+  [ "$n" -le 32 ] || { echo "FAIL: $n new objects"; false; } &&
+  bytes=$(sgit rev-list --objects "$new" "^$old" | cut -d" " -f1 | sgit cat-file --batch-check="%(objectsize)" | awk "{s+=\$1} END {print s}")
+  [ "$bytes" -le 262144 ] || { echo "FAIL: $bytes new bytes"; false; } &&
+  expect_eq "{\"id\":-1}" "$(strata get list /10000 --compact)" &&
+  sgit fsck --strict >fsck.out 2>&1 &&
+  expect_no_match "error|warning" "$(cat fsck.out)"
+'
+
+test_expect_success 'format 1 keeps blobs; upgrade re-encodes every branch as format 2 writes' '
+  new_repo r2
+  sgit config strata.formatVersion 1
+  big_array 5000 >a.json
+  strata put list a.json >/dev/null
+  strata branch other >/dev/null
+  expect_eq "blob" "$(sgit cat-file -t main:state/list)" &&
+  snapshot_repo &&
+  strata upgrade --dry-run --json >dry.json &&
+  expect_repo_unchanged &&
+  expect_eq "1" "$(jpath "d[\"from\"]" <dry.json)" &&
+  expect_eq "[1,1]" "$(jpath "[b[\"documents\"] for b in d[\"branches\"]]" <dry.json)" &&
+  strata upgrade >up.out &&
+  expect_match "^main: re-encoded 1 document in version" "$(cat up.out)" &&
+  expect_match "^upgraded format 1 to 2" "$(cat up.out)" &&
+  expect_eq "2" "$(sgit config strata.formatVersion)" &&
+  expect_eq "upgrade to format 2" "$(sgit log -1 --format=%s other)" &&
+  expect_eq "tree" "$(sgit cat-file -t "other:state/list%[")" &&
+  cd "$TRASH" && new_repo r3 && strata put list ../r2/a.json >/dev/null &&
+  expect_eq "$(sgit rev-parse main:state)" "$(git --git-dir ../r2/.strata rev-parse main:state)" &&
+  cd ../r2 &&
+  expect_eq "already at format 2; nothing to do" "$(strata upgrade)" &&
+  sgit fsck --strict >fsck.out 2>&1 &&
+  expect_no_match "error|warning" "$(cat fsck.out)"
+'
+
+test_expect_success 'a repository of a newer format is refused' '
+  new_repo r4
+  sgit config strata.formatVersion 3
+  expect_fail 1 strata ls &&
+  expect_match "format version 3; this strata reads versions 1 to 2" "$(err)"
+'
+
+test_done
