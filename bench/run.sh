@@ -70,6 +70,12 @@ echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
 status=0
 "${cmd[@]}" | tee -a "$out/figures.md" || status=$?
 
+# --- one element changed, inserted, deleted in a 100,000-element array (format 2).
+cmd=("$build/bench/strata_bench" --scenarios array --sizes 100k --runs "$runs" --workdir "$workdir/array" --no-git)
+printf '\n## Large arrays: strata_bench --scenarios array\n\n' >>"$out/figures.md"
+echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
+"${cmd[@]}" | tee -a "$out/figures.md" || status=$?
+
 # --- peak memory (max RSS) of import and export, for inputs of MEMORY_SIZES MB.
 echo >>"$out/figures.md"
 echo "## Memory: bench/memory.sh ${MEMORY_SIZES:-100}" >>"$out/figures.md"
