@@ -39,6 +39,25 @@ constexpr std::size_t kKeptDeltaBytes = std::size_t{1} << 20;
 // the last one it can record is 2106-02-07T06:28:15Z.
 constexpr std::int64_t kMaxTime = 4294967295;
 
+// What import.prune removes: the documents a reader of `branch`'s head sees
+// now (a Snapshot, so a perspective holds) that `given` does not name. Read
+// once, before the write: if another writer moves the branch meanwhile, the
+// documents it adds were never seen here, and stay.
+Result<std::vector<std::string>> DocumentsNotGiven(
+    Repository& repo, git_repository* git, const std::optional<std::string>& branch,
+    const std::function<bool(std::string_view)>& given) {
+  std::vector<std::string> out;
+  STRATA_ASSIGN_OR_RETURN(WriteTarget target, ResolveWriteTarget(git, branch));
+  STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(git, target.ref));
+  if (!head) return out;
+  STRATA_ASSIGN_OR_RETURN(Snapshot snapshot, repo.Read(head->Hex()));
+  STRATA_ASSIGN_OR_RETURN(std::vector<std::string> present, snapshot.Ids());
+  for (std::string& id : present) {
+    if (!given(id)) out.push_back(std::move(id));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
@@ -515,24 +534,14 @@ Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::
                                        const CommitOptions& options,
                                        const ImportOptions& import) try {
   for (const auto& [id, value] : docs) STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
-  // The documents to prune: those a reader of the branch head sees now (a
-  // Snapshot, so a perspective holds) and the import does not name. Read
-  // once, before the write: if another writer moves the branch meanwhile,
-  // the documents it adds were never seen here, and stay.
+  // The documents to prune, read before the write (DocumentsNotGiven).
   std::vector<std::string> prune;
   if (import.prune) {
-    STRATA_ASSIGN_OR_RETURN(WriteTarget target,
-                            ResolveWriteTarget(impl_->repo_.get(), options.branch));
-    STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(impl_->repo_.get(), target.ref));
-    if (head) {
-      std::unordered_set<std::string_view> given;
-      for (const auto& [id, value] : docs) given.insert(id);
-      STRATA_ASSIGN_OR_RETURN(Snapshot snapshot, Read(head->Hex()));
-      STRATA_ASSIGN_OR_RETURN(std::vector<std::string> present, snapshot.Ids());
-      for (std::string& id : present) {
-        if (!given.count(id)) prune.push_back(std::move(id));
-      }
-    }
+    std::unordered_set<std::string_view> given;
+    for (const auto& [id, value] : docs) given.insert(id);
+    STRATA_ASSIGN_OR_RETURN(
+        prune, DocumentsNotGiven(*this, impl_->repo_.get(), options.branch,
+                                 [&](std::string_view id) { return given.count(id) > 0; }));
   }
   MessageFn describe = DescribeImport(docs.size());
   return Write(
@@ -592,19 +601,12 @@ Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
   STRATA_RETURN_IF_ERROR(store.Flush());
   store.set_flush_threshold(0);
 
-  // 2. The documents to prune, as Import finds them.
+  // 2. The documents to prune, as Import finds them (DocumentsNotGiven).
   std::vector<std::string> prune;
   if (import.prune) {
-    STRATA_ASSIGN_OR_RETURN(WriteTarget target,
-                            ResolveWriteTarget(impl_->repo_.get(), options.branch));
-    STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(impl_->repo_.get(), target.ref));
-    if (head) {
-      STRATA_ASSIGN_OR_RETURN(Snapshot snapshot, Read(head->Hex()));
-      STRATA_ASSIGN_OR_RETURN(std::vector<std::string> present, snapshot.Ids());
-      for (std::string& id : present) {
-        if (!changes.count(id)) prune.push_back(std::move(id));
-      }
-    }
+    STRATA_ASSIGN_OR_RETURN(
+        prune, DocumentsNotGiven(*this, impl_->repo_.get(), options.branch,
+                                 [&](std::string_view id) { return changes.count(id) > 0; }));
   }
 
   // 3. The version: the head's state with the stored documents set, and the
