@@ -7,7 +7,6 @@
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
-#include <mbedtls/sha1.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -18,6 +17,7 @@
 #include <filesystem>
 
 #include "objects/loose_backend.h"
+#include "objects/sha1.h"
 
 namespace strata {
 
@@ -155,8 +155,38 @@ Result<std::size_t> ObjectStore::BlobSize(const ObjectId& id) {
   return size;
 }
 
-Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit) {
-  // Scanned where libgit2 keeps it (its cache, for trees): no copy.
+namespace {
+
+// Calls visit(name, id, is_tree) for each entry of tree `tree`, whose
+// content is [p, end), in order, until visit returns false.
+template <typename Visit>
+Status ParseTree(const ObjectId& tree, const char* p, const char* end, const Visit& visit) {
+  while (p < end) {
+    const char* space = static_cast<const char*>(std::memchr(p, ' ', end - p));
+    if (!space) return Status::Corruption("malformed tree " + tree.Hex());
+    std::string_view mode(p, space - p);
+    const char* nul = static_cast<const char*>(std::memchr(space + 1, '\0', end - space - 1));
+    if (!nul || end - nul < 1 + GIT_OID_RAWSZ)
+      return Status::Corruption("malformed tree " + tree.Hex());
+    bool is_tree = false;
+    if (mode == "40000")
+      is_tree = true;
+    else if (mode != "100644") {
+      return Status::Corruption("tree " + tree.Hex() + " has an entry of mode " +
+                                std::string(mode));
+    }
+    ObjectId entry_id;
+    std::memcpy(entry_id.bytes, nul + 1, ObjectId::kSize);
+    if (!visit(std::string_view(space + 1, nul - space - 1), entry_id, is_tree)) break;
+    p = nul + 1 + GIT_OID_RAWSZ;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// Read where libgit2 keeps it (its cache, for trees): no copy.
+Result<OdbObjectPtr> ObjectStore::ReadRawTree(const ObjectId& id) {
   git_odb_object* raw = nullptr;
   int rc = git_odb_read(&raw, odb_.get(), AsGit(id));
   if (rc < 0) return GitError(rc, "cannot read tree " + id.Hex());
@@ -164,27 +194,13 @@ Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit) {
   if (git_odb_object_type(raw) != GIT_OBJECT_TREE) {
     return Status::Corruption("object " + id.Hex() + " is not a tree");
   }
-  const char* p = static_cast<const char*>(git_odb_object_data(raw));
-  const char* end = p + git_odb_object_size(raw);
-  while (p < end) {
-    const char* space = static_cast<const char*>(std::memchr(p, ' ', end - p));
-    if (!space) return Status::Corruption("malformed tree " + id.Hex());
-    std::string_view mode(p, space - p);
-    const char* nul = static_cast<const char*>(std::memchr(space + 1, '\0', end - space - 1));
-    if (!nul || end - nul < 1 + GIT_OID_RAWSZ)
-      return Status::Corruption("malformed tree " + id.Hex());
-    bool is_tree = false;
-    if (mode == "40000")
-      is_tree = true;
-    else if (mode != "100644") {
-      return Status::Corruption("tree " + id.Hex() + " has an entry of mode " + std::string(mode));
-    }
-    ObjectId entry_id;
-    git_oid_fromraw(AsGit(entry_id), reinterpret_cast<const unsigned char*>(nul + 1));
-    if (!visit(std::string_view(space + 1, nul - space - 1), entry_id, is_tree)) break;
-    p = nul + 1 + GIT_OID_RAWSZ;
-  }
-  return Status::Ok();
+  return obj;
+}
+
+Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit) {
+  STRATA_ASSIGN_OR_RETURN(OdbObjectPtr obj, ReadRawTree(id));
+  const char* p = static_cast<const char*>(git_odb_object_data(obj.get()));
+  return ParseTree(id, p, p + git_odb_object_size(obj.get()), visit);
 }
 
 const TreeIndex::Entry* TreeIndex::Find(std::string_view name) const {
@@ -193,8 +209,51 @@ const TreeIndex::Entry* TreeIndex::Find(std::string_view name) const {
   return it != entries_.end() && it->name == name ? &*it : nullptr;
 }
 
+void TreeIndex::Reserve(std::size_t entries, std::size_t bytes) {
+  entries_.reserve(entries);
+  bytes_.reserve(bytes);
+}
+
+void TreeIndex::Add(std::string_view name, const ObjectId& id, bool is_tree) {
+  entries_.push_back(Entry{name, id, is_tree});
+}
+
+void TreeIndex::Seal() {
+  entries_.shrink_to_fit();
+  first_ = entries_.empty() ? std::string_view() : entries_.front().name;
+  // A tree of blobs is already in name order (git's order differs only for
+  // trees, compared as if their names ended in '/'): check before sorting.
+  auto by_name = [](const Entry& a, const Entry& b) { return a.name < b.name; };
+  if (!std::is_sorted(entries_.begin(), entries_.end(), by_name)) {
+    std::sort(entries_.begin(), entries_.end(), by_name);
+  }
+}
+
+template <typename Entries>
+std::shared_ptr<const TreeIndex> TreeIndex::Copy(const Entries& entries) {
+  auto index = std::make_shared<TreeIndex>();
+  std::size_t total = 0;
+  for (const auto& e : entries) total += e.name.size();
+  index->Reserve(entries.size(), total);
+  for (const auto& e : entries) {
+    const std::size_t at = index->bytes_.size();
+    index->bytes_.append(e.name);  // within the reserved size: no earlier name moves
+    index->Add(std::string_view(index->bytes_).substr(at, e.name.size()), e.id, e.is_tree);
+  }
+  index->Seal();
+  return index;
+}
+
+std::shared_ptr<const TreeIndex> TreeIndex::Of(const std::vector<TreeEntry>& entries) {
+  return Copy(entries);
+}
+
+std::shared_ptr<const TreeIndex> TreeIndex::Of(const std::vector<Entry>& entries) {
+  return Copy(entries);
+}
+
 std::size_t TreeIndex::bytes() const {
-  return sizeof(TreeIndex) + names_.capacity() + entries_.capacity() * sizeof(Entry);
+  return sizeof(TreeIndex) + bytes_.capacity() + entries_.capacity() * sizeof(Entry);
 }
 
 Result<std::shared_ptr<const TreeIndex>> ObjectStore::IndexTree(const ObjectId& id) {
@@ -208,27 +267,22 @@ Result<std::shared_ptr<const TreeIndex>> ObjectStore::IndexTree(const ObjectId& 
   // Built outside the lock: two threads may build the same index; the
   // second to finish keeps the first's.
   auto index = std::make_shared<TreeIndex>();
-  struct At {
-    std::size_t offset, size;
-    ObjectId id;
-    bool is_tree;
-  };
-  std::vector<At> at;
-  STRATA_RETURN_IF_ERROR(
-      ScanTree(id, [&](std::string_view name, const ObjectId& entry, bool is_tree) {
-        at.push_back(At{index->names_.size(), name.size(), entry, is_tree});
-        index->names_.append(name);
-        return true;
-      }));
-  index->names_.shrink_to_fit();  // the views below point into it: no change after this
-  index->entries_.reserve(at.size());
-  for (const At& a : at) {
-    index->entries_.push_back(TreeIndex::Entry{
-        std::string_view(index->names_).substr(a.offset, a.size), a.id, a.is_tree});
+  {
+    STRATA_ASSIGN_OR_RETURN(OdbObjectPtr obj, ReadRawTree(id));
+    const char* p = static_cast<const char*>(git_odb_object_data(obj.get()));
+    const std::size_t size = git_odb_object_size(obj.get());
+    // The index keeps the tree's content; its entries point into it. An
+    // entry takes at least 28 bytes ("40000 x", NUL, a 20-byte id).
+    index->Reserve(size / 28 + 1, size);
+    index->bytes_.assign(p, size);
+    const char* own = index->bytes_.data();
+    STRATA_RETURN_IF_ERROR(ParseTree(
+        id, own, own + size, [&](std::string_view name, const ObjectId& entry, bool is_tree) {
+          index->Add(name, entry, is_tree);
+          return true;
+        }));
   }
-  if (!index->entries_.empty()) index->first_ = index->entries_.front().name;
-  std::sort(index->entries_.begin(), index->entries_.end(),
-            [](const TreeIndex::Entry& a, const TreeIndex::Entry& b) { return a.name < b.name; });
+  index->Seal();
   std::shared_ptr<const TreeIndex> result = std::move(index);
   std::lock_guard lock(index_mutex_);
   if (auto it = index_map_.find(id); it != index_map_.end()) return it->second->second;
@@ -270,7 +324,7 @@ Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
 
 Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t type) {
   ObjectId id;
-  STRATA_GIT(git_odb_hash(AsGit(id), data.data(), data.size(), type), "cannot hash an object");
+  id = HashObject(data, type);
   // The backends are asked directly: git_odb_exists would answer from
   // libgit2's cache, which still holds objects a failed write staged, read
   // and discarded (they never reached the disk), and it rescans objects/pack
@@ -292,7 +346,10 @@ Result<ObjectId> ObjectStore::WriteBlob(std::string_view data) {
 }
 
 Result<ObjectId> ObjectStore::WriteTree(std::vector<TreeEntry> entries) {
-  std::sort(entries.begin(), entries.end(), GitTreeOrder);
+  // Entries taken from a tree, with a few changed, are mostly in order already.
+  if (!std::is_sorted(entries.begin(), entries.end(), GitTreeOrder)) {
+    std::sort(entries.begin(), entries.end(), GitTreeOrder);
+  }
   std::string data;
   std::size_t size = 0;
   for (const auto& e : entries) size += e.name.size() + 8 + GIT_OID_RAWSZ;
@@ -370,25 +427,6 @@ struct TempFile {
     }
     keep = true;
     return Status::Ok();
-  }
-};
-
-struct Sha1 {
-  mbedtls_sha1_context ctx;
-  Sha1() {
-    mbedtls_sha1_init(&ctx);
-    mbedtls_sha1_starts_ret(&ctx);
-  }
-  ~Sha1() { mbedtls_sha1_free(&ctx); }
-  Sha1(const Sha1&) = delete;
-  Sha1& operator=(const Sha1&) = delete;
-  void Update(std::string_view data) {
-    mbedtls_sha1_update_ret(&ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  }
-  std::string Finish() {
-    unsigned char digest[20];
-    mbedtls_sha1_finish_ret(&ctx, digest);
-    return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
   }
 };
 

@@ -43,8 +43,19 @@ class TreeIndex {
     ObjectId id;
     bool is_tree = false;
   };
+  TreeIndex() = default;
+  TreeIndex(const TreeIndex&) = delete;  // entries point into bytes_
+  TreeIndex& operator=(const TreeIndex&) = delete;
+
+  // An index of `entries` (in any order), holding copies of their names;
+  // for a node assembled from several trees. Not cached.
+  static std::shared_ptr<const TreeIndex> Of(const std::vector<TreeEntry>& entries);
+  static std::shared_ptr<const TreeIndex> Of(const std::vector<Entry>& entries);
+
   // The entry named `name`, or null.
   const Entry* Find(std::string_view name) const;
+  // Every entry, sorted by name bytes.
+  const std::vector<Entry>& entries() const { return entries_; }
   // The name of the tree's first entry in git's order ("" if it is empty):
   // a strata node's kind shows in it (a shard's names start with '.').
   std::string_view first_name() const { return first_; }
@@ -54,7 +65,15 @@ class TreeIndex {
 
  private:
   friend class ObjectStore;
-  std::string names_;           // every name, back to back
+  // Building: Reserve the bytes of every name (which must not be exceeded:
+  // entries point into them), Add each entry, then Seal once.
+  void Reserve(std::size_t entries, std::size_t bytes);
+  void Add(std::string_view name, const ObjectId& id, bool is_tree);
+  void Seal();
+  template <typename Entries>
+  static std::shared_ptr<const TreeIndex> Copy(const Entries& entries);
+
+  std::string bytes_;           // the tree's content, or the names back to back
   std::vector<Entry> entries_;  // sorted by name
   std::string_view first_;
 };
@@ -155,6 +174,7 @@ class ObjectStore {
   // and then discarded.
   bool Stored(const ObjectId& id);
   Status WritePack();
+  Result<OdbObjectPtr> ReadRawTree(const ObjectId& id);
   Result<RawObject> Read(const ObjectId& id, const char* what);
 
   git_repository* repo_;

@@ -1,6 +1,8 @@
 #include "objects/tree_diff.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 
 #include "objects/json_diff.h"
 
@@ -34,58 +36,125 @@ Status CollectEntries(ObjectStore& store, const std::vector<TreeEntry>& entries,
   return Status::Ok();
 }
 
+bool IsShard(const TreeIndex& index) {
+  return !index.first_name().empty() && index.first_name()[0] == '.';
+}
+
+// Pairs the members of two flat nodes whose refs differ. Both indexes are
+// sorted by entry name, so one merge-join finds them without copying a name:
+// a member whose entry is unchanged (the same name and id: nearly all of
+// them) costs one comparison. Entries on one side only are then paired by
+// escaped key (an array node's "%[" mark removed), so a member that became
+// an array node pairs with what it was, and only the members that differ
+// are unescaped.
+Status ChangedFlatMembers(const TreeIndex& a, const TreeIndex& b, std::vector<Pair>& out) {
+  std::vector<const TreeIndex::Entry*> only_a, only_b;
+  auto ia = a.entries().begin(), ea = a.entries().end();
+  auto ib = b.entries().begin(), eb = b.entries().end();
+  auto ref_of = [](const TreeIndex::Entry& e) -> Result<ValueRef> {
+    bool is_array = false;
+    MemberEntryKey(e.name, &is_array);
+    if (is_array && !e.is_tree)
+      return Status::Corruption("a tree entry marks a blob as an array node");
+    return ValueRef{e.id, e.is_tree, is_array};
+  };
+  auto pair_of = [&](std::string_view name, const TreeIndex::Entry* x,
+                     const TreeIndex::Entry* y) -> Status {
+    Pair p;
+    STRATA_ASSIGN_OR_RETURN(p.key, UnescapeKey(MemberEntryKey(name)));
+    if (x) {
+      STRATA_ASSIGN_OR_RETURN(p.a, ref_of(*x));
+    }
+    if (y) {
+      STRATA_ASSIGN_OR_RETURN(p.b, ref_of(*y));
+    }
+    out.push_back(std::move(p));
+    return Status::Ok();
+  };
+  while (ia != ea || ib != eb) {
+    if (ib == eb || (ia != ea && ia->name < ib->name)) {
+      only_a.push_back(&*ia++);
+    } else if (ia == ea || ib->name < ia->name) {
+      only_b.push_back(&*ib++);
+    } else {
+      if (ia->id != ib->id || ia->is_tree != ib->is_tree) {
+        STRATA_RETURN_IF_ERROR(pair_of(ia->name, &*ia, &*ib));
+      }
+      ++ia;
+      ++ib;
+    }
+  }
+  if (only_a.empty() && only_b.empty()) return Status::Ok();
+  std::map<std::string_view, std::pair<const TreeIndex::Entry*, const TreeIndex::Entry*>> rest;
+  for (const auto* e : only_a) rest[MemberEntryKey(e->name)].first = e;
+  for (const auto* e : only_b) rest[MemberEntryKey(e->name)].second = e;
+  for (const auto& [escaped, sides] : rest) {
+    const auto* x = sides.first;
+    const auto* y = sides.second;
+    if (x && y && x->id == y->id && x->is_tree == y->is_tree) {
+      // The same value under another mark: only a corrupt tree does that.
+      STRATA_RETURN_IF_ERROR(ref_of(*x).status());
+      STRATA_RETURN_IF_ERROR(ref_of(*y).status());
+      continue;
+    }
+    STRATA_RETURN_IF_ERROR(pair_of(x ? x->name : y->name, x, y));
+  }
+  return Status::Ok();
+}
+
 // Collects the members whose refs differ between nodes `a` and `b` at shard
 // `level`, descending only into buckets whose ids differ.
 Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
                       const std::optional<ObjectId>& b, int level, std::vector<Pair>& out) {
   if (a && b && *a == *b) return Status::Ok();
   if (level > kMaxShardLevels) return Status::Corruption("trees sharded too deep");
-  std::vector<TreeEntry> ea, eb;
+  static const TreeIndex kEmpty;
+  std::shared_ptr<const TreeIndex> ia, ib;
   if (a) {
-    STRATA_ASSIGN_OR_RETURN(ea, store.ReadTree(*a));
+    STRATA_ASSIGN_OR_RETURN(ia, store.IndexTree(*a));
   }
   if (b) {
-    STRATA_ASSIGN_OR_RETURN(eb, store.ReadTree(*b));
+    STRATA_ASSIGN_OR_RETURN(ib, store.IndexTree(*b));
   }
-  if (IsShard(ea) && IsShard(eb)) {
-    std::map<std::string, std::pair<std::optional<ObjectId>, std::optional<ObjectId>>> buckets;
-    for (const auto& e : ea) buckets[e.name].first = e.id;
-    for (const auto& e : eb) buckets[e.name].second = e.id;
-    for (const auto& [name, ids] : buckets) {
-      STRATA_RETURN_IF_ERROR(ChangedMembers(store, ids.first, ids.second, level + 1, out));
+  const TreeIndex& xa = ia ? *ia : kEmpty;
+  const TreeIndex& xb = ib ? *ib : kEmpty;
+  const bool shard_a = IsShard(xa), shard_b = IsShard(xb);
+  if (shard_a && shard_b) {
+    // Bucket names sort alike on both sides: a merge-join, descending only
+    // where the ids differ.
+    auto i = xa.entries().begin(), j = xb.entries().begin();
+    while (i != xa.entries().end() || j != xb.entries().end()) {
+      std::optional<ObjectId> x, y;
+      if (j == xb.entries().end() || (i != xa.entries().end() && i->name < j->name)) {
+        x = (i++)->id;
+      } else if (i == xa.entries().end() || j->name < i->name) {
+        y = (j++)->id;
+      } else {
+        x = (i++)->id;
+        y = (j++)->id;
+      }
+      STRATA_RETURN_IF_ERROR(ChangedMembers(store, x, y, level + 1, out));
     }
     return Status::Ok();
   }
-  // One side flat (or both): compare entries by their escaped keys (an
-  // array node's "%[" mark removed, so a member that became an array node
-  // pairs with what it was), so only the members that differ are unescaped.
-  // A flat node holds at most kFlatMaxEntries members, so this is bounded
-  // near the threshold.
-  std::map<std::string, Pair> pairs;
-  bool marked_blob = false;
-  auto ref_of = [&](const TreeEntry& e, std::string_view* escaped) {
-    bool is_array = false;
-    *escaped = MemberEntryKey(e.name, &is_array);
-    if (is_array && !e.is_tree) marked_blob = true;
-    return ValueRef{e.id, e.is_tree, is_array};
+  if (!shard_a && !shard_b) return ChangedFlatMembers(xa, xb, out);
+  // One side sharded, the other flat (a node that crossed kFlatMaxEntries):
+  // gather each side's members into one flat index of its own. Bounded near
+  // the threshold.
+  auto flatten = [&](const std::optional<ObjectId>& id,
+                     const std::shared_ptr<const TreeIndex>& index)
+      -> Result<std::shared_ptr<const TreeIndex>> {
+    if (!index) return TreeIndex::Of(std::vector<TreeEntry>());
+    if (!IsShard(*index)) return index;
+    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> top, store.ReadTree(*id));
+    std::vector<TreeEntry> entries;
+    STRATA_RETURN_IF_ERROR(
+        CollectEntries(store, top, level, [&](const TreeEntry& e) { entries.push_back(e); }));
+    return TreeIndex::Of(entries);
   };
-  STRATA_RETURN_IF_ERROR(CollectEntries(store, ea, level, [&](const TreeEntry& e) {
-    std::string_view escaped;
-    ValueRef ref = ref_of(e, &escaped);
-    pairs[std::string(escaped)].a = ref;
-  }));
-  STRATA_RETURN_IF_ERROR(CollectEntries(store, eb, level, [&](const TreeEntry& e) {
-    std::string_view escaped;
-    ValueRef ref = ref_of(e, &escaped);
-    pairs[std::string(escaped)].b = ref;
-  }));
-  if (marked_blob) return Status::Corruption("a tree entry marks a blob as an array node");
-  for (auto& [name, p] : pairs) {
-    if (p.a && p.b && *p.a == *p.b) continue;
-    STRATA_ASSIGN_OR_RETURN(p.key, UnescapeKey(name));
-    out.push_back(std::move(p));
-  }
-  return Status::Ok();
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> fa, flatten(a, ia));
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> fb, flatten(b, ib));
+  return ChangedFlatMembers(*fa, *fb, out);
 }
 
 // Where a diff goes: the patch, and, when wanted, the old value of each

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "objects/state_editor.h"
+#include "objects/tree_codec.h"
 #include "tests/objects/temp_repo.h"
 #include "tests/objects/test_util.h"
 
@@ -144,6 +145,66 @@ BOOST_FIXTURE_TEST_CASE(diff_stored_values_prefixes_the_base, TempRepo) {
   STRATA_CHECK_OK(ApplyPatch(state, patch));
   BOOST_TEST(Equal(state, J(R"({"x":{"k1":1}})")));
   for (const PatchOp& op : patch) BOOST_TEST(op.path.tokens()[0] == "x");
+}
+
+// A member that turns from a blob into an array node and back changes its
+// entry name ("k" <-> "k%["): UpdateObject finds it under either name, the
+// result has the id of the same state encoded afresh, and ChangedMembers
+// pairs the two names as one changed member. In a flat state root and in a
+// sharded one (past kFlatMaxEntries documents).
+BOOST_AUTO_TEST_CASE(members_becoming_array_nodes_and_back) {
+  for (int docs : {3, static_cast<int>(kFlatMaxEntries) + 40}) {
+    BOOST_TEST_CONTEXT(docs << " documents") {
+      TempRepo repo;
+      ObjectStore& store = repo.store();
+      json::object state;
+      for (int i = 0; i < docs; ++i) state["d" + std::to_string(i)] = i;
+      json::array large;
+      for (int i = 0; i < 1000; ++i) large.push_back(i);  // > kBlobMaxBytes
+      const ObjectId start = Encode(store, state);
+      auto update = [&](const ObjectId& base, const std::string& key,
+                        const std::optional<json::value>& value) {
+        MemberChanges changes;
+        std::optional<ValueRef> ref;
+        if (value) ref = EncodeValue(store, *value, 1).value();
+        changes[key] = ref;
+        Result<ValueRef> root = UpdateObject(store, base, changes, true);
+        STRATA_CHECK_OK(root);
+        if (value)
+          state[key] = *value;
+        else
+          state.erase(key);
+        BOOST_TEST(root->id.Hex() == Encode(store, state).Hex());
+        std::vector<MemberDiff> changed;
+        STRATA_CHECK_OK(ChangedMembers(store, base, root->id, changed));
+        BOOST_TEST_REQUIRE(changed.size() == 1u);
+        BOOST_TEST(changed[0].key == key);
+        BOOST_TEST((changed[0].a == FindMember(store, base, key).value()));
+        BOOST_TEST((changed[0].b == FindMember(store, root->id, key).value()));
+        CheckDiff(store, base, root->id);
+        CheckDiff(store, root->id, base);
+        return root->id;
+      };
+      ObjectId v1 = update(start, "d1", json::value(large));  // blob -> array node
+      std::vector<MemberDiff> changed;
+      STRATA_CHECK_OK(ChangedMembers(store, start, v1, changed));
+      BOOST_TEST_REQUIRE(changed.size() == 1u);
+      BOOST_TEST((changed[0].a && !changed[0].a->is_array));
+      BOOST_TEST((changed[0].b && changed[0].b->is_array));
+      ObjectId v2 = update(v1, "d1", json::value(7));       // array node -> blob
+      ObjectId v3 = update(v2, "new", json::value(large));  // an array node added
+      ObjectId v4 = update(v3, "new", std::nullopt);        // and removed
+      BOOST_TEST(v4.Hex() == v2.Hex());
+      ObjectId v5 = update(v4, "d0", std::nullopt);  // a blob removed
+      changed.clear();
+      STRATA_CHECK_OK(ChangedMembers(store, v5, v3, changed));
+      BOOST_TEST_REQUIRE(changed.size() == 2u);
+      BOOST_TEST(changed[0].key == "d0");
+      BOOST_TEST((!changed[0].a && changed[0].b));
+      BOOST_TEST(changed[1].key == "new");
+      BOOST_TEST((!changed[1].a && changed[1].b && changed[1].b->is_array));
+    }
+  }
 }
 
 // Random edit histories: the diff between any two versions applies.
