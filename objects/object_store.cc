@@ -3,6 +3,7 @@
 //   entry := mode SP name NUL id[20]     mode: "100644" (blob) | "40000" (tree)
 #include "objects/object_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -720,18 +721,23 @@ Result<std::string> IndexWholePack(const std::string& pack, const std::string& p
 // keeps packs few) and rebuilt from its pack if it is not valid.
 Status ObjectStore::RepairPackIndexes(const std::string& objects_dir) {
   const std::string pack_dir = objects_dir + "/pack";
-  std::error_code ec;
-  std::filesystem::directory_iterator it(pack_dir, ec);
-  if (ec) return Status::Ok();  // no packs yet
+  // opendir, not std::filesystem::directory_iterator: its increment is
+  // noexcept and allocates, so an allocation failure there would terminate.
+  struct DirCloser {
+    DIR* d;
+    ~DirCloser() {
+      if (d) ::closedir(d);
+    }
+  } dir{::opendir(pack_dir.c_str())};
+  if (!dir.d) return Status::Ok();  // no packs yet
   Status result = Status::Ok();
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    const std::string name = it->path().filename().string();
+  while (const dirent* entry = ::readdir(dir.d)) {
+    const std::string name = entry->d_name;
     if (name.size() != 5 + 40 + 4 || name.rfind("pack-", 0) != 0 ||
         name.compare(45, 4, ".idx") != 0) {
       continue;
     }
-    const std::string idx_path = it->path().string();
+    const std::string idx_path = pack_dir + "/" + name;
     struct stat st {};
     if (::stat(idx_path.c_str(), &st) != 0 || st.st_size > kUnsyncedIndexMax) continue;
     std::optional<std::string> idx = ReadWhole(idx_path);
