@@ -3,6 +3,7 @@
 //   entry := mode SP name NUL id[20]     mode: "100644" (blob) | "40000" (tree)
 #include "objects/object_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -15,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "objects/loose_backend.h"
 #include "objects/sha1.h"
@@ -64,6 +66,13 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo) {
   OdbPtr odb(raw_odb);
   STRATA_ASSIGN_OR_RETURN(git_odb_backend * loose, NewLooseBackend(objects_dir));
   STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), loose, kLoosePriority, "the loose objects"));
+  // Before libgit2 reads any pack index: a small index written without
+  // fsync may be torn by a power loss (WritePack).
+  // Not fatal: a reader that cannot write (a read-only repository) still
+  // reads the other packs, and libgit2 names the damaged index if a read
+  // needs it.
+  Status repaired = RepairPackIndexes(objects_dir);
+  static_cast<void>(repaired);
   git_odb_backend* packs = nullptr;
   STRATA_GIT(git_odb_backend_pack(&packs, objects_dir.c_str()),
              "cannot open the packs in " + objects_dir);
@@ -392,7 +401,15 @@ Status WriteAll(int fd, const char* data, std::size_t size, const std::string& p
   return Status::Ok();
 }
 
-// fsync, then close (a close can report a write error too).
+// Close (a close can report a write error too).
+Status Close(Fd& file, const std::string& path) {
+  int fd = file.fd;
+  file.fd = -1;
+  if (::close(fd) != 0) return Status::IOError("cannot close " + path + ": " + Errno());
+  return Status::Ok();
+}
+
+// fsync, then close.
 Status SyncAndClose(Fd& file, const std::string& path) {
   if (::fsync(file.fd) != 0) return Status::IOError("cannot fsync " + path + ": " + Errno());
   int fd = file.fd;
@@ -598,7 +615,13 @@ Status ObjectStore::WritePack() {
   STRATA_RETURN_IF_ERROR(index.Create(pack_dir, "strata-tmp-idx"));
   const std::string idx = PackIndex(std::move(entries), checksum);
   STRATA_RETURN_IF_ERROR(WriteAll(index.file.fd, idx.data(), idx.size(), index.path));
-  STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
+  if (idx.size() > kUnsyncedIndexMax) {
+    STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
+  } else {
+    // Not fsynced: the pack is, and RepairPackIndexes rebuilds an index this
+    // small from it if a power loss tore it.
+    STRATA_RETURN_IF_ERROR(Close(index.file, index.path));
+  }
 
   git_oid name;
   git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(checksum.data()));
@@ -621,6 +644,166 @@ Status ObjectStore::Flush() {
   STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");
   Discard();
   return Status::Ok();
+}
+
+namespace {
+
+std::uint32_t Be32(const unsigned char* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+// The whole of file `path`; nullopt if it cannot be read.
+std::optional<std::string> ReadWhole(const std::string& path) {
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.fd < 0) return std::nullopt;
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(file.fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    if (n == 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+// Whether `idx` is a whole, valid version 2 pack index: its size agrees
+// with its object count and its own SHA-1 trailer matches (a torn, short
+// or zeroed file fails one or the other).
+bool ValidPackIndex(std::string_view idx) {
+  constexpr std::size_t kHeader = 8 + 256 * 4;
+  if (idx.size() < kHeader + 40 || idx.substr(0, 4) != "\377tOc") return false;
+  const auto* b = reinterpret_cast<const unsigned char*>(idx.data());
+  if (Be32(b + 4) != 2) return false;
+  const std::uint64_t n = Be32(b + 8 + 255 * 4);
+  const std::uint64_t small = kHeader + n * 28 + 40;
+  if (small > idx.size()) return false;
+  std::uint64_t large = 0;
+  const unsigned char* offsets = b + kHeader + n * 24;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (offsets[i * 4] & 0x80) ++large;
+  }
+  if (idx.size() != small + large * 8) return false;
+  Sha1 sha;
+  sha.Update(idx.substr(0, idx.size() - 20));
+  return sha.Finish() == idx.substr(idx.size() - 20);
+}
+
+// The index of `pack` (its bytes), rebuilt by reading every entry: the
+// packs WritePack makes hold whole objects only. Corruption for a pack
+// that is damaged or holds deltas (WritePack never wrote it).
+Result<std::string> IndexWholePack(const std::string& pack, const std::string& path) {
+  auto bad = [&](const std::string& why) {
+    return Status::Corruption("cannot re-index " + path + ": " + why);
+  };
+  if (pack.size() < 12 + 20 || pack.compare(0, 4, "PACK") != 0) return bad("not a pack");
+  const auto* b = reinterpret_cast<const unsigned char*>(pack.data());
+  if (Be32(b + 4) != 2) return bad("not a version 2 pack");
+  const std::uint32_t count = Be32(b + 8);
+  const std::string checksum = pack.substr(pack.size() - 20);
+  Sha1 sha;
+  sha.Update(std::string_view(pack).substr(0, pack.size() - 20));
+  if (sha.Finish() != checksum) return bad("its checksum does not match");
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return Status::IOError("cannot start zlib");
+  struct ZFree {
+    z_stream* z;
+    ~ZFree() { inflateEnd(z); }
+  } z_free{&zs};
+  std::vector<PackedEntry> entries;
+  entries.reserve(count);
+  std::size_t at = 12;
+  const std::size_t end = pack.size() - 20;
+  std::string data;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::size_t start = at;
+    if (at >= end) return bad("it ends early");
+    unsigned char c = b[at++];
+    const int type = (c >> 4) & 7;
+    std::uint64_t size = c & 15;
+    for (int shift = 4; c & 0x80; shift += 7) {
+      if (at >= end || shift > 57) return bad("an entry header is damaged");
+      c = b[at++];
+      size |= std::uint64_t{c & 0x7fu} << shift;
+    }
+    if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG) return bad("it holds deltas");
+    data.resize(size);
+    inflateReset(&zs);
+    zs.next_in = const_cast<Bytef*>(b + at);
+    zs.avail_in = static_cast<uInt>(end - at);
+    zs.next_out = reinterpret_cast<Bytef*>(data.data());
+    zs.avail_out = static_cast<uInt>(size);
+    int rc = inflate(&zs, Z_FINISH);
+    if (rc != Z_STREAM_END || zs.total_out != size) return bad("an object does not inflate");
+    at += zs.total_in;
+    git_oid oid;
+    if (git_odb_hash(&oid, data.data(), data.size(), static_cast<git_object_t>(type)) < 0) {
+      return GitError(-1, "cannot re-index " + path);
+    }
+    const uLong crc = crc32(crc32(0, nullptr, 0), b + start, static_cast<uInt>(at - start));
+    entries.push_back({FromGit(oid), start, static_cast<std::uint32_t>(crc)});
+  }
+  if (at != end) return bad("it has bytes after its last object");
+  return PackIndex(std::move(entries), checksum);
+}
+
+}  // namespace
+
+// WritePack fsyncs an index of kUnsyncedIndexMax bytes or less only through
+// the folder's fsync (its name, not its bytes): after a power loss it may
+// be empty, short or hold zeros, while its pack, fsynced before its rename,
+// is whole. Every such index is checked here (a few KiB each; automatic gc
+// keeps packs few) and rebuilt from its pack if it is not valid.
+Status ObjectStore::RepairPackIndexes(const std::string& objects_dir) {
+  const std::string pack_dir = objects_dir + "/pack";
+  // opendir, not std::filesystem::directory_iterator: its increment is
+  // noexcept and allocates, so an allocation failure there would terminate.
+  struct DirCloser {
+    DIR* d;
+    ~DirCloser() {
+      if (d) ::closedir(d);
+    }
+  } dir{::opendir(pack_dir.c_str())};
+  if (!dir.d) return Status::Ok();  // no packs yet
+  Status result = Status::Ok();
+  while (const dirent* entry = ::readdir(dir.d)) {
+    const std::string name = entry->d_name;
+    if (name.size() != 5 + 40 + 4 || name.rfind("pack-", 0) != 0 ||
+        name.compare(45, 4, ".idx") != 0) {
+      continue;
+    }
+    const std::string idx_path = pack_dir + "/" + name;
+    struct stat st {};
+    if (::stat(idx_path.c_str(), &st) != 0 || st.st_size > kUnsyncedIndexMax) continue;
+    std::optional<std::string> idx = ReadWhole(idx_path);
+    if (!idx) continue;  // removed meanwhile (gc)
+    if (ValidPackIndex(*idx)) continue;
+    const std::string pack_path = pack_dir + "/" + name.substr(0, 45) + ".pack";
+    std::optional<std::string> pack = ReadWhole(pack_path);
+    if (!pack) {
+      // A torn index whose pack never became durable: a crash before the
+      // folder's fsync, so no ref names its objects.
+      if (errno == ENOENT) ::unlink(idx_path.c_str());
+      continue;
+    }
+    Result<std::string> rebuilt = IndexWholePack(*pack, pack_path);
+    if (!rebuilt.ok()) {
+      result = rebuilt.status();
+      continue;
+    }
+    TempFile index;
+    Status written = index.Create(pack_dir, "strata-tmp-idx");
+    if (written.ok())
+      written = WriteAll(index.file.fd, rebuilt->data(), rebuilt->size(), index.path);
+    if (written.ok()) written = SyncAndClose(index.file, index.path);
+    if (written.ok()) written = index.RenameTo(idx_path);
+    if (written.ok()) written = SyncDir(pack_dir);
+    if (!written.ok()) result = written;
+  }
+  return result;
 }
 
 void ObjectStore::Discard() {

@@ -5,9 +5,10 @@
 // staged in memory (libgit2's mempack backend, ahead of the disk
 // backends, so staged objects read back at once) until Flush(), which puts
 // them on disk as one packfile and its index, fsynced (three fsync calls
-// whatever their number). Nothing reaches the disk before Flush(), so a
-// failed write leaves no trace; refs are moved only after Flush() returns.
-// Each Flush adds a pack; `strata gc` (strata/gc.h) packs them into one.
+// whatever their number; two when the index is small enough to be rebuilt
+// from its pack after a power loss: RepairPackIndexes). Nothing reaches the disk before Flush(), so
+// a failed write leaves no trace; refs are moved only after Flush() returns. Each Flush adds a
+// pack; `strata gc` (strata/gc.h) packs them into one.
 #pragma once
 
 #include <cstdint>
@@ -141,6 +142,16 @@ class ObjectStore {
   // failure (write, fsync, rename) is an IOError naming the file, and
   // leaves no pack behind.
   Status Flush();
+
+  // Rebuilds, from its pack, every pack index in `objects_dir`/pack of
+  // kUnsyncedIndexMax bytes or less that is not whole and valid (one a
+  // power loss tore: Flush does not fsync indexes that small). Open calls
+  // it before libgit2 reads any index. Ok when every such index is valid
+  // now; Corruption or IOError naming the last pack it could not re-index.
+  static Status RepairPackIndexes(const std::string& objects_dir);
+  // The largest pack index Flush writes without its own fsync (its pack,
+  // and the folder, are fsynced).
+  static constexpr long kUnsyncedIndexMax = 4096;
   // Forgets the staged objects.
   void Discard();
 

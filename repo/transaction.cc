@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "repo/loose_ref.h"
 #include "repo/refs.h"
 
 namespace strata {
@@ -302,6 +303,23 @@ Result<CommitOutcome> RefTransaction::Commit() {
     // a bounded number of times; a lock left by a killed process is removed
     // (ClearGitLocksLocked: we hold the write lock).
     for (int tries = 0;; ++tries) {
+      // The common case, a loose ref set by compare-and-swap, strata moves
+      // itself: git's lock protocol with 2 fsync calls, reflogs appended
+      // without fsync as git does (repo/loose_ref.h). The rest, libgit2.
+      if (u.kind == RefUpdateKind::kSet && u.expected) {
+        STRATA_ASSIGN_OR_RETURN(LooseRefOutcome outcome,
+                                SetLooseRef(repo_, u.ref, *u.expected, u.target, u.reason));
+        if (outcome == LooseRefOutcome::kMoved) break;
+        if (outcome == LooseRefOutcome::kRefMoved) return CommitOutcome::kRefMoved;
+        if (outcome == LooseRefOutcome::kLocked) {
+          if (tries == kGitLockTries) {
+            return Status::Conflict("cannot move " + u.ref + ": " +
+                                    DescribeGitLock(GitLockPath(repo_, u.ref)));
+          }
+          STRATA_RETURN_IF_ERROR(ClearGitLocksLocked(repo_, u.ref));
+          continue;
+        }
+      }
       git_reference* raw = nullptr;
       int rc = 0;
       if (u.kind == RefUpdateKind::kDelete) {

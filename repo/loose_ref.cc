@@ -1,0 +1,241 @@
+#include "repo/loose_ref.h"
+
+#include <fcntl.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+
+namespace strata {
+namespace {
+
+std::string Errno() { return std::strerror(errno); }
+
+// An open file descriptor, closed on scope exit.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  // Closes now; a close can report a write error too.
+  bool Close() {
+    int f = fd;
+    fd = -1;
+    return ::close(f) == 0;
+  }
+};
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::IOError("cannot write " + path + ": " + Errno());
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::Ok();
+}
+
+// The whole of a small file; nullopt if it cannot be read (errno says why).
+std::optional<std::string> ReadSmallFile(const std::string& path) {
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.fd < 0) return std::nullopt;
+  std::string out;
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(file.fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    if (n == 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > 4096) return std::nullopt;  // not a ref
+  }
+}
+
+// core.logAllRefUpdates as libgit2 reads it: "always", a boolean, or unset
+// (then: on unless the repository is bare).
+enum class LogAll { kOff, kOn, kAlways };
+
+LogAll ReadLogAll(git_repository* repo) {
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo) < 0) {
+    git_error_clear();
+    return git_repository_is_bare(repo) ? LogAll::kOff : LogAll::kOn;
+  }
+  ConfigPtr cfg(raw);
+  git_buf value = GIT_BUF_INIT;
+  if (git_config_get_string_buf(&value, raw, "core.logAllRefUpdates") < 0) {
+    git_error_clear();
+    return git_repository_is_bare(repo) ? LogAll::kOff : LogAll::kOn;
+  }
+  const std::string text(value.ptr, value.size);
+  git_buf_dispose(&value);
+  if (strcasecmp(text.c_str(), "always") == 0) return LogAll::kAlways;
+  int on = 0;
+  if (git_config_parse_bool(&on, text.c_str()) < 0) {
+    git_error_clear();
+    return LogAll::kOff;
+  }
+  return on ? LogAll::kOn : LogAll::kOff;
+}
+
+bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// libgit2's should_write_reflog (refdb_fs.c).
+bool ShouldWriteReflog(LogAll logall, const std::string& git_dir, const std::string& ref) {
+  if (logall == LogAll::kOff) return false;
+  struct stat st {};
+  if (::stat((git_dir + "logs/" + ref).c_str(), &st) == 0) return true;
+  if (logall == LogAll::kAlways) return true;
+  return ref == "HEAD" || StartsWith(ref, "refs/heads/") || StartsWith(ref, "refs/remotes/") ||
+         StartsWith(ref, "refs/notes/");
+}
+
+// Appends `line` to GITDIR/logs/REF, creating it and its folders, without
+// fsync (as git does: core.fsync=committed does not cover reflogs).
+Status AppendReflog(const std::string& git_dir, const std::string& ref, const std::string& line) {
+  const std::string path = git_dir + "logs/" + ref;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  if (ec) return Status::IOError("cannot create the folder of " + path + ": " + ec.message());
+  Fd file(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666));
+  if (file.fd < 0) return Status::IOError("cannot open " + path + ": " + Errno());
+  STRATA_RETURN_IF_ERROR(WriteAll(file.fd, line, path));
+  if (!file.Close()) return Status::IOError("cannot append to " + path + ": " + Errno());
+  return Status::Ok();
+}
+
+Status SyncFolder(const std::string& dir) {
+  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.fd < 0) return Status::IOError("cannot open " + dir + ": " + Errno());
+  // Worded as libgit2 words it (MovedAnyway's callers match it).
+  if (::fsync(d.fd) != 0) {
+    return Status::IOError("failed to fsync directory '" + dir + "': " + Errno());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string ReflogLine(const ObjectId& old_id, const ObjectId& new_id, const git_signature& who,
+                       const std::string& message) {
+  int offset = who.when.offset;
+  const char sign = (offset < 0 || who.when.sign == '-') ? '-' : '+';
+  if (offset < 0) offset = -offset;
+  char when[64];
+  std::snprintf(when, sizeof when, " %u %c%02d%02d", static_cast<unsigned>(who.when.time), sign,
+                offset / 60, offset % 60);
+  std::string line = old_id.Hex() + " " + new_id.Hex() + " " + who.name + " <" + who.email + ">" +
+                     when + "\t" + message;
+  for (char& c : line) {
+    if (c == '\n') c = ' ';
+  }
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  line += '\n';
+  return line;
+}
+
+Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref,
+                                    const ObjectId& expected, const ObjectId& target,
+                                    const std::string& message) {
+  const std::string git_dir = git_repository_path(repo);  // ends in '/'
+  // A linked worktree keeps its refs in the common folder: leave it to libgit2.
+  if (!StartsWith(ref, "refs/") || git_dir != git_repository_commondir(repo)) {
+    return LooseRefOutcome::kNotApplicable;
+  }
+  const std::string path = git_dir + ref;
+  const std::string lock_path = path + ".lock";
+  // Not a plain loose ref (packed only, or a missing folder): libgit2.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return LooseRefOutcome::kNotApplicable;
+  }
+
+  Fd lock(::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  if (lock.fd < 0) {
+    if (errno == EEXIST) return LooseRefOutcome::kLocked;
+    return Status::IOError("cannot move " + ref + ": cannot create " + lock_path + ": " + Errno());
+  }
+  // Removes the lock file on every way out but the rename.
+  struct Unlock {
+    const std::string& path;
+    bool armed = true;
+    ~Unlock() {
+      if (armed) ::unlink(path.c_str());
+    }
+  } unlock{lock_path};
+
+  // The current value, read under the lock: a loose "HEX\n".
+  std::optional<std::string> now = ReadSmallFile(path);
+  if (!now) {
+    if (errno == ENOENT) return LooseRefOutcome::kNotApplicable;  // deleted or packed meanwhile
+    return Status::IOError("cannot move " + ref + ": cannot read " + path + ": " + Errno());
+  }
+  std::string_view text(*now);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  std::optional<ObjectId> id = ObjectId::FromHex(text);
+  if (!id) return LooseRefOutcome::kNotApplicable;  // symbolic, or not a ref libgit2 would write
+  if (!(*id == expected)) return LooseRefOutcome::kRefMoved;
+
+  const std::string content = target.Hex() + "\n";
+  STRATA_RETURN_IF_ERROR(WriteAll(lock.fd, content, lock_path));
+  if (::fsync(lock.fd) != 0) {
+    return Status::IOError("cannot move " + ref + ": cannot fsync " + lock_path + ": " + Errno());
+  }
+  if (!lock.Close()) {
+    return Status::IOError("cannot move " + ref + ": cannot close " + lock_path + ": " + Errno());
+  }
+
+  const LogAll logall = ReadLogAll(repo);
+  if (ShouldWriteReflog(logall, git_dir, ref)) {
+    git_signature* raw = nullptr;
+    if (git_signature_default(&raw, repo) < 0) {
+      git_error_clear();
+      if (git_signature_now(&raw, "unknown", "unknown") < 0) {
+        return GitError(-1, "cannot move " + ref + ": cannot make the reflog's signature");
+      }
+    }
+    SignaturePtr who(raw);
+    const std::string line = ReflogLine(expected, target, *who, message);
+    Status logged = AppendReflog(git_dir, ref, line);
+    if (!logged.ok()) return Status::IOError("cannot move " + ref + ": " + logged.message());
+    // HEAD's reflog too when HEAD names this ref (libgit2's maybe_append_head).
+    std::optional<std::string> head = ReadSmallFile(git_dir + "HEAD");
+    while (head && !head->empty() && std::isspace(static_cast<unsigned char>(head->back()))) {
+      head->pop_back();
+    }
+    if (head && *head == "ref: " + ref) {
+      logged = AppendReflog(git_dir, "HEAD", line);
+      if (!logged.ok()) return Status::IOError("cannot move " + ref + ": " + logged.message());
+    }
+  }
+
+  if (::rename(lock_path.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot move " + ref + ": cannot rename " + lock_path + " to " + path +
+                           ": " + Errno());
+  }
+  unlock.armed = false;
+  Status synced = SyncFolder(std::filesystem::path(path).parent_path().string());
+  if (!synced.ok()) {
+    return Status::IOError(ref + " moved to " + target.Hex().substr(0, 12) + ", but " +
+                           synced.message() + ": the move may not survive a crash");
+  }
+  return LooseRefOutcome::kMoved;
+}
+
+}  // namespace strata

@@ -1,0 +1,222 @@
+// Tests for repo/loose_ref.h: strata's own move of a loose ref (git's lock
+// protocol, reflogs appended as libgit2 writes them).
+#include "repo/loose_ref.h"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <iterator>
+#include <regex>
+
+#include "repo/refs.h"
+#include "repo/transaction.h"
+#include "tests/repo/repo_fixture.h"
+
+namespace strata {
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// The line with its time (" SECONDS +HHMM") masked: two moves a second apart
+// write the same line otherwise.
+std::string MaskTime(const std::string& line) {
+  return std::regex_replace(line, std::regex(" [0-9]+ [-+][0-9]{4}\t"), " T\t");
+}
+
+// Three versions on main, and a second libgit2 handle on the repository
+// (what git sees), with a known committer for the reflogs.
+struct LooseRefFixture : RepoFixture {
+  LooseRefFixture() {
+    for (const char* v : {"1", "2", "3"}) {
+      BOOST_REQUIRE(repo().Put("d", J(v), By("ann")).ok());
+      ids.push_back(*ObjectId::FromHex(repo().ResolveRevision("HEAD").value()));
+    }
+    git_repository* raw = nullptr;
+    BOOST_REQUIRE(git_repository_open(&raw, repo().path().c_str()) == 0);
+    git.reset(raw);
+    git_config* cfg_raw = nullptr;
+    BOOST_REQUIRE(git_repository_config(&cfg_raw, raw) == 0);
+    ConfigPtr cfg(cfg_raw);
+    BOOST_REQUIRE(git_config_set_string(cfg_raw, "user.name", "Ann Example") == 0);
+    BOOST_REQUIRE(git_config_set_string(cfg_raw, "user.email", "ann@example.com") == 0);
+  }
+  // Creates branch `name` at `id` through libgit2.
+  void Branch(const std::string& name, const ObjectId& id) {
+    git_reference* raw = nullptr;
+    BOOST_REQUIRE(git_reference_create(&raw, git.get(), ("refs/heads/" + name).c_str(), AsGit(id),
+                                       0, "branch: Created") == 0);
+    ReferencePtr made(raw);
+  }
+  std::string File(const std::string& rel) { return repo().path() + "/" + rel; }
+  std::vector<ObjectId> ids;  // v1, v2, v3
+  RepositoryPtr git;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(repo)
+BOOST_AUTO_TEST_SUITE(loose_ref)
+
+BOOST_AUTO_TEST_CASE(reflog_lines_are_libgit2s_format) {
+  const ObjectId a = *ObjectId::FromHex("0123456789abcdef0123456789abcdef01234567");
+  const ObjectId b = *ObjectId::FromHex("89abcdef0123456789abcdef0123456789abcdef");
+  const std::string ids = a.Hex() + " " + b.Hex() + " ";
+  struct Case {
+    int offset;
+    char sign;
+    std::string message;
+    std::string want;  // after the ids
+  };
+  const std::vector<Case> cases = {
+      {90, '+', "strata: set d /a", "Ann <a@x> 1700000000 +0130\tstrata: set d /a\n"},
+      {-300, '-', "m", "Ann <a@x> 1700000000 -0500\tm\n"},
+      {0, '-', "m", "Ann <a@x> 1700000000 -0000\tm\n"},
+      {0, '+', "two\nlines  \n", "Ann <a@x> 1700000000 +0000\ttwo lines\n"},
+      {0, '+', "", "Ann <a@x> 1700000000 +0000\n"},
+  };
+  for (const Case& c : cases) {
+    git_signature who{};
+    who.name = const_cast<char*>("Ann");
+    who.email = const_cast<char*>("a@x");
+    who.when.time = 1700000000;
+    who.when.offset = c.offset;
+    who.when.sign = c.sign;
+    BOOST_TEST(ReflogLine(a, b, who, c.message) == ids + c.want);
+  }
+}
+
+// The same move through libgit2 (branch a) and through SetLooseRef (branch
+// b) leaves the same ref file and the same reflog line; libgit2 reads it.
+BOOST_FIXTURE_TEST_CASE(a_move_writes_what_libgit2_writes, LooseRefFixture) {
+  Branch("a", ids[0]);
+  Branch("b", ids[0]);
+  const std::string message = "strata: set d\nnow  ";
+  git_reference* raw = nullptr;
+  BOOST_REQUIRE(git_reference_create_matching(&raw, git.get(), "refs/heads/a", AsGit(ids[1]), 1,
+                                              AsGit(ids[0]), message.c_str()) == 0);
+  ReferencePtr moved(raw);
+  const std::size_t head_lines = Lines(File("logs/HEAD")).size();
+  Result<LooseRefOutcome> out = SetLooseRef(git.get(), "refs/heads/b", ids[0], ids[1], message);
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST((*out == LooseRefOutcome::kMoved));
+  BOOST_TEST(Slurp(File("refs/heads/b")) == Slurp(File("refs/heads/a")));
+  BOOST_TEST(Slurp(File("refs/heads/b")) == ids[1].Hex() + "\n");
+  BOOST_TEST(!fs::exists(File("refs/heads/b.lock")));
+  std::vector<std::string> a_log = Lines(File("logs/refs/heads/a"));
+  std::vector<std::string> b_log = Lines(File("logs/refs/heads/b"));
+  BOOST_REQUIRE_EQUAL(b_log.size(), 2u);
+  BOOST_TEST(MaskTime(b_log[1]) == MaskTime(a_log[1]));
+  // HEAD names main, not b: its reflog is untouched.
+  BOOST_TEST(Lines(File("logs/HEAD")).size() == head_lines);
+
+  git_reflog* log_raw = nullptr;
+  BOOST_REQUIRE(git_reflog_read(&log_raw, git.get(), "refs/heads/b") == 0);
+  std::unique_ptr<git_reflog, void (*)(git_reflog*)> log(log_raw, git_reflog_free);
+  BOOST_REQUIRE_EQUAL(git_reflog_entrycount(log_raw), 2u);
+  const git_reflog_entry* e = git_reflog_entry_byindex(log_raw, 0);
+  BOOST_TEST(FromGit(*git_reflog_entry_id_old(e)).Hex() == ids[0].Hex());
+  BOOST_TEST(FromGit(*git_reflog_entry_id_new(e)).Hex() == ids[1].Hex());
+  BOOST_TEST(std::string(git_reflog_entry_committer(e)->name) == "Ann Example");
+  BOOST_TEST(std::string(git_reflog_entry_message(e)) == "strata: set d now");
+}
+
+// The branch HEAD names: its reflog and HEAD's get the same line, and
+// main@{1} reads the previous version.
+BOOST_FIXTURE_TEST_CASE(moving_heads_branch_appends_to_heads_reflog_too, LooseRefFixture) {
+  const std::size_t head_lines = Lines(File("logs/HEAD")).size();
+  const std::size_t main_lines = Lines(File("logs/refs/heads/main")).size();
+  Result<LooseRefOutcome> out = SetLooseRef(git.get(), "refs/heads/main", ids[2], ids[0], "back");
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST((*out == LooseRefOutcome::kMoved));
+  std::vector<std::string> head = Lines(File("logs/HEAD"));
+  std::vector<std::string> main = Lines(File("logs/refs/heads/main"));
+  BOOST_REQUIRE_EQUAL(head.size(), head_lines + 1);
+  BOOST_REQUIRE_EQUAL(main.size(), main_lines + 1);
+  BOOST_TEST(head.back() == main.back());
+  BOOST_TEST(head.back().rfind(
+                 ids[2].Hex() + " " + ids[0].Hex() + " Ann Example <ann@example.com> ", 0) == 0u,
+             head.back());
+  BOOST_TEST(repo().ResolveRevision("main@{1}").value() == ids[2].Hex());
+  BOOST_TEST(repo().ResolveRevision("HEAD@{1}").value() == ids[2].Hex());
+}
+
+BOOST_FIXTURE_TEST_CASE(compare_and_swap_is_refused_when_the_ref_moved, LooseRefFixture) {
+  Branch("b", ids[0]);
+  const std::string before = Slurp(File("logs/refs/heads/b"));
+  Result<LooseRefOutcome> out = SetLooseRef(git.get(), "refs/heads/b", ids[2], ids[1], "m");
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST((*out == LooseRefOutcome::kRefMoved));
+  BOOST_TEST(Slurp(File("refs/heads/b")) == ids[0].Hex() + "\n");
+  BOOST_TEST(Slurp(File("logs/refs/heads/b")) == before);
+  BOOST_TEST(!fs::exists(File("refs/heads/b.lock")));
+}
+
+// Another writer's lock (git's or libgit2's): nothing changes, and the lock
+// is theirs to remove (the transaction waits for it, or removes it when
+// stale: transaction_test).
+BOOST_FIXTURE_TEST_CASE(a_held_lock_is_reported_and_left_alone, LooseRefFixture) {
+  Branch("b", ids[0]);
+  std::ofstream(File("refs/heads/b.lock")) << "theirs\n";
+  Result<LooseRefOutcome> out = SetLooseRef(git.get(), "refs/heads/b", ids[0], ids[1], "m");
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST((*out == LooseRefOutcome::kLocked));
+  BOOST_TEST(Slurp(File("refs/heads/b.lock")) == "theirs\n");
+  BOOST_TEST(Slurp(File("refs/heads/b")) == ids[0].Hex() + "\n");
+}
+
+// A ref in packed-refs only, or a symbolic one, is libgit2's to move: the
+// transaction falls back to it, and the move happens all the same.
+BOOST_FIXTURE_TEST_CASE(refs_it_does_not_handle_are_moved_by_libgit2, LooseRefFixture) {
+  fs::remove(File("refs/heads/main"));
+  std::ofstream(File("packed-refs")) << "# pack-refs with: peeled fully-peeled sorted \n"
+                                     << ids[2].Hex() << " refs/heads/main\n";
+  BOOST_REQUIRE(repo().ResolveRevision("main").value() == ids[2].Hex());
+  Result<LooseRefOutcome> out = SetLooseRef(git.get(), "refs/heads/main", ids[2], ids[1], "m");
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST((*out == LooseRefOutcome::kNotApplicable));
+  BOOST_TEST(!fs::exists(File("refs/heads/main.lock")));
+  BOOST_TEST(!fs::exists(File("refs/heads/main")));
+
+  std::ofstream(File("refs/heads/sym")) << "ref: refs/heads/main\n";
+  out = SetLooseRef(git.get(), "refs/heads/sym", ids[2], ids[1], "m");
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST((*out == LooseRefOutcome::kNotApplicable));
+  BOOST_TEST(!fs::exists(File("refs/heads/sym.lock")));
+  fs::remove(File("refs/heads/sym"));
+
+  // The packed ref moves through the transaction (libgit2) by compare-and-swap.
+  BOOST_REQUIRE(repo().Put("d", J("4"), By("ann")).ok());
+  BOOST_TEST(repo().Get("d").value() == J("4"));
+  BOOST_TEST(fs::exists(File("refs/heads/main")));
+  BOOST_TEST(repo().ResolveRevision("main~1").value() == ids[2].Hex());
+}
+
+BOOST_FIXTURE_TEST_CASE(log_all_ref_updates_off_writes_no_reflog, LooseRefFixture) {
+  Branch("b", ids[0]);
+  git_config* raw = nullptr;
+  BOOST_REQUIRE(git_repository_config(&raw, git.get()) == 0);
+  ConfigPtr cfg(raw);
+  BOOST_REQUIRE(git_config_set_bool(raw, "core.logAllRefUpdates", 0) == 0);
+  const std::string before = Slurp(File("logs/refs/heads/b"));
+  const std::string head_before = Slurp(File("logs/HEAD"));
+  Result<LooseRefOutcome> out = SetLooseRef(git.get(), "refs/heads/b", ids[0], ids[1], "m");
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST((*out == LooseRefOutcome::kMoved));
+  BOOST_TEST(Slurp(File("refs/heads/b")) == ids[1].Hex() + "\n");
+  BOOST_TEST(Slurp(File("logs/refs/heads/b")) == before);
+  BOOST_TEST(Slurp(File("logs/HEAD")) == head_before);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace strata
