@@ -12,7 +12,9 @@
 //      node is a shard (every entry ".xx", a tree) or flat (no entry starts
 //      with '.'); each flat entry is an id spelt as EscapeKey spells it, in
 //      the bucket KeyHash puts it in, that ValidateDocumentId accepts; a new
-//      value of a settings document passes ValidateSettingsDocument;
+//      value of a settings document passes ValidateSettingsDocument. An
+//      entry alike (name, id, type) in the node that passed last at the same
+//      place, of the same kind and shape, passed there: it is skipped;
 //   4. every new object (meta and document values included) is counted
 //      once, with its size from the odb header, against IncomingLimits; an
 //      object neither known nor sent is refused as missing;
@@ -21,10 +23,11 @@
 //      alike may sit in any two buckets, known ones included. New versions
 //      are taken parents first, each compared with its first parent's state
 //      by the ids that changed (objects/tree_diff.h ChangedMembers, which
-//      skips shared buckets). A version that adds no id to a parent state
-//      that passed (known, or checked here) cannot hold twins: nothing more
-//      is read. Otherwise the check needs an index {folded id -> id} of the
-//      whole state: it is carried along history (a version whose first
+//      skips shared buckets), or first, more cheaply, by the names of the
+//      nodes that differ (SameIds: most versions change values only). A
+//      version that adds no id to a parent state that passed (known, or
+//      checked here) cannot hold twins: nothing more is read. Otherwise the check needs an index
+//      {folded id -> id} of the whole state: it is carried along history (a version whose first
 //      parent's state is the one indexed updates it by what changed), and
 //      built where there is none to carry, by reading the names of all of
 //      that state's document-level trees (shard and flat nodes; no document
@@ -135,6 +138,12 @@ struct NewVersion {
   std::vector<ObjectId> parents;               // all of them, known or not
   ObjectId state;                              // its state tree
   std::optional<ObjectId> first_parent_state;  // filled in once every commit is read
+};
+
+// A state or meta node whose every entry passed step 3.
+struct PassedNode {
+  bool shard = false;  // a node of shard buckets, or flat
+  std::vector<TreeEntry> entries;
 };
 
 // {folded id -> id} of one state (step 5 above).
@@ -411,7 +420,21 @@ class IncomingChecker {
       // Entries met at this place in an earlier state of this fetch passed
       // already (the next version's node repeats all but what changed).
       std::unordered_set<std::string>& passed = valid_names_[node.buckets];
+      // The node checked last at this place (of this kind and shape),
+      // usually the same node one version away: an entry it holds alike
+      // (name, id and type) passed there, its object counted, its subtree
+      // queued, and is skipped without a lookup. Both lists are in git's
+      // tree order, so one merge pass finds them.
+      PassedNode& last = last_nodes_[std::string(kind) + '\0' + node.buckets];
+      if (last.shard != shard) last.entries.clear();
+      const std::vector<TreeEntry>& before = last.entries;
+      std::size_t b = 0;
       for (const TreeEntry& e : *entries) {
+        while (b < before.size() && GitTreeOrder(before[b], e)) ++b;
+        if (b < before.size() && before[b].is_tree == e.is_tree && before[b].id == e.id &&
+            before[b].name == e.name) {
+          continue;
+        }
         if (shard) {
           if (!IsBucket(e.name) || !e.is_tree) {
             return refuse("entry " + Quote(e.name) +
@@ -438,6 +461,8 @@ class IncomingChecker {
           STRATA_RETURN_IF_ERROR(CheckSettingsDocument(e, where));
         }
       }
+      last.shard = shard;
+      last.entries = std::move(*entries);
     }
     return Status::Ok();
   }
@@ -568,22 +593,56 @@ class IncomingChecker {
         STRATA_RETURN_IF_ERROR(RebuildIndex(v));
         continue;
       }
+      // Most versions change values only: the same ids, so a parent state
+      // that passed has no twins to pass on, and its index fits as it is.
+      const bool clean_parent = IsKnown(*parent_state) || checked_states.count(*parent_state) > 0;
+      const bool index_on_parent = index_.state && *index_.state == *parent_state;
+      if (clean_parent || index_on_parent) {
+        STRATA_ASSIGN_OR_RETURN(bool same, SameIds(*parent_state, v.state));
+        if (same) {
+          if (index_on_parent) index_.state = v.state;
+          continue;
+        }
+      }
       std::vector<MemberDiff> changed;
       STRATA_RETURN_IF_ERROR(ChangedMembers(store_, *parent_state, v.state, changed));
-      if (index_.state && *index_.state == *parent_state) {
+      if (index_on_parent) {
         STRATA_RETURN_IF_ERROR(UpdateIndex(v, changed));
         continue;
       }
       // A parent state that passed (known, or checked above) holds no
       // twins, so neither does a state that adds no id to it: no index is
       // needed until a version adds one.
-      const bool clean_parent = IsKnown(*parent_state) || checked_states.count(*parent_state) > 0;
       bool adds = false;
       for (const MemberDiff& d : changed) adds = adds || (!d.a && d.b);
       if (clean_parent && !adds) continue;
       STRATA_RETURN_IF_ERROR(RebuildIndex(v));
     }
     return Status::Ok();
+  }
+
+  // Whether states `a` and `b` certainly hold the same ids: their nodes
+  // differ in entry ids only, never in names, down to the flat nodes (whose
+  // names are the ids). Buckets are the entries named ".xx": state nodes
+  // passed step 3, so only a shard's entries start with '.'. false when in
+  // doubt (a node sharded in one and flat in the other): the caller then
+  // compares ids.
+  Result<bool> SameIds(const ObjectId& a, const ObjectId& b) {
+    std::vector<std::pair<ObjectId, ObjectId>> stack{{a, b}};
+    while (!stack.empty()) {
+      auto [x, y] = stack.back();
+      stack.pop_back();
+      if (x == y) continue;
+      STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> xs, store_.ReadTree(x));
+      STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> ys, store_.ReadTree(y));
+      if (xs.size() != ys.size()) return false;
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        if (xs[i].name != ys[i].name || xs[i].is_tree != ys[i].is_tree) return false;
+        if (xs[i].id == ys[i].id || xs[i].name.rfind('.', 0) != 0) continue;
+        stack.emplace_back(xs[i].id, ys[i].id);
+      }
+    }
+    return true;
   }
 
   // The index of the first parent's state, moved to `v`'s by `changed`.
@@ -622,6 +681,8 @@ class IncomingChecker {
   std::unordered_set<std::string> checked_nodes_;  // state node id + its bucket path
   // Entry names of flat state nodes that passed, per bucket path.
   std::unordered_map<std::string, std::unordered_set<std::string>> valid_names_;
+  // Per kind and bucket path, the node that passed there last.
+  std::unordered_map<std::string, PassedNode> last_nodes_;
   std::unordered_map<ObjectId, bool> known_answers_;  // what `known_` said of each object
   std::unordered_map<ObjectId, ObjectId> state_of_;
   FoldIndex index_;

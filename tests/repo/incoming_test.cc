@@ -581,6 +581,66 @@ BOOST_FIXTURE_TEST_CASE(known_objects_are_not_walked, IncomingFixture) {
   BOOST_TEST(CheckMain(tip).ok(), CheckMain(tip).message());
 }
 
+// Regression tests for the shortcuts of a long fetch: an entry alike in
+// the node checked last at the same place is not checked again, and a state
+// with its parent's ids needs no id comparison. What differs is still
+// checked, and a node of another shape is checked in full.
+BOOST_FIXTURE_TEST_CASE(what_a_version_changes_is_checked_in_a_long_history, IncomingFixture) {
+  Buckets buckets = ByBucket(ManyIds());
+  ObjectId v1 = Version(Sharded(buckets));
+  // v2 changes one value: its state has v1's ids, in one new flat node.
+  auto with_value = [&](Buckets b, const std::string& id, std::string_view value) {
+    std::vector<RawEntry> flat;
+    for (const std::string& d : b[Bucket(id)]) {
+      flat.push_back({EscapeKey(d), d == id ? Blob(value) : Blob("1")});
+    }
+    std::vector<RawEntry> shard;
+    for (const auto& [name, ids] : b) {
+      shard.push_back({name, name == Bucket(id) ? Tree(flat) : Flat(ids), true});
+    }
+    return Tree(shard);
+  };
+  ObjectId v2 = Version(with_value(buckets, "d7", "2"), {v1});
+  BOOST_TEST(CheckMain(v2).ok(), CheckMain(v2).message());
+  // v3 adds, beside the same ids, a bad one to that bucket's node.
+  Buckets bad = buckets;
+  bad[Bucket("a/.git")].push_back("a/.git");
+  ObjectId v3 = Version(with_value(bad, "d7", "2"), {v2});
+  ExpectRefused(CheckMain(v3), Where(v3) +
+                                   "invalid document id 'a/.git': '.git' cannot be a segment: file "
+                                   "systems may take it for .git, git's own folder");
+  // v4 adds a twin of "d7" after a version (v2) that changed values only.
+  Buckets twin = buckets;
+  BOOST_REQUIRE(Bucket("D7") != Bucket("d7"));
+  twin[Bucket("D7")].push_back("D7");
+  ObjectId v4 = Version(with_value(twin, "d7", "3"), {v2});
+  ExpectRefused(CheckMain(v4), Where(v4) +
+                                   "document ids 'D7' and 'd7' differ only in letter case, and "
+                                   "would be one file on a case-insensitive file system");
+  // The same after an index was built: v5 adds an id to v1 (known), v6
+  // changes a value only, v7 adds the twin.
+  KnowAll(v1);
+  Buckets more = buckets;
+  more[Bucket("e1")].push_back("e1");
+  ObjectId v5 = Version(Sharded(more), {v1});
+  ObjectId v6 = Version(with_value(more, "d7", "2"), {v5});
+  BOOST_TEST(CheckMain(v6).ok(), CheckMain(v6).message());
+  more[Bucket("D7")].push_back("D7");
+  ObjectId v7 = Version(with_value(more, "d7", "2"), {v6});
+  ExpectRefused(CheckMain(v7), Where(v7) +
+                                   "document ids 'D7' and 'd7' differ only in letter case, and "
+                                   "would be one file on a case-insensitive file system");
+
+  // A flat root holding a bucket that the (sharded) root of the version
+  // walked before it holds alike: the bucket is refused among documents.
+  const auto& [name, ids] = *more.begin();
+  ObjectId mixed = Tree({{"-a", Blob("1")}, {name, Flat(ids), true}});
+  ObjectId parent = Version(mixed);
+  ObjectId tip = Version(Sharded(more), {parent});
+  ExpectRefused(CheckMain(tip), Where(parent) + "state tree " + mixed.Hex() + ": entry '" + name +
+                                    "' is a shard bucket among documents");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 
