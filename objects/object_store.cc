@@ -465,17 +465,35 @@ void AppendEntryHeader(std::string& out, unsigned type, std::size_t size) {
   out.push_back(static_cast<char>(byte));
 }
 
-// The deflate stream a pack writer resets for each object: setting one up
-// costs more than compressing a small object.
+// The deflate streams a pack writer resets for each object (setting one up
+// costs more than compressing a small object). deflateReset clears the
+// stream's hash table, 64 KiB at zlib's defaults: more work than
+// compressing a 100-byte blob. So an object that fits a 4 KiB window
+// (nearly all of a state's) goes through a stream with that window and a
+// 4 KiB table; larger ones through zlib's defaults. Both give standard
+// zlib data that git reads.
 struct Deflater {
-  z_stream zs{};
-  bool ok = false;
-  Deflater() { ok = deflateInit(&zs, kPackZlibLevel) == Z_OK; }
+  static constexpr std::size_t kSmallBytes = std::size_t{1} << 12;
+  z_stream small{}, large{};
+  bool small_ok = false, large_ok = false, ok = false;
+  Deflater() {
+    small_ok = deflateInit2(&small, kPackZlibLevel, Z_DEFLATED, /*windowBits=*/12,
+                            /*memLevel=*/4, Z_DEFAULT_STRATEGY) == Z_OK;
+    large_ok = deflateInit(&large, kPackZlibLevel) == Z_OK;
+    ok = small_ok && large_ok;
+  }
   ~Deflater() {
-    if (ok) deflateEnd(&zs);
+    if (small_ok) deflateEnd(&small);
+    if (large_ok) deflateEnd(&large);
   }
   Deflater(const Deflater&) = delete;
   Deflater& operator=(const Deflater&) = delete;
+  // The stream for an object of `size` bytes, reset.
+  z_stream& For(std::size_t size) {
+    z_stream& zs = size <= kSmallBytes ? small : large;
+    deflateReset(&zs);
+    return zs;
+  }
 };
 
 // Appends the pack entry of an object (header, then its zlib data) to
@@ -485,19 +503,19 @@ bool AppendPackEntry(Deflater& d, unsigned type, std::string_view data, std::str
   if (!d.ok) return false;
   const std::size_t start = out.size();
   AppendEntryHeader(out, type, data.size());
-  deflateReset(&d.zs);
-  d.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  d.zs.avail_in = static_cast<uInt>(data.size());
+  z_stream& zs = d.For(data.size());
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
   int rc = Z_OK;
   while (rc != Z_STREAM_END) {
     const std::size_t used = out.size();
     const std::size_t room =
-        std::max<std::size_t>(deflateBound(&d.zs, static_cast<uLong>(data.size())), 64);
+        std::max<std::size_t>(deflateBound(&zs, static_cast<uLong>(data.size())), 64);
     out.resize(used + room);
-    d.zs.next_out = reinterpret_cast<Bytef*>(out.data() + used);
-    d.zs.avail_out = static_cast<uInt>(room);
-    rc = deflate(&d.zs, Z_FINISH);
-    out.resize(used + room - d.zs.avail_out);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+    zs.avail_out = static_cast<uInt>(room);
+    rc = deflate(&zs, Z_FINISH);
+    out.resize(used + room - zs.avail_out);
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) return false;
   }
   *crc = static_cast<std::uint32_t>(crc32(crc32(0, nullptr, 0),
@@ -740,7 +758,6 @@ Status ObjectStore::WritePack() {
   PutBe32(chunk, static_cast<std::uint32_t>(staged_.size()));
   Deflater deflater;
   if (!deflater.ok) return Status::IOError("cannot start zlib");
-  z_stream& zs = deflater.zs;
   // Compresses staged object `id` into the chunk a piece at a time, emitted
   // as it fills: a large object (an import's delta) is never held
   // compressed whole as well.
@@ -755,7 +772,7 @@ Status ObjectStore::WritePack() {
     const std::size_t entry_start = chunk.size();
     PackedEntry entry{id, written + entry_start, 0};
     AppendEntryHeader(chunk, type, size);
-    deflateReset(&zs);
+    z_stream& zs = deflater.For(size);
     zs.next_in = static_cast<Bytef*>(const_cast<void*>(git_odb_object_data(obj_raw)));
     zs.avail_in = static_cast<uInt>(size);
     uLong crc = crc32(0, nullptr, 0);

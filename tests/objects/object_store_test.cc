@@ -253,14 +253,16 @@ std::string OnlyPack(const std::string& dir) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// Small blobs, trees, and objects larger than the worker copies (compressed
-// by Flush in their place), staged the same way in two stores.
+// Small blobs, blobs larger than the small deflate window, trees, and
+// objects larger than the worker copies (compressed by Flush in their
+// place), staged the same way in two stores.
 std::vector<ObjectId> StageMixed(ObjectStore& store) {
   std::vector<ObjectId> ids;
   std::vector<TreeEntry> entries;
   for (int i = 0; i < 300; ++i) {
     std::string data = "blob " + std::to_string(i) + std::string(static_cast<std::size_t>(i), 'x');
     if (i == 100 || i == 200) data.append(std::size_t{3} << 20, static_cast<char>('a' + i % 7));
+    if (i % 30 == 7) data.append(std::size_t{10000} + i, 'y');  // past the small window
     Result<ObjectId> id = store.WriteBlob(data);
     STRATA_CHECK_OK(id);
     ids.push_back(*id);
