@@ -18,6 +18,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "objects/loose_backend.h"
@@ -542,7 +543,11 @@ class ObjectStore::Compressor {
     std::uint32_t crc = 0;
   };
   static constexpr std::size_t kLargeObjectBytes = std::size_t{1} << 20;
-  // Copies waiting for the worker; past this, Add waits for it.
+  // Objects go to the worker in batches (one lock and one wake-up each,
+  // not one per object: a wake-up is a context switch).
+  static constexpr std::size_t kBatchObjects = 1024;
+  static constexpr std::size_t kBatchBytes = std::size_t{256} << 10;
+  // Copies waiting for the worker; past this, a hand-over waits for it.
   static constexpr std::size_t kMaxQueuedBytes = std::size_t{8} << 20;
 
   // Throws std::system_error if the thread cannot start.
@@ -558,20 +563,18 @@ class ObjectStore::Compressor {
   Compressor(const Compressor&) = delete;
   Compressor& operator=(const Compressor&) = delete;
 
-  // Queues object `id` (its data copied, unless it is large).
+  // Queues object `id` (its data copied, unless it is large). Called by
+  // the store's writer only, as Wait and Reset are.
   void Add(const ObjectId& id, unsigned type, std::string_view data) {
     const bool deferred = data.size() > kLargeObjectBytes;
-    Job job{id, type, deferred ? std::string() : std::string(data), deferred};
-    std::unique_lock lock(mu_);
-    caller_cv_.wait(lock, [&] { return queued_bytes_ < kMaxQueuedBytes; });
-    queued_bytes_ += job.data.size();
-    queue_.push_back(std::move(job));
-    lock.unlock();
-    work_cv_.notify_one();
+    batch_.push_back(Job{id, type, deferred ? std::string() : std::string(data), deferred});
+    batch_bytes_ += batch_.back().data.size();
+    if (batch_.size() >= kBatchObjects || batch_bytes_ >= kBatchBytes) HandOver();
   }
   // Waits until every object queued is compressed. The first error since
   // the last Reset, if any: an IOError naming the object.
   Status Wait() {
+    HandOver();
     std::unique_lock lock(mu_);
     caller_cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
     return error_;
@@ -583,6 +586,8 @@ class ObjectStore::Compressor {
   // Forgets every object queued or compressed (and their memory). What the
   // worker is compressing now is dropped when it is done.
   void Reset() {
+    std::deque<Job>().swap(batch_);
+    batch_bytes_ = 0;
     std::lock_guard lock(mu_);
     queue_.clear();
     queued_bytes_ = 0;
@@ -605,49 +610,78 @@ class ObjectStore::Compressor {
     bool deferred = false;
   };
 
+  // Moves the writer's batch to the worker's queue.
+  void HandOver() {
+    if (batch_.empty()) return;
+    {
+      std::unique_lock lock(mu_);
+      caller_cv_.wait(lock, [&] { return queued_bytes_ < kMaxQueuedBytes; });
+      for (Job& job : batch_) queue_.push_back(std::move(job));
+      queued_bytes_ += batch_bytes_;
+    }
+    batch_.clear();
+    batch_bytes_ = 0;
+    work_cv_.notify_one();
+  }
+
   void Run() {
     Deflater deflater;
     std::string out;
+    std::vector<Entry> done;
+    std::deque<Job> jobs;
     while (true) {
-      Job job;
       std::uint64_t generation = 0;
-      bool fail = false;
+      std::size_t fail = 0;  // 1 + the index of the job to fail, or 0
       {
         std::unique_lock lock(mu_);
         work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
         if (stop_) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
-        queued_bytes_ -= job.data.size();
+        jobs.swap(queue_);
+        queued_bytes_ = 0;
         busy_ = true;
         generation = generation_;
-        fail = fail_at_ > 0 && --fail_at_ == 0;
-      }
-      caller_cv_.notify_all();  // room in the queue
-      Entry entry{job.id, job.deferred, 0, 0, 0};
-      out.clear();
-      bool ok = true;
-      if (!job.deferred) {
-        try {
-          ok = !fail && AppendPackEntry(deflater, job.type, job.data, out, &entry.crc);
-        } catch (...) {  // std::bad_alloc: reported as the object's failure
-          ok = false;
+        if (fail_at_ > 0 && fail_at_ <= jobs.size()) {
+          fail = fail_at_;
+          fail_at_ = 0;
+        } else if (fail_at_ > 0) {
+          fail_at_ -= jobs.size();
         }
       }
+      caller_cv_.notify_all();  // room in the queue
+      out.clear();
+      done.clear();
+      std::optional<ObjectId> failed;
+      try {
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+          const Job& job = jobs[i];
+          Entry entry{job.id, job.deferred, out.size(), 0, 0};
+          if (!job.deferred &&
+              (fail == i + 1 || !AppendPackEntry(deflater, job.type, job.data, out, &entry.crc))) {
+            if (!failed) failed = job.id;
+          }
+          entry.size = out.size() - entry.begin;
+          done.push_back(entry);
+        }
+      } catch (...) {  // std::bad_alloc
+        if (!failed) failed = jobs.empty() ? ObjectId() : jobs.front().id;
+      }
+      jobs.clear();
       {
         std::lock_guard lock(mu_);
         busy_ = false;
         if (generation == generation_) {
           try {
-            if (!ok && error_.ok()) {
-              error_ = Status::IOError("cannot compress object " + job.id.Hex());
+            if (failed && error_.ok()) {
+              error_ = Status::IOError("cannot compress object " + failed->Hex());
             }
-            entry.begin = body_.size();
-            entry.size = out.size();
+            const std::size_t base = body_.size();
             body_ += out;
-            entries_.push_back(entry);
+            for (Entry& e : done) {
+              e.begin += base;
+              entries_.push_back(e);
+            }
           } catch (...) {
-            error_ = Status::IOError("out of memory compressing object " + job.id.Hex());
+            error_ = Status::IOError("out of memory compressing objects for a pack");
           }
         }
       }
@@ -655,6 +689,8 @@ class ObjectStore::Compressor {
     }
   }
 
+  std::deque<Job> batch_;  // the writer's, not yet handed over
+  std::size_t batch_bytes_ = 0;
   std::mutex mu_;
   std::condition_variable work_cv_;    // to the worker: a job, or stop
   std::condition_variable caller_cv_;  // to callers: room in the queue, or idle
