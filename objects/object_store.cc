@@ -576,17 +576,22 @@ class ObjectStore::Compressor {
   Status Wait() {
     HandOver();
     std::unique_lock lock(mu_);
-    caller_cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
+    caller_cv_.wait(lock, [&] { return (queue_.empty() && !busy_) || dead_; });
     return error_;
   }
+  // After a Wait that returned Ok: whether every object queued since the
+  // last Reset has its entry (not so if memory ran out on the way; then
+  // WritePack compresses them all itself).
+  bool complete() const { return !lost_ && !dead_; }
   // After a Wait that returned Ok: the entries in the order queued, and
   // their bytes.
   const std::vector<Entry>& entries() const { return entries_; }
   const std::string& body() const { return body_; }
   // Forgets every object queued or compressed (and their memory). What the
   // worker is compressing now is dropped when it is done.
-  void Reset() {
-    std::deque<Job>().swap(batch_);
+  // Allocates nothing: Discard calls it from destructors.
+  void Reset() noexcept {
+    batch_.clear();
     batch_bytes_ = 0;
     std::lock_guard lock(mu_);
     queue_.clear();
@@ -595,6 +600,7 @@ class ObjectStore::Compressor {
     std::vector<Entry>().swap(entries_);
     std::string().swap(body_);
     error_ = Status::Ok();
+    lost_ = false;
     caller_cv_.notify_all();
   }
   void FailAt(std::size_t n) {
@@ -611,20 +617,40 @@ class ObjectStore::Compressor {
   };
 
   // Moves the writer's batch to the worker's queue.
-  void HandOver() {
+  // Moves the writer's batch to the worker's queue. If memory runs out, the
+  // batch is dropped and the pack compressed by WritePack (complete()).
+  void HandOver() noexcept {
     if (batch_.empty()) return;
     {
       std::unique_lock lock(mu_);
-      caller_cv_.wait(lock, [&] { return queued_bytes_ < kMaxQueuedBytes; });
-      for (Job& job : batch_) queue_.push_back(std::move(job));
-      queued_bytes_ += batch_bytes_;
+      caller_cv_.wait(lock, [&] { return queued_bytes_ < kMaxQueuedBytes || dead_; });
+      try {
+        if (dead_) throw std::bad_alloc();
+        for (Job& job : batch_) queue_.push_back(std::move(job));
+        queued_bytes_ += batch_bytes_;
+      } catch (...) {
+        lost_ = true;
+      }
     }
     batch_.clear();
     batch_bytes_ = 0;
     work_cv_.notify_one();
   }
 
-  void Run() {
+  // The worker. If memory runs out where no object can be blamed, it stops
+  // (dead_) and WritePack compresses every object itself.
+  void Run() noexcept {
+    try {
+      Loop();
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      dead_ = true;
+      busy_ = false;
+    }
+    caller_cv_.notify_all();
+  }
+
+  void Loop() {
     Deflater deflater;
     std::string out;
     std::vector<Entry> done;
@@ -662,8 +688,9 @@ class ObjectStore::Compressor {
           entry.size = out.size() - entry.begin;
           done.push_back(entry);
         }
-      } catch (...) {  // std::bad_alloc
-        if (!failed) failed = jobs.empty() ? ObjectId() : jobs.front().id;
+      } catch (...) {  // std::bad_alloc: WritePack compresses them
+        std::lock_guard lock(mu_);
+        if (generation == generation_) lost_ = true;
       }
       jobs.clear();
       {
@@ -680,8 +707,8 @@ class ObjectStore::Compressor {
               e.begin += base;
               entries_.push_back(e);
             }
-          } catch (...) {
-            error_ = Status::IOError("out of memory compressing objects for a pack");
+          } catch (...) {  // std::bad_alloc: WritePack compresses them
+            lost_ = true;
           }
         }
       }
@@ -703,6 +730,8 @@ class ObjectStore::Compressor {
   std::vector<Entry> entries_;
   std::string body_;
   std::size_t fail_at_ = 0;
+  bool lost_ = false;   // a batch's entries were dropped (no memory)
+  bool dead_ = false;   // the worker stopped (no memory)
   std::thread thread_;  // last: it starts once the members above exist
 };
 
@@ -762,7 +791,9 @@ Status ObjectStore::WritePack() {
   const Compressor* compressed = nullptr;
   if (compressor_) {
     STRATA_RETURN_IF_ERROR(compressor_->Wait());
-    if (compressor_->entries().size() == staged_.size()) compressed = compressor_.get();
+    if (compressor_->complete() && compressor_->entries().size() == staged_.size()) {
+      compressed = compressor_.get();
+    }
   }
 
   const std::string pack_dir = objects_dir_ + "/pack";
