@@ -548,7 +548,7 @@ class ObjectStore::Compressor {
   static constexpr std::size_t kBatchObjects = 1024;
   static constexpr std::size_t kBatchBytes = std::size_t{256} << 10;
   // Copies waiting for the worker; past this, a hand-over waits for it.
-  static constexpr std::size_t kMaxQueuedBytes = std::size_t{8} << 20;
+  static constexpr std::size_t kMaxQueuedBytes = std::size_t{2} << 20;
 
   // Throws std::system_error if the thread cannot start.
   Compressor() : thread_([this] { Run(); }) {}
@@ -767,7 +767,10 @@ Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t ty
   if (compressor_) compressor_->Add(id, static_cast<unsigned>(type), data);
   staged_.push_back(id);
   staged_bytes_ += data.size();
-  if (flush_threshold_ > 0 && staged_bytes_ >= flush_threshold_) {
+  // With the worker, the compressed entries wait in memory too (Flush
+  // used to stream them out): half the threshold keeps the bound.
+  const std::uint64_t threshold = compressor_ ? flush_threshold_ / 2 : flush_threshold_;
+  if (flush_threshold_ > 0 && staged_bytes_ >= threshold) {
     STRATA_RETURN_IF_ERROR(Flush());
   }
   return id;
