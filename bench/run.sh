@@ -83,6 +83,21 @@ echo >>"$out/figures.md"
 STRATA="$build/cli/strata" GEN="$build/bench/strata_gen" WORKDIR="$workdir/memory" \
   "$root/bench/memory.sh" ${MEMORY_SIZES:-100} | tee -a "$out/figures.md"
 
+# --- strata import against git's fastest path, 100,000 documents and one
+# 1M-key document (BEFORE: IMPORT_BEFORE, default this build).
+echo >>"$out/figures.md"
+echo "## Import against git: bench/import_vs_git.sh" >>"$out/figures.md"
+echo >>"$out/figures.md"
+"$build/bench/strata_gen" --count 100000 --size 200 --seed 1 --out "$workdir/import-docs.jsonl"
+"$build/bench/strata_gen" --count 1 --keys 1000000 --depth 1 --seed 1 --out "$workdir/import-keys.jsonl"
+for shape in docs keys; do
+  mkdir -p "$workdir/import-$shape-git"
+  echo "### $shape" >>"$out/figures.md"
+  BEFORE="${IMPORT_BEFORE:-$build/cli/strata}" AFTER="$build/cli/strata" WORK="$workdir" \
+    "$root/bench/import_vs_git.sh" "$workdir/import-$shape.jsonl" "$workdir/import-$shape-git" 5 |
+    tee -a "$out/figures.md" || status=$?
+done
+
 # --- in-memory JSON Patch, fast-json-patch as the peer.
 echo >>"$out/figures.md"
 echo "## JSON Patch in memory: patch_bench against fast-json-patch, jsondiffpatch and python3-jsonpatch" >>"$out/figures.md"

@@ -14,9 +14,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <optional>
+#include <thread>
 
 #include "objects/loose_backend.h"
 #include "objects/sha1.h"
@@ -44,6 +47,8 @@ namespace {
 constexpr int kStagingPriority = 1000;
 constexpr int kPackPriority = 2;
 constexpr int kLoosePriority = 1;
+// Pack entries are compressed fast: `strata gc` repacks them smaller.
+constexpr int kPackZlibLevel = 1;
 
 // Adds `backend` to `odb`, which then owns it; frees it if that fails.
 // Allocates nothing before `odb` owns the backend (`what` is a plain C
@@ -85,6 +90,17 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo) {
   STRATA_GIT(git_repository_set_odb(repo, odb.get()), "cannot install the object database");
   return std::unique_ptr<ObjectStore>(
       new ObjectStore(repo, std::move(odb), mempack, packs, loose, std::move(objects_dir)));
+}
+
+ObjectStore::ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack,
+                         git_odb_backend* packs, git_odb_backend* loose, std::string objects_dir)
+    : repo_(repo),
+      odb_(std::move(odb)),
+      mempack_(mempack),
+      packs_(packs),
+      loose_(loose),
+      objects_dir_(std::move(objects_dir)) {
+  set_parallel_compression(true);
 }
 
 ObjectStore::~ObjectStore() { Discard(); }
@@ -331,25 +347,6 @@ Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
   return entries;
 }
 
-Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t type) {
-  ObjectId id;
-  id = HashObject(data, type);
-  // The backends are asked directly: git_odb_exists would answer from
-  // libgit2's cache, which still holds objects a failed write staged, read
-  // and discarded (they never reached the disk), and it rescans objects/pack
-  // on every miss. git_odb_write would check again, so write to the
-  // staging backend directly.
-  if (Stored(id)) return id;
-  STRATA_GIT(mempack_->write(mempack_, AsGit(id), data.data(), data.size(), type),
-             "cannot stage an object");
-  staged_.push_back(id);
-  staged_bytes_ += data.size();
-  if (flush_threshold_ > 0 && staged_bytes_ >= flush_threshold_) {
-    STRATA_RETURN_IF_ERROR(Flush());
-  }
-  return id;
-}
-
 Result<ObjectId> ObjectStore::WriteBlob(std::string_view data) {
   return WriteObject(data, GIT_OBJECT_BLOB);
 }
@@ -511,19 +508,350 @@ Status SyncDir(const std::string& dir) {
   return SyncAndClose(d, dir);
 }
 
+// A pack entry's header: the object's type and size.
+void AppendEntryHeader(std::string& out, unsigned type, std::size_t size) {
+  unsigned char byte = static_cast<unsigned char>((type << 4) | (size & 15));
+  std::size_t rest = size >> 4;
+  while (rest) {
+    out.push_back(static_cast<char>(byte | 0x80));
+    byte = static_cast<unsigned char>(rest & 0x7f);
+    rest >>= 7;
+  }
+  out.push_back(static_cast<char>(byte));
+}
+
+// The deflate streams a pack writer resets for each object (setting one up
+// costs more than compressing a small object). deflateReset clears the
+// stream's hash table, 64 KiB at zlib's defaults: more work than
+// compressing a 100-byte blob. So an object that fits a 4 KiB window
+// (nearly all of a state's) goes through a stream with that window and a
+// 4 KiB table; larger ones through zlib's defaults. Both give standard
+// zlib data that git reads.
+struct Deflater {
+  static constexpr std::size_t kSmallBytes = std::size_t{1} << 12;
+  z_stream small{}, large{};
+  bool small_ok = false, large_ok = false, ok = false;
+  Deflater() {
+    small_ok = deflateInit2(&small, kPackZlibLevel, Z_DEFLATED, /*windowBits=*/12,
+                            /*memLevel=*/4, Z_DEFAULT_STRATEGY) == Z_OK;
+    large_ok = deflateInit(&large, kPackZlibLevel) == Z_OK;
+    ok = small_ok && large_ok;
+  }
+  ~Deflater() {
+    if (small_ok) deflateEnd(&small);
+    if (large_ok) deflateEnd(&large);
+  }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+  // The stream for an object of `size` bytes, reset.
+  z_stream& For(std::size_t size) {
+    z_stream& zs = size <= kSmallBytes ? small : large;
+    deflateReset(&zs);
+    return zs;
+  }
+};
+
+// Appends the pack entry of an object (header, then its zlib data) to
+// `out` in one piece, and returns the entry's CRC-32 in *crc.
+bool AppendPackEntry(Deflater& d, unsigned type, std::string_view data, std::string& out,
+                     std::uint32_t* crc) {
+  if (!d.ok) return false;
+  const std::size_t start = out.size();
+  AppendEntryHeader(out, type, data.size());
+  z_stream& zs = d.For(data.size());
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    const std::size_t used = out.size();
+    const std::size_t room =
+        std::max<std::size_t>(deflateBound(&zs, static_cast<uLong>(data.size())), 64);
+    out.resize(used + room);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+    zs.avail_out = static_cast<uInt>(room);
+    rc = deflate(&zs, Z_FINISH);
+    out.resize(used + room - zs.avail_out);
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) return false;
+  }
+  *crc = static_cast<std::uint32_t>(crc32(crc32(0, nullptr, 0),
+                                          reinterpret_cast<const Bytef*>(out.data() + start),
+                                          static_cast<uInt>(out.size() - start)));
+  return true;
+}
+
 }  // namespace
+
+// The worker that compresses staged objects for the next pack, in the order
+// they are staged: each becomes its pack entry (header and zlib data,
+// AppendPackEntry) in body(), with its CRC-32, while the caller goes on
+// hashing and building trees. An object larger than kLargeObjectBytes is not
+// copied: its entry is marked deferred, and WritePack compresses it from the
+// staging area in its place, a piece at a time. So the pack's bytes are
+// those WritePack alone would write.
+class ObjectStore::Compressor {
+ public:
+  struct Entry {
+    ObjectId id;
+    bool deferred = false;
+    std::size_t begin = 0, size = 0;  // its bytes in body()
+    std::uint32_t crc = 0;
+  };
+  static constexpr std::size_t kLargeObjectBytes = std::size_t{1} << 20;
+  // Objects go to the worker in batches (one lock and one wake-up each,
+  // not one per object: a wake-up is a context switch).
+  static constexpr std::size_t kBatchObjects = 1024;
+  static constexpr std::size_t kBatchBytes = std::size_t{256} << 10;
+  // Copies waiting for the worker; past this, a hand-over waits for it.
+  static constexpr std::size_t kMaxQueuedBytes = std::size_t{2} << 20;
+
+  // Throws std::system_error if the thread cannot start.
+  Compressor() : thread_([this] { Run(); }) {}
+  ~Compressor() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    thread_.join();
+  }
+  Compressor(const Compressor&) = delete;
+  Compressor& operator=(const Compressor&) = delete;
+
+  // Queues object `id` (its data copied, unless it is large). Called by
+  // the store's writer only, as Wait and Reset are.
+  void Add(const ObjectId& id, unsigned type, std::string_view data) {
+    const bool deferred = data.size() > kLargeObjectBytes;
+    batch_.push_back(Job{id, type, deferred ? std::string() : std::string(data), deferred});
+    batch_bytes_ += batch_.back().data.size();
+    if (batch_.size() >= kBatchObjects || batch_bytes_ >= kBatchBytes) HandOver();
+  }
+  // Waits until every object queued is compressed. The first error since
+  // the last Reset, if any: an IOError naming the object.
+  Status Wait() {
+    HandOver();
+    std::unique_lock lock(mu_);
+    caller_cv_.wait(lock, [&] { return (queue_.empty() && !busy_) || dead_; });
+    return error_;
+  }
+  // After a Wait that returned Ok: whether every object queued since the
+  // last Reset has its entry (not so if memory ran out on the way; then
+  // WritePack compresses them all itself).
+  bool complete() const { return !lost_ && !dead_; }
+  // After a Wait that returned Ok: the entries in the order queued, and
+  // their bytes.
+  const std::vector<Entry>& entries() const { return entries_; }
+  const std::string& body() const { return body_; }
+  // Forgets every object queued or compressed (and their memory). What the
+  // worker is compressing now is dropped when it is done.
+  // Allocates nothing: Discard calls it from destructors.
+  void Reset() noexcept {
+    batch_.clear();
+    batch_bytes_ = 0;
+    std::lock_guard lock(mu_);
+    queue_.clear();
+    queued_bytes_ = 0;
+    ++generation_;
+    std::vector<Entry>().swap(entries_);
+    std::string().swap(body_);
+    error_ = Status::Ok();
+    lost_ = false;
+    caller_cv_.notify_all();
+  }
+  void FailAt(std::size_t n) {
+    std::lock_guard lock(mu_);
+    fail_at_ = n;
+  }
+
+ private:
+  struct Job {
+    ObjectId id;
+    unsigned type = 0;
+    std::string data;
+    bool deferred = false;
+  };
+
+  // Moves the writer's batch to the worker's queue.
+  // Moves the writer's batch to the worker's queue. If memory runs out, the
+  // batch is dropped and the pack compressed by WritePack (complete()).
+  void HandOver() noexcept {
+    if (batch_.empty()) return;
+    {
+      std::unique_lock lock(mu_);
+      caller_cv_.wait(lock, [&] { return queued_bytes_ < kMaxQueuedBytes || dead_; });
+      try {
+        if (dead_) throw std::bad_alloc();
+        for (Job& job : batch_) queue_.push_back(std::move(job));
+        queued_bytes_ += batch_bytes_;
+      } catch (...) {
+        lost_ = true;
+      }
+    }
+    batch_.clear();
+    batch_bytes_ = 0;
+    work_cv_.notify_one();
+  }
+
+  // The worker. If memory runs out where no object can be blamed, it stops
+  // (dead_) and WritePack compresses every object itself.
+  void Run() noexcept {
+    try {
+      Loop();
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      dead_ = true;
+      busy_ = false;
+    }
+    caller_cv_.notify_all();
+  }
+
+  void Loop() {
+    Deflater deflater;
+    std::string out;
+    std::vector<Entry> done;
+    std::deque<Job> jobs;
+    while (true) {
+      std::uint64_t generation = 0;
+      std::size_t fail = 0;  // 1 + the index of the job to fail, or 0
+      {
+        std::unique_lock lock(mu_);
+        work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (stop_) return;
+        jobs.swap(queue_);
+        queued_bytes_ = 0;
+        busy_ = true;
+        generation = generation_;
+        if (fail_at_ > 0 && fail_at_ <= jobs.size()) {
+          fail = fail_at_;
+          fail_at_ = 0;
+        } else if (fail_at_ > 0) {
+          fail_at_ -= jobs.size();
+        }
+      }
+      caller_cv_.notify_all();  // room in the queue
+      out.clear();
+      done.clear();
+      std::optional<ObjectId> failed;
+      try {
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+          const Job& job = jobs[i];
+          Entry entry{job.id, job.deferred, out.size(), 0, 0};
+          if (!job.deferred &&
+              (fail == i + 1 || !AppendPackEntry(deflater, job.type, job.data, out, &entry.crc))) {
+            if (!failed) failed = job.id;
+          }
+          entry.size = out.size() - entry.begin;
+          done.push_back(entry);
+        }
+      } catch (...) {  // std::bad_alloc: WritePack compresses them
+        std::lock_guard lock(mu_);
+        if (generation == generation_) lost_ = true;
+      }
+      jobs.clear();
+      {
+        std::lock_guard lock(mu_);
+        busy_ = false;
+        if (generation == generation_) {
+          try {
+            if (failed && error_.ok()) {
+              error_ = Status::IOError("cannot compress object " + failed->Hex());
+            }
+            const std::size_t base = body_.size();
+            body_ += out;
+            for (Entry& e : done) {
+              e.begin += base;
+              entries_.push_back(e);
+            }
+          } catch (...) {  // std::bad_alloc: WritePack compresses them
+            lost_ = true;
+          }
+        }
+      }
+      caller_cv_.notify_all();
+    }
+  }
+
+  std::deque<Job> batch_;  // the writer's, not yet handed over
+  std::size_t batch_bytes_ = 0;
+  std::mutex mu_;
+  std::condition_variable work_cv_;    // to the worker: a job, or stop
+  std::condition_variable caller_cv_;  // to callers: room in the queue, or idle
+  std::deque<Job> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::uint64_t generation_ = 0;  // Reset moves it on: older results are dropped
+  Status error_;
+  std::vector<Entry> entries_;
+  std::string body_;
+  std::size_t fail_at_ = 0;
+  bool lost_ = false;   // a batch's entries were dropped (no memory)
+  bool dead_ = false;   // the worker stopped (no memory)
+  std::thread thread_;  // last: it starts once the members above exist
+};
+
+void ObjectStore::set_parallel_compression(bool on) {
+  if (!on) {
+    compressor_.reset();
+    return;
+  }
+  if (compressor_) return;
+  try {
+    compressor_ = std::make_unique<Compressor>();
+    // Objects staged before now are compressed by WritePack (see there).
+  } catch (...) {
+    compressor_.reset();  // no thread: Flush compresses, as it did
+  }
+}
+
+void ObjectStore::FailCompressionForTesting(std::size_t n) {
+  if (compressor_) compressor_->FailAt(n);
+}
+
+Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t type) {
+  const ObjectId id = HashObject(data, type);
+  // The backends are asked directly: git_odb_exists would answer from
+  // libgit2's cache, which still holds objects a failed write staged, read
+  // and discarded (they never reached the disk), and it rescans objects/pack
+  // on every miss. git_odb_write would check again, so write to the
+  // staging backend directly.
+  if (Stored(id)) return id;
+  STRATA_GIT(mempack_->write(mempack_, AsGit(id), data.data(), data.size(), type),
+             "cannot stage an object");
+  if (compressor_) compressor_->Add(id, static_cast<unsigned>(type), data);
+  staged_.push_back(id);
+  staged_bytes_ += data.size();
+  // With the worker, the compressed entries wait in memory too (Flush
+  // used to stream them out): half the threshold keeps the bound.
+  const std::uint64_t threshold = compressor_ ? flush_threshold_ / 2 : flush_threshold_;
+  if (flush_threshold_ > 0 && staged_bytes_ >= threshold) {
+    STRATA_RETURN_IF_ERROR(Flush());
+  }
+  return id;
+}
 
 // A pack of exactly the staged objects, written whole (no deltas) at zlib
 // level 1, with its index, by strata itself:
 //   pack   := "PACK" be32(2) be32(count) entry* sha1(every byte before it)
 //   entry  := header zlib(object content)
 //   header := byte(more << 7 | type << 4 | size & 15) byte(more << 7 | 7 bits of size)*
+// Entries are in the order the objects were staged, compressed by the
+// Compressor while they were staged, or here (a large object, or with no
+// worker).
 // Both files are written under temporary names (objects/pack/strata-tmp-*),
 // fsynced, renamed (the pack first, so a reader that sees the index finds
 // its pack), and the folder is fsynced once: three fsync calls for any
 // number of objects. (libgit2's indexer costs four, and loose objects cost
 // two each.) Deltas are left to `strata gc`, which repacks small packs.
 Status ObjectStore::WritePack() {
+  // The worker's entries, if it saw every staged object.
+  const Compressor* compressed = nullptr;
+  if (compressor_) {
+    STRATA_RETURN_IF_ERROR(compressor_->Wait());
+    if (compressor_->complete() && compressor_->entries().size() == staged_.size()) {
+      compressed = compressor_.get();
+    }
+  }
+
   const std::string pack_dir = objects_dir_ + "/pack";
   std::error_code ec;
   std::filesystem::create_directories(pack_dir, ec);
@@ -534,11 +862,15 @@ Status ObjectStore::WritePack() {
   Sha1 sha;
   std::uint64_t written = 0;
   std::string chunk;
+  auto write = [&](std::string_view bytes) -> Status {
+    if (bytes.empty()) return Status::Ok();
+    sha.Update(bytes);
+    STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, bytes.data(), bytes.size(), pack.path));
+    written += bytes.size();
+    return Status::Ok();
+  };
   auto emit = [&]() -> Status {
-    if (chunk.empty()) return Status::Ok();
-    sha.Update(chunk);
-    STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, chunk.data(), chunk.size(), pack.path));
-    written += chunk.size();
+    STRATA_RETURN_IF_ERROR(write(chunk));
     chunk.clear();
     return Status::Ok();
   };
@@ -547,15 +879,12 @@ Status ObjectStore::WritePack() {
   chunk += "PACK";
   PutBe32(chunk, 2);
   PutBe32(chunk, static_cast<std::uint32_t>(staged_.size()));
-  // One deflate stream, reset per object: setting one up costs more than
-  // compressing a small object.
-  z_stream zs{};
-  if (deflateInit(&zs, 1) != Z_OK) return Status::IOError("cannot start zlib");
-  struct ZFree {
-    z_stream* z;
-    ~ZFree() { deflateEnd(z); }
-  } z_free{&zs};
-  for (const ObjectId& id : staged_) {
+  Deflater deflater;
+  if (!deflater.ok) return Status::IOError("cannot start zlib");
+  // Compresses staged object `id` into the chunk a piece at a time, emitted
+  // as it fills: a large object (an import's delta) is never held
+  // compressed whole as well.
+  auto pack_here = [&](const ObjectId& id) -> Status {
     git_odb_object* obj_raw = nullptr;
     STRATA_GIT(git_odb_read(&obj_raw, odb_.get(), AsGit(id)),
                "cannot read staged object " + id.Hex());
@@ -565,17 +894,8 @@ Status ObjectStore::WritePack() {
         static_cast<unsigned>(git_odb_object_type(obj_raw));  // commit 1, tree 2, blob 3, tag 4
     const std::size_t entry_start = chunk.size();
     PackedEntry entry{id, written + entry_start, 0};
-    unsigned char byte = static_cast<unsigned char>((type << 4) | (size & 15));
-    std::size_t rest = size >> 4;
-    while (rest) {
-      chunk.push_back(static_cast<char>(byte | 0x80));
-      byte = static_cast<unsigned char>(rest & 0x7f);
-      rest >>= 7;
-    }
-    chunk.push_back(static_cast<char>(byte));
-    // Deflated into the chunk a piece at a time, emitted as it fills: a large
-    // object (an import's delta) is never held compressed whole as well.
-    deflateReset(&zs);
+    AppendEntryHeader(chunk, type, size);
+    z_stream& zs = deflater.For(size);
     zs.next_in = static_cast<Bytef*>(const_cast<void*>(git_odb_object_data(obj_raw)));
     zs.avail_in = static_cast<uInt>(size);
     uLong crc = crc32(0, nullptr, 0);
@@ -605,6 +925,33 @@ Status ObjectStore::WritePack() {
               static_cast<uInt>(chunk.size() - crc_from)));
     entries.push_back(entry);
     if (chunk.size() >= (4u << 20)) STRATA_RETURN_IF_ERROR(emit());
+    return Status::Ok();
+  };
+  if (compressed) {
+    // Runs of the worker's entries go from its body straight to the file,
+    // after what the chunk holds.
+    std::string_view body = compressed->body();
+    std::size_t run_begin = 0, run_end = 0;
+    auto write_run = [&]() -> Status {
+      if (run_end > run_begin) {
+        STRATA_RETURN_IF_ERROR(emit());
+        STRATA_RETURN_IF_ERROR(write(body.substr(run_begin, run_end - run_begin)));
+      }
+      run_begin = run_end;
+      return Status::Ok();
+    };
+    for (const Compressor::Entry& e : compressed->entries()) {
+      if (e.deferred) {
+        STRATA_RETURN_IF_ERROR(write_run());
+        STRATA_RETURN_IF_ERROR(pack_here(e.id));
+        continue;
+      }
+      entries.push_back(PackedEntry{e.id, written + chunk.size() + (run_end - run_begin), e.crc});
+      run_end = e.begin + e.size;
+    }
+    STRATA_RETURN_IF_ERROR(write_run());
+  } else {
+    for (const ObjectId& id : staged_) STRATA_RETURN_IF_ERROR(pack_here(id));
   }
   STRATA_RETURN_IF_ERROR(emit());
   const std::string checksum = sha.Finish();
@@ -739,12 +1086,9 @@ Result<std::string> IndexWholePack(const std::string& pack, const std::string& p
     int rc = inflate(&zs, Z_FINISH);
     if (rc != Z_STREAM_END || zs.total_out != size) return bad("an object does not inflate");
     at += zs.total_in;
-    git_oid oid;
-    if (git_odb_hash(&oid, data.data(), data.size(), static_cast<git_object_t>(type)) < 0) {
-      return GitError(-1, "cannot re-index " + path);
-    }
+    const ObjectId id = HashObject(data, static_cast<git_object_t>(type));
     const uLong crc = crc32(crc32(0, nullptr, 0), b + start, static_cast<uInt>(at - start));
-    entries.push_back({FromGit(oid), start, static_cast<std::uint32_t>(crc)});
+    entries.push_back({id, start, static_cast<std::uint32_t>(crc)});
   }
   if (at != end) return bad("it has bytes after its last object");
   return PackIndex(std::move(entries), checksum);
@@ -815,6 +1159,7 @@ void ObjectStore::Discard() {
     index_map_.clear();
     index_bytes_ = 0;
   }
+  if (compressor_) compressor_->Reset();
   git_mempack_reset(mempack_);
   staged_.clear();
   staged_bytes_ = 0;

@@ -6,7 +6,10 @@
 // backends, so staged objects read back at once) until Flush(), which puts
 // them on disk as one packfile and its index, fsynced (three fsync calls
 // whatever their number; two when the index is small enough to be rebuilt
-// from its pack after a power loss: RepairPackIndexes). Nothing reaches the disk before Flush(), so
+// from its pack after a power loss: RepairPackIndexes). Each staged object
+// is compressed for the pack on a worker thread as soon as it is staged,
+// while the caller goes on hashing and building trees; Flush waits for it,
+// then writes. Nothing reaches the disk before Flush(), so
 // a failed write leaves no trace; refs are moved only after Flush() returns. Each Flush adds a
 // pack; `strata gc` (strata/gc.h) packs them into one.
 #pragma once
@@ -155,6 +158,14 @@ class ObjectStore {
   // Forgets the staged objects.
   void Discard();
 
+  // Whether staged objects are compressed on the worker thread (the
+  // default) or by Flush itself. The pack's bytes are the same either way;
+  // tests compare the two.
+  void set_parallel_compression(bool on);
+  // For tests: the worker fails to compress the `n`th object it is given
+  // from now on (1 = the next), as a zlib error would; 0: never.
+  void FailCompressionForTesting(std::size_t n);
+
   // While > 0, staging an object that brings the staged bytes to
   // `bytes` or more flushes them at once (Flush), so that a long write (an
   // import) holds about `bytes` staged, never all it writes. Objects flushed
@@ -173,19 +184,14 @@ class ObjectStore {
 
  private:
   ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack, git_odb_backend* packs,
-              git_odb_backend* loose, std::string objects_dir)
-      : repo_(repo),
-        odb_(std::move(odb)),
-        mempack_(mempack),
-        packs_(packs),
-        loose_(loose),
-        objects_dir_(std::move(objects_dir)) {}
+              git_odb_backend* loose, std::string objects_dir);
   // Whether `id` is staged or on disk. Asks the backends themselves, never
   // libgit2's object cache, which keeps objects that were staged, read back
   // and then discarded.
   bool Stored(const ObjectId& id);
   Status WritePack();
   Result<OdbObjectPtr> ReadRawTree(const ObjectId& id);
+  class Compressor;  // the worker thread (object_store.cc)
   Result<RawObject> Read(const ObjectId& id, const char* what);
 
   git_repository* repo_;
@@ -198,6 +204,7 @@ class ObjectStore {
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t flush_threshold_ = 0;
   bool array_nodes_ = true;
+  std::unique_ptr<Compressor> compressor_;  // null: Flush compresses
 
   // IndexTree's cache: most recently used first.
   using IndexLru = std::list<std::pair<ObjectId, std::shared_ptr<const TreeIndex>>>;

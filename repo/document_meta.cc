@@ -1,8 +1,9 @@
 #include "repo/document_meta.h"
 
+#include <map>
 #include <set>
 
-#include "objects/state_editor.h"
+#include "strata/json.h"
 
 namespace strata {
 
@@ -49,7 +50,6 @@ std::vector<std::string> TouchedDocuments(const Patch& delta) {
 Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<ObjectId>& base,
                                     const Patch& delta, const std::string& author,
                                     std::int64_t time) {
-  StateEditor meta(store, base);
   // A delta from DiffStates removes a whole document only with a one-token
   // "remove"; every other touched document exists afterwards.
   std::set<std::string> removed;
@@ -58,18 +58,24 @@ Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<Obje
       removed.insert(op.path.tokens()[0]);
     }
   }
-  for (const std::string& doc : TouchedDocuments(delta)) {
-    JsonPointer p({doc});
-    STRATA_ASSIGN_OR_RETURN(bool had_meta, meta.Exists(p));
+  // The documents a version creates share one metadata value, so one blob:
+  // each distinct value is encoded once (an import creates 100,000).
+  std::map<std::string, ValueRef, std::less<>> encoded;  // canonical JSON -> stored
+  MemberChanges changes;
+  for (std::string& doc : TouchedDocuments(delta)) {
+    std::optional<ValueRef> old;
+    if (base) {
+      STRATA_ASSIGN_OR_RETURN(old, FindMember(store, *base, doc));
+    }
     if (removed.count(doc)) {
-      if (had_meta) STRATA_RETURN_IF_ERROR(meta.Remove(p));
+      if (old) changes.emplace(std::move(doc), std::nullopt);
       continue;
     }
     DocumentInfo info;
     info.id = doc;
-    if (had_meta) {
-      STRATA_ASSIGN_OR_RETURN(json::value old, meta.Get(p));
-      info = DocumentInfoFromJson(doc, old);
+    if (old) {
+      STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store, *old));
+      info = DocumentInfoFromJson(doc, v);
     } else {
       info.created_at = time;
       info.created_by = author;
@@ -77,9 +83,21 @@ Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<Obje
     info.versions += 1;
     info.updated_at = time;
     info.updated_by = author;
-    STRATA_RETURN_IF_ERROR(meta.Add(p, DocumentInfoToJson(info)));
+    const json::value value = DocumentInfoToJson(info);
+    std::string text = CanonicalJson(value);
+    auto it = encoded.find(text);
+    if (it == encoded.end()) {
+      STRATA_RETURN_IF_ERROR(CheckStorable(value).WithContext("in the metadata of '" + doc + "'"));
+      STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, value, 1));
+      it = encoded.emplace(std::move(text), ref).first;
+    }
+    changes.emplace(std::move(doc), it->second);
   }
-  return meta.Write();
+  if (changes.empty() && base) return *base;
+  // The tree StateEditor would write: only the shards holding changed
+  // documents are read and rewritten.
+  STRATA_ASSIGN_OR_RETURN(ValueRef tree, UpdateObject(store, base, changes, /*force_tree=*/true));
+  return tree.id;
 }
 
 Result<DocumentInfo> ReadDocumentInfo(ObjectStore& store, const std::optional<ObjectId>& meta,

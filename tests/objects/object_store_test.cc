@@ -299,6 +299,78 @@ BOOST_FIXTURE_TEST_CASE(a_torn_small_pack_index_is_rebuilt_at_open, TempRepo) {
   }
 }
 
+// The pack a Flush writes: its bytes, from the one pack in objects/pack.
+std::string OnlyPack(const std::string& dir) {
+  std::string found;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/objects/pack")) {
+    if (e.path().extension() == ".pack") {
+      BOOST_TEST_REQUIRE(found.empty());
+      found = e.path().string();
+    }
+  }
+  BOOST_TEST_REQUIRE(!found.empty());
+  std::ifstream in(found, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Small blobs, blobs larger than the small deflate window, trees, and
+// objects larger than the worker copies (compressed by Flush in their
+// place), staged the same way in two stores.
+std::vector<ObjectId> StageMixed(ObjectStore& store) {
+  std::vector<ObjectId> ids;
+  std::vector<TreeEntry> entries;
+  for (int i = 0; i < 300; ++i) {
+    std::string data = "blob " + std::to_string(i) + std::string(static_cast<std::size_t>(i), 'x');
+    if (i == 100 || i == 200) data.append(std::size_t{3} << 20, static_cast<char>('a' + i % 7));
+    if (i % 30 == 7) data.append(std::size_t{10000} + i, 'y');  // past the small window
+    Result<ObjectId> id = store.WriteBlob(data);
+    STRATA_CHECK_OK(id);
+    ids.push_back(*id);
+    entries.push_back({"e" + std::to_string(i), *id, false});
+    if (i % 50 == 49) STRATA_CHECK_OK(store.WriteTree(entries));
+  }
+  return ids;
+}
+
+// The worker thread must not change a byte of the pack: the entries are
+// the serial writer's, in the same order.
+BOOST_AUTO_TEST_CASE(parallel_compression_writes_the_serial_pack) {
+  TempRepo serial, parallel;
+  serial.store().set_parallel_compression(false);
+  StageMixed(serial.store());
+  std::vector<ObjectId> ids = StageMixed(parallel.store());
+  BOOST_TEST(serial.store().staged_objects() == parallel.store().staged_objects());
+  STRATA_CHECK_OK(serial.store().Flush());
+  STRATA_CHECK_OK(parallel.store().Flush());
+  BOOST_TEST((PackFiles(serial.dir()) == PackFiles(parallel.dir())));  // same checksum
+  BOOST_TEST((OnlyPack(serial.dir()) == OnlyPack(parallel.dir())));
+  std::string output;
+  BOOST_TEST(parallel.Fsck(output) == 0, output);
+  Reopened other(parallel.dir());
+  for (std::size_t i : {0, 100, 101, 299}) {
+    Result<std::string> data = other.store->ReadBlob(ids[i]);
+    STRATA_CHECK_OK(data);
+    BOOST_TEST(data->rfind("blob " + std::to_string(i), 0) == 0u);
+  }
+}
+
+// A failure on the worker fails the Flush, naming the object, and leaves
+// no pack; the next write works.
+BOOST_FIXTURE_TEST_CASE(a_compression_error_fails_the_flush, TempRepo) {
+  store().FailCompressionForTesting(2);
+  std::vector<ObjectId> ids = StageBlobs(store(), 3, "fails");
+  Status flushed = store().Flush();
+  BOOST_TEST((flushed.code() == Code::kIOError));
+  BOOST_TEST(flushed.message().find(ids[1].Hex()) != std::string::npos, flushed.message());
+  BOOST_TEST(PackFiles(dir()).empty());
+  store().Discard();
+  std::vector<ObjectId> again = StageBlobs(store(), 3, "works");
+  STRATA_CHECK_OK(store().Flush());
+  Reopened other(dir());
+  for (const ObjectId& id : again) BOOST_TEST(other.store->Exists(id));
+  BOOST_TEST(!other.store->Exists(ids[0]));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 

@@ -181,6 +181,38 @@ BOOST_FIXTURE_TEST_CASE(document_metadata_without_walking_history, RepoFixture) 
   BOOST_TEST(info.created_at == 400);
 }
 
+// An import creates many documents at once: their metadata (one blob they
+// share) lands in a sharded meta tree, and a later import that changes some
+// and prunes others counts and drops exactly those.
+BOOST_FIXTURE_TEST_CASE(document_metadata_of_a_large_import, RepoFixture) {
+  std::vector<std::pair<std::string, json::value>> docs;
+  for (int i = 0; i < 1200; ++i) docs.emplace_back("d" + std::to_string(i), json::value(i));
+  BOOST_REQUIRE(repo().Import(docs, By("ann", 100)).ok());
+  std::vector<std::pair<std::string, json::value>> again;
+  for (int i = 0; i < 1200; i += 2) {
+    again.emplace_back("d" + std::to_string(i), json::value(i % 4 == 0 ? i : -i));
+  }
+  ImportOptions prune;
+  prune.prune = true;
+  BOOST_REQUIRE(repo().Import(again, By("bob", 200), prune).ok());
+  std::vector<DocumentInfo> all = List().value();
+  BOOST_TEST(all.size() == 600u);
+  for (const DocumentInfo& info : all) {
+    const int i = std::stoi(info.id.substr(1));
+    BOOST_TEST_CONTEXT(info.id) {
+      BOOST_TEST(i % 2 == 0);
+      BOOST_TEST(info.created_at == 100);
+      BOOST_TEST(info.created_by == "ann <ann@example.com>");
+      BOOST_TEST(info.versions == (i % 4 == 0 ? 1u : 2u));
+      BOOST_TEST(info.updated_at == (i % 4 == 0 ? 100 : 200));
+    }
+  }
+  // A pruned document's metadata went with it: created again, it starts over.
+  BOOST_REQUIRE(repo().Put("d1", J("1"), By("cy", 300)).ok());
+  BOOST_TEST(Info("d1").value().versions == 1u);
+  BOOST_TEST(Info("d1").value().created_at == 300);
+}
+
 BOOST_FIXTURE_TEST_CASE(the_same_state_by_two_histories_has_one_id, RepoFixture) {
   BOOST_REQUIRE(repo().Put("a", J(R"({"x":1,"y":[1,2]})"), By("ann")).ok());
   BOOST_REQUIRE(repo().Put("b", J("true"), By("ann")).ok());
