@@ -21,6 +21,7 @@
 #include <optional>
 #include <thread>
 
+#include "objects/file_io.h"
 #include "objects/loose_backend.h"
 #include "objects/sha1.h"
 
@@ -370,33 +371,6 @@ Result<ObjectId> ObjectStore::WriteTree(std::vector<TreeEntry> entries) {
 }
 
 namespace {
-
-// A file descriptor closed on scope exit.
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-std::string Errno() { return std::strerror(errno); }
-
-Status WriteAll(int fd, const char* data, std::size_t size, const std::string& path) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError("cannot write " + path + ": " + Errno());
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return Status::Ok();
-}
 
 // Close (a close can report a write error too).
 Status Close(Fd& file, const std::string& path) {
@@ -865,7 +839,7 @@ Status ObjectStore::WritePack() {
   auto write = [&](std::string_view bytes) -> Status {
     if (bytes.empty()) return Status::Ok();
     sha.Update(bytes);
-    STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, bytes.data(), bytes.size(), pack.path));
+    STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, bytes, pack.path));
     written += bytes.size();
     return Status::Ok();
   };
@@ -955,13 +929,13 @@ Status ObjectStore::WritePack() {
   }
   STRATA_RETURN_IF_ERROR(emit());
   const std::string checksum = sha.Finish();
-  STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, checksum.data(), checksum.size(), pack.path));
+  STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, checksum, pack.path));
   STRATA_RETURN_IF_ERROR(SyncAndClose(pack.file, pack.path));
 
   TempFile index;
   STRATA_RETURN_IF_ERROR(index.Create(pack_dir, "strata-tmp-idx"));
   const std::string idx = PackIndex(std::move(entries), checksum);
-  STRATA_RETURN_IF_ERROR(WriteAll(index.file.fd, idx.data(), idx.size(), index.path));
+  STRATA_RETURN_IF_ERROR(WriteAll(index.file.fd, idx, index.path));
   if (idx.size() > kUnsyncedIndexMax) {
     STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
   } else {
@@ -998,23 +972,6 @@ namespace {
 std::uint32_t Be32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
          std::uint32_t{p[3]};
-}
-
-// The whole of file `path`; nullopt if it cannot be read.
-std::optional<std::string> ReadWhole(const std::string& path) {
-  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.fd < 0) return std::nullopt;
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(file.fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return std::nullopt;
-    }
-    if (n == 0) return out;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
 }
 
 // Whether `idx` is a whole, valid version 2 pack index: its size agrees
@@ -1122,11 +1079,11 @@ Status ObjectStore::RepairPackIndexes(const std::string& objects_dir) {
     const std::string idx_path = pack_dir + "/" + name;
     struct stat st {};
     if (::stat(idx_path.c_str(), &st) != 0 || st.st_size > kUnsyncedIndexMax) continue;
-    std::optional<std::string> idx = ReadWhole(idx_path);
+    std::optional<std::string> idx = ReadFile(idx_path);
     if (!idx) continue;  // removed meanwhile (gc)
     if (ValidPackIndex(*idx)) continue;
     const std::string pack_path = pack_dir + "/" + name.substr(0, 45) + ".pack";
-    std::optional<std::string> pack = ReadWhole(pack_path);
+    std::optional<std::string> pack = ReadFile(pack_path);
     if (!pack) {
       // A torn index whose pack never became durable: a crash before the
       // folder's fsync, so no ref names its objects.
@@ -1140,8 +1097,7 @@ Status ObjectStore::RepairPackIndexes(const std::string& objects_dir) {
     }
     TempFile index;
     Status written = index.Create(pack_dir, "strata-tmp-idx");
-    if (written.ok())
-      written = WriteAll(index.file.fd, rebuilt->data(), rebuilt->size(), index.path);
+    if (written.ok()) written = WriteAll(index.file.fd, *rebuilt, index.path);
     if (written.ok()) written = SyncAndClose(index.file, index.path);
     if (written.ok()) written = index.RenameTo(idx_path);
     if (written.ok()) written = SyncDir(pack_dir);

@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "objects/file_io.h"
 #include "objects/guard.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
@@ -37,8 +38,6 @@ constexpr const char* kTempPrefix = "gc-tmp-";
 // tmp_object_git2_* and pack_git2_*) older than this are removed: no writer
 // takes an hour between two writes to its temporary file.
 constexpr std::int64_t kTempFileExpire = 3600;
-
-std::string Errno() { return std::strerror(errno); }
 
 // STRATA_GC_TEST_STOP=STEP: the process ends at once at STEP, as a SIGKILL
 // would end it there (tests/cli/t2100-gc.sh kills gc at each step).

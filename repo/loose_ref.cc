@@ -13,57 +13,13 @@
 #include <optional>
 #include <string_view>
 
+#include "objects/file_io.h"
+
 namespace strata {
 namespace {
 
-std::string Errno() { return std::strerror(errno); }
-
-// An open file descriptor, closed on scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  // Closes now; a close can report a write error too.
-  bool Close() {
-    int f = fd;
-    fd = -1;
-    return ::close(f) == 0;
-  }
-};
-
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError("cannot write " + path + ": " + Errno());
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::Ok();
-}
-
-// The whole of a small file; nullopt if it cannot be read (errno says why).
-std::optional<std::string> ReadSmallFile(const std::string& path) {
-  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.fd < 0) return std::nullopt;
-  std::string out;
-  char buf[512];
-  for (;;) {
-    ssize_t n = ::read(file.fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return std::nullopt;
-    }
-    if (n == 0) return out;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > 4096) return std::nullopt;  // not a ref
-  }
-}
+// A ref file longer than this is not a ref.
+constexpr std::size_t kMaxRefFile = 4096;
 
 // core.logAllRefUpdates as libgit2 reads it: "always", a boolean, or unset
 // (then: on unless the repository is bare).
@@ -179,7 +135,7 @@ Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref
   } unlock{lock_path};
 
   // The current value, read under the lock: a loose "HEX\n".
-  std::optional<std::string> now = ReadSmallFile(path);
+  std::optional<std::string> now = ReadFile(path, kMaxRefFile);
   if (!now) {
     if (errno == ENOENT) return LooseRefOutcome::kNotApplicable;  // deleted or packed meanwhile
     return Status::IOError("cannot move " + ref + ": cannot read " + path + ": " + Errno());
@@ -215,7 +171,7 @@ Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref
     Status logged = AppendReflog(git_dir, ref, line);
     if (!logged.ok()) return Status::IOError("cannot move " + ref + ": " + logged.message());
     // HEAD's reflog too when HEAD names this ref (libgit2's maybe_append_head).
-    std::optional<std::string> head = ReadSmallFile(git_dir + "HEAD");
+    std::optional<std::string> head = ReadFile(git_dir + "HEAD", kMaxRefFile);
     while (head && !head->empty() && std::isspace(static_cast<unsigned char>(head->back()))) {
       head->pop_back();
     }
