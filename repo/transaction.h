@@ -18,8 +18,8 @@
 //
 // A ref moves through git's own lock file, refs/heads/NAME.lock (and
 // packed-refs.lock to delete one): strata takes it itself for a loose ref
-// set by compare-and-swap (repo/loose_ref.h), libgit2 for every other move. A process killed at that moment leaves
-// it behind, and git would refuse every later move of that ref until someone
+// set by compare-and-swap (repo/loose_ref.h), libgit2 for every other move. A process killed at
+// that moment leaves it behind, and git would refuse every later move of that ref until someone
 // removed it. strata removes it itself: holding the write lock (so no strata
 // process is moving a ref: they all do it under that lock, and the kernel
 // released the lock of one that died), a git lock file that has existed for
