@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "objects/sha1.h"
 #include "objects/tree_codec.h"
 #include "tests/objects/temp_repo.h"
 #include "tests/objects/test_util.h"
@@ -56,6 +57,20 @@ std::vector<ObjectId> StageBlobs(ObjectStore& store, int n, const std::string& p
 
 BOOST_AUTO_TEST_SUITE(objects)
 BOOST_AUTO_TEST_SUITE(object_store)
+
+// Object ids come from objects/sha1.h (OpenSSL), not libgit2: they must be
+// exactly git's, for every type and size (empty, one block, many blocks).
+BOOST_AUTO_TEST_CASE(hash_object_gives_git_ids) {
+  for (std::size_t size : {0u, 1u, 55u, 56u, 64u, 1000u, 100000u}) {
+    std::string data(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>(i * 7 + 3);
+    for (git_object_t type : {GIT_OBJECT_BLOB, GIT_OBJECT_TREE, GIT_OBJECT_COMMIT}) {
+      git_oid expected;
+      BOOST_TEST_REQUIRE(git_odb_hash(&expected, data.data(), data.size(), type) == 0);
+      BOOST_TEST(HashObject(data, type).Hex() == FromGit(expected).Hex(), size << " bytes");
+    }
+  }
+}
 
 BOOST_FIXTURE_TEST_CASE(blobs_and_trees_read_back, TempRepo) {
   ObjectId blob = store().WriteBlob("hello").value();
