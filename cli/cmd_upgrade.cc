@@ -28,7 +28,7 @@ int Run(Context& ctx, const po::variables_map& args) {
   if (ctx.json()) {
     json::array branches;
     for (const auto& b : r.branches) {
-      json::object o{{"name", b.name}, {"documents", b.documents}};
+      json::object o{{"name", b.name}, {"documents", b.documents}, {"rewritten", b.rewritten}};
       o["version"] = b.version ? json::value(*b.version) : json::value(nullptr);
       branches.push_back(std::move(o));
     }
@@ -43,14 +43,14 @@ int Run(Context& ctx, const po::variables_map& args) {
     return kExitOk;
   }
   for (const auto& b : r.branches) {
-    if (b.documents == 0) {
+    const std::string what = std::to_string(b.documents) + " document" +
+                             (b.documents == 1 ? "" : "s") + " and the state's trees";
+    if (!b.rewritten) {
       std::cout << b.name << ": nothing to re-encode\n";
     } else if (options.dry_run) {
-      std::cout << b.name << ": would re-encode " << b.documents << " document"
-                << (b.documents == 1 ? "" : "s") << "\n";
+      std::cout << b.name << ": would re-encode " << what << "\n";
     } else {
-      std::cout << b.name << ": re-encoded " << b.documents << " document"
-                << (b.documents == 1 ? "" : "s") << " in version " << b.version->substr(0, 12)
+      std::cout << b.name << ": re-encoded " << what << " in version " << b.version->substr(0, 12)
                 << "\n";
     }
   }
@@ -63,19 +63,21 @@ int Run(Context& ctx, const po::variables_map& args) {
 
 extern const CommandSpec kUpgradeCommand{
     "upgrade",
-    "upgrade the repository to the newest format (large arrays in chunks)",
+    "upgrade the repository to the newest format (chunked arrays, 16-way shards)",
     "strata upgrade [--dry-run] [--author 'NAME <EMAIL>'] [--json]",
-    "Upgrades a format-1 repository to format 2 (docs/format.md, \"Format versions\"): on\n"
-    "each branch whose head stores a large array (over 2 KiB of JSON) as one blob, writes\n"
-    "one version \"upgrade to format 2\" with the same documents (an empty delta) stored as\n"
-    "array nodes, so that a one-element change writes a few small objects and the same\n"
-    "state has the same ids as in a new repository; then sets strata.formatVersion = 2.\n"
+    "Upgrades a format-1 or -2 repository to format 3 (docs/format.md, \"Format\n"
+    "versions\"): on each branch whose head is stored otherwise than format 3 stores it\n"
+    "(a large array, over 2 KiB of JSON, as one blob: format 1; object nodes of more than\n"
+    "128 members sharded 256 ways: formats 1 and 2), writes one version \"upgrade to\n"
+    "format 3\" with the same documents (an empty delta) encoded as a new repository\n"
+    "encodes them, so that a one-element change writes a few small objects and the same\n"
+    "state has the same ids as in a new repository; then sets strata.formatVersion = 3.\n"
     "All branches move in one transaction; a branch moved meanwhile by another program\n"
-    "stops it with nothing changed. Run it again after an interruption. Until then a\n"
-    "format-1 repository is read and written as before, so an older strata still reads\n"
-    "it; after it, a strata that predates format 2 cannot read its large arrays.\n"
+    "stops it with nothing changed. Run it again after an interruption. Until then an\n"
+    "older repository is read and written as before, so an older strata still reads it;\n"
+    "after it, a strata that predates format 3 cannot read its sharded objects.\n"
     "--dry-run says which branches would change and writes nothing. --json prints\n"
-    "{from, to, dry_run, branches: [{name, documents, version}]}.",
+    "{from, to, dry_run, branches: [{name, documents, rewritten, version}]}.",
     Define,
     Run};
 

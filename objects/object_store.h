@@ -176,11 +176,15 @@ class ObjectStore {
 
   git_repository* repo() const { return repo_; }
 
-  // Whether large arrays are written as array nodes (format 2,
-  // objects/tree_codec.h); off for a format-1 repository, whose readers may
-  // not know them. Reading knows them either way.
-  bool array_nodes() const { return array_nodes_; }
-  void set_array_nodes(bool on) { array_nodes_ = on; }
+  // The repository format the tree codec writes (strata.formatVersion;
+  // objects/tree_codec.h): from 2, large arrays are array nodes; from 3,
+  // object nodes are sharded 16 ways past 128 members. An older format is
+  // kept for a repository whose readers may not know the newer encodings;
+  // reading knows them all either way. New stores write kNewestFormat.
+  static constexpr int kNewestFormat = 3;
+  int format() const { return format_; }
+  void set_format(int format) { format_ = format; }
+  bool array_nodes() const { return format_ >= 2; }
 
  private:
   ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack, git_odb_backend* packs,
@@ -203,7 +207,7 @@ class ObjectStore {
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t flush_threshold_ = 0;
-  bool array_nodes_ = true;
+  int format_ = kNewestFormat;
   std::unique_ptr<Compressor> compressor_;  // null: Flush compresses
 
   // IndexTree's cache: most recently used first.

@@ -44,20 +44,36 @@ std::vector<TreeEntry> FlatEntries(const std::vector<Member>& members) {
   return entries;
 }
 
-// Writes the node for `members` at shard `level`: flat if few, else sharded.
-Result<ObjectId> BuildNode(ObjectStore& store, std::vector<Member> members, int level) {
-  if (members.size() <= kFlatMaxEntries || level >= kMaxShardLevels) {
+// Writes the node for `members` at shard `level` of `shape`: flat if few,
+// else sharded.
+Result<ObjectId> BuildNode(ObjectStore& store, std::vector<Member> members, int level,
+                           const ShardShape& shape) {
+  if (members.size() <= shape.flat_max || level >= shape.levels()) {
     return store.WriteTree(FlatEntries(members));
   }
   std::map<std::string, std::vector<Member>> buckets;
-  for (auto& m : members) buckets[BucketName(KeyHash(m.key), level)].push_back(std::move(m));
+  for (auto& m : members) {
+    buckets[BucketName(KeyHash(m.key), level, shape)].push_back(std::move(m));
+  }
   std::vector<TreeEntry> entries;
   entries.reserve(buckets.size());
   for (auto& [name, sub] : buckets) {
-    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(sub), level + 1));
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(sub), level + 1, shape));
     entries.push_back({name, id, true});
   }
   return store.WriteTree(std::move(entries));
+}
+
+// The shape of a node whose first entry is named `first`: nullopt if the
+// node is flat; Corruption if it starts with a name no bucket has.
+Result<std::optional<ShardShape>> NodeShape(std::string_view first, const ObjectId& node) {
+  if (!IsBucketName(first)) return std::optional<ShardShape>();
+  std::optional<ShardShape> shape = ShapeOfBucket(first);
+  if (!shape) {
+    return Status::Corruption("tree " + node.Hex() + " has a shard bucket named '" +
+                              std::string(first) + "'");
+  }
+  return shape;
 }
 
 // The members as a canonical JSON object, if it is no longer than
@@ -98,7 +114,7 @@ Result<ValueRef> BuildObject(ObjectStore& store, std::vector<Member> members, bo
       return ValueRef{id, false};
     }
   }
-  STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), 0));
+  STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), 0, WriteShape(store)));
   return ValueRef{id, true};
 }
 
@@ -138,20 +154,47 @@ Result<std::vector<Member>> MembersOf(const std::vector<TreeEntry>& entries) {
 }
 
 // Applies `changes` to the node `node` (absent: an empty one) at shard
-// `level`. Only the buckets that changes fall in are read, and in a flat
-// node each change finds its entry by a binary search on its escaped name:
-// the other entries keep their names as stored, neither unescaped nor
-// escaped again, so a change costs about the same in a node of 5 members
-// and in one of 500.
+// `level` of `shape`. Only the buckets that changes fall in are read, and in
+// a flat node each change finds its entry by a binary search on its escaped
+// name: the other entries keep their names as stored, neither unescaped nor
+// escaped again, so a change costs about the same in a node of 5 members and
+// in one of 500. A node sharded in another shape (written by another format)
+// is read whole and written again in `shape`.
 Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>& node, int level,
+                              const ShardShape& shape,
                               const std::vector<const MemberChanges::value_type*>& changes) {
   std::shared_ptr<const TreeIndex> index;
+  std::optional<ShardShape> node_shape;
   if (node) {
     STRATA_ASSIGN_OR_RETURN(index, store.IndexTree(*node));
+    STRATA_ASSIGN_OR_RETURN(node_shape, NodeShape(index->first_name(), *node));
   }
-  if (index && IsBucketName(index->first_name())) {
+  if (node_shape && *node_shape != shape) {
+    std::vector<Member> all;
+    STRATA_RETURN_IF_ERROR(ReadMembersAt(store, *node, level, all));
+    std::map<std::string, ValueRef, std::less<>> by_key;
+    for (Member& m : all) by_key.emplace(std::move(m.key), m.ref);
+    for (const auto* c : changes) {
+      if (c->second) {
+        by_key.insert_or_assign(c->first, *c->second);
+      } else if (auto it = by_key.find(c->first); it != by_key.end()) {
+        by_key.erase(it);
+      }
+    }
+    std::vector<Member> members;
+    members.reserve(by_key.size());
+    for (auto& [key, ref] : by_key) members.push_back({key, ref});
+    if (members.size() <= shape.flat_max || level >= shape.levels()) {
+      return NodeUpdate(FlatEntries(members));
+    }
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), level, shape));
+    return NodeUpdate(id);
+  }
+  if (node_shape) {
     std::map<std::string, std::vector<const MemberChanges::value_type*>> by_bucket;
-    for (const auto* c : changes) by_bucket[BucketName(KeyHash(c->first), level)].push_back(c);
+    for (const auto* c : changes) {
+      by_bucket[BucketName(KeyHash(c->first), level, shape)].push_back(c);
+    }
     std::map<std::string, TreeEntry> buckets;
     for (const auto& e : index->entries()) {
       if (!IsBucketName(e.name) || !e.is_tree) {
@@ -162,7 +205,7 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     for (const auto& [name, sub] : by_bucket) {
       std::optional<ObjectId> child;
       if (auto it = buckets.find(name); it != buckets.end()) child = it->second.id;
-      STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, child, level + 1, sub));
+      STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, child, level + 1, shape, sub));
       if (auto* flat = std::get_if<std::vector<TreeEntry>>(&updated)) {
         if (flat->empty()) {
           buckets.erase(name);
@@ -175,21 +218,21 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
       }
     }
     // Collapse into a flat node when few members remain. A sharded bucket
-    // alone holds more than kFlatMaxEntries, so counting stops early; the
+    // alone holds more than shape.flat_max, so counting stops early; the
     // bucket indexes are cached, so counting reads nothing twice.
     std::size_t count = 0;
     std::vector<std::shared_ptr<const TreeIndex>> subs;
     for (const auto& [name, e] : buckets) {
       STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> sub, store.IndexTree(e.id));
       if (IsBucketName(sub->first_name())) {
-        count = kFlatMaxEntries + 1;
+        count = shape.flat_max + 1;
         break;
       }
       count += sub->size();
-      if (count > kFlatMaxEntries) break;
+      if (count > shape.flat_max) break;
       subs.push_back(std::move(sub));
     }
-    if (count <= kFlatMaxEntries) {
+    if (count <= shape.flat_max) {
       std::vector<TreeEntry> all;
       all.reserve(count);
       for (const auto& sub : subs) {
@@ -247,9 +290,9 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     }
     entries.resize(kept);
   }
-  if (entries.size() > kFlatMaxEntries && level < kMaxShardLevels) {
+  if (entries.size() > shape.flat_max && level < shape.levels()) {
     STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, MembersOf(entries));
-    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), level));
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), level, shape));
     return NodeUpdate(id);
   }
   return NodeUpdate(std::move(entries));
@@ -494,10 +537,24 @@ std::uint64_t KeyHash(std::string_view key) {
   return h;
 }
 
-std::string BucketName(std::uint64_t hash, int level) {
+std::string BucketName(std::uint64_t hash, int level, const ShardShape& shape) {
   static const char kHex[] = "0123456789abcdef";
-  unsigned byte = static_cast<unsigned>((hash >> (56 - 8 * level)) & 0xff);
-  return std::string{'.', kHex[byte >> 4], kHex[byte & 15]};
+  const int shift = 64 - shape.bits * (level + 1);
+  const unsigned digits = static_cast<unsigned>(hash >> shift) & ((1u << shape.bits) - 1);
+  if (shape.bits == 4) return std::string{'.', kHex[digits]};
+  return std::string{'.', kHex[digits >> 4], kHex[digits & 15]};
+}
+
+std::optional<ShardShape> ShapeOfBucket(std::string_view name) {
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  if (name.size() < 2 || name[0] != '.' || !hex(name[1])) return std::nullopt;
+  if (name.size() == 2) return kNibbleShards;
+  if (name.size() == 3 && hex(name[2])) return kByteShards;
+  return std::nullopt;
+}
+
+ShardShape WriteShape(const ObjectStore& store) {
+  return store.format() >= 3 ? kNibbleShards : kByteShards;
 }
 
 Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth) {
@@ -549,14 +606,20 @@ Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& n
   ObjectId cur = node;
   std::string name = EscapeKey(key);
   std::uint64_t hash = KeyHash(key);
+  std::optional<ShardShape> shape;  // the node's, from its top shard tree
   for (int level = 0; level <= kMaxShardLevels; ++level) {
     // A binary search in the node's cached index; a node is a shard if its
     // first entry is a bucket. A member is named by its escaped key, or, for
     // an array node, by the key and the "%[" marker.
     STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> index, store.IndexTree(cur));
-    const bool shard = IsBucketName(index->first_name());
-    if (shard) {
-      const TreeIndex::Entry* bucket = index->Find(BucketName(hash, level));
+    STRATA_ASSIGN_OR_RETURN(std::optional<ShardShape> here, NodeShape(index->first_name(), cur));
+    if (here) {
+      if (!shape) shape = here;
+      if (*here != *shape || level >= shape->levels()) {
+        return Status::Corruption("tree " + node.Hex() +
+                                  " mixes shard shapes or is sharded too deep");
+      }
+      const TreeIndex::Entry* bucket = index->Find(BucketName(hash, level, *shape));
       if (!bucket) return std::optional<ValueRef>();
       cur = bucket->id;
       continue;
@@ -571,20 +634,56 @@ Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& n
   return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
 }
 
+namespace {
+
+// Whether node `id` holds at most `limit` members (`count` so far), counted
+// through cached indexes and stopping past the limit.
+Result<bool> CountMembersUpTo(ObjectStore& store, const ObjectId& id, std::size_t limit, int level,
+                              std::size_t& count) {
+  if (level > kMaxShardLevels)
+    return Status::Corruption("tree " + id.Hex() + " is sharded too deep");
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> index, store.IndexTree(id));
+  if (!IsBucketName(index->first_name())) {
+    count += index->size();
+    return count <= limit;
+  }
+  for (const auto& e : index->entries()) {
+    STRATA_ASSIGN_OR_RETURN(bool within, CountMembersUpTo(store, e.id, limit, level + 1, count));
+    if (!within) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>& base,
                               const MemberChanges& changes, bool force_tree) {
   std::vector<const MemberChanges::value_type*> list;
   list.reserve(changes.size());
   for (const auto& c : changes) list.push_back(&c);
-  STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, base, 0, list));
-  if (auto* id = std::get_if<ObjectId>(&updated)) return ValueRef{*id, true};
+  STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, base, 0, WriteShape(store), list));
+  if (auto* id = std::get_if<ObjectId>(&updated)) {
+    // A sharded object of few members may be small enough for a blob (a
+    // flat node's limit, 128 members in format 3, is below kSmallMaxMembers).
+    std::size_t count = 0;
+    if (force_tree) return ValueRef{*id, true};
+    STRATA_ASSIGN_OR_RETURN(bool few, CountMembersUpTo(store, *id, kSmallMaxMembers, 0, count));
+    if (!few) return ValueRef{*id, true};
+    std::vector<Member> members;
+    STRATA_RETURN_IF_ERROR(ReadMembers(store, *id, members));
+    return BuildObject(store, std::move(members), false);
+  }
   auto& entries = std::get<std::vector<TreeEntry>>(updated);
   if (force_tree) {
-    // What BuildObject would write for at most kFlatMaxEntries members.
+    // What BuildObject would write for a flat node's members.
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(std::move(entries)));
     return ValueRef{id, true};
   }
   STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, MembersOf(entries));
+  return BuildObject(store, std::move(members), force_tree);
+}
+
+Result<ValueRef> EncodeMembers(ObjectStore& store, std::vector<Member> members, bool force_tree) {
   return BuildObject(store, std::move(members), force_tree);
 }
 

@@ -5,7 +5,7 @@
 //               | array                          an array larger than kBlobMaxBytes
 //                                                (format 2: ObjectStore::array_nodes)
 //   node       := flat | shard
-//   flat       := tree of member*                at most kFlatMaxEntries members
+//   flat       := tree of member*                at most shape.flat_max members
 //   member     := entry(EscapeKey(key) -> value)   an array node's name ends "%["
 //   array      := tree of item*                  at most kFlatMaxEntries items
 //   item       := entry(ord3 -> blob(JSON array of elements, spliced: a run))
@@ -13,8 +13,13 @@
 //               | entry(ord3 "{" -> node)        one element, an object node
 //               | entry(ord3 "[" -> array)       one element, an array node
 //   ord3       := three decimal digits, 000 up, the item's place in its node
-//   shard      := tree of bucket*                more than kFlatMaxEntries members
-//   bucket     := entry("." hex2(byte L of KeyHash(key)) -> node)   L: shard level
+//   shard      := tree of bucket*                more than shape.flat_max members
+//   bucket     := entry("." hex(bits L of KeyHash(key)) -> node)    L: shard level
+//
+// The shard shape is the store's: format 3 splits a node of more than 128
+// members 16 ways per level (one hex digit, ".a"); formats 1 and 2 split a
+// node of more than 512 members 256 ways (two, ".ab"). Readers know both by
+// the bucket names' length.
 //
 // Every choice depends on the value alone, so the same value always gives
 // the same object ids (content addressing). An unchanged member keeps its id,
@@ -38,10 +43,33 @@ namespace strata {
 
 // An object whose canonical JSON is longer than this is stored as a tree.
 inline constexpr std::size_t kBlobMaxBytes = 2048;
-// A tree node holds at most this many members; a larger object is sharded.
+// An array node holds at most this many items (and format 1-2's flat object
+// node this many members: kByteShards).
 inline constexpr std::size_t kFlatMaxEntries = 512;
-// Fan-out levels available from the 64-bit key hash (one byte each).
-inline constexpr int kMaxShardLevels = 8;
+// Shard levels a reader follows before it calls a node corrupt: the 64 bits
+// of the key hash, one hex digit (format 3) per level.
+inline constexpr int kMaxShardLevels = 16;
+
+// How an object node with too many members for one tree is split: `bits`
+// of the key hash per shard level (16 or 256 buckets), sharded past
+// `flat_max` members. The store's format chooses (ObjectStore::format).
+struct ShardShape {
+  int bits = 4;
+  std::size_t flat_max = 128;
+  int levels() const { return 64 / bits; }
+  friend bool operator==(const ShardShape&, const ShardShape&) = default;
+};
+// Format 3: 16 buckets per level, at most 128 members per flat node, so a
+// change rewrites a few small trees (~0.5 KiB per shard level, at most ~5 KiB
+// of members) where a 256-way level is ~7.7 KiB and a bucket up to ~20 KiB.
+inline constexpr ShardShape kNibbleShards{4, 128};
+// Formats 1 and 2.
+inline constexpr ShardShape kByteShards{8, 512};
+// The shape a store writes.
+ShardShape WriteShape(const ObjectStore& store);
+// The shape of a shard tree whose first bucket is named `name` (".a": 16
+// ways, ".ab": 256), or nullopt if it is no bucket name.
+std::optional<ShardShape> ShapeOfBucket(std::string_view name);
 // Objects nested deeper than this many trees are stored as blobs.
 inline constexpr int kMaxTreeDepth = 32;
 
@@ -62,9 +90,10 @@ inline constexpr std::uint64_t kLevelCutModulus = 16;
 inline constexpr int kMaxArrayLevels = 24;
 static_assert(kFlatMaxEntries <= 1000, "array items are named by three digits");
 
-// Every sharded object is larger than kBlobMaxBytes: a member takes at least
-// 5 bytes ("":0 and a comma), so an object never flips between the two.
-static_assert(kFlatMaxEntries * 5 > kBlobMaxBytes);
+// A member takes at least 5 canonical bytes ("":0 and a comma): an object of
+// more than kSmallMaxMembers members is never a small blob.
+inline constexpr std::size_t kSmallMaxMembers = (kBlobMaxBytes + 1) / 5;
+static_assert(kByteShards.flat_max > kSmallMaxMembers);
 
 // A stored value: a blob of canonical JSON, an object node (is_tree), or an
 // array node (is_tree and is_array). A walker that knows only object nodes
@@ -105,7 +134,8 @@ std::string_view MemberEntryKey(std::string_view name, bool* is_array = nullptr)
 // The 64-bit hash that places a key in shard buckets (FNV-1a, then
 // MurmurHash3's finaliser for spread). Part of the format: never change it.
 std::uint64_t KeyHash(std::string_view key);
-std::string BucketName(std::uint64_t hash, int level);
+// The bucket of `hash` at shard `level` of a node of `shape`.
+std::string BucketName(std::uint64_t hash, int level, const ShardShape& shape);
 
 // Stores `v`, found `depth` object-trees below the state root (documents are
 // at depth 1).
@@ -113,6 +143,11 @@ Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth
 // Stores a state: always a tree, one member per document. InvalidArgument
 // if a document cannot be stored (CheckStorable) or an id is not UTF-8.
 Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state);
+
+// An object made of `members` (their values stored already), as
+// EncodeValue stores it: a blob if small (unless force_tree), else a node in
+// the store's shard shape. Repository::Upgrade re-encodes nodes with it.
+Result<ValueRef> EncodeMembers(ObjectStore& store, std::vector<Member> members, bool force_tree);
 
 // Reads a stored value back.
 Result<json::value> DecodeValue(ObjectStore& store, const ValueRef& ref);

@@ -119,7 +119,9 @@ Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
   const TreeIndex& xa = ia ? *ia : kEmpty;
   const TreeIndex& xb = ib ? *ib : kEmpty;
   const bool shard_a = IsShard(xa), shard_b = IsShard(xb);
-  if (shard_a && shard_b) {
+  // Buckets pair by name only between nodes sharded alike (a state written
+  // by another format may be sharded in another shape).
+  if (shard_a && shard_b && ShapeOfBucket(xa.first_name()) == ShapeOfBucket(xb.first_name())) {
     // Bucket names sort alike on both sides: a merge-join, descending only
     // where the ids differ.
     auto i = xa.entries().begin(), j = xb.entries().begin();
@@ -138,9 +140,9 @@ Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
     return Status::Ok();
   }
   if (!shard_a && !shard_b) return ChangedFlatMembers(xa, xb, out);
-  // One side sharded, the other flat (a node that crossed kFlatMaxEntries):
-  // gather each side's members into one flat index of its own. Bounded near
-  // the threshold.
+  // One side sharded, the other flat (a node that crossed its flat limit),
+  // or shards of two shapes: gather each side's members into one flat index
+  // of its own. Bounded near the threshold; a whole node across formats.
   auto flatten = [&](const std::optional<ObjectId>& id,
                      const std::shared_ptr<const TreeIndex>& index)
       -> Result<std::shared_ptr<const TreeIndex>> {

@@ -392,14 +392,15 @@ class IncomingChecker {
   Status WalkState(const ObjectId& state, const char* kind, const std::string& where) {
     struct Node {
       ObjectId id;
-      std::string buckets;  // the bucket names on the way, 3 bytes per shard level
+      std::string buckets;  // the bucket names on the way, one per shard level
     };
     std::vector<Node> stack;
     if (!IsKnown(state)) stack.push_back({state, ""});
     while (!stack.empty()) {
       Node node = std::move(stack.back());
       stack.pop_back();
-      const std::size_t level = node.buckets.size() / 3;
+      const std::optional<ShardShape> path_shape = PathShape(node.buckets);
+      const std::size_t level = path_shape ? node.buckets.size() / BucketLength(*path_shape) : 0;
       if (!checked_nodes_.insert(node.id.Hex() + node.buckets).second) continue;
       auto refuse = [&](const std::string& why) {
         return Status::InvalidArgument(where + " is refused: " + kind + " " + node.id.Hex() + ": " +
@@ -414,8 +415,16 @@ class IncomingChecker {
         if (e.name.empty()) return refuse("it has an entry with an empty name");
       }
       const bool shard = !entries->empty() && entries->front().name.front() == '.';
-      if (shard && level >= static_cast<std::size_t>(kMaxShardLevels)) {
-        return refuse("it is sharded deeper than " + std::to_string(kMaxShardLevels) + " levels");
+      // Every bucket of a node is named alike: by the shape of its top
+      // shard tree (".a" or ".ab").
+      std::optional<ShardShape> shape = path_shape;
+      if (shard && !shape) shape = ShapeOfBucket(entries->front().name);
+      if (shard && !shape) {
+        return refuse("entry " + Quote(entries->front().name) +
+                      " is not a shard bucket ('.' and one or two hex digits, a tree)");
+      }
+      if (shard && level >= static_cast<std::size_t>(shape->levels())) {
+        return refuse("it is sharded deeper than " + std::to_string(shape->levels()) + " levels");
       }
       // Entries met at this place in an earlier state of this fetch passed
       // already (the next version's node repeats all but what changed).
@@ -436,10 +445,10 @@ class IncomingChecker {
           continue;
         }
         if (shard) {
-          if (!IsBucket(e.name) || !e.is_tree) {
-            return refuse("entry " + Quote(e.name) +
-                          " is not a shard bucket ('.' and two hex digits, a tree) in a tree of "
-                          "buckets");
+          if (ShapeOfBucket(e.name) != shape || !e.is_tree) {
+            return refuse("entry " + Quote(e.name) + " is not a shard bucket ('.' and " +
+                          (shape->bits == 4 ? "one hex digit" : "two hex digits") +
+                          ", a tree) in a tree of buckets");
           }
           if (!IsKnown(e.id)) stack.push_back({e.id, node.buckets + e.name});
           continue;
@@ -485,9 +494,11 @@ class IncomingChecker {
       return Status::InvalidArgument(where + " is refused: " + Shown(s.message()));
     }
     const std::uint64_t hash = KeyHash(*id);
-    for (std::size_t level = 0; level < buckets.size() / 3; ++level) {
-      std::string_view bucket = std::string_view(buckets).substr(level * 3, 3);
-      if (BucketName(hash, static_cast<int>(level)) != bucket) {
+    const std::optional<ShardShape> shape = PathShape(buckets);
+    const std::size_t length = shape ? BucketLength(*shape) : 1;
+    for (std::size_t level = 0; shape && level < buckets.size() / length; ++level) {
+      std::string_view bucket = std::string_view(buckets).substr(level * length, length);
+      if (BucketName(hash, static_cast<int>(level), *shape) != bucket) {
         return refuse("document id " + Quote(*id) + " is in shard bucket " + std::string(bucket) +
                       " at level " + std::to_string(level) + ", where its hash does not put it");
       }
@@ -518,10 +529,13 @@ class IncomingChecker {
     return it->second;
   }
 
-  static bool IsBucket(std::string_view name) {
-    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-    return name.size() == 3 && name[0] == '.' && hex(name[1]) && hex(name[2]);
+  // The shape of the shard trees on a path of bucket names (all alike: the
+  // walk refuses a bucket named otherwise), nullopt for the empty path.
+  static std::optional<ShardShape> PathShape(std::string_view buckets) {
+    if (buckets.size() < 2) return std::nullopt;
+    return buckets.size() == 2 || buckets[2] == '.' ? kNibbleShards : kByteShards;
   }
+  static std::size_t BucketLength(const ShardShape& shape) { return shape.bits == 4 ? 2 : 3; }
 
   // The state tree of commit `id` (a known one, or one read by the walk).
   Result<ObjectId> StateOf(const ObjectId& id) {

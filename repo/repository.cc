@@ -13,6 +13,10 @@
 #include "strata/worktree.h"
 
 namespace strata {
+
+static_assert(ObjectStore::kNewestFormat == kFormatVersion,
+              "a new store writes the format new repositories record");
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -92,7 +96,7 @@ Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& gi
                               std::to_string(format) + " (strata.formatVersion), which is not one");
   }
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, ObjectStore::Open(repo.get()));
-  store->set_array_nodes(format >= 2);
+  store->set_format(format);
   std::string path = git_repository_path(repo.get());
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   return std::unique_ptr<Repository>(

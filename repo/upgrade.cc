@@ -1,8 +1,9 @@
-// Repository::Upgrade: a format-1 repository to format 2 (docs/format.md,
-// "Format versions"). Each branch whose head state stores a large array as a
-// blob gets one version, "upgrade to format 2", with an empty delta and the
-// same documents stored as format 2 stores them; then strata.formatVersion
-// is set. All branches move in one ref transaction, under the write lock.
+// Repository::Upgrade: a format-1 or -2 repository to kFormatVersion
+// (docs/format.md, "Format versions"). Each branch whose head state (or
+// metadata) is stored otherwise than the new format stores it gets one
+// version, "upgrade to format 3", with an empty delta and the same documents
+// encoded as a new repository encodes them; then strata.formatVersion is
+// set. All branches move in one ref transaction, under the write lock.
 #include <ctime>
 
 #include "objects/delta_codec.h"
@@ -16,24 +17,30 @@
 namespace strata {
 namespace {
 
-constexpr const char* kUpgradeMessage = "upgrade to format 2";
+std::string UpgradeMessage() { return "upgrade to format " + std::to_string(kFormatVersion); }
 
-// The documents of `state` whose stored form changes when encoded with the
-// store's current settings: key -> the new ref.
-Status Reencoded(ObjectStore& store, const ObjectId& state, MemberChanges& changes) {
+// The object node `node` (a state or metadata tree) encoded with the store's
+// current settings: each member that may be stored otherwise (an object
+// node, or a blob too large for a small value: format 1's large arrays) is
+// decoded and encoded again, and the node itself is rebuilt in the store's
+// shard shape. `changed` counts the members whose stored form changed.
+Result<ObjectId> Reencoded(ObjectStore& store, const ObjectId& node, std::size_t& changed) {
   std::vector<Member> members;
-  STRATA_RETURN_IF_ERROR(ReadMembers(store, state, members));
-  for (const Member& m : members) {
-    // Small blobs hold no large array; object nodes may, below.
+  STRATA_RETURN_IF_ERROR(ReadMembers(store, node, members));
+  for (Member& m : members) {
     if (!m.ref.is_tree) {
       STRATA_ASSIGN_OR_RETURN(std::size_t size, store.BlobSize(m.ref.id));
       if (size <= kBlobMaxBytes) continue;
     }
     STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store, m.ref));
     STRATA_ASSIGN_OR_RETURN(ValueRef now, EncodeValue(store, v, 1));
-    if (!(now == m.ref)) changes[m.key] = now;
+    if (!(now == m.ref)) {
+      m.ref = now;
+      ++changed;
+    }
   }
-  return Status::Ok();
+  STRATA_ASSIGN_OR_RETURN(ValueRef root, EncodeMembers(store, std::move(members), true));
+  return root.id;
 }
 
 }  // namespace
@@ -55,17 +62,18 @@ Result<UpgradeReport> Repository::Upgrade(const UpgradeOptions& options) try {
       options.commit.time ? *options.commit.time : static_cast<std::int64_t>(std::time(nullptr));
   STRATA_ASSIGN_OR_RETURN(std::vector<BranchInfo> branches, Branches());
 
-  // Encode as format 2 from here; back to format 1 unless it is done.
+  // Encode as the new format from here; back to the old one unless it is done.
   store.Discard();
-  store.set_array_nodes(true);
+  store.set_format(kFormatVersion);
   struct Restore {
     ObjectStore& store;
+    int from;
     bool done = false;
     ~Restore() {
       store.Discard();
-      if (!done) store.set_array_nodes(false);
+      if (!done) store.set_format(from);
     }
-  } restore{store};
+  } restore{store, report.from_version};
 
   STRATA_ASSIGN_OR_RETURN(RefTransaction tx, RefTransaction::Begin(repo, &impl_->hooks_));
   STRATA_ASSIGN_OR_RETURN(SignaturePtr sig, GitSignature(author, time, "author"));
@@ -80,18 +88,24 @@ Result<UpgradeReport> Repository::Upgrade(const UpgradeOptions& options) try {
                "cannot read branch '" + b.name + "' (" + head->Hex() + ")");
     CommitPtr parent(raw);
     STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(store, raw));
-    MemberChanges changes;
-    Status s = Reencoded(store, trees.state, changes);
-    if (!s.ok()) return s.WithContext("branch '" + b.name + "'");
-    out.documents = changes.size();
-    if (changes.empty() || options.dry_run) {
+    std::size_t changed = 0, meta_changed = 0;
+    Result<ObjectId> state = Reencoded(store, trees.state, changed);
+    if (!state.ok()) return state.status().WithContext("branch '" + b.name + "'");
+    std::optional<ObjectId> meta = trees.meta;
+    if (meta) {
+      Result<ObjectId> m = Reencoded(store, *meta, meta_changed);
+      if (!m.ok()) return m.status().WithContext("the metadata of branch '" + b.name + "'");
+      meta = *m;
+    }
+    out.documents = changed;
+    out.rewritten = !(*state == trees.state && meta == trees.meta);
+    if (!out.rewritten || options.dry_run) {
       report.branches.push_back(std::move(out));
       continue;
     }
-    STRATA_ASSIGN_OR_RETURN(ValueRef state, UpdateObject(store, trees.state, changes, true));
     STRATA_ASSIGN_OR_RETURN(ObjectId delta_id, store.WriteBlob(EncodeDelta(strata::Patch())));
-    std::vector<TreeEntry> root = {{kDeltaEntry, delta_id, false}, {kStateEntry, state.id, true}};
-    if (trees.meta) root.push_back({kMetaEntry, *trees.meta, true});
+    std::vector<TreeEntry> root = {{kDeltaEntry, delta_id, false}, {kStateEntry, *state, true}};
+    if (meta) root.push_back({kMetaEntry, *meta, true});
     STRATA_ASSIGN_OR_RETURN(ObjectId root_id, store.WriteTree(std::move(root)));
     git_tree* tree_raw = nullptr;
     STRATA_GIT(git_tree_lookup(&tree_raw, repo, AsGit(root_id)), "cannot read the new tree");
@@ -99,7 +113,7 @@ Result<UpgradeReport> Repository::Upgrade(const UpgradeOptions& options) try {
     const git_commit* parents[] = {parent.get()};
     GitBuf buf;
     STRATA_GIT(git_commit_create_buffer(&buf.buf, repo, sig.get(), sig.get(), nullptr,
-                                        kUpgradeMessage, tree.get(), 1, parents),
+                                        UpgradeMessage().c_str(), tree.get(), 1, parents),
                "cannot create the upgrade version of branch '" + b.name + "'");
     STRATA_ASSIGN_OR_RETURN(ObjectId commit,
                             store.WriteObject({buf.buf.ptr, buf.buf.size}, GIT_OBJECT_COMMIT));
@@ -112,9 +126,9 @@ Result<UpgradeReport> Repository::Upgrade(const UpgradeOptions& options) try {
     update.ref = ref;
     update.expected = head;
     update.target = commit;
-    update.reason = std::string("strata: ") + kUpgradeMessage;
+    update.reason = "strata: " + UpgradeMessage();
     update.cause = RefCause::kWrite;
-    update.version = DescribeCommit(c_raw, state.id);
+    update.version = DescribeCommit(c_raw, *state);
     tx.Update(std::move(update));
     out.version = commit.Hex();
     report.branches.push_back(std::move(out));
@@ -127,7 +141,7 @@ Result<UpgradeReport> Repository::Upgrade(const UpgradeOptions& options) try {
         "a branch moved under another program during the upgrade; nothing was changed: run it "
         "again");
   }
-  // Last: a repository that says format 2 has every branch upgraded.
+  // Last: a repository that says the new format has every branch upgraded.
   git_config* cfg_raw = nullptr;
   STRATA_GIT(git_repository_config(&cfg_raw, repo), "cannot open the repository config");
   ConfigPtr cfg(cfg_raw);

@@ -626,10 +626,31 @@ Result<VerifyReport> Repository::Verify() try {
       if (!parent.ok()) continue;  // reported when the loop reaches the parent
       parent_state = parent->state_tree();
     }
-    StateEditor editor(*impl_->store_, parent_state);
-    Status applied = ApplyPatch(editor, *delta);
-    Result<ObjectId> rebuilt = applied.ok() ? editor.Write() : Result<ObjectId>(applied);
-    impl_->store_->Discard();
+    ObjectStore& store = *impl_->store_;
+    auto rebuild = [&]() -> Result<ObjectId> {
+      StateEditor editor(store, parent_state);
+      Status applied = ApplyPatch(editor, *delta);
+      Result<ObjectId> out = applied.ok() ? editor.Write() : Result<ObjectId>(applied);
+      store.Discard();
+      return out;
+    };
+    Result<ObjectId> rebuilt = rebuild();
+    // A version written by another format encodes the same state otherwise
+    // (a copy made with `git clone` has no strata.formatVersion and is read
+    // as format 1): it is sound if some format's encoding gives its state.
+    const int format = store.format();
+    for (int other = ObjectStore::kNewestFormat; other >= 1; --other) {
+      if (!rebuilt.ok() || *rebuilt == *snap->state_tree()) break;
+      if (other == format) continue;
+      struct Encoding {
+        ObjectStore& store;
+        int restore;
+        ~Encoding() { store.set_format(restore); }
+      } encoding{store, format};
+      store.set_format(other);
+      Result<ObjectId> again = rebuild();
+      if (again.ok() && *again == *snap->state_tree()) rebuilt = again;
+    }
     if (!rebuilt.ok()) {
       report.problems.push_back(VersionProblem(
           id, "its delta does not apply to its parent: " + rebuilt.status().message()));

@@ -86,7 +86,9 @@ class ChangedDocs {
     std::vector<TreeEntry> ea, eb;
     if (a) STRATA_RETURN_IF_ERROR(Read(*a, level, ea));
     if (b) STRATA_RETURN_IF_ERROR(Read(*b, level, eb));
-    if (IsShard(ea) && IsShard(eb)) {
+    // Buckets pair by name only between nodes sharded alike (formats differ).
+    if (IsShard(ea) && IsShard(eb) &&
+        ShapeOfBucket(ea.front().name) == ShapeOfBucket(eb.front().name)) {
       std::size_t i = 0, j = 0;
       while (i < ea.size() || j < eb.size()) {
         if (j == eb.size() || (i < ea.size() && ea[i].name < eb[j].name)) {

@@ -329,10 +329,11 @@ struct ResolveRequest {
 
 // The repository format this build writes (strata.formatVersion in the
 // repository's config; docs/format.md): 2 stores large arrays as array
-// nodes. A format-1 repository is read and written as format 1 (no array
-// nodes, so an older strata still reads it) until Repository::Upgrade. A
-// repository of a newer format than this is refused on open.
-inline constexpr int kFormatVersion = 2;
+// nodes; 3 shards object nodes 16 ways past 128 members. A repository of an
+// older format is read and written as that format (so an older strata still
+// reads it) until Repository::Upgrade. A repository of a newer format than
+// this is refused on open.
+inline constexpr int kFormatVersion = 3;
 
 // Repository::Upgrade: what it did (or, with dry_run, would do).
 struct UpgradeOptions {
@@ -345,6 +346,7 @@ struct UpgradeReport {
   struct Branch {
     std::string name;
     std::size_t documents = 0;           // documents whose stored form changed
+    bool rewritten = false;              // its state or metadata trees change (so a version)
     std::optional<std::string> version;  // the upgrade version written; nullopt: none needed
   };
   std::vector<Branch> branches;
@@ -681,12 +683,13 @@ class Repository {
   // Every write (Write and what is built on it) runs it in auto mode once
   // its ref has moved; a failure there is reported, never the write's.
   Result<GcReport> Gc(const GcOptions& options);
-  // Upgrades a format-1 repository to kFormatVersion (repo/upgrade.cc;
-  // docs/format.md, "Format versions"): on each branch whose head state
-  // stores a large array as a blob, writes one version "upgrade to format 2"
-  // (empty delta: the same documents) whose state stores them as array
-  // nodes, so the same state has the same ids as in a new repository; then
-  // sets strata.formatVersion. Branches already upgraded are left alone, so
+  // Upgrades a format-1 or -2 repository to kFormatVersion (repo/upgrade.cc;
+  // docs/format.md, "Format versions"): on each branch whose head state or
+  // metadata is stored otherwise than the new format stores it (large arrays
+  // as blobs, object nodes sharded 256 ways), writes one version "upgrade to
+  // format 3" (empty delta: the same documents) whose trees are encoded as
+  // a new repository encodes them, so the same state has the same ids as
+  // there; then sets strata.formatVersion. Branches already upgraded are left alone, so
   // an interrupted upgrade is finished by running it again. Nothing to do
   // (already at kFormatVersion) is not an error: from == to, no branches.
   Result<UpgradeReport> Upgrade(const UpgradeOptions& options);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Large arrays (format 2): stored as array nodes that `git fsck --strict`
-# accepts, edited element by element with few new objects; a format-1
-# repository keeps blobs until `strata upgrade`, which re-encodes each
-# branch in one version; a newer format is refused on open.
+# Large arrays (format 2) and 16-way shards (format 3): array nodes that
+# `git fsck --strict` accepts, edited element by element with few new
+# objects; a format-1 repository keeps blobs, a format-2 one 256-way shards,
+# until `strata upgrade`, which re-encodes each branch in one version; a
+# newer format is refused on open.
 . "$(dirname "$0")/lib.sh"
 
 # big_array N: a JSON array of N small objects.
@@ -15,7 +16,7 @@ test_expect_success 'a large array is an array node that git fsck --strict accep
   sgit config strata.gcAuto 0
   big_array 20000 >a.json
   strata put list a.json >/dev/null
-  expect_eq "2" "$(sgit config strata.formatVersion)" &&
+  expect_eq "3" "$(sgit config strata.formatVersion)" &&
   expect_eq "tree" "$(sgit cat-file -t "main:state/list%[")" &&
   strata get list >back.json &&
   expect_eq "$(python3 -c "import json; print(json.load(open(\"a.json\")) == json.load(open(\"back.json\")))")" True &&
@@ -39,7 +40,7 @@ test_expect_success 'one element inserted writes few new objects and bytes' '
   expect_no_match "error|warning" "$(cat fsck.out)"
 '
 
-test_expect_success 'format 1 keeps blobs; upgrade re-encodes every branch as format 2 writes' '
+test_expect_success 'format 1 keeps blobs; upgrade re-encodes every branch as format 3 writes' '
   new_repo r2
   sgit config strata.formatVersion 1
   big_array 5000 >a.json
@@ -52,24 +53,44 @@ test_expect_success 'format 1 keeps blobs; upgrade re-encodes every branch as fo
   expect_eq "1" "$(jpath "d[\"from\"]" <dry.json)" &&
   expect_eq "[1,1]" "$(jpath "[b[\"documents\"] for b in d[\"branches\"]]" <dry.json)" &&
   strata upgrade >up.out &&
-  expect_match "^main: re-encoded 1 document in version" "$(cat up.out)" &&
-  expect_match "^upgraded format 1 to 2" "$(cat up.out)" &&
-  expect_eq "2" "$(sgit config strata.formatVersion)" &&
-  expect_eq "upgrade to format 2" "$(sgit log -1 --format=%s other)" &&
+  expect_match "^main: re-encoded 1 document and the state.s trees in version" "$(cat up.out)" &&
+  expect_match "^upgraded format 1 to 3" "$(cat up.out)" &&
+  expect_eq "3" "$(sgit config strata.formatVersion)" &&
+  expect_eq "upgrade to format 3" "$(sgit log -1 --format=%s other)" &&
   expect_eq "tree" "$(sgit cat-file -t "other:state/list%[")" &&
   cd "$TRASH" && new_repo r3 && strata put list ../r2/a.json >/dev/null &&
   expect_eq "$(sgit rev-parse main:state)" "$(git --git-dir ../r2/.strata rev-parse main:state)" &&
   cd ../r2 &&
-  expect_eq "already at format 2; nothing to do" "$(strata upgrade)" &&
+  expect_eq "already at format 3; nothing to do" "$(strata upgrade)" &&
+  sgit fsck --strict >fsck.out 2>&1 &&
+  expect_no_match "error|warning" "$(cat fsck.out)"
+'
+
+test_expect_success 'format 2 keeps 256-way shards; upgrade shards 16 ways as format 3 writes' '
+  new_repo r5
+  sgit config strata.formatVersion 2
+  python3 -c "import json; [print(json.dumps({\"id\": \"d%d\" % i, \"doc\": {\"v\": i}})) for i in range(600)]" >docs.jsonl
+  strata import docs.jsonl >/dev/null
+  expect_eq 3 "$(sgit ls-tree --name-only main:state | head -1 | tr -d "\n" | wc -c)" &&
+  strata upgrade --json >up.json &&
+  expect_eq "[0]" "$(jpath "[b[\"documents\"] for b in d[\"branches\"]]" <up.json)" &&
+  expect_eq "[true]" "$(jpath "[b[\"rewritten\"] for b in d[\"branches\"]]" <up.json)" &&
+  expect_eq 2 "$(sgit ls-tree --name-only main:state | head -1 | tr -d "\n" | wc -c)" &&
+  expect_eq 2 "$(sgit ls-tree --name-only main:meta | head -1 | tr -d "\n" | wc -c)" &&
+  expect_eq "" "$(strata diff main~1 main)" &&
+  cd "$TRASH" && new_repo r6 && strata import ../r5/docs.jsonl >/dev/null &&
+  expect_eq "$(sgit rev-parse main:state)" "$(git --git-dir ../r5/.strata rev-parse main:state)" &&
+  cd ../r5 && strata set d7 /v 77 >/dev/null &&
+  expect_eq "{\"v\":77}" "$(strata get d7 --compact)" &&
   sgit fsck --strict >fsck.out 2>&1 &&
   expect_no_match "error|warning" "$(cat fsck.out)"
 '
 
 test_expect_success 'a repository of a newer format is refused' '
   new_repo r4
-  sgit config strata.formatVersion 3
+  sgit config strata.formatVersion 4
   expect_fail 1 strata ls &&
-  expect_match "format version 3; this strata reads versions 1 to 2" "$(err)"
+  expect_match "format version 4; this strata reads versions 1 to 3" "$(err)"
 '
 
 test_done

@@ -121,10 +121,10 @@ BOOST_FIXTURE_TEST_CASE(round_trips, TempRepo) {
 
 BOOST_FIXTURE_TEST_CASE(format_one_stores_arrays_as_blobs, TempRepo) {
   json::value big(Numbers(1000));
-  store().set_array_nodes(false);
+  store().set_format(1);
   ValueRef v1 = Store(store(), big);
   BOOST_TEST(!v1.is_tree);
-  store().set_array_nodes(true);
+  store().set_format(ObjectStore::kNewestFormat);
   ValueRef v2 = Store(store(), big);
   BOOST_TEST((v2.is_tree && v2.is_array));
   // Both read back, and a diff between them is empty (same value).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "objects/state_editor.h"
+#include "objects/tree_diff.h"
 #include "tests/objects/temp_repo.h"
 #include "tests/objects/test_util.h"
 
@@ -55,7 +56,7 @@ bool IsShard(const std::vector<TreeEntry>& entries) {
 
 // The entry for `key` in the root tree of `state`, which must be sharded.
 TreeEntry Bucket(ObjectStore& store, const ObjectId& state, const std::string& key) {
-  std::string name = BucketName(KeyHash(key), 0);
+  std::string name = BucketName(KeyHash(key), 0, WriteShape(store));
   for (const TreeEntry& e : Entries(store, state)) {
     if (e.name == name) return e;
   }
@@ -165,7 +166,9 @@ BOOST_FIXTURE_TEST_CASE(git_fsck_accepts_every_key, TempRepo) {
   }
   state["wide"] = wide;
   ObjectId id = Encode(store(), json::value(state));
-  BOOST_TEST(Entries(store(), id).size() > kFlatMaxEntries / 4);
+  std::vector<Member> members;
+  STRATA_CHECK_OK(ReadMembers(store(), id, members));
+  BOOST_TEST(members.size() > 100u);
   STRATA_CHECK_OK(store().Flush());
   std::string output;
   int status = Fsck(output);
@@ -180,9 +183,29 @@ BOOST_AUTO_TEST_CASE(key_hash_is_pinned) {
   BOOST_TEST(KeyHash("a") == 0x82a2a958a9bece5bu);
   BOOST_TEST(KeyHash("config/app1") == 0x81bc63f93eb61723u);
   BOOST_TEST(KeyHash("\xc3\xa9") == 0x9d55ccb9ba86763bu);
-  BOOST_TEST(BucketName(0x12ab000000000000u, 0) == ".12");
-  BOOST_TEST(BucketName(0x12ab000000000000u, 1) == ".ab");
-  BOOST_TEST(BucketName(0x00000000000000f0u, 7) == ".f0");
+  BOOST_TEST(BucketName(0x12ab000000000000u, 0, kByteShards) == ".12");
+  BOOST_TEST(BucketName(0x12ab000000000000u, 1, kByteShards) == ".ab");
+  BOOST_TEST(BucketName(0x00000000000000f0u, 7, kByteShards) == ".f0");
+  BOOST_TEST(BucketName(0x12ab000000000000u, 0, kNibbleShards) == ".1");
+  BOOST_TEST(BucketName(0x12ab000000000000u, 3, kNibbleShards) == ".b");
+  BOOST_TEST(BucketName(0x00000000000000f0u, 14, kNibbleShards) == ".f");
+  BOOST_TEST(BucketName(0x00000000000000f0u, 15, kNibbleShards) == ".0");
+  BOOST_TEST((ShapeOfBucket(".a") == kNibbleShards));
+  BOOST_TEST((ShapeOfBucket(".0f") == kByteShards));
+  for (const char* bad : {".", ".g", ".A", ".abc", "a", ".0F", ""}) {
+    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!ShapeOfBucket(bad).has_value()); }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(the_store_format_chooses_the_shard_shape, TempRepo) {
+  BOOST_TEST(store().format() == ObjectStore::kNewestFormat);
+  BOOST_TEST((WriteShape(store()) == kNibbleShards));
+  for (int format : {1, 2}) {
+    store().set_format(format);
+    BOOST_TEST((WriteShape(store()) == kByteShards));
+  }
+  store().set_format(3);
+  BOOST_TEST((WriteShape(store()) == kNibbleShards));
 }
 
 BOOST_FIXTURE_TEST_CASE(small_object_is_a_blob_of_canonical_json, TempRepo) {
@@ -219,59 +242,89 @@ BOOST_FIXTURE_TEST_CASE(large_non_objects_and_deep_objects_stay_blobs, TempRepo)
   // Format 2 stores a large array as an array node (array_node_test.cc).
   BOOST_TEST(EncodeValue(store(), long_array, 1).value().is_array);
   BOOST_TEST(!EncodeValue(store(), long_array, kMaxTreeDepth).value().is_tree);
-  store().set_array_nodes(false);
+  store().set_format(1);
   BOOST_TEST(!EncodeValue(store(), long_array, 1).value().is_tree);
-  store().set_array_nodes(true);
+  store().set_format(ObjectStore::kNewestFormat);
   BOOST_TEST(EncodeValue(store(), big, kMaxTreeDepth - 1).value().is_tree);
   BOOST_TEST(!EncodeValue(store(), big, kMaxTreeDepth).value().is_tree);
 }
 
-BOOST_FIXTURE_TEST_CASE(wide_objects_are_sharded_past_kflatmaxentries, TempRepo) {
-  json::value flat = testing::RandomJson::Wide(kFlatMaxEntries);
-  json::value sharded = testing::RandomJson::Wide(kFlatMaxEntries + 1);
-  Result<ValueRef> flat_ref = EncodeValue(store(), flat, 1);
-  Result<ValueRef> shard_ref = EncodeValue(store(), sharded, 1);
-  STRATA_CHECK_OK(flat_ref);
-  STRATA_CHECK_OK(shard_ref);
-  BOOST_TEST_REQUIRE(flat_ref->is_tree);
-  BOOST_TEST_REQUIRE(shard_ref->is_tree);
+BOOST_FIXTURE_TEST_CASE(wide_objects_are_sharded_past_flat_max, TempRepo) {
+  for (int format : {2, 3}) {
+    store().set_format(format);
+    const ShardShape shape = WriteShape(store());
+    BOOST_TEST_CONTEXT("format " << format) {
+      // Members of ~30 bytes: both objects are past kBlobMaxBytes.
+      const std::string prefix(20, 'w');
+      const int flat_max = static_cast<int>(shape.flat_max);
+      json::value flat = testing::RandomJson::Wide(flat_max, prefix);
+      json::value sharded = testing::RandomJson::Wide(flat_max + 1, prefix);
+      Result<ValueRef> flat_ref = EncodeValue(store(), flat, 1);
+      Result<ValueRef> shard_ref = EncodeValue(store(), sharded, 1);
+      STRATA_CHECK_OK(flat_ref);
+      STRATA_CHECK_OK(shard_ref);
+      BOOST_TEST_REQUIRE(flat_ref->is_tree);
+      BOOST_TEST_REQUIRE(shard_ref->is_tree);
 
-  std::vector<TreeEntry> flat_entries = Entries(store(), flat_ref->id);
-  BOOST_TEST(flat_entries.size() == kFlatMaxEntries);
-  for (const TreeEntry& e : flat_entries) BOOST_TEST(e.name[0] != '.');
+      std::vector<TreeEntry> flat_entries = Entries(store(), flat_ref->id);
+      BOOST_TEST(flat_entries.size() == shape.flat_max);
+      for (const TreeEntry& e : flat_entries) BOOST_TEST(e.name[0] != '.');
 
-  std::vector<TreeEntry> buckets = Entries(store(), shard_ref->id);
-  BOOST_TEST(buckets.size() > 100u);
-  BOOST_TEST(buckets.size() <= 256u);
-  std::size_t members = 0;
-  for (const TreeEntry& bucket : buckets) {
-    BOOST_TEST_CONTEXT("bucket " << bucket.name) {
-      BOOST_TEST(bucket.is_tree);
-      BOOST_TEST_REQUIRE(bucket.name.size() == 3u);
-      BOOST_TEST(bucket.name[0] == '.');
-      for (const TreeEntry& e : Entries(store(), bucket.id)) {
-        std::string key = UnescapeKey(e.name).value();
-        BOOST_TEST(BucketName(KeyHash(key), 0) == bucket.name);
-        ++members;
+      std::vector<TreeEntry> buckets = Entries(store(), shard_ref->id);
+      const std::size_t fan_out = std::size_t{1} << shape.bits;
+      BOOST_TEST(buckets.size() > fan_out * 2 / 5);
+      BOOST_TEST(buckets.size() <= fan_out);
+      std::size_t members = 0;
+      for (const TreeEntry& bucket : buckets) {
+        BOOST_TEST_CONTEXT("bucket " << bucket.name) {
+          BOOST_TEST(bucket.is_tree);
+          BOOST_TEST_REQUIRE(bucket.name.size() == (shape.bits == 4 ? 2u : 3u));
+          BOOST_TEST(bucket.name[0] == '.');
+          for (const TreeEntry& e : Entries(store(), bucket.id)) {
+            std::string key = UnescapeKey(e.name).value();
+            BOOST_TEST(BucketName(KeyHash(key), 0, shape) == bucket.name);
+            ++members;
+          }
+        }
       }
+      BOOST_TEST(members == shape.flat_max + 1);
+
+      // ReadMembers flattens the shards; FindMember walks them.
+      std::vector<Member> all;
+      STRATA_CHECK_OK(ReadMembers(store(), shard_ref->id, all));
+      BOOST_TEST(all.size() == shape.flat_max + 1);
+      for (const Member& m : all) {
+        Result<std::optional<ValueRef>> found = FindMember(store(), shard_ref->id, m.key);
+        STRATA_CHECK_OK(found);
+        BOOST_TEST_REQUIRE(found->has_value());
+        BOOST_TEST(((**found) == m.ref));
+        BOOST_TEST(store().ReadBlob(m.ref.id).value() == m.key.substr(prefix.size()));
+      }
+      BOOST_TEST(!FindMember(store(), shard_ref->id, prefix + "99999").value().has_value());
+      BOOST_TEST(!FindMember(store(), flat_ref->id, prefix + "99999").value().has_value());
+      BOOST_TEST(FindMember(store(), flat_ref->id, prefix + "7").value().has_value());
     }
   }
-  BOOST_TEST(members == kFlatMaxEntries + 1);
+}
 
-  // ReadMembers flattens the shards; FindMember walks them.
-  std::vector<Member> all;
-  STRATA_CHECK_OK(ReadMembers(store(), shard_ref->id, all));
-  BOOST_TEST(all.size() == kFlatMaxEntries + 1);
-  for (const Member& m : all) {
-    Result<std::optional<ValueRef>> found = FindMember(store(), shard_ref->id, m.key);
-    STRATA_CHECK_OK(found);
-    BOOST_TEST_REQUIRE(found->has_value());
-    BOOST_TEST(((**found) == m.ref));
-    BOOST_TEST(store().ReadBlob(m.ref.id).value() == m.key.substr(1));
-  }
-  BOOST_TEST(!FindMember(store(), shard_ref->id, "k99999").value().has_value());
-  BOOST_TEST(!FindMember(store(), flat_ref->id, "k99999").value().has_value());
-  BOOST_TEST(FindMember(store(), flat_ref->id, "k7").value().has_value());
+// Format 3 shards past 128 members, where an object may still be small
+// enough for a blob: the encoding decides by size first, and an edit that
+// shrinks a sharded object below kBlobMaxBytes makes it a blob, as
+// EncodeValue would.
+BOOST_FIXTURE_TEST_CASE(a_small_object_of_many_members_is_a_blob_however_edited, TempRepo) {
+  json::object small;
+  for (int i = 0; i < 200; ++i) small["k" + std::to_string(i)] = i % 10;  // ~1.6 KB
+  BOOST_TEST_REQUIRE(CanonicalJson(json::value(small)).size() <= kBlobMaxBytes);
+  BOOST_TEST(!EncodeValue(store(), json::value(small), 1).value().is_tree);
+  json::value expected = json::object{{"doc", small}};
+  expected.as_object()["doc"].as_object()["pad"] = std::string(1000, 'p');
+  std::optional<ObjectId> id = Encode(store(), expected);
+  BOOST_TEST_REQUIRE(IsShard(Entries(store(), FindMember(store(), *id, "doc").value()->id)));
+  Patch patch{PatchOp{PatchOpKind::kRemove, JsonPointer({"doc", "pad"}), {}, {}}};
+  id = Edit(store(), id, patch);
+  STRATA_CHECK_OK(ApplyPatch(expected, patch));
+  CheckState(store(), *id, expected);
+  BOOST_TEST(!FindMember(store(), *id, "doc").value()->is_tree);
 }
 
 BOOST_FIXTURE_TEST_CASE(encode_decode_round_trips, TempRepo) {
@@ -414,34 +467,38 @@ BOOST_FIXTURE_TEST_CASE(adding_then_removing_restores_the_id, TempRepo) {
 }
 
 // Grows one document member by member past kBlobMaxBytes and then past
-// kFlatMaxEntries, then shrinks it back, one editor per round.
+// the flat limit of each shard shape, then shrinks it back, one editor per
+// round.
 BOOST_FIXTURE_TEST_CASE(growing_past_the_thresholds_and_back, TempRepo) {
-  json::value expected = J(R"({"doc":{},"other":1})");
-  std::optional<ObjectId> id = Encode(store(), expected);
-  auto round = [&](const Patch& patch) {
-    id = Edit(store(), id, patch);
-    STRATA_CHECK_OK(ApplyPatch(expected, patch));
-    CheckState(store(), *id, expected);
-  };
-  const int kMax = static_cast<int>(kFlatMaxEntries) + 90;
-  for (int n = 0; n < kMax; n += 30) {
-    Patch patch;
-    for (int i = n; i < n + 30 && i < kMax; ++i) {
-      patch.push_back(PatchOp{
-          PatchOpKind::kAdd, JsonPointer({"doc", "m" + std::to_string(i)}), {}, json::value(i)});
+  for (int format : {2, 3}) {
+    store().set_format(format);
+    json::value expected = J(R"({"doc":{},"other":1})");
+    std::optional<ObjectId> id = Encode(store(), expected);
+    auto round = [&](const Patch& patch) {
+      id = Edit(store(), id, patch);
+      STRATA_CHECK_OK(ApplyPatch(expected, patch));
+      CheckState(store(), *id, expected);
+    };
+    const int kMax = static_cast<int>(WriteShape(store()).flat_max) + 90;
+    for (int n = 0; n < kMax; n += 30) {
+      Patch patch;
+      for (int i = n; i < n + 30 && i < kMax; ++i) {
+        patch.push_back(PatchOp{
+            PatchOpKind::kAdd, JsonPointer({"doc", "m" + std::to_string(i)}), {}, json::value(i)});
+      }
+      round(patch);
     }
-    round(patch);
-  }
-  BOOST_TEST(IsShard(Entries(store(), FindMember(store(), *id, "doc").value()->id)));
-  for (int n = kMax; n > 0; n -= 45) {
-    Patch patch;
-    for (int i = n - 1; i >= n - 45 && i >= 0; --i) {
-      patch.push_back(
-          PatchOp{PatchOpKind::kRemove, JsonPointer({"doc", "m" + std::to_string(i)}), {}, {}});
+    BOOST_TEST(IsShard(Entries(store(), FindMember(store(), *id, "doc").value()->id)));
+    for (int n = kMax; n > 0; n -= 45) {
+      Patch patch;
+      for (int i = n - 1; i >= n - 45 && i >= 0; --i) {
+        patch.push_back(
+            PatchOp{PatchOpKind::kRemove, JsonPointer({"doc", "m" + std::to_string(i)}), {}, {}});
+      }
+      round(patch);
     }
-    round(patch);
+    BOOST_TEST(id->Hex() == Encode(store(), J(R"({"doc":{},"other":1})")).Hex());
   }
-  BOOST_TEST(id->Hex() == Encode(store(), J(R"({"doc":{},"other":1})")).Hex());
 }
 
 BOOST_FIXTURE_TEST_CASE(growing_a_string_past_kblobmaxbytes_and_back, TempRepo) {
@@ -542,55 +599,89 @@ BOOST_FIXTURE_TEST_CASE(edits_at_and_below_kmaxtreedepth, TempRepo) {
 }
 
 // A state big enough that root buckets are sharded again (level 1): a
-// bucket shrinks to kFlatMaxEntries and becomes flat, then grows back; a
-// flat bucket grows past the threshold.
+// bucket shrinks to the flat limit and becomes flat, then grows back; a
+// flat bucket grows past the limit. For each shard shape.
 BOOST_FIXTURE_TEST_CASE(second_level_shards_split_and_collapse, TempRepo) {
-  constexpr int kDocs = 135000;  // about 527 per root bucket
-  json::value expected = json::object();
-  std::map<std::string, std::vector<std::string>> by_bucket;
-  for (int i = 0; i < kDocs; ++i) {
-    std::string key = "d" + std::to_string(i);
-    expected.as_object()[key] = i;
-    by_bucket[BucketName(KeyHash(key), 0)].push_back(key);
-  }
-  std::string sharded, flat;
-  for (const auto& [name, keys] : by_bucket) {
-    if (keys.size() > kFlatMaxEntries + 5 && sharded.empty()) sharded = name;
-    if (keys.size() < kFlatMaxEntries - 5 && flat.empty()) flat = name;
-  }
-  BOOST_TEST_REQUIRE(!sharded.empty());
-  BOOST_TEST_REQUIRE(!flat.empty());
-  std::optional<ObjectId> id = Encode(store(), expected);
-  const std::vector<std::string>& big = by_bucket[sharded];
-  BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
-  BOOST_TEST(!IsShard(Entries(store(), Bucket(store(), *id, by_bucket[flat][0]).id)));
+  for (int format : {2, 3}) {
+    store().set_format(format);
+    const ShardShape shape = WriteShape(store());
+    BOOST_TEST_CONTEXT("format " << format) {
+      // About 3% past the limit per root bucket: 135,000 documents (format
+      // 2: 256 buckets of ~527) or 2,110 (format 3: 16 of ~132).
+      const int docs =
+          static_cast<int>(shape.flat_max * (std::size_t{1} << shape.bits) * 103 / 100);
+      json::value expected = json::object();
+      std::map<std::string, std::vector<std::string>> by_bucket;
+      for (int i = 0; i < docs; ++i) {
+        std::string key = "d" + std::to_string(i);
+        expected.as_object()[key] = i;
+        by_bucket[BucketName(KeyHash(key), 0, shape)].push_back(key);
+      }
+      std::string sharded, flat;
+      for (const auto& [name, keys] : by_bucket) {
+        if (keys.size() > shape.flat_max + 2 && sharded.empty()) sharded = name;
+        if (keys.size() < shape.flat_max - 2 && flat.empty()) flat = name;
+      }
+      BOOST_TEST_REQUIRE(!sharded.empty());
+      BOOST_TEST_REQUIRE(!flat.empty());
+      std::optional<ObjectId> id = Encode(store(), expected);
+      const std::vector<std::string>& big = by_bucket[sharded];
+      BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
+      BOOST_TEST(!IsShard(Entries(store(), Bucket(store(), *id, by_bucket[flat][0]).id)));
 
-  auto round = [&](const Patch& patch) {
-    id = Edit(store(), id, patch);
-    STRATA_CHECK_OK(ApplyPatch(expected, patch));
-    CheckState(store(), *id, expected);
-  };
-  // Shrink the sharded bucket to exactly kFlatMaxEntries: it becomes flat.
-  Patch shrink;
-  for (std::size_t i = kFlatMaxEntries; i < big.size(); ++i) {
-    shrink.push_back(PatchOp{PatchOpKind::kRemove, JsonPointer({big[i]}), {}, {}});
+      auto round = [&](const Patch& patch) {
+        id = Edit(store(), id, patch);
+        STRATA_CHECK_OK(ApplyPatch(expected, patch));
+        CheckState(store(), *id, expected);
+      };
+      // Shrink the sharded bucket to exactly the limit: it becomes flat.
+      Patch shrink;
+      for (std::size_t i = shape.flat_max; i < big.size(); ++i) {
+        shrink.push_back(PatchOp{PatchOpKind::kRemove, JsonPointer({big[i]}), {}, {}});
+      }
+      round(shrink);
+      BOOST_TEST(!IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
+      // One more member: sharded again.
+      round(Patch{PatchOp{PatchOpKind::kAdd, JsonPointer({big.back()}), {}, json::value("back")}});
+      BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
+      // Grow the flat bucket past the limit with new keys that hash to it.
+      Patch grow;
+      std::size_t have = by_bucket[flat].size();
+      for (int i = 0; have <= shape.flat_max; ++i) {
+        std::string key = "n" + std::to_string(i);
+        if (BucketName(KeyHash(key), 0, shape) != flat) continue;
+        grow.push_back(PatchOp{PatchOpKind::kAdd, JsonPointer({key}), {}, json::value(i)});
+        ++have;
+      }
+      round(grow);
+      BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, by_bucket[flat][0]).id)));
+    }
   }
-  round(shrink);
-  BOOST_TEST(!IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
-  // One more member: sharded again.
-  round(Patch{PatchOp{PatchOpKind::kAdd, JsonPointer({big.back()}), {}, json::value("back")}});
-  BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, big[0]).id)));
-  // Grow the flat bucket past the threshold with new keys that hash to it.
-  Patch grow;
-  std::size_t have = by_bucket[flat].size();
-  for (int i = 0; have <= kFlatMaxEntries; ++i) {
-    std::string key = "n" + std::to_string(i);
-    if (BucketName(KeyHash(key), 0) != flat) continue;
-    grow.push_back(PatchOp{PatchOpKind::kAdd, JsonPointer({key}), {}, json::value(i)});
-    ++have;
-  }
-  round(grow);
-  BOOST_TEST(IsShard(Entries(store(), Bucket(store(), *id, by_bucket[flat][0]).id)));
+}
+
+// A state written by format 2 (256-way shards) and edited by format 3: the
+// edit re-shards the node it touches, so the result is what format 3 encodes
+// for the same state, and diffs across the two shapes report the documents
+// that changed, not every document.
+BOOST_FIXTURE_TEST_CASE(format_3_edits_and_diffs_a_format_2_state, TempRepo) {
+  json::value expected = json::object();
+  for (int i = 0; i < 1500; ++i) expected.as_object()["d" + std::to_string(i)] = i;
+  store().set_format(2);
+  const ObjectId old_id = Encode(store(), expected);
+  BOOST_TEST_REQUIRE(Entries(store(), old_id).front().name.size() == 3u);
+  store().set_format(3);
+  Patch patch{PatchOp{PatchOpKind::kReplace, JsonPointer({"d7"}), {}, json::value("seven")}};
+  std::optional<ObjectId> id = Edit(store(), old_id, patch);
+  STRATA_CHECK_OK(ApplyPatch(expected, patch));
+  CheckState(store(), *id, expected);
+  BOOST_TEST(Entries(store(), *id).front().name.size() == 2u);
+  std::vector<MemberDiff> changed;
+  STRATA_CHECK_OK(ChangedMembers(store(), old_id, *id, changed));
+  BOOST_TEST_REQUIRE(changed.size() == 1u);
+  BOOST_TEST(changed[0].key == "d7");
+  Patch diff;
+  STRATA_CHECK_OK(DiffStates(store(), old_id, *id, diff));
+  BOOST_TEST(diff.size() == 1u);
 }
 
 // Random edits through StateEditor, one editor per round on the id the

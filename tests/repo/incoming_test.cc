@@ -83,7 +83,7 @@ class IncomingFixture : public RepoFixture {
     return more;
   }
   static std::string Bucket(const std::string& id, int level = 0) {
-    return BucketName(KeyHash(id), level);
+    return BucketName(KeyHash(id), level, kNibbleShards);
   }
   ObjectId State(const json::object& state) { return EncodeState(*store_, state).value(); }
   ObjectId Root(const ObjectId& state) {
@@ -264,6 +264,16 @@ BOOST_FIXTURE_TEST_CASE(a_sharded_state_passes, IncomingFixture) {
   ObjectId v2 = Version(State(next), {v1});
   Status s = CheckMain(v2);
   BOOST_TEST(s.ok(), s.message());
+  // Format 3 shards 16 ways (".a"); formats 1 and 2, 256 ways (".ab"): a
+  // remote of either format is read.
+  BOOST_TEST(Store().ReadTree(State(docs)).value().front().name.size() == 2u);
+  Store().set_format(2);
+  ObjectId old_state = State(next);
+  Store().set_format(3);
+  BOOST_TEST(Store().ReadTree(old_state).value().front().name.size() == 3u);
+  ObjectId v2_old = Version(old_state, {v1});
+  s = CheckMain(v2_old);
+  BOOST_TEST(s.ok(), s.message());
   // A new id, twin of one in a bucket it does not share.
   BOOST_REQUIRE(Bucket("Doc/1") != Bucket("doc/1"));
   next["Doc/1"] = 1;
@@ -417,13 +427,16 @@ BOOST_FIXTURE_TEST_CASE(ids_alike_but_for_case_in_one_state_are_refused, Incomin
   // A new id whose twin is in a bucket we already have: the collision is
   // found though the known bucket is not walked for ids. Enough documents
   // to shard the state, and the two ids in different buckets.
-  std::string lower = "config/app", upper = "Config/App";
+  std::string lower = "config/app", upper = "CONFIG/APP";
   BOOST_REQUIRE(Bucket(lower) != Bucket(upper));
   Buckets buckets = ByBucket(ManyIds({lower}));
   known_.insert(Flat(buckets[Bucket(lower)]));  // "ours" already
   buckets[Bucket(upper)].push_back(upper);
   ObjectId both = Version(Sharded(buckets));
-  ExpectRefused(CheckMain(both), Where(both) + why);
+  ExpectRefused(CheckMain(both), Where(both) +
+                                     "document ids 'CONFIG/APP' and 'config/app' differ only in "
+                                     "letter case, and would be one file on a case-insensitive "
+                                     "file system");
 }
 
 BOOST_FIXTURE_TEST_CASE(commits_must_be_versions, IncomingFixture) {
