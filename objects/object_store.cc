@@ -963,7 +963,9 @@ Status ObjectStore::Flush() {
   // Staging checks existence without rescanning objects/pack; make the new
   // pack visible so its objects are not staged again.
   STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");
-  Discard();
+  // The objects are stored now: the indexes cached of their trees stay (the
+  // next write reads the same paths).
+  ClearStage();
   return Status::Ok();
 }
 
@@ -1115,6 +1117,10 @@ void ObjectStore::Discard() {
     index_map_.clear();
     index_bytes_ = 0;
   }
+  ClearStage();
+}
+
+void ObjectStore::ClearStage() {
   if (compressor_) compressor_->Reset();
   git_mempack_reset(mempack_);
   staged_.clear();

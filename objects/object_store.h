@@ -155,7 +155,8 @@ class ObjectStore {
   // The largest pack index Flush writes without its own fsync (its pack,
   // and the folder, are fsynced).
   static constexpr long kUnsyncedIndexMax = 4096;
-  // Forgets the staged objects.
+  // Forgets the staged objects, and the cached indexes (IndexTree): one may
+  // be of a tree that was only staged.
   void Discard();
 
   // Whether staged objects are compressed on the worker thread (the
@@ -194,6 +195,10 @@ class ObjectStore {
   // and then discarded.
   bool Stored(const ObjectId& id);
   Status WritePack();
+  // Empties the stage (the mempack, the compressor's queue); what Flush
+  // does once the staged objects are in a pack, where the indexes cached
+  // of them stay true.
+  void ClearStage();
   Result<OdbObjectPtr> ReadRawTree(const ObjectId& id);
   class Compressor;  // the worker thread (object_store.cc)
   Result<RawObject> Read(const ObjectId& id, const char* what);

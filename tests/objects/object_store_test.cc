@@ -143,6 +143,19 @@ BOOST_FIXTURE_TEST_CASE(tree_index_cache_is_bounded_and_forgets_discarded_trees,
   BOOST_TEST(store().cached_tree_indexes() == 0u);
 }
 
+// Flush stores what was staged: the indexes of its trees stay true and stay
+// cached, so the next write on the same paths reads nothing again.
+BOOST_FIXTURE_TEST_CASE(tree_indexes_stay_cached_across_a_flush, TempRepo) {
+  ObjectId blob = store().WriteBlob("x").value();
+  ObjectId tree = store().WriteTree({{"a", blob, false}}).value();
+  std::shared_ptr<const TreeIndex> index = store().IndexTree(tree).value();
+  BOOST_TEST(store().cached_tree_indexes() == 1u);
+  STRATA_CHECK_OK(store().Flush());
+  BOOST_TEST(store().cached_tree_indexes() == 1u);
+  BOOST_TEST(store().IndexTree(tree).value().get() == index.get());
+  BOOST_TEST(store().Exists(tree));
+}
+
 BOOST_FIXTURE_TEST_CASE(tree_order_matches_libgit2, TempRepo) {
   ObjectId blob = store().WriteBlob("x").value();
   std::vector<std::string> names = {"a", "a.b", "a-b", "a0", "b", "%", "%2E", "A", "ab", "a~"};
