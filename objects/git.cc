@@ -142,6 +142,9 @@ Status GitError(int code, std::string_view what) {
       return Status::Corruption(message);
     }
   }
+  // Out of memory in libgit2, or in a backend of ours (a callback that
+  // caught std::bad_alloc): what a failed allocation is everywhere else.
+  if (e && e->klass == GIT_ERROR_NOMEMORY) return Status(Code::kResourceExhausted, message);
   if (code == GIT_ENOTFOUND) return Status::NotFound(message);
   if (code == GIT_EAMBIGUOUS || code == GIT_EINVALIDSPEC || code == GIT_EINVALID) {
     return Status::InvalidArgument(message);

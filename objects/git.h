@@ -25,7 +25,8 @@ void EnsureLibgit2();
 void EnsureTlsCertificates();
 
 // Status for a failed libgit2 call: the last libgit2 error, prefixed by `what`.
-// Corruption if that error came from SetGitCorruptionError.
+// Corruption if that error came from SetGitCorruptionError; ResourceExhausted
+// if it is out of memory (GIT_ERROR_NOMEMORY).
 Status GitError(int code, std::string_view what);
 
 // For callbacks strata gives libgit2 (objects/loose_backend.h): makes

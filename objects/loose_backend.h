@@ -7,7 +7,7 @@
 // git_revparse_single, git_revwalk). So no repository strata opens keeps
 // libgit2's loose backend: ObjectStore::Open gives it an object database of
 //
-//   priority 1000  libgit2's mempack     objects staged by ObjectStore
+//   priority 1000  the staging backend   objects staged by ObjectStore (stage_backend.h)
 //   priority 2     libgit2's pack backend
 //   priority 1     this backend          loose objects, inflated by ReadLooseObject
 //

@@ -5,7 +5,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 #include <sys/stat.h>
@@ -24,6 +23,7 @@
 #include "objects/file_io.h"
 #include "objects/loose_backend.h"
 #include "objects/sha1.h"
+#include "objects/stage_backend.h"
 
 namespace strata {
 
@@ -83,21 +83,20 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo) {
   STRATA_GIT(git_odb_backend_pack(&packs, objects_dir.c_str()),
              "cannot open the packs in " + objects_dir);
   STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), packs, kPackPriority, "the packs"));
-  git_odb_backend* mempack = nullptr;
-  STRATA_GIT(git_mempack_new(&mempack), "cannot create the staging area");
-  STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), mempack, kStagingPriority, "the staging area"));
+  STRATA_ASSIGN_OR_RETURN(git_odb_backend * stage, NewStageBackend());
+  STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), stage, kStagingPriority, "the staging area"));
   // From now on every libgit2 call on `repo` (commit lookups, revparse,
   // revwalks) reads through this database, never libgit2's loose backend.
   STRATA_GIT(git_repository_set_odb(repo, odb.get()), "cannot install the object database");
   return std::unique_ptr<ObjectStore>(
-      new ObjectStore(repo, std::move(odb), mempack, packs, loose, std::move(objects_dir)));
+      new ObjectStore(repo, std::move(odb), stage, packs, loose, std::move(objects_dir)));
 }
 
-ObjectStore::ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack,
+ObjectStore::ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* stage,
                          git_odb_backend* packs, git_odb_backend* loose, std::string objects_dir)
     : repo_(repo),
       odb_(std::move(odb)),
-      mempack_(mempack),
+      stage_(stage),
       packs_(packs),
       loose_(loose),
       objects_dir_(std::move(objects_dir)) {
@@ -117,7 +116,7 @@ bool ObjectStore::Exists(const ObjectId& id) {
 }
 
 bool ObjectStore::Stored(const ObjectId& id) {
-  for (git_odb_backend* b : {mempack_, packs_, loose_}) {
+  for (git_odb_backend* b : {stage_, packs_, loose_}) {
     if (b->exists(b, AsGit(id)) == 1) return true;
   }
   git_error_clear();
@@ -125,7 +124,7 @@ bool ObjectStore::Stored(const ObjectId& id) {
 }
 
 bool ObjectStore::ContainsPacked(const ObjectId& id) {
-  for (git_odb_backend* b : {mempack_, packs_}) {
+  for (git_odb_backend* b : {stage_, packs_}) {
     if (b->exists(b, AsGit(id)) == 1) return true;
   }
   git_error_clear();
@@ -789,7 +788,7 @@ Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t ty
   // on every miss. git_odb_write would check again, so write to the
   // staging backend directly.
   if (Stored(id)) return id;
-  STRATA_GIT(mempack_->write(mempack_, AsGit(id), data.data(), data.size(), type),
+  STRATA_GIT(stage_->write(stage_, AsGit(id), data.data(), data.size(), type),
              "cannot stage an object");
   if (compressor_) compressor_->Add(id, static_cast<unsigned>(type), data);
   staged_.push_back(id);
@@ -1122,7 +1121,7 @@ void ObjectStore::Discard() {
 
 void ObjectStore::ClearStage() {
   if (compressor_) compressor_->Reset();
-  git_mempack_reset(mempack_);
+  ResetStage(stage_);
   staged_.clear();
   staged_bytes_ = 0;
 }

@@ -2,7 +2,7 @@
 //
 // Open() gives the repository its object database (objects/loose_backend.h):
 // staged objects, then packs, then loose objects read by strata. Writes are
-// staged in memory (libgit2's mempack backend, ahead of the disk
+// staged in memory (objects/stage_backend.h, ahead of the disk
 // backends, so staged objects read back at once) until Flush(), which puts
 // them on disk as one packfile and its index, fsynced (three fsync calls
 // whatever their number; two when the index is small enough to be rebuilt
@@ -188,14 +188,14 @@ class ObjectStore {
   bool array_nodes() const { return format_ >= 2; }
 
  private:
-  ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* mempack, git_odb_backend* packs,
+  ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* stage, git_odb_backend* packs,
               git_odb_backend* loose, std::string objects_dir);
   // Whether `id` is staged or on disk. Asks the backends themselves, never
   // libgit2's object cache, which keeps objects that were staged, read back
   // and then discarded.
   bool Stored(const ObjectId& id);
   Status WritePack();
-  // Empties the stage (the mempack, the compressor's queue); what Flush
+  // Empties the stage (its backend, the compressor's queue); what Flush
   // does once the staged objects are in a pack, where the indexes cached
   // of them stay true.
   void ClearStage();
@@ -204,10 +204,10 @@ class ObjectStore {
   Result<RawObject> Read(const ObjectId& id, const char* what);
 
   git_repository* repo_;
-  OdbPtr odb_;                // the repository's, set by Open
-  git_odb_backend* mempack_;  // owned by odb_
-  git_odb_backend* packs_;    // owned by odb_
-  git_odb_backend* loose_;    // owned by odb_
+  OdbPtr odb_;              // the repository's, set by Open
+  git_odb_backend* stage_;  // owned by odb_
+  git_odb_backend* packs_;  // owned by odb_
+  git_odb_backend* loose_;  // owned by odb_
   std::string objects_dir_;
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
