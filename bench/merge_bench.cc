@@ -1,6 +1,7 @@
 // merge_bench: how the cost of a repository merge grows with the state.
 //
-//   merge_bench [--sizes 10k,1m] [--changes 100] [--both 10] [--runs 5] [--workdir DIR]
+//   merge_bench [--sizes 10k,1m] [--changes 100] [--both 10] [--runs 5] [--format 3]
+//               [--workdir DIR]
 //
 // For each size N (values), builds through the library, in-process, a state
 // of N/10 documents of 10 values each (one version, Repository::Import);
@@ -8,7 +9,9 @@
 // in different documents, --both of those documents changed on both sides
 // (different values, so they are decoded and merged, without conflicts);
 // then times Repository::Merge of the branch into a fresh branch at ours'
-// head, --runs times (median; wall clock and CPU). Nothing is asserted.
+// head, --runs times (median; wall clock and CPU). --format writes the
+// repository in an older format (strata.formatVersion: 2 shards 256 ways),
+// to compare encodings in one run. Nothing is asserted.
 #include <git2.h>
 #include <time.h>
 
@@ -51,6 +54,14 @@ void Branch(const std::string& dir, const std::string& name, const std::string& 
   git_reference_free(ref);
 }
 
+// Records `format` as the repository's strata.formatVersion.
+void SetFormat(const std::string& dir, int format) {
+  git_config* raw = nullptr;
+  if (git_config_open_ondisk(&raw, (dir + "/.strata/config").c_str()) != 0) Die("no config");
+  ConfigPtr cfg(raw);
+  if (git_config_set_int32(raw, "strata.formatVersion", format) != 0) Die("cannot set the format");
+}
+
 // One version on `branch` setting member `key` of each document in `docs`.
 void ChangeValues(Repository& repo, const std::string& branch, const std::vector<std::size_t>& docs,
                   const std::string& key, int value) {
@@ -78,6 +89,8 @@ int main(int argc, char** argv) {
       "both", po::value<std::size_t>()->default_value(10),
       "documents changed on both sides (different values)")(
       "runs", po::value<int>()->default_value(5), "merges timed per size (median)")(
+      "format", po::value<int>()->default_value(kFormatVersion),
+      "the repository format written (1 to the newest)")(
       "workdir", po::value<std::string>()->default_value(""), "where repositories go");
   po::variables_map vm;
   try {
@@ -105,15 +118,19 @@ int main(int argc, char** argv) {
 
   std::cout << "| values | documents | build (import) | changed each side | merged documents | "
                "merge (CPU), median of "
-            << runs << " | operations in its delta | CPU of one write of 100 values, for scale |\n";
-  std::cout << "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+            << runs
+            << " | operations in its delta | new objects, bytes | CPU of one write of 100 values, "
+               "for scale |\n";
+  std::cout << "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (std::size_t values : sizes) {
     const std::size_t docs = values / 10;
     if (docs < 2 * changes) Die("state too small for the changes");
     const std::string dir = work + "/n" + std::to_string(values);
     fs::remove_all(dir);
     fs::create_directories(dir);
-    auto repo = Check(Repository::Init(dir), "init");
+    Check(Repository::Init(dir), "init");
+    SetFormat(dir, vm["format"].as<int>());
+    auto repo = Check(Repository::Open(dir), "open");
     auto t0 = Clock::now();
     {
       std::vector<std::pair<std::string, json::value>> all;
@@ -161,11 +178,19 @@ int main(int argc, char** argv) {
       // The merge version's delta, from ours.
       operations = Check(repo->Read(into), "read").Changes().value().size();
     }
+    // What the merge version added (git rev-list NEW ^OURS ^THEIRS), summed.
+    const std::string sizes = Shell("git --git-dir='" + dir +
+                                    "/.strata' rev-list --objects m0 ^main ^theirs | cut -d' ' "
+                                    "-f1 | git --git-dir='" +
+                                    dir +
+                                    "/.strata' cat-file --batch-check='%(objectsize)' | awk "
+                                    "'{n++; s+=$1} END {print n \", \" s \" B\"}'");
     char line[512];
-    std::snprintf(line, sizeof line,
-                  "| %zu | %zu | %.2f s | %zu | %zu | %.2f ms (%.2f ms) | %zu ops | %.2f ms |\n",
-                  values, docs, build, changes, merged_docs, Median(wall) * 1e3, Median(cpu) * 1e3,
-                  operations, write_cpu * 1e3);
+    std::snprintf(
+        line, sizeof line,
+        "| %zu | %zu | %.2f s | %zu | %zu | %.2f ms (%.2f ms) | %zu ops | %s | %.2f ms |\n", values,
+        docs, build, changes, merged_docs, Median(wall) * 1e3, Median(cpu) * 1e3, operations,
+        sizes.substr(0, sizes.find('\n')).c_str(), write_cpu * 1e3);
     std::cout << line << std::flush;
   }
   return 0;
