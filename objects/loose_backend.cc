@@ -1,5 +1,6 @@
 // Each callback below is one member of git_odb_backend (git2/sys/odb_backend.h).
-// libgit2 is C: no exception may leave a callback, so each runs in Guard.
+// libgit2 is C: no exception may leave a callback, so each runs in Guard
+// (GuardedCallback, objects/guard.h).
 #include "objects/loose_backend.h"
 
 #include <dirent.h>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string_view>
 
+#include "objects/guard.h"
 #include "objects/loose_object.h"
 
 namespace strata {
@@ -25,19 +27,7 @@ struct LooseBackend : git_odb_backend {
 
 LooseBackend& Self(git_odb_backend* backend) { return *static_cast<LooseBackend*>(backend); }
 
-template <typename F>
-int Guard(F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    git_error_set_oom();
-  } catch (const std::exception& e) {
-    git_error_set_str(GIT_ERROR_ODB, e.what());
-  } catch (...) {
-    git_error_set_str(GIT_ERROR_ODB, "unexpected error in the loose object backend");
-  }
-  return GIT_ERROR;
-}
+int Guard(auto&& body) noexcept { return GuardedCallback("the loose object backend", body); }
 
 // A directory listing that closes itself; `error` is opendir's errno.
 struct Dir {

@@ -1,13 +1,14 @@
 // Each callback below is one member of git_odb_backend (git2/sys/odb_backend.h).
-// libgit2 is C: no exception may leave a callback, so each runs in Guard.
+// libgit2 is C: no exception may leave a callback, so each runs in Guard
+// (GuardedCallback, objects/guard.h).
 #include "objects/stage_backend.h"
 
 #include <cstring>
-#include <exception>
 #include <memory>
-#include <new>
 #include <string>
 #include <unordered_map>
+
+#include "objects/guard.h"
 
 namespace strata {
 namespace {
@@ -27,19 +28,7 @@ struct StageBackend : git_odb_backend {
 
 StageBackend& Self(git_odb_backend* backend) { return *static_cast<StageBackend*>(backend); }
 
-template <typename F>
-int Guard(F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    git_error_set_oom();
-  } catch (const std::exception& e) {
-    git_error_set_str(GIT_ERROR_ODB, e.what());
-  } catch (...) {
-    git_error_set_str(GIT_ERROR_ODB, "unexpected error in the staging area");
-  }
-  return GIT_ERROR;
-}
+int Guard(auto&& body) noexcept { return GuardedCallback("the staging area", body); }
 
 // A miss is GIT_ENOTFOUND with no message: the next backend is asked, and
 // formatting one would cost more than the lookup.
