@@ -1,61 +1,47 @@
 #include "objects/sha1.h"
 
-#include <openssl/evp.h>
+// SHA1_Init and friends are deprecated in OpenSSL 3 in favour of EVP, which
+// costs a library initialisation and a context allocation (sha1.h); they
+// remain in OpenSSL 3's ABI and use the same SHA-extension assembly.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
+#include <cstdio>
 #include <cstring>
 #include <new>
 
 namespace strata {
 namespace {
 
-EVP_MD_CTX* NewContext() {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) != 1) throw std::bad_alloc();
-  return ctx;
-}
-
-// One context per thread, reset for each object: setting one up costs more
-// than hashing a small blob.
-EVP_MD_CTX* ThreadContext() {
-  struct Owned {
-    EVP_MD_CTX* ctx = NewContext();
-    ~Owned() { EVP_MD_CTX_free(ctx); }
-  };
-  thread_local Owned owned;
-  return owned.ctx;
-}
+static_assert(sizeof(SHA_CTX) <= sizeof(unsigned char[96]) && alignof(SHA_CTX) <= 8);
 
 }  // namespace
 
-Sha1::Sha1() : ctx_(NewContext()) {}
+Sha1::Sha1() { SHA1_Init(new (ctx_) SHA_CTX); }
 
-Sha1::~Sha1() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+Sha1::~Sha1() = default;
 
 void Sha1::Update(std::string_view data) {
-  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+  SHA1_Update(reinterpret_cast<SHA_CTX*>(ctx_), data.data(), data.size());
 }
 
 std::string Sha1::Finish() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), digest, &size);
-  return std::string(reinterpret_cast<const char*>(digest), size);
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1_Final(digest, reinterpret_cast<SHA_CTX*>(ctx_));
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
 ObjectId HashObject(std::string_view data, git_object_t type) {
-  EVP_MD_CTX* ctx = ThreadContext();
-  // EVP_DigestInit_ex with a null type reuses the context's digest.
-  EVP_DigestInit_ex(ctx, nullptr, nullptr);
+  SHA_CTX ctx;
+  SHA1_Init(&ctx);
   char header[64];
   const int n =
       std::snprintf(header, sizeof header, "%s %zu", git_object_type2string(type), data.size());
-  EVP_DigestUpdate(ctx, header, static_cast<std::size_t>(n) + 1);  // with its NUL
-  EVP_DigestUpdate(ctx, data.data(), data.size());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(ctx, digest, &size);
+  SHA1_Update(&ctx, header, static_cast<std::size_t>(n) + 1);  // with its NUL
+  SHA1_Update(&ctx, data.data(), data.size());
   ObjectId id;
-  std::memcpy(id.bytes, digest, ObjectId::kSize);
+  static_assert(ObjectId::kSize == SHA_DIGEST_LENGTH);
+  SHA1_Final(id.bytes, &ctx);
   return id;
 }
 

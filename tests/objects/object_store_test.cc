@@ -3,6 +3,7 @@
 #include <git2.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -69,6 +70,28 @@ BOOST_AUTO_TEST_CASE(hash_object_gives_git_ids) {
       BOOST_TEST_REQUIRE(git_odb_hash(&expected, data.data(), data.size(), type) == 0);
       BOOST_TEST(HashObject(data, type).Hex() == FromGit(expected).Hex(), size << " bytes");
     }
+  }
+}
+
+// The streaming hash (pack and index trailers): FIPS 180's test vectors,
+// fed whole and in pieces that straddle the 64-byte blocks.
+BOOST_AUTO_TEST_CASE(sha1_streams_in_pieces) {
+  auto hex = [](const std::string& digest) {
+    ObjectId id;
+    BOOST_TEST_REQUIRE(digest.size() == ObjectId::kSize);
+    std::memcpy(id.bytes, digest.data(), ObjectId::kSize);
+    return id.Hex();
+  };
+  Sha1 abc;
+  abc.Update("abc");
+  BOOST_TEST(hex(abc.Finish()) == "a9993e364706816aba3e25717850c26c9cd0d89d");
+  const std::string million(1000000, 'a');
+  for (std::size_t piece : {1000000u, 1u, 63u, 65u, 4096u}) {
+    Sha1 sha;
+    for (std::size_t at = 0; at < million.size(); at += piece) {
+      sha.Update(std::string_view(million).substr(at, piece));
+    }
+    BOOST_TEST(hex(sha.Finish()) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f", piece);
   }
 }
 
