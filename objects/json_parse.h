@@ -2,8 +2,9 @@
 // Boost.JSON's basic_parser recurses once per nesting level, so this file is
 // compiled optimised and without sanitizer instrumentation, as Debian's
 // libboost_json is, to keep its frames small enough for values nested
-// kMaxJsonDepth deep on a default stack in every build. Only ParseJson
-// (strata/json.h) calls it.
+// kMaxJsonDepth deep on a default stack in every gcc build (clang's frames
+// are larger: its sanitizer build runs the unit tests with a 64 MiB stack,
+// tests/CMakeLists.txt). Only ParseJson (strata/json.h) calls it.
 #pragma once
 
 #include <boost/json.hpp>
