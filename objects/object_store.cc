@@ -107,10 +107,12 @@ ObjectStore::~ObjectStore() { Discard(); }
 
 bool ObjectStore::Exists(const ObjectId& id) {
   if (Stored(id)) return true;
-  // Another process may have written a pack since the list was read.
+  // Another process may have written a pack (or a loose object, in a
+  // fan-out folder the loose backend has not listed) since the lists were read.
   if (packs_->refresh && packs_->refresh(packs_) == 0 && packs_->exists(packs_, AsGit(id)) == 1) {
     return true;
   }
+  if (loose_->refresh(loose_) == 0 && loose_->exists(loose_, AsGit(id)) == 1) return true;
   git_error_clear();
   return false;
 }

@@ -424,7 +424,7 @@ Result<Download> DownloadInto(git_repository* ours, ObjectStore& our_store,
   session.Finish(true);
   git_remote_disconnect(remote.get());
   for (const IncomingRef& r : d.refs) {
-    if (!our_store.Contains(r.target) && !d.q->store->Exists(r.target)) {
+    if (!our_store.Exists(r.target) && !d.q->store->Exists(r.target)) {
       return Status::Corruption(where + ": it advertised " + r.name + " at " +
                                 ShortId(r.target.Hex()) + " but did not send that object");
     }

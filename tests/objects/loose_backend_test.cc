@@ -379,6 +379,44 @@ BOOST_AUTO_TEST_CASE(a_repository_reads_staged_then_packed_then_loose) {
   packs->free(packs);
 }
 
+// The backend lists the fan-out folders once (objects/00 .. ff) and looks
+// for no object whose folder was absent then. An object another process
+// writes loose afterwards, into a folder that did not exist, is still found:
+// by ObjectStore::Exists, by a read (libgit2 refreshes and asks again), and
+// by libgit2's own existence check.
+BOOST_AUTO_TEST_CASE(a_loose_object_in_a_folder_made_after_the_listing_is_found) {
+  TempRepo t;
+  const std::string content = "written loose by another process";
+  git_oid oid;
+  BOOST_TEST_REQUIRE(git_odb_hash(&oid, content.data(), content.size(), GIT_OBJECT_BLOB) == 0);
+  const ObjectId id = FromGit(oid);
+  const fs::path folder = fs::path(t.dir()) / "objects" / id.Hex().substr(0, 2);
+  BOOST_TEST_REQUIRE(!fs::exists(folder));
+  // The first lookups list the folders: this one's is absent.
+  BOOST_TEST(!t.store().Exists(id));
+  BOOST_TEST(!t.store().Contains(id));
+  // Another process writes it loose (libgit2's own loose backend, as git would).
+  git_odb_backend* writer = nullptr;
+  BOOST_TEST_REQUIRE(git_odb_backend_loose(&writer, (t.dir() + "/objects").c_str(), -1, 0, 0, 0) ==
+                     0);
+  git_odb* other = nullptr;
+  BOOST_TEST_REQUIRE(git_odb_new(&other) == 0);
+  OdbPtr other_odb(other);
+  BOOST_TEST_REQUIRE(git_odb_add_backend(other, writer, 1) == 0);
+  git_oid written;
+  BOOST_TEST_REQUIRE(
+      git_odb_write(&written, other, content.data(), content.size(), GIT_OBJECT_BLOB) == 0);
+  BOOST_TEST_REQUIRE(fs::exists(folder));
+  BOOST_TEST(t.store().Exists(id));
+  Result<std::string> read = t.store().ReadBlob(id);
+  STRATA_CHECK_OK(read);
+  BOOST_TEST(*read == content);
+  git_odb* raw = nullptr;
+  BOOST_TEST_REQUIRE(git_repository_odb(&raw, t.repo()) == 0);
+  OdbPtr odb(raw);
+  BOOST_TEST(git_odb_exists(odb.get(), &oid) == 1);
+}
+
 // Regression: libgit2 read commits through its own loose backend, which
 // never returns on a truncated file, so every command hung.
 BOOST_AUTO_TEST_CASE(a_truncated_loose_commit_is_an_error_naming_it_not_a_hang) {
