@@ -116,6 +116,22 @@ Status DeltaWriter::Add(const PatchOp& op) {
   return Append("}");
 }
 
+Status DeltaWriter::AddCanonical(PatchOpKind kind, const JsonPointer& path,
+                                 std::string_view canonical_value) {
+  PatchOp bare;
+  bare.kind = kind;
+  bare.path = path;
+  json::value head = PatchOpToJson(bare);
+  head.as_object().erase("value");
+  std::string text = CanonicalJson(head);
+  if (ops_++ > 0) STRATA_RETURN_IF_ERROR(Append(","));
+  text.pop_back();  // its '}'
+  text += ",\"value\":";
+  STRATA_RETURN_IF_ERROR(Append(text));
+  STRATA_RETURN_IF_ERROR(Append(canonical_value));
+  return Append("}");
+}
+
 Result<std::string> DeltaWriter::Finish() {
   STRATA_RETURN_IF_ERROR(Append("]"));
   if (!file_) return ZstdCompress(text_, kDeltaCompressionLevel);  // EncodeDelta's one call

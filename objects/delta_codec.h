@@ -43,6 +43,10 @@ class DeltaWriter {
   // Appends `op`; its value is serialized, never copied. IOError if the
   // temporary file cannot be written.
   Status Add(const PatchOp& op);
+  // Appends an "add" or "replace" of `path` whose value is `canonical_value`,
+  // already the canonical JSON of a value (a stored blob's content): as Add
+  // would write it, without parsing and printing it again.
+  Status AddCanonical(PatchOpKind kind, const JsonPointer& path, std::string_view canonical_value);
   // The compressed delta of every operation added.
   Result<std::string> Finish();
 

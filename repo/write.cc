@@ -126,6 +126,14 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     std::size_t first = out.delta.size();
     if (!m.b) {
       out.delta.push_back(PatchOp{PatchOpKind::kRemove, std::move(path), {}, {}});
+    } else if (!m.a && !m.b->is_tree && out.delta_values_dropped) {
+      // Past kKeptDeltaBytes no value is kept, and a document stored as one
+      // blob is its canonical JSON: the blob goes into the delta as it is,
+      // not parsed and printed again (an import's delta holds every document).
+      STRATA_ASSIGN_OR_RETURN(std::string text, impl_->store_->ReadBlob(m.b->id));
+      STRATA_RETURN_IF_ERROR(delta_writer.AddCanonical(PatchOpKind::kAdd, path, text));
+      out.delta.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, nullptr});
+      continue;
     } else if (!m.a) {
       STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(*impl_->store_, *m.b));
       out.delta.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, std::move(v)});

@@ -1,5 +1,6 @@
 // Tests for Repository::ImportFrom: the streaming import (issue 11, memory).
 #include <boost/test/unit_test.hpp>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -131,6 +132,29 @@ BOOST_FIXTURE_TEST_CASE(a_failed_import_from_writes_no_version, RepoFixture) {
       BOOST_TEST(repo().Read("HEAD").value().Ids().value() == std::vector<std::string>{"kept"});
     }
   }
+}
+
+// Past 1 MiB of values, an added document stored as one blob goes into the
+// delta as the blob's text (DeltaWriter::AddCanonical), not parsed and
+// printed again: the stored delta must still hold every document, exactly.
+BOOST_FIXTURE_TEST_CASE(a_large_import_stores_every_document_in_its_delta, RepoFixture) {
+  const Docs docs = Generated(4000, 300, 7);  // ~400 B a document: one blob each
+  Result<WriteResult> w = repo().ImportFrom(SourceOf(docs), By("ann"), {});
+  BOOST_TEST_REQUIRE(w.ok());
+  Result<Snapshot> head = repo().Read("HEAD");
+  BOOST_TEST_REQUIRE(head.ok());
+  Result<Patch> delta = head->Delta();
+  BOOST_TEST_REQUIRE(delta.ok());
+  BOOST_TEST_REQUIRE(delta->size() == docs.size());
+  std::map<std::string, std::string> expected;
+  for (const auto& [id, doc] : docs) expected[JsonPointer({id}).ToString()] = CanonicalJson(doc);
+  for (const PatchOp& op : *delta) {
+    BOOST_TEST_CONTEXT(op.path.ToString()) {
+      BOOST_TEST((op.kind == PatchOpKind::kAdd));
+      BOOST_TEST(CanonicalJson(op.value) == expected[op.path.ToString()]);
+    }
+  }
+  BOOST_TEST(repo().Verify().value().problems.empty());
 }
 
 // A version whose delta holds more than 1 MiB of values keeps only its
