@@ -98,22 +98,13 @@ Status DeltaWriter::Append(std::string_view text) {
 }
 
 Status DeltaWriter::Add(const PatchOp& op) {
-  // The canonical JSON of the operation without its value: its members sort
-  // "from", "op", "path", "value", so a value goes last, before the brace.
   PatchOp bare;
   bare.kind = op.kind;
   bare.path = op.path;
   bare.from = op.from;
   json::value head = PatchOpToJson(bare);
-  const bool has_value = head.as_object().erase("value") > 0;
-  std::string text = CanonicalJson(head);
-  if (ops_++ > 0) STRATA_RETURN_IF_ERROR(Append(","));
-  if (!has_value) return Append(text);
-  text.pop_back();  // its '}'
-  text += ",\"value\":";
-  STRATA_RETURN_IF_ERROR(Append(text));
-  STRATA_RETURN_IF_ERROR(Append(CanonicalJson(op.value)));
-  return Append("}");
+  if (!head.as_object().contains("value")) return AppendOp(std::move(head), std::nullopt);
+  return AppendOp(std::move(head), CanonicalJson(op.value));
 }
 
 Status DeltaWriter::AddCanonical(PatchOpKind kind, const JsonPointer& path,
@@ -121,14 +112,20 @@ Status DeltaWriter::AddCanonical(PatchOpKind kind, const JsonPointer& path,
   PatchOp bare;
   bare.kind = kind;
   bare.path = path;
-  json::value head = PatchOpToJson(bare);
+  return AppendOp(PatchOpToJson(bare), canonical_value);
+}
+
+Status DeltaWriter::AppendOp(json::value head, std::optional<std::string_view> value) {
+  // The canonical JSON of the operation without its value: its members sort
+  // "from", "op", "path", "value", so a value goes last, before the brace.
   head.as_object().erase("value");
   std::string text = CanonicalJson(head);
   if (ops_++ > 0) STRATA_RETURN_IF_ERROR(Append(","));
+  if (!value) return Append(text);
   text.pop_back();  // its '}'
   text += ",\"value\":";
   STRATA_RETURN_IF_ERROR(Append(text));
-  STRATA_RETURN_IF_ERROR(Append(canonical_value));
+  STRATA_RETURN_IF_ERROR(Append(*value));
   return Append("}");
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,6 +52,9 @@ class DeltaWriter {
   Result<std::string> Finish();
 
  private:
+  // Appends the operation `head` (PatchOpToJson's) with `value`, canonical
+  // JSON text, as its value, or without one.
+  Status AppendOp(boost::json::value head, std::optional<std::string_view> value);
   Status Append(std::string_view text);
   Status Spill();
 
