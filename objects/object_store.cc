@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <optional>
 #include <thread>
+#include <unordered_set>
 
 #include "objects/file_io.h"
 #include "objects/loose_backend.h"
@@ -99,9 +100,8 @@ ObjectStore::ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* stag
       stage_(stage),
       packs_(packs),
       loose_(loose),
-      objects_dir_(std::move(objects_dir)) {
-  set_parallel_compression(true);
-}
+      objects_dir_(std::move(objects_dir)),
+      pack_ids_(objects_dir_ + "/pack") {}
 
 ObjectStore::~ObjectStore() { Discard(); }
 
@@ -109,6 +109,8 @@ bool ObjectStore::Exists(const ObjectId& id) {
   if (Stored(id)) return true;
   // Another process may have written a pack (or a loose object, in a
   // fan-out folder the loose backend has not listed) since the lists were read.
+  pack_ids_.Refresh();
+  if (pack_ids_.Contains(id)) return true;
   if (packs_->refresh && packs_->refresh(packs_) == 0 && packs_->exists(packs_, AsGit(id)) == 1) {
     return true;
   }
@@ -117,20 +119,32 @@ bool ObjectStore::Exists(const ObjectId& id) {
   return false;
 }
 
+// The packs are asked through PackIds (objects/pack_ids.h): libgit2's pack
+// backend formats an error message for every pack an id is not in.
+bool ObjectStore::InPacks(const ObjectId& id) {
+  if (pack_ids_.Contains(id)) return true;
+  return !pack_ids_.complete() && packs_->exists(packs_, AsGit(id)) == 1;
+}
+
 bool ObjectStore::Stored(const ObjectId& id) {
-  for (git_odb_backend* b : {stage_, packs_, loose_}) {
-    if (b->exists(b, AsGit(id)) == 1) return true;
+  if (stage_->exists(stage_, AsGit(id)) == 1 || InPacks(id) ||
+      loose_->exists(loose_, AsGit(id)) == 1) {
+    return true;
   }
   git_error_clear();
   return false;
 }
 
 bool ObjectStore::ContainsPacked(const ObjectId& id) {
-  for (git_odb_backend* b : {stage_, packs_}) {
-    if (b->exists(b, AsGit(id)) == 1) return true;
-  }
+  if (stage_->exists(stage_, AsGit(id)) == 1 || InPacks(id)) return true;
   git_error_clear();
   return false;
+}
+
+Status ObjectStore::RefreshPacks() {
+  STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");
+  pack_ids_.Refresh();
+  return Status::Ok();
 }
 
 Result<std::unordered_set<ObjectId>> ObjectStore::ListLoose() {
@@ -765,20 +779,38 @@ class ObjectStore::Compressor {
 };
 
 void ObjectStore::set_parallel_compression(bool on) {
-  if (!on) {
-    compressor_.reset();
-    return;
-  }
-  if (compressor_) return;
+  parallel_compression_ = on;
+  if (!on) compressor_.reset();
+}
+
+// The worker starts once a write has staged kParallelCompressionObjects
+// objects or kParallelCompressionBytes, not when the store opens: a
+// command that only reads never pays for a thread, and a small write (a
+// one-field version stages about ten objects) compresses them in Flush in
+// less time than a thread takes to start and stop. The objects staged
+// before it started are handed to it first, so it sees every one, as
+// WritePack needs to use its entries.
+void ObjectStore::StartCompressor() {
+  if (compressor_ || !parallel_compression_) return;
   try {
     compressor_ = std::make_unique<Compressor>();
-    // Objects staged before now are compressed by WritePack (see there).
   } catch (...) {
-    compressor_.reset();  // no thread: Flush compresses, as it did
+    parallel_compression_ = false;  // no thread: Flush compresses, as it did
+    return;
+  }
+  for (const ObjectId& id : staged_) {
+    git_object_t type = GIT_OBJECT_INVALID;
+    const std::string* data = StagedData(stage_, id, &type);
+    if (data == nullptr) {  // cannot happen: ClearStage empties both
+      compressor_.reset();
+      return;
+    }
+    compressor_->Add(id, static_cast<unsigned>(type), *data);
   }
 }
 
 void ObjectStore::FailCompressionForTesting(std::size_t n) {
+  StartCompressor();
   if (compressor_) compressor_->FailAt(n);
 }
 
@@ -795,6 +827,10 @@ Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t ty
   if (compressor_) compressor_->Add(id, static_cast<unsigned>(type), data);
   staged_.push_back(id);
   staged_bytes_ += data.size();
+  if (!compressor_ && (staged_.size() >= kParallelCompressionObjects ||
+                       staged_bytes_ >= kParallelCompressionBytes)) {
+    StartCompressor();
+  }
   // With the worker, the compressed entries wait in memory too (Flush
   // used to stream them out): half the threshold keeps the bound.
   const std::uint64_t threshold = compressor_ ? flush_threshold_ / 2 : flush_threshold_;
@@ -963,7 +999,7 @@ Status ObjectStore::Flush() {
   STRATA_RETURN_IF_ERROR(WritePack());
   // Staging checks existence without rescanning objects/pack; make the new
   // pack visible so its objects are not staged again.
-  STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");
+  STRATA_RETURN_IF_ERROR(RefreshPacks());
   // The objects are stored now: the indexes cached of their trees stay (the
   // next write reads the same paths).
   ClearStage();
@@ -1056,6 +1092,160 @@ Result<std::string> IndexWholePack(const std::string& pack, const std::string& p
 
 }  // namespace
 
+namespace {
+
+// Reads exactly `size` bytes at `offset` of `fd` into `out`.
+Status ReadAt(int fd, char* out, std::size_t size, std::uint64_t offset, const std::string& path) {
+  while (size > 0) {
+    const ssize_t n = ::pread(fd, out, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot read " + path + ": " + Errno());
+    if (n == 0) return Status::Corruption(path + " ends early");
+    out += n;
+    size -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+// A pack given to CombinePacks: its index's entries and checksum.
+struct SourcePack {
+  std::string path;  // the .pack
+  std::uint64_t size = 0;
+  std::string checksum;  // the pack's SHA-1, as its index records it
+  std::vector<PackedEntry> entries;
+};
+
+Result<SourcePack> ReadSourcePack(const std::string& base) {
+  SourcePack source;
+  source.path = base + ".pack";
+  const std::string idx_path = base + ".idx";
+  std::optional<std::string> idx = ReadFile(idx_path);
+  if (!idx) return Status::IOError("cannot read " + idx_path + ": " + Errno());
+  if (!ValidPackIndex(*idx)) return Status::Corruption(idx_path + " is not a valid pack index");
+  const auto* b = reinterpret_cast<const unsigned char*>(idx->data());
+  constexpr std::size_t kHeader = 8 + 256 * 4;
+  const std::size_t n = Be32(b + 8 + 255 * 4);
+  const unsigned char* ids = b + kHeader;
+  const unsigned char* crcs = ids + n * GIT_OID_RAWSZ;
+  const unsigned char* offsets = crcs + n * 4;
+  const unsigned char* large = offsets + n * 4;
+  struct stat st {};
+  if (::stat(source.path.c_str(), &st) != 0) {
+    return Status::IOError("cannot read " + source.path + ": " + Errno());
+  }
+  source.size = static_cast<std::uint64_t>(st.st_size);
+  if (source.size < 12 + 20) return Status::Corruption(source.path + " is too short for a pack");
+  source.entries.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    PackedEntry e;
+    std::memcpy(e.id.bytes, ids + i * GIT_OID_RAWSZ, GIT_OID_RAWSZ);
+    e.crc = Be32(crcs + i * 4);
+    const std::uint32_t small = Be32(offsets + i * 4);
+    if (small & 0x80000000u) {
+      const unsigned char* at = large + std::size_t{small & 0x7fffffffu} * 8;
+      e.offset = (std::uint64_t{Be32(at)} << 32) | Be32(at + 4);
+    } else {
+      e.offset = small;
+    }
+    if (e.offset < 12 || e.offset >= source.size - 20) {
+      return Status::Corruption(idx_path + " names an offset outside its pack");
+    }
+    source.entries.push_back(e);
+  }
+  source.checksum = idx->substr(idx->size() - 40, GIT_OID_RAWSZ);
+  return source;
+}
+
+}  // namespace
+
+Result<std::optional<ObjectStore::CombinedPack>> ObjectStore::CombinePacks(
+    const std::string& objects_dir, const std::vector<std::string>& bases) {
+  std::vector<SourcePack> sources;
+  std::unordered_set<ObjectId> seen;
+  std::uint64_t count = 0;
+  for (const std::string& base : bases) {
+    STRATA_ASSIGN_OR_RETURN(SourcePack source, ReadSourcePack(base));
+    for (const PackedEntry& e : source.entries) {
+      if (!seen.insert(e.id).second) return std::optional<CombinedPack>();
+    }
+    count += source.entries.size();
+    sources.push_back(std::move(source));
+  }
+  if (count > 0xffffffffu) return std::optional<CombinedPack>();  // the header counts in 32 bits
+
+  const std::string pack_dir = objects_dir + "/pack";
+  TempFile pack;
+  STRATA_RETURN_IF_ERROR(pack.Create(pack_dir, "strata-tmp-pack"));
+  Sha1 sha;
+  std::string header = "PACK";
+  PutBe32(header, 2);
+  PutBe32(header, static_cast<std::uint32_t>(count));
+  sha.Update(header);
+  STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, header, pack.path));
+  std::uint64_t written = header.size();
+  std::vector<PackedEntry> entries;
+  entries.reserve(count);
+  std::string buffer(std::size_t{1} << 20, '\0');
+  for (const SourcePack& source : sources) {
+    Fd in(::open(source.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in.fd < 0) return Status::IOError("cannot open " + source.path + ": " + Errno());
+    // Every byte read is checked against the pack's own checksum, so no
+    // damaged byte is copied into a pack that would then vouch for it.
+    Sha1 check;
+    char head[12];
+    STRATA_RETURN_IF_ERROR(ReadAt(in.fd, head, sizeof head, 0, source.path));
+    const auto* h = reinterpret_cast<const unsigned char*>(head);
+    if (std::memcmp(head, "PACK", 4) != 0 || Be32(h + 4) != 2 ||
+        Be32(h + 8) != source.entries.size()) {
+      return Status::Corruption(source.path + " does not match its index");
+    }
+    check.Update(std::string_view(head, sizeof head));
+    const std::uint64_t body_end = source.size - 20;
+    for (std::uint64_t at = 12; at < body_end;) {
+      const std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), body_end - at));
+      STRATA_RETURN_IF_ERROR(ReadAt(in.fd, buffer.data(), n, at, source.path));
+      const std::string_view piece(buffer.data(), n);
+      check.Update(piece);
+      sha.Update(piece);
+      STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, piece, pack.path));
+      at += n;
+    }
+    char trailer[20];
+    STRATA_RETURN_IF_ERROR(ReadAt(in.fd, trailer, sizeof trailer, body_end, source.path));
+    const std::string sum = check.Finish();
+    if (sum != std::string_view(trailer, sizeof trailer) || sum != source.checksum) {
+      return Status::Corruption(source.path + " does not match its checksum");
+    }
+    for (const PackedEntry& e : source.entries) {
+      entries.push_back(PackedEntry{e.id, written + (e.offset - 12), e.crc});
+    }
+    written += body_end - 12;
+  }
+  const std::string checksum = sha.Finish();
+  STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, checksum, pack.path));
+  STRATA_RETURN_IF_ERROR(SyncAndClose(pack.file, pack.path));
+
+  TempFile index;
+  STRATA_RETURN_IF_ERROR(index.Create(pack_dir, "strata-tmp-idx"));
+  STRATA_RETURN_IF_ERROR(
+      WriteAll(index.file.fd, PackIndex(std::move(entries), checksum), index.path));
+  // Always fsynced: RepairPackIndexes can rebuild only the index of a pack
+  // of whole objects, and these packs may hold deltas.
+  STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
+  git_oid name;
+  git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(checksum.data()));
+  const std::string base = pack_dir + "/pack-" + FromGit(name).Hex();
+  struct stat st {};
+  if (::stat((base + ".idx").c_str(), &st) != 0) {
+    STRATA_RETURN_IF_ERROR(pack.RenameTo(base + ".pack"));
+    STRATA_RETURN_IF_ERROR(index.RenameTo(base + ".idx"));
+    STRATA_RETURN_IF_ERROR(SyncDir(pack_dir));
+  }  // else the same objects in the same order: this pack is on disk already
+  return std::optional<CombinedPack>(CombinedPack{base, count});
+}
+
 // WritePack fsyncs an index of kUnsyncedIndexMax bytes or less only through
 // the folder's fsync (its name, not its bytes): after a power loss it may
 // be empty, short or hold zeros, while its pack, fsynced before its rename,
@@ -1122,7 +1312,11 @@ void ObjectStore::Discard() {
 }
 
 void ObjectStore::ClearStage() {
-  if (compressor_) compressor_->Reset();
+  // The worker stops with the write: between writes the process has no
+  // other thread, so an munmap (libgit2's indexer maps and unmaps the pack
+  // it writes for every object, in gc and fetch) flushes this CPU's TLB
+  // only, not every CPU's by interrupt.
+  compressor_.reset();
   ResetStage(stage_);
   staged_.clear();
   staged_bytes_ = 0;

@@ -27,6 +27,7 @@
 
 #include "objects/git.h"
 #include "objects/loose_object.h"
+#include "objects/pack_ids.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -145,6 +146,26 @@ class ObjectStore {
   // failure (write, fsync, rename) is an IOError naming the file, and
   // leaves no pack behind.
   Status Flush();
+  // Rescans objects/pack (libgit2's list of packs and Stored's): after
+  // another writer's pack, or a gc, in this process.
+  Status RefreshPacks();
+
+  // Writes one pack holding every entry of the packs `bases` (paths without
+  // ".pack"), their bytes copied as they are: no object is inflated,
+  // compressed or deltified again, and a delta keeps its base (each pack's
+  // entries stay together, so the offsets between them hold). Pack and
+  // index are written under temporary names in `objects_dir`/pack, fsynced,
+  // renamed, and the folder fsynced; returns the new pack's path without
+  // ".pack", and its object count. nullopt when an object is in two of the
+  // packs (an index lists an id once: the caller repacks instead).
+  // Corruption when a pack or its index does not match its checksum. The
+  // packs given are left in place.
+  struct CombinedPack {
+    std::string base;
+    std::uint64_t objects = 0;
+  };
+  static Result<std::optional<CombinedPack>> CombinePacks(const std::string& objects_dir,
+                                                          const std::vector<std::string>& bases);
 
   // Rebuilds, from its pack, every pack index in `objects_dir`/pack of
   // kUnsyncedIndexMax bytes or less that is not whole and valid (one a
@@ -160,9 +181,13 @@ class ObjectStore {
   void Discard();
 
   // Whether staged objects are compressed on the worker thread (the
-  // default) or by Flush itself. The pack's bytes are the same either way;
-  // tests compare the two.
+  // default: it starts once a write stages kParallelCompressionObjects
+  // objects or kParallelCompressionBytes, and stops when the write is
+  // flushed or discarded) or by Flush itself. The pack's bytes are the
+  // same either way; tests compare the two.
   void set_parallel_compression(bool on);
+  static constexpr std::size_t kParallelCompressionObjects = 128;
+  static constexpr std::uint64_t kParallelCompressionBytes = std::uint64_t{256} << 10;
   // For tests: the worker fails to compress the `n`th object it is given
   // from now on (1 = the next), as a zlib error would; 0: never.
   void FailCompressionForTesting(std::size_t n);
@@ -200,7 +225,9 @@ class ObjectStore {
   // of them stay true.
   void ClearStage();
   Result<OdbObjectPtr> ReadRawTree(const ObjectId& id);
+  bool InPacks(const ObjectId& id);
   class Compressor;  // the worker thread (object_store.cc)
+  void StartCompressor();
   Result<RawObject> Read(const ObjectId& id, const char* what);
 
   git_repository* repo_;
@@ -209,10 +236,12 @@ class ObjectStore {
   git_odb_backend* packs_;  // owned by odb_
   git_odb_backend* loose_;  // owned by odb_
   std::string objects_dir_;
+  PackIds pack_ids_;  // what the packs hold, for Stored
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t flush_threshold_ = 0;
   int format_ = kNewestFormat;
+  bool parallel_compression_ = true;
   std::unique_ptr<Compressor> compressor_;  // null: Flush compresses
 
   // IndexTree's cache: most recently used first.

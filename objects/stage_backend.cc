@@ -97,6 +97,13 @@ Result<git_odb_backend*> NewStageBackend() {
   return static_cast<git_odb_backend*>(backend.release());
 }
 
+const std::string* StagedData(git_odb_backend* stage, const ObjectId& id, git_object_t* type) {
+  const Staged* s = Find(stage, AsGit(id));
+  if (s == nullptr) return nullptr;
+  *type = s->type;
+  return &s->data;
+}
+
 void ResetStage(git_odb_backend* stage) {
   auto& objects = Self(stage).objects;
   if (objects.bucket_count() > kKeptSlots) {

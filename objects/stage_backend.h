@@ -14,6 +14,7 @@
 #include <git2/sys/odb_backend.h>
 
 #include <cstddef>
+#include <string>
 
 #include "objects/git.h"
 #include "strata/status.h"
@@ -25,6 +26,9 @@ namespace strata {
 Result<git_odb_backend*> NewStageBackend();
 // Forgets every object staged in `stage` (one NewStageBackend made).
 void ResetStage(git_odb_backend* stage);
+// Staged object `id`'s bytes (nullptr if it is not staged) and, through
+// `type`, its type; valid until it is reset.
+const std::string* StagedData(git_odb_backend* stage, const ObjectId& id, git_object_t* type);
 // How many objects `stage` holds, and how many slots its table has now.
 std::size_t StagedObjects(git_odb_backend* stage);
 std::size_t StageSlots(git_odb_backend* stage);

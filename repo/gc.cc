@@ -673,11 +673,8 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     }
   }
   StopPoint("removed");
-  // This process sees the new pack from now on.
-  git_odb* odb = nullptr;
-  STRATA_GIT(git_repository_odb(&odb, impl_->repo_.get()), "cannot open the object database");
-  OdbPtr owned(odb);
-  STRATA_GIT(git_odb_refresh(odb), "cannot rescan the packs");
+  // This process sees the new pack from now on, and not the removed ones.
+  STRATA_RETURN_IF_ERROR(impl_->store_->RefreshPacks());
 
   STRATA_ASSIGN_OR_RETURN(Listing after, ListObjects(objects, now));
   report.loose_after = after.loose.size();

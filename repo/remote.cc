@@ -698,6 +698,8 @@ Result<FetchResult> Repository::Fetch(const std::string& name, const FetchOption
   result.stats = d.stats;
   result.default_branch = d.default_branch;
   STRATA_RETURN_IF_ERROR(AdoptObjects(*d.q, impl_->path_));
+  // A merge after the fetch (pull, sync) finds the fetched objects stored.
+  STRATA_RETURN_IF_ERROR(impl_->store_->RefreshPacks());
 
   const std::string prefix = "refs/remotes/" + name + "/";
   for (int attempt = 0;; ++attempt) {

@@ -2,6 +2,7 @@
 
 #include <git2.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <filesystem>
@@ -44,6 +45,15 @@ std::vector<std::string> PackFiles(const std::string& dir) {
     out.push_back(e.path().filename().string());
   }
   return out;
+}
+
+// The threads of this process, as the kernel lists them.
+std::size_t ThreadCount() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    ++n;
+  }
+  return n;
 }
 
 std::vector<ObjectId> StageBlobs(ObjectStore& store, int n, const std::string& prefix) {
@@ -389,7 +399,9 @@ BOOST_AUTO_TEST_CASE(parallel_compression_writes_the_serial_pack) {
   TempRepo serial, parallel;
   serial.store().set_parallel_compression(false);
   StageMixed(serial.store());
+  const std::size_t threads = ThreadCount();
   std::vector<ObjectId> ids = StageMixed(parallel.store());
+  BOOST_TEST(ThreadCount() == threads + 1);  // the worker took over, the first objects handed over
   BOOST_TEST(serial.store().staged_objects() == parallel.store().staged_objects());
   STRATA_CHECK_OK(serial.store().Flush());
   STRATA_CHECK_OK(parallel.store().Flush());
@@ -403,6 +415,175 @@ BOOST_AUTO_TEST_CASE(parallel_compression_writes_the_serial_pack) {
     STRATA_CHECK_OK(data);
     BOOST_TEST(data->rfind("blob " + std::to_string(i), 0) == 0u);
   }
+}
+
+// A command that only reads starts no thread, nor does a small write: the
+// worker starts once a write stages kParallelCompressionObjects objects
+// (and is handed those first), and stops once the write is flushed or
+// discarded, so between writes the process has no other thread.
+BOOST_FIXTURE_TEST_CASE(the_compression_worker_lives_as_long_as_a_large_write, TempRepo) {
+  const int start = static_cast<int>(ObjectStore::kParallelCompressionObjects);
+  std::vector<ObjectId> ids = StageBlobs(store(), 3, "first");
+  STRATA_CHECK_OK(store().Flush());
+  const std::size_t before = ThreadCount();
+  Reopened reader(dir());
+  BOOST_TEST(reader.store->Exists(ids[0]));
+  STRATA_CHECK_OK(reader.store->ReadBlob(ids[1]));
+  BOOST_TEST(ThreadCount() == before);
+  StageBlobs(*reader.store, start - 1, "second");
+  BOOST_TEST(ThreadCount() == before);
+  std::vector<ObjectId> last = StageBlobs(*reader.store, 1, "last");
+  BOOST_TEST(ThreadCount() == before + 1);
+  STRATA_CHECK_OK(reader.store->Flush());
+  BOOST_TEST(ThreadCount() == before);
+  Reopened other(dir());
+  STRATA_CHECK_OK(other.store->ReadBlob(last[0]));
+  StageBlobs(*reader.store, start, "third");
+  BOOST_TEST(ThreadCount() == before + 1);
+  reader.store->Discard();
+  BOOST_TEST(ThreadCount() == before);
+}
+
+// The packs in objects/pack, as paths without ".pack", in name order.
+std::vector<std::string> PackBases(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const std::string& name : PackFiles(dir)) {
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".pack") == 0) {
+      out.push_back(dir + "/objects/pack/" + name.substr(0, name.size() - 5));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A pack of `blobs` written by libgit2's packbuilder, which stores similar
+// blobs as deltas of each other (OFS_DELTA entries).
+void WriteDeltaPack(git_repository* repo, const std::string& dir,
+                    const std::vector<ObjectId>& blobs) {
+  git_packbuilder* raw = nullptr;
+  BOOST_TEST_REQUIRE(git_packbuilder_new(&raw, repo) == 0);
+  std::unique_ptr<git_packbuilder, void (*)(git_packbuilder*)> pb(raw, git_packbuilder_free);
+  for (const ObjectId& id : blobs) {
+    BOOST_TEST_REQUIRE(git_packbuilder_insert(pb.get(), AsGit(id), nullptr) == 0);
+  }
+  BOOST_TEST_REQUIRE(
+      git_packbuilder_write(pb.get(), (dir + "/objects/pack").c_str(), 0, nullptr, nullptr) == 0);
+}
+
+// Similar blobs of a few KiB: deltas of each other in a packbuilder's pack.
+std::vector<ObjectId> StageSimilarBlobs(ObjectStore& store, int n, const std::string& prefix) {
+  std::vector<ObjectId> ids;
+  std::string base;
+  for (int line = 0; line < 200; ++line) base += "line " + std::to_string(line) + " of a config\n";
+  for (int i = 0; i < n; ++i) {
+    Result<ObjectId> id = store.WriteBlob(base + prefix + std::to_string(i) + "\n");
+    STRATA_CHECK_OK(id);
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+// Automatic gc rolls small packs into one by copying their entries: every
+// object reads back from the combined pack alone (deltas included: a
+// packbuilder's pack keeps its bases), git fsck accepts it, and the packs
+// given stay until the caller removes them.
+BOOST_FIXTURE_TEST_CASE(combined_packs_hold_every_object_as_it_was, TempRepo) {
+  std::vector<ObjectId> ids = StageBlobs(store(), 5, "first");
+  STRATA_CHECK_OK(store().Flush());
+  std::vector<ObjectId> similar = StageSimilarBlobs(store(), 6, "similar");
+  STRATA_CHECK_OK(store().Flush());
+  std::vector<ObjectId> more = StageBlobs(store(), 3, "third");
+  STRATA_CHECK_OK(store().Flush());
+  ids.insert(ids.end(), more.begin(), more.end());
+  // The similar blobs again, as deltas, in a pack of their own; the pack of
+  // whole ones goes, so only deltas hold them.
+  std::vector<std::string> before = PackBases(dir());
+  BOOST_TEST_REQUIRE(before.size() == 3u);
+  WriteDeltaPack(repo(), dir(), similar);
+  std::vector<std::string> after = PackBases(dir());
+  BOOST_TEST_REQUIRE(after.size() == 4u);
+  std::string delta_pack;
+  for (const std::string& b : after) {
+    if (std::find(before.begin(), before.end(), b) == before.end()) delta_pack = b;
+  }
+  // The first three: the one whose index lists six objects held the
+  // similar blobs whole.
+  std::string whole_similar;
+  for (const std::string& b : before) {
+    if (std::filesystem::file_size(b + ".idx") == 8 + 1024 + 6 * 28 + 40) whole_similar = b;
+  }
+  BOOST_TEST_REQUIRE(!whole_similar.empty());
+  const std::string deltas =
+      "git verify-pack -v '" + delta_pack + ".idx' | awk 'NF == 7 && $2 == \"blob\"' | grep -q .";
+  BOOST_TEST_REQUIRE(std::system(deltas.c_str()) == 0, "the packbuilder stored no delta");
+  std::filesystem::remove(whole_similar + ".pack");
+  std::filesystem::remove(whole_similar + ".idx");
+  std::vector<std::string> sources;
+  for (const std::string& b : PackBases(dir())) sources.push_back(b);
+  Result<std::optional<ObjectStore::CombinedPack>> combined =
+      ObjectStore::CombinePacks(dir() + "/objects", sources);
+  STRATA_CHECK_OK(combined);
+  BOOST_TEST_REQUIRE(combined->has_value());
+  BOOST_TEST((*combined)->objects == ids.size() + similar.size());
+  for (const std::string& b : sources) BOOST_TEST(std::filesystem::exists(b + ".pack"));
+  for (const std::string& b : sources) {
+    std::filesystem::remove(b + ".idx");
+    std::filesystem::remove(b + ".pack");
+  }
+  BOOST_TEST(PackBases(dir()) == std::vector<std::string>{(*combined)->base});
+  std::string output;
+  BOOST_TEST(Fsck(output) == 0, output);
+  Reopened other(dir());
+  for (const ObjectId& id : ids) STRATA_CHECK_OK(other.store->ReadBlob(id));
+  for (std::size_t i = 0; i < similar.size(); ++i) {
+    Result<std::string> data = other.store->ReadBlob(similar[i]);
+    STRATA_CHECK_OK(data);
+    BOOST_TEST(data->size() > 2000u);
+    BOOST_TEST(data->find("similar" + std::to_string(i) + "\n") != std::string::npos);
+  }
+}
+
+// An index lists an id once: packs that share an object are not combined
+// (nullopt), and a pack whose bytes do not match its checksum is refused
+// without leaving a file behind.
+BOOST_FIXTURE_TEST_CASE(combining_refuses_shared_objects_and_damaged_packs, TempRepo) {
+  StageBlobs(store(), 4, "a");
+  STRATA_CHECK_OK(store().Flush());
+  StageBlobs(store(), 4, "b");
+  STRATA_CHECK_OK(store().Flush());
+  const std::vector<std::string> two = PackBases(dir());
+  BOOST_TEST_REQUIRE(two.size() == 2u);
+  // Four of them again, in a third pack.
+  std::vector<ObjectId> shared;
+  for (int i = 0; i < 4; ++i)
+    shared.push_back(HashObject("a" + std::to_string(i), GIT_OBJECT_BLOB));
+  WriteDeltaPack(repo(), dir(), shared);
+  const std::vector<std::string> three = PackBases(dir());
+  BOOST_TEST_REQUIRE(three.size() == 3u);
+  Result<std::optional<ObjectStore::CombinedPack>> dup =
+      ObjectStore::CombinePacks(dir() + "/objects", three);
+  STRATA_CHECK_OK(dup);
+  BOOST_TEST(!dup->has_value());
+  BOOST_TEST(PackFiles(dir()).size() == 6u);
+
+  // One byte of the first pack's body flipped: refused, nothing written.
+  const std::string victim = two[0] + ".pack";
+  std::filesystem::permissions(victim, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  {
+    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(14);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x20);
+    f.seekp(14);
+    f.write(&c, 1);
+  }
+  Result<std::optional<ObjectStore::CombinedPack>> bad =
+      ObjectStore::CombinePacks(dir() + "/objects", two);
+  BOOST_TEST((bad.status().code() == Code::kCorruption), bad.status().message());
+  BOOST_TEST(bad.status().message().find(victim) != std::string::npos, bad.status().message());
+  BOOST_TEST(PackFiles(dir()).size() == 6u);
 }
 
 // A failure on the worker fails the Flush, naming the object, and leaves

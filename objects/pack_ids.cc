@@ -1,0 +1,155 @@
+#include "objects/pack_ids.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "objects/file_io.h"
+
+namespace strata {
+namespace {
+
+constexpr std::size_t kHeader = 8 + 256 * 4;  // magic, version, fan-out
+
+std::uint32_t Be32(const unsigned char* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+bool IsIndexName(const char* name) {
+  const std::size_t n = std::strlen(name);
+  return n == 5 + 40 + 4 && std::strncmp(name, "pack-", 5) == 0 &&
+         std::strcmp(name + 45, ".idx") == 0;
+}
+
+}  // namespace
+
+void PackIds::Release(Index& index) {
+  if (index.map) ::munmap(const_cast<unsigned char*>(index.map), index.size);
+  index.map = nullptr;
+}
+
+PackIds::~PackIds() {
+  for (Index& index : indexes_) Release(index);
+}
+
+void PackIds::Refresh() {
+  struct stat folder {};
+  const bool dated = ::stat(dir_.c_str(), &folder) == 0;
+  if (listed_ && complete_ && dated && folder.st_mtim.tv_sec == listed_mtime_.tv_sec &&
+      folder.st_mtim.tv_nsec == listed_mtime_.tv_nsec) {
+    return;
+  }
+  listed_mtime_ = dated ? folder.st_mtim : timespec{};
+  listed_ = true;
+  complete_ = true;
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(dir_.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      if (IsIndexName(e->d_name)) names.emplace_back(e->d_name);
+    }
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<Index> kept;
+  kept.reserve(names.size());
+  auto old = indexes_.begin();
+  for (const std::string& name : names) {
+    while (old != indexes_.end() && old->name < name) Release(*old++);
+    if (old != indexes_.end() && old->name == name) {
+      kept.push_back(std::move(*old));
+      old->map = nullptr;  // kept owns it now
+      ++old;
+      continue;
+    }
+    const std::string path = dir_ + "/" + name;
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
+      complete_ = false;  // removed meanwhile, or unreadable
+      continue;
+    }
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (size < kHeader + 40) {
+      complete_ = false;
+      continue;
+    }
+    Index index;
+    index.name = name;
+    index.size = size;
+    if (size <= kCopyMax) {
+      index.copy.resize(size);
+      std::size_t got = 0;
+      while (got < size) {
+        const ssize_t n =
+            ::pread(fd.fd, index.copy.data() + got, size - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+      }
+      if (got != size) {
+        complete_ = false;
+        continue;
+      }
+    } else {
+      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
+      if (map == MAP_FAILED) {
+        complete_ = false;
+        continue;
+      }
+      index.map = static_cast<const unsigned char*>(map);
+    }
+    const unsigned char* data = index.data();
+    index.count = Be32(data + kHeader - 4);
+    // A version 2 index, long enough for its ids and fan-out in order (the
+    // search relies on both).
+    bool valid = std::memcmp(data, "\377tOc", 4) == 0 && Be32(data + 4) == 2 &&
+                 size >= kHeader + std::size_t{index.count} * 28 + 40;
+    for (int i = 1; valid && i < 256; ++i) {
+      valid = Be32(data + 8 + (i - 1) * 4) <= Be32(data + 8 + i * 4);
+    }
+    if (!valid) {
+      Release(index);
+      complete_ = false;
+      continue;
+    }
+    kept.push_back(std::move(index));
+  }
+  for (; old != indexes_.end(); ++old) Release(*old);
+  indexes_ = std::move(kept);
+}
+
+bool PackIds::Find(const Index& index, const ObjectId& id) {
+  const unsigned char* fanout = index.data() + 8;
+  const unsigned first = id.bytes[0];
+  std::uint32_t lo = first == 0 ? 0 : Be32(fanout + (first - 1) * 4);
+  std::uint32_t hi = Be32(fanout + first * 4);
+  const unsigned char* ids = index.data() + kHeader;
+  while (lo < hi) {
+    const std::uint32_t mid = lo + (hi - lo) / 2;
+    const int c = std::memcmp(ids + std::size_t{mid} * ObjectId::kSize, id.bytes, ObjectId::kSize);
+    if (c == 0) return true;
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return false;
+}
+
+bool PackIds::Contains(const ObjectId& id) {
+  if (!listed_) Refresh();
+  for (const Index& index : indexes_) {
+    if (Find(index, id)) return true;
+  }
+  return false;
+}
+
+}  // namespace strata

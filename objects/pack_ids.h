@@ -1,0 +1,77 @@
+// PackIds: which objects the packs in objects/pack hold, answered from
+// their indexes (git's pack-format.txt, version 2) by strata itself.
+//
+// ObjectStore asks before staging each object whether it is stored
+// (ObjectStore::Stored). libgit2's pack backend answers by searching every
+// pack in turn, and formats an error message for each pack the id is not
+// in (git_error_set and vsnprintf): with the 50 packs automatic gc allows,
+// that cost a new object about 50 formatted messages, more than the rest of
+// a one-field write. Here each index is mapped once and searched through its
+// fan-out table; a miss costs one binary search a pack and no message.
+//
+// The listing is read at the first question and again at each Refresh
+// (ObjectStore refreshes it where it rescans libgit2's packs): new indexes
+// are mapped, removed ones unmapped, the rest kept. Between refreshes it is
+// as stale as libgit2's own listing, and both err the same way: an object
+// in a pack written since by another process is staged again (a duplicate
+// across packs, which git allows). An index that is not a whole version 2
+// index (a pack being written) is left out, and Contains then answers only
+// for the others: `complete()` says whether every index was read, so a
+// caller asks libgit2 when it was not.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "objects/git.h"
+
+namespace strata {
+
+class PackIds {
+ public:
+  explicit PackIds(std::string pack_dir) : dir_(std::move(pack_dir)) {}
+  ~PackIds();
+  PackIds(const PackIds&) = delete;
+  PackIds& operator=(const PackIds&) = delete;
+
+  // Whether an index lists `id`. Lists the folder first if it never was.
+  bool Contains(const ObjectId& id);
+  // Lists objects/pack again if it changed (its mtime) since the last
+  // listing.
+  void Refresh();
+  // Whether every index in the listing was read.
+  bool complete() const { return complete_; }
+  std::size_t packs() const { return indexes_.size(); }
+
+ private:
+  // An index of kCopyMax bytes or less is read into memory; a larger one
+  // is mapped. Only a small one is ever rewritten in place (a power loss
+  // may tear it, and RepairPackIndexes rebuilds it: docs/format.md), and a
+  // mapping of a file cut short faults on access; large indexes are
+  // fsynced before they are renamed into place, and never change.
+  static constexpr std::size_t kCopyMax = 64 << 10;
+  struct Index {
+    std::string name;                    // pack-HEX.idx
+    std::string copy;                    // the bytes of a small index
+    const unsigned char* map = nullptr;  // or the mapping of a large one
+    std::size_t size = 0;
+    std::uint32_t count = 0;
+    const unsigned char* data() const {
+      return map ? map : reinterpret_cast<const unsigned char*>(copy.data());
+    }
+  };
+  static void Release(Index& index);
+  static bool Find(const Index& index, const ObjectId& id);
+
+  std::string dir_;
+  std::vector<Index> indexes_;  // sorted by name
+  bool listed_ = false;
+  bool complete_ = true;
+  struct timespec listed_mtime_ {};  // of the folder, at the last listing
+};
+
+}  // namespace strata
