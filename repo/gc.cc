@@ -59,8 +59,9 @@ struct PackOnDisk {
   std::string base;  // objects/pack/pack-HEX (no extension)
   std::string name;  // pack-HEX.pack
   std::int64_t mtime = 0;
-  std::uint64_t bytes = 0;  // pack and index
-  bool keep = false;        // a .keep file: git's "never repack this"
+  std::uint64_t bytes = 0;    // pack and index
+  std::uint64_t objects = 0;  // from the index's size: 8 + 1024 + 28 a object + 40 bytes
+  bool keep = false;          // a .keep file: git's "never repack this"
 };
 
 struct Listing {
@@ -148,6 +149,7 @@ Result<Listing> ListObjects(const std::string& objects, std::int64_t now) {
     }
     p.mtime = MtimeOf(pack);
     p.bytes = static_cast<std::uint64_t>(st.st_size) + static_cast<std::uint64_t>(pack.st_size);
+    p.objects = st.st_size > 1072 ? static_cast<std::uint64_t>(st.st_size - 1072) / 28 : 0;
     struct stat keep {};
     p.keep = ::stat((p.base + ".keep").c_str(), &keep) == 0;
     out.bytes += p.bytes;
@@ -443,6 +445,31 @@ Status AddYoung(const Listing& listing, std::int64_t cutoff, Roots& roots, std::
   return Status::Ok();
 }
 
+// How many of `packs`, the smallest first, automatic gc rolls into one
+// (git's split_pack_geometry with factor 2, weighing packs by objects):
+// `packs` is sorted ascending; the largest that already form a progression
+// (each at least twice the one below) stay, unless the rolled-up pack
+// would break it. `loose`: objects going into the new pack besides.
+std::size_t GeometricSplit(std::vector<const PackOnDisk*>& packs, std::uint64_t loose) {
+  std::sort(packs.begin(), packs.end(), [](const PackOnDisk* a, const PackOnDisk* b) {
+    return a->objects != b->objects ? a->objects < b->objects : a->base < b->base;
+  });
+  auto weight = [](const PackOnDisk* p) { return std::max<std::uint64_t>(p->objects, 1); };
+  std::size_t split = 0;
+  if (!packs.empty()) {
+    std::size_t i = packs.size() - 1;
+    for (; i > 0; --i) {
+      if (weight(packs[i]) < 2 * weight(packs[i - 1])) break;
+    }
+    // The pack at i is below twice the one before it: it and all below go.
+    split = i == 0 ? 0 : i + 1;
+  }
+  std::uint64_t total = loose;
+  for (std::size_t i = 0; i < split; ++i) total += weight(packs[i]);
+  while (split < packs.size() && weight(packs[split]) < 2 * total) total += weight(packs[split++]);
+  return split;
+}
+
 struct ProgressPayload {
   const GcOptions* options;
 };
@@ -539,33 +566,42 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   }
   std::int64_t newest_young = 0;
   bool set_mtime = false;
+  std::optional<ObjectStore::CombinedPack> combined;
   if (options.auto_mode) {
     // Incremental: the loose objects and the small packs go into one new
-    // pack, whole (nothing is dropped, so no walk is needed). The largest
-    // pack stays while it outweighs all the others together, so a history
-    // is repacked a logarithmic number of times, not once per 50 writes.
-    const PackOnDisk* largest = nullptr;
-    std::uint64_t total = 0;
-    for (const PackOnDisk* p : replaced) {
-      total += p->bytes;
-      if (largest == nullptr || p->bytes > largest->bytes) largest = p;
+    // pack, whole (nothing is dropped, so no walk is needed), and the large
+    // ones stay, as git's `repack --geometric=2` chooses: the packs, by
+    // object count, keep a progression where each holds at least twice the
+    // objects of the one below, so an object is copied a logarithmic number
+    // of times, not once per 50 writes. Objects, not bytes: a pack gc wrote
+    // has deltas and a write's pack none.
+    const std::size_t rolled = GeometricSplit(replaced, listing.loose.size());
+    const bool everything = rolled == replaced.size();
+    replaced.resize(rolled);
+    for (const PackOnDisk* p : replaced) newest_young = std::max(newest_young, p->mtime);
+    for (const LooseFile& f : listing.loose) newest_young = std::max(newest_young, f.mtime);
+    // The small packs alone (the usual case: each write is a pack) are
+    // copied into one, entry by entry, without inflating or searching for
+    // deltas: libgit2's packbuilder costs what the objects weigh, and its
+    // indexer maps and unmaps the pack it writes once per object. Deltas
+    // are found when the largest pack is rewritten too, and by `strata gc`.
+    if (!everything && listing.loose.empty() && replaced.size() > 1) {
+      std::vector<std::string> bases;
+      for (const PackOnDisk* p : replaced) bases.push_back(p->base);
+      STRATA_ASSIGN_OR_RETURN(combined, ObjectStore::CombinePacks(objects, bases));
     }
-    for (const LooseFile& f : listing.loose) total += f.size;
-    if (largest != nullptr && largest->bytes * 2 > total) {
-      replaced.erase(std::find(replaced.begin(), replaced.end(), largest));
-    }
-    for (const PackOnDisk* p : replaced) {
-      STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p->base + ".idx"));
-      for (const ObjectId& id : ids) {
-        STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(id), nullptr),
-                   "cannot pack object " + id.Hex());
+    if (!combined) {
+      for (const PackOnDisk* p : replaced) {
+        STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p->base + ".idx"));
+        for (const ObjectId& id : ids) {
+          STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(id), nullptr),
+                     "cannot pack object " + id.Hex());
+        }
       }
-      newest_young = std::max(newest_young, p->mtime);
-    }
-    for (const LooseFile& f : listing.loose) {
-      STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(f.id), nullptr),
-                 "cannot pack object " + f.id.Hex());
-      newest_young = std::max(newest_young, f.mtime);
+      for (const LooseFile& f : listing.loose) {
+        STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(f.id), nullptr),
+                   "cannot pack object " + f.id.Hex());
+      }
     }
     // Unreachable objects among them keep their age: the newest's.
     set_mtime = true;
@@ -592,11 +628,15 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get()));
     report.unreachable_kept = git_packbuilder_object_count(pb.get()) - reachable;
   }
-  report.objects_packed = git_packbuilder_object_count(pb.get());
+  report.objects_packed = combined ? combined->objects : git_packbuilder_object_count(pb.get());
   StopPoint("walked");
 
   std::string new_pack_base;
-  if (report.objects_packed > 0) {
+  if (combined) {
+    new_pack_base = combined->base;
+    report.pack = fs::path(new_pack_base).filename().string() + ".pack";
+    StopPoint("installed");
+  } else if (report.objects_packed > 0) {
     std::string tmp = git_dir + kTempPrefix + "XXXXXX";
     if (::mkdtemp(tmp.data()) == nullptr) {
       return Status::IOError("cannot create a folder in " + git_dir + ": " + Errno());
@@ -622,22 +662,22 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     }
     STRATA_RETURN_IF_ERROR(SyncDir(objects + "/pack"));
     StopPoint("installed");
-    // The new pack's age is its youngest unreachable object's: those stay
-    // for the grace period from when they were written, not from this gc.
-    // With none, it is as old as the grace period (what is reachable does
-    // not care).
-    if (set_mtime) {
-      const std::int64_t age = newest_young > 0
-                                   ? newest_young
-                                   : now - (options.prune_expire ? *options.prune_expire : 0) - 1;
-      struct timespec times[2] = {{age, 0}, {age, 0}};
-      if (::utimensat(AT_FDCWD, (new_pack_base + ".pack").c_str(), times, 0) != 0) {
-        return Status::IOError("cannot set the time of " + new_pack_base + ".pack: " + Errno());
-      }
-    }
     std::error_code ec;
     fs::remove_all(tmp, ec);
     if (ec) return Status::IOError("cannot remove " + tmp + ": " + ec.message());
+  }
+  // The new pack's age is its youngest unreachable object's: those stay
+  // for the grace period from when they were written, not from this gc.
+  // With none, it is as old as the grace period (what is reachable does
+  // not care).
+  if (set_mtime && !new_pack_base.empty()) {
+    const std::int64_t age = newest_young > 0
+                                 ? newest_young
+                                 : now - (options.prune_expire ? *options.prune_expire : 0) - 1;
+    struct timespec times[2] = {{age, 0}, {age, 0}};
+    if (::utimensat(AT_FDCWD, (new_pack_base + ".pack").c_str(), times, 0) != 0) {
+      return Status::IOError("cannot set the time of " + new_pack_base + ".pack: " + Errno());
+    }
   }
 
   // Everything kept is in the new pack, on disk: remove what was listed.

@@ -2,9 +2,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -185,6 +187,49 @@ BOOST_AUTO_TEST_CASE(auto_gc_runs_past_the_pack_limit) {
   BOOST_REQUIRE(r.ok());
   BOOST_TEST(!r->ran);
   BOOST_TEST(r->skipped.find("nothing to do") != std::string::npos, r->skipped);
+}
+
+// Past the pack limit, automatic gc rolls the small packs into one and
+// leaves a pack that outweighs them (git's geometric repack, by objects):
+// the import's pack stays as it is, the new pack holds the small packs'
+// objects, and everything reads back. (It used to weigh packs by bytes, and
+// a write's pack, without deltas, weighs as much as a hundred of the
+// import's objects: every automatic gc rewrote the whole history.)
+BOOST_AUTO_TEST_CASE(auto_gc_rolls_up_small_packs_and_keeps_a_large_one) {
+  SetConfig("strata.gcAutoPackLimit", "1000");
+  std::vector<std::pair<std::string, json::value>> docs;
+  for (int i = 0; i < 300; ++i) {
+    docs.emplace_back("doc/" + std::to_string(i), json::object{{"n", i}, {"name", "document"}});
+  }
+  BOOST_REQUIRE(repo().Import(std::move(docs), By("ann")).ok());
+  std::vector<std::string> versions;
+  for (int i = 0; i < 12; ++i) versions.push_back(Write("doc/" + std::to_string(i * 7), 1000 + i));
+  // Objects per pack, from the index's size.
+  std::map<std::string, std::uintmax_t> objects;
+  for (const auto& e : fs::directory_iterator(repo().path() + "/objects/pack")) {
+    if (e.path().extension() == ".idx") objects[e.path().string()] = (e.file_size() - 1072) / 28;
+  }
+  auto largest = std::max_element(objects.begin(), objects.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+  BOOST_REQUIRE(largest->second >= 300u);
+  const std::string large = largest->first;
+  const auto large_time = fs::last_write_time(large);
+  std::uintmax_t small_objects = 0;
+  for (const auto& [path, n] : objects) small_objects += path == large ? 0 : n;
+
+  SetConfig("strata.gcAutoPackLimit", "10");
+  Result<GcReport> r = repo().Gc(GcOptions::Auto());
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  BOOST_TEST(r->ran);
+  BOOST_TEST(r->packs_before == objects.size());
+  BOOST_TEST(r->packs_removed == objects.size() - 1);
+  BOOST_TEST(r->packs_after == 2u);
+  BOOST_TEST(r->objects_packed == small_objects);
+  BOOST_TEST(fs::exists(large));
+  BOOST_TEST((fs::last_write_time(large) == large_time));
+  for (const std::string& v : versions) BOOST_TEST(Readable(v), v);
+  BOOST_TEST(Get("doc/77").value() == J(R"({"n": 1011, "name": "document"})"));
+  ExpectVerifies();
 }
 
 BOOST_AUTO_TEST_CASE(auto_gc_off) {
