@@ -445,11 +445,11 @@ Status AddYoung(const Listing& listing, std::int64_t cutoff, Roots& roots, std::
   return Status::Ok();
 }
 
-// How many of `packs`, the smallest first, automatic gc rolls into one
-// (git's split_pack_geometry with factor 2, weighing packs by objects):
-// `packs` is sorted ascending; the largest that already form a progression
-// (each at least twice the one below) stay, unless the rolled-up pack
-// would break it. `loose`: objects going into the new pack besides.
+// Sorts `packs` by objects, the smallest first, and returns how many of
+// them automatic gc rolls into one (git's split_pack_geometry with factor
+// 2): the largest that already form a progression (each at least twice the
+// one below) stay, unless the rolled-up pack would break it. `loose`:
+// objects going into the new pack besides.
 std::size_t GeometricSplit(std::vector<const PackOnDisk*>& packs, std::uint64_t loose) {
   std::sort(packs.begin(), packs.end(), [](const PackOnDisk* a, const PackOnDisk* b) {
     return a->objects != b->objects ? a->objects < b->objects : a->base < b->base;
