@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "objects/file_io.h"
 
@@ -49,80 +50,93 @@ void PackIds::Refresh() {
   listed_mtime_ = dated ? folder.st_mtim : timespec{};
   listed_ = true;
   complete_ = true;
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(dir_.c_str())) {
-    while (const dirent* e = ::readdir(d)) {
-      if (IsIndexName(e->d_name)) names.emplace_back(e->d_name);
-    }
-    ::closedir(d);
-  }
-  std::sort(names.begin(), names.end());
+  // An exception (no memory) leaves nothing listed, so the next question
+  // lists again, and nothing mapped or open.
   std::vector<Index> kept;
-  kept.reserve(names.size());
-  auto old = indexes_.begin();
-  for (const std::string& name : names) {
-    while (old != indexes_.end() && old->name < name) Release(*old++);
-    if (old != indexes_.end() && old->name == name) {
-      kept.push_back(std::move(*old));
-      old->map = nullptr;  // kept owns it now
-      ++old;
-      continue;
-    }
-    const std::string path = dir_ + "/" + name;
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat st {};
-    if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
-      complete_ = false;  // removed meanwhile, or unreadable
-      continue;
-    }
-    const auto size = static_cast<std::size_t>(st.st_size);
-    if (size < kHeader + 40) {
-      complete_ = false;
-      continue;
-    }
-    Index index;
-    index.name = name;
-    index.size = size;
-    if (size <= kCopyMax) {
-      index.copy.resize(size);
-      std::size_t got = 0;
-      while (got < size) {
-        const ssize_t n =
-            ::pread(fd.fd, index.copy.data() + got, size - got, static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
+  try {
+    std::vector<std::string> names;
+    {
+      std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir_.c_str()), &::closedir);
+      while (d) {
+        const dirent* e = ::readdir(d.get());
+        if (e == nullptr) break;
+        if (IsIndexName(e->d_name)) names.emplace_back(e->d_name);
       }
-      if (got != size) {
+    }
+    std::sort(names.begin(), names.end());
+    kept.reserve(names.size());
+    auto old = indexes_.begin();
+    for (const std::string& name : names) {
+      while (old != indexes_.end() && old->name < name) Release(*old++);
+      if (old != indexes_.end() && old->name == name) {
+        kept.push_back(std::move(*old));
+        old->map = nullptr;  // kept owns it now
+        ++old;
+        continue;
+      }
+      const std::string path = dir_ + "/" + name;
+      Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      struct stat st {};
+      if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
+        complete_ = false;  // removed meanwhile, or unreadable
+        continue;
+      }
+      const auto size = static_cast<std::size_t>(st.st_size);
+      if (size < kHeader + 40) {
         complete_ = false;
         continue;
       }
-    } else {
-      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
-      if (map == MAP_FAILED) {
+      Index index;
+      index.name = name;
+      index.size = size;
+      if (size <= kCopyMax) {
+        index.copy.resize(size);
+        std::size_t got = 0;
+        while (got < size) {
+          const ssize_t n =
+              ::pread(fd.fd, index.copy.data() + got, size - got, static_cast<off_t>(got));
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) break;
+          got += static_cast<std::size_t>(n);
+        }
+        if (got != size) {
+          complete_ = false;
+          continue;
+        }
+      } else {
+        void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
+        if (map == MAP_FAILED) {
+          complete_ = false;
+          continue;
+        }
+        index.map = static_cast<const unsigned char*>(map);
+      }
+      const unsigned char* data = index.data();
+      index.count = Be32(data + kHeader - 4);
+      // A version 2 index, long enough for its ids and fan-out in order (the
+      // search relies on both).
+      bool valid = std::memcmp(data, "\377tOc", 4) == 0 && Be32(data + 4) == 2 &&
+                   size >= kHeader + std::size_t{index.count} * 28 + 40;
+      for (int i = 1; valid && i < 256; ++i) {
+        valid = Be32(data + 8 + (i - 1) * 4) <= Be32(data + 8 + i * 4);
+      }
+      if (!valid) {
+        Release(index);
         complete_ = false;
         continue;
       }
-      index.map = static_cast<const unsigned char*>(map);
+      kept.push_back(std::move(index));
     }
-    const unsigned char* data = index.data();
-    index.count = Be32(data + kHeader - 4);
-    // A version 2 index, long enough for its ids and fan-out in order (the
-    // search relies on both).
-    bool valid = std::memcmp(data, "\377tOc", 4) == 0 && Be32(data + 4) == 2 &&
-                 size >= kHeader + std::size_t{index.count} * 28 + 40;
-    for (int i = 1; valid && i < 256; ++i) {
-      valid = Be32(data + 8 + (i - 1) * 4) <= Be32(data + 8 + i * 4);
-    }
-    if (!valid) {
-      Release(index);
-      complete_ = false;
-      continue;
-    }
-    kept.push_back(std::move(index));
+    for (; old != indexes_.end(); ++old) Release(*old);
+    indexes_ = std::move(kept);
+  } catch (...) {
+    for (Index& index : kept) Release(index);
+    for (Index& index : indexes_) Release(index);
+    kept.clear();
+    indexes_.clear();
+    listed_ = false;
+    throw;
   }
-  for (; old != indexes_.end(); ++old) Release(*old);
-  indexes_ = std::move(kept);
 }
 
 bool PackIds::Find(const Index& index, const ObjectId& id) {
