@@ -23,6 +23,7 @@
 
 #include "objects/file_io.h"
 #include "objects/loose_backend.h"
+#include "objects/pack_file.h"
 #include "objects/sha1.h"
 #include "objects/stage_backend.h"
 
@@ -433,80 +434,10 @@ struct TempFile {
   }
 };
 
-void PutBe32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-// One object of a pack being written: its id, where its entry starts, and
-// the CRC-32 of the entry's bytes (header and compressed data), for the index.
-struct PackedEntry {
-  ObjectId id;
-  std::uint64_t offset = 0;
-  std::uint32_t crc = 0;
-};
-
-// The version 2 index of a pack (git's pack-format.txt):
-//   idx := "\377tOc" be32(2) be32(fanout)[256] id[n] be32(crc)[n] be32(offset)[n]
-//          be64(large offset)* pack-checksum sha1(every byte before it)
-// Entries sorted by id; an offset of 2^31 or more goes to the large table.
-std::string PackIndex(std::vector<PackedEntry> entries, const std::string& pack_checksum) {
-  std::sort(entries.begin(), entries.end(), [](const PackedEntry& a, const PackedEntry& b) {
-    return git_oid_cmp(AsGit(a.id), AsGit(b.id)) < 0;
-  });
-  std::string out;
-  out.reserve(8 + 1024 + entries.size() * 28 + 40);
-  out += "\377tOc";
-  PutBe32(out, 2);
-  std::uint32_t count = 0;
-  std::size_t next = 0;
-  for (int byte = 0; byte < 256; ++byte) {
-    while (next < entries.size() && entries[next].id.bytes[0] == byte) {
-      ++next;
-      ++count;
-    }
-    PutBe32(out, count);
-  }
-  for (const PackedEntry& e : entries) {
-    out.append(reinterpret_cast<const char*>(e.id.bytes), GIT_OID_RAWSZ);
-  }
-  for (const PackedEntry& e : entries) PutBe32(out, e.crc);
-  std::vector<std::uint64_t> large;
-  for (const PackedEntry& e : entries) {
-    if (e.offset < 0x80000000ull) {
-      PutBe32(out, static_cast<std::uint32_t>(e.offset));
-    } else {
-      PutBe32(out, 0x80000000u | static_cast<std::uint32_t>(large.size()));
-      large.push_back(e.offset);
-    }
-  }
-  for (std::uint64_t v : large) {
-    PutBe32(out, static_cast<std::uint32_t>(v >> 32));
-    PutBe32(out, static_cast<std::uint32_t>(v & 0xffffffffu));
-  }
-  out += pack_checksum;
-  Sha1 sha;
-  sha.Update(out);
-  out += sha.Finish();
-  return out;
-}
-
 Status SyncDir(const std::string& dir) {
   Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d.fd < 0) return Status::IOError("cannot open " + dir + ": " + Errno());
   return SyncAndClose(d, dir);
-}
-
-// A pack entry's header: the object's type and size.
-void AppendEntryHeader(std::string& out, unsigned type, std::size_t size) {
-  unsigned char byte = static_cast<unsigned char>((type << 4) | (size & 15));
-  std::size_t rest = size >> 4;
-  while (rest) {
-    out.push_back(static_cast<char>(byte | 0x80));
-    byte = static_cast<unsigned char>(rest & 0x7f);
-    rest >>= 7;
-  }
-  out.push_back(static_cast<char>(byte));
 }
 
 // The deflate streams a pack writer resets for each object (setting one up
@@ -1008,33 +939,6 @@ Status ObjectStore::Flush() {
 
 namespace {
 
-std::uint32_t Be32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
-
-// Whether `idx` is a whole, valid version 2 pack index: its size agrees
-// with its object count and its own SHA-1 trailer matches (a torn, short
-// or zeroed file fails one or the other).
-bool ValidPackIndex(std::string_view idx) {
-  constexpr std::size_t kHeader = 8 + 256 * 4;
-  if (idx.size() < kHeader + 40 || idx.substr(0, 4) != "\377tOc") return false;
-  const auto* b = reinterpret_cast<const unsigned char*>(idx.data());
-  if (Be32(b + 4) != 2) return false;
-  const std::uint64_t n = Be32(b + 8 + 255 * 4);
-  const std::uint64_t small = kHeader + n * 28 + 40;
-  if (small > idx.size()) return false;
-  std::uint64_t large = 0;
-  const unsigned char* offsets = b + kHeader + n * 24;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    if (offsets[i * 4] & 0x80) ++large;
-  }
-  if (idx.size() != small + large * 8) return false;
-  Sha1 sha;
-  sha.Update(idx.substr(0, idx.size() - 20));
-  return sha.Finish() == idx.substr(idx.size() - 20);
-}
-
 // The index of `pack` (its bytes), rebuilt by reading every entry: the
 // packs WritePack makes hold whole objects only. Corruption for a pack
 // that is damaged or holds deltas (WritePack never wrote it).
@@ -1088,73 +992,6 @@ Result<std::string> IndexWholePack(const std::string& pack, const std::string& p
   }
   if (at != end) return bad("it has bytes after its last object");
   return PackIndex(std::move(entries), checksum);
-}
-
-}  // namespace
-
-namespace {
-
-// Reads exactly `size` bytes at `offset` of `fd` into `out`.
-Status ReadAt(int fd, char* out, std::size_t size, std::uint64_t offset, const std::string& path) {
-  while (size > 0) {
-    const ssize_t n = ::pread(fd, out, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError("cannot read " + path + ": " + Errno());
-    if (n == 0) return Status::Corruption(path + " ends early");
-    out += n;
-    size -= static_cast<std::size_t>(n);
-    offset += static_cast<std::uint64_t>(n);
-  }
-  return Status::Ok();
-}
-
-// A pack given to CombinePacks: its index's entries and checksum.
-struct SourcePack {
-  std::string path;  // the .pack
-  std::uint64_t size = 0;
-  std::string checksum;  // the pack's SHA-1, as its index records it
-  std::vector<PackedEntry> entries;
-};
-
-Result<SourcePack> ReadSourcePack(const std::string& base) {
-  SourcePack source;
-  source.path = base + ".pack";
-  const std::string idx_path = base + ".idx";
-  std::optional<std::string> idx = ReadFile(idx_path);
-  if (!idx) return Status::IOError("cannot read " + idx_path + ": " + Errno());
-  if (!ValidPackIndex(*idx)) return Status::Corruption(idx_path + " is not a valid pack index");
-  const auto* b = reinterpret_cast<const unsigned char*>(idx->data());
-  constexpr std::size_t kHeader = 8 + 256 * 4;
-  const std::size_t n = Be32(b + 8 + 255 * 4);
-  const unsigned char* ids = b + kHeader;
-  const unsigned char* crcs = ids + n * GIT_OID_RAWSZ;
-  const unsigned char* offsets = crcs + n * 4;
-  const unsigned char* large = offsets + n * 4;
-  struct stat st {};
-  if (::stat(source.path.c_str(), &st) != 0) {
-    return Status::IOError("cannot read " + source.path + ": " + Errno());
-  }
-  source.size = static_cast<std::uint64_t>(st.st_size);
-  if (source.size < 12 + 20) return Status::Corruption(source.path + " is too short for a pack");
-  source.entries.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    PackedEntry e;
-    std::memcpy(e.id.bytes, ids + i * GIT_OID_RAWSZ, GIT_OID_RAWSZ);
-    e.crc = Be32(crcs + i * 4);
-    const std::uint32_t small = Be32(offsets + i * 4);
-    if (small & 0x80000000u) {
-      const unsigned char* at = large + std::size_t{small & 0x7fffffffu} * 8;
-      e.offset = (std::uint64_t{Be32(at)} << 32) | Be32(at + 4);
-    } else {
-      e.offset = small;
-    }
-    if (e.offset < 12 || e.offset >= source.size - 20) {
-      return Status::Corruption(idx_path + " names an offset outside its pack");
-    }
-    source.entries.push_back(e);
-  }
-  source.checksum = idx->substr(idx->size() - 40, GIT_OID_RAWSZ);
-  return source;
 }
 
 }  // namespace

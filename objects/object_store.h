@@ -167,6 +167,33 @@ class ObjectStore {
   static Result<std::optional<CombinedPack>> CombinePacks(const std::string& objects_dir,
                                                           const std::vector<std::string>& bases);
 
+  // Streams to `sink` a pack (git's pack format, version 2) of exactly the
+  // objects `ids`, reusing the deltas stored here as git's send-pack does:
+  // an object in one of this repository's packs is copied as stored
+  // (checked against its index's CRC-32, never inflated), a delta staying
+  // a delta when its base is sent too; any other object (loose, staged, in
+  // an alternate, or a delta whose base is not sent) goes whole, read and
+  // compressed afresh. Within a pack, entries go in the order they are
+  // stored, so a delta's base precedes it. NotFound names an id that is
+  // not here; an error from `sink` or `progress` stops the pack.
+  struct PackStreamOptions {
+    // Whether a delta may name its base by offset (the receiver advertised
+    // "ofs-delta"); otherwise by id.
+    bool ofs_delta = true;
+    // Called after each piece handed to `sink` and at the end: objects
+    // written so far, objects in all, bytes so far.
+    std::function<Status(std::size_t written, std::size_t total, std::uint64_t bytes)> progress;
+  };
+  struct PackStreamStats {
+    std::size_t objects = 0;
+    std::size_t reused_deltas = 0;  // deltas copied as stored
+    std::size_t whole = 0;          // objects read and compressed afresh
+    std::uint64_t bytes = 0;
+  };
+  Result<PackStreamStats> StreamPack(const std::vector<ObjectId>& ids,
+                                     const PackStreamOptions& options,
+                                     const std::function<Status(std::string_view)>& sink);
+
   // Rebuilds, from its pack, every pack index in `objects_dir`/pack of
   // kUnsyncedIndexMax bytes or less that is not whole and valid (one a
   // power loss tore: Flush does not fsync indexes that small). Open calls

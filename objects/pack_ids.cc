@@ -12,16 +12,12 @@
 #include <memory>
 
 #include "objects/file_io.h"
+#include "objects/pack_file.h"
 
 namespace strata {
 namespace {
 
 constexpr std::size_t kHeader = 8 + 256 * 4;  // magic, version, fan-out
-
-std::uint32_t Be32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
 
 bool IsIndexName(const char* name) {
   const std::size_t n = std::strlen(name);

@@ -22,6 +22,7 @@
 #include "repo/incoming.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
+#include "repo/send_pack.h"
 #include "repo/transaction.h"
 #include "repo/transport.h"
 #include "repo/version_tree.h"
@@ -520,6 +521,16 @@ struct PushCallbacks {
   std::size_t objects = 0;
   std::uint64_t bytes = 0;
 
+  // Connect through `link`'s smart transport (repo/send_pack.h).
+  void UseLink(ReceivePackLink* link) {
+    outer.transport = [](git_transport** out, git_remote* owner, void* p) {
+      return GuardedCallback(
+          "push", [&] { return static_cast<PushCallbacks*>(p)->link->MakeTransport(out, owner); });
+    };
+    this->link = link;
+  }
+  ReceivePackLink* link = nullptr;
+
   explicit PushCallbacks(const git_remote_callbacks& session) : inner(session) {
     outer.payload = this;
     if (inner.credentials) {
@@ -847,6 +858,8 @@ Result<PushResult> Repository::Push(const std::string& name,
   topts.progress = options.progress;
   TransportSession session(result.url, topts);
   PushCallbacks callbacks(session.callbacks());
+  ReceivePackLink link(TransportUrl(result.url));
+  if (link.smart()) callbacks.UseLink(&link);
   const std::string where = "cannot push to " + DisplayUrl(result.url);
   if (int rc =
           git_remote_connect(remote.get(), GIT_DIRECTION_PUSH, &callbacks.outer, nullptr, nullptr);
@@ -863,6 +876,7 @@ Result<PushResult> Repository::Push(const std::string& name,
 
   const std::string dest = std::string(kHeads) + branch;
   std::vector<std::string> specs;
+  std::vector<RefPush> pushes;  // the same, for a smart transport
   const bool local_remote = IsLocalPath(result.url) || StartsWith(result.url, "file://");
   std::optional<std::string> landing;
   std::optional<ObjectId> old;
@@ -893,6 +907,7 @@ Result<PushResult> Repository::Push(const std::string& name,
     } else {
       specs.push_back((options.force ? "+" : "") + source_ref + ":" + dest);
     }
+    pushes.push_back({dest, old ? *old : ObjectId(), target});
     result.changes.push_back(change);
   }
   if (options.tags) {
@@ -902,6 +917,7 @@ Result<PushResult> Repository::Push(const std::string& name,
       if (it != theirs.end() && it->second == id) continue;
       if (it != theirs.end() && !options.force) continue;  // the remote's tag stands, as git's
       specs.push_back((options.force ? "+" : "") + ref + ":" + ref);
+      pushes.push_back({ref, it != theirs.end() ? it->second : ObjectId(), id});
       result.changes.push_back({ref,
                                 it != theirs.end() ? std::optional(it->second.Hex()) : std::nullopt,
                                 id.Hex(), it != theirs.end()});
@@ -910,6 +926,37 @@ Result<PushResult> Repository::Push(const std::string& name,
   if (specs.empty() || options.dry_run) {
     session.Finish(true);
     git_remote_disconnect(remote.get());
+  } else if (link.smart()) {
+    // Our own pack, its deltas copied from ours (repo/send_pack.h).
+    std::vector<ObjectId> tips, haves;
+    for (const RefPush& p : pushes) tips.push_back(p.new_id);
+    for (const auto& [ref, id] : theirs) haves.push_back(id);
+    Result<std::vector<ObjectId>> objects =
+        ObjectsToSend(impl_->repo_.get(), *impl_->store_, tips, haves);
+    ObjectStore::PackStreamStats stats;
+    Result<PushReport> report = objects.ok() ? link.Send(TransportUrl(result.url), *impl_->store_,
+                                                         pushes, *objects, callbacks.outer, &stats)
+                                             : Result<PushReport>(objects.status());
+    if (!report.ok()) {
+      Status s = Status(report.status().code(), where + ": " + report.status().message());
+      session.Finish(false);
+      return session.Explain(s);
+    }
+    session.Finish(true);
+    git_remote_disconnect(remote.get());
+    if (!report->unpack_ok) {
+      return Status::IOError(where + ": the remote could not store what was sent (" +
+                             report->unpack_error + ")");
+    }
+    if (!report->refused.empty()) {
+      std::string list;
+      for (const auto& [ref, why] : report->refused) {
+        list += (list.empty() ? "" : "; ") + ref + ": " + why;
+      }
+      return Status::Conflict(where + ": the remote refused " + list);
+    }
+    result.stats.objects = stats.objects;
+    result.stats.bytes = stats.bytes;
   } else {
     std::vector<char*> cspecs;
     for (std::string& s : specs) cspecs.push_back(s.data());

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -584,6 +586,173 @@ BOOST_FIXTURE_TEST_CASE(combining_refuses_shared_objects_and_damaged_packs, Temp
   BOOST_TEST((bad.status().code() == Code::kCorruption), bad.status().message());
   BOOST_TEST(bad.status().message().find(victim) != std::string::npos, bad.status().message());
   BOOST_TEST(PackFiles(dir()).size() == 6u);
+}
+
+// What `git index-pack --strict` makes of the pack `bytes`: the ids it
+// holds (from `git verify-pack -v`), and how many are deltas; empty ids
+// if git refused the pack (its message in `output`).
+struct IndexedPack {
+  std::vector<std::string> ids;
+  std::size_t deltas = 0;
+  std::string output;
+};
+IndexedPack IndexWithGit(const std::string& dir, const std::string& bytes) {
+  IndexedPack out;
+  const std::string pack = dir + "/streamed.pack";
+  {
+    std::ofstream f(pack, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  std::filesystem::remove(dir + "/streamed.idx");
+  const std::string log = dir + "/index-pack.log";
+  const std::string index =
+      "git index-pack --strict -o '" + dir + "/streamed.idx' '" + pack + "' >'" + log + "' 2>&1";
+  if (std::system(index.c_str()) != 0) {
+    std::ifstream f(log);
+    out.output.assign(std::istreambuf_iterator<char>(f), {});
+    return out;
+  }
+  const std::string list = "git verify-pack -v '" + dir + "/streamed.idx' >'" + log + "' 2>&1";
+  BOOST_TEST_REQUIRE(std::system(list.c_str()) == 0);
+  std::ifstream f(log);
+  for (std::string line; std::getline(f, line);) {
+    std::istringstream fields(line);
+    std::vector<std::string> v;
+    for (std::string w; fields >> w;) v.push_back(w);
+    if (v.size() < 5 || v[0].size() != 40) continue;
+    out.ids.push_back(v[0]);
+    if (v.size() == 7) ++out.deltas;  // depth and base follow a delta
+  }
+  std::sort(out.ids.begin(), out.ids.end());
+  return out;
+}
+
+std::vector<std::string> Hexes(const std::vector<ObjectId>& ids) {
+  std::vector<std::string> out;
+  for (const ObjectId& id : ids) out.push_back(id.Hex());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A push's pack copies the deltas stored here: for any subset of the
+// objects, git accepts the streamed pack as complete (--strict, no thin
+// pack), it holds exactly the objects asked for, a delta whose base is
+// sent stays a delta, and one whose base is not goes whole. With
+// ofs_delta off the deltas name their bases by id, and git accepts that too.
+BOOST_FIXTURE_TEST_CASE(a_streamed_pack_reuses_stored_deltas, TempRepo) {
+  std::vector<ObjectId> plain = StageBlobs(store(), 4, "plain");
+  STRATA_CHECK_OK(store().Flush());
+  std::vector<ObjectId> similar = StageSimilarBlobs(store(), 8, "similar");
+  STRATA_CHECK_OK(store().Flush());
+  std::vector<std::string> before = PackBases(dir());
+  WriteDeltaPack(repo(), dir(), similar);
+  // Only the delta pack holds the similar blobs now.
+  for (const std::string& b : before) {
+    if (std::filesystem::file_size(b + ".idx") == 8 + 1024 + 8 * 28 + 40) {
+      std::filesystem::remove(b + ".pack");
+      std::filesystem::remove(b + ".idx");
+    }
+  }
+  BOOST_TEST_REQUIRE(PackBases(dir()).size() == 2u);
+  Reopened fresh(dir());
+
+  auto stream = [&](const std::vector<ObjectId>& ids, bool ofs_delta,
+                    ObjectStore::PackStreamStats* stats = nullptr) {
+    std::string bytes;
+    ObjectStore::PackStreamOptions options;
+    options.ofs_delta = ofs_delta;
+    std::size_t last_written = 0;
+    const std::vector<std::string> hexes = Hexes(ids);
+    const std::size_t unique = std::set<std::string>(hexes.begin(), hexes.end()).size();
+    options.progress = [&](std::size_t written, std::size_t total, std::uint64_t so_far) {
+      BOOST_TEST(written >= last_written);
+      BOOST_TEST(total == unique);
+      BOOST_TEST(so_far <= bytes.size());
+      last_written = written;
+      return Status::Ok();
+    };
+    Result<ObjectStore::PackStreamStats> r =
+        fresh.store->StreamPack(ids, options, [&](std::string_view piece) {
+          bytes.append(piece);
+          return Status::Ok();
+        });
+    STRATA_CHECK_OK(r);
+    BOOST_TEST(last_written == unique);
+    if (stats && r.ok()) *stats = *r;
+    return bytes;
+  };
+
+  std::vector<ObjectId> all = plain;
+  all.insert(all.end(), similar.begin(), similar.end());
+  ObjectStore::PackStreamStats stats;
+  IndexedPack whole = IndexWithGit(dir(), stream(all, true, &stats));
+  BOOST_TEST(whole.ids == Hexes(all), whole.output);
+  BOOST_TEST(stats.objects == all.size());
+  BOOST_TEST(stats.reused_deltas >= 1u);
+  BOOST_TEST(stats.whole == 0u);  // everything was packed here
+  BOOST_TEST(whole.deltas == stats.reused_deltas);
+
+  IndexedPack by_id = IndexWithGit(dir(), stream(all, false));
+  BOOST_TEST(by_id.ids == Hexes(all), by_id.output);
+  BOOST_TEST(by_id.deltas == stats.reused_deltas);
+
+  for (std::size_t step : {2u, 3u, 5u}) {
+    std::vector<ObjectId> some;
+    for (std::size_t i = 0; i < similar.size(); i += step) some.push_back(similar[i]);
+    some.push_back(plain[step % plain.size()]);
+    ObjectStore::PackStreamStats part;
+    IndexedPack got = IndexWithGit(dir(), stream(some, true, &part));
+    BOOST_TEST(got.ids == Hexes(some), "every " << step << ": " << got.output);
+    BOOST_TEST(part.objects == some.size());
+    BOOST_TEST(part.reused_deltas + part.whole <= some.size());
+  }
+  // Asked twice, sent once.
+  std::vector<ObjectId> twice = {similar[1], similar[1], plain[0]};
+  IndexedPack dedup = IndexWithGit(dir(), stream(twice, true));
+  BOOST_TEST(dedup.ids == Hexes({similar[1], plain[0]}), dedup.output);
+  // Staged, not yet in a pack: read and sent whole.
+  std::vector<ObjectId> staged = StageBlobs(*fresh.store, 2, "staged");
+  IndexedPack fresh_pack = IndexWithGit(dir(), stream(staged, true, &stats));
+  BOOST_TEST(fresh_pack.ids == Hexes(staged), fresh_pack.output);
+  BOOST_TEST(stats.whole == 2u);
+}
+
+// An entry that does not match its index's CRC-32 is not sent; an id that
+// is nowhere is NotFound; a sink's error stops the pack.
+BOOST_FIXTURE_TEST_CASE(a_streamed_pack_refuses_damage_and_stops_on_error, TempRepo) {
+  std::vector<ObjectId> ids = StageBlobs(store(), 3, "crc");
+  STRATA_CHECK_OK(store().Flush());
+  auto sink_nothing = [](std::string_view) { return Status::Ok(); };
+  Result<ObjectStore::PackStreamStats> missing = store().StreamPack(
+      {HashObject("nowhere", GIT_OBJECT_BLOB)}, ObjectStore::PackStreamOptions{}, sink_nothing);
+  BOOST_TEST((missing.status().code() == Code::kNotFound), missing.status().message());
+  int calls = 0;
+  Result<ObjectStore::PackStreamStats> stopped =
+      store().StreamPack(ids, ObjectStore::PackStreamOptions{}, [&](std::string_view) {
+        ++calls;
+        return Status::IOError("the connection dropped");
+      });
+  BOOST_TEST(stopped.status().message() == "the connection dropped");
+  BOOST_TEST(calls == 1);
+
+  const std::string victim = PackBases(dir())[0] + ".pack";
+  std::filesystem::permissions(victim, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  {
+    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(14);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x20);
+    f.seekp(14);
+    f.write(&c, 1);
+  }
+  Reopened other(dir());
+  Result<ObjectStore::PackStreamStats> damaged =
+      other.store->StreamPack(ids, ObjectStore::PackStreamOptions{}, sink_nothing);
+  BOOST_TEST((damaged.status().code() == Code::kCorruption), damaged.status().message());
+  BOOST_TEST(damaged.status().message().find("CRC-32") != std::string::npos,
+             damaged.status().message());
 }
 
 // A failure on the worker fails the Flush, naming the object, and leaves

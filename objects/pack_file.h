@@ -1,0 +1,60 @@
+// The files of a git pack on disk, as git's pack-format.txt describes them:
+// the version 2 index (.idx) and the entries of a pack (.pack). Shared by
+// the writers of packs (ObjectStore::WritePack, CombinePacks, StreamPack)
+// and the readers of indexes (PackIds, RepairPackIndexes).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/object_id.h"
+#include "strata/status.h"
+
+namespace strata {
+
+// Big-endian 32-bit integers, as packs and their indexes store them.
+std::uint32_t Be32(const unsigned char* p);
+void PutBe32(std::string& out, std::uint32_t v);
+
+// One object of a pack being written: its id, where its entry starts, and
+// the CRC-32 of the entry's bytes (header and compressed data), for the index.
+struct PackedEntry {
+  ObjectId id;
+  std::uint64_t offset = 0;
+  std::uint32_t crc = 0;
+};
+
+// The version 2 index of a pack (git's pack-format.txt):
+//   idx := "\377tOc" be32(2) be32(fanout)[256] id[n] be32(crc)[n] be32(offset)[n]
+//          be64(large offset)* pack-checksum sha1(every byte before it)
+// Entries sorted by id; an offset of 2^31 or more goes to the large table.
+std::string PackIndex(std::vector<PackedEntry> entries, const std::string& pack_checksum);
+
+// Whether `idx` is a whole, valid version 2 pack index: its size agrees
+// with its object count and its own SHA-1 trailer matches (a torn, short
+// or zeroed file fails one or the other).
+bool ValidPackIndex(std::string_view idx);
+
+// A pack entry's header: the object's type and size.
+void AppendEntryHeader(std::string& out, unsigned type, std::size_t size);
+
+// Reads exactly `size` bytes at `offset` of `fd` into `out`.
+Status ReadAt(int fd, char* out, std::size_t size, std::uint64_t offset, const std::string& path);
+
+// A pack on disk as its index describes it: its entries (sorted by id) and
+// its checksum.
+struct SourcePack {
+  std::string path;  // the .pack
+  std::uint64_t size = 0;
+  std::string checksum;  // the pack's SHA-1, as its index records it
+  std::vector<PackedEntry> entries;
+};
+
+// The pack `base`.pack as `base`.idx describes it; Corruption if the index
+// is not valid or names an offset outside its pack.
+Result<SourcePack> ReadSourcePack(const std::string& base);
+
+}  // namespace strata
