@@ -24,6 +24,7 @@
 #include "objects/file_io.h"
 #include "objects/loose_backend.h"
 #include "objects/pack_file.h"
+#include "objects/pack_reader.h"
 #include "objects/sha1.h"
 #include "objects/stage_backend.h"
 
@@ -243,6 +244,22 @@ Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit) {
   STRATA_ASSIGN_OR_RETURN(OdbObjectPtr obj, ReadRawTree(id));
   const char* p = static_cast<const char*>(git_odb_object_data(obj.get()));
   return ParseTree(id, p, p + git_odb_object_size(obj.get()), visit);
+}
+
+Result<std::shared_ptr<const RawObject>> ObjectStore::ReadObject(const ObjectId& id,
+                                                                 PackReader& reader) {
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> packed, reader.Read(id));
+  if (packed) return packed;
+  STRATA_ASSIGN_OR_RETURN(RawObject raw, Read(id, "object"));
+  return std::shared_ptr<const RawObject>(std::make_shared<RawObject>(std::move(raw)));
+}
+
+Status ObjectStore::ScanTree(const ObjectId& id, const TreeVisitor& visit, PackReader& reader) {
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> raw, reader.Read(id));
+  if (!raw) return ScanTree(id, visit);  // not packed (staged, loose) or based elsewhere
+  if (raw->type != GIT_OBJECT_TREE)
+    return Status::Corruption("object " + id.Hex() + " is not a tree");
+  return ParseTree(id, raw->data.data(), raw->data.data() + raw->data.size(), visit);
 }
 
 const TreeIndex::Entry* TreeIndex::Find(std::string_view name) const {

@@ -32,6 +32,8 @@
 
 namespace strata {
 
+class PackReader;
+
 struct TreeEntry {
   std::string name;
   ObjectId id;
@@ -103,6 +105,12 @@ class ObjectStore {
   // Errors as ReadTree's. For lookups that want one entry of a large tree.
   using TreeVisitor = std::function<bool(std::string_view name, const ObjectId& id, bool is_tree)>;
   Status ScanTree(const ObjectId& id, const TreeVisitor& visit);
+  // Any object, read through `reader` first, else through libgit2 (staged,
+  // loose, in an alternate).
+  Result<std::shared_ptr<const RawObject>> ReadObject(const ObjectId& id, PackReader& reader);
+  // The same, reading the tree through `reader` first (objects/pack_reader.h:
+  // for a walk over many trees, such as a push's).
+  Status ScanTree(const ObjectId& id, const TreeVisitor& visit, PackReader& reader);
   // Tree `id` parsed and sorted for lookups, from a cache of recently used
   // trees (bounded by kTreeIndexCacheBytes, least recently used out first):
   // a lookup in a tree read before, at any version, costs a binary search.
@@ -228,6 +236,7 @@ class ObjectStore {
   void set_flush_threshold(std::uint64_t bytes) { flush_threshold_ = bytes; }
 
   git_repository* repo() const { return repo_; }
+  const std::string& objects_dir() const { return objects_dir_; }
 
   // The repository format the tree codec writes (strata.formatVersion;
   // objects/tree_codec.h): from 2, large arrays are array nodes; from 3,

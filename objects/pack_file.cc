@@ -1,6 +1,9 @@
 #include "objects/pack_file.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <git2.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -147,6 +150,112 @@ Result<SourcePack> ReadSourcePack(const std::string& base) {
   }
   source.checksum = idx->substr(idx->size() - 40, GIT_OID_RAWSZ);
   return source;
+}
+
+MappedPack::~MappedPack() {
+  if (map) ::munmap(const_cast<unsigned char*>(map), size);
+}
+
+const PackedEntry* MappedPack::Find(const ObjectId& id) const {
+  auto it = std::lower_bound(pack.entries.begin(), pack.entries.end(), id,
+                             [](const PackedEntry& e, const ObjectId& x) {
+                               return std::memcmp(e.id.bytes, x.bytes, GIT_OID_RAWSZ) < 0;
+                             });
+  if (it == pack.entries.end() || !(it->id == id)) return nullptr;
+  return &*it;
+}
+
+Status MappedPack::Map() {
+  if (map) return Status::Ok();
+  Fd fd(::open(pack.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) return Status::IOError("cannot open " + pack.path + ": " + Errno());
+  struct stat st {};
+  if (::fstat(fd.fd, &st) != 0) return Status::IOError("cannot stat " + pack.path + ": " + Errno());
+  if (static_cast<std::uint64_t>(st.st_size) != pack.size) {
+    return Status::Corruption(pack.path + " changed size while it was read");
+  }
+  void* m = ::mmap(nullptr, pack.size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
+  if (m == MAP_FAILED) return Status::IOError("cannot map " + pack.path + ": " + Errno());
+  map = static_cast<const unsigned char*>(m);
+  size = pack.size;
+  by_offset.reserve(pack.entries.size());
+  for (std::uint32_t i = 0; i < pack.entries.size(); ++i) {
+    by_offset.emplace_back(pack.entries[i].offset, i);
+  }
+  std::sort(by_offset.begin(), by_offset.end());
+  return Status::Ok();
+}
+
+std::uint64_t MappedPack::EndOf(std::uint64_t offset) const {
+  auto it = std::upper_bound(by_offset.begin(), by_offset.end(),
+                             std::make_pair(offset, std::uint32_t{0xffffffffu}));
+  return it == by_offset.end() ? size - 20 : it->first;
+}
+
+const PackedEntry* MappedPack::At(std::uint64_t offset) const {
+  auto it = std::lower_bound(by_offset.begin(), by_offset.end(),
+                             std::make_pair(offset, std::uint32_t{0}));
+  if (it == by_offset.end() || it->first != offset) return nullptr;
+  return &pack.entries[it->second];
+}
+
+std::vector<std::unique_ptr<MappedPack>> ListPacks(const std::string& pack_dir) {
+  std::vector<std::pair<std::int64_t, std::string>> bases;
+  if (DIR* d = ::opendir(pack_dir.c_str())) {
+    while (const dirent* entry = ::readdir(d)) {
+      const std::string name = entry->d_name;
+      if (name.size() != 5 + 40 + 4 || name.rfind("pack-", 0) != 0 ||
+          name.compare(45, 4, ".idx") != 0) {
+        continue;
+      }
+      struct stat st {};
+      const std::string path = pack_dir + "/" + name;
+      if (::stat(path.c_str(), &st) != 0) continue;
+      bases.emplace_back(-static_cast<std::int64_t>(st.st_mtime), path.substr(0, path.size() - 4));
+    }
+    ::closedir(d);
+  }
+  std::sort(bases.begin(), bases.end());
+  std::vector<std::unique_ptr<MappedPack>> packs;
+  for (const auto& [mtime, base] : bases) {
+    Result<SourcePack> source = ReadSourcePack(base);
+    if (!source.ok()) continue;
+    auto pack = std::make_unique<MappedPack>();
+    pack->pack = std::move(*source);
+    packs.push_back(std::move(pack));
+  }
+  return packs;
+}
+
+bool ParseEntryHeader(const unsigned char* p, std::size_t n, EntryHeader& out) {
+  std::size_t i = 0;
+  if (n == 0) return false;
+  unsigned char c = p[i++];
+  out.type = (c >> 4) & 7;
+  out.size = c & 15;
+  for (int shift = 4; c & 0x80; shift += 7) {
+    if (i >= n || shift > 57) return false;
+    c = p[i++];
+    out.size |= std::uint64_t{c & 0x7fu} << shift;
+  }
+  out.length = i;
+  return true;
+}
+
+// An OFS_DELTA's distance back to its base, as pack-format.txt encodes it.
+bool ParseOffset(const unsigned char* p, std::size_t n, std::uint64_t& distance,
+                 std::size_t& length) {
+  std::size_t i = 0;
+  if (n == 0) return false;
+  unsigned char c = p[i++];
+  distance = c & 127;
+  while (c & 128) {
+    if (i >= n || distance >= (std::uint64_t{1} << 56)) return false;
+    c = p[i++];
+    distance = ((distance + 1) << 7) | (c & 127);
+  }
+  length = i;
+  return true;
 }
 
 }  // namespace strata

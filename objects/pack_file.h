@@ -6,8 +6,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "strata/object_id.h"
@@ -56,5 +58,51 @@ struct SourcePack {
 // The pack `base`.pack as `base`.idx describes it; Corruption if the index
 // is not valid or names an offset outside its pack.
 Result<SourcePack> ReadSourcePack(const std::string& base);
+
+// Pack entry types that are not object types (pack-format.txt).
+constexpr unsigned kOfsDelta = 6;
+constexpr unsigned kRefDelta = 7;
+
+// A pack of this repository, mapped, with its index's entries.
+struct MappedPack {
+  SourcePack pack;
+  // (offset, entry) sorted by offset: where each entry ends, and which
+  // entry an OFS_DELTA's base offset names.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_offset;
+  const unsigned char* map = nullptr;
+  std::size_t size = 0;
+
+  MappedPack() = default;
+  MappedPack(const MappedPack&) = delete;
+  MappedPack& operator=(const MappedPack&) = delete;
+  ~MappedPack();
+
+  // The entry of `id`, or nullptr.
+  const PackedEntry* Find(const ObjectId& id) const;
+  // Maps the pack (once); Corruption if it is not the size its index was
+  // read against.
+  Status Map();
+  // The end of the entry starting at `offset` (mapped).
+  std::uint64_t EndOf(std::uint64_t offset) const;
+  // The entry at `offset` exactly, or nullptr (mapped).
+  const PackedEntry* At(std::uint64_t offset) const;
+};
+
+// The packs in `pack_dir`, newest index first, not yet mapped; a pack whose
+// index cannot be read is left out (its objects are then read through
+// libgit2, which says what is wrong if they cannot be).
+std::vector<std::unique_ptr<MappedPack>> ListPacks(const std::string& pack_dir);
+
+// An entry's header: its type and the size of the object (or delta) it holds.
+struct EntryHeader {
+  unsigned type = 0;
+  std::uint64_t size = 0;
+  std::size_t length = 0;  // bytes of the header
+};
+bool ParseEntryHeader(const unsigned char* p, std::size_t n, EntryHeader& out);
+
+// An OFS_DELTA's distance back to its base, as pack-format.txt encodes it.
+bool ParseOffset(const unsigned char* p, std::size_t n, std::uint64_t& distance,
+                 std::size_t& length);
 
 }  // namespace strata

@@ -7,6 +7,7 @@
 
 #include "objects/git.h"
 #include "objects/guard.h"
+#include "objects/pack_reader.h"
 #include "strata/remote.h"
 #include "strata/strata.h"
 
@@ -68,6 +69,30 @@ git_object_t TypeOf(git_odb* odb, const ObjectId& id) {
     return GIT_OBJECT_INVALID;
   }
   return type;
+}
+
+// A commit's tree and parents, from its first lines ("tree <hex>\n",
+// "parent <hex>\n"...); false if they are not there.
+bool ParseCommitLinks(std::string_view data, ObjectId& tree, std::vector<ObjectId>& parents) {
+  auto field = [&](std::string_view name, ObjectId& out) {
+    if (data.size() < name.size() + 1 + ObjectId::kHexSize + 1 || !StartsWith(data, name) ||
+        data[name.size()] != ' ' || data[name.size() + 1 + ObjectId::kHexSize] != '\n') {
+      return false;
+    }
+    std::optional<ObjectId> id =
+        ObjectId::FromHex(data.substr(name.size() + 1, ObjectId::kHexSize));
+    if (!id) return false;
+    out = *id;
+    data.remove_prefix(name.size() + 1 + ObjectId::kHexSize + 1);
+    return true;
+  };
+  if (!field("tree", tree)) return false;
+  ObjectId parent;
+  while (StartsWith(data, "parent ")) {
+    if (!field("parent", parent)) return false;
+    parents.push_back(parent);
+  }
+  return true;
 }
 
 }  // namespace
@@ -188,8 +213,10 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
   git_odb* raw_odb = nullptr;
   STRATA_GIT(git_repository_odb(&raw_odb, repo), "cannot open the object database");
   OdbPtr odb(raw_odb);
+  PackReader reader(store.objects_dir() + "/pack");
   std::vector<ObjectId> out;
   std::unordered_set<ObjectId> known;  // the remote has it, or it is in `out`
+  known.reserve(std::size_t{1} << 16);
   git_revwalk* raw_walk = nullptr;
   STRATA_GIT(git_revwalk_new(&raw_walk, repo), "cannot walk the history");
   RevwalkPtr walk(raw_walk);
@@ -244,34 +271,39 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
   }
 
   // The commits to send, and the trees of the commits just below them
-  // (the remote has those: their objects are not sent).
+  // (the remote has those: their objects are not sent). Commits are read
+  // through `reader` and parsed for their tree and parents only.
+  auto links = [&](const ObjectId& commit, ObjectId& tree,
+                   std::vector<ObjectId>& parents) -> Status {
+    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> raw, store.ReadObject(commit, reader));
+    if (raw->type != GIT_OBJECT_COMMIT || !ParseCommitLinks(raw->data, tree, parents)) {
+      return Status::Corruption("version " + commit.Hex() + " is not a valid commit");
+    }
+    return Status::Ok();
+  };
   std::unordered_set<ObjectId> commits;
   std::vector<std::pair<ObjectId, ObjectId>> new_commits;  // commit, its tree
+  std::vector<std::vector<ObjectId>> new_parents;
   if (any_commit) {
     git_oid oid;
     int rc;
     while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
-      git_commit* c = nullptr;
-      STRATA_GIT(git_commit_lookup(&c, repo, &oid), "cannot read version " + FromGit(oid).Hex());
-      CommitPtr commit(c);
-      new_commits.emplace_back(FromGit(oid), FromGit(*git_commit_tree_id(c)));
+      ObjectId tree;
+      new_parents.emplace_back();
+      STRATA_RETURN_IF_ERROR(links(FromGit(oid), tree, new_parents.back()));
+      new_commits.emplace_back(FromGit(oid), tree);
       commits.insert(FromGit(oid));
     }
     if (rc != GIT_ITEROVER) return GitError(rc, "cannot walk the history");
-    for (const auto& [id, tree] : new_commits) {
-      git_commit* c = nullptr;
-      STRATA_GIT(git_commit_lookup(&c, repo, AsGit(id)), "cannot read version " + id.Hex());
-      CommitPtr commit(c);
-      for (unsigned i = 0; i < git_commit_parentcount(c); ++i) {
-        const ObjectId parent = FromGit(*git_commit_parent_id(c, i));
+    std::vector<ObjectId> ignored;
+    for (const std::vector<ObjectId>& parents : new_parents) {
+      for (const ObjectId& parent : parents) {
         if (commits.count(parent)) continue;
-        git_commit* p = nullptr;
-        if (git_commit_lookup(&p, repo, AsGit(parent)) < 0) {
-          git_error_clear();  // a shallow or pruned parent: nothing of it to exclude
-          continue;
-        }
-        CommitPtr parent_commit(p);
-        uninteresting_trees.push_back(FromGit(*git_commit_tree_id(p)));
+        ObjectId tree;
+        ignored.clear();
+        if (!store.Exists(parent)) continue;  // a shallow or pruned parent: nothing to exclude
+        STRATA_RETURN_IF_ERROR(links(parent, tree, ignored));
+        uninteresting_trees.push_back(tree);
       }
     }
   }
@@ -285,11 +317,13 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
   while (!stack.empty()) {
     const ObjectId tree = stack.back();
     stack.pop_back();
-    STRATA_RETURN_IF_ERROR(
-        store.ScanTree(tree, [&](std::string_view, const ObjectId& id, bool is_tree) {
+    STRATA_RETURN_IF_ERROR(store.ScanTree(
+        tree,
+        [&](std::string_view, const ObjectId& id, bool is_tree) {
           if (known.insert(id).second && is_tree) stack.push_back(id);
           return true;
-        }));
+        },
+        reader));
   }
 
   for (const auto& [id, tree] : new_commits) {
@@ -305,14 +339,16 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
   while (!stack.empty()) {
     const ObjectId tree = stack.back();
     stack.pop_back();
-    STRATA_RETURN_IF_ERROR(
-        store.ScanTree(tree, [&](std::string_view, const ObjectId& id, bool is_tree) {
+    STRATA_RETURN_IF_ERROR(store.ScanTree(
+        tree,
+        [&](std::string_view, const ObjectId& id, bool is_tree) {
           if (known.insert(id).second) {
             out.push_back(id);
             if (is_tree) stack.push_back(id);
           }
           return true;
-        }));
+        },
+        reader));
   }
   return out;
 }
