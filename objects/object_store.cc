@@ -381,6 +381,18 @@ Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id) {
   return entries;
 }
 
+Result<std::vector<TreeEntry>> ObjectStore::ReadTree(const ObjectId& id, PackReader& reader) {
+  std::vector<TreeEntry> entries;
+  STRATA_RETURN_IF_ERROR(ScanTree(
+      id,
+      [&](std::string_view name, const ObjectId& entry_id, bool is_tree) {
+        entries.push_back(TreeEntry{std::string(name), entry_id, is_tree});
+        return true;
+      },
+      reader));
+  return entries;
+}
+
 Result<ObjectId> ObjectStore::WriteBlob(std::string_view data) {
   return WriteObject(data, GIT_OBJECT_BLOB);
 }

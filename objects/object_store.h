@@ -100,6 +100,7 @@ class ObjectStore {
   Result<std::string> ReadBlob(const ObjectId& id);
   Result<std::size_t> BlobSize(const ObjectId& id);
   Result<std::vector<TreeEntry>> ReadTree(const ObjectId& id);
+  Result<std::vector<TreeEntry>> ReadTree(const ObjectId& id, PackReader& reader);
   // The entries of tree `id` in order, each given to `visit` without a copy
   // of its name (valid during the call); `visit` returns false to stop.
   // Errors as ReadTree's. For lookups that want one entry of a large tree.
@@ -188,6 +189,9 @@ class ObjectStore {
     // Whether a delta may name its base by offset (the receiver advertised
     // "ofs-delta"); otherwise by id.
     bool ofs_delta = true;
+    // Reads the packs (their indexes, the objects sent whole) through this
+    // reader, shared with the walk that listed `ids`; nullptr: a new one.
+    PackReader* reader = nullptr;
     // Called after each piece handed to `sink` and at the end: objects
     // written so far, objects in all, bytes so far.
     std::function<Status(std::size_t written, std::size_t total, std::uint64_t bytes)> progress;

@@ -97,14 +97,14 @@ Status PackReader::Inflate(const MappedPack& pack, std::uint64_t offset, std::si
 void PackReader::Keep(const Key& key, std::shared_ptr<const Resolved> value) {
   const std::size_t bytes = value->data.size() + 64;
   if (bytes > cache_limit_ / 4) return;
-  if (!cache_.emplace(key, std::move(value)).second) return;
+  if (!cache_.emplace(key, Cached{std::move(value), false}).second) return;
   order_.push_back(key);
   cache_bytes_ += bytes;
   while (cache_bytes_ > cache_limit_ && !order_.empty()) {
     auto it = cache_.find(order_.front());
     order_.pop_front();
     if (it == cache_.end()) continue;
-    cache_bytes_ -= it->second->data.size() + 64;
+    cache_bytes_ -= it->second.object->data.size() + 64;
     cache_.erase(it);
   }
 }
@@ -122,7 +122,7 @@ Result<std::shared_ptr<const PackReader::Resolved>> PackReader::At(std::size_t p
   for (;;) {
     if (chain.size() > 10000) return Status::Corruption("a delta chain longer than 10,000");
     if (auto hit = cache_.find(at); hit != cache_.end()) {
-      base = hit->second;
+      base = hit->second.object;
       break;
     }
     MappedPack& pack = *packs_[at.first];
@@ -190,13 +190,113 @@ Result<std::shared_ptr<const RawObject>> PackReader::Read(const ObjectId& id) {
     const PackedEntry* e = packs_[p]->Find(id);
     if (!e) continue;
     STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const Resolved> object, At(p, e->offset));
-    if (object && !(HashObject(object->data, object->type) == id)) {
+    if (!object) return object;
+    auto cached = cache_.find(Key{p, e->offset});
+    if (cached != cache_.end() && cached->second.verified) return object;
+    if (!(HashObject(object->data, object->type) == id)) {
       return Status::Corruption("object " + id.Hex() + " in " + packs_[p]->pack.path +
                                 " does not match its id");
     }
+    if (cached != cache_.end()) cached->second.verified = true;
     return object;
   }
   return std::shared_ptr<const RawObject>();
+}
+
+Result<std::optional<PackReader::ObjectHeader>> PackReader::Header(const ObjectId& id) {
+  std::size_t p = 0;
+  const PackedEntry* entry = nullptr;
+  for (; p < packs_.size() && !entry; ++p) entry = packs_[p]->Find(id);
+  if (!entry) return std::optional<ObjectHeader>();
+  --p;
+  ObjectHeader out;
+  bool sized = false;
+  Key at{p, entry->offset};
+  for (std::size_t depth = 0;; ++depth) {
+    if (depth > 10000) return Status::Corruption("a delta chain longer than 10,000");
+    if (auto hit = cache_.find(at); hit != cache_.end()) {
+      out.type = hit->second.object->type;
+      if (!sized) out.size = hit->second.object->data.size();
+      return std::optional<ObjectHeader>(out);
+    }
+    MappedPack& pack = *packs_[at.first];
+    STRATA_RETURN_IF_ERROR(pack.Map());
+    const std::uint64_t end = pack.EndOf(at.second);
+    const unsigned char* b = pack.map + at.second;
+    const std::size_t n = static_cast<std::size_t>(end - at.second);
+    const std::string where = pack.pack.path + " at " + std::to_string(at.second);
+    EntryHeader h;
+    if (!ParseEntryHeader(b, n, h)) return Status::Corruption(where + ": a damaged entry header");
+    if (h.type >= GIT_OBJECT_COMMIT && h.type <= GIT_OBJECT_TAG) {
+      out.type = static_cast<git_object_t>(h.type);
+      if (!sized) out.size = static_cast<std::size_t>(h.size);
+      return std::optional<ObjectHeader>(out);
+    }
+    std::size_t data = h.length;
+    Key next = at;
+    if (h.type == kOfsDelta) {
+      std::uint64_t distance = 0;
+      std::size_t length = 0;
+      if (!ParseOffset(b + h.length, n - h.length, distance, length) || distance == 0 ||
+          distance > at.second || !pack.At(at.second - distance)) {
+        return Status::Corruption(where + ": a damaged delta offset");
+      }
+      data += length;
+      next.second -= distance;
+    } else if (h.type == kRefDelta) {
+      if (n < h.length + GIT_OID_RAWSZ) return Status::Corruption(where + ": a short entry");
+      ObjectId base_id;
+      std::memcpy(base_id.bytes, b + h.length, GIT_OID_RAWSZ);
+      data += GIT_OID_RAWSZ;
+      bool found = false;
+      for (std::size_t q = 0; q < packs_.size() && !found; ++q) {
+        if (const PackedEntry* e = packs_[q]->Find(base_id)) {
+          next = {q, e->offset};
+          found = true;
+        }
+      }
+      if (!found) return std::optional<ObjectHeader>();
+    } else {
+      return Status::Corruption(where + ": an entry of unknown type");
+    }
+    if (!sized) {
+      // The delta's first bytes: its base's size, then the object's.
+      if (!zs_ready_) {
+        if (inflateInit(&zs_) != Z_OK) return Status::IOError("cannot start zlib");
+        zs_ready_ = true;
+      } else {
+        inflateReset(&zs_);
+      }
+      unsigned char head[32];
+      zs_.next_in = const_cast<Bytef*>(b + data);
+      zs_.avail_in = static_cast<uInt>(std::min<std::uint64_t>(n - data, UINT_MAX));
+      zs_.next_out = head;
+      const uInt want = static_cast<uInt>(std::min<std::uint64_t>(sizeof head, h.size));
+      zs_.avail_out = want;
+      const int rc = inflate(&zs_, Z_SYNC_FLUSH);
+      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+        return Status::Corruption(where + ": an entry does not inflate");
+      }
+      const std::size_t got = want - zs_.avail_out;
+      std::size_t i = 0;
+      std::uint64_t sizes[2] = {0, 0};
+      for (std::uint64_t& v : sizes) {
+        bool ended = false;
+        for (int shift = 0; i < got && shift <= 63; shift += 7) {
+          const unsigned char c = head[i++];
+          v |= std::uint64_t{c & 0x7fu} << shift;
+          if (!(c & 0x80)) {
+            ended = true;
+            break;
+          }
+        }
+        if (!ended) return Status::Corruption(where + ": a delta header is damaged");
+      }
+      out.size = static_cast<std::size_t>(sizes[1]);
+      sized = true;
+    }
+    at = next;
+  }
 }
 
 }  // namespace strata

@@ -48,6 +48,18 @@ class PackReader {
   // damaged or do not hash to `id`. Shared with the reader's cache: no copy.
   Result<std::shared_ptr<const RawObject>> Read(const ObjectId& id);
 
+  // The size and type of `id` if one of the packs holds it, from entry
+  // headers alone: a delta's size from the first bytes of its data, its
+  // type from its chain's base; nothing is resolved. nullopt as for Read.
+  struct ObjectHeader {
+    std::size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+  };
+  Result<std::optional<ObjectHeader>> Header(const ObjectId& id);
+
+  // The packs read, newest first (mapped as they are first read).
+  std::vector<std::unique_ptr<MappedPack>>& packs() { return packs_; }
+
  private:
   using Resolved = RawObject;
   using Key = std::pair<std::size_t, std::uint64_t>;  // pack, offset
@@ -59,7 +71,11 @@ class PackReader {
   std::vector<std::unique_ptr<MappedPack>> packs_;
   z_stream zs_{};
   bool zs_ready_ = false;
-  std::map<Key, std::shared_ptr<const Resolved>> cache_;
+  struct Cached {
+    std::shared_ptr<const Resolved> object;
+    bool verified = false;  // hashed to the id Read was asked for
+  };
+  std::map<Key, Cached> cache_;
   std::deque<Key> order_;  // oldest first
   std::size_t cache_bytes_ = 0;
   std::size_t cache_limit_;

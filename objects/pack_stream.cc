@@ -47,7 +47,10 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
 
   // Where each object is stored: the first pack that holds it, else nowhere
   // we can copy from.
-  std::vector<std::unique_ptr<MappedPack>> packs = ListPacks(objects_dir_ + "/pack");
+  std::optional<PackReader> own;
+  if (!options.reader) own.emplace(objects_dir_ + "/pack");
+  PackReader& reader = options.reader ? *options.reader : *own;
+  std::vector<std::unique_ptr<MappedPack>>& packs = reader.packs();
   struct Item {
     std::size_t pack;  // packs.size(): not packed here
     std::uint64_t offset = 0;
@@ -77,7 +80,6 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
     return a.pack != b.pack ? a.pack < b.pack : a.offset < b.offset;
   });
 
-  PackReader reader(objects_dir_ + "/pack");
   PackStreamStats stats;
   Sha1 sha;
   std::string out;

@@ -45,6 +45,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "objects/pack_reader.h"
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
 #include "repo/version_tree.h"
@@ -156,7 +157,7 @@ class IncomingChecker {
  public:
   IncomingChecker(ObjectStore& store, const std::function<bool(const ObjectId&)>& known,
                   const IncomingLimits& limits)
-      : store_(store), known_(known), limits_(limits) {}
+      : store_(store), reader_(store.objects_dir() + "/pack"), known_(known), limits_(limits) {}
 
   Status Run(const std::vector<IncomingRef>& refs) {
     STRATA_RETURN_IF_ERROR(CheckRefNames(refs));
@@ -231,6 +232,8 @@ class IncomingChecker {
 
   // The size and type git records for object `id`.
   Result<std::pair<std::size_t, git_object_t>> Header(const ObjectId& id, const Describe& what) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<PackReader::ObjectHeader> packed, reader_.Header(id));
+    if (packed) return std::make_pair(packed->size, packed->type);
     std::size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
     git_odb* odb = nullptr;
@@ -341,7 +344,7 @@ class IncomingChecker {
     if (root_new) {
       // Nothing but the three entries a version has (and merge.json, in the
       // commit of a merge in progress: docs/format.md).
-      Result<std::vector<TreeEntry>> entries = store_.ReadTree(root);
+      Result<std::vector<TreeEntry>> entries = store_.ReadTree(root, reader_);
       if (!entries.ok()) return refuse(entries.status().message());
       for (const TreeEntry& e : *entries) {
         bool expected =
@@ -378,7 +381,7 @@ class IncomingChecker {
                                        " is named");
       }
       if (!tree || !seen.first) continue;
-      Result<std::vector<TreeEntry>> entries = store_.ReadTree(oid);
+      Result<std::vector<TreeEntry>> entries = store_.ReadTree(oid, reader_);
       if (!entries.ok()) {
         return Status::InvalidArgument(what() + " is refused: " + entries.status().message());
       }
@@ -409,7 +412,7 @@ class IncomingChecker {
       STRATA_ASSIGN_OR_RETURN(Seen seen,
                               Count(node.id, [&] { return kind + (" of " + where) + ","; }));
       if (seen.type != GIT_OBJECT_TREE) return refuse("it is a " + TypeName(seen.type));
-      Result<std::vector<TreeEntry>> entries = store_.ReadTree(node.id);
+      Result<std::vector<TreeEntry>> entries = store_.ReadTree(node.id, reader_);
       if (!entries.ok()) return refuse(entries.status().message());
       for (const TreeEntry& e : *entries) {
         if (e.name.empty()) return refuse("it has an entry with an empty name");
@@ -647,8 +650,8 @@ class IncomingChecker {
       auto [x, y] = stack.back();
       stack.pop_back();
       if (x == y) continue;
-      STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> xs, store_.ReadTree(x));
-      STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> ys, store_.ReadTree(y));
+      STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> xs, store_.ReadTree(x, reader_));
+      STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> ys, store_.ReadTree(y, reader_));
       if (xs.size() != ys.size()) return false;
       for (std::size_t i = 0; i < xs.size(); ++i) {
         if (xs[i].name != ys[i].name || xs[i].is_tree != ys[i].is_tree) return false;
@@ -685,6 +688,9 @@ class IncomingChecker {
   }
 
   ObjectStore& store_;
+  // The packs that arrived: headers and trees read straight from them
+  // (objects/pack_reader.h), one zlib stream for all.
+  PackReader reader_;
   const std::function<bool(const ObjectId&)>& known_;
   const IncomingLimits& limits_;
   std::uint64_t objects_ = 0, bytes_ = 0;

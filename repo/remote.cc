@@ -931,12 +931,14 @@ Result<PushResult> Repository::Push(const std::string& name,
     std::vector<ObjectId> tips, haves;
     for (const RefPush& p : pushes) tips.push_back(p.new_id);
     for (const auto& [ref, id] : theirs) haves.push_back(id);
+    PackReader reader(impl_->store_->objects_dir() + "/pack");
     Result<std::vector<ObjectId>> objects =
-        ObjectsToSend(impl_->repo_.get(), *impl_->store_, tips, haves);
+        ObjectsToSend(impl_->repo_.get(), *impl_->store_, reader, tips, haves);
     ObjectStore::PackStreamStats stats;
-    Result<PushReport> report = objects.ok() ? link.Send(TransportUrl(result.url), *impl_->store_,
-                                                         pushes, *objects, callbacks.outer, &stats)
-                                             : Result<PushReport>(objects.status());
+    Result<PushReport> report = objects.ok()
+                                    ? link.Send(TransportUrl(result.url), *impl_->store_, reader,
+                                                pushes, *objects, callbacks.outer, &stats)
+                                    : Result<PushReport>(objects.status());
     if (!report.ok()) {
       Status s = Status(report.status().code(), where + ": " + report.status().message());
       session.Finish(false);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "objects/git.h"
@@ -93,6 +94,49 @@ bool ParseCommitLinks(std::string_view data, ObjectId& tree, std::vector<ObjectI
     parents.push_back(parent);
   }
   return true;
+}
+
+// A tree entry, its name pointing into the tree's bytes.
+struct Entry {
+  std::string_view name;
+  ObjectId id;
+  bool is_tree;
+};
+
+// The entries of tree `id` (its bytes in `raw`), into `out`.
+Status ParseEntries(const ObjectId& id, const RawObject& raw, std::vector<Entry>& out) {
+  out.clear();
+  if (raw.type != GIT_OBJECT_TREE)
+    return Status::Corruption("object " + id.Hex() + " is not a tree");
+  const char* p = raw.data.data();
+  const char* end = p + raw.data.size();
+  while (p < end) {
+    const char* space = static_cast<const char*>(std::memchr(p, ' ', end - p));
+    const char* nul =
+        space ? static_cast<const char*>(std::memchr(space + 1, '\0', end - space - 1)) : nullptr;
+    if (!nul || end - nul < 1 + GIT_OID_RAWSZ)
+      return Status::Corruption("malformed tree " + id.Hex());
+    const std::string_view mode(p, space - p);
+    Entry e{std::string_view(space + 1, nul - space - 1), ObjectId(), mode == "40000"};
+    if (!e.is_tree && mode != "100644") {
+      return Status::Corruption("tree " + id.Hex() + " has an entry of mode " + std::string(mode));
+    }
+    std::memcpy(e.id.bytes, nul + 1, GIT_OID_RAWSZ);
+    out.push_back(e);
+    p = nul + 1 + GIT_OID_RAWSZ;
+  }
+  return Status::Ok();
+}
+
+// git's order of tree entries: by name, a tree's name as if it ended in '/'.
+int GitOrder(const Entry& a, const Entry& b) {
+  const std::size_t n = std::min(a.name.size(), b.name.size());
+  if (int c = std::memcmp(a.name.data(), b.name.data(), n); c != 0) return c;
+  const unsigned ca =
+      a.name.size() > n ? static_cast<unsigned char>(a.name[n]) : (a.is_tree ? '/' : 0);
+  const unsigned cb =
+      b.name.size() > n ? static_cast<unsigned char>(b.name[n]) : (b.is_tree ? '/' : 0);
+  return static_cast<int>(ca) - static_cast<int>(cb);
 }
 
 }  // namespace
@@ -208,12 +252,11 @@ Status ReportReader::Feed(std::string_view bytes) {
 }
 
 Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& store,
-                                            const std::vector<ObjectId>& tips,
+                                            PackReader& reader, const std::vector<ObjectId>& tips,
                                             const std::vector<ObjectId>& haves) {
   git_odb* raw_odb = nullptr;
   STRATA_GIT(git_repository_odb(&raw_odb, repo), "cannot open the object database");
   OdbPtr odb(raw_odb);
-  PackReader reader(store.objects_dir() + "/pack");
   std::vector<ObjectId> out;
   std::unordered_set<ObjectId> known;  // the remote has it, or it is in `out`
   known.reserve(std::size_t{1} << 16);
@@ -238,12 +281,14 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
   };
 
   std::vector<ObjectId> uninteresting_trees;
+  bool any_hidden = false;
   for (const ObjectId& have : haves) {
     std::vector<ObjectId> tags;
     STRATA_ASSIGN_OR_RETURN(auto peeled, peel(have, &tags));
     for (const ObjectId& t : tags) known.insert(t);
     if (peeled.second == GIT_OBJECT_COMMIT) {
       STRATA_GIT(git_revwalk_hide(walk.get(), AsGit(peeled.first)), "cannot walk the history");
+      any_hidden = true;
     } else if (peeled.second == GIT_OBJECT_TREE) {
       uninteresting_trees.push_back(peeled.first);
     } else if (peeled.second == GIT_OBJECT_BLOB) {
@@ -251,7 +296,7 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
     }
   }
   std::vector<ObjectId> interesting_trees;
-  bool any_commit = false;
+  std::vector<ObjectId> tip_commits;
   for (const ObjectId& tip : tips) {
     std::vector<ObjectId> tags;
     STRATA_ASSIGN_OR_RETURN(auto peeled, peel(tip, &tags));
@@ -260,7 +305,7 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
     }
     if (peeled.second == GIT_OBJECT_COMMIT) {
       STRATA_GIT(git_revwalk_push(walk.get(), AsGit(peeled.first)), "cannot walk the history");
-      any_commit = true;
+      tip_commits.push_back(peeled.first);
     } else if (peeled.second == GIT_OBJECT_TREE) {
       interesting_trees.push_back(peeled.first);
     } else if (peeled.second == GIT_OBJECT_BLOB) {
@@ -282,16 +327,37 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
     return Status::Ok();
   };
   std::unordered_set<ObjectId> commits;
+  std::unordered_map<ObjectId, ObjectId> tree_of;          // new and boundary commits
   std::vector<std::pair<ObjectId, ObjectId>> new_commits;  // commit, its tree
   std::vector<std::vector<ObjectId>> new_parents;
-  if (any_commit) {
+  auto add_commit = [&](const ObjectId& id) -> Status {
+    ObjectId tree;
+    new_parents.emplace_back();
+    STRATA_RETURN_IF_ERROR(links(id, tree, new_parents.back()));
+    new_commits.emplace_back(id, tree);
+    tree_of.emplace(id, tree);
+    return Status::Ok();
+  };
+  if (!tip_commits.empty() && !any_hidden) {
+    // The remote has none of our history: every ancestor goes, found by
+    // reading the commits once (libgit2's walk would read them again).
+    std::vector<ObjectId> pending;
+    for (const ObjectId& tip : tip_commits) {
+      if (commits.insert(tip).second) pending.push_back(tip);
+    }
+    while (!pending.empty()) {
+      const ObjectId id = pending.back();
+      pending.pop_back();
+      STRATA_RETURN_IF_ERROR(add_commit(id));
+      for (const ObjectId& parent : new_parents.back()) {
+        if (store.Exists(parent) && commits.insert(parent).second) pending.push_back(parent);
+      }
+    }
+  } else if (!tip_commits.empty()) {
     git_oid oid;
     int rc;
     while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
-      ObjectId tree;
-      new_parents.emplace_back();
-      STRATA_RETURN_IF_ERROR(links(FromGit(oid), tree, new_parents.back()));
-      new_commits.emplace_back(FromGit(oid), tree);
+      STRATA_RETURN_IF_ERROR(add_commit(FromGit(oid)));
       commits.insert(FromGit(oid));
     }
     if (rc != GIT_ITEROVER) return GitError(rc, "cannot walk the history");
@@ -304,6 +370,7 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
         if (!store.Exists(parent)) continue;  // a shallow or pruned parent: nothing to exclude
         STRATA_RETURN_IF_ERROR(links(parent, tree, ignored));
         uninteresting_trees.push_back(tree);
+        tree_of.emplace(parent, tree);
       }
     }
   }
@@ -326,29 +393,62 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
         reader));
   }
 
-  for (const auto& [id, tree] : new_commits) {
-    out.push_back(id);
-    interesting_trees.push_back(tree);
-  }
-  for (const ObjectId& tree : interesting_trees) {
-    if (known.insert(tree).second) {
-      out.push_back(tree);
-      stack.push_back(tree);
+  // Each new version's tree against its first parent's, as a diff prunes
+  // them: an entry alike in both (name, kind, id) is covered by the parent
+  // (sent for a new parent, held by the remote for a boundary one), so it
+  // is neither opened nor looked up; what differs is checked against
+  // `known`, and a subtree is walked against the parent's subtree at the
+  // same name. Without a parent tree, everything not known is walked.
+  struct Work {
+    ObjectId tree;
+    std::optional<ObjectId> base;
+  };
+  std::vector<Work> work;
+  for (const ObjectId& tree : interesting_trees) work.push_back({tree, std::nullopt});
+  for (std::size_t i = 0; i < new_commits.size(); ++i) {
+    out.push_back(new_commits[i].first);
+    std::optional<ObjectId> base;
+    if (!new_parents[i].empty()) {
+      if (auto it = tree_of.find(new_parents[i][0]); it != tree_of.end()) base = it->second;
     }
+    work.push_back({new_commits[i].second, base});
   }
-  while (!stack.empty()) {
-    const ObjectId tree = stack.back();
-    stack.pop_back();
-    STRATA_RETURN_IF_ERROR(store.ScanTree(
-        tree,
-        [&](std::string_view, const ObjectId& id, bool is_tree) {
-          if (known.insert(id).second) {
-            out.push_back(id);
-            if (is_tree) stack.push_back(id);
-          }
-          return true;
-        },
-        reader));
+  std::vector<Entry> ours, theirs;
+  auto differs = [&](const Entry& e, std::optional<ObjectId> base) {
+    if (e.is_tree) {
+      work.push_back({e.id, base});
+    } else if (known.insert(e.id).second) {
+      out.push_back(e.id);
+    }
+  };
+  while (!work.empty()) {
+    const Work w = work.back();
+    work.pop_back();
+    if (w.base && *w.base == w.tree) continue;
+    if (!known.insert(w.tree).second) continue;  // sent, or the remote has it
+    out.push_back(w.tree);
+    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> tree,
+                            store.ReadObject(w.tree, reader));
+    STRATA_RETURN_IF_ERROR(ParseEntries(w.tree, *tree, ours));
+    if (!w.base) {
+      for (const Entry& e : ours) differs(e, std::nullopt);
+      continue;
+    }
+    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> base,
+                            store.ReadObject(*w.base, reader));
+    STRATA_RETURN_IF_ERROR(ParseEntries(*w.base, *base, theirs));
+    std::size_t j = 0;
+    for (const Entry& e : ours) {
+      int c = 1;
+      while (j < theirs.size() && (c = GitOrder(e, theirs[j])) > 0) ++j;
+      if (j == theirs.size() || c < 0) {
+        differs(e, std::nullopt);
+      } else if (e.is_tree != theirs[j].is_tree) {
+        differs(e, std::nullopt);
+      } else if (!(e.id == theirs[j].id)) {
+        differs(e, e.is_tree ? std::optional<ObjectId>(theirs[j].id) : std::nullopt);
+      }
+    }
   }
   return out;
 }
@@ -467,7 +567,7 @@ int ReceivePackLink::MakeSub(git_smart_subtransport** out, git_transport* owner,
 }
 
 Result<PushReport> ReceivePackLink::Send(const std::string& url, ObjectStore& store,
-                                         const std::vector<RefPush>& pushes,
+                                         PackReader& reader, const std::vector<RefPush>& pushes,
                                          const std::vector<ObjectId>& objects,
                                          const git_remote_callbacks& callbacks,
                                          ObjectStore::PackStreamStats* stats) {
@@ -499,6 +599,7 @@ Result<PushReport> ReceivePackLink::Send(const std::string& url, ObjectStore& st
   STRATA_RETURN_IF_ERROR(write(PushCommands(pushes, caps)));
   ObjectStore::PackStreamOptions options;
   options.ofs_delta = caps.ofs_delta;
+  options.reader = &reader;
   if (callbacks.push_transfer_progress) {
     options.progress = [&](std::size_t written, std::size_t total, std::uint64_t bytes) -> Status {
       if (callbacks.push_transfer_progress(static_cast<unsigned>(written),
@@ -526,21 +627,21 @@ Result<PushReport> ReceivePackLink::Send(const std::string& url, ObjectStore& st
     report.unpack_ok = true;
     return report;
   }
-  ReportReader reader(caps.side_band_64k, [&](std::string_view progress) {
+  ReportReader report_reader(caps.side_band_64k, [&](std::string_view progress) {
     if (callbacks.sideband_progress) {
       callbacks.sideband_progress(progress.data(), static_cast<int>(progress.size()),
                                   callbacks.payload);
     }
   });
-  while (!reader.done()) {
+  while (!report_reader.done()) {
     std::size_t n = 0;
     if (int rc = stream->read(stream, buffer.data(), buffer.size(), &n); rc < 0) {
       return GitError(rc, "cannot read the remote's report");
     }
     if (n == 0) return Status::IOError("the remote closed the connection before it reported");
-    STRATA_RETURN_IF_ERROR(reader.Feed(std::string_view(buffer.data(), n)));
+    STRATA_RETURN_IF_ERROR(report_reader.Feed(std::string_view(buffer.data(), n)));
   }
-  PushReport report = reader.report();
+  PushReport report = report_reader.report();
   for (const RefPush& p : pushes) {
     if (!report.refused.count(p.ref) &&
         std::find(report.accepted.begin(), report.accepted.end(), p.ref) == report.accepted.end()) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "objects/object_store.h"
+#include "objects/pack_reader.h"
 #include "strata/status.h"
 
 namespace strata {
@@ -88,8 +89,9 @@ class ReportReader {
 // (the ids it advertised): every commit, tag, tree and blob reachable from
 // the tips and not from the haves we have, walked with subtrees pruned by
 // id (a tree the remote has is not opened).
+// Objects are read through `reader` (objects/pack_reader.h) where packed.
 Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& store,
-                                            const std::vector<ObjectId>& tips,
+                                            PackReader& reader, const std::vector<ObjectId>& tips,
                                             const std::vector<ObjectId>& haves);
 
 // A smart transport (git://, ssh://, http(s)://) whose subtransport push
@@ -113,7 +115,7 @@ class ReceivePackLink {
   // Sends `pushes` and the pack of `objects`; the report, or the error
   // that stopped it. `callbacks` (the connection's): push_transfer_progress
   // and sideband_progress are called as libgit2 would.
-  Result<PushReport> Send(const std::string& url, ObjectStore& store,
+  Result<PushReport> Send(const std::string& url, ObjectStore& store, PackReader& reader,
                           const std::vector<RefPush>& pushes, const std::vector<ObjectId>& objects,
                           const git_remote_callbacks& callbacks,
                           ObjectStore::PackStreamStats* stats);

@@ -166,8 +166,9 @@ struct SendFixture : RepoFixture {
     STRATA_CHECK_OK(store);
     std::vector<ObjectId> have_ids;
     for (const std::string& h : haves) have_ids.push_back(ObjectId::FromHex(h).value());
+    PackReader reader((*store)->objects_dir() + "/pack");
     Result<std::vector<ObjectId>> ids =
-        ObjectsToSend(raw, **store, {ObjectId::FromHex(tip).value()}, have_ids);
+        ObjectsToSend(raw, **store, reader, {ObjectId::FromHex(tip).value()}, have_ids);
     STRATA_CHECK_OK(ids);
     std::set<std::string> out;
     for (const ObjectId& id : *ids) {
