@@ -156,12 +156,22 @@ MappedPack::~MappedPack() {
   if (map) ::munmap(const_cast<unsigned char*>(map), size);
 }
 
+void MappedPack::IndexFanout() {
+  std::size_t next = 0;
+  for (int byte = 0; byte < 256; ++byte) {
+    fanout[byte] = static_cast<std::uint32_t>(next);
+    while (next < pack.entries.size() && pack.entries[next].id.bytes[0] == byte) ++next;
+  }
+  fanout[256] = static_cast<std::uint32_t>(next);
+}
+
 const PackedEntry* MappedPack::Find(const ObjectId& id) const {
-  auto it = std::lower_bound(pack.entries.begin(), pack.entries.end(), id,
-                             [](const PackedEntry& e, const ObjectId& x) {
-                               return std::memcmp(e.id.bytes, x.bytes, GIT_OID_RAWSZ) < 0;
-                             });
-  if (it == pack.entries.end() || !(it->id == id)) return nullptr;
+  const auto begin = pack.entries.begin() + fanout[id.bytes[0]];
+  const auto end = pack.entries.begin() + fanout[id.bytes[0] + 1];
+  auto it = std::lower_bound(begin, end, id, [](const PackedEntry& e, const ObjectId& x) {
+    return std::memcmp(e.id.bytes + 1, x.bytes + 1, GIT_OID_RAWSZ - 1) < 0;
+  });
+  if (it == end || !(it->id == id)) return nullptr;
   return &*it;
 }
 
@@ -222,6 +232,7 @@ std::vector<std::unique_ptr<MappedPack>> ListPacks(const std::string& pack_dir) 
     if (!source.ok()) continue;
     auto pack = std::make_unique<MappedPack>();
     pack->pack = std::move(*source);
+    pack->IndexFanout();
     packs.push_back(std::move(pack));
   }
   return packs;

@@ -4,6 +4,7 @@
 // and the readers of indexes (PackIds, RepairPackIndexes).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -66,6 +67,8 @@ constexpr unsigned kRefDelta = 7;
 // A pack of this repository, mapped, with its index's entries.
 struct MappedPack {
   SourcePack pack;
+  // fanout[b]: the first entry whose id starts with a byte >= b.
+  std::array<std::uint32_t, 257> fanout{};
   // (offset, entry) sorted by offset: where each entry ends, and which
   // entry an OFS_DELTA's base offset names.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> by_offset;
@@ -77,6 +80,8 @@ struct MappedPack {
   MappedPack& operator=(const MappedPack&) = delete;
   ~MappedPack();
 
+  // Sets `fanout` from the entries (ListPacks does).
+  void IndexFanout();
   // The entry of `id`, or nullptr.
   const PackedEntry* Find(const ObjectId& id) const;
   // Maps the pack (once); Corruption if it is not the size its index was

@@ -17,10 +17,10 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "objects/loose_object.h"
@@ -75,7 +75,10 @@ class PackReader {
     std::shared_ptr<const Resolved> object;
     bool verified = false;  // hashed to the id Read was asked for
   };
-  std::map<Key, Cached> cache_;
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const { return k.second * 31 + k.first; }
+  };
+  std::unordered_map<Key, Cached, KeyHash> cache_;
   std::deque<Key> order_;  // oldest first
   std::size_t cache_bytes_ = 0;
   std::size_t cache_limit_;

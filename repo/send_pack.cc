@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -137,6 +139,62 @@ int GitOrder(const Entry& a, const Entry& b) {
   const unsigned cb =
       b.name.size() > n ? static_cast<unsigned char>(b.name[n]) : (b.is_tree ? '/' : 0);
   return static_cast<int>(ca) - static_cast<int>(cb);
+}
+
+// A tree to walk, and the tree at the same name in the first parent's
+// state (nullopt: none, or not a tree).
+struct TreeWork {
+  ObjectId tree;
+  std::optional<ObjectId> base;
+};
+
+// Below this many versions, one thread lists a push's objects.
+constexpr std::size_t kParallelTreeWalk = 512;
+
+// Each tree of `work` against its base, as a diff prunes them: an entry
+// alike in both (name, kind, id) is covered by the base (sent with its
+// version, or held by the remote), so it is neither opened nor looked up;
+// what differs is checked against `known` (and added to it and to `out`
+// when new), and a subtree is walked against the base's subtree at the
+// same name. Without a base, everything not known is walked.
+Status DiffWalk(ObjectStore& store, PackReader& reader, std::vector<TreeWork> work,
+                std::unordered_set<ObjectId>& known, std::vector<ObjectId>& out) {
+  std::vector<Entry> ours, theirs;
+  auto differs = [&](const Entry& e, std::optional<ObjectId> base) {
+    if (e.is_tree) {
+      work.push_back({e.id, base});
+    } else if (known.insert(e.id).second) {
+      out.push_back(e.id);
+    }
+  };
+  while (!work.empty()) {
+    const TreeWork w = work.back();
+    work.pop_back();
+    if (w.base && *w.base == w.tree) continue;
+    if (!known.insert(w.tree).second) continue;  // sent, or the remote has it
+    out.push_back(w.tree);
+    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> tree,
+                            store.ReadObject(w.tree, reader));
+    STRATA_RETURN_IF_ERROR(ParseEntries(w.tree, *tree, ours));
+    if (!w.base) {
+      for (const Entry& e : ours) differs(e, std::nullopt);
+      continue;
+    }
+    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> base,
+                            store.ReadObject(*w.base, reader));
+    STRATA_RETURN_IF_ERROR(ParseEntries(*w.base, *base, theirs));
+    std::size_t j = 0;
+    for (const Entry& e : ours) {
+      int c = 1;
+      while (j < theirs.size() && (c = GitOrder(e, theirs[j])) > 0) ++j;
+      if (j == theirs.size() || c < 0 || e.is_tree != theirs[j].is_tree) {
+        differs(e, std::nullopt);
+      } else if (!(e.id == theirs[j].id)) {
+        differs(e, e.is_tree ? std::optional<ObjectId>(theirs[j].id) : std::nullopt);
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -393,17 +451,7 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
         reader));
   }
 
-  // Each new version's tree against its first parent's, as a diff prunes
-  // them: an entry alike in both (name, kind, id) is covered by the parent
-  // (sent for a new parent, held by the remote for a boundary one), so it
-  // is neither opened nor looked up; what differs is checked against
-  // `known`, and a subtree is walked against the parent's subtree at the
-  // same name. Without a parent tree, everything not known is walked.
-  struct Work {
-    ObjectId tree;
-    std::optional<ObjectId> base;
-  };
-  std::vector<Work> work;
+  std::vector<TreeWork> work;
   for (const ObjectId& tree : interesting_trees) work.push_back({tree, std::nullopt});
   for (std::size_t i = 0; i < new_commits.size(); ++i) {
     out.push_back(new_commits[i].first);
@@ -413,42 +461,44 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
     }
     work.push_back({new_commits[i].second, base});
   }
-  std::vector<Entry> ours, theirs;
-  auto differs = [&](const Entry& e, std::optional<ObjectId> base) {
-    if (e.is_tree) {
-      work.push_back({e.id, base});
-    } else if (known.insert(e.id).second) {
-      out.push_back(e.id);
-    }
-  };
-  while (!work.empty()) {
-    const Work w = work.back();
-    work.pop_back();
-    if (w.base && *w.base == w.tree) continue;
-    if (!known.insert(w.tree).second) continue;  // sent, or the remote has it
-    out.push_back(w.tree);
-    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> tree,
-                            store.ReadObject(w.tree, reader));
-    STRATA_RETURN_IF_ERROR(ParseEntries(w.tree, *tree, ours));
-    if (!w.base) {
-      for (const Entry& e : ours) differs(e, std::nullopt);
-      continue;
-    }
-    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RawObject> base,
-                            store.ReadObject(*w.base, reader));
-    STRATA_RETURN_IF_ERROR(ParseEntries(*w.base, *base, theirs));
-    std::size_t j = 0;
-    for (const Entry& e : ours) {
-      int c = 1;
-      while (j < theirs.size() && (c = GitOrder(e, theirs[j])) > 0) ++j;
-      if (j == theirs.size() || c < 0) {
-        differs(e, std::nullopt);
-      } else if (e.is_tree != theirs[j].is_tree) {
-        differs(e, std::nullopt);
-      } else if (!(e.id == theirs[j].id)) {
-        differs(e, e.is_tree ? std::optional<ObjectId>(theirs[j].id) : std::nullopt);
+  if (work.size() < kParallelTreeWalk) {
+    STRATA_RETURN_IF_ERROR(DiffWalk(store, reader, std::move(work), known, out));
+    return out;
+  }
+  // A long history: the older half on a second thread (the receiver has
+  // nothing to do until the pack starts, so the other core is free), with
+  // its own reader and its own copy of what is known; its objects that the
+  // first half listed too are dropped when the two are joined.
+  std::vector<TreeWork> older(work.begin(), work.begin() + work.size() / 2);
+  work.erase(work.begin(), work.begin() + work.size() / 2);
+  std::unordered_set<ObjectId> older_known = known;
+  std::vector<ObjectId> older_out;
+  Status older_status = Status::Ok();
+  std::thread helper;
+  try {
+    helper = std::thread([&] {
+      try {
+        PackReader older_reader(store.objects_dir() + "/pack");
+        older_status = DiffWalk(store, older_reader, std::move(older), older_known, older_out);
+      } catch (...) {
+        older_status = Status::ResourceExhausted("out of memory while listing the objects to push");
       }
-    }
+    });
+  } catch (const std::system_error&) {  // no thread: walk it here
+    STRATA_RETURN_IF_ERROR(DiffWalk(store, reader, std::move(older), known, out));
+  }
+  Status status = Status::Ok();
+  try {
+    status = DiffWalk(store, reader, std::move(work), known, out);
+  } catch (...) {
+    if (helper.joinable()) helper.join();
+    throw;
+  }
+  if (helper.joinable()) helper.join();
+  STRATA_RETURN_IF_ERROR(status);
+  STRATA_RETURN_IF_ERROR(older_status);
+  for (const ObjectId& id : older_out) {
+    if (known.insert(id).second) out.push_back(id);
   }
   return out;
 }

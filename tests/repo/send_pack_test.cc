@@ -198,6 +198,24 @@ BOOST_FIXTURE_TEST_CASE(the_objects_to_send_are_what_git_would_send, SendFixture
   BOOST_TEST(OurObjects(side_head, {main_head, unknown}) == GitObjects(side_head, {main_head}));
 }
 
+// Past kParallelTreeWalk versions the walk is split over two threads,
+// each with its own reader: the union is still exactly git's list, each
+// object once, with and without a boundary, and after a gc has stored the
+// trees as deltas of each other.
+BOOST_FIXTURE_TEST_CASE(a_long_history_is_listed_on_two_threads_as_git_would, SendFixture) {
+  std::string middle, head;
+  for (int i = 0; i < 600; ++i) {
+    head = Write("doc" + std::to_string(i % 40), i);
+    if (i == 250) middle = head;
+  }
+  BOOST_TEST(OurObjects(head, {}) == GitObjects(head, {}));
+  BOOST_TEST(OurObjects(head, {middle}) == GitObjects(head, {middle}));
+  const std::string gc = "git --git-dir='" + repo().path() + "' repack -adq";
+  BOOST_REQUIRE(std::system(gc.c_str()) == 0);
+  BOOST_TEST(OurObjects(head, {}) == GitObjects(head, {}));
+  BOOST_TEST(OurObjects(middle, {}) == GitObjects(middle, {}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 
