@@ -332,7 +332,7 @@ class IncomingChecker {
       return refuse("its root is a " + TypeName(seen.type));
     }
     const bool root_new = seen.first;
-    Result<VersionTrees> trees = ReadVersionTrees(store_, commit);
+    Result<VersionTrees> trees = ReadVersionTrees(store_, commit, &reader_);
     if (!trees.ok()) {
       // Said once: "version ID: " is in `where` already.
       std::string why = trees.status().message();

@@ -4,9 +4,12 @@
 
 namespace strata {
 
-Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* commit) {
+Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* commit,
+                                      PackReader* reader) {
   const std::string id = OidHex(git_commit_id(commit));
-  Result<std::vector<TreeEntry>> entries = store.ReadTree(FromGit(*git_commit_tree_id(commit)));
+  const ObjectId root = FromGit(*git_commit_tree_id(commit));
+  Result<std::vector<TreeEntry>> entries =
+      reader ? store.ReadTree(root, *reader) : store.ReadTree(root);
   if (!entries.ok()) return entries.status().WithContext("version " + id);
   VersionTrees out;
   bool has_state = false;

@@ -19,6 +19,8 @@
 
 namespace strata {
 
+class PackReader;
+
 inline constexpr const char* kStateEntry = "state";
 inline constexpr const char* kMetaEntry = "meta";
 inline constexpr const char* kDeltaEntry = "delta.zst";
@@ -32,7 +34,9 @@ struct VersionTrees {
 
 // Reads `commit`'s root tree with strata's object reader. Corruption if it
 // has no state tree.
-Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* commit);
+// `reader`, when given, reads the root tree first (objects/pack_reader.h).
+Result<VersionTrees> ReadVersionTrees(ObjectStore& store, const git_commit* commit,
+                                      PackReader* reader = nullptr);
 
 // The commit's metadata as a VersionInfo; `state` is its state tree.
 VersionInfo DescribeCommit(const git_commit* commit, const ObjectId& state);

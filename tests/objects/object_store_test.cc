@@ -810,6 +810,11 @@ BOOST_FIXTURE_TEST_CASE(the_pack_reader_reads_what_libgit2_reads, TempRepo) {
         Result<std::string> want = fresh.store->ReadBlob(id);
         STRATA_CHECK_OK(want);
         BOOST_TEST((*got)->data == *want);
+        Result<std::optional<PackReader::ObjectHeader>> header = reader.Header(id);
+        STRATA_CHECK_OK(header);
+        BOOST_TEST_REQUIRE(header->has_value());
+        BOOST_TEST((*header)->size == want->size());
+        BOOST_TEST(((*header)->type == GIT_OBJECT_BLOB));
       }
     }
   }
