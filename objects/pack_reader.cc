@@ -109,6 +109,46 @@ void PackReader::Keep(const Key& key, std::shared_ptr<const Resolved> value) {
   }
 }
 
+std::string PackReader::Where(const Key& at) const {
+  return packs_[at.first]->pack.path + " at " + std::to_string(at.second);
+}
+
+Result<PackReader::Step> PackReader::Parse(const Key& at) {
+  MappedPack& pack = *packs_[at.first];
+  STRATA_RETURN_IF_ERROR(pack.Map());
+  Step step;
+  step.bytes = pack.map + at.second;
+  step.size = static_cast<std::size_t>(pack.EndOf(at.second) - at.second);
+  const unsigned char* b = step.bytes;
+  const std::size_t n = step.size;
+  EntryHeader& h = step.header;
+  if (!ParseEntryHeader(b, n, h)) return Status::Corruption(Where(at) + ": a damaged entry header");
+  step.data = h.length;
+  if (h.type >= GIT_OBJECT_COMMIT && h.type <= GIT_OBJECT_TAG) return step;
+  step.delta = true;
+  if (h.type == kOfsDelta) {
+    std::uint64_t distance = 0;
+    std::size_t length = 0;
+    if (!ParseOffset(b + h.length, n - h.length, distance, length) || distance == 0 ||
+        distance > at.second || !pack.At(at.second - distance)) {
+      return Status::Corruption(Where(at) + ": a damaged delta offset");
+    }
+    step.data += length;
+    step.base = Key{at.first, at.second - distance};
+  } else if (h.type == kRefDelta) {
+    if (n < h.length + GIT_OID_RAWSZ) return Status::Corruption(Where(at) + ": a short entry");
+    ObjectId base_id;
+    std::memcpy(base_id.bytes, b + h.length, GIT_OID_RAWSZ);
+    step.data += GIT_OID_RAWSZ;
+    for (std::size_t p = 0; p < packs_.size() && !step.base; ++p) {
+      if (const PackedEntry* e = packs_[p]->Find(base_id)) step.base = Key{p, e->offset};
+    }
+  } else {
+    return Status::Corruption(Where(at) + ": an entry of unknown type");
+  }
+  return step;
+}
+
 Result<std::shared_ptr<const PackReader::Resolved>> PackReader::At(std::size_t pack_index,
                                                                    std::uint64_t offset) {
   struct Link {
@@ -125,47 +165,19 @@ Result<std::shared_ptr<const PackReader::Resolved>> PackReader::At(std::size_t p
       base = hit->second.object;
       break;
     }
-    MappedPack& pack = *packs_[at.first];
-    STRATA_RETURN_IF_ERROR(pack.Map());
-    const std::uint64_t end = pack.EndOf(at.second);
-    const unsigned char* b = pack.map + at.second;
-    const std::size_t n = static_cast<std::size_t>(end - at.second);
-    const std::string where = pack.pack.path + " at " + std::to_string(at.second);
-    EntryHeader h;
-    if (!ParseEntryHeader(b, n, h)) return Status::Corruption(where + ": a damaged entry header");
-    if (h.type >= GIT_OBJECT_COMMIT && h.type <= GIT_OBJECT_TAG) {
+    STRATA_ASSIGN_OR_RETURN(Step step, Parse(at));
+    if (!step.delta) {
       auto whole = std::make_shared<Resolved>();
-      whole->type = static_cast<git_object_t>(h.type);
-      STRATA_RETURN_IF_ERROR(Inflate(pack, at.second, h.length, h.size, whole->data));
+      whole->type = static_cast<git_object_t>(step.header.type);
+      STRATA_RETURN_IF_ERROR(
+          Inflate(*packs_[at.first], at.second, step.data, step.header.size, whole->data));
       base = whole;
       Keep(at, base);
       break;
     }
-    if (h.type == kOfsDelta) {
-      std::uint64_t distance = 0;
-      std::size_t length = 0;
-      if (!ParseOffset(b + h.length, n - h.length, distance, length) || distance == 0 ||
-          distance > at.second || !pack.At(at.second - distance)) {
-        return Status::Corruption(where + ": a damaged delta offset");
-      }
-      chain.push_back({at, h.length + length, h.size});
-      at.second -= distance;
-    } else if (h.type == kRefDelta) {
-      if (n < h.length + GIT_OID_RAWSZ) return Status::Corruption(where + ": a short entry");
-      ObjectId base_id;
-      std::memcpy(base_id.bytes, b + h.length, GIT_OID_RAWSZ);
-      chain.push_back({at, h.length + GIT_OID_RAWSZ, h.size});
-      bool found = false;
-      for (std::size_t p = 0; p < packs_.size() && !found; ++p) {
-        if (const PackedEntry* e = packs_[p]->Find(base_id)) {
-          at = {p, e->offset};
-          found = true;
-        }
-      }
-      if (!found) return std::shared_ptr<const Resolved>();  // the base is elsewhere
-    } else {
-      return Status::Corruption(where + ": an entry of unknown type");
-    }
+    if (!step.base) return std::shared_ptr<const Resolved>();  // the base is elsewhere
+    chain.push_back({at, step.data, step.header.size});
+    at = *step.base;
   }
   std::string delta;
   for (auto link = chain.rbegin(); link != chain.rend(); ++link) {
@@ -219,46 +231,17 @@ Result<std::optional<PackReader::ObjectHeader>> PackReader::Header(const ObjectI
       if (!sized) out.size = hit->second.object->data.size();
       return std::optional<ObjectHeader>(out);
     }
-    MappedPack& pack = *packs_[at.first];
-    STRATA_RETURN_IF_ERROR(pack.Map());
-    const std::uint64_t end = pack.EndOf(at.second);
-    const unsigned char* b = pack.map + at.second;
-    const std::size_t n = static_cast<std::size_t>(end - at.second);
-    const std::string where = pack.pack.path + " at " + std::to_string(at.second);
-    EntryHeader h;
-    if (!ParseEntryHeader(b, n, h)) return Status::Corruption(where + ": a damaged entry header");
-    if (h.type >= GIT_OBJECT_COMMIT && h.type <= GIT_OBJECT_TAG) {
+    STRATA_ASSIGN_OR_RETURN(Step step, Parse(at));
+    const EntryHeader& h = step.header;
+    if (!step.delta) {
       out.type = static_cast<git_object_t>(h.type);
       if (!sized) out.size = static_cast<std::size_t>(h.size);
       return std::optional<ObjectHeader>(out);
     }
-    std::size_t data = h.length;
-    Key next = at;
-    if (h.type == kOfsDelta) {
-      std::uint64_t distance = 0;
-      std::size_t length = 0;
-      if (!ParseOffset(b + h.length, n - h.length, distance, length) || distance == 0 ||
-          distance > at.second || !pack.At(at.second - distance)) {
-        return Status::Corruption(where + ": a damaged delta offset");
-      }
-      data += length;
-      next.second -= distance;
-    } else if (h.type == kRefDelta) {
-      if (n < h.length + GIT_OID_RAWSZ) return Status::Corruption(where + ": a short entry");
-      ObjectId base_id;
-      std::memcpy(base_id.bytes, b + h.length, GIT_OID_RAWSZ);
-      data += GIT_OID_RAWSZ;
-      bool found = false;
-      for (std::size_t q = 0; q < packs_.size() && !found; ++q) {
-        if (const PackedEntry* e = packs_[q]->Find(base_id)) {
-          next = {q, e->offset};
-          found = true;
-        }
-      }
-      if (!found) return std::optional<ObjectHeader>();
-    } else {
-      return Status::Corruption(where + ": an entry of unknown type");
-    }
+    if (!step.base) return std::optional<ObjectHeader>();
+    const unsigned char* b = step.bytes;
+    const std::size_t n = step.size;
+    const std::size_t data = step.data;
     if (!sized) {
       // The delta's first bytes: its base's size, then the object's.
       if (!zs_ready_) {
@@ -275,7 +258,7 @@ Result<std::optional<PackReader::ObjectHeader>> PackReader::Header(const ObjectI
       zs_.avail_out = want;
       const int rc = inflate(&zs_, Z_SYNC_FLUSH);
       if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-        return Status::Corruption(where + ": an entry does not inflate");
+        return Status::Corruption(Where(at) + ": an entry does not inflate");
       }
       const std::size_t got = want - zs_.avail_out;
       std::size_t i = 0;
@@ -290,12 +273,12 @@ Result<std::optional<PackReader::ObjectHeader>> PackReader::Header(const ObjectI
             break;
           }
         }
-        if (!ended) return Status::Corruption(where + ": a delta header is damaged");
+        if (!ended) return Status::Corruption(Where(at) + ": a delta header is damaged");
       }
       out.size = static_cast<std::size_t>(sizes[1]);
       sized = true;
     }
-    at = next;
+    at = *step.base;
   }
 }
 

@@ -64,6 +64,18 @@ class PackReader {
   using Resolved = RawObject;
   using Key = std::pair<std::size_t, std::uint64_t>;  // pack, offset
   Result<std::shared_ptr<const Resolved>> At(std::size_t pack, std::uint64_t offset);
+  // One entry, parsed: its header, where its (compressed) data starts, and
+  // for a delta where its base is (nullopt: in none of the packs).
+  struct Step {
+    EntryHeader header;
+    const unsigned char* bytes = nullptr;  // the entry, mapped
+    std::size_t size = 0;
+    std::size_t data = 0;
+    bool delta = false;
+    std::optional<Key> base;
+  };
+  Result<Step> Parse(const Key& at);
+  std::string Where(const Key& at) const;  // for errors
   Status Inflate(const MappedPack& pack, std::uint64_t offset, std::size_t header,
                  std::uint64_t size, std::string& out);
   void Keep(const Key& key, std::shared_ptr<const Resolved> value);

@@ -589,6 +589,27 @@ BOOST_FIXTURE_TEST_CASE(combining_refuses_shared_objects_and_damaged_packs, Temp
   BOOST_TEST(PackFiles(dir()).size() == 6u);
 }
 
+// Two packs: `n_plain` small blobs whole, and `n_similar` similar blobs
+// as deltas of each other (written whole first, then again by the
+// packbuilder, and the whole ones' pack removed).
+void PackPlainAndDeltas(TempRepo& t, int n_plain, int n_similar, std::vector<ObjectId>& plain,
+                        std::vector<ObjectId>& similar) {
+  plain = StageBlobs(t.store(), n_plain, "plain");
+  STRATA_CHECK_OK(t.store().Flush());
+  similar = StageSimilarBlobs(t.store(), n_similar, "similar");
+  STRATA_CHECK_OK(t.store().Flush());
+  const std::vector<std::string> before = PackBases(t.dir());
+  WriteDeltaPack(t.repo(), t.dir(), similar);
+  for (const std::string& b : before) {
+    if (std::filesystem::file_size(b + ".idx") ==
+        8 + 1024 + static_cast<std::uintmax_t>(n_similar) * 28 + 40) {
+      std::filesystem::remove(b + ".pack");
+      std::filesystem::remove(b + ".idx");
+    }
+  }
+  BOOST_TEST_REQUIRE(PackBases(t.dir()).size() == 2u);
+}
+
 // What `git index-pack --strict` makes of the pack `bytes`: the ids it
 // holds (from `git verify-pack -v`), and how many are deltas; empty ids
 // if git refused the pack (its message in `output`).
@@ -641,20 +662,8 @@ std::vector<std::string> Hexes(const std::vector<ObjectId>& ids) {
 // sent stays a delta, and one whose base is not goes whole. With
 // ofs_delta off the deltas name their bases by id, and git accepts that too.
 BOOST_FIXTURE_TEST_CASE(a_streamed_pack_reuses_stored_deltas, TempRepo) {
-  std::vector<ObjectId> plain = StageBlobs(store(), 4, "plain");
-  STRATA_CHECK_OK(store().Flush());
-  std::vector<ObjectId> similar = StageSimilarBlobs(store(), 8, "similar");
-  STRATA_CHECK_OK(store().Flush());
-  std::vector<std::string> before = PackBases(dir());
-  WriteDeltaPack(repo(), dir(), similar);
-  // Only the delta pack holds the similar blobs now.
-  for (const std::string& b : before) {
-    if (std::filesystem::file_size(b + ".idx") == 8 + 1024 + 8 * 28 + 40) {
-      std::filesystem::remove(b + ".pack");
-      std::filesystem::remove(b + ".idx");
-    }
-  }
-  BOOST_TEST_REQUIRE(PackBases(dir()).size() == 2u);
+  std::vector<ObjectId> plain, similar;
+  PackPlainAndDeltas(*this, 4, 8, plain, similar);
   Reopened fresh(dir());
 
   auto stream = [&](const std::vector<ObjectId>& ids, bool ofs_delta,
@@ -784,18 +793,8 @@ BOOST_AUTO_TEST_CASE(git_deltas_apply_and_damaged_ones_are_refused) {
 // its cache; nothing for an object that is not packed; Corruption for a
 // damaged entry.
 BOOST_FIXTURE_TEST_CASE(the_pack_reader_reads_what_libgit2_reads, TempRepo) {
-  std::vector<ObjectId> plain = StageBlobs(store(), 3, "plain");
-  STRATA_CHECK_OK(store().Flush());
-  std::vector<ObjectId> similar = StageSimilarBlobs(store(), 10, "similar");
-  STRATA_CHECK_OK(store().Flush());
-  std::vector<std::string> before = PackBases(dir());
-  WriteDeltaPack(repo(), dir(), similar);
-  for (const std::string& b : before) {
-    if (std::filesystem::file_size(b + ".idx") == 8 + 1024 + 10 * 28 + 40) {
-      std::filesystem::remove(b + ".pack");
-      std::filesystem::remove(b + ".idx");
-    }
-  }
+  std::vector<ObjectId> plain, similar;
+  PackPlainAndDeltas(*this, 3, 10, plain, similar);
   Reopened fresh(dir());
   std::vector<ObjectId> all = plain;
   all.insert(all.end(), similar.begin(), similar.end());
