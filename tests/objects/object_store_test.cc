@@ -447,6 +447,19 @@ BOOST_FIXTURE_TEST_CASE(the_compression_worker_lives_as_long_as_a_large_write, T
   BOOST_TEST(ThreadCount() == before);
 }
 
+// Flips one bit of the byte at `offset` of the read-only file `path` (a pack).
+void FlipByte(const std::string& path, std::streamoff offset) {
+  std::filesystem::permissions(path, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(offset);
+  char c = 0;
+  f.read(&c, 1);
+  c = static_cast<char>(c ^ 0x20);
+  f.seekp(offset);
+  f.write(&c, 1);
+}
+
 // The packs in objects/pack, as paths without ".pack", in name order.
 std::vector<std::string> PackBases(const std::string& dir) {
   std::vector<std::string> out;
@@ -571,17 +584,7 @@ BOOST_FIXTURE_TEST_CASE(combining_refuses_shared_objects_and_damaged_packs, Temp
 
   // One byte of the first pack's body flipped: refused, nothing written.
   const std::string victim = two[0] + ".pack";
-  std::filesystem::permissions(victim, std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::add);
-  {
-    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(14);
-    char c = 0;
-    f.read(&c, 1);
-    c = static_cast<char>(c ^ 0x20);
-    f.seekp(14);
-    f.write(&c, 1);
-  }
+  FlipByte(victim, 14);
   Result<std::optional<ObjectStore::CombinedPack>> bad =
       ObjectStore::CombinePacks(dir() + "/objects", two);
   BOOST_TEST((bad.status().code() == Code::kCorruption), bad.status().message());
@@ -746,17 +749,7 @@ BOOST_FIXTURE_TEST_CASE(a_streamed_pack_refuses_damage_and_stops_on_error, TempR
   BOOST_TEST(calls == 1);
 
   const std::string victim = PackBases(dir())[0] + ".pack";
-  std::filesystem::permissions(victim, std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::add);
-  {
-    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(14);
-    char c = 0;
-    f.read(&c, 1);
-    c = static_cast<char>(c ^ 0x20);
-    f.seekp(14);
-    f.write(&c, 1);
-  }
+  FlipByte(victim, 14);
   Reopened other(dir());
   Result<ObjectStore::PackStreamStats> damaged =
       other.store->StreamPack(ids, ObjectStore::PackStreamOptions{}, sink_nothing);
