@@ -858,8 +858,13 @@ Result<PushResult> Repository::Push(const std::string& name,
   topts.progress = options.progress;
   TransportSession session(result.url, topts);
   PushCallbacks callbacks(session.callbacks());
+  // One test of local or not for the whole push: a local path or file://
+  // lands under a ref of our own (below) and uses libgit2's local push;
+  // anything else goes through the link.
+  const bool local_remote = IsLocalPath(result.url) || StartsWith(result.url, "file://");
   ReceivePackLink link(TransportUrl(result.url));
-  if (link.smart()) callbacks.UseLink(&link);
+  const bool own_pack = !local_remote && link.smart();
+  if (own_pack) callbacks.UseLink(&link);
   const std::string where = "cannot push to " + DisplayUrl(result.url);
   if (int rc =
           git_remote_connect(remote.get(), GIT_DIRECTION_PUSH, &callbacks.outer, nullptr, nullptr);
@@ -877,7 +882,6 @@ Result<PushResult> Repository::Push(const std::string& name,
   const std::string dest = std::string(kHeads) + branch;
   std::vector<std::string> specs;
   std::vector<RefPush> pushes;  // the same, for a smart transport
-  const bool local_remote = IsLocalPath(result.url) || StartsWith(result.url, "file://");
   std::optional<std::string> landing;
   std::optional<ObjectId> old;
   if (auto it = theirs.find(dest); it != theirs.end()) old = it->second;
@@ -926,7 +930,7 @@ Result<PushResult> Repository::Push(const std::string& name,
   if (specs.empty() || options.dry_run) {
     session.Finish(true);
     git_remote_disconnect(remote.get());
-  } else if (link.smart()) {
+  } else if (own_pack) {
     // Our own pack, its deltas copied from ours (repo/send_pack.h).
     std::vector<ObjectId> tips, haves;
     for (const RefPush& p : pushes) tips.push_back(p.new_id);

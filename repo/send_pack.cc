@@ -520,14 +520,14 @@ struct ReceivePackLink::Snoop {
 };
 
 ReceivePackLink::ReceivePackLink(const std::string& url) {
-  const bool scp_like = url.find("://") == std::string::npos &&
-                        url.find(':') != std::string::npos && url.find(':') < url.find('/');
   if (StartsWith(url, "git://")) {
     real_ = {git_smart_subtransport_git, 0, nullptr};
   } else if (StartsWith(url, "http://") || StartsWith(url, "https://")) {
     real_ = {git_smart_subtransport_http, 1, nullptr};
   } else if (StartsWith(url, "ssh://") || StartsWith(url, "ssh+git://") ||
-             StartsWith(url, "git+ssh://") || scp_like) {
+             StartsWith(url, "git+ssh://") || url.find("://") == std::string::npos) {
+    // No scheme: git's scp-like "host:path" (the caller has ruled out a
+    // local path).
     real_ = {git_smart_subtransport_ssh, 0, nullptr};
   }
   ours_ = {&ReceivePackLink::MakeSub, real_.rpc, this};

@@ -100,12 +100,16 @@ Result<std::vector<ObjectId>> ObjectsToSend(git_repository* repo, ObjectStore& s
 // does not expose).
 class ReceivePackLink {
  public:
+  // `url`: a remote's, not a local path (the caller tells them apart, as
+  // push does for everything else: repo/remote.cc, IsLocalPath).
   explicit ReceivePackLink(const std::string& url);
   ~ReceivePackLink();
   ReceivePackLink(const ReceivePackLink&) = delete;
   ReceivePackLink& operator=(const ReceivePackLink&) = delete;
 
-  // Whether `url` goes through a smart transport (else the link is unused).
+  // Whether `url` goes through one of libgit2's smart transports (git://,
+  // http(s)://, ssh:// or scp-like); else (file://, another scheme) the
+  // link is unused and push is libgit2's.
   bool smart() const { return real_.callback != nullptr; }
   // A git_transport_cb: the smart transport libgit2 connects with.
   int MakeTransport(git_transport** out, git_remote* owner);

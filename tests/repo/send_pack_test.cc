@@ -87,6 +87,17 @@ BOOST_AUTO_TEST_CASE(commands_are_pkt_lines_with_capabilities_on_the_first) {
                           "0000");
 }
 
+// Which remotes push reaches with its own pack: libgit2's smart transports.
+BOOST_AUTO_TEST_CASE(the_link_is_used_for_smart_transports_only) {
+  for (const char* url : {"git://127.0.0.1/x.git", "http://h/x", "https://h/x", "ssh://u@h/x",
+                          "git+ssh://h/x", "ssh+git://h/x", "u@h:x.git", "h:dir/x.git"}) {
+    BOOST_TEST(ReceivePackLink(url).smart(), url);
+  }
+  for (const char* url : {"file:///tmp/x", "ftp://h/x", "custom://h/x"}) {
+    BOOST_TEST(!ReceivePackLink(url).smart(), url);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_plain_report_is_read_however_it_arrives) {
   ReportReader reader(false, nullptr);
   const std::string report = Pkt("unpack ok\n") + Pkt("ok refs/heads/main\n") +
