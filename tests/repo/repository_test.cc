@@ -8,6 +8,7 @@
 
 #include "objects/state_editor.h"
 #include "objects/tree_codec.h"
+#include "repo/document_meta.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
@@ -211,6 +212,71 @@ BOOST_FIXTURE_TEST_CASE(document_metadata_of_a_large_import, RepoFixture) {
   BOOST_REQUIRE(repo().Put("d1", J("1"), By("cy", 300)).ok());
   BOOST_TEST(Info("d1").value().versions == 1u);
   BOOST_TEST(Info("d1").value().created_at == 300);
+}
+
+// The documents a delta touches, each once and in order, whatever the order
+// of its operations (a move touches its source too).
+BOOST_FIXTURE_TEST_CASE(touched_documents_are_sorted_and_distinct, RepoFixture) {
+  Patch delta = ParsePatch(J(R"([
+    {"op":"add","path":"/b/x","value":1},
+    {"op":"add","path":"/b/y","value":1},
+    {"op":"remove","path":"/a"},
+    {"op":"replace","path":"/b/z","value":2},
+    {"op":"move","from":"/d/k","path":"/c/k"},
+    {"op":"add","path":"/a","value":0},
+    {"op":"add","path":"","value":{}}
+  ])"))
+                    .value();
+  BOOST_TEST((TouchedDocuments(delta) == std::vector<std::string>{"a", "b", "c", "d"}));
+  BOOST_TEST(TouchedDocuments(Patch{}).empty());
+}
+
+// A version that changes documents whose metadata differ (created or last
+// changed by different versions) gives each its own: the new metadata is
+// made once per old metadata value, never shared across different ones.
+BOOST_FIXTURE_TEST_CASE(one_version_updates_documents_of_different_histories, RepoFixture) {
+  std::vector<std::pair<std::string, json::value>> first, second;
+  for (int i = 0; i < 10; ++i) first.emplace_back("a" + std::to_string(i), json::value(i));
+  BOOST_REQUIRE(repo().Import(first, By("ann", 100)).ok());
+  for (int i = 0; i < 5; ++i) {
+    second.emplace_back("a" + std::to_string(i), json::value(-i - 1));
+    second.emplace_back("b" + std::to_string(i), json::value(i));
+  }
+  BOOST_REQUIRE(repo().Import(second, By("bob", 200)).ok());
+  json::array ops;
+  for (int i = 0; i < 10; ++i) {
+    ops.push_back(
+        json::object{{"op", "replace"}, {"path", "/a" + std::to_string(i)}, {"value", 100}});
+  }
+  for (int i = 0; i < 5; ++i) {
+    ops.push_back(
+        json::object{{"op", "replace"}, {"path", "/b" + std::to_string(i)}, {"value", 100}});
+  }
+  ops.push_back(json::object{{"op", "add"}, {"path", "/c0"}, {"value", 1}});
+  ops.push_back(json::object{{"op", "add"}, {"path", "/c1"}, {"value", 2}});
+  BOOST_REQUIRE(repo().Patch(std::nullopt, ParsePatch(ops).value(), By("cy", 300)).ok());
+  std::vector<DocumentInfo> all = List().value();
+  BOOST_REQUIRE(all.size() == 17u);
+  for (const DocumentInfo& info : all) {
+    BOOST_TEST_CONTEXT(info.id) {
+      const int i = std::stoi(info.id.substr(1));
+      BOOST_TEST(info.updated_at == 300);
+      BOOST_TEST(info.updated_by == "cy <cy@example.com>");
+      if (info.id[0] == 'a') {
+        BOOST_TEST(info.created_at == 100);
+        BOOST_TEST(info.created_by == "ann <ann@example.com>");
+        BOOST_TEST(info.versions == (i < 5 ? 3u : 2u));
+      } else if (info.id[0] == 'b') {
+        BOOST_TEST(info.created_at == 200);
+        BOOST_TEST(info.created_by == "bob <bob@example.com>");
+        BOOST_TEST(info.versions == 2u);
+      } else {
+        BOOST_TEST(info.created_at == 300);
+        BOOST_TEST(info.created_by == "cy <cy@example.com>");
+        BOOST_TEST(info.versions == 1u);
+      }
+    }
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(the_same_state_by_two_histories_has_one_id, RepoFixture) {
