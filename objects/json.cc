@@ -245,9 +245,16 @@ class Writer {
  public:
   Writer(const FormatOptions& options) : options_(options) {}
 
-  std::string Write(const json::value& root) {
+  // Stops, returning what was written so far, once that is longer than
+  // `limit`: over() then says so.
+  std::string Write(const json::value& root,
+                    std::size_t limit = std::numeric_limits<std::size_t>::max()) {
     Scalar(root);  // containers push a frame instead of writing scalars
     while (!stack_.empty()) {
+      if (out_.size() > limit) {
+        over_ = true;
+        break;
+      }
       Frame& f = stack_.back();
       std::size_t size = f.array ? f.array->size() : f.members.size();
       if (f.next == size) {
@@ -275,8 +282,10 @@ class Writer {
       ++f.next;
       Scalar(*child);
     }
+    if (out_.size() > limit) over_ = true;
     return std::move(out_);
   }
+  bool over() const { return over_; }
 
  private:
   struct Frame {
@@ -330,6 +339,7 @@ class Writer {
   FormatOptions options_;
   std::vector<Frame> stack_;
   std::string out_;
+  bool over_ = false;
 };
 
 bool NumbersEqual(const json::value& a, const json::value& b) {
@@ -407,6 +417,13 @@ std::size_t CanonicalSize(const json::value& v, std::size_t limit) {
 }
 
 std::string CanonicalJson(const json::value& v) { return Writer(FormatOptions{0, false}).Write(v); }
+
+std::optional<std::string> CanonicalJsonUpTo(const json::value& v, std::size_t limit) {
+  Writer writer(FormatOptions{0, false});
+  std::string text = writer.Write(v, limit);
+  if (writer.over()) return std::nullopt;
+  return text;
+}
 
 std::string FormatJson(const json::value& v, const FormatOptions& options) {
   return Writer(options).Write(v);

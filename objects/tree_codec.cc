@@ -559,8 +559,12 @@ ShardShape WriteShape(const ObjectStore& store) {
 
 Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth) {
   const bool container = v.is_object() || (v.is_array() && store.array_nodes());
-  if (!container || depth >= kMaxTreeDepth || CanonicalSize(v, kBlobMaxBytes) <= kBlobMaxBytes) {
+  if (!container || depth >= kMaxTreeDepth) {
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(CanonicalJson(v)));
+    return ValueRef{id, false};
+  }
+  if (std::optional<std::string> text = CanonicalJsonUpTo(v, kBlobMaxBytes)) {
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(*text));
     return ValueRef{id, false};
   }
   if (v.is_array()) {

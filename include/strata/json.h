@@ -71,6 +71,11 @@ std::string CanonicalJson(const json::value& v);
 // length is known to exceed it (so the cost is bounded by `limit`).
 std::size_t CanonicalSize(const json::value& v, std::size_t limit);
 
+// CanonicalJson(v) if it is at most `limit` bytes long, else nullopt; the
+// cost is bounded by `limit`, as CanonicalSize's (and it is one pass where
+// CanonicalSize and then CanonicalJson are two).
+std::optional<std::string> CanonicalJsonUpTo(const json::value& v, std::size_t limit);
+
 // Appends the canonical encoding of a string (with quotes) to `out`.
 void AppendJsonString(std::string& out, std::string_view s);
 // Appends a number in canonical form to `out`.

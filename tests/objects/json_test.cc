@@ -479,6 +479,22 @@ BOOST_AUTO_TEST_CASE(canonical_size_matches_canonical_json) {
              std::string(R"({"a\u0001":[1.5,0,"\n"]})").size());
 }
 
+BOOST_AUTO_TEST_CASE(canonical_json_up_to_a_limit_is_all_or_nothing) {
+  testing::RandomJson gen(11);
+  for (int i = 0; i < 200; ++i) {
+    json::value v = gen.Value(4);
+    const std::string text = CanonicalJson(v);
+    BOOST_TEST(CanonicalJsonUpTo(v, SIZE_MAX).value() == text);
+    BOOST_TEST(CanonicalJsonUpTo(v, text.size()).value() == text);
+    if (!text.empty()) BOOST_TEST(!CanonicalJsonUpTo(v, text.size() - 1).has_value());
+  }
+  // A scalar past the limit, and a container whose last scalar crosses it.
+  BOOST_TEST(!CanonicalJsonUpTo(json::value("abcdef"), 7).has_value());
+  BOOST_TEST(CanonicalJsonUpTo(json::value("abcdef"), 8).value() == "\"abcdef\"");
+  BOOST_TEST(!CanonicalJsonUpTo(J(R"({"a":[1,"xyz"]})"), 14).has_value());
+  BOOST_TEST(CanonicalJsonUpTo(J(R"({"a":[1,"xyz"]})"), 15).value() == R"({"a":[1,"xyz"]})");
+}
+
 BOOST_AUTO_TEST_CASE(equal_compares_as_json_means) {
   struct Case {
     std::string a, b;
