@@ -478,8 +478,8 @@ Status SyncDir(const std::string& dir) {
 // zlib data that git reads.
 struct Deflater {
   static constexpr std::size_t kSmallBytes = std::size_t{1} << 12;
-  z_stream small{}, large{};
-  bool small_ok = false, large_ok = false, ok = false;
+  z_stream small{}, large{}, stored{};
+  bool small_ok = false, large_ok = false, stored_ok = false, ok = false;
   Deflater() {
     small_ok = deflateInit2(&small, kPackZlibLevel, Z_DEFLATED, /*windowBits=*/12,
                             /*memLevel=*/4, Z_DEFAULT_STRATEGY) == Z_OK;
@@ -489,14 +489,25 @@ struct Deflater {
   ~Deflater() {
     if (small_ok) deflateEnd(&small);
     if (large_ok) deflateEnd(&large);
+    if (stored_ok) deflateEnd(&stored);
   }
   Deflater(const Deflater&) = delete;
   Deflater& operator=(const Deflater&) = delete;
-  // The stream for an object of `size` bytes, reset.
-  z_stream& For(std::size_t size) {
-    z_stream& zs = size <= kSmallBytes ? small : large;
+  // The stream for an object whose content is `data`, reset. A large zstd
+  // frame (a version's delta: an import's is megabytes) does not compress
+  // again, so it is stored (level 0: valid zlib data, for the cost of a copy).
+  z_stream& For(std::string_view data) {
+    if (data.size() > kSmallBytes && IsZstdFrame(data) && !stored_ok) {
+      stored_ok = deflateInit(&stored, Z_NO_COMPRESSION) == Z_OK;
+    }
+    z_stream& zs = data.size() <= kSmallBytes       ? small
+                   : stored_ok && IsZstdFrame(data) ? stored
+                                                    : large;
     deflateReset(&zs);
     return zs;
+  }
+  static bool IsZstdFrame(std::string_view data) {
+    return data.size() >= 4 && data.compare(0, 4, "\x28\xb5\x2f\xfd") == 0;
   }
 };
 
@@ -507,7 +518,7 @@ bool AppendPackEntry(Deflater& d, unsigned type, std::string_view data, std::str
   if (!d.ok) return false;
   const std::size_t start = out.size();
   AppendEntryHeader(out, type, data.size());
-  z_stream& zs = d.For(data.size());
+  z_stream& zs = d.For(data);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
   int rc = Z_OK;
@@ -866,7 +877,8 @@ Status ObjectStore::WritePack() {
     const std::size_t entry_start = chunk.size();
     PackedEntry entry{id, written + entry_start, 0};
     AppendEntryHeader(chunk, type, size);
-    z_stream& zs = deflater.For(size);
+    z_stream& zs = deflater.For(
+        std::string_view(static_cast<const char*>(git_odb_object_data(obj_raw)), size));
     zs.next_in = static_cast<Bytef*>(const_cast<void*>(git_odb_object_data(obj_raw)));
     zs.avail_in = static_cast<uInt>(size);
     uLong crc = crc32(0, nullptr, 0);

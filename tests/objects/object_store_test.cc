@@ -420,6 +420,34 @@ BOOST_AUTO_TEST_CASE(parallel_compression_writes_the_serial_pack) {
   }
 }
 
+// A version's delta is a zstd frame, an import's megabytes of one: zlib
+// would spend time on it for nothing, so the pack stores it (zlib data at
+// level 0). Anything else is compressed. Both compressors (the worker for
+// objects up to 1 MiB, Flush for larger ones) read back, and git agrees.
+BOOST_FIXTURE_TEST_CASE(zstd_frames_are_stored_in_packs_not_compressed_again, TempRepo) {
+  const std::string magic = "\x28\xb5\x2f\xfd";
+  // Compressible bytes after the magic number show whether zlib ran.
+  const std::string large = magic + std::string(std::size_t{3} << 20, 'a');
+  const std::string mid = magic + std::string(100000, 'b');
+  const std::string small = magic + std::string(3000, 'c');  // the small-window stream
+  const std::string plain(std::size_t{3} << 20, 'd');
+  std::vector<ObjectId> ids = StageBlobs(store(), 200, "many-");  // starts the worker
+  for (const std::string* data : {&large, &mid, &small, &plain}) {
+    ids.push_back(store().WriteBlob(*data).value());
+  }
+  STRATA_CHECK_OK(store().Flush());
+  const std::string pack = OnlyPack(dir());
+  BOOST_TEST(pack.size() > large.size() + mid.size());
+  BOOST_TEST(pack.size() < large.size() + mid.size() + 100000);  // `plain` and `small` shrank
+  Reopened other(dir());
+  const std::vector<const std::string*> datas{&large, &mid, &small, &plain};
+  for (std::size_t i = 0; i < datas.size(); ++i) {
+    BOOST_TEST((other.store->ReadBlob(ids[200 + i]).value() == *datas[i]));
+  }
+  std::string output;
+  BOOST_TEST(Fsck(output) == 0, output);
+}
+
 // A command that only reads starts no thread, nor does a small write: the
 // worker starts once a write stages kParallelCompressionObjects objects
 // (and is handed those first), and stops once the write is flushed or
