@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "objects/json_diff.h"
+
 namespace strata {
 
 // A member of the state as the editor knows it: an object node read from a
@@ -20,6 +22,9 @@ struct StateEditor::Node {
   // and only the runs that changed are new objects).
   json::value value;
   std::optional<ValueRef> stored;
+  // A document edited in place: its value and id as read (for DiffHints).
+  std::unique_ptr<json::value> original;
+  std::optional<ValueRef> original_ref;
 
   static std::unique_ptr<Node> Tree(std::optional<ObjectId> base) {
     auto n = std::make_unique<Node>();
@@ -47,8 +52,16 @@ struct StateEditor::Location {
   }
 };
 
-StateEditor::StateEditor(ObjectStore& store, std::optional<ObjectId> root)
-    : store_(store), base_root_(root), root_(Node::Tree(root)) {}
+StateEditor::StateEditor(ObjectStore& store, std::optional<ObjectId> root, DiffHints* hints)
+    : store_(store), base_root_(root), root_(Node::Tree(root)), hints_(hints) {}
+
+void StateEditor::KeepOriginal(const Location& loc) {
+  if (!hints_ || loc.consumed != 1) return;  // not a document, or no one asks
+  Node& doc = *loc.node();
+  if (doc.original || !doc.stored) return;  // kept already, or not as read
+  doc.original = std::make_unique<json::value>(doc.value);
+  doc.original_ref = doc.stored;
+}
 
 StateEditor::~StateEditor() = default;
 
@@ -163,6 +176,7 @@ Status StateEditor::SetMember(const JsonPointer& path, json::value value, bool m
     loc.MarkDirty();
     return Status::Ok();
   }
+  KeepOriginal(loc);
   ValueTarget target(parent->value);
   JsonPointer rest = path.Slice(loc.consumed, n);
   Status s =
@@ -201,6 +215,7 @@ Status StateEditor::Remove(const JsonPointer& path) {
     loc.MarkDirty();
     return Status::Ok();
   }
+  KeepOriginal(loc);
   ValueTarget target(parent->value);
   Status s = target.Remove(path.Slice(loc.consumed, n));
   if (!s.ok()) return s.WithContext("in '" + path.Slice(0, loc.consumed).ToString() + "'");
@@ -229,7 +244,15 @@ Result<ValueRef> StateEditor::Encode(Node& node, const JsonPointer& path, bool f
                                        std::to_string(kMaxJsonDepth));
       }
     }
-    return EncodeValue(store_, node.value, depth);
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store_, node.value, depth));
+    if (node.original && depth == 1 && !(ref == *node.original_ref) &&
+        !(ref.is_object_node() && node.original_ref->is_object_node())) {
+      // What DiffStoredValues would find, without reading either back.
+      DiffHint hint{*node.original_ref, ref, {}};
+      DiffValues(*node.original, node.value, path, hint.ops);
+      hints_->docs.insert_or_assign(path.tokens()[0], std::move(hint));
+    }
+    return ref;
   }
   if (!node.dirty && node.base) return ValueRef{*node.base, true};
   MemberChanges changes;

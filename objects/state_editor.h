@@ -15,14 +15,17 @@
 #include <string>
 
 #include "objects/tree_codec.h"
+#include "objects/tree_diff.h"
 #include "strata/json_patch.h"
 
 namespace strata {
 
 class StateEditor : public PatchTarget {
  public:
-  // `root`: the state tree to edit, or nullopt for the empty state.
-  StateEditor(ObjectStore& store, std::optional<ObjectId> root);
+  // `root`: the state tree to edit, or nullopt for the empty state. With
+  // `hints`, Write() adds the diff of each document it edited in place
+  // (objects/tree_diff.h), for the write's delta.
+  StateEditor(ObjectStore& store, std::optional<ObjectId> root, DiffHints* hints = nullptr);
   ~StateEditor() override;
 
   Result<json::value> Get(const JsonPointer& path) override;
@@ -45,10 +48,14 @@ class StateEditor : public PatchTarget {
   // Encodes `node`, found at `path` (its depth is the path's length).
   Result<ValueRef> Encode(Node& node, const JsonPointer& path, bool force_tree);
   Status SetMember(const JsonPointer& path, json::value value, bool must_exist);
+  // Before the first in-place edit of a stored document (the chain's second
+  // node), keeps it as read, for its diff hint.
+  void KeepOriginal(const Location& loc);
 
   ObjectStore& store_;
   std::optional<ObjectId> base_root_;
   std::unique_ptr<Node> root_;
+  DiffHints* hints_;
 };
 
 }  // namespace strata

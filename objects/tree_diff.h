@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "objects/tree_codec.h"
@@ -51,5 +52,19 @@ Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
 // The patch between two stored values at `base`.
 Status DiffStoredValues(ObjectStore& store, const ValueRef& a, const ValueRef& b,
                         const JsonPointer& base, Patch& out);
+
+// Diffs a writer already has: the state editor held each document it
+// edited in place both as read and as edited, so it diffs the two in
+// memory (DiffValues) as it stores the new value. A write's delta takes a
+// document's operations from here when both stored ids match the hint's,
+// instead of reading and parsing both values back (DiffStoredValues gives
+// the same operations: the values are those ids' contents).
+struct DiffHint {
+  ValueRef a, b;
+  Patch ops;  // at /DOC
+};
+struct DiffHints {
+  std::unordered_map<std::string, DiffHint> docs;  // by document id
+};
 
 }  // namespace strata

@@ -58,6 +58,14 @@ Result<std::vector<std::string>> DocumentsNotGiven(
   return out;
 }
 
+// The editor's diff of document `doc` from `a` to `b`, if it made one.
+DiffHint* HintFor(DiffHints* hints, const std::string& doc, const ValueRef& a, const ValueRef& b) {
+  if (!hints) return nullptr;
+  auto it = hints->docs.find(doc);
+  if (it == hints->docs.end() || !(it->second.a == a) || !(it->second.b == b)) return nullptr;
+  return &it->second;
+}
+
 }  // namespace
 
 Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
@@ -90,7 +98,8 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                                             const CommitOptions& options, const Signature& author,
                                             std::int64_t time,
                                             const std::optional<Snapshot>& expected,
-                                            const std::vector<ObjectId>& extra_parents) {
+                                            const std::vector<ObjectId>& extra_parents,
+                                            DiffHints* hints) {
   impl_->store_->Discard();
   // Whatever fails below leaves nothing staged.
   struct DiscardOnExit {
@@ -137,6 +146,10 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     } else if (!m.a) {
       STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(*impl_->store_, *m.b));
       out.delta.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, std::move(v)});
+    } else if (DiffHint* hint = HintFor(hints, path.tokens()[0], *m.a, *m.b)) {
+      // The editor diffed this document as it stored it.
+      out.delta.insert(out.delta.end(), std::make_move_iterator(hint->ops.begin()),
+                       std::make_move_iterator(hint->ops.end()));
     } else {
       STRATA_RETURN_IF_ERROR(DiffStoredValues(*impl_->store_, *m.a, *m.b, path, out.delta));
     }
@@ -281,8 +294,10 @@ Status Repository::CheckCommitOptions(const CommitOptions& options) {
 
 Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>& edit,
                                       const MessageFn& describe, const CommitOptions& options) try {
+  DiffHints hints;
   const StateFn make_state = [&](const std::optional<ObjectId>& base) -> Result<ObjectId> {
-    StateEditor editor(*impl_->store_, base);
+    hints.docs.clear();  // a replay edits another head
+    StateEditor editor(*impl_->store_, base, &hints);
     if (impl_->perspective_) {
       // The edit sees and changes the reader's view; what it hides is put back.
       PerspectiveTarget view(editor, *impl_->perspective_);
@@ -293,13 +308,13 @@ Result<WriteResult> Repository::Write(const std::function<Status(PatchTarget&)>&
     }
     return editor.Write();
   };
-  return WriteState(make_state, describe, options);
+  return WriteState(make_state, describe, options, &hints);
 } catch (...) {
   return CaughtStatus("Repository::Write");
 }
 
 Result<WriteResult> Repository::WriteState(const StateFn& make_state, const MessageFn& describe,
-                                           const CommitOptions& options) try {
+                                           const CommitOptions& options, DiffHints* hints) try {
   // Everything about the options is checked before any work.
   STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
@@ -329,8 +344,8 @@ Result<WriteResult> Repository::WriteState(const StateFn& make_state, const Mess
   if (!head && options.branch && *options.branch != CurrentBranch()) {
     return Status::NotFound("no branch '" + *options.branch + "'");
   }
-  STRATA_ASSIGN_OR_RETURN(Built built,
-                          Build(head, make_state, describe, options, author, time, expected));
+  STRATA_ASSIGN_OR_RETURN(
+      Built built, Build(head, make_state, describe, options, author, time, expected, {}, hints));
 
   // 2. Under the lock: move the branch, or apply the write again on the
   // head another writer left.
@@ -347,8 +362,8 @@ Result<WriteResult> Repository::WriteState(const StateFn& make_state, const Mess
     if (now.has_value() != head.has_value() || (now && !(*now == *head)) || delta_moved) {
       replayed = replayed || now.has_value() != head.has_value() || (now && !(*now == *head));
       head = now;
-      STRATA_ASSIGN_OR_RETURN(built,
-                              Build(head, make_state, describe, options, author, time, expected));
+      STRATA_ASSIGN_OR_RETURN(
+          built, Build(head, make_state, describe, options, author, time, expected, {}, hints));
     }
     const std::size_t operations = built.delta.size();
     RefUpdate update;

@@ -93,6 +93,7 @@ namespace strata {
 
 // The library's own types, defined in its private headers.
 struct RefUpdate;             // repo/transaction.h
+struct DiffHints;             // objects/tree_diff.h
 struct RepositoryTestAccess;  // repo/test_access.h: the tests' way in
 
 // How a write is recorded, and where.
@@ -730,15 +731,17 @@ class Repository {
   using StateFn = std::function<Result<ObjectId>(const std::optional<ObjectId>& head_state)>;
   // Write's steps with the state made by `make_state` (run again on the
   // head another writer left); Write and ImportFrom call it.
+  // `hints`, filled by make_state, spare the delta reading back what it
+  // edited (objects/tree_diff.h).
   Result<WriteResult> WriteState(const StateFn& make_state, const MessageFn& describe,
-                                 const CommitOptions& options);
+                                 const CommitOptions& options, DiffHints* hints = nullptr);
   // Builds a version on `head` (its first parent); `extra_parents` follow it
   // (a merge's theirs), and with them an unchanged state is a version too.
   Result<Built> Build(const std::optional<ObjectId>& head, const StateFn& make_state,
                       const MessageFn& describe, const CommitOptions& options,
                       const Signature& author, std::int64_t time,
                       const std::optional<Snapshot>& expected,
-                      const std::vector<ObjectId>& extra_parents = {});
+                      const std::vector<ObjectId>& extra_parents = {}, DiffHints* hints = nullptr);
   // Push to a local repository: moves its branch `dest` from `expected` to
   // `target` (whose objects sit under ref `landing` there) by compare-and-
   // swap under its write lock, and drops `landing`. Conflict if it moved.

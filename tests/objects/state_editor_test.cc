@@ -118,6 +118,67 @@ BOOST_FIXTURE_TEST_CASE(every_operation_on_documents_and_nested_paths, TempRepo)
   }
 }
 
+// The diff hints the editor leaves for a write's delta (objects/tree_diff.h)
+// are exactly what DiffStoredValues finds between the ids they name, which
+// are the document's ids before and after; only documents edited in place
+// get one.
+BOOST_FIXTURE_TEST_CASE(diff_hints_are_what_the_stored_diff_finds, TempRepo) {
+  const json::value base = SampleState();
+  const ObjectId base_id = Encode(store(), base);
+  struct Case {
+    std::string patch;
+    std::vector<std::string> hinted;
+  };
+  const std::string grow = std::string(3000, 'g');
+  const std::vector<Case> cases = {
+      {R"([{"op":"replace","path":"/small/s","value":"y"}])", {"small"}},
+      {R"([{"op":"add","path":"/small/a/b/-","value":4},{"op":"remove","path":"/small/s"}])",
+       {"small"}},
+      {R"([{"op":"add","path":"/small/n","value":1.0},{"op":"add","path":"/small/m","value":-0.0}])",
+       {"small"}},
+      {R"([{"op":"move","from":"/small/a/b","path":"/small/b"}])", {"small"}},
+      // a value set back as it was: no change, no hint
+      {R"([{"op":"replace","path":"/small/s","value":"z"},{"op":"replace","path":"/small/s","value":"x"}])",
+       {}},
+      // a small document growing into a tree
+      {R"([{"op":"add","path":"/small/big","value":")" + grow + R"("}])", {"small"}},
+      // documents made, replaced whole or removed, and tree-stored ones: none
+      {R"([{"op":"add","path":"/new","value":{"n":1}}])", {}},
+      {R"([{"op":"replace","path":"/small","value":{"s":"w"}}])", {}},
+      {R"([{"op":"remove","path":"/small"}])", {}},
+      {R"([{"op":"replace","path":"/large/f3","value":1}])", {}},
+      {R"([{"op":"replace","path":"/wide/k5","value":"five"}])", {}},
+      // edited in place, then replaced whole: the hint would be stale
+      {R"([{"op":"replace","path":"/small/s","value":"y"},{"op":"add","path":"/small","value":{"t":1}}])",
+       {}},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.patch) {
+      DiffHints hints;
+      StateEditor editor(store(), base_id, &hints);
+      STRATA_CHECK_OK(ApplyPatch(editor, P(c.patch)));
+      Result<ObjectId> id = editor.Write();
+      STRATA_CHECK_OK(id);
+      std::vector<std::string> hinted;
+      for (const auto& [doc, hint] : hints.docs) hinted.push_back(doc);
+      BOOST_TEST(hinted == c.hinted, boost::test_tools::per_element());
+      for (const auto& [doc, hint] : hints.docs) {
+        BOOST_TEST((FindMember(store(), base_id, doc).value() == hint.a));
+        BOOST_TEST((FindMember(store(), *id, doc).value() == hint.b));
+        Patch stored;
+        STRATA_CHECK_OK(DiffStoredValues(store(), hint.a, hint.b, JsonPointer({doc}), stored));
+        BOOST_TEST_REQUIRE(hint.ops.size() == stored.size());
+        for (std::size_t i = 0; i < stored.size(); ++i) {
+          BOOST_TEST((hint.ops[i].kind == stored[i].kind));
+          BOOST_TEST(hint.ops[i].path.ToString() == stored[i].path.ToString());
+          BOOST_TEST(hint.ops[i].from.ToString() == stored[i].from.ToString());
+          BOOST_TEST(CanonicalJson(hint.ops[i].value) == CanonicalJson(stored[i].value));
+        }
+      }
+    }
+  }
+}
+
 // The json-patch-tests suite through the state editor, on a document that
 // is a blob and, padded, on one that is a sharded tree. The oracle is the
 // same patch applied in memory to the same state.
