@@ -812,7 +812,8 @@ Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t ty
 }
 
 // A pack of exactly the staged objects, written whole (no deltas) at zlib
-// level 1, with its index, by strata itself:
+// level 1 (a large zstd frame at level 0: see Deflater), with its index, by
+// strata itself:
 //   pack   := "PACK" be32(2) be32(count) entry* sha1(every byte before it)
 //   entry  := header zlib(object content)
 //   header := byte(more << 7 | type << 4 | size & 15) byte(more << 7 | 7 bits of size)*
