@@ -85,6 +85,13 @@ Status ChangedFlatMembers(const TreeIndex& a, const TreeIndex& b, std::vector<Pa
     }
   }
   if (only_a.empty() && only_b.empty()) return Status::Ok();
+  // Members on one side only (a node made or emptied: every member of an
+  // import's new state) pair with nothing: no map of them.
+  if (only_a.empty() || only_b.empty()) {
+    for (const auto* e : only_a) STRATA_RETURN_IF_ERROR(pair_of(e->name, e, nullptr));
+    for (const auto* e : only_b) STRATA_RETURN_IF_ERROR(pair_of(e->name, nullptr, e));
+    return Status::Ok();
+  }
   std::map<std::string_view, std::pair<const TreeIndex::Entry*, const TreeIndex::Entry*>> rest;
   for (const auto* e : only_a) rest[MemberEntryKey(e->name)].first = e;
   for (const auto* e : only_b) rest[MemberEntryKey(e->name)].second = e;
