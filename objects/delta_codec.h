@@ -48,8 +48,12 @@ class DeltaWriter {
   // already the canonical JSON of a value (a stored blob's content): as Add
   // would write it, without parsing and printing it again.
   Status AddCanonical(PatchOpKind kind, const JsonPointer& path, std::string_view canonical_value);
-  // The compressed delta of every operation added.
+  // The compressed delta of every operation added. Touches nothing but this
+  // writer: it may run on another thread once the last operation is added.
   Result<std::string> Finish();
+  // Whether the text has gone past kSpillBytes (Finish then compresses it
+  // from the temporary file, a chunk at a time).
+  bool spilled() const { return file_ != nullptr; }
 
  private:
   // Appends the operation `head` (PatchOpToJson's) with `value`, canonical

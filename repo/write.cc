@@ -8,9 +8,13 @@
 //      branch by compare-and-swap. Holding the lock, no strata writer can
 //      move the head between the read and the swap; the swap guards against
 //      the writers that do not take it.
+#include <algorithm>
 #include <ctime>
+#include <future>
+#include <system_error>
 #include <unordered_set>
 
+#include "objects/blob_prefetch.h"
 #include "objects/delta_codec.h"
 #include "objects/guard.h"
 #include "objects/state_editor.h"
@@ -35,6 +39,9 @@ constexpr std::size_t kMaxDefaultMessage = 100;
 // A version's delta keeps its values in memory (for hooks and events) up to
 // this many bytes of canonical JSON; past it, paths only.
 constexpr std::size_t kKeptDeltaBytes = std::size_t{1} << 20;
+// Documents added whole from which a write reads them back on a thread of
+// their own (objects/blob_prefetch.h); fewer cost less than starting it.
+constexpr std::ptrdiff_t kPrefetchedBlobsMin = 4096;
 // Version times: libgit2 1.5 writes a commit's time as 32 unsigned bits, so
 // the last one it can record is 2106-02-07T06:28:15Z.
 constexpr std::int64_t kMaxTime = 4294967295;
@@ -128,18 +135,35 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   std::vector<MemberDiff> changed;
   STRATA_RETURN_IF_ERROR(ChangedMembers(*impl_->store_, base_state, new_state, changed));
   DeltaWriter delta_writer;
+  // Each document added whole (one blob) is read back for the delta; when
+  // there are many (an import's, packed by now), a thread reads them ahead.
+  auto added_blob = [](const MemberDiff& m) { return !m.a && m.b && !m.b->is_tree; };
+  std::optional<BlobPrefetch> ahead;
+  if (std::count_if(changed.begin(), changed.end(), added_blob) >= kPrefetchedBlobsMin) {
+    std::vector<ObjectId> ids;
+    for (const MemberDiff& m : changed) {
+      if (added_blob(m)) ids.push_back(m.b->id);
+    }
+    ahead.emplace(impl_->store_->objects_dir() + "/pack", std::move(ids));
+  }
   std::size_t kept = 0;
   for (MemberDiff& m : changed) {
     JsonPointer path({m.key});
     std::string().swap(m.key);
     std::size_t first = out.delta.size();
+    std::shared_ptr<const RawObject> read_ahead;
+    if (ahead && added_blob(m)) read_ahead = ahead->Next();  // one per id, in order
     if (!m.b) {
       out.delta.push_back(PatchOp{PatchOpKind::kRemove, std::move(path), {}, {}});
     } else if (!m.a && !m.b->is_tree && out.delta_values_dropped) {
       // Past kKeptDeltaBytes no value is kept, and a document stored as one
       // blob is its canonical JSON: the blob goes into the delta as it is,
       // not parsed and printed again (an import's delta holds every document).
-      STRATA_ASSIGN_OR_RETURN(std::string text, impl_->store_->ReadBlob(m.b->id));
+      std::string read_here;
+      if (!read_ahead) {
+        STRATA_ASSIGN_OR_RETURN(read_here, impl_->store_->ReadBlob(m.b->id));
+      }
+      std::string_view text = read_ahead ? std::string_view(read_ahead->data) : read_here;
       STRATA_RETURN_IF_ERROR(delta_writer.AddCanonical(PatchOpKind::kAdd, path, text));
       out.delta.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, nullptr});
       continue;
@@ -168,6 +192,16 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   // A merge version records that theirs is merged, even with nothing to change.
   if (out.delta.empty() && extra_parents.empty()) {
     return Status::Unchanged("nothing changed; no version written");
+  }
+  ahead.reset();
+  // A large delta (an import's) is compressed on a thread of its own while
+  // the checks and the metadata below run; a small one, in place.
+  std::future<Result<std::string>> delta_bytes;
+  if (delta_writer.spilled()) {
+    try {
+      delta_bytes = std::async(std::launch::async, [&] { return delta_writer.Finish(); });
+    } catch (const std::system_error&) {  // no thread
+    }
   }
 
   const std::vector<std::string> touched = TouchedDocuments(out.delta);
@@ -230,8 +264,9 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                                                                author.ToString(), time));
   ObjectId delta_id;
   {
-    STRATA_ASSIGN_OR_RETURN(std::string delta_bytes, delta_writer.Finish());
-    STRATA_ASSIGN_OR_RETURN(delta_id, impl_->store_->WriteBlob(delta_bytes));
+    STRATA_ASSIGN_OR_RETURN(std::string bytes,
+                            delta_bytes.valid() ? delta_bytes.get() : delta_writer.Finish());
+    STRATA_ASSIGN_OR_RETURN(delta_id, impl_->store_->WriteBlob(bytes));
   }
   STRATA_ASSIGN_OR_RETURN(ObjectId root_id,
                           impl_->store_->WriteTree({{kDeltaEntry, delta_id, false},

@@ -1,0 +1,79 @@
+// BlobPrefetch: blobs read from the packs ahead of their reader, on a thread
+// of its own, in the order the reader will ask for them.
+//
+// A write that adds many documents reads each one back to put it in the
+// version's delta (repo/write.cc, Repository::Build); an import's documents
+// are packed by then, and inflating each from its pack was a tenth of the
+// writer's thread. This thread runs ahead of it, at most `window_bytes` of
+// content ahead, through a PackReader of its own (objects/pack_reader.h:
+// every object checked against its id), on the core the compressor leaves
+// idle while the version is built.
+//
+//   BlobPrefetch ahead(store.objects_dir() + "/pack", ids);
+//   for (const ObjectId& id : ids) {
+//     std::shared_ptr<const RawObject> blob = ahead.Next();
+//     if (!blob) ... read `id` otherwise (staged, loose, or an error to report)
+//   }
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "objects/loose_object.h"
+#include "strata/object_id.h"
+
+namespace strata {
+
+class BlobPrefetch {
+ public:
+  static constexpr std::size_t kDefaultWindowBytes = std::size_t{4} << 20;
+  // Blobs ready before a waiting reader is woken (or the last, or a full window).
+  static constexpr std::size_t kWakeBatch = 64;
+
+  // Starts reading `ids`, in order, from the packs in `pack_dir` as they are
+  // now. No thread is started when `ids` is empty.
+  BlobPrefetch(std::string pack_dir, std::vector<ObjectId> ids,
+               std::size_t window_bytes = kDefaultWindowBytes);
+  // Stops the thread, whatever it has left to read.
+  ~BlobPrefetch();
+  BlobPrefetch(const BlobPrefetch&) = delete;
+  BlobPrefetch& operator=(const BlobPrefetch&) = delete;
+
+  // The next id's blob, in the order given; null when the thread did not
+  // read it (not in those packs, not a blob, damaged, no memory):
+  // the caller reads that one otherwise, and gets its error there. Called at
+  // most once per id.
+  std::shared_ptr<const RawObject> Next();
+
+  // The most content held at once, read but not yet taken (for tests of the
+  // window): at most window_bytes, or one blob when a single blob is larger.
+  std::size_t peak_bytes();
+
+ private:
+  void Run();
+
+  const std::string pack_dir_;
+  const std::vector<ObjectId> ids_;
+  const std::size_t window_bytes_;
+  std::size_t taken_ = 0;  // the reader's: ids Next has answered
+
+  std::mutex mu_;
+  std::condition_variable ready_cv_;  // to the reader: a blob is ready
+  std::condition_variable room_cv_;   // to the thread: room in the window, or stop
+  std::deque<std::shared_ptr<const RawObject>> ready_;
+  std::size_t ready_bytes_ = 0;
+  std::size_t peak_bytes_ = 0;
+  bool stop_ = false;
+  bool broken_ = false;
+  bool reader_waiting_ =
+      false;  // Next is waiting for a blob  // the thread stopped early: nothing more will be ready
+  std::thread thread_;  // last: it starts once the members above exist
+};
+
+}  // namespace strata
