@@ -168,6 +168,9 @@ Status ForEachFolderDocument(const fs::path& root, const ImportVisitor& visit,
   return Status::Ok();
 }
 
+// A line buffer larger than this is released after its line.
+constexpr std::size_t kKeptLineBytes = std::size_t{1} << 20;
+
 // One line at a time: memory holds the line and its document, never the file.
 Status ForEachJsonLine(const std::string& path, std::istream& in, const ImportVisitor& visit) {
   std::size_t line_no = 0;
@@ -177,22 +180,24 @@ Status ForEachJsonLine(const std::string& path, std::istream& in, const ImportVi
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::string where = path + ":" + std::to_string(line_no);
+    auto where = [&] { return path + ":" + std::to_string(line_no); };
     // The line wraps its document one level deeper than the document itself.
     STRATA_ASSIGN_OR_RETURN(json::value v,
                             ParseJson(line, ParseOptions{path, line_no, kMaxJsonDepth + 1}));
     line.clear();
-    line.shrink_to_fit();  // one long line must not stay allocated
+    // One long line must not stay allocated; a short one's buffer serves
+    // the next line (growing it again is five allocations a line).
+    if (line.capacity() > kKeptLineBytes) line.shrink_to_fit();
     json::object* o = v.if_object();
     json::value* id = o ? o->if_contains("id") : nullptr;
     json::value* doc = o ? o->if_contains("doc") : nullptr;
     if (!id || !id->is_string() || !doc) {
-      return Status::InvalidArgument(where + ": expected {\"id\": \"...\", \"doc\": ...}");
+      return Status::InvalidArgument(where() + ": expected {\"id\": \"...\", \"doc\": ...}");
     }
     std::string key(id->get_string());
-    STRATA_RETURN_IF_ERROR(ValidateDocumentId(key).WithContext(where));
+    if (Status valid = ValidateDocumentId(key); !valid.ok()) return valid.WithContext(where());
     if (auto [it, fresh] = seen.emplace(key, line_no); !fresh) {
-      return Status::InvalidArgument(where + ": document '" + key + "' already given on line " +
+      return Status::InvalidArgument(where() + ": document '" + key + "' already given on line " +
                                      std::to_string(it->second));
     }
     STRATA_RETURN_IF_ERROR(visit(std::move(key), std::move(*doc)));
