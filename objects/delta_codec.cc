@@ -98,33 +98,37 @@ Status DeltaWriter::Append(std::string_view text) {
 }
 
 Status DeltaWriter::Add(const PatchOp& op) {
-  PatchOp bare;
-  bare.kind = op.kind;
-  bare.path = op.path;
-  bare.from = op.from;
-  json::value head = PatchOpToJson(bare);
-  if (!head.as_object().contains("value")) return AppendOp(std::move(head), std::nullopt);
-  return AppendOp(std::move(head), CanonicalJson(op.value));
+  if (!PatchOpHasValue(op.kind)) return AppendOp(op.kind, op.path, op.from, std::nullopt);
+  return AppendOp(op.kind, op.path, op.from, CanonicalJson(op.value));
 }
 
 Status DeltaWriter::AddCanonical(PatchOpKind kind, const JsonPointer& path,
                                  std::string_view canonical_value) {
-  PatchOp bare;
-  bare.kind = kind;
-  bare.path = path;
-  return AppendOp(PatchOpToJson(bare), canonical_value);
+  return AppendOp(kind, path, JsonPointer(), canonical_value);
 }
 
-Status DeltaWriter::AppendOp(json::value head, std::optional<std::string_view> value) {
-  // The canonical JSON of the operation without its value: its members sort
-  // "from", "op", "path", "value", so a value goes last, before the brace.
-  head.as_object().erase("value");
-  std::string text = CanonicalJson(head);
-  if (ops_++ > 0) STRATA_RETURN_IF_ERROR(Append(","));
-  if (!value) return Append(text);
-  text.pop_back();  // its '}'
-  text += ",\"value\":";
-  STRATA_RETURN_IF_ERROR(Append(text));
+Status DeltaWriter::AppendOp(PatchOpKind kind, const JsonPointer& path, const JsonPointer& from,
+                             std::optional<std::string_view> value) {
+  // The canonical JSON of PatchOpToJson's object, written straight out: its
+  // members sort "from", "op", "path", "value", so a value goes last.
+  head_.clear();
+  if (ops_++ > 0) head_ += ',';
+  head_ += '{';
+  if (PatchOpHasFrom(kind)) {
+    head_ += "\"from\":";
+    AppendJsonString(head_, from.ToString());
+    head_ += ',';
+  }
+  head_ += "\"op\":";
+  AppendJsonString(head_, PatchOpName(kind));
+  head_ += ",\"path\":";
+  AppendJsonString(head_, path.ToString());
+  if (!value) {
+    head_ += '}';
+    return Append(head_);
+  }
+  head_ += ",\"value\":";
+  STRATA_RETURN_IF_ERROR(Append(head_));
   STRATA_RETURN_IF_ERROR(Append(*value));
   return Append("}");
 }

@@ -56,13 +56,15 @@ class DeltaWriter {
   bool spilled() const { return file_ != nullptr; }
 
  private:
-  // Appends the operation `head` (PatchOpToJson's) with `value`, canonical
-  // JSON text, as its value, or without one.
-  Status AppendOp(boost::json::value head, std::optional<std::string_view> value);
+  // Appends the operation (PatchOpToJson's object, in canonical JSON) with
+  // `value`, canonical JSON text, as its value, or without one.
+  Status AppendOp(PatchOpKind kind, const JsonPointer& path, const JsonPointer& from,
+                  std::optional<std::string_view> value);
   Status Append(std::string_view text);
   Status Spill();
 
   std::string text_;  // canonical text not yet in the file
+  std::string head_;  // AppendOp's, kept for its capacity
   std::FILE* file_ = nullptr;
   std::uint64_t size_ = 0;  // canonical bytes so far, file and text_
   std::size_t ops_ = 0;

@@ -93,17 +93,22 @@ Result<Patch> ParsePatch(const json::value& patch) try {
   return CaughtStatus("ParsePatch");
 }
 
+const char* PatchOpName(PatchOpKind kind) { return OpName(kind); }
+
+bool PatchOpHasFrom(PatchOpKind kind) {
+  return kind == PatchOpKind::kMove || kind == PatchOpKind::kCopy;
+}
+
+bool PatchOpHasValue(PatchOpKind kind) {
+  return kind == PatchOpKind::kAdd || kind == PatchOpKind::kReplace || kind == PatchOpKind::kTest;
+}
+
 json::value PatchOpToJson(const PatchOp& op) {
   json::object o;
   o["op"] = OpName(op.kind);
-  if (op.kind == PatchOpKind::kMove || op.kind == PatchOpKind::kCopy) {
-    o["from"] = op.from.ToString();
-  }
+  if (PatchOpHasFrom(op.kind)) o["from"] = op.from.ToString();
   o["path"] = op.path.ToString();
-  if (op.kind == PatchOpKind::kAdd || op.kind == PatchOpKind::kReplace ||
-      op.kind == PatchOpKind::kTest) {
-    o["value"] = op.value;
-  }
+  if (PatchOpHasValue(op.kind)) o["value"] = op.value;
   return o;
 }
 

@@ -34,6 +34,12 @@ using Patch = std::vector<PatchOp>;
 Result<Patch> ParsePatch(const json::value& patch);
 json::value PatchToJson(const Patch& patch);
 json::value PatchOpToJson(const PatchOp& op);
+// The RFC's name of `kind` ("add", "remove", ...).
+const char* PatchOpName(PatchOpKind kind);
+// Whether an operation of `kind` has a "from" (move, copy) and a "value"
+// (add, replace, test).
+bool PatchOpHasFrom(PatchOpKind kind);
+bool PatchOpHasValue(PatchOpKind kind);
 
 // What a patch edits. In-memory values (ValueTarget) and tree-backed states
 // (StateEditor) implement it; ApplyPatch holds the RFC's rules.

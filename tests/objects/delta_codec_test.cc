@@ -165,13 +165,32 @@ BOOST_AUTO_TEST_CASE(delta_writer_streams_what_encode_delta_stores) {
        false},
       {"large", large, true},
       {"one huge", one_huge, true},
+      {"pointers to escape",
+       P(R"([{"op":"add","path":"/q\"uote/back\\slash/~0~1","value":"\u0001\u001f\t"},
+            {"op":"move","from":"/\u00e9t\u00e9/\u0000","path":"/\ud83d\ude00"},
+            {"op":"remove","path":"/ctl\u007f\n"},{"op":"test","path":"","value":[]}])"),
+       false},
   };
   for (const Case& c : cases) {
     BOOST_TEST_CONTEXT(c.name) {
       DeltaWriter writer;
-      for (const PatchOp& op : c.patch) BOOST_TEST_REQUIRE(writer.Add(op).ok());
+      // The same operations, each value given as its canonical text.
+      DeltaWriter canonical;
+      for (const PatchOp& op : c.patch) {
+        BOOST_TEST_REQUIRE(writer.Add(op).ok());
+        if (op.kind != PatchOpKind::kMove && op.kind != PatchOpKind::kCopy &&
+            op.kind != PatchOpKind::kRemove) {
+          BOOST_TEST_REQUIRE(
+              canonical.AddCanonical(op.kind, op.path, CanonicalJson(op.value)).ok());
+        } else {
+          BOOST_TEST_REQUIRE(canonical.Add(op).ok());
+        }
+      }
       Result<std::string> bytes = writer.Finish();
       BOOST_TEST_REQUIRE(bytes.ok());
+      Result<std::string> canonical_bytes = canonical.Finish();
+      BOOST_TEST_REQUIRE(canonical_bytes.ok());
+      BOOST_TEST(*canonical_bytes == *bytes);
       if (!c.spills) BOOST_TEST(*bytes == EncodeDelta(c.patch));
       Result<std::string> text = ZstdDecompress(*bytes);
       BOOST_TEST_REQUIRE(text.ok());
