@@ -154,12 +154,62 @@ bool PackIds::Find(const Index& index, const ObjectId& id) {
   return false;
 }
 
+namespace {
+
+// The filter's probes of `id`: ids are SHA-1 digests, so two of their
+// 64-bit words serve as the two hashes of double hashing.
+template <typename Probe>
+void ForEachProbe(const unsigned char* id, std::uint64_t mask, const Probe& probe) {
+  std::uint64_t h1 = 0, h2 = 0;
+  std::memcpy(&h1, id + 4, 8);
+  std::memcpy(&h2, id + 12, 8);
+  h2 |= 1;
+  for (int i = 0; i < 4; ++i) probe((h1 + static_cast<std::uint64_t>(i) * h2) & mask);
+}
+
+}  // namespace
+
+void PackIds::BuildFilter(Index& index) {
+  std::uint64_t bits = 64;
+  while (bits < std::uint64_t{index.count} * 16) bits <<= 1;
+  try {
+    index.filter.assign(bits / 64, 0);
+  } catch (...) {  // std::bad_alloc: searched without one
+    index.filter.clear();
+    return;
+  }
+  const unsigned char* ids = index.data() + kHeader;
+  for (std::uint32_t i = 0; i < index.count; ++i) {
+    ForEachProbe(ids + std::size_t{i} * ObjectId::kSize, bits - 1, [&](std::uint64_t bit) {
+      index.filter[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+    });
+  }
+}
+
+bool PackIds::MayContain(const Index& index, const ObjectId& id) {
+  const std::uint64_t mask = index.filter.size() * 64 - 1;
+  bool all = true;
+  ForEachProbe(id.bytes, mask, [&](std::uint64_t bit) {
+    all = all && (index.filter[bit >> 6] >> (bit & 63) & 1) != 0;
+  });
+  return all;
+}
+
 bool PackIds::Contains(const ObjectId& id) {
   if (!listed_) Refresh();
-  for (const Index& index : indexes_) {
+  for (Index& index : indexes_) {
+    if (index.filter.empty()) {
+      if (++index.lookups == kFilterAfter && index.count >= kFilterMinIds) BuildFilter(index);
+    }
+    if (!index.filter.empty() && !MayContain(index, id)) continue;
     if (Find(index, id)) return true;
   }
   return false;
+}
+
+std::size_t PackIds::filtered() const {
+  return static_cast<std::size_t>(std::count_if(
+      indexes_.begin(), indexes_.end(), [](const Index& index) { return !index.filter.empty(); }));
 }
 
 }  // namespace strata

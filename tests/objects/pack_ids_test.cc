@@ -111,6 +111,29 @@ BOOST_FIXTURE_TEST_CASE(a_torn_index_is_left_out, TempRepo) {
   BOOST_TEST(!fresh.complete());
 }
 
+// An index asked about kFilterAfter times gets a Bloom filter, if it holds
+// kFilterMinIds ids or more; with it, every id listed is still found (no
+// false negatives) and ids in no pack are not.
+BOOST_FIXTURE_TEST_CASE(a_filtered_index_finds_what_it_lists_and_nothing_else, TempRepo) {
+  std::vector<ObjectId> small = WritePack(store(), 50, "small ");
+  std::vector<ObjectId> large = WritePack(store(), PackIds::kFilterMinIds + 100, "large ");
+  PackIds ids(dir() + "/objects/pack");
+  std::uint32_t asked = 0;
+  for (; asked < PackIds::kFilterAfter - 1; ++asked) {
+    const ObjectId absent = HashObject("absent " + std::to_string(asked), GIT_OBJECT_BLOB);
+    BOOST_TEST_REQUIRE(!ids.Contains(absent));
+  }
+  BOOST_TEST(ids.filtered() == 0u);
+  BOOST_TEST(ids.Contains(large.back()));
+  BOOST_TEST(ids.filtered() == 1u, "the large index, not the small one");
+  for (const ObjectId& id : large) BOOST_TEST_REQUIRE(ids.Contains(id), id.Hex());
+  for (const ObjectId& id : small) BOOST_TEST_REQUIRE(ids.Contains(id), id.Hex());
+  for (int i = 0; i < 20000; ++i) {
+    const ObjectId absent = HashObject("still absent " + std::to_string(i), GIT_OBJECT_BLOB);
+    BOOST_TEST_REQUIRE(!ids.Contains(absent), absent.Hex());
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 
