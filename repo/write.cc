@@ -39,8 +39,8 @@ constexpr std::size_t kMaxDefaultMessage = 100;
 // A version's delta keeps its values in memory (for hooks and events) up to
 // this many bytes of canonical JSON; past it, paths only.
 constexpr std::size_t kKeptDeltaBytes = std::size_t{1} << 20;
-// Documents added whole from which a write reads them back on a thread of
-// their own (objects/blob_prefetch.h); fewer cost less than starting it.
+// The fewest documents added whole that a write reads back on a thread of
+// its own (objects/blob_prefetch.h): fewer cost less than starting one.
 constexpr std::ptrdiff_t kPrefetchedBlobsMin = 4096;
 // Version times: libgit2 1.5 writes a commit's time as 32 unsigned bits, so
 // the last one it can record is 2106-02-07T06:28:15Z.
