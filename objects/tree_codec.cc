@@ -1,6 +1,7 @@
 #include "objects/tree_codec.h"
 
 #include <algorithm>
+#include <span>
 #include <variant>
 
 #include "strata/json_pointer.h"
@@ -44,6 +45,49 @@ std::vector<TreeEntry> FlatEntries(const std::vector<Member>& members) {
   return entries;
 }
 
+// A member, its key held elsewhere, and the key's KeyHash. Sorted by hash,
+// the members of every shard bucket, at every level, are one run (a level's
+// digit is the hash's next bits, most significant first).
+struct HashedMember {
+  std::uint64_t hash;
+  std::string_view key;
+  ValueRef ref;
+};
+
+// Writes the node for `members` (sorted by hash) at shard `level` of
+// `shape`: flat if few, else sharded. No bucket copies its members.
+Result<ObjectId> BuildHashedNode(ObjectStore& store, std::span<const HashedMember> members,
+                                 int level, const ShardShape& shape) {
+  if (members.size() <= shape.flat_max || level >= shape.levels()) {
+    std::vector<TreeEntry> entries;
+    entries.reserve(members.size());
+    for (const HashedMember& m : members) {
+      entries.push_back({MemberEntryName(m.key, m.ref), m.ref.id, m.ref.is_tree});
+    }
+    return store.WriteTree(std::move(entries));
+  }
+  const int shift = 64 - shape.bits * (level + 1);
+  auto digit = [&](const HashedMember& m) { return m.hash >> shift; };
+  std::vector<TreeEntry> entries;
+  for (std::size_t begin = 0; begin < members.size();) {
+    std::size_t end = begin + 1;
+    while (end < members.size() && digit(members[end]) == digit(members[begin])) ++end;
+    STRATA_ASSIGN_OR_RETURN(
+        ObjectId id, BuildHashedNode(store, members.subspan(begin, end - begin), level + 1, shape));
+    entries.push_back({BucketName(members[begin].hash, level, shape), id, true});
+    begin = end;
+  }
+  return store.WriteTree(std::move(entries));
+}
+
+// Sorts `members` by hash and writes their node at shard `level`.
+Result<ObjectId> BuildHashedNode(ObjectStore& store, std::vector<HashedMember> members, int level,
+                                 const ShardShape& shape) {
+  std::sort(members.begin(), members.end(),
+            [](const HashedMember& a, const HashedMember& b) { return a.hash < b.hash; });
+  return BuildHashedNode(store, std::span<const HashedMember>(members), level, shape);
+}
+
 // Writes the node for `members` at shard `level` of `shape`: flat if few,
 // else sharded.
 Result<ObjectId> BuildNode(ObjectStore& store, std::vector<Member> members, int level,
@@ -51,17 +95,10 @@ Result<ObjectId> BuildNode(ObjectStore& store, std::vector<Member> members, int 
   if (members.size() <= shape.flat_max || level >= shape.levels()) {
     return store.WriteTree(FlatEntries(members));
   }
-  std::map<std::string, std::vector<Member>> buckets;
-  for (auto& m : members) {
-    buckets[BucketName(KeyHash(m.key), level, shape)].push_back(std::move(m));
-  }
-  std::vector<TreeEntry> entries;
-  entries.reserve(buckets.size());
-  for (auto& [name, sub] : buckets) {
-    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(sub), level + 1, shape));
-    entries.push_back({name, id, true});
-  }
-  return store.WriteTree(std::move(entries));
+  std::vector<HashedMember> hashed;
+  hashed.reserve(members.size());
+  for (const Member& m : members) hashed.push_back({KeyHash(m.key), m.key, m.ref});
+  return BuildHashedNode(store, std::move(hashed), level, shape);
 }
 
 // The shape of a node whose first entry is named `first`: nullopt if the
@@ -139,6 +176,15 @@ Status ReadMembersAt(ObjectStore& store, const ObjectId& node, int level,
   return Status::Ok();
 }
 
+// One change of UpdateNode's: a key and its new value (nullopt: removed),
+// held by the caller's map or list.
+struct ChangeRef {
+  const std::string* key_at;
+  const std::optional<ValueRef>* value_at;
+  const std::string& key() const { return *key_at; }
+  const std::optional<ValueRef>& value() const { return *value_at; }
+};
+
 // The result of updating a node: its entries when it is flat (the caller
 // writes it, or turns it into a blob), or the id of the shard tree it became.
 using NodeUpdate = std::variant<std::vector<TreeEntry>, ObjectId>;
@@ -161,8 +207,7 @@ Result<std::vector<Member>> MembersOf(const std::vector<TreeEntry>& entries) {
 // in one of 500. A node sharded in another shape (written by another format)
 // is read whole and written again in `shape`.
 Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>& node, int level,
-                              const ShardShape& shape,
-                              const std::vector<const MemberChanges::value_type*>& changes) {
+                              const ShardShape& shape, const std::vector<ChangeRef>& changes) {
   std::shared_ptr<const TreeIndex> index;
   std::optional<ShardShape> node_shape;
   if (node) {
@@ -174,10 +219,10 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     STRATA_RETURN_IF_ERROR(ReadMembersAt(store, *node, level, all));
     std::map<std::string, ValueRef, std::less<>> by_key;
     for (Member& m : all) by_key.emplace(std::move(m.key), m.ref);
-    for (const auto* c : changes) {
-      if (c->second) {
-        by_key.insert_or_assign(c->first, *c->second);
-      } else if (auto it = by_key.find(c->first); it != by_key.end()) {
+    for (const ChangeRef& c : changes) {
+      if (c.value()) {
+        by_key.insert_or_assign(c.key(), *c.value());
+      } else if (auto it = by_key.find(c.key()); it != by_key.end()) {
         by_key.erase(it);
       }
     }
@@ -191,9 +236,9 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     return NodeUpdate(id);
   }
   if (node_shape) {
-    std::map<std::string, std::vector<const MemberChanges::value_type*>> by_bucket;
-    for (const auto* c : changes) {
-      by_bucket[BucketName(KeyHash(c->first), level, shape)].push_back(c);
+    std::map<std::string, std::vector<ChangeRef>> by_bucket;
+    for (const ChangeRef& c : changes) {
+      by_bucket[BucketName(KeyHash(c.key()), level, shape)].push_back(c);
     }
     std::map<std::string, TreeEntry> buckets;
     for (const auto& e : index->entries()) {
@@ -246,6 +291,20 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(std::move(out)));
     return NodeUpdate(id);
   }
+  // No node, and more members than a flat node holds (an import's): the
+  // node is built from the changes, each key neither escaped nor parsed back.
+  if (!index && changes.size() > shape.flat_max && level < shape.levels()) {
+    std::vector<HashedMember> members;
+    members.reserve(changes.size());
+    for (const ChangeRef& c : changes) {
+      if (c.value()) members.push_back({KeyHash(c.key()), c.key(), *c.value()});
+    }
+    if (members.size() > shape.flat_max) {
+      STRATA_ASSIGN_OR_RETURN(ObjectId id,
+                              BuildHashedNode(store, std::move(members), level, shape));
+      return NodeUpdate(id);
+    }
+  }
   // A flat node: its entries as stored, each change replacing, removing or
   // adding one. A member is named by its escaped key, or by the key and the
   // "%[" mark for an array node: either name finds it.
@@ -258,8 +317,8 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     removed.assign(entries.size(), false);
   }
   std::size_t count = entries.size();
-  for (const auto* c : changes) {
-    std::string name = EscapeKey(c->first);
+  for (const ChangeRef& c : changes) {
+    std::string name = EscapeKey(c.key());
     const TreeIndex::Entry* found = nullptr;
     if (index) {
       found = index->Find(name);
@@ -267,16 +326,16 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     }
     if (found) {
       const std::size_t at = static_cast<std::size_t>(found - index->entries().data());
-      if (!c->second) {
+      if (!c.value()) {
         removed[at] = true;
         --count;
         continue;
       }
-      if (c->second->is_array) name += "%[";
-      entries[at] = TreeEntry{std::move(name), c->second->id, c->second->is_tree};
-    } else if (c->second) {
-      if (c->second->is_array) name += "%[";
-      entries.push_back(TreeEntry{std::move(name), c->second->id, c->second->is_tree});
+      if (c.value()->is_array) name += "%[";
+      entries[at] = TreeEntry{std::move(name), c.value()->id, c.value()->is_tree};
+    } else if (c.value()) {
+      if (c.value()->is_array) name += "%[";
+      entries.push_back(TreeEntry{std::move(name), c.value()->id, c.value()->is_tree});
       removed.push_back(false);
       ++count;
     }
@@ -660,11 +719,10 @@ Result<bool> CountMembersUpTo(ObjectStore& store, const ObjectId& id, std::size_
 
 }  // namespace
 
-Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>& base,
-                              const MemberChanges& changes, bool force_tree) {
-  std::vector<const MemberChanges::value_type*> list;
-  list.reserve(changes.size());
-  for (const auto& c : changes) list.push_back(&c);
+namespace {
+
+Result<ValueRef> UpdateObjectWith(ObjectStore& store, const std::optional<ObjectId>& base,
+                                  const std::vector<ChangeRef>& list, bool force_tree) {
   STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, base, 0, WriteShape(store), list));
   if (auto* id = std::get_if<ObjectId>(&updated)) {
     // A sharded object of few members may be small enough for a blob (a
@@ -685,6 +743,24 @@ Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>&
   }
   STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, MembersOf(entries));
   return BuildObject(store, std::move(members), force_tree);
+}
+
+}  // namespace
+
+Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>& base,
+                              const MemberChanges& changes, bool force_tree) {
+  std::vector<ChangeRef> list;
+  list.reserve(changes.size());
+  for (const auto& [key, value] : changes) list.push_back({&key, &value});
+  return UpdateObjectWith(store, base, list, force_tree);
+}
+
+Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>& base,
+                              std::span<const MemberChange> changes, bool force_tree) {
+  std::vector<ChangeRef> list;
+  list.reserve(changes.size());
+  for (const auto& [key, value] : changes) list.push_back({&key, &value});
+  return UpdateObjectWith(store, base, list, force_tree);
 }
 
 Result<ValueRef> EncodeMembers(ObjectStore& store, std::vector<Member> members, bool force_tree) {

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -167,5 +168,11 @@ using MemberChanges = std::map<std::string, std::optional<ValueRef>, std::less<>
 // (the state root is always a tree).
 Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>& base,
                               const MemberChanges& changes, bool force_tree);
+// The same, from a list of changes that names each key once, in any order:
+// a large write's (an import's metadata) costs a vector, not a map's node
+// per member.
+using MemberChange = std::pair<std::string, std::optional<ValueRef>>;
+Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>& base,
+                              std::span<const MemberChange> changes, bool force_tree);
 
 }  // namespace strata

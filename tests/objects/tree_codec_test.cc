@@ -1,5 +1,6 @@
 #include "objects/tree_codec.h"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <set>
@@ -682,6 +683,75 @@ BOOST_FIXTURE_TEST_CASE(format_3_edits_and_diffs_a_format_2_state, TempRepo) {
   Patch diff;
   STRATA_CHECK_OK(DiffStates(store(), old_id, *id, diff));
   BOOST_TEST(diff.size() == 1u);
+}
+
+// The node for `members`, built the plain way (each level's buckets in a
+// map): the reference UpdateObject's and EncodeMembers' sorted build must match.
+ObjectId ReferenceNode(ObjectStore& store, const std::vector<Member>& members, int level,
+                       const ShardShape& shape) {
+  if (members.size() <= shape.flat_max || level >= shape.levels()) {
+    std::vector<TreeEntry> entries;
+    for (const Member& m : members) {
+      entries.push_back({MemberEntryName(m.key, m.ref), m.ref.id, m.ref.is_tree});
+    }
+    return store.WriteTree(std::move(entries)).value();
+  }
+  std::map<std::string, std::vector<Member>> buckets;
+  for (const Member& m : members) buckets[BucketName(KeyHash(m.key), level, shape)].push_back(m);
+  std::vector<TreeEntry> entries;
+  for (const auto& [name, sub] : buckets) {
+    entries.push_back({name, ReferenceNode(store, sub, level + 1, shape), true});
+  }
+  return store.WriteTree(std::move(entries)).value();
+}
+
+// A large object written from nothing (an import's state and metadata) is
+// built from its members sorted by key hash: the same node, in both shard
+// shapes, whichever way the changes are given, as the plain build.
+BOOST_FIXTURE_TEST_CASE(a_large_object_built_from_nothing_is_the_canonical_node, TempRepo) {
+  testing::RandomJson gen(7);
+  for (int format : {1, 3}) {
+    store().set_format(format);
+    const ShardShape shape = WriteShape(store());
+    for (std::size_t n : {shape.flat_max + 1, std::size_t{700}, std::size_t{5000}}) {
+      BOOST_TEST_CONTEXT("format " << format << ", " << n << " members") {
+        std::vector<Member> members;
+        MemberChanges as_map;
+        std::vector<MemberChange> as_list;
+        std::set<std::string> keys(testing::TrickyKeys().begin(), testing::TrickyKeys().end());
+        for (std::size_t i = 0; keys.size() < n; ++i) keys.insert("k" + std::to_string(i * 7919));
+        std::size_t i = 0;
+        for (const std::string& key : keys) {
+          // Blobs, object nodes and array nodes, as documents are.
+          json::value v = i % 97 == 0   ? json::value(testing::RandomJson::Wide(300))
+                          : i % 89 == 0 ? json::value(json::array(900, json::value(i)))
+                                        : gen.AnyValue();
+          ++i;
+          ValueRef ref = EncodeValue(store(), v, 1).value();
+          members.push_back({key, ref});
+          as_map.emplace(key, ref);
+          as_list.emplace_back(key, ref);
+        }
+        // A removal of a key that is not there changes nothing.
+        as_map.emplace("absent", std::nullopt);
+        as_list.emplace_back("absent", std::nullopt);
+        std::reverse(as_list.begin(), as_list.end());  // any order
+        const ObjectId expected = ReferenceNode(store(), members, 0, shape);
+        Result<ValueRef> from_map = UpdateObject(store(), std::nullopt, as_map, true);
+        Result<ValueRef> from_list = UpdateObject(store(), std::nullopt, as_list, true);
+        Result<ValueRef> encoded = EncodeMembers(store(), members, true);
+        STRATA_CHECK_OK(from_map);
+        STRATA_CHECK_OK(from_list);
+        STRATA_CHECK_OK(encoded);
+        BOOST_TEST(from_map->id.Hex() == expected.Hex());
+        BOOST_TEST(from_list->id.Hex() == expected.Hex());
+        BOOST_TEST(encoded->id.Hex() == expected.Hex());
+        std::vector<Member> back;
+        STRATA_CHECK_OK(ReadMembers(store(), expected, back));
+        BOOST_TEST(back.size() == n);
+      }
+    }
+  }
 }
 
 // Random edits through StateEditor, one editor per round on the id the
