@@ -34,7 +34,15 @@ void BlobPrefetch::Run() {
     reader.emplace(pack_dir_, 0);
   } catch (...) {
   }
+  std::size_t since_release = 0;
   for (std::size_t i = 0; i < ids_.size(); ++i) {
+    // Each pack page is read once, in order: what was read goes back to
+    // the system as the thread moves on, or an import of 1,000,000
+    // documents would keep every one of its packs resident (~200 MB).
+    if (reader && since_release >= kReleaseBytes) {
+      reader->ReleasePages();
+      since_release = 0;
+    }
     std::shared_ptr<const RawObject> blob;
     if (reader) {
       try {
@@ -44,6 +52,7 @@ void BlobPrefetch::Run() {
       }
     }
     const std::size_t bytes = blob ? blob->data.size() : 0;
+    since_release += bytes;
     std::unique_lock lock(mu_);
     // A blob larger than the window goes alone.
     auto room = [&] { return stop_ || ready_.empty() || ready_bytes_ + bytes <= window_bytes_; };

@@ -35,6 +35,8 @@ class BlobPrefetch {
   static constexpr std::size_t kDefaultWindowBytes = std::size_t{4} << 20;
   // Blobs ready before a waiting reader is woken (or the last, or a full window).
   static constexpr std::size_t kWakeBatch = 64;
+  // Blob bytes read between two releases of the packs' mapped pages.
+  static constexpr std::size_t kReleaseBytes = std::size_t{16} << 20;
 
   // Starts reading `ids`, in order, from the packs in `pack_dir` as they are
   // now. No thread is started when `ids` is empty.

@@ -196,6 +196,12 @@ Status MappedPack::Map() {
   return Status::Ok();
 }
 
+void MappedPack::ReleasePages() const {
+  // Read-only and private: the pages hold the file's bytes, which a later
+  // read faults in again from the page cache.
+  if (map) ::madvise(const_cast<unsigned char*>(map), size, MADV_DONTNEED);
+}
+
 std::uint64_t MappedPack::EndOf(std::uint64_t offset) const {
   auto it = std::upper_bound(by_offset.begin(), by_offset.end(),
                              std::make_pair(offset, std::uint32_t{0xffffffffu}));

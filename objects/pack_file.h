@@ -87,6 +87,9 @@ struct MappedPack {
   // Maps the pack (once); Corruption if it is not the size its index was
   // read against.
   Status Map();
+  // Gives back the pages of the mapping read so far (they count in the
+  // process's resident memory until then); a later read maps them again.
+  void ReleasePages() const;
   // The end of the entry starting at `offset` (mapped).
   std::uint64_t EndOf(std::uint64_t offset) const;
   // The entry at `offset` exactly, or nullptr (mapped).

@@ -57,6 +57,13 @@ class PackReader {
   };
   Result<std::optional<ObjectHeader>> Header(const ObjectId& id);
 
+  // Gives back the pages of the packs read so far (MappedPack::ReleasePages):
+  // a reader that goes through hundreds of MB of packs once need not keep
+  // them resident.
+  void ReleasePages() const {
+    for (const auto& pack : packs_) pack->ReleasePages();
+  }
+
   // The packs read, newest first (mapped as they are first read).
   std::vector<std::unique_ptr<MappedPack>>& packs() { return packs_; }
 
