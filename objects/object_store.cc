@@ -397,6 +397,10 @@ Result<ObjectId> ObjectStore::WriteBlob(std::string_view data) {
   return WriteObject(data, GIT_OBJECT_BLOB);
 }
 
+Result<ObjectId> ObjectStore::WriteBlob(std::string&& data) {
+  return WriteObject(std::move(data), GIT_OBJECT_BLOB);
+}
+
 Result<ObjectId> ObjectStore::WriteTree(std::vector<TreeEntry> entries) {
   // Entries taken from a tree, with a few changed, are mostly in order already.
   if (!std::is_sorted(entries.begin(), entries.end(), GitTreeOrder)) {
@@ -412,7 +416,7 @@ Result<ObjectId> ObjectStore::WriteTree(std::vector<TreeEntry> entries) {
     data.push_back('\0');
     data.append(reinterpret_cast<const char*>(e.id.bytes), GIT_OID_RAWSZ);
   }
-  return WriteObject(data, GIT_OBJECT_TREE);
+  return WriteObject(std::move(data), GIT_OBJECT_TREE);
 }
 
 namespace {
@@ -793,8 +797,17 @@ Result<ObjectId> ObjectStore::WriteObject(std::string_view data, git_object_t ty
   // on every miss. git_odb_write would check again, so write to the
   // staging backend directly.
   if (Stored(id)) return id;
-  STRATA_GIT(stage_->write(stage_, AsGit(id), data.data(), data.size(), type),
-             "cannot stage an object");
+  return StageNew(id, std::string(data), type);
+}
+
+Result<ObjectId> ObjectStore::WriteObject(std::string&& data, git_object_t type) {
+  const ObjectId id = HashObject(data, type);
+  if (Stored(id)) return id;
+  return StageNew(id, std::move(data), type);
+}
+
+Result<ObjectId> ObjectStore::StageNew(const ObjectId& id, std::string&& bytes, git_object_t type) {
+  const std::string_view data = StageObject(stage_, id, std::move(bytes), type);
   if (compressor_) compressor_->Add(id, static_cast<unsigned>(type), data);
   staged_.push_back(id);
   staged_bytes_ += data.size();
@@ -868,19 +881,17 @@ Status ObjectStore::WritePack() {
   // as it fills: a large object (an import's delta) is never held
   // compressed whole as well.
   auto pack_here = [&](const ObjectId& id) -> Status {
-    git_odb_object* obj_raw = nullptr;
-    STRATA_GIT(git_odb_read(&obj_raw, odb_.get(), AsGit(id)),
-               "cannot read staged object " + id.Hex());
-    OdbObjectPtr obj(obj_raw);
-    std::size_t size = git_odb_object_size(obj_raw);
-    unsigned type =
-        static_cast<unsigned>(git_odb_object_type(obj_raw));  // commit 1, tree 2, blob 3, tag 4
+    // Read from the stage in place: no copy of a large object.
+    git_object_t staged_type = GIT_OBJECT_INVALID;
+    const std::string* staged = StagedData(stage_, id, &staged_type);
+    if (staged == nullptr) return Status::Internal("staged object " + id.Hex() + " is not staged");
+    const std::size_t size = staged->size();
+    const unsigned type = static_cast<unsigned>(staged_type);  // commit 1, tree 2, blob 3, tag 4
     const std::size_t entry_start = chunk.size();
     PackedEntry entry{id, written + entry_start, 0};
     AppendEntryHeader(chunk, type, size);
-    z_stream& zs = deflater.For(
-        std::string_view(static_cast<const char*>(git_odb_object_data(obj_raw)), size));
-    zs.next_in = static_cast<Bytef*>(const_cast<void*>(git_odb_object_data(obj_raw)));
+    z_stream& zs = deflater.For(std::string_view(*staged));
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(staged->data()));
     zs.avail_in = static_cast<uInt>(size);
     uLong crc = crc32(0, nullptr, 0);
     std::size_t crc_from = entry_start;
@@ -972,6 +983,8 @@ Status ObjectStore::Flush() {
   STRATA_RETURN_IF_ERROR(WritePack());
   // Staging checks existence without rescanning objects/pack; make the new
   // pack visible so its objects are not staged again.
+  flushed_objects_ += staged_.size();
+  flushed_bytes_ += staged_bytes_;
   STRATA_RETURN_IF_ERROR(RefreshPacks());
   // The objects are stored now: the indexes cached of their trees stay (the
   // next write reads the same paths).

@@ -125,11 +125,15 @@ class ObjectStore {
 
   // Stage an object; returns its id. Objects already stored are not staged again.
   Result<ObjectId> WriteBlob(std::string_view data);
+  // The same, keeping `data` itself (no copy of a large blob).
+  Result<ObjectId> WriteBlob(std::string&& data);
+  Result<ObjectId> WriteBlob(const char* data) { return WriteBlob(std::string_view(data)); }
   // Sorts `entries` in git's order; names must be valid git entry names.
   Result<ObjectId> WriteTree(std::vector<TreeEntry> entries);
 
   // Stage any object (a commit made with git_commit_create_buffer, say).
   Result<ObjectId> WriteObject(std::string_view data, git_object_t type);
+  Result<ObjectId> WriteObject(std::string&& data, git_object_t type);
 
   // Whether `id` is staged or on disk (packs written by other processes
   // since the last look included). Never answers from libgit2's cache.
@@ -148,6 +152,11 @@ class ObjectStore {
   // Objects staged since the last Flush or Discard, and their total size.
   std::size_t staged_objects() const { return staged_.size(); }
   std::uint64_t staged_bytes() const { return staged_bytes_; }
+  // Objects (and their bytes) this store has written to packs, and staged
+  // since: a write's count is the difference across it, whether or not a
+  // flush threshold wrote some of them on the way.
+  std::uint64_t written_objects() const { return flushed_objects_ + staged_.size(); }
+  std::uint64_t written_bytes() const { return flushed_bytes_ + staged_bytes_; }
 
   // Writes the staged objects to disk as one new packfile, whole (no deltas:
   // `strata gc` finds those), with its index: both under temporary names in
@@ -260,6 +269,8 @@ class ObjectStore {
   // and then discarded.
   bool Stored(const ObjectId& id);
   Status WritePack();
+  // Stages new object `id` (not stored yet), whose bytes are `data`.
+  Result<ObjectId> StageNew(const ObjectId& id, std::string&& data, git_object_t type);
   // Empties the stage (its backend, the compressor's queue); what Flush
   // does once the staged objects are in a pack, where the indexes cached
   // of them stay true.
@@ -280,6 +291,8 @@ class ObjectStore {
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t flush_threshold_ = 0;
+  std::uint64_t flushed_objects_ = 0;
+  std::uint64_t flushed_bytes_ = 0;
   int format_ = kNewestFormat;
   bool parallel_compression_ = true;
   std::unique_ptr<Compressor> compressor_;  // null: Flush compresses

@@ -97,6 +97,11 @@ Result<git_odb_backend*> NewStageBackend() {
   return static_cast<git_odb_backend*>(backend.release());
 }
 
+const std::string& StageObject(git_odb_backend* stage, const ObjectId& id, std::string&& data,
+                               git_object_t type) {
+  return Self(stage).objects.try_emplace(id, Staged{type, std::move(data)}).first->second.data;
+}
+
 const std::string* StagedData(git_odb_backend* stage, const ObjectId& id, git_object_t* type) {
   const Staged* s = Find(stage, AsGit(id));
   if (s == nullptr) return nullptr;

@@ -24,6 +24,11 @@ namespace strata {
 // A new, empty staging backend. The caller owns it until git_odb_add_backend
 // succeeds; after that the object database frees it.
 Result<git_odb_backend*> NewStageBackend();
+// Stages object `id` (its bytes `data`, moved in, not copied: an import's
+// delta is tens of MB); the staged bytes. Throws std::bad_alloc (the
+// caller's Guarded reports it).
+const std::string& StageObject(git_odb_backend* stage, const ObjectId& id, std::string&& data,
+                               git_object_t type);
 // Forgets every object staged in `stage` (one NewStageBackend made).
 void ResetStage(git_odb_backend* stage);
 // Staged object `id`'s bytes (nullptr if it is not staged) and, through

@@ -59,6 +59,12 @@ std::vector<std::string> TouchedDocuments(const Patch& delta) {
 Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<ObjectId>& base,
                                     const Patch& delta, const std::string& author,
                                     std::int64_t time) {
+  return UpdateDocumentMeta(store, base, delta, TouchedDocuments(delta), author, time);
+}
+
+Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<ObjectId>& base,
+                                    const Patch& delta, const std::vector<std::string>& touched,
+                                    const std::string& author, std::int64_t time) {
   // A delta from DiffStates removes a whole document only with a one-token
   // "remove"; every other touched document exists afterwards.
   std::set<std::string> removed;
@@ -77,23 +83,25 @@ Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<Obje
   // an import created reads one blob, not 100,000).
   std::unordered_map<ObjectId, ValueRef> updated;  // old metadata -> new
   std::optional<ValueRef> created;                 // a new document's
-  MemberChanges changes;
-  for (std::string& doc : TouchedDocuments(delta)) {
+  // Sorted and unique as `touched` is: a vector, not a map's node a document.
+  std::vector<MemberChange> changes;
+  changes.reserve(touched.size());
+  for (const std::string& doc : touched) {
     std::optional<ValueRef> old;
     if (base) {
       STRATA_ASSIGN_OR_RETURN(old, FindMember(store, *base, doc));
     }
     if (removed.count(doc)) {
-      if (old) changes.emplace(std::move(doc), std::nullopt);
+      if (old) changes.emplace_back(doc, std::nullopt);
       continue;
     }
     if (old) {
       if (auto it = updated.find(old->id); it != updated.end()) {
-        changes.emplace(std::move(doc), it->second);
+        changes.emplace_back(doc, it->second);
         continue;
       }
     } else if (created) {
-      changes.emplace(std::move(doc), *created);
+      changes.emplace_back(doc, *created);
       continue;
     }
     DocumentInfo info;
@@ -121,7 +129,7 @@ Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<Obje
     } else {
       created = it->second;
     }
-    changes.emplace(std::move(doc), it->second);
+    changes.emplace_back(doc, it->second);
   }
   if (changes.empty() && base) return *base;
   // The tree StateEditor would write: only the shards holding changed

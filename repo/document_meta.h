@@ -27,6 +27,10 @@ std::vector<std::string> TouchedDocuments(const Patch& delta);
 Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<ObjectId>& base,
                                     const Patch& delta, const std::string& author,
                                     std::int64_t time);
+// The same, given TouchedDocuments(delta).
+Result<ObjectId> UpdateDocumentMeta(ObjectStore& store, const std::optional<ObjectId>& base,
+                                    const Patch& delta, const std::vector<std::string>& touched,
+                                    const std::string& author, std::int64_t time);
 
 // The metadata of `doc` in meta tree `meta`; an entry with only the id when
 // there is none (versions written by other tools).

@@ -200,8 +200,9 @@ Result<ObjectId> WriteMergeCommit(git_repository* repo, ObjectStore& store,
   STRATA_GIT(git_commit_create_buffer(&buf.buf, repo, sig.get(), sig.get(), nullptr,
                                       message.c_str(), tree.get(), parents.size(), parents.data()),
              "cannot record the merge in progress");
-  STRATA_ASSIGN_OR_RETURN(ObjectId commit,
-                          store.WriteObject({buf.buf.ptr, buf.buf.size}, GIT_OBJECT_COMMIT));
+  STRATA_ASSIGN_OR_RETURN(
+      ObjectId commit,
+      store.WriteObject(std::string_view(buf.buf.ptr, buf.buf.size), GIT_OBJECT_COMMIT));
   STRATA_RETURN_IF_ERROR(store.Flush());
   return commit;
 }

@@ -309,7 +309,8 @@ Result<std::optional<std::string>> Repository::Project(const std::string& rev) t
                                         tree.get(), parent_commits.size(), parent_commits.data()),
                "cannot create the projection of " + id.Hex());
     STRATA_ASSIGN_OR_RETURN(
-        ObjectId out, impl_->store_->WriteObject({buf.buf.ptr, buf.buf.size}, GIT_OBJECT_COMMIT));
+        ObjectId out,
+        impl_->store_->WriteObject(std::string_view(buf.buf.ptr, buf.buf.size), GIT_OBJECT_COMMIT));
     projected_trees[out] = VersionTrees{state, meta, delta_id};
     checked.insert(out);
     log.Add(id, Mapping{Mapped::kVersion, out});

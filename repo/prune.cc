@@ -451,7 +451,8 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) try {
                                         report.base_message.c_str(), base_tree.get(), 0, nullptr),
                "cannot create the base version");
     STRATA_ASSIGN_OR_RETURN(
-        base, impl_->store_->WriteObject({buf.buf.ptr, buf.buf.size}, GIT_OBJECT_COMMIT));
+        base,
+        impl_->store_->WriteObject(std::string_view(buf.buf.ptr, buf.buf.size), GIT_OBJECT_COMMIT));
   }
   report.base = base.Hex();
 
@@ -489,7 +490,8 @@ Result<PruneReport> Repository::Prune(const PruneOptions& options) try {
                    tree.get(), raw_parents.size(), raw_parents.data()),
                "cannot copy version " + id.Hex());
     STRATA_ASSIGN_OR_RETURN(
-        ObjectId copy, impl_->store_->WriteObject({buf.buf.ptr, buf.buf.size}, GIT_OBJECT_COMMIT));
+        ObjectId copy,
+        impl_->store_->WriteObject(std::string_view(buf.buf.ptr, buf.buf.size), GIT_OBJECT_COMMIT));
     copy_of[id] = copy;
     report.rewritten.push_back({id.Hex(), copy.Hex()});
   }

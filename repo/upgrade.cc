@@ -115,8 +115,9 @@ Result<UpgradeReport> Repository::Upgrade(const UpgradeOptions& options) try {
     STRATA_GIT(git_commit_create_buffer(&buf.buf, repo, sig.get(), sig.get(), nullptr,
                                         UpgradeMessage().c_str(), tree.get(), 1, parents),
                "cannot create the upgrade version of branch '" + b.name + "'");
-    STRATA_ASSIGN_OR_RETURN(ObjectId commit,
-                            store.WriteObject({buf.buf.ptr, buf.buf.size}, GIT_OBJECT_COMMIT));
+    STRATA_ASSIGN_OR_RETURN(
+        ObjectId commit,
+        store.WriteObject(std::string_view(buf.buf.ptr, buf.buf.size), GIT_OBJECT_COMMIT));
     // Objects reach the disk (fsynced) before any ref names them.
     STRATA_RETURN_IF_ERROR(store.Flush());
     git_commit* c_raw = nullptr;

@@ -113,6 +113,10 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     ObjectStore& store;
     ~DiscardOnExit() { store.Discard(); }
   } discard{*impl_->store_};
+  // What this version writes, counted across any flush on the way (an
+  // import's flush threshold writes its trees in batches).
+  const std::uint64_t objects_before = impl_->store_->written_objects();
+  const std::uint64_t bytes_before = impl_->store_->written_bytes();
 
   CommitPtr parent;
   std::optional<ObjectId> base_state, base_meta;
@@ -147,6 +151,7 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
     ahead.emplace(impl_->store_->objects_dir() + "/pack", std::move(ids));
   }
   std::size_t kept = 0;
+  out.delta.reserve(changed.size());  // a document's operations: one, mostly
   for (MemberDiff& m : changed) {
     JsonPointer path({m.key});
     std::string().swap(m.key);
@@ -189,6 +194,7 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
       if (out.delta_values_dropped) out.delta[i].value = nullptr;
     }
   }
+  std::vector<MemberDiff>().swap(changed);  // not needed past here
   // A merge version records that theirs is merged, even with nothing to change.
   if (out.delta.empty() && extra_parents.empty()) {
     return Status::Unchanged("nothing changed; no version written");
@@ -261,12 +267,12 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   STRATA_RETURN_IF_ERROR(ValidateMessage(message));
 
   STRATA_ASSIGN_OR_RETURN(ObjectId meta_id, UpdateDocumentMeta(*impl_->store_, base_meta, out.delta,
-                                                               author.ToString(), time));
+                                                               touched, author.ToString(), time));
   ObjectId delta_id;
   {
     STRATA_ASSIGN_OR_RETURN(std::string bytes,
                             delta_bytes.valid() ? delta_bytes.get() : delta_writer.Finish());
-    STRATA_ASSIGN_OR_RETURN(delta_id, impl_->store_->WriteBlob(bytes));
+    STRATA_ASSIGN_OR_RETURN(delta_id, impl_->store_->WriteBlob(std::move(bytes)));
   }
   STRATA_ASSIGN_OR_RETURN(ObjectId root_id,
                           impl_->store_->WriteTree({{kDeltaEntry, delta_id, false},
@@ -291,11 +297,11 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                                       nullptr, ComposeMessage(message, options.labels).c_str(),
                                       tree.get(), parents.size(), parents.data()),
              "cannot create the version");
-  STRATA_ASSIGN_OR_RETURN(
-      out.commit,
-      impl_->store_->WriteObject({commit_buf.buf.ptr, commit_buf.buf.size}, GIT_OBJECT_COMMIT));
-  out.objects = impl_->store_->staged_objects();
-  out.bytes = impl_->store_->staged_bytes();
+  STRATA_ASSIGN_OR_RETURN(out.commit, impl_->store_->WriteObject(
+                                          std::string_view(commit_buf.buf.ptr, commit_buf.buf.size),
+                                          GIT_OBJECT_COMMIT));
+  out.objects = impl_->store_->written_objects() - objects_before;
+  out.bytes = impl_->store_->written_bytes() - bytes_before;
   // Objects reach the disk (fsynced) before any ref names them.
   STRATA_RETURN_IF_ERROR(impl_->store_->Flush());
 
@@ -645,7 +651,9 @@ Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
       store.Discard();
     }
   } unstage{store};
-  store.set_flush_threshold(kImportBatchBytes);
+  store.set_flush_threshold(import.batch_bytes > 0 ? import.batch_bytes : kImportBatchBytes);
+  const std::uint64_t objects_before = store.written_objects();
+  const std::uint64_t bytes_before = store.written_bytes();
   MemberChanges changes;
   STRATA_RETURN_IF_ERROR(source([&](std::string id, json::value doc) -> Status {
     STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
@@ -657,7 +665,8 @@ Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
   }));
   if (changes.empty()) return Status::InvalidArgument("no documents to import");
   STRATA_RETURN_IF_ERROR(store.Flush());
-  store.set_flush_threshold(0);
+  const std::uint64_t document_objects = store.written_objects() - objects_before;
+  const std::uint64_t document_bytes = store.written_bytes() - bytes_before;
 
   // 2. The documents to prune, as Import finds them (DocumentsNotGiven).
   std::vector<std::string> prune;
@@ -689,7 +698,14 @@ Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
     STRATA_ASSIGN_OR_RETURN(ValueRef state, UpdateObject(store, base, changes, true));
     return state.id;
   };
-  return WriteState(make_state, DescribeImport(changes.size()), options);
+  // The flush threshold stays: the version's trees (two for each document,
+  // state and metadata) go to disk in batches as they are built, not all at
+  // its end.
+  STRATA_ASSIGN_OR_RETURN(WriteResult written,
+                          WriteState(make_state, DescribeImport(changes.size()), options));
+  written.objects_written += document_objects;
+  written.bytes_written += document_bytes;
+  return written;
 } catch (...) {
   return CaughtStatus("Repository::ImportFrom");
 }

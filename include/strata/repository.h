@@ -122,6 +122,10 @@ struct ImportOptions {
   // The candidates are the documents a Snapshot of the head lists, so under
   // a perspective only visible ones (a hidden document is never removed).
   bool prune = false;
+  // ImportFrom: the bytes staged before they are written to disk as one pack
+  // (0: Repository::kImportBatchBytes). Smaller batches bound memory more
+  // tightly and make more packs (gc combines them).
+  std::uint64_t batch_bytes = 0;
 };
 
 struct WriteResult {
@@ -502,9 +506,10 @@ class Repository {
   // stored as it comes and dropped; the objects are written to disk in
   // batches of about kImportBatchBytes (fsynced packs no ref names until the
   // version does, so a failed import leaves no version), and the version is
-  // written once all are on disk. A document given twice is
-  // InvalidArgument; so is a source that gives none. Under a perspective
-  // the documents are kept in memory and given to Import above.
+  // written once all are on disk, its trees in batches too as they are
+  // built. objects_written counts the documents' objects and the version's. A document given twice
+  // is InvalidArgument; so is a source that gives none. Under a perspective the documents are kept
+  // in memory and given to Import above.
   using DocumentSink = std::function<Status(std::string id, json::value doc)>;
   using DocumentSource = std::function<Status(const DocumentSink& sink)>;
   static constexpr std::uint64_t kImportBatchBytes = std::uint64_t{32} << 20;
