@@ -875,6 +875,51 @@ BOOST_FIXTURE_TEST_CASE(the_pack_reader_reads_what_libgit2_reads, TempRepo) {
   BOOST_TEST(refused);
 }
 
+// This process's resident file-backed pages, in KiB (/proc/self/status).
+long ResidentFileKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("RssFile:", 0) == 0) return std::stol(line.substr(8));
+  }
+  return -1;
+}
+
+// A reader that went through its packs gives their pages back: what it
+// read stops counting in the process's resident memory (an import's
+// read-ahead goes through hundreds of MB once), and reads go on working.
+BOOST_FIXTURE_TEST_CASE(a_pack_reader_gives_back_the_pages_it_read, TempRepo) {
+  // 8 MiB of bytes zlib cannot shrink, in 8 blobs of one pack.
+  std::vector<ObjectId> ids;
+  std::uint64_t x = 88172645463325252u;
+  for (int i = 0; i < 8; ++i) {
+    std::string data(std::size_t{1} << 20, '\0');
+    for (char& c : data) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      c = static_cast<char>(x);
+    }
+    ids.push_back(store().WriteBlob(std::move(data)).value());
+  }
+  STRATA_CHECK_OK(store().Flush());
+  PackReader reader(dir() + "/objects/pack", 0);
+  for (const ObjectId& id : ids) {
+    Result<std::shared_ptr<const RawObject>> got = reader.Read(id);
+    STRATA_CHECK_OK(got);
+    BOOST_TEST_REQUIRE(got->get() != nullptr);
+  }
+  const long mapped = ResidentFileKib();
+  reader.ReleasePages();
+  const long released = ResidentFileKib();
+  BOOST_TEST_REQUIRE(mapped > 0);
+  BOOST_TEST(mapped - released >= 6 * 1024, "RssFile " << mapped << " kB -> " << released << " kB");
+  Result<std::shared_ptr<const RawObject>> again = reader.Read(ids[3]);
+  STRATA_CHECK_OK(again);
+  BOOST_TEST_REQUIRE(again->get() != nullptr);
+  BOOST_TEST((HashObject((*again)->data, GIT_OBJECT_BLOB) == ids[3]));
+}
+
 // A failure on the worker fails the Flush, naming the object, and leaves
 // no pack; the next write works.
 BOOST_FIXTURE_TEST_CASE(a_compression_error_fails_the_flush, TempRepo) {
