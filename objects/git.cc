@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -19,7 +20,15 @@ namespace strata {
 // location and leave the chain empty; every other call (a network transport's
 // EnsureTlsCertificates, or any other code in the process) goes to mbedTLS's
 // own. With a libgit2 built on OpenSSL, or one initialised before strata's,
-// nothing is deferred and EnsureTlsCertificates does nothing.
+// nothing is deferred and EnsureTransports does nothing.
+//
+// libssh2 likewise: git_libgit2_init calls libssh2_init, whose OpenSSL set-up
+// (ENGINE_load_builtin_engines and the tables it fills) is about 1 ms of
+// every command. While EnsureLibgit2 runs, strata's libssh2_init notes the
+// call and returns success; EnsureTransports makes the real call before a
+// network transport connects. libssh2 also initialises itself in
+// libssh2_session_init if nobody has, so nothing can reach an uninitialised
+// libssh2, and its libssh2_exit does nothing when it was never initialised.
 namespace {
 
 // Plain storage, no allocation: noted during libgit2's start-up, where a
@@ -37,10 +46,13 @@ DeferredCertificates& Deferred() {
   return d;
 }
 
-thread_local bool deferring_certificates = false;
+thread_local bool deferring_network_setup = false;
+
+// libssh2_init's flags, noted while EnsureLibgit2 ran; -1 for none.
+std::atomic<int> deferred_ssh_flags{-1};
 
 template <typename Fn>
-Fn RealMbedtls(const char* name) {
+Fn RealFunction(const char* name) {
   return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
 }
 
@@ -48,7 +60,7 @@ int NoteOrParse(void* chain, const char* location, bool is_file) {
   using Parse = int (*)(void*, const char*);
   DeferredCertificates& d = Deferred();
   const std::size_t length = location ? std::strlen(location) : 0;
-  if (deferring_certificates && length < sizeof d.file) {
+  if (deferring_network_setup && length < sizeof d.file) {
     std::lock_guard lock(d.mutex);
     std::memcpy(is_file ? d.file : d.path, location ? location : "", length + 1);
     d.pending = true;
@@ -58,8 +70,8 @@ int NoteOrParse(void* chain, const char* location, bool is_file) {
     std::lock_guard lock(d.mutex);
     d.pending = false;  // someone chose certificates: keep their choice
   }
-  static Parse parse_file = RealMbedtls<Parse>("mbedtls_x509_crt_parse_file");
-  static Parse parse_path = RealMbedtls<Parse>("mbedtls_x509_crt_parse_path");
+  static Parse parse_file = RealFunction<Parse>("mbedtls_x509_crt_parse_file");
+  static Parse parse_path = RealFunction<Parse>("mbedtls_x509_crt_parse_path");
   Parse real = is_file ? parse_file : parse_path;
   // MBEDTLS_ERR_X509_FILE_IO_ERROR: only reachable if mbedTLS is not loaded.
   return real ? real(chain, location) : -0x2900;
@@ -76,12 +88,26 @@ extern "C" int mbedtls_x509_crt_parse_path(void* chain, const char* path) {
   return strata::NoteOrParse(chain, path, false);
 }
 
+extern "C" int libssh2_init(int flags) {
+  if (strata::deferring_network_setup) {
+    strata::deferred_ssh_flags = flags;
+    return 0;
+  }
+  using Init = int (*)(int);
+  static Init real = strata::RealFunction<Init>("libssh2_init");
+  // LIBSSH2_ERROR_ALLOC: only reachable if libssh2 is not loaded.
+  return real ? real(flags) : -6;
+}
+
 namespace strata {
 
-void EnsureTlsCertificates() {
+void EnsureTransports() {
   EnsureLibgit2();
   static std::once_flag once;
   std::call_once(once, [] {
+    // libssh2 first: libgit2's ssh transport expects it initialised, and
+    // nothing below can skip it.
+    if (const int flags = deferred_ssh_flags.exchange(-1); flags >= 0) libssh2_init(flags);
     DeferredCertificates& d = Deferred();
     std::string file, path;
     {
@@ -99,12 +125,14 @@ void EnsureTlsCertificates() {
   });
 }
 
+bool SshSetUpDeferred() { return deferred_ssh_flags.load() >= 0; }
+
 void EnsureLibgit2() {
   static std::once_flag once;
   std::call_once(once, [] {
-    deferring_certificates = true;
+    deferring_network_setup = true;
     git_libgit2_init();
-    deferring_certificates = false;
+    deferring_network_setup = false;
     // libgit2 does not fsync unless asked; objects are synced before the ref
     // that names them is written, because libgit2 writes them first.
     git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);

@@ -19,10 +19,16 @@ namespace strata {
 // an acknowledged version must survive a power loss.
 void EnsureLibgit2();
 
-// Loads the TLS certificate authorities that EnsureLibgit2 left unread (see
-// objects/git.cc, "Start-up without TLS"). Every network transport calls it
-// before it connects; it costs nothing after the first call.
-void EnsureTlsCertificates();
+// Does the network set-up that EnsureLibgit2 left undone (see objects/git.cc,
+// "Start-up without TLS"): initialises libssh2 and loads the TLS certificate
+// authorities. Every network transport calls it before it connects; it costs
+// nothing after the first call.
+void EnsureTransports();
+
+// Whether libssh2's initialisation is still waiting for EnsureTransports:
+// true after EnsureLibgit2 in a process that has not yet reached a network
+// transport, when strata's libssh2_init is the one libgit2 calls.
+bool SshSetUpDeferred();
 
 // Status for a failed libgit2 call: the last libgit2 error, prefixed by `what`.
 // Corruption if that error came from SetGitCorruptionError; ResourceExhausted

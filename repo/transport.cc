@@ -774,7 +774,7 @@ bool Contains(const std::string& s, std::string_view needle) {
 
 TransportSession::TransportSession(std::string url, TransportOptions options)
     : state_(std::make_unique<State>()) {
-  EnsureTlsCertificates();
+  EnsureTransports();
   state_->parsed = ParseUrl(url);
   state_->url = std::move(url);
   state_->options = options;

@@ -1,0 +1,26 @@
+#include "objects/git.h"
+
+#include <boost/test/unit_test.hpp>
+
+// Start-up without network set-up (objects/git.cc): libgit2's own start-up
+// leaves libssh2 uninitialised until a transport needs it. This is the
+// whole process's state, so the suite checks it in one case, in order; no
+// other case of this program reaches a network transport.
+BOOST_AUTO_TEST_SUITE(objects)
+BOOST_AUTO_TEST_SUITE(git)
+
+BOOST_AUTO_TEST_CASE(libssh2_waits_for_the_first_transport) {
+  strata::EnsureLibgit2();
+  // strata's libssh2_init is the one libgit2 called, and it only noted it.
+  BOOST_TEST(strata::SshSetUpDeferred());
+  strata::EnsureLibgit2();
+  BOOST_TEST(strata::SshSetUpDeferred());
+  // A transport's set-up makes the real call, once.
+  strata::EnsureTransports();
+  BOOST_TEST(!strata::SshSetUpDeferred());
+  strata::EnsureTransports();
+  BOOST_TEST(!strata::SshSetUpDeferred());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
