@@ -148,6 +148,9 @@ test_expect_success 'duplicate ids in a JSONL file are refused, naming both line
   expect_match "dup" "$(err)"
   expect_match "line 1" "$(err)"
   expect_repo_unchanged
+  expect_fail 1 strata import - <dup.jsonl
+  expect_match "-:3: document .dup. already given on line 1" "$(err)"
+  expect_repo_unchanged
 '
 
 test_expect_success 'an invalid document id in JSONL is refused' '

@@ -242,6 +242,21 @@ BOOST_AUTO_TEST_CASE(json_lines_errors_name_the_line) {
   BOOST_REQUIRE(!s.ok());
   BOOST_TEST(s.status().message().find("line 1") != std::string::npos, s.status().message());
 
+  // Far apart, past several growths of the table of id hashes; an id given
+  // with an escape is the same id.
+  std::string many;
+  for (int i = 0; i < 20000; ++i) many += "{\"id\":\"d" + std::to_string(i) + "\",\"doc\":1}\n";
+  t.Write("far.jsonl", many + "\n{\"id\":\"\\u0064\\u0030\",\"doc\":2}\n");
+  s = ReadImportSource((t.path / "far.jsonl").string());
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST(s.status().message().find("far.jsonl:20002: document 'd0' already given on line 1") !=
+                 std::string::npos,
+             s.status().message());
+  t.Write("far.jsonl", many);
+  s = ReadImportSource((t.path / "far.jsonl").string());
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.status().message());
+  BOOST_TEST(s.value().docs.size() == 20000u);
+
   t.Write("shape.jsonl", "{\"name\":\"a\"}\n");
   s = ReadImportSource((t.path / "shape.jsonl").string());
   BOOST_TEST(!s.ok());
