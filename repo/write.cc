@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <ctime>
 #include <future>
+#include <span>
 #include <system_error>
 #include <unordered_set>
 
@@ -20,6 +21,7 @@
 #include "objects/state_editor.h"
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
+#include "repo/id_hashes.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
 #include "repo/schemas.h"
@@ -654,13 +656,21 @@ Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
   store.set_flush_threshold(import.batch_bytes > 0 ? import.batch_bytes : kImportBatchBytes);
   const std::uint64_t objects_before = store.written_objects();
   const std::uint64_t bytes_before = store.written_bytes();
-  MemberChanges changes;
+  // A vector, not a map: a million documents' ids and object ids take 64 MB
+  // in it, 88 MB as a std::map's nodes, and they are kept until the version
+  // is written. IdHashes is the duplicate check; a hash seen before is
+  // confirmed against the ids given.
+  std::vector<MemberChange> changes;
+  IdHashes given;
   STRATA_RETURN_IF_ERROR(source([&](std::string id, json::value doc) -> Status {
     STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
-    if (changes.count(id)) return Status::InvalidArgument("document '" + id + "' given twice");
+    if (!given.Insert(id) && std::any_of(changes.begin(), changes.end(),
+                                         [&](const MemberChange& c) { return c.first == id; })) {
+      return Status::InvalidArgument("document '" + id + "' given twice");
+    }
     STRATA_RETURN_IF_ERROR(CheckStorable(doc).WithContext("in '/" + EscapePointerToken(id) + "'"));
     STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, doc, 1));
-    changes.emplace(std::move(id), ref);
+    changes.emplace_back(std::move(id), ref);
     return Status::Ok();
   }));
   if (changes.empty()) return Status::InvalidArgument("no documents to import");
@@ -671,38 +681,46 @@ Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
   // 2. The documents to prune, as Import finds them (DocumentsNotGiven).
   std::vector<std::string> prune;
   if (import.prune) {
+    const auto by_id = [](const MemberChange& a, const MemberChange& b) {
+      return a.first < b.first;
+    };
+    std::sort(changes.begin(), changes.end(), by_id);
     STRATA_ASSIGN_OR_RETURN(
-        prune, DocumentsNotGiven(*this, impl_->repo_.get(), options.branch,
-                                 [&](std::string_view id) { return changes.count(id) > 0; }));
+        prune,
+        DocumentsNotGiven(*this, impl_->repo_.get(), options.branch, [&](std::string_view id) {
+          auto it = std::lower_bound(
+              changes.begin(), changes.end(), id,
+              [](const MemberChange& c, std::string_view key) { return c.first < key; });
+          return it != changes.end() && it->first == id;
+        }));
   }
 
   // 3. The version: the head's state with the stored documents set, and the
   // pruned ones that are still there removed. Only the shards of the state
-  // tree that change are read and rewritten.
+  // tree that change are read and rewritten. The removals are appended to
+  // `changes` for this attempt only (WriteState may call it again).
+  const std::size_t given_count = changes.size();
   const StateFn make_state = [&](const std::optional<ObjectId>& base) -> Result<ObjectId> {
-    std::vector<std::string> removed;
     struct Restore {
-      MemberChanges& changes;
-      std::vector<std::string>& removed;
-      ~Restore() {
-        for (const std::string& id : removed) changes.erase(id);
-      }
-    } restore{changes, removed};
+      std::vector<MemberChange>& changes;
+      std::size_t size;
+      ~Restore() { changes.resize(size); }
+    } restore{changes, given_count};
     for (const std::string& id : prune) {
       if (!base) break;
       STRATA_ASSIGN_OR_RETURN(std::optional<ValueRef> there, FindMember(store, *base, id));
       if (!there) continue;  // removed meanwhile
-      changes.emplace(id, std::nullopt);
-      removed.push_back(id);
+      changes.emplace_back(id, std::nullopt);
     }
-    STRATA_ASSIGN_OR_RETURN(ValueRef state, UpdateObject(store, base, changes, true));
+    STRATA_ASSIGN_OR_RETURN(
+        ValueRef state, UpdateObject(store, base, std::span<const MemberChange>(changes), true));
     return state.id;
   };
   // The flush threshold stays: the version's trees (two for each document,
   // state and metadata) go to disk in batches as they are built, not all at
   // its end.
   STRATA_ASSIGN_OR_RETURN(WriteResult written,
-                          WriteState(make_state, DescribeImport(changes.size()), options));
+                          WriteState(make_state, DescribeImport(given_count), options));
   written.objects_written += document_objects;
   written.bytes_written += document_bytes;
   return written;
