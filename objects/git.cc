@@ -18,7 +18,7 @@ namespace strata {
 // the dynamic linker, which finds strata's definition first. While
 // EnsureLibgit2 runs git_libgit2_init on this thread, they only note the
 // location and leave the chain empty; every other call (a network transport's
-// EnsureTlsCertificates, or any other code in the process) goes to mbedTLS's
+// EnsureTransports, or any other code in the process) goes to mbedTLS's
 // own. With a libgit2 built on OpenSSL, or one initialised before strata's,
 // nothing is deferred and EnsureTransports does nothing.
 //
