@@ -51,23 +51,6 @@ thread_local bool deferring_network_setup = false;
 // libssh2_init's flags, noted while EnsureLibgit2 ran; -1 for none.
 std::atomic<int> deferred_ssh_flags{-1};
 
-// mbedTLS's random generator, seeded on its first use instead of in
-// libgit2's start-up (see "The random generator's seed" below).
-using EntropyFn = int (*)(void*, unsigned char*, std::size_t);
-struct DeferredSeed {
-  std::mutex mutex;
-  std::atomic<void*> context{nullptr};  // the generator waiting for its seed
-  EntropyFn entropy = nullptr;
-  void* entropy_state = nullptr;
-  unsigned char custom[256] = {};  // libgit2 gives none
-  std::size_t custom_length = 0;
-};
-
-DeferredSeed& Seed() {
-  static DeferredSeed s;
-  return s;
-}
-
 template <typename Fn>
 Fn RealFunction(const char* name) {
   return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
@@ -116,55 +99,7 @@ extern "C" int libssh2_init(int flags) {
   return real ? real(flags) : -6;
 }
 
-// The random generator's seed. libgit2's start-up also seeds mbedTLS's
-// CTR-DRBG from the system's entropy (a 128-byte getrandom and SHA-512 over
-// it, ~0.7 ms of every command) for TLS, which no local command uses. While
-// EnsureLibgit2 runs, strata's mbedtls_ctr_drbg_seed notes its arguments and
-// returns success; strata's mbedtls_ctr_drbg_random, the function libgit2
-// gives mbedTLS as the connection's random source, seeds that generator with
-// them before its first output. So nothing can draw from it unseeded: a seed
-// that fails is tried again at the next draw, and the draw fails with it.
-using DrbgSeedFn = int (*)(void*, strata::EntropyFn, void*, const unsigned char*, std::size_t);
-using DrbgRandomFn = int (*)(void*, unsigned char*, std::size_t);
-
-extern "C" int mbedtls_ctr_drbg_seed(void* context, strata::EntropyFn entropy, void* entropy_state,
-                                     const unsigned char* custom, std::size_t custom_length) {
-  strata::DeferredSeed& d = strata::Seed();
-  if (strata::deferring_network_setup && custom_length <= sizeof d.custom) {
-    std::lock_guard lock(d.mutex);
-    d.entropy = entropy;
-    d.entropy_state = entropy_state;
-    if (custom_length > 0) std::memcpy(d.custom, custom, custom_length);
-    d.custom_length = custom_length;
-    d.context = context;
-    return 0;
-  }
-  static DrbgSeedFn real = strata::RealFunction<DrbgSeedFn>("mbedtls_ctr_drbg_seed");
-  // MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED: only if mbedTLS is not loaded.
-  return real ? real(context, entropy, entropy_state, custom, custom_length) : -0x0034;
-}
-
-extern "C" int mbedtls_ctr_drbg_random(void* context, unsigned char* output, std::size_t length) {
-  strata::DeferredSeed& d = strata::Seed();
-  if (context != nullptr && d.context.load() == context) {
-    std::lock_guard lock(d.mutex);
-    if (d.context.load() == context) {
-      static DrbgSeedFn seed = strata::RealFunction<DrbgSeedFn>("mbedtls_ctr_drbg_seed");
-      if (!seed) return -0x0034;
-      if (const int failed = seed(context, d.entropy, d.entropy_state,
-                                  d.custom_length > 0 ? d.custom : nullptr, d.custom_length)) {
-        return failed;
-      }
-      d.context = nullptr;
-    }
-  }
-  static DrbgRandomFn real = strata::RealFunction<DrbgRandomFn>("mbedtls_ctr_drbg_random");
-  return real ? real(context, output, length) : -0x0034;
-}
-
 namespace strata {
-
-bool RandomSeedDeferred() { return Seed().context.load() != nullptr; }
 
 void EnsureTransports() {
   EnsureLibgit2();

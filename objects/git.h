@@ -30,10 +30,6 @@ void EnsureTransports();
 // transport, when strata's libssh2_init is the one libgit2 calls.
 bool SshSetUpDeferred();
 
-// Whether mbedTLS's random generator (libgit2's, for TLS) still waits for
-// its seed, which it gets before its first output (objects/git.cc).
-bool RandomSeedDeferred();
-
 // Status for a failed libgit2 call: the last libgit2 error, prefixed by `what`.
 // Corruption if that error came from SetGitCorruptionError; ResourceExhausted
 // if it is out of memory (GIT_ERROR_NOMEMORY).

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # Start-up without TLS (objects/git.cc): a command that does not reach a
-# network leaves the system's CA bundle unread and mbedTLS's random generator
-# unseeded; a transport reads the bundle before it connects, so https still
-# checks certificates, and the generator is seeded before its first output,
-# the TLS hello. Port 1 on 127.0.0.1 has no server: the connection is
-# refused, after the bundle is loaded.
+# network leaves the system's CA bundle unread; a transport reads it before
+# it connects, so https still checks certificates. Port 1 on 127.0.0.1 has
+# no server: the connection is refused, after the bundle is loaded.
 . "$(dirname "$0")/lib.sh"
 
 # opened_ca CMD...: the CA bundle files CMD opened, one per line.
@@ -20,62 +18,14 @@ need_strace_and_bundle() {
   strace -f -qq -e trace=openat -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace refused)"
 }
 
-# seeds CMD...: how many times CMD drew a seed for mbedTLS's generator (its
-# entropy poll reads 128 bytes of getrandom; nothing else of strata's does).
-seeds() {
-  strace -f -qq -e trace=getrandom -o "$TRASH/.strace" "$STRATA" "$@" >/dev/null 2>&1 || true
-  grep -c 'getrandom(.*, 128, ' "$TRASH/.strace" || true
-}
-
-test_expect_success 'local commands do not read the CA bundle nor seed TLS randomness' '
+test_expect_success 'local commands do not read the CA bundle' '
   need_strace_and_bundle
   new_repo r
   strata set doc /a 1 >/dev/null
   for cmd in "get doc" "log" "set doc /a 2" "status" "verify"; do
     out=$(opened_ca $cmd)
     expect_eq "" "$out"
-    expect_eq 0 "$(seeds $cmd)"
   done
-'
-
-test_expect_success 'https seeds the random generator once, before its hello' '
-  need_strace_and_bundle
-  new_repo r3
-  strata set doc /a 1 >/dev/null
-  # A listener that takes one connection, reads what comes and closes it.
-  python3 -c "
-import socket
-s = socket.socket()
-s.bind((\"127.0.0.1\", 0))
-s.listen(1)
-print(s.getsockname()[1], flush=True)
-c, _ = s.accept()
-c.settimeout(60)
-try:
-    c.recv(65536)
-finally:
-    c.close()
-" >port &
-  listener=$!
-  for _ in $(seq 100); do [ -s port ] && break; sleep 0.1; done
-  port=$(cat port)
-  strace -f -qq -e trace=getrandom,connect,write,sendto,sendmsg -o "$TRASH/.strace" \
-    "$STRATA" push "https://127.0.0.1:$port/x.git" >/dev/null 2>&1 || true
-  wait $listener || true
-  # The line of the connection to the listener, of the 128-byte seed, and of
-  # the first thing sent on that socket (the TLS hello).
-  read -r connected fd < <(grep -n "connect(.*htons($port)" "$TRASH/.strace" |
-    sed -E "s/^([0-9]+):.*connect\(([0-9]+),.*/\1 \2/" | head -1)
-  seeded=$(grep -n "getrandom(.*, 128, " "$TRASH/.strace" | cut -d: -f1 | head -1)
-  hello=$(grep -nE "(write|sendto|sendmsg)\($fd," "$TRASH/.strace" |
-    cut -d: -f1 | awk -v c="$connected" "\$1 > c" | head -1)
-  [ -n "$connected" ] && [ -n "$seeded" ] && [ -n "$hello" ] || {
-    cat "$TRASH/.strace"
-    false
-  }
-  expect_eq 1 "$(grep -c "getrandom(.*, 128, " "$TRASH/.strace")"
-  [ "$seeded" -gt "$connected" ]
-  [ "$seeded" -lt "$hello" ]
 '
 
 test_expect_success 'push and clone over https read it before they connect' '
