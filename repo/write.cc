@@ -656,10 +656,9 @@ Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
   store.set_flush_threshold(import.batch_bytes > 0 ? import.batch_bytes : kImportBatchBytes);
   const std::uint64_t objects_before = store.written_objects();
   const std::uint64_t bytes_before = store.written_bytes();
-  // A vector, not a map: a million documents' ids and object ids take 64 MB
-  // in it, 88 MB as a std::map's nodes, and they are kept until the version
-  // is written. IdHashes is the duplicate check; a hash seen before is
-  // confirmed against the ids given.
+  // A vector, not a map: an id and object id take 56 bytes in it, 96 as a
+  // std::map's node, and they are kept until the version is written. IdHashes is the duplicate
+  // check; a hash seen before is confirmed against the ids given.
   std::vector<MemberChange> changes;
   IdHashes given;
   STRATA_RETURN_IF_ERROR(source([&](std::string id, json::value doc) -> Status {

@@ -1,10 +1,15 @@
 // Tests for Repository::ImportFrom: the streaming import (issue 11, memory).
+#include <git2.h>
+
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "objects/git.h"
+#include "repo/test_access.h"
+#include "repo/transaction.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
@@ -155,6 +160,56 @@ BOOST_FIXTURE_TEST_CASE(a_failed_import_from_writes_no_version, RepoFixture) {
 // Past 1 MiB of values, an added document stored as one blob goes into the
 // delta as the blob's text (DeltaWriter::AddCanonical), not parsed and
 // printed again: the stored delta must still hold every document, exactly.
+// A pruning import whose branch another program moves under the lock builds
+// its version again on the new head, from the list of changes it keeps
+// (each attempt appends its removals to it and drops them after): the
+// documents not given that are there are removed, the given ones set.
+BOOST_FIXTURE_TEST_CASE(a_pruning_import_builds_again_when_the_branch_moved, RepoFixture) {
+  BOOST_REQUIRE(
+      repo()
+          .ImportFrom(
+              SourceOf({{"a", json::value(1)}, {"b", json::value(2)}, {"c", json::value(3)}}),
+              By("ann"), {})
+          .ok());
+  const std::string older = repo().ResolveRevision("HEAD").value();
+  BOOST_REQUIRE(repo().Set("c", P(""), json::value(30), By("bob")).ok());
+  BOOST_REQUIRE(repo().Set("e", P(""), json::value(5), By("bob")).ok());
+
+  // Moves main back to `older` once, as a program outside strata would,
+  // right before strata's compare-and-swap of the ref.
+  int moves = 0;
+  TransactionHooks hooks;
+  hooks.pre_commit = [&](const RefUpdate& u) -> Status {
+    if (u.ref != "refs/heads/main" || moves++ > 0) return Status::Ok();
+    git_repository* raw = nullptr;
+    if (git_repository_open(&raw, repo().path().c_str()) != 0) return Status::IOError("open");
+    git_oid id;
+    git_oid_fromstr(&id, older.c_str());
+    git_reference* ref = nullptr;
+    const int error = git_reference_create(&ref, raw, "refs/heads/main", &id, 1, "test: moved");
+    git_reference_free(ref);
+    git_repository_free(raw);
+    return error == 0 ? Status::Ok() : GitError(error, "move main");
+  };
+  RepositoryTestAccess::SetTransactionHooks(repo(), hooks);
+
+  ImportOptions prune;
+  prune.prune = true;
+  Result<WriteResult> w =
+      repo().ImportFrom(SourceOf({{"b", json::value(20)}, {"d", json::value(4)}}), By("cy"), prune);
+  BOOST_REQUIRE_MESSAGE(w.ok(), w.status().message());
+  BOOST_TEST(moves >= 2);
+  BOOST_TEST(w->replayed);
+  // Built on `older` (a, b, c): a and c were not given and are removed; e was
+  // never there.
+  for (const char* gone : {"a", "c", "e"}) {
+    BOOST_TEST((repo().Get(gone).status().code() == Code::kNotFound), gone);
+  }
+  BOOST_TEST(repo().Get("b").value() == json::value(20));
+  BOOST_TEST(repo().Get("d").value() == json::value(4));
+  BOOST_TEST(repo().Verify().value().problems.empty());
+}
+
 BOOST_FIXTURE_TEST_CASE(a_large_import_stores_every_document_in_its_delta, RepoFixture) {
   const Docs docs = Generated(4000, 300, 7);  // ~400 B a document: one blob each
   Result<WriteResult> w = repo().ImportFrom(SourceOf(docs), By("ann"), {});
