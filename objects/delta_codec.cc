@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 namespace strata {
@@ -136,6 +137,30 @@ Status DeltaWriter::AppendOp(PatchOpKind kind, const JsonPointer& path, const Js
 Result<std::string> DeltaWriter::Finish() {
   STRATA_RETURN_IF_ERROR(Append("]"));
   if (!file_) return ZstdCompress(text_, kDeltaCompressionLevel);  // EncodeDelta's one call
+  // Reserved, not touched: only the pages the frame fills become resident,
+  // and it never moves to grow.
+  std::string out;
+  out.reserve(ZSTD_compressBound(size_));
+  STRATA_RETURN_IF_ERROR(CompressSpilled([&](std::string_view piece) {
+    out.append(piece);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status DeltaWriter::FinishTo(std::FILE* out) {
+  auto put = [&](std::string_view piece) {
+    if (std::fwrite(piece.data(), 1, piece.size(), out) != piece.size()) {
+      return Status::IOError("cannot write a compressed delta's temporary file");
+    }
+    return Status::Ok();
+  };
+  STRATA_RETURN_IF_ERROR(Append("]"));
+  if (!file_) return put(ZstdCompress(text_, kDeltaCompressionLevel));
+  return CompressSpilled(put);
+}
+
+Status DeltaWriter::CompressSpilled(const std::function<Status(std::string_view)>& sink) {
   STRATA_RETURN_IF_ERROR(Spill());
   if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) {
     return Status::IOError("cannot read a delta's temporary file");
@@ -144,12 +169,8 @@ Result<std::string> DeltaWriter::Finish() {
   if (!cctx) return Status::IOError("cannot allocate a zstd context");
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kDeltaCompressionLevel);
   ZSTD_CCtx_setPledgedSrcSize(cctx.get(), size_);
-  // Reserved, not touched: only the pages the frame fills become resident,
-  // and it never moves to grow.
-  std::string out;
-  out.reserve(ZSTD_compressBound(size_));
   std::string in(ZSTD_CStreamInSize(), '\0');
-  const std::size_t chunk = ZSTD_CStreamOutSize();
+  std::string out(ZSTD_CStreamOutSize(), '\0');
   std::uint64_t left = size_;
   while (true) {
     std::size_t n = std::fread(in.data(), 1, in.size(), file_);
@@ -160,21 +181,19 @@ Result<std::string> DeltaWriter::Finish() {
     ZSTD_inBuffer ib{in.data(), n, 0};
     bool done = false;
     while (!done) {
-      std::size_t used = out.size();
-      out.resize(used + chunk);
-      ZSTD_outBuffer ob{out.data() + used, chunk, 0};
+      ZSTD_outBuffer ob{out.data(), out.size(), 0};
       std::size_t rc = ZSTD_compressStream2(cctx.get(), &ob, &ib, mode);
-      out.resize(used + ob.pos);
       if (ZSTD_isError(rc)) {
         return Status::IOError(std::string("cannot compress a delta: ") + ZSTD_getErrorName(rc));
       }
+      STRATA_RETURN_IF_ERROR(sink(std::string_view(out.data(), ob.pos)));
       done = mode == ZSTD_e_end ? rc == 0 : ib.pos == ib.size;
     }
     if (mode == ZSTD_e_end) break;
   }
   std::fclose(file_);
   file_ = nullptr;
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace strata

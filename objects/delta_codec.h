@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,10 @@ class DeltaWriter {
   // The compressed delta of every operation added. Touches nothing but this
   // writer: it may run on another thread once the last operation is added.
   Result<std::string> Finish();
+  // The same, written to `out` (at its position) instead of returned: a
+  // large delta (an import's) is never held compressed in memory whole, and
+  // ObjectStore::WriteBlobFile stores it from there.
+  Status FinishTo(std::FILE* out);
   // Whether the text has gone past kSpillBytes (Finish then compresses it
   // from the temporary file, a chunk at a time).
   bool spilled() const { return file_ != nullptr; }
@@ -62,6 +67,9 @@ class DeltaWriter {
                   std::optional<std::string_view> value);
   Status Append(std::string_view text);
   Status Spill();
+  // Compresses the spilled text (the file, then text_) to one zstd frame,
+  // handed to `sink` a piece at a time, and closes the file.
+  Status CompressSpilled(const std::function<Status(std::string_view)>& sink);
 
   std::string text_;  // canonical text not yet in the file
   std::string head_;  // AppendOp's, kept for its capacity

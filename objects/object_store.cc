@@ -838,6 +838,45 @@ Result<ObjectId> ObjectStore::StageNew(const ObjectId& id, std::string&& bytes, 
 // its pack), and the folder is fsynced once: three fsync calls for any
 // number of objects. (libgit2's indexer costs four, and loose objects cost
 // two each.) Deltas are left to `strata gc`, which repacks small packs.
+namespace {
+
+// Ends pack file `pack`, written whole but for its trailer (`sha` has seen
+// every byte), and makes it a pack of `pack_dir`: the trailer, an fsync, its
+// index for `entries` (fsynced when larger than kUnsyncedIndexMax), both
+// renamed to their names, then an fsync of the folder.
+Status InstallPack(TempFile& pack, Sha1& sha, std::vector<PackedEntry> entries,
+                   const std::string& pack_dir) {
+  const std::string checksum = sha.Finish();
+  STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, checksum, pack.path));
+  STRATA_RETURN_IF_ERROR(SyncAndClose(pack.file, pack.path));
+
+  TempFile index;
+  STRATA_RETURN_IF_ERROR(index.Create(pack_dir, "strata-tmp-idx"));
+  const std::string idx = PackIndex(std::move(entries), checksum);
+  STRATA_RETURN_IF_ERROR(WriteAll(index.file.fd, idx, index.path));
+  if (idx.size() > ObjectStore::kUnsyncedIndexMax) {
+    STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
+  } else {
+    // Not fsynced: the pack is, and RepairPackIndexes rebuilds an index this
+    // small from it if a power loss tore it.
+    STRATA_RETURN_IF_ERROR(Close(index.file, index.path));
+  }
+
+  git_oid name;
+  git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(checksum.data()));
+  const std::string base = pack_dir + "/pack-" + FromGit(name).Hex();
+  struct stat st {};
+  if (::stat((base + ".idx").c_str(), &st) == 0) {
+    // The same objects in the same order: this pack is on disk already.
+    return Status::Ok();
+  }
+  STRATA_RETURN_IF_ERROR(pack.RenameTo(base + ".pack"));
+  STRATA_RETURN_IF_ERROR(index.RenameTo(base + ".idx"));
+  return SyncDir(pack_dir);
+}
+
+}  // namespace
+
 Status ObjectStore::WritePack() {
   // The worker's entries, if it saw every staged object.
   const Compressor* compressed = nullptr;
@@ -949,33 +988,7 @@ Status ObjectStore::WritePack() {
     for (const ObjectId& id : staged_) STRATA_RETURN_IF_ERROR(pack_here(id));
   }
   STRATA_RETURN_IF_ERROR(emit());
-  const std::string checksum = sha.Finish();
-  STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, checksum, pack.path));
-  STRATA_RETURN_IF_ERROR(SyncAndClose(pack.file, pack.path));
-
-  TempFile index;
-  STRATA_RETURN_IF_ERROR(index.Create(pack_dir, "strata-tmp-idx"));
-  const std::string idx = PackIndex(std::move(entries), checksum);
-  STRATA_RETURN_IF_ERROR(WriteAll(index.file.fd, idx, index.path));
-  if (idx.size() > kUnsyncedIndexMax) {
-    STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
-  } else {
-    // Not fsynced: the pack is, and RepairPackIndexes rebuilds an index this
-    // small from it if a power loss tore it.
-    STRATA_RETURN_IF_ERROR(Close(index.file, index.path));
-  }
-
-  git_oid name;
-  git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(checksum.data()));
-  const std::string base = pack_dir + "/pack-" + FromGit(name).Hex();
-  struct stat st {};
-  if (::stat((base + ".idx").c_str(), &st) == 0) {
-    // The same objects in the same order: this pack is on disk already.
-    return Status::Ok();
-  }
-  STRATA_RETURN_IF_ERROR(pack.RenameTo(base + ".pack"));
-  STRATA_RETURN_IF_ERROR(index.RenameTo(base + ".idx"));
-  return SyncDir(pack_dir);
+  return InstallPack(pack, sha, std::move(entries), pack_dir);
 }
 
 Status ObjectStore::Flush() {
@@ -990,6 +1003,108 @@ Status ObjectStore::Flush() {
   // next write reads the same paths).
   ClearStage();
   return Status::Ok();
+}
+
+Result<ObjectId> ObjectStore::WriteBlobFile(std::FILE* file) {
+  auto io_error = [](const std::string& what) {
+    return Status::IOError("cannot read a blob's temporary file: " + what);
+  };
+  if (std::fflush(file) != 0) return io_error(Errno());
+  struct stat st {};
+  if (::fstat(::fileno(file), &st) != 0) return io_error(Errno());
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  std::string buffer(std::size_t{1} << 20, '\0');
+  // Calls `each` with the file's bytes, a buffer at a time, from the start.
+  auto read_all = [&](const std::function<Status(std::string_view)>& each) -> Status {
+    if (std::fseek(file, 0, SEEK_SET) != 0) return io_error(Errno());
+    std::uint64_t left = size;
+    while (left > 0) {
+      const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file);
+      if (n == 0) return io_error(std::ferror(file) ? Errno() : "it is shorter than it was");
+      STRATA_RETURN_IF_ERROR(
+          each(std::string_view(buffer.data(), std::min<std::uint64_t>(n, left))));
+      left -= std::min<std::uint64_t>(n, left);
+    }
+    return Status::Ok();
+  };
+
+  // Its id: the hash of git's header and the bytes.
+  Sha1 object_sha;
+  object_sha.Update("blob " + std::to_string(size) + std::string(1, '\0'));
+  STRATA_RETURN_IF_ERROR(read_all([&](std::string_view bytes) {
+    object_sha.Update(bytes);
+    return Status::Ok();
+  }));
+  const std::string raw_id = object_sha.Finish();
+  git_oid oid;
+  git_oid_fromraw(&oid, reinterpret_cast<const unsigned char*>(raw_id.data()));
+  const ObjectId id = FromGit(oid);
+  if (Stored(id)) return id;
+
+  // A pack of this one object, compressed a buffer at a time as WritePack
+  // compresses a large staged one (a zstd frame stored, not deflated again).
+  const std::string pack_dir = objects_dir_ + "/pack";
+  std::error_code ec;
+  std::filesystem::create_directories(pack_dir, ec);
+  if (ec) return Status::IOError("cannot create " + pack_dir + ": " + ec.message());
+  TempFile pack;
+  STRATA_RETURN_IF_ERROR(pack.Create(pack_dir, "strata-tmp-pack"));
+  Sha1 sha;
+  std::string chunk = "PACK";
+  PutBe32(chunk, 2);
+  PutBe32(chunk, 1);
+  const std::size_t entry_start = chunk.size();
+  AppendEntryHeader(chunk, static_cast<unsigned>(GIT_OBJECT_BLOB), size);
+  uLong crc = crc32(0, reinterpret_cast<const Bytef*>(chunk.data() + entry_start),
+                    static_cast<uInt>(chunk.size() - entry_start));
+  auto emit = [&](std::string_view bytes) -> Status {
+    sha.Update(bytes);
+    return WriteAll(pack.file.fd, bytes, pack.path);
+  };
+  STRATA_RETURN_IF_ERROR(emit(chunk));
+
+  char magic[4] = {};
+  if (std::fseek(file, 0, SEEK_SET) != 0) return io_error(Errno());
+  const bool zstd = std::fread(magic, 1, sizeof magic, file) == sizeof magic &&
+                    Deflater::IsZstdFrame(std::string_view(magic, sizeof magic));
+  z_stream zs{};
+  if (deflateInit(&zs, zstd ? Z_NO_COMPRESSION : kPackZlibLevel) != Z_OK) {
+    return Status::IOError("cannot start zlib");
+  }
+  std::unique_ptr<z_stream, int (*)(z_stream*)> end_zs(&zs, deflateEnd);
+  std::string out(std::size_t{1} << 20, '\0');
+  std::uint64_t fed = 0;
+  auto deflate_some = [&](std::string_view bytes) -> Status {
+    fed += bytes.size();
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    zs.avail_in = static_cast<uInt>(bytes.size());
+    const int flush = fed == size ? Z_FINISH : Z_NO_FLUSH;
+    int rc = Z_OK;
+    do {
+      zs.next_out = reinterpret_cast<Bytef*>(out.data());
+      zs.avail_out = static_cast<uInt>(out.size());
+      rc = deflate(&zs, flush);
+      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+        return Status::IOError("cannot compress blob " + id.Hex());
+      }
+      const std::string_view piece(out.data(), out.size() - zs.avail_out);
+      crc =
+          crc32(crc, reinterpret_cast<const Bytef*>(piece.data()), static_cast<uInt>(piece.size()));
+      STRATA_RETURN_IF_ERROR(emit(piece));
+    } while (flush == Z_FINISH ? rc != Z_STREAM_END : zs.avail_out == 0);
+    return Status::Ok();
+  };
+  if (size == 0) {
+    STRATA_RETURN_IF_ERROR(deflate_some(std::string_view()));
+  } else {
+    STRATA_RETURN_IF_ERROR(read_all(deflate_some));
+  }
+  STRATA_RETURN_IF_ERROR(InstallPack(
+      pack, sha, {PackedEntry{id, entry_start, static_cast<std::uint32_t>(crc)}}, pack_dir));
+  STRATA_RETURN_IF_ERROR(RefreshPacks());
+  ++flushed_objects_;
+  flushed_bytes_ += size;
+  return id;
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <list>
 #include <memory>
@@ -128,6 +129,12 @@ class ObjectStore {
   // The same, keeping `data` itself (no copy of a large blob).
   Result<ObjectId> WriteBlob(std::string&& data);
   Result<ObjectId> WriteBlob(const char* data) { return WriteBlob(std::string_view(data)); }
+  // Writes the blob whose content is `file`, from its start to its end, as a
+  // pack of its own (fsynced, as Flush writes one), reading it a buffer at a
+  // time: a blob too large to hold in memory (an import's delta) is never
+  // held whole. Returns its id; nothing is written if it is stored already.
+  // IOError if the file cannot be read or the pack written.
+  Result<ObjectId> WriteBlobFile(std::FILE* file);
   // Sorts `entries` in git's order; names must be valid git entry names.
   Result<ObjectId> WriteTree(std::vector<TreeEntry> entries);
 

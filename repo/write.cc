@@ -9,8 +9,10 @@
 //      move the head between the read and the swap; the swap guards against
 //      the writers that do not take it.
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <future>
+#include <memory>
 #include <span>
 #include <system_error>
 #include <unordered_set>
@@ -203,11 +205,17 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   }
   ahead.reset();
   // A large delta (an import's) is compressed on a thread of its own while
-  // the checks and the metadata below run; a small one, in place.
-  std::future<Result<std::string>> delta_bytes;
+  // the checks and the metadata below run, into a temporary file that
+  // WriteBlobFile stores: it is never in memory whole. A small one is
+  // compressed in place and staged.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> delta_file(nullptr, std::fclose);
+  std::future<Status> delta_done;
   if (delta_writer.spilled()) {
+    delta_file.reset(std::tmpfile());
+    if (!delta_file) return Status::IOError("cannot make a temporary file for a delta");
     try {
-      delta_bytes = std::async(std::launch::async, [&] { return delta_writer.Finish(); });
+      delta_done =
+          std::async(std::launch::async, [&] { return delta_writer.FinishTo(delta_file.get()); });
     } catch (const std::system_error&) {  // no thread
     }
   }
@@ -271,9 +279,12 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
   STRATA_ASSIGN_OR_RETURN(ObjectId meta_id, UpdateDocumentMeta(*impl_->store_, base_meta, out.delta,
                                                                touched, author.ToString(), time));
   ObjectId delta_id;
-  {
-    STRATA_ASSIGN_OR_RETURN(std::string bytes,
-                            delta_bytes.valid() ? delta_bytes.get() : delta_writer.Finish());
+  if (delta_file) {
+    STRATA_RETURN_IF_ERROR(delta_done.valid() ? delta_done.get()
+                                              : delta_writer.FinishTo(delta_file.get()));
+    STRATA_ASSIGN_OR_RETURN(delta_id, impl_->store_->WriteBlobFile(delta_file.get()));
+  } else {
+    STRATA_ASSIGN_OR_RETURN(std::string bytes, delta_writer.Finish());
     STRATA_ASSIGN_OR_RETURN(delta_id, impl_->store_->WriteBlob(std::move(bytes)));
   }
   STRATA_ASSIGN_OR_RETURN(ObjectId root_id,

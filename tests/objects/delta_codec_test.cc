@@ -3,6 +3,8 @@
 #include <zstd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -176,8 +178,11 @@ BOOST_AUTO_TEST_CASE(delta_writer_streams_what_encode_delta_stores) {
       DeltaWriter writer;
       // The same operations, each value given as its canonical text.
       DeltaWriter canonical;
+      // The same, finished into a file (FinishTo).
+      DeltaWriter to_file;
       for (const PatchOp& op : c.patch) {
         BOOST_TEST_REQUIRE(writer.Add(op).ok());
+        BOOST_TEST_REQUIRE(to_file.Add(op).ok());
         if (op.kind != PatchOpKind::kMove && op.kind != PatchOpKind::kCopy &&
             op.kind != PatchOpKind::kRemove) {
           BOOST_TEST_REQUIRE(
@@ -191,6 +196,18 @@ BOOST_AUTO_TEST_CASE(delta_writer_streams_what_encode_delta_stores) {
       Result<std::string> canonical_bytes = canonical.Finish();
       BOOST_TEST_REQUIRE(canonical_bytes.ok());
       BOOST_TEST(*canonical_bytes == *bytes);
+      std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), std::fclose);
+      BOOST_TEST_REQUIRE(file != nullptr);
+      std::fputs("kept", file.get());  // FinishTo writes at the file's position
+      BOOST_TEST_REQUIRE(to_file.FinishTo(file.get()).ok());
+      BOOST_TEST_REQUIRE(std::fflush(file.get()) == 0);
+      std::rewind(file.get());
+      std::string in_file;
+      char buffer[65536];
+      for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0;) {
+        in_file.append(buffer, n);
+      }
+      BOOST_TEST((in_file == "kept" + *bytes));
       if (!c.spills) BOOST_TEST(*bytes == EncodeDelta(c.patch));
       Result<std::string> text = ZstdDecompress(*bytes);
       BOOST_TEST_REQUIRE(text.ok());

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -443,6 +445,56 @@ BOOST_FIXTURE_TEST_CASE(zstd_frames_are_stored_in_packs_not_compressed_again, Te
   const std::vector<const std::string*> datas{&large, &mid, &small, &plain};
   for (std::size_t i = 0; i < datas.size(); ++i) {
     BOOST_TEST((other.store->ReadBlob(ids[200 + i]).value() == *datas[i]));
+  }
+  std::string output;
+  BOOST_TEST(Fsck(output) == 0, output);
+}
+
+// WriteBlobFile stores a file's bytes as a blob of a pack of its own, read
+// a buffer at a time: git's id, the bytes back in another process, a zstd
+// frame stored rather than deflated again, nothing written twice, and the
+// empty file and a file larger than one buffer alike.
+BOOST_FIXTURE_TEST_CASE(a_blob_written_from_a_file_is_git_blob_in_a_pack, TempRepo) {
+  const std::string magic = "\x28\xb5\x2f\xfd";
+  std::string mixed((std::size_t{3} << 20) + 12345, '\0');
+  for (std::size_t i = 0; i < mixed.size(); ++i) mixed[i] = static_cast<char>((i * 31) >> 7);
+  const std::vector<std::string> contents = {
+      "", "small", magic + std::string((std::size_t{2} << 20) + 7, 'z'), mixed};
+  for (std::size_t i = 0; i < contents.size(); ++i) {
+    BOOST_TEST_CONTEXT("content " << i << ", " << contents[i].size() << " bytes") {
+      std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), std::fclose);
+      BOOST_TEST_REQUIRE(file != nullptr);
+      BOOST_TEST_REQUIRE(std::fwrite(contents[i].data(), 1, contents[i].size(), file.get()) ==
+                         contents[i].size());
+      const std::vector<std::string> before = PackFiles(dir());
+      const std::uint64_t objects = store().written_objects();
+      Result<ObjectId> id = store().WriteBlobFile(file.get());
+      STRATA_CHECK_OK(id);
+      BOOST_TEST(id->Hex() == HashObject(contents[i], GIT_OBJECT_BLOB).Hex());
+      BOOST_TEST(store().written_objects() == objects + 1);
+      BOOST_TEST(store().staged_objects() == 0u);
+      // Its .pack and .idx, and no temporary file.
+      std::vector<std::string> added;
+      for (const std::string& name : PackFiles(dir())) {
+        if (std::find(before.begin(), before.end(), name) == before.end()) added.push_back(name);
+      }
+      std::sort(added.begin(), added.end());
+      BOOST_TEST_REQUIRE(added.size() == 2u);
+      BOOST_TEST_REQUIRE(added[1].ends_with(".pack"));
+      const auto pack_size = std::filesystem::file_size(dir() + "/objects/pack/" + added[1]);
+      if (i == 2) {
+        BOOST_TEST(pack_size > contents[i].size());  // the zstd frame stored, not deflated
+      } else if (i == 3) {
+        BOOST_TEST(pack_size < contents[i].size() / 4);  // the rest deflated
+      }
+      BOOST_TEST(store().ReadBlob(*id).value() == contents[i]);
+      Reopened other(dir());
+      BOOST_TEST(other.store->ReadBlob(*id).value() == contents[i]);
+      // Stored already: no second pack.
+      BOOST_TEST(store().WriteBlobFile(file.get()).value().Hex() == id->Hex());
+      BOOST_TEST(store().written_objects() == objects + 1);
+      BOOST_TEST(PackFiles(dir()).size() == before.size() + 2);
+    }
   }
   std::string output;
   BOOST_TEST(Fsck(output) == 0, output);
