@@ -815,11 +815,12 @@ Result<ObjectId> ObjectStore::StageNew(const ObjectId& id, std::string&& bytes, 
                        staged_bytes_ >= kParallelCompressionBytes)) {
     StartCompressor();
   }
-  // With the worker, the compressed entries wait in memory too (Flush
-  // used to stream them out): half the threshold keeps the bound.
-  const std::uint64_t threshold = compressor_ ? flush_threshold_ / 2 : flush_threshold_;
-  if (flush_threshold_ > 0 && staged_bytes_ >= threshold) {
-    STRATA_RETURN_IF_ERROR(Flush());
+  if (flush_threshold_ > 0) {
+    const std::uint64_t flushed = flushed_bytes_ - flushed_before_threshold_;
+    const std::uint64_t bound = std::min(flush_threshold_, std::max(kFirstFlushBytes, flushed / 4));
+    // With the worker, the compressed entries wait in memory too (Flush
+    // used to stream them out): half the bound keeps it.
+    if (staged_bytes_ >= (compressor_ ? bound / 2 : bound)) STRATA_RETURN_IF_ERROR(Flush());
   }
   return id;
 }

@@ -247,13 +247,21 @@ class ObjectStore {
   // from now on (1 = the next), as a zlib error would; 0: never.
   void FailCompressionForTesting(std::size_t n);
 
-  // While > 0, staging an object that brings the staged bytes to
-  // `bytes` or more flushes them at once (Flush), so that a long write (an
-  // import) holds about `bytes` staged, never all it writes. Objects flushed
-  // so are on disk but named by no ref until the write's version is: a write
-  // that fails after a flush leaves them unreachable (`strata gc` removes
-  // them once old), never a version. 0 (the default): only Flush() writes.
-  void set_flush_threshold(std::uint64_t bytes) { flush_threshold_ = bytes; }
+  // While > 0, staging an object that brings the staged bytes to the
+  // batch's bound flushes them at once (Flush), so that a long write (an
+  // import) holds a batch staged, never all it writes. The bound grows with
+  // the write: kFirstFlushBytes, then a quarter of the bytes flushed since
+  // this call, up to `bytes`; so a small import's batch (its memory) stays
+  // small beside its input, and a large one's reaches `bytes`. Objects
+  // flushed so are on disk but named by no ref until the write's version
+  // is: a write that fails after a flush leaves them unreachable (`strata
+  // gc` removes them once old), never a version. 0 (the default): only
+  // Flush() writes.
+  void set_flush_threshold(std::uint64_t bytes) {
+    flush_threshold_ = bytes;
+    flushed_before_threshold_ = flushed_bytes_;
+  }
+  static constexpr std::uint64_t kFirstFlushBytes = std::uint64_t{8} << 20;
 
   git_repository* repo() const { return repo_; }
   const std::string& objects_dir() const { return objects_dir_; }
@@ -298,6 +306,7 @@ class ObjectStore {
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t flush_threshold_ = 0;
+  std::uint64_t flushed_before_threshold_ = 0;  // flushed_bytes_ when it was set
   std::uint64_t flushed_objects_ = 0;
   std::uint64_t flushed_bytes_ = 0;
   int format_ = kNewestFormat;

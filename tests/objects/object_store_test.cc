@@ -500,6 +500,59 @@ BOOST_FIXTURE_TEST_CASE(a_blob_written_from_a_file_is_git_blob_in_a_pack, TempRe
   BOOST_TEST(Fsck(output) == 0, output);
 }
 
+// A flush threshold bounds a long write's batch, and the bound grows with
+// the write: kFirstFlushBytes first, then a quarter of what the write has
+// flushed, never past the threshold. So a small import holds a small batch
+// beside its input, and a large one the whole threshold.
+BOOST_FIXTURE_TEST_CASE(a_flush_threshold_grows_with_the_write, TempRepo) {
+  // The objects each pack holds, from its index's fan-out table, smallest first.
+  auto pack_sizes = [&] {
+    std::vector<std::uint32_t> sizes;
+    for (const std::string& name : PackFiles(dir())) {
+      if (!name.ends_with(".idx")) continue;
+      std::ifstream in(dir() + "/objects/pack/" + name, std::ios::binary);
+      std::string head(8 + 256 * 4, '\0');
+      in.read(head.data(), static_cast<std::streamsize>(head.size()));
+      const auto* b = reinterpret_cast<const unsigned char*>(head.data()) + 8 + 255 * 4;
+      sizes.push_back(std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 |
+                      std::uint32_t{b[2]} << 8 | b[3]);
+    }
+    std::sort(sizes.begin(), sizes.end());
+    return sizes;
+  };
+  // Blobs of 64 KiB, without the worker (which halves the bound: it holds
+  // the compressed entries too), so the bound is counted in whole blobs.
+  store().set_parallel_compression(false);
+  constexpr std::size_t kBlob = std::size_t{64} << 10;
+  static_assert(ObjectStore::kFirstFlushBytes == 128 * kBlob);
+  auto stage = [&](int from, int count) {
+    for (int i = from; i < from + count; ++i) {
+      std::string data(kBlob, 'x');
+      const std::string tag = std::to_string(i) + "-";
+      data.replace(0, tag.size(), tag);
+      STRATA_CHECK_OK(store().WriteBlob(std::move(data)));
+    }
+  };
+  store().set_flush_threshold(std::uint64_t{64} << 20);
+  stage(0, 1280);  // 80 MiB
+  STRATA_CHECK_OK(store().Flush());
+  // 8 MiB batches until 32 MiB are written; then 10 MiB (a quarter of 40),
+  // 12.5 MiB, 15.6 MiB; the last 30 blobs at the end.
+  BOOST_TEST(
+      (pack_sizes() == std::vector<std::uint32_t>{30, 128, 128, 128, 128, 128, 160, 200, 250}));
+  // The threshold caps the bound; a new threshold starts again from the first batch.
+  for (const std::string& name : PackFiles(dir())) {
+    std::filesystem::remove(dir() + "/objects/pack/" + name);
+  }
+  STRATA_CHECK_OK(store().RefreshPacks());
+  // 9 MiB: 144 blobs. Five batches of 8 MiB (a quarter of 32 MiB is 8), then 9.
+  store().set_flush_threshold(std::uint64_t{9} << 20);
+  stage(2000, 1000);
+  STRATA_CHECK_OK(store().Flush());
+  BOOST_TEST((pack_sizes() == std::vector<std::uint32_t>{72, 128, 128, 128, 128, 128, 144, 144}));
+  store().set_flush_threshold(0);
+}
+
 // A command that only reads starts no thread, nor does a small write: the
 // worker starts once a write stages kParallelCompressionObjects objects
 // (and is handed those first), and stops once the write is flushed or
