@@ -841,6 +841,15 @@ Result<ObjectId> ObjectStore::StageNew(const ObjectId& id, std::string&& bytes, 
 // two each.) Deltas are left to `strata gc`, which repacks small packs.
 namespace {
 
+// Creates `pack_dir` if it is missing, and in it the temporary file a new
+// pack is written to.
+Status StartPack(const std::string& pack_dir, TempFile& pack) {
+  std::error_code ec;
+  std::filesystem::create_directories(pack_dir, ec);
+  if (ec) return Status::IOError("cannot create " + pack_dir + ": " + ec.message());
+  return pack.Create(pack_dir, "strata-tmp-pack");
+}
+
 // Ends pack file `pack`, written whole but for its trailer (`sha` has seen
 // every byte), and makes it a pack of `pack_dir`: the trailer, an fsync, its
 // index for `entries` (fsynced when larger than kUnsyncedIndexMax), both
@@ -889,11 +898,8 @@ Status ObjectStore::WritePack() {
   }
 
   const std::string pack_dir = objects_dir_ + "/pack";
-  std::error_code ec;
-  std::filesystem::create_directories(pack_dir, ec);
-  if (ec) return Status::IOError("cannot create " + pack_dir + ": " + ec.message());
   TempFile pack;
-  STRATA_RETURN_IF_ERROR(pack.Create(pack_dir, "strata-tmp-pack"));
+  STRATA_RETURN_IF_ERROR(StartPack(pack_dir, pack));
 
   Sha1 sha;
   std::uint64_t written = 0;
@@ -1045,11 +1051,8 @@ Result<ObjectId> ObjectStore::WriteBlobFile(std::FILE* file) {
   // A pack of this one object, compressed a buffer at a time as WritePack
   // compresses a large staged one (a zstd frame stored, not deflated again).
   const std::string pack_dir = objects_dir_ + "/pack";
-  std::error_code ec;
-  std::filesystem::create_directories(pack_dir, ec);
-  if (ec) return Status::IOError("cannot create " + pack_dir + ": " + ec.message());
   TempFile pack;
-  STRATA_RETURN_IF_ERROR(pack.Create(pack_dir, "strata-tmp-pack"));
+  STRATA_RETURN_IF_ERROR(StartPack(pack_dir, pack));
   Sha1 sha;
   std::string chunk = "PACK";
   PutBe32(chunk, 2);
