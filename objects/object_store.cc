@@ -825,20 +825,6 @@ Result<ObjectId> ObjectStore::StageNew(const ObjectId& id, std::string&& bytes, 
   return id;
 }
 
-// A pack of exactly the staged objects, written whole (no deltas) at zlib
-// level 1 (a large zstd frame at level 0: see Deflater), with its index, by
-// strata itself:
-//   pack   := "PACK" be32(2) be32(count) entry* sha1(every byte before it)
-//   entry  := header zlib(object content)
-//   header := byte(more << 7 | type << 4 | size & 15) byte(more << 7 | 7 bits of size)*
-// Entries are in the order the objects were staged, compressed by the
-// Compressor while they were staged, or here (a large object, or with no
-// worker).
-// Both files are written under temporary names (objects/pack/strata-tmp-*),
-// fsynced, renamed (the pack first, so a reader that sees the index finds
-// its pack), and the folder is fsynced once: three fsync calls for any
-// number of objects. (libgit2's indexer costs four, and loose objects cost
-// two each.) Deltas are left to `strata gc`, which repacks small packs.
 namespace {
 
 // Creates `pack_dir` if it is missing, and in it the temporary file a new
@@ -887,6 +873,20 @@ Status InstallPack(TempFile& pack, Sha1& sha, std::vector<PackedEntry> entries,
 
 }  // namespace
 
+// A pack of exactly the staged objects, written whole (no deltas) at zlib
+// level 1 (a large zstd frame at level 0: see Deflater), with its index, by
+// strata itself:
+//   pack   := "PACK" be32(2) be32(count) entry* sha1(every byte before it)
+//   entry  := header zlib(object content)
+//   header := byte(more << 7 | type << 4 | size & 15) byte(more << 7 | 7 bits of size)*
+// Entries are in the order the objects were staged, compressed by the
+// Compressor while they were staged, or here (a large object, or with no
+// worker).
+// Both files are written under temporary names (objects/pack/strata-tmp-*),
+// fsynced, renamed (the pack first, so a reader that sees the index finds
+// its pack), and the folder is fsynced once: three fsync calls for any
+// number of objects. (libgit2's indexer costs four, and loose objects cost
+// two each.) Deltas are left to `strata gc`, which repacks small packs.
 Status ObjectStore::WritePack() {
   // The worker's entries, if it saw every staged object.
   const Compressor* compressed = nullptr;
