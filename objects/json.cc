@@ -240,10 +240,48 @@ void AppendJsonNumber(std::string& out, const json::value& number) {
 
 namespace {
 
-// One iterative writer for both canonical and display output.
+void Paint(std::string& out, const FormatOptions& options, const char* code) {
+  if (options.color) out += code;
+}
+
+void Newline(std::string& out, const FormatOptions& options, std::size_t level) {
+  if (options.indent <= 0) return;
+  out.push_back('\n');
+  out.append(level * static_cast<std::size_t>(options.indent), ' ');
+}
+
+}  // namespace
+
+void AppendFormattedSeparator(std::string& out, const FormatOptions& options, std::size_t level,
+                              bool first) {
+  if (!first) out.push_back(',');
+  Newline(out, options, level);
+}
+
+void AppendFormattedKey(std::string& out, std::string_view key, const FormatOptions& options,
+                        std::size_t level, bool first) {
+  AppendFormattedSeparator(out, options, level, first);
+  Paint(out, options, kColorKey);
+  AppendJsonString(out, key);
+  Paint(out, options, kColorReset);
+  out.push_back(':');
+  if (options.indent > 0) out.push_back(' ');
+}
+
+void AppendFormattedClose(std::string& out, bool array, const FormatOptions& options,
+                          std::size_t level, bool empty) {
+  if (!empty) Newline(out, options, level);
+  out.push_back(array ? ']' : '}');
+}
+
+namespace {
+
+// One iterative writer for both canonical and display output, of a value
+// found `level` containers deep (its lines are indented that much more).
 class Writer {
  public:
-  Writer(const FormatOptions& options) : options_(options) {}
+  explicit Writer(const FormatOptions& options, std::size_t level = 0)
+      : options_(options), level_(level) {}
 
   // Stops, returning what was written so far, once that is longer than
   // `limit`: over() then says so.
@@ -256,27 +294,21 @@ class Writer {
         break;
       }
       Frame& f = stack_.back();
-      std::size_t size = f.array ? f.array->size() : f.members.size();
+      const std::size_t size = f.array ? f.array->size() : f.members.size();
+      const std::size_t level = level_ + stack_.size();  // of f's members
       if (f.next == size) {
-        bool empty = size == 0;
-        bool is_array = f.array != nullptr;
+        const bool is_array = f.array != nullptr;
         stack_.pop_back();
-        if (!empty) Newline();
-        out_.push_back(is_array ? ']' : '}');
+        AppendFormattedClose(out_, is_array, options_, level - 1, size == 0);
         continue;
       }
-      if (f.next > 0) out_.push_back(',');
-      Newline();
       const json::value* child;
       if (f.array) {
+        AppendFormattedSeparator(out_, options_, level, f.next == 0);
         child = &(*f.array)[f.next];
       } else {
         const json::key_value_pair* kv = f.members[f.next];
-        Paint(kColorKey);
-        AppendJsonString(out_, kv->key());
-        Paint(kColorReset);
-        out_.push_back(':');
-        if (options_.indent > 0) out_.push_back(' ');
+        AppendFormattedKey(out_, kv->key(), options_, level, f.next == 0);
         child = &kv->value();
       }
       ++f.next;
@@ -294,15 +326,7 @@ class Writer {
     std::size_t next = 0;
   };
 
-  void Paint(const char* code) {
-    if (options_.color) out_ += code;
-  }
-
-  void Newline() {
-    if (options_.indent <= 0) return;
-    out_.push_back('\n');
-    out_.append(stack_.size() * static_cast<std::size_t>(options_.indent), ' ');
-  }
+  void Paint(const char* code) { strata::Paint(out_, options_, code); }
 
   void Scalar(const json::value& v) {
     switch (v.kind()) {
@@ -337,6 +361,7 @@ class Writer {
   }
 
   FormatOptions options_;
+  std::size_t level_;
   std::vector<Frame> stack_;
   std::string out_;
   bool over_ = false;
@@ -427,6 +452,11 @@ std::optional<std::string> CanonicalJsonUpTo(const json::value& v, std::size_t l
 
 std::string FormatJson(const json::value& v, const FormatOptions& options) {
   return Writer(options).Write(v);
+}
+
+void AppendFormattedJson(std::string& out, const json::value& v, const FormatOptions& options,
+                         std::size_t level) {
+  out += Writer(options, level).Write(v);
 }
 
 bool Equal(const json::value& a, const json::value& b) {

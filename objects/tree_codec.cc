@@ -448,10 +448,11 @@ Result<ObjectId> BuildArray(ObjectStore& store, const json::array& a, int depth)
   return WriteItems(store, items, 0, items.size());
 }
 
-// Appends the elements of array node `id` (an inner level `level` of its
-// array) to `out`.
-Status DecodeArrayLevel(ObjectStore& store, const ObjectId& id, int depth, int level,
-                        json::array& out) {
+// The items of array node `id` (inner level `level` of its array), checked:
+// names in sequence, a suffix ("{" or "[") only on a tree. Calls
+// `visit(entry, suffix)` for each, in order.
+template <typename Visit>
+Status ForEachArrayItem(ObjectStore& store, const ObjectId& id, int level, Visit&& visit) {
   if (level > kMaxArrayLevels)
     return Status::Corruption("array node " + id.Hex() + " has too many levels");
   STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(id));
@@ -467,33 +468,50 @@ Status DecodeArrayLevel(ObjectStore& store, const ObjectId& id, int depth, int l
       return Status::Corruption("array node " + id.Hex() + " has an unexpected entry '" +
                                 std::string(name) + "'");
     }
-    if (!e.is_tree) {
-      STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(e.id));
-      Result<json::value> run = ParseJson(data, "blob " + e.id.Hex());
-      if (!run.ok()) return Status::Corruption(run.status().message());
-      if (!run->is_array() || run->get_array().empty()) {
-        return Status::Corruption("blob " + e.id.Hex() + " in array node " + id.Hex() +
-                                  " is not a run of elements");
-      }
-      for (json::value& v : run->get_array()) out.push_back(std::move(v));
-    } else if (suffix == 0) {
-      STRATA_RETURN_IF_ERROR(DecodeArrayLevel(store, e.id, depth, level + 1, out));
-    } else {
-      STRATA_ASSIGN_OR_RETURN(json::value v,
-                              DecodeAt(store, ValueRef{e.id, true, suffix == '['}, depth + 1));
-      out.push_back(std::move(v));
-    }
+    STRATA_RETURN_IF_ERROR(visit(e, suffix));
   }
   return Status::Ok();
 }
 
-Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth) {
-  if (!ref.is_tree) {
-    STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(ref.id));
-    Result<json::value> v = ParseJson(data, "blob " + ref.id.Hex());
-    if (!v.ok()) return Status::Corruption(v.status().message());
-    return v;
+// The value of blob `id`; Corruption if it is not JSON.
+Result<json::value> ReadBlobValue(ObjectStore& store, const ObjectId& id) {
+  STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(id));
+  Result<json::value> v = ParseJson(data, "blob " + id.Hex());
+  if (!v.ok()) return Status::Corruption(v.status().message());
+  return v;
+}
+
+// The elements of run blob `run` in array node `node`; Corruption unless it
+// is a non-empty JSON array.
+Result<json::array> ReadRun(ObjectStore& store, const ObjectId& run, const ObjectId& node) {
+  STRATA_ASSIGN_OR_RETURN(json::value v, ReadBlobValue(store, run));
+  if (!v.is_array() || v.get_array().empty()) {
+    return Status::Corruption("blob " + run.Hex() + " in array node " + node.Hex() +
+                              " is not a run of elements");
   }
+  return std::move(v.get_array());
+}
+
+// Appends the elements of array node `id` (an inner level `level` of its
+// array) to `out`.
+Status DecodeArrayLevel(ObjectStore& store, const ObjectId& id, int depth, int level,
+                        json::array& out) {
+  return ForEachArrayItem(store, id, level, [&](const TreeEntry& e, char suffix) -> Status {
+    if (!e.is_tree) {
+      STRATA_ASSIGN_OR_RETURN(json::array run, ReadRun(store, e.id, id));
+      for (json::value& v : run) out.push_back(std::move(v));
+      return Status::Ok();
+    }
+    if (suffix == 0) return DecodeArrayLevel(store, e.id, depth, level + 1, out);
+    STRATA_ASSIGN_OR_RETURN(json::value v,
+                            DecodeAt(store, ValueRef{e.id, true, suffix == '['}, depth + 1));
+    out.push_back(std::move(v));
+    return Status::Ok();
+  });
+}
+
+Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth) {
+  if (!ref.is_tree) return ReadBlobValue(store, ref.id);
   if (depth > kMaxTreeDepth)
     return Status::Corruption("tree " + ref.id.Hex() + " is nested too deep");
   if (ref.is_array) {
@@ -511,6 +529,90 @@ Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth)
   }
   return json::value(std::move(o));
 }
+
+// WriteValueText's walk: DecodeAt's, writing text where DecodeAt builds a
+// value. It holds one object node's members per tree level and one blob's
+// value; its text goes to the sink in pieces of about kPieceBytes.
+class TextWriter {
+ public:
+  static constexpr std::size_t kPieceBytes = std::size_t{64} << 10;
+
+  TextWriter(ObjectStore& store, const FormatOptions& options, const TextSink& sink)
+      : store_(store), options_(options), sink_(sink) {}
+
+  // The value `ref`, `depth` trees below the value written, inside `level`
+  // containers.
+  Status Value(const ValueRef& ref, int depth, std::size_t level) {
+    if (!ref.is_tree) {
+      STRATA_ASSIGN_OR_RETURN(json::value v, ReadBlobValue(store_, ref.id));
+      AppendFormattedJson(out_, v, options_, level);
+      return Spill();
+    }
+    if (depth > kMaxTreeDepth)
+      return Status::Corruption("tree " + ref.id.Hex() + " is nested too deep");
+    if (ref.is_array) {
+      out_.push_back('[');
+      bool first = true;
+      STRATA_RETURN_IF_ERROR(ArrayLevel(ref.id, depth, level + 1, 0, first));
+      AppendFormattedClose(out_, true, options_, level, first);
+      return Spill();
+    }
+    std::vector<Member> members;
+    STRATA_RETURN_IF_ERROR(ReadMembers(store_, ref.id, members));
+    // Sorted by key, as FormatJson prints; a key given twice (a corrupt
+    // node) keeps its first member, as DecodeAt's object does.
+    std::stable_sort(members.begin(), members.end(),
+                     [](const Member& a, const Member& b) { return a.key < b.key; });
+    out_.push_back('{');
+    bool first = true;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (i > 0 && members[i].key == members[i - 1].key) continue;
+      AppendFormattedKey(out_, members[i].key, options_, level + 1, first);
+      first = false;
+      STRATA_RETURN_IF_ERROR(Value(members[i].ref, depth + 1, level + 1));
+    }
+    AppendFormattedClose(out_, false, options_, level, first);
+    return Spill();
+  }
+
+  Status Finish() {
+    if (out_.empty()) return Status::Ok();
+    Status s = sink_(out_);
+    out_.clear();
+    return s;
+  }
+
+ private:
+  // The elements of array node `id` (inner level `array_level`), each inside
+  // `level` containers; `first` until one is written.
+  Status ArrayLevel(const ObjectId& id, int depth, std::size_t level, int array_level,
+                    bool& first) {
+    return ForEachArrayItem(store_, id, array_level,
+                            [&](const TreeEntry& e, char suffix) -> Status {
+                              if (!e.is_tree) {
+                                STRATA_ASSIGN_OR_RETURN(json::array run, ReadRun(store_, e.id, id));
+                                for (const json::value& v : run) {
+                                  AppendFormattedSeparator(out_, options_, level, first);
+                                  first = false;
+                                  AppendFormattedJson(out_, v, options_, level);
+                                }
+                                return Spill();
+                              }
+                              if (suffix == 0)
+                                return ArrayLevel(e.id, depth, level, array_level + 1, first);
+                              AppendFormattedSeparator(out_, options_, level, first);
+                              first = false;
+                              return Value(ValueRef{e.id, true, suffix == '['}, depth + 1, level);
+                            });
+  }
+
+  Status Spill() { return out_.size() >= kPieceBytes ? Finish() : Status::Ok(); }
+
+  ObjectStore& store_;
+  const FormatOptions& options_;
+  const TextSink& sink_;
+  std::string out_;
+};
 
 }  // namespace
 
@@ -658,6 +760,13 @@ Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state) {
 
 Result<json::value> DecodeValue(ObjectStore& store, const ValueRef& ref) {
   return DecodeAt(store, ref, 0);
+}
+
+Status WriteValueText(ObjectStore& store, const ValueRef& ref, const FormatOptions& options,
+                      const TextSink& sink) {
+  TextWriter writer(store, options, sink);
+  STRATA_RETURN_IF_ERROR(writer.Value(ref, 0, 0));
+  return writer.Finish();
 }
 
 Status ReadMembers(ObjectStore& store, const ObjectId& node, std::vector<Member>& out) {

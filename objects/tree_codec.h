@@ -152,6 +152,12 @@ Result<ValueRef> EncodeMembers(ObjectStore& store, std::vector<Member> members, 
 
 // Reads a stored value back.
 Result<json::value> DecodeValue(ObjectStore& store, const ValueRef& ref);
+// Gives the text of a stored value, exactly FormatJson(DecodeValue(store,
+// ref), options), to `sink` in pieces of about 64 KiB, without decoding it
+// whole: at once it holds one object node's member list (keys and ids) per
+// tree level and one blob's value. A failed sink stops it and is returned.
+Status WriteValueText(ObjectStore& store, const ValueRef& ref, const FormatOptions& options,
+                      const TextSink& sink);
 
 // All members of an object node, shards flattened, in no particular order.
 Status ReadMembers(ObjectStore& store, const ObjectId& node, std::vector<Member>& out);

@@ -16,6 +16,7 @@
 #include "objects/guard.h"
 #include "strata/document_id.h"
 #include "strata/json.h"
+#include "strata/snapshot.h"
 
 namespace strata {
 namespace {
@@ -274,16 +275,212 @@ class FileWriter {
       }
     }
     STRATA_RETURN_IF_ERROR(Fill(std::move(fd), folder, tmp, bytes, display));
-    // rename replaces a link or file at `name` itself, never what a link names.
-    if (::renameat(folder, tmp.c_str(), folder, name.c_str()) != 0) {
-      Status s = Status::IOError("cannot replace " + display + ": " + std::strerror(errno));
-      ::unlinkat(folder, tmp.c_str(), 0);
+    STRATA_RETURN_IF_ERROR(Replace(folder, tmp, name, display));
+    return true;
+  }
+
+  // Writes the text `write` produces, `*size` bytes, and says, as Write
+  // does, whether the file changed. A text of up to kHeldBytes is held and
+  // given to Write. A longer one goes to the disk as it comes, never held
+  // whole: into a new file; or, where a file is, compared with that file
+  // piece by piece and, from the first piece that differs, into a temporary
+  // file (the equal bytes before it copied from the file) renamed over it.
+  Result<bool> WriteStreamed(int folder, const std::string& name,
+                             const Snapshot::DocumentText& write, std::size_t* size,
+                             const std::string& id, const std::string& display) {
+    Stream stream(folder, name, display);
+    *size = 0;
+    Status status = write([&](std::string_view piece) -> Status {
+      *size += piece.size();
+      if (stream.mode != Mode::kHeld) return Take(stream, piece);
+      stream.held.append(piece);
+      if (stream.held.size() <= kHeldBytes) return Status::Ok();
+      STRATA_RETURN_IF_ERROR(Begin(stream, id));
+      std::string held = std::move(stream.held);
+      return Take(stream, held);
+    });
+    if (!status.ok()) {
+      Abandon(stream);
+      return status;
+    }
+    switch (stream.mode) {
+      case Mode::kHeld:
+        return Write(folder, name, stream.held, id, display);
+      case Mode::kSame: {
+        char extra;
+        ssize_t n;
+        do n = ::read(stream.old.get(), &extra, 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) return Status::IOError("cannot read " + display + ": " + std::strerror(errno));
+        if (n == 0) return false;  // every byte the same, and no more
+        STRATA_RETURN_IF_ERROR(Diverge(stream));
+        break;
+      }
+      default:
+        break;
+    }
+    if (!stream.out.Close()) {
+      Status s = Status::IOError("cannot write " + display + ": " + std::strerror(errno));
+      Abandon(stream);
       return s;
+    }
+    if (stream.mode == Mode::kDiffers) {
+      STRATA_RETURN_IF_ERROR(Replace(folder, stream.tmp, name, display));
     }
     return true;
   }
 
  private:
+  // A text longer than this is written as it comes (WriteStreamed).
+  static constexpr std::size_t kHeldBytes = std::size_t{1} << 20;
+
+  enum class Mode {
+    kHeld,     // held in memory so far
+    kNew,      // going into a new file
+    kSame,     // compared with the file there, equal so far
+    kDiffers,  // going into a temporary file, to replace the one there
+  };
+  struct Stream {
+    Stream(int f, const std::string& n, const std::string& d) : folder(f), name(n), display(d) {}
+    int folder;
+    const std::string& name;
+    const std::string& display;
+    Mode mode = Mode::kHeld;
+    std::string held;
+    FileDescriptor out;          // the new file, or the temporary one
+    FileDescriptor old;          // the file there (kSame, kDiffers)
+    std::string tmp;             // the temporary file's name (kDiffers)
+    std::uint64_t compared = 0;  // bytes found equal (kSame)
+  };
+
+  static bool WriteAll(int fd, std::string_view bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  // Reads up to `want` bytes into `buf`; fewer only at the end of the file.
+  static ssize_t ReadFull(int fd, char* buf, std::size_t want) {
+    std::size_t got = 0;
+    while (got < want) {
+      ssize_t n = ::read(fd, buf + got, want - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return -1;
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    return static_cast<ssize_t>(got);
+  }
+
+  // The text outgrew kHeldBytes: a new file, or the one there to compare.
+  static Status Begin(Stream& st, const std::string& id) {
+    st.out = FileDescriptor(::openat(st.folder, st.name.c_str(),
+                                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+    if (st.out.valid()) {
+      st.mode = Mode::kNew;
+      return Status::Ok();
+    }
+    if (errno != EEXIST) {
+      return Status::IOError("cannot write " + st.display + ": " + std::strerror(errno));
+    }
+    st.old = FileDescriptor(
+        ::openat(st.folder, st.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!st.old.valid()) {
+      if (errno == ELOOP) {
+        return Status::InvalidArgument("cannot export document " + Quote(id) + ": " + st.display +
+                                       " is a symbolic link (export never writes through one)");
+      }
+      return Status::IOError("cannot read " + st.display + ": " + std::strerror(errno));
+    }
+    struct stat info {};
+    if (::fstat(st.old.get(), &info) != 0) {
+      return Status::IOError("cannot read " + st.display + ": " + std::strerror(errno));
+    }
+    if (!S_ISREG(info.st_mode)) {
+      return Status::InvalidArgument("cannot export document " + Quote(id) + ": " + st.display +
+                                     " is " + KindOf(info) + ", where the document's file must go");
+    }
+    st.mode = Mode::kSame;
+    return Status::Ok();
+  }
+
+  Status Take(Stream& st, std::string_view piece) {
+    if (st.mode == Mode::kSame) {
+      std::string have(piece.size(), '\0');
+      ssize_t n = ReadFull(st.old.get(), have.data(), have.size());
+      if (n < 0) return Status::IOError("cannot read " + st.display + ": " + std::strerror(errno));
+      if (static_cast<std::size_t>(n) == piece.size() && have == piece) {
+        st.compared += piece.size();
+        return Status::Ok();
+      }
+      STRATA_RETURN_IF_ERROR(Diverge(st));
+    }
+    if (!WriteAll(st.out.get(), piece)) {
+      return Status::IOError("cannot write " + st.display + ": " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+
+  // The text differs from the file there: a temporary file, holding the
+  // bytes found equal so far, takes the rest.
+  Status Diverge(Stream& st) {
+    while (!st.out.valid()) {
+      st.tmp = ".strata-export-" + pid_ + "-" + std::to_string(counter_++) + ".tmp";
+      st.out = FileDescriptor(::openat(st.folder, st.tmp.c_str(),
+                                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+      if (!st.out.valid() && errno != EEXIST) {
+        st.tmp.clear();
+        return Status::IOError("cannot write " + st.display + ": " + std::strerror(errno));
+      }
+    }
+    st.mode = Mode::kDiffers;
+    std::string buf(std::min<std::uint64_t>(st.compared, kHeldBytes), '\0');
+    for (std::uint64_t at = 0; at < st.compared;) {
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), st.compared - at));
+      ssize_t n;
+      do n = ::pread(st.old.get(), buf.data(), want, static_cast<off_t>(at));
+      while (n < 0 && errno == EINTR);
+      if (n <= 0) {
+        return Status::IOError("cannot read " + st.display + ": " +
+                               (n < 0 ? std::strerror(errno) : "it shrank while being read"));
+      }
+      if (!WriteAll(st.out.get(), std::string_view(buf.data(), static_cast<std::size_t>(n)))) {
+        return Status::IOError("cannot write " + st.display + ": " + std::strerror(errno));
+      }
+      at += static_cast<std::uint64_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  // After a failure: removes what this write made (a new file, or the
+  // temporary one), never the file that was there.
+  static void Abandon(Stream& st) {
+    st.out.Close();
+    if (st.mode == Mode::kNew) {
+      ::unlinkat(st.folder, st.name.c_str(), 0);
+    } else if (!st.tmp.empty()) {
+      ::unlinkat(st.folder, st.tmp.c_str(), 0);
+    }
+  }
+
+  // Renames the temporary file `tmp` over `name`: rename replaces a link or
+  // file at `name` itself, never what a link names.
+  static Status Replace(int folder, const std::string& tmp, const std::string& name,
+                        const std::string& display) {
+    if (::renameat(folder, tmp.c_str(), folder, name.c_str()) != 0) {
+      Status s = Status::IOError("cannot replace " + display + ": " + std::strerror(errno));
+      ::unlinkat(folder, tmp.c_str(), 0);
+      return s;
+    }
+    return Status::Ok();
+  }
+
   // Writes `bytes` to the new file `fd` (`name` in `folder`) and closes it;
   // on failure removes the file.
   static Status Fill(FileDescriptor fd, int folder, const std::string& name, std::string_view bytes,
@@ -414,28 +611,34 @@ Result<ExportResult> ExportSnapshot(Snapshot& snapshot, const std::string& dir,
   FileWriter writer;
   std::size_t next = 0;
   const FormatOptions pretty{2, false};
-  Status status = snapshot.ForEachDocument([&](const std::string& id, json::value doc) -> Status {
+  auto visit = [&](const std::string& id, const Snapshot::DocumentText& write) -> Status {
     // The same snapshot lists the same ids; anything else is a bug.
     if (next >= ids.size() || ids[next] != id) {
       return Status::Corruption("document " + Quote(id) + " was not listed in the state");
     }
     ++next;
-    std::string text = FormatJson(doc, pretty);
-    text.push_back('\n');
+    // The text and its final line break, a piece at a time.
+    const Snapshot::DocumentText with_newline = [&](const TextSink& sink) -> Status {
+      STRATA_RETURN_IF_ERROR(write(sink));
+      return sink("\n");
+    };
     const std::string path = ExportPath(id);
     const std::vector<std::string_view> segments = SplitPath(path);
     STRATA_ASSIGN_OR_RETURN(int folder, folders.Enter(id, segments, &result.folders));
     const std::string name(segments.back());
     const std::string display = folders.Display(name);
-    STRATA_ASSIGN_OR_RETURN(bool written, writer.Write(folder, name, text, id, display));
+    std::size_t size = 0;
+    STRATA_ASSIGN_OR_RETURN(bool written,
+                            writer.WriteStreamed(folder, name, with_newline, &size, id, display));
     ++(written ? result.written : result.unchanged);
     ++result.documents;
-    result.bytes += text.size();
+    result.bytes += size;
     if (options.progress && result.documents % ExportOptions::kProgressEvery == 0) {
       options.progress(result.documents, ids.size());
     }
     return Status::Ok();
-  });
+  };
+  Status status = snapshot.ForEachDocumentText(pretty, visit);
   if (!status.ok()) {
     if (result.written == 0) return status;
     return status.WithContext("export stopped after writing " + std::to_string(result.written) +

@@ -184,6 +184,31 @@ Status Snapshot::ForEachDocument(const DocumentVisitor& visit) try {
   return CaughtStatus("Snapshot::ForEachDocument");
 }
 
+Status Snapshot::ForEachDocumentText(const FormatOptions& options,
+                                     const DocumentTextVisitor& visit) try {
+  ObjectStore& store = *repo_->impl_->store_;
+  STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, SortedMembers(store, state_));
+  for (const Member& m : members) {
+    const DocumentText write = [&](const TextSink& sink) -> Status {
+      // A sink's own error (the file it writes) is the caller's to name;
+      // one from reading the document names the document.
+      bool sink_failed = false;
+      const TextSink watched = [&](std::string_view piece) {
+        Status s = sink(piece);
+        sink_failed = !s.ok();
+        return s;
+      };
+      Status written = WriteValueText(store, m.ref, options, watched);
+      if (written.ok() || sink_failed) return written;
+      return written.WithContext("document '" + m.key + "' at " + Where());
+    };
+    STRATA_RETURN_IF_ERROR(visit(m.key, write));
+  }
+  return Status::Ok();
+} catch (...) {
+  return CaughtStatus("Snapshot::ForEachDocumentText");
+}
+
 Result<DocumentInfo> Snapshot::Info(const std::string& doc) try {
   STRATA_ASSIGN_OR_RETURN(bool present, Contains(doc));
   if (!present) return Status::NotFound("no document '" + doc + "' at " + Where());

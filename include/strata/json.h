@@ -25,6 +25,7 @@
 
 #include <boost/json.hpp>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +88,30 @@ struct FormatOptions {
   bool color = false;  // ANSI colours for keys, strings, numbers, literals
 };
 std::string FormatJson(const json::value& v, const FormatOptions& options);
+
+// Where a writer of text in pieces sends each piece (WriteValueText,
+// Snapshot::ForEachDocumentText); an error stops the writer.
+using TextSink = std::function<Status(std::string_view)>;
+
+// FormatJson's text in pieces, for a writer that produces a value's text a
+// part at a time (WriteValueText, for a document stored as trees): the pieces
+// append exactly the bytes FormatJson gives for the whole value. `level` is
+// the number of containers around the piece.
+//
+// `v` as it prints `level` containers deep (its lines indented that much more).
+void AppendFormattedJson(std::string& out, const json::value& v, const FormatOptions& options,
+                         std::size_t level);
+// Before an array element: a comma unless it is the first, the line break
+// and indent.
+void AppendFormattedSeparator(std::string& out, const FormatOptions& options, std::size_t level,
+                              bool first);
+// Before an object member's value: the separator, then the key and colon.
+void AppendFormattedKey(std::string& out, std::string_view key, const FormatOptions& options,
+                        std::size_t level, bool first);
+// A container's closing bracket (']' if `array`, else '}'), on a line of
+// its own unless it is empty; `level` is the container's own.
+void AppendFormattedClose(std::string& out, bool array, const FormatOptions& options,
+                          std::size_t level, bool empty);
 
 // Structural equality as JSON means it: numbers compare by value (1 == 1.0),
 // objects ignore member order.

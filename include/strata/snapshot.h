@@ -96,6 +96,15 @@ class Snapshot {
   // the first error, its own or one `visit` returns, and returns it.
   using DocumentVisitor = std::function<Status(const std::string& id, json::value doc)>;
   Status ForEachDocument(const DocumentVisitor& visit);
+  // The same walk giving each document's text, as FormatJson(doc, options)
+  // prints it, without decoding the document: `visit(id, write)` calls
+  // `write(sink)` to have the text given to `sink` in pieces (as often as it
+  // needs it again). A document stored as trees is never held whole: export
+  // of a 100 MB document holds its largest object's keys and ids.
+  using DocumentText = std::function<Status(const TextSink& sink)>;
+  using DocumentTextVisitor =
+      std::function<Status(const std::string& id, const DocumentText& write)>;
+  Status ForEachDocumentText(const FormatOptions& options, const DocumentTextVisitor& visit);
 
   // The delta stored in this version, from its first parent's state (empty
   // for the empty state). Corruption names the version.

@@ -88,6 +88,20 @@ bool StartsWithHfsIgnorable(const std::string& s) {
   return false;
 }
 
+// An object of `n` members, "m0".."m{n-1}", each a short string.
+json::value RandomJsonWide(int n) {
+  json::object o;
+  for (int i = 0; i < n; ++i) o["m" + std::to_string(i)] = "member " + std::to_string(i);
+  return o;
+}
+
+// [0, 1, ..., n-1]
+json::array Numbers(int n) {
+  json::array a;
+  for (int i = 0; i < n; ++i) a.push_back(i);
+  return a;
+}
+
 BOOST_AUTO_TEST_SUITE(objects)
 BOOST_AUTO_TEST_SUITE(tree_codec)
 
@@ -778,6 +792,102 @@ BOOST_AUTO_TEST_CASE(random_histories_give_canonical_ids) {
         expected = std::move(next);
         CheckState(store, *id, expected);
       }
+    }
+  }
+}
+
+// The text WriteValueText gives for `ref`, checked against FormatJson of
+// the value decoded whole for each way of printing; every piece but the last
+// is at least 64 KiB and none far past it unless one blob's text is.
+void CheckValueText(ObjectStore& store, const ValueRef& ref) {
+  Result<json::value> value = DecodeValue(store, ref);
+  STRATA_CHECK_OK(value);
+  for (const FormatOptions& options : {FormatOptions{0, false}, FormatOptions{2, false},
+                                       FormatOptions{2, true}, FormatOptions{4, false}}) {
+    BOOST_TEST_CONTEXT("indent " << options.indent << " color " << options.color) {
+      std::vector<std::string> pieces;
+      Status s = WriteValueText(store, ref, options, [&](std::string_view piece) {
+        pieces.emplace_back(piece);
+        return Status::Ok();
+      });
+      STRATA_CHECK_OK(s);
+      std::string text;
+      for (const std::string& piece : pieces) text += piece;
+      BOOST_TEST(text == FormatJson(*value, options));
+      for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
+        BOOST_TEST(pieces[i].size() >= std::size_t{64} << 10);
+        BOOST_TEST(pieces[i].size() <= std::size_t{80} << 10);
+      }
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(value_text_is_what_format_json_prints, TempRepo) {
+  // Object nodes flat and sharded, array nodes with runs, element nodes and
+  // inner levels, values nested in both, empty containers in blobs, keys
+  // that need escapes in git and in JSON.
+  json::object big;
+  for (int i = 0; i < 5000; ++i) big["key" + std::to_string(i)] = "v" + std::to_string(i * 7);
+  json::array items;
+  for (int i = 0; i < 20000; ++i) {
+    items.push_back(json::object{{"id", i}, {"name", "item" + std::to_string(i)}});
+    if (i % 997 == 0) items.push_back(RandomJsonWide(300));
+    if (i % 1999 == 0) items.push_back(json::array{json::array(), json::value(Numbers(700))});
+  }
+  json::object nested;
+  nested["%/.x\n\"q\""] = json::value(big);
+  nested["items"] = json::value(items);
+  nested["empty"] = json::object{{"o", json::object()}, {"a", json::array()}};
+  nested[""] = json::value(std::string(3000, 'z'));
+  nested["num"] = 1e21;
+  const json::value doc(std::move(nested));
+  Result<ValueRef> ref = EncodeValue(store(), doc, 1);
+  STRATA_CHECK_OK(ref);
+  BOOST_TEST(ref->is_tree);
+  CheckValueText(store(), *ref);
+  // Stored values of every kind the random generator makes.
+  testing::RandomJson gen(7);
+  for (int i = 0; i < 60; ++i) {
+    BOOST_TEST_CONTEXT("random value " << i) {
+      Result<ValueRef> r = EncodeValue(store(), gen.AnyValue(), 1);
+      STRATA_CHECK_OK(r);
+      CheckValueText(store(), *r);
+    }
+  }
+  // A sink's error stops the walk and is what it returns.
+  int calls = 0;
+  Status failed = WriteValueText(store(), *ref, FormatOptions{2, false}, [&](std::string_view) {
+    ++calls;
+    return Status::IOError("disk full");
+  });
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(failed.message() == "disk full");
+}
+
+BOOST_FIXTURE_TEST_CASE(value_text_refuses_what_decode_refuses, TempRepo) {
+  const TextSink ignore = [](std::string_view) { return Status::Ok(); };
+  ObjectId run = store().WriteBlob("[1]").value();
+  ObjectId not_json = store().WriteBlob("{").value();
+  ObjectId not_run = store().WriteBlob("{}").value();
+  ObjectId deep = store().WriteTree({{"000", run, false}}).value();
+  for (int i = 0; i < kMaxArrayLevels + 2; ++i)
+    deep = store().WriteTree({{"000", deep, true}}).value();
+  const std::vector<ValueRef> corrupt = {
+      ValueRef{not_json, false},
+      ValueRef{store().WriteTree({{"k", not_json, false}}).value(), true},
+      ValueRef{store().WriteTree({{"k%[", run, false}}).value(), true},
+      ValueRef{store().WriteTree({{"001", run, false}}).value(), true, true},
+      ValueRef{store().WriteTree({{"000", not_run, false}}).value(), true, true},
+      ValueRef{store().WriteTree({}).value(), true, true},
+      ValueRef{deep, true, true},
+  };
+  for (std::size_t i = 0; i < corrupt.size(); ++i) {
+    BOOST_TEST_CONTEXT("case " << i) {
+      Status decoded = DecodeValue(store(), corrupt[i]).status();
+      Status written = WriteValueText(store(), corrupt[i], FormatOptions{2, false}, ignore);
+      BOOST_TEST((decoded.code() == Code::kCorruption), decoded.message());
+      BOOST_TEST((written.code() == Code::kCorruption), written.message());
+      BOOST_TEST(written.message() == decoded.message());
     }
   }
 }

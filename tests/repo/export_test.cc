@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <sstream>
@@ -102,6 +103,71 @@ BOOST_AUTO_TEST_CASE(round_trip_gives_the_same_state_and_bytes) {
   BOOST_TEST(again.written == 0u);
   BOOST_TEST(again.unchanged == 3u);
   BOOST_TEST(again.bytes == r.bytes);
+}
+
+// A document whose text is past 1 MiB goes to its file as it is made:
+// straight into a new file; compared with the file there and left alone if
+// equal; else replaced whole, whatever part of the old file differed.
+BOOST_AUTO_TEST_CASE(a_document_past_a_mebibyte_streams_to_its_file) {
+  RepoFixture f;
+  json::object big;
+  for (int i = 0; i < 40000; ++i) big["key" + std::to_string(i)] = "value " + std::to_string(i);
+  BOOST_REQUIRE(f.repo().Put("d/big", json::value(big), RepoFixture::By("a")).ok());
+  BOOST_REQUIRE(f.repo().Put("small", 1, RepoFixture::By("a")).ok());
+  const std::string dir = f.dir() + "/out";
+  const std::string file = dir + "/d/big.json";
+  const std::string expected = FormatJson(json::value(big), FormatOptions{2, false}) + "\n";
+  BOOST_REQUIRE(expected.size() > (std::size_t{1} << 20));
+  auto inode = [&] {
+    struct stat st {};
+    BOOST_REQUIRE(::stat(file.c_str(), &st) == 0);
+    return st.st_ino;
+  };
+  auto only_documents = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      names.push_back(fs::relative(e.path(), dir).string());
+    std::sort(names.begin(), names.end());
+    BOOST_TEST((names == std::vector<std::string>{"d", "d/big.json", "small.json"}));
+  };
+  ExportResult r = Export(f, dir).value();
+  BOOST_TEST(r.written == 2u);
+  BOOST_TEST(r.bytes == expected.size() + 2);
+  BOOST_TEST(Slurp(file) == expected);
+  only_documents();
+  // Again: compared as it comes, and left as it is.
+  const auto first_inode = inode();
+  ExportResult again = Export(f, dir).value();
+  BOOST_TEST(again.written == 0u);
+  BOOST_TEST(again.unchanged == 2u);
+  BOOST_TEST(again.bytes == r.bytes);
+  BOOST_TEST(inode() == first_inode);
+  only_documents();
+  // The file on disk edited: early, late, cut short, grown, emptied.
+  const std::vector<std::string> edits = {
+      "#" + expected.substr(1),
+      expected.substr(0, expected.size() - 3) + "#}\n",
+      expected.substr(0, expected.size() / 2),
+      expected.substr(0, (std::size_t{1} << 20) + 1),
+      expected + " ",
+      "",
+  };
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    BOOST_TEST_CONTEXT("edit " << i) {
+      { std::ofstream(file, std::ios::binary | std::ios::trunc) << edits[i]; }
+      ExportResult fixed = Export(f, dir).value();
+      BOOST_TEST(fixed.written == 1u);
+      BOOST_TEST(fixed.unchanged == 1u);
+      BOOST_TEST(Slurp(file) == expected);
+      only_documents();
+    }
+  }
+  // A new version of the document.
+  big["key7"] = "changed";
+  BOOST_REQUIRE(f.repo().Put("d/big", json::value(big), RepoFixture::By("a")).ok());
+  BOOST_TEST(Export(f, dir).value().written == 1u);
+  BOOST_TEST(Slurp(file) == FormatJson(json::value(big), FormatOptions{2, false}) + "\n");
+  only_documents();
 }
 
 BOOST_AUTO_TEST_CASE(an_older_revision_and_the_empty_state) {
