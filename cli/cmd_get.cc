@@ -1,3 +1,5 @@
+#include <iostream>
+
 #include "cli/command.h"
 #include "strata/document_id.h"
 
@@ -34,17 +36,23 @@ int Run(Context& ctx, const po::variables_map& args) {
   }
   if (!snap.ok()) return ctx.Fail(snap.status());
   ctx.Warn(*snap);
+  if (!ctx.json()) {
+    // Printed as it is read: a large document is never decoded whole.
+    Status printed = snap->GetText(dr.doc, *pointer, ctx.JsonFormat(), [](std::string_view piece) {
+      std::cout << piece;
+      return std::cout ? Status::Ok() : Status::IOError("cannot write to standard output");
+    });
+    if (!printed.ok()) return ctx.Fail(printed);
+    std::cout << "\n";
+    return kExitOk;
+  }
   Result<json::value> value = snap->Get(dr.doc, *pointer);
   if (!value.ok()) return ctx.Fail(value.status());
-  if (ctx.json()) {
-    ctx.PrintJson(json::object{{"doc", dr.doc},
-                               {"rev", dr.rev},
-                               {"version", snap->version_id()},
-                               {"pointer", pointer->ToString()},
-                               {"value", *value}});
-  } else {
-    ctx.PrintJson(*value);
-  }
+  ctx.PrintJson(json::object{{"doc", dr.doc},
+                             {"rev", dr.rev},
+                             {"version", snap->version_id()},
+                             {"pointer", pointer->ToString()},
+                             {"value", *value}});
   return kExitOk;
 }
 

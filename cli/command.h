@@ -83,6 +83,9 @@ class Context {
   // one line when piped, unless --pretty or --compact says otherwise;
   // coloured when colour is on.
   void PrintJson(const json::value& v);
+  // How PrintJson prints: indented on a terminal or with --pretty, coloured
+  // when colour is on.
+  FormatOptions JsonFormat() const;
   // Wraps `text` in an ANSI colour when colour is on.
   std::string Paint(const char* ansi, const std::string& text) const;
 

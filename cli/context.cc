@@ -99,12 +99,14 @@ Result<Repository*> Context::Repo() {
   return repo_.get();
 }
 
-void Context::PrintJson(const json::value& v) {
+FormatOptions Context::JsonFormat() const {
   FormatOptions f;
   f.indent = pretty_.value_or(stdout_tty_) ? 2 : 0;
   f.color = color_;
-  std::cout << FormatJson(v, f) << "\n";
+  return f;
 }
+
+void Context::PrintJson(const json::value& v) { std::cout << FormatJson(v, JsonFormat()) << "\n"; }
 
 std::string Context::Paint(const char* ansi, const std::string& text) const {
   if (!color_) return text;

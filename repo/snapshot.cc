@@ -69,6 +69,28 @@ Result<bool> Snapshot::Contains(const std::string& doc) try {
 }
 
 Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& pointer) try {
+  STRATA_ASSIGN_OR_RETURN(std::optional<json::value> v, Read(doc, pointer, nullptr));
+  return std::move(*v);
+} catch (...) {
+  return CaughtStatus("Snapshot::Get");
+}
+
+Status Snapshot::GetText(const std::string& doc, const JsonPointer& pointer,
+                         const FormatOptions& options, const TextSink& sink) try {
+  ObjectStore& store = *repo_->impl_->store_;
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<json::value> v, Read(doc, pointer, [&](const ObjectId& id, bool is_array) {
+        return WriteValueText(store, ValueRef{id, true, is_array}, options, sink);
+      }));
+  if (!v) return Status::Ok();
+  return sink(FormatJson(*v, options));
+} catch (...) {
+  return CaughtStatus("Snapshot::GetText");
+}
+
+Result<std::optional<json::value>> Snapshot::Read(const std::string& doc,
+                                                  const JsonPointer& pointer,
+                                                  const TreeReader& tree) {
   ObjectStore& store = *repo_->impl_->store_;
   std::optional<ValueRef> ref;
   if (state_) {
@@ -95,8 +117,12 @@ Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& poi
     ref = member;
     ++consumed;
   }
+  if (tree && ref->is_tree && consumed == tokens.size()) {
+    STRATA_RETURN_IF_ERROR(tree(ref->id, ref->is_array));
+    return std::optional<json::value>();
+  }
   STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(store, *ref));
-  if (consumed == tokens.size()) return v;
+  if (consumed == tokens.size()) return std::optional<json::value>(std::move(v));
   JsonPointer rest = pointer.Slice(consumed, tokens.size());
   Result<const json::value*> at = ResolvePointer(std::as_const(v), rest);
   if (!at.ok()) {
@@ -105,9 +131,7 @@ Result<json::value> Snapshot::Get(const std::string& doc, const JsonPointer& poi
         "in document '" + doc + "' at " + Where() + ": " + at.status().message() +
             (consumed > 0 ? " (below '" + pointer.Slice(0, consumed).ToString() + "')" : ""));
   }
-  return **at;
-} catch (...) {
-  return CaughtStatus("Snapshot::Get");
+  return std::optional<json::value>(**at);
 }
 
 Result<json::value> Snapshot::State() try {

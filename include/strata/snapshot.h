@@ -81,6 +81,12 @@ class Snapshot {
   // that key's value only. NotFound names the document, the revision and
   // the missing member.
   Result<json::value> Get(const std::string& doc, const JsonPointer& pointer = JsonPointer());
+  // Get's value as FormatJson(value, options) prints it, given to `sink` in
+  // pieces. A value stored as trees (an object or array past 2 KiB) is
+  // written from them as they are read, never decoded whole, so a corrupt
+  // object found part way stops a text the sink has begun to receive.
+  Status GetText(const std::string& doc, const JsonPointer& pointer, const FormatOptions& options,
+                 const TextSink& sink);
   Result<bool> Contains(const std::string& doc);
   // Every document: the state as one object {id: document}.
   Result<json::value> State();
@@ -139,6 +145,12 @@ class Snapshot {
   friend class Repository;
   Snapshot(Repository* repo, std::string rev) : repo_(repo), rev_(std::move(rev)) {}
   std::string Where() const;  // "HEAD~2" or "HEAD~2 (abc123def456)" for messages
+  // Get's walk to the value at `pointer` in `doc`. If it ends on a tree and
+  // `tree` is given, calls `tree(id, is_array)` and returns nullopt;
+  // otherwise returns the value, decoded.
+  using TreeReader = std::function<Status(const ObjectId& id, bool is_array)>;
+  Result<std::optional<json::value>> Read(const std::string& doc, const JsonPointer& pointer,
+                                          const TreeReader& tree);
 
   Repository* repo_;
   std::string rev_;

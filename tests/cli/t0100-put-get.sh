@@ -303,4 +303,22 @@ test_expect_success 'BRANCH@{DATE} older than the reflog: the oldest entry, and 
   expect_eq "" "$(cat err)"
 '
 
+test_expect_success 'get of a large document prints it as it reads its trees, compact and indented' '
+  rm -rf large; new_repo large >/dev/null
+  python3 -c "
+import json
+doc = {\"k%05d\" % i: {\"n\": i, \"tags\": [\"t%d\" % (i % 5)], \"e\": {}} for i in range(3000)}
+doc[\"list\"] = [[i, \"caf\u00e9 %d\" % i] for i in range(2000)]
+open(\"doc.json\", \"w\").write(json.dumps(doc))
+open(\"compact\", \"w\").write(json.dumps(doc, sort_keys=True, separators=(\",\", \":\"), ensure_ascii=False) + \"\\n\")
+open(\"indented\", \"w\").write(json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + \"\\n\")
+open(\"member\", \"w\").write(json.dumps(doc[\"list\"], indent=2, ensure_ascii=False) + \"\\n\")
+"
+  strata put big doc.json >/dev/null &&
+  strata get big >out && cmp compact out &&
+  strata get big --pretty >out && cmp indented out &&
+  strata get big /list --pretty >out && cmp member out &&
+  expect_fail 1 strata get big /nope
+'
+
 test_done

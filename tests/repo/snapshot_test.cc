@@ -103,6 +103,45 @@ BOOST_FIXTURE_TEST_CASE(diffs_carry_old_values_from_the_walk, RepoFixture) {
   BOOST_TEST(CanonicalJson(*back.back().old_value) == "[true]");
 }
 
+// GetText prints what Get returns, whether the pointer ends on a tree
+// (written as it is read), inside a blob, or inside an array node; and it
+// fails as Get fails.
+BOOST_FIXTURE_TEST_CASE(get_text_prints_what_get_returns, RepoFixture) {
+  json::object big;
+  json::array list;
+  for (int i = 0; i < 3000; ++i) {
+    big["k" + std::to_string(i)] = json::object{{"n", i}, {"s", "text " + std::to_string(i)}};
+    list.push_back(json::array{i, "x" + std::to_string(i)});
+  }
+  json::object doc{{"big", big}, {"list", list}, {"small", json::object{{"a", 1}}}};
+  BOOST_REQUIRE(repo().Put("d", json::value(doc), By("ann")).ok());
+  Snapshot s = repo().Read("HEAD").value();
+  for (const char* pointer :
+       {"", "/big", "/big/k17", "/big/k17/s", "/list", "/list/2999/1", "/small"}) {
+    for (const FormatOptions& options : {FormatOptions{0, false}, FormatOptions{2, true}}) {
+      BOOST_TEST_CONTEXT(pointer << " indent " << options.indent) {
+        std::string text;
+        Status printed = s.GetText("d", P(pointer), options, [&](std::string_view piece) {
+          text += piece;
+          return Status::Ok();
+        });
+        BOOST_TEST(printed.ok(), printed.message());
+        BOOST_TEST(text == FormatJson(s.Get("d", P(pointer)).value(), options));
+      }
+    }
+  }
+  for (const char* pointer : {"/nope", "/big/k17/nope", "/list/3000"}) {
+    BOOST_TEST_CONTEXT(pointer) {
+      Status text = s.GetText("d", P(pointer), FormatOptions{}, [](std::string_view) {
+        BOOST_FAIL("nothing is printed for a missing value");
+        return Status::Ok();
+      });
+      BOOST_TEST(text.message() == s.Get("d", P(pointer)).status().message());
+      BOOST_TEST((text.code() == s.Get("d", P(pointer)).status().code()));
+    }
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(get_names_the_document_revision_and_member, RepoFixture) {
   json::object big;
   for (int i = 0; i < 3000; ++i) big["k" + std::to_string(i)] = json::object{{"v", i}};
