@@ -208,6 +208,32 @@ class FolderStack {
   std::vector<FileDescriptor> fds_;  // DIR's, then one per name
 };
 
+// Writes all of `bytes` to `fd`; false (errno set) if it cannot.
+bool WriteAll(int fd, std::string_view bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Reads up to `want` bytes into `buf`: fewer only at the end of the file;
+// -1 (errno set) if it cannot.
+ssize_t ReadFull(int fd, char* buf, std::size_t want) {
+  std::size_t got = 0;
+  while (got < want) {
+    ssize_t n = ::read(fd, buf + got, want - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+
 // Whether regular file `name` in `folder` holds exactly `bytes`. Never
 // follows a link nor blocks on a FIFO; refuses anything but a regular file.
 Result<bool> HoldsBytes(int folder, const std::string& name, std::string_view bytes,
@@ -231,15 +257,9 @@ Result<bool> HoldsBytes(int folder, const std::string& name, std::string_view by
   }
   if (static_cast<std::uint64_t>(st.st_size) != bytes.size()) return false;
   std::string have(bytes.size(), '\0');
-  std::size_t got = 0;
-  while (got < have.size()) {
-    ssize_t n = ::read(fd.get(), have.data() + got, have.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError("cannot read " + display + ": " + std::strerror(errno));
-    if (n == 0) return false;  // shrank meanwhile
-    got += static_cast<std::size_t>(n);
-  }
-  return have == bytes;
+  ssize_t n = ReadFull(fd.get(), have.data(), have.size());
+  if (n < 0) return Status::IOError("cannot read " + display + ": " + std::strerror(errno));
+  return static_cast<std::size_t>(n) == have.size() && have == bytes;  // it may have shrunk
 }
 
 // Writes files. A new file is made in place (O_CREAT | O_EXCL, as git
@@ -352,30 +372,6 @@ class FileWriter {
     std::string tmp;             // the temporary file's name (kDiffers)
     std::uint64_t compared = 0;  // bytes found equal (kSame)
   };
-
-  static bool WriteAll(int fd, std::string_view bytes) {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return false;
-      done += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-
-  // Reads up to `want` bytes into `buf`; fewer only at the end of the file.
-  static ssize_t ReadFull(int fd, char* buf, std::size_t want) {
-    std::size_t got = 0;
-    while (got < want) {
-      ssize_t n = ::read(fd, buf + got, want - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return -1;
-      if (n == 0) break;
-      got += static_cast<std::size_t>(n);
-    }
-    return static_cast<ssize_t>(got);
-  }
 
   // The text outgrew kHeldBytes: a new file, or the one there to compare.
   static Status Begin(Stream& st, const std::string& id) {
@@ -491,14 +487,7 @@ class FileWriter {
       ::unlinkat(folder, name.c_str(), 0);
       return s;
     };
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return fail();
-      done += static_cast<std::size_t>(n);
-    }
-    if (!fd.Close()) return fail();
+    if (!WriteAll(fd.get(), bytes) || !fd.Close()) return fail();
     return Status::Ok();
   }
 
