@@ -10,7 +10,8 @@
 # "Memory", has the figures and what would lower that floor. Its export
 # writes the text from the stored trees as it goes (WriteValueText), holding
 # the member list of the top object, not the document: 3x (it took ~6x when
-# the document was decoded whole and formatted into one string).
+# the document was decoded whole and formatted into one string); `strata get`
+# prints it the same way, within the same bound.
 . "$(dirname "$0")/lib.sh"
 
 if grep -qa "__asan_init" "$STRATA"; then
@@ -77,6 +78,12 @@ for case in "docs.jsonl 3 3" "docs 3 3" "one 9 3"; do
     within '"$3"' "export '"$1"'" "$TRASH/'"$1"'" "$exported"
   '
 done
+
+test_expect_success 'get of the one large document stays within 3x its size' '
+  cd repo
+  printed=$(peak_kib "$STRATA" get big)
+  within 3 "get big" "$TRASH/one" "$printed"
+'
 
 test_expect_success 'what was imported is what is exported' '
   cd repo
