@@ -108,8 +108,23 @@ Status DeltaWriter::AddCanonical(PatchOpKind kind, const JsonPointer& path,
   return AppendOp(kind, path, JsonPointer(), canonical_value);
 }
 
+Status DeltaWriter::AddStreamed(PatchOpKind kind, const JsonPointer& path,
+                                const std::function<Status(const TextSink&)>& write_value) {
+  STRATA_RETURN_IF_ERROR(AppendHead(kind, path, JsonPointer(), true));
+  STRATA_RETURN_IF_ERROR(write_value([this](std::string_view piece) { return Append(piece); }));
+  return Append("}");
+}
+
 Status DeltaWriter::AppendOp(PatchOpKind kind, const JsonPointer& path, const JsonPointer& from,
                              std::optional<std::string_view> value) {
+  STRATA_RETURN_IF_ERROR(AppendHead(kind, path, from, value.has_value()));
+  if (!value) return Status::Ok();
+  STRATA_RETURN_IF_ERROR(Append(*value));
+  return Append("}");
+}
+
+Status DeltaWriter::AppendHead(PatchOpKind kind, const JsonPointer& path, const JsonPointer& from,
+                               bool with_value) {
   // The canonical JSON of PatchOpToJson's object, written straight out: its
   // members sort "from", "op", "path", "value", so a value goes last.
   head_.clear();
@@ -124,14 +139,8 @@ Status DeltaWriter::AppendOp(PatchOpKind kind, const JsonPointer& path, const Js
   AppendJsonString(head_, PatchOpName(kind));
   head_ += ",\"path\":";
   AppendJsonString(head_, path.ToString());
-  if (!value) {
-    head_ += '}';
-    return Append(head_);
-  }
-  head_ += ",\"value\":";
-  STRATA_RETURN_IF_ERROR(Append(head_));
-  STRATA_RETURN_IF_ERROR(Append(*value));
-  return Append("}");
+  head_ += with_value ? ",\"value\":" : "}";
+  return Append(head_);
 }
 
 Result<std::string> DeltaWriter::Finish() {

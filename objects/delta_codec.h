@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "strata/json.h"
 #include "strata/json_patch.h"
 
 namespace strata {
@@ -49,6 +50,11 @@ class DeltaWriter {
   // already the canonical JSON of a value (a stored blob's content): as Add
   // would write it, without parsing and printing it again.
   Status AddCanonical(PatchOpKind kind, const JsonPointer& path, std::string_view canonical_value);
+  // The same, for a value too large to hold as text: `write_value` gives its
+  // canonical JSON to the sink it is passed, in pieces (WriteValueText with
+  // indent 0 does, from stored trees); its first error is returned.
+  Status AddStreamed(PatchOpKind kind, const JsonPointer& path,
+                     const std::function<Status(const TextSink&)>& write_value);
   // The compressed delta of every operation added. Touches nothing but this
   // writer: it may run on another thread once the last operation is added.
   Result<std::string> Finish();
@@ -65,6 +71,10 @@ class DeltaWriter {
   // `value`, canonical JSON text, as its value, or without one.
   Status AppendOp(PatchOpKind kind, const JsonPointer& path, const JsonPointer& from,
                   std::optional<std::string_view> value);
+  // The operation up to its value: "{...,\"value\":" when `with_value`, else
+  // the whole operation.
+  Status AppendHead(PatchOpKind kind, const JsonPointer& path, const JsonPointer& from,
+                    bool with_value);
   Status Append(std::string_view text);
   Status Spill();
   // Compresses the spilled text (the file, then text_) to one zstd frame,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace strata {
 namespace json = boost::json;
@@ -26,48 +27,70 @@ class ValueHandler {
   static constexpr std::size_t max_string_size = json::string::max_size();
 
   json::value_stack stack;
+  // Set, a top-level object is never built: each of its members goes to
+  // `on_member` as it completes, its value alone on the stack (`splitting`).
+  const PieceParser::MemberFn* on_member = nullptr;
+  bool splitting = false;
+  std::string member_key;  // the top-level member's key, while splitting
+  std::size_t depth = 0;   // containers open
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) { return true; }
-  bool on_object_end(std::size_t n, json::error_code&) {
-    stack.push_object(n);
+  bool on_object_begin(json::error_code&) {
+    if (depth++ == 0 && on_member) splitting = true;
     return true;
   }
-  bool on_array_begin(json::error_code&) { return true; }
-  bool on_array_end(std::size_t n, json::error_code&) {
-    stack.push_array(n);
+  bool on_object_end(std::size_t n, json::error_code& ec) {
+    if (--depth == 0 && splitting) return true;
+    stack.push_object(n);
+    return Completed(ec);
+  }
+  bool on_array_begin(json::error_code&) {
+    ++depth;
     return true;
+  }
+  bool on_array_end(std::size_t n, json::error_code& ec) {
+    --depth;
+    stack.push_array(n);
+    return Completed(ec);
   }
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    stack.push_chars(s);
+    if (InTopObject()) {
+      member_key.append(s.data(), s.size());
+    } else {
+      stack.push_chars(s);
+    }
     return true;
   }
   bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    stack.push_key(s);
+    if (InTopObject()) {
+      member_key.append(s.data(), s.size());
+    } else {
+      stack.push_key(s);
+    }
     return true;
   }
   bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
     stack.push_chars(s);
     return true;
   }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+  bool on_string(json::string_view s, std::size_t, json::error_code& ec) {
     stack.push_string(s);
-    return true;
+    return Completed(ec);
   }
   bool on_number_part(json::string_view s, json::error_code&) {
     number_.append(s.data(), s.size());
     return true;
   }
-  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+  bool on_int64(std::int64_t i, json::string_view, json::error_code& ec) {
     number_.clear();
     stack.push_int64(i);
-    return true;
+    return Completed(ec);
   }
-  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+  bool on_uint64(std::uint64_t u, json::string_view, json::error_code& ec) {
     number_.clear();
     stack.push_uint64(u);
-    return true;
+    return Completed(ec);
   }
   bool on_double(double d, json::string_view s, json::error_code& ec) {
     number_.append(s.data(), s.size());
@@ -88,15 +111,15 @@ class ValueHandler {
     if (err == std::errc() && end == number_.data() + number_.size()) d = exact;
     number_.clear();
     stack.push_double(d);
-    return true;
+    return Completed(ec);
   }
-  bool on_bool(bool b, json::error_code&) {
+  bool on_bool(bool b, json::error_code& ec) {
     stack.push_bool(b);
-    return true;
+    return Completed(ec);
   }
-  bool on_null(json::error_code&) {
+  bool on_null(json::error_code& ec) {
     stack.push_null();
-    return true;
+    return Completed(ec);
   }
   bool on_comment_part(json::string_view, json::error_code&) { return true; }
   bool on_comment(json::string_view, json::error_code&) { return true; }
@@ -105,6 +128,23 @@ class ValueHandler {
   std::string refused_integer;
 
  private:
+  // Whether the parser is directly inside the top-level object it splits.
+  bool InTopObject() const { return splitting && depth == 1; }
+
+  // A value was pushed: if it is a member of the top-level object being
+  // split, it goes to on_member, and the stack starts again empty.
+  bool Completed(json::error_code& ec) {
+    if (!InTopObject()) return true;
+    json::value v = stack.release();
+    stack.reset(json::storage_ptr());
+    if (!(*on_member)(std::move(member_key), std::move(v))) {
+      ec = json::error::exception;
+      return false;
+    }
+    member_key.clear();
+    return true;
+  }
+
   // Whether the integer literal `text` (digits, maybe a leading '-') names
   // the same number as the shortest digits of its nearest double: the same
   // significant digits at the same decimal exponent.
@@ -137,15 +177,48 @@ class ValueHandler {
 
 }  // namespace
 
+struct PieceParser::Impl {
+  explicit Impl(const json::parse_options& options) : parser(options) {
+    parser.handler().stack.reset(json::storage_ptr());
+  }
+  json::basic_parser<ValueHandler> parser;
+  MemberFn on_member;
+};
+
+PieceParser::PieceParser(const json::parse_options& options)
+    : impl_(std::make_unique<Impl>(options)) {}
+
+PieceParser::~PieceParser() = default;
+
+void PieceParser::Write(std::string_view piece, json::error_code& ec) {
+  // more = true, as stream_parser's write_some: the end of a piece may be the
+  // middle of a token; Finish (more = false) completes the last one.
+  const std::size_t consumed = impl_->parser.write_some(true, piece.data(), piece.size(), ec);
+  // Trailing whitespace is consumed by write_some; anything else is an error.
+  if (!ec && consumed < piece.size()) ec = json::error::extra_data;
+}
+
+void PieceParser::SplitTopObject(MemberFn on_member) {
+  impl_->on_member = std::move(on_member);
+  impl_->parser.handler().on_member = &impl_->on_member;
+}
+
+bool PieceParser::split() const { return impl_->parser.handler().splitting; }
+
+json::value PieceParser::Finish(json::error_code& ec) {
+  impl_->parser.write_some(false, nullptr, 0, ec);
+  if (ec || split()) return json::value();
+  return impl_->parser.handler().stack.release();
+}
+
+std::string& PieceParser::refused_integer() { return impl_->parser.handler().refused_integer; }
+
 json::value ParseValue(std::string_view text, const json::parse_options& options,
                        json::error_code& ec, std::size_t& consumed, std::string& refused_integer) {
   json::basic_parser<ValueHandler> parser(options);
   parser.handler().stack.reset(json::storage_ptr());
-  // more = true, as stream_parser's write_some: the end of `text` may be the
-  // middle of a number; finish (more = false) then completes it.
   consumed = parser.write_some(true, text.data(), text.size(), ec);
   if (!ec) {
-    // Trailing whitespace is consumed by write_some; anything else is an error.
     if (consumed < text.size())
       ec = json::error::extra_data;
     else

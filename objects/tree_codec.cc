@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <span>
+#include <type_traits>
 #include <variant>
 
 #include "strata/json_pointer.h"
@@ -45,13 +46,14 @@ std::vector<TreeEntry> FlatEntries(const std::vector<Member>& members) {
   return entries;
 }
 
-// A member, its key held elsewhere, and the key's KeyHash. Sorted by hash,
-// the members of every shard bucket, at every level, are one run (a level's
-// digit is the hash's next bits, most significant first).
+// A member, its key and value held elsewhere, and the key's KeyHash. Sorted
+// by hash, the members of every shard bucket, at every level, are one run (a
+// level's digit is the hash's next bits, most significant first). 24 bytes:
+// a node of a million members is built beside its member list.
 struct HashedMember {
   std::uint64_t hash;
-  std::string_view key;
-  ValueRef ref;
+  const std::string* key;
+  const ValueRef* ref;
 };
 
 // Writes the node for `members` (sorted by hash) at shard `level` of
@@ -62,7 +64,7 @@ Result<ObjectId> BuildHashedNode(ObjectStore& store, std::span<const HashedMembe
     std::vector<TreeEntry> entries;
     entries.reserve(members.size());
     for (const HashedMember& m : members) {
-      entries.push_back({MemberEntryName(m.key, m.ref), m.ref.id, m.ref.is_tree});
+      entries.push_back({MemberEntryName(*m.key, *m.ref), m.ref->id, m.ref->is_tree});
     }
     return store.WriteTree(std::move(entries));
   }
@@ -97,7 +99,7 @@ Result<ObjectId> BuildNode(ObjectStore& store, std::vector<Member> members, int 
   }
   std::vector<HashedMember> hashed;
   hashed.reserve(members.size());
-  for (const Member& m : members) hashed.push_back({KeyHash(m.key), m.key, m.ref});
+  for (const Member& m : members) hashed.push_back({KeyHash(m.key), &m.key, &m.ref});
   return BuildHashedNode(store, std::move(hashed), level, shape);
 }
 
@@ -297,7 +299,7 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     std::vector<HashedMember> members;
     members.reserve(changes.size());
     for (const ChangeRef& c : changes) {
-      if (c.value()) members.push_back({KeyHash(c.key()), c.key(), *c.value()});
+      if (c.value()) members.push_back({KeyHash(c.key()), &c.key(), &*c.value()});
     }
     if (members.size() > shape.flat_max) {
       STRATA_ASSIGN_OR_RETURN(ObjectId id,
@@ -718,7 +720,13 @@ ShardShape WriteShape(const ObjectStore& store) {
   return store.format() >= 3 ? kNibbleShards : kByteShards;
 }
 
-Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth) {
+namespace {
+
+// EncodeValue's walk, for `Value` const json::value or, freeing members as
+// they are stored, json::value.
+template <class Value>
+Result<ValueRef> EncodeAt(ObjectStore& store, Value& v, int depth) {
+  constexpr bool kRelease = !std::is_const_v<Value>;
   const bool container = v.is_object() || (v.is_array() && store.array_nodes());
   if (!container || depth >= kMaxTreeDepth) {
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(CanonicalJson(v)));
@@ -732,14 +740,26 @@ Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth
     STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildArray(store, v.get_array(), depth));
     return ValueRef{id, true, true};
   }
-  const json::object& o = v.get_object();
+  auto& o = v.get_object();
   std::vector<Member> members;
   members.reserve(o.size());
-  for (const auto& kv : o) {
-    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, kv.value(), depth + 1));
+  for (auto& kv : o) {
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeAt(store, kv.value(), depth + 1));
     members.push_back({std::string(kv.key()), ref});
+    if constexpr (kRelease) kv.value() = nullptr;
   }
+  if constexpr (kRelease) v = nullptr;
   return BuildObject(store, std::move(members), /*force_tree=*/true);
+}
+
+}  // namespace
+
+Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth) {
+  return EncodeAt(store, v, depth);
+}
+
+Result<ValueRef> EncodeValue(ObjectStore& store, json::value&& v, int depth) {
+  return EncodeAt(store, v, depth);
 }
 
 Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state) {

@@ -141,6 +141,10 @@ std::string BucketName(std::uint64_t hash, int level, const ShardShape& shape);
 // Stores `v`, found `depth` object-trees below the state root (documents are
 // at depth 1).
 Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth);
+// The same, freeing each member of an object once it is stored, and the
+// object once all are (`v` is left unspecified): an import's large document
+// is not held whole beside its member list while its nodes are written.
+Result<ValueRef> EncodeValue(ObjectStore& store, json::value&& v, int depth);
 // Stores a state: always a tree, one member per document. InvalidArgument
 // if a document cannot be stored (CheckStorable) or an id is not UTF-8.
 Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state);

@@ -178,17 +178,34 @@ BOOST_AUTO_TEST_CASE(delta_writer_streams_what_encode_delta_stores) {
       DeltaWriter writer;
       // The same operations, each value given as its canonical text.
       DeltaWriter canonical;
+      // The same, each value's text given in pieces (AddStreamed): of one
+      // byte, of 7, and of 64 KiB, in turn.
+      DeltaWriter streamed;
       // The same, finished into a file (FinishTo).
       DeltaWriter to_file;
+      std::size_t piece = 0;
       for (const PatchOp& op : c.patch) {
         BOOST_TEST_REQUIRE(writer.Add(op).ok());
         BOOST_TEST_REQUIRE(to_file.Add(op).ok());
         if (op.kind != PatchOpKind::kMove && op.kind != PatchOpKind::kCopy &&
             op.kind != PatchOpKind::kRemove) {
+          const std::string text = CanonicalJson(op.value);
+          BOOST_TEST_REQUIRE(canonical.AddCanonical(op.kind, op.path, text).ok());
+          const std::size_t size = std::vector<std::size_t>{1, 7, 65536}[piece++ % 3];
           BOOST_TEST_REQUIRE(
-              canonical.AddCanonical(op.kind, op.path, CanonicalJson(op.value)).ok());
+              streamed
+                  .AddStreamed(op.kind, op.path,
+                               [&](const TextSink& sink) -> Status {
+                                 for (std::size_t at = 0; at < text.size(); at += size) {
+                                   STRATA_RETURN_IF_ERROR(
+                                       sink(std::string_view(text).substr(at, size)));
+                                 }
+                                 return Status::Ok();
+                               })
+                  .ok());
         } else {
           BOOST_TEST_REQUIRE(canonical.Add(op).ok());
+          BOOST_TEST_REQUIRE(streamed.Add(op).ok());
         }
       }
       Result<std::string> bytes = writer.Finish();
@@ -196,6 +213,9 @@ BOOST_AUTO_TEST_CASE(delta_writer_streams_what_encode_delta_stores) {
       Result<std::string> canonical_bytes = canonical.Finish();
       BOOST_TEST_REQUIRE(canonical_bytes.ok());
       BOOST_TEST(*canonical_bytes == *bytes);
+      Result<std::string> streamed_bytes = streamed.Finish();
+      BOOST_TEST_REQUIRE(streamed_bytes.ok());
+      BOOST_TEST(*streamed_bytes == *bytes);
       std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), std::fclose);
       BOOST_TEST_REQUIRE(file != nullptr);
       std::fputs("kept", file.get());  // FinishTo writes at the file's position
@@ -218,6 +238,17 @@ BOOST_AUTO_TEST_CASE(delta_writer_streams_what_encode_delta_stores) {
       BOOST_TEST(back->size() == c.patch.size());
     }
   }
+}
+
+// A streamed value whose writer fails stops the operation with its error.
+BOOST_AUTO_TEST_CASE(a_streamed_value_that_fails_is_the_error) {
+  DeltaWriter writer;
+  Status s = writer.AddStreamed(PatchOpKind::kAdd, JsonPointer({"doc"}), [](const TextSink& sink) {
+    STRATA_RETURN_IF_ERROR(sink("{\"a\":"));
+    return Status::Corruption("tree 1234 is not a node");
+  });
+  BOOST_TEST((s.code() == Code::kCorruption));
+  BOOST_TEST(s.message() == "tree 1234 is not a node");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
