@@ -59,7 +59,14 @@ int Run(Context& ctx, const po::variables_map& args) {
   std::vector<SkippedEntry> skipped;
   std::size_t count = 0;
   Status read = Status::Ok();
-  Repository::DocumentSource source = [&](const Repository::DocumentSink& sink) {
+  // A large file's object comes a member at a time (strata/import.h).
+  Repository::MemberDocumentSource source = [&](const Repository::DocumentSink& sink,
+                                                const MemberVisitor& members) {
+    const MemberVisitor counted{[&](const std::string& id) {
+                                  ++count;
+                                  return members.begin(id);
+                                },
+                                members.member, members.end};
     read = ForEachImportDocument(
         path,
         [&](std::string id, json::value doc) {
@@ -69,7 +76,7 @@ int Run(Context& ctx, const po::variables_map& args) {
           }
           return sink(std::move(id), std::move(doc));
         },
-        &skipped);
+        &skipped, &counted);
     return read;
   };
   if (progress) std::cerr << "reading " << path << "...\r" << std::flush;

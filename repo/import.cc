@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "objects/guard.h"
+#include "objects/json_parse.h"
 #include "repo/id_hashes.h"
 #include "strata/document_id.h"
 
@@ -58,16 +59,101 @@ class FileDescriptor {
   int fd_;
 };
 
-// Reads a file listed in a folder as a regular file. It never follows a
-// symbolic link in its place nor blocks on a FIFO, even one that replaced the
-// file after it was listed: O_NOFOLLOW, O_NONBLOCK, then fstat. If the file is
-// no longer a regular file, sets *skip_reason and returns "".
-Result<std::string> ReadListedFile(const fs::path& path, std::string* skip_reason) {
+// A file at most this long is read whole and parsed; a longer one is parsed
+// as it is read, a piece at a time, and its text is never held.
+constexpr std::size_t kWholeFileBytes = std::size_t{1} << 20;
+constexpr std::size_t kFilePieceBytes = std::size_t{64} << 10;
+
+// Reads the rest of the file open as `fd` onto `out`.
+Status ReadRest(int fd, const fs::path& path, std::string& out) {
+  char buf[16384];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
+    if (n == 0) return Status::Ok();
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+// ParseJson of the file open as `fd`, a piece at a time (PieceParser):
+// memory holds one piece and the value. With `members`, an object is given to
+// it a member at a time instead (and nullopt returned): memory holds one
+// member. On any error in the text the file is read again whole and
+// ParseJson names it, with its line and column, as it does for a text read
+// whole; an error of `members` is returned as it is.
+Result<std::optional<json::value>> ParseInPieces(int fd, const fs::path& path,
+                                                 const std::string& id,
+                                                 const MemberVisitor* members) {
+  json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  PieceParser parser(options);
+  Status refused = Status::Ok();  // what `members` returned, if it failed
+  bool begun = false;             // members->begin was called
+  bool out_of_range = false;      // a member ParseJson refuses (FindNonFinite)
+  if (members) {
+    parser.SplitTopObject([&](std::string key, json::value value) {
+      if (FindNonFinite(value)) {
+        out_of_range = true;
+        return false;
+      }
+      if (!begun) {
+        begun = true;
+        refused = members->begin(id);
+        if (!refused.ok()) return false;
+      }
+      refused = members->member(std::move(key), std::move(value));
+      return refused.ok();
+    });
+  }
+  json::error_code ec;
+  std::string piece(kFilePieceBytes, '\0');
+  bool first = true;
+  while (!ec) {
+    ssize_t n = ::read(fd, piece.data(), piece.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
+    if (n == 0) break;
+    std::string_view text(piece.data(), static_cast<std::size_t>(n));
+    if (first && text.substr(0, kUtf8Bom.size()) == kUtf8Bom) text.remove_prefix(kUtf8Bom.size());
+    first = false;
+    parser.Write(text, ec);
+  }
+  if (!refused.ok()) return refused;
+  json::value v;
+  if (!ec) v = parser.Finish(ec);
+  if (!ec && !out_of_range && parser.split()) {
+    if (!begun) STRATA_RETURN_IF_ERROR(members->begin(id));  // {}
+    STRATA_RETURN_IF_ERROR(members->end());
+    return std::optional<json::value>();
+  }
+  if (!ec && !out_of_range && !FindNonFinite(v)) return std::optional<json::value>(std::move(v));
+  v = nullptr;
+  std::string whole;
+  if (::lseek(fd, 0, SEEK_SET) != 0) {
+    return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  STRATA_RETURN_IF_ERROR(ReadRest(fd, path, whole));
+  STRATA_ASSIGN_OR_RETURN(json::value doc, ParseJson(whole, path.string()));
+  // Parsed this time: the file changed since it was first read.
+  if (begun) return Status::IOError(path.string() + " changed while it was read");
+  return std::optional<json::value>(std::move(doc));
+}
+
+// Reads and parses a file listed in a folder as a regular file. It never
+// follows a symbolic link in its place nor blocks on a FIFO, even one that
+// replaced the file after it was listed: O_NOFOLLOW, O_NONBLOCK, then fstat.
+// If the file is no longer a regular file, sets *skip_reason. A file past
+// kWholeFileBytes is parsed as it is read (ParseInPieces), and an object
+// in it given to `members` (if any) a member at a time: nullopt then.
+Result<std::optional<json::value>> ParseListedFile(const fs::path& path, const std::string& id,
+                                                   const MemberVisitor* members,
+                                                   std::string* skip_reason) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ELOOP) {
       *skip_reason = "a symbolic link";
-      return std::string();
+      return std::optional<json::value>();
     }
     return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
   }
@@ -77,18 +163,16 @@ Result<std::string> ReadListedFile(const fs::path& path, std::string* skip_reaso
   }
   if (!S_ISREG(st.st_mode)) {
     *skip_reason = "not a regular file";
-    return std::string();
+    return std::optional<json::value>();
   }
-  std::string data;
-  data.reserve(static_cast<std::size_t>(st.st_size));
-  char buf[16384];
-  while (true) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError("cannot read " + path.string() + ": " + std::strerror(errno));
-    if (n == 0) return data;
-    data.append(buf, static_cast<std::size_t>(n));
+  if (static_cast<std::uint64_t>(st.st_size) > kWholeFileBytes) {
+    return ParseInPieces(fd.get(), path, id, members);
   }
+  std::string text;
+  text.reserve(static_cast<std::size_t>(st.st_size));
+  STRATA_RETURN_IF_ERROR(ReadRest(fd.get(), path, text));
+  STRATA_ASSIGN_OR_RETURN(json::value doc, ParseJson(text, path.string()));
+  return std::optional<json::value>(std::move(doc));
 }
 
 bool IsHidden(const fs::path& name) {
@@ -105,9 +189,9 @@ bool IsSettingsFile(const fs::path& listed) {
 }
 
 // Every std::filesystem call here takes an error_code: nothing throws. One
-// file is read and parsed at a time, and its text is released before `visit`.
+// file is read and parsed at a time; its text is gone before `visit`.
 Status ForEachFolderDocument(const fs::path& root, const ImportVisitor& visit,
-                             std::vector<SkippedEntry>* skipped_out) {
+                             std::vector<SkippedEntry>* skipped_out, const MemberVisitor* members) {
   std::vector<SkippedEntry> skipped;
   auto cannot_read = [&](const fs::path& p, const std::error_code& ec) {
     return Status::IOError("cannot read folder " + p.string() + ": " + ec.message());
@@ -150,16 +234,13 @@ Status ForEachFolderDocument(const fs::path& root, const ImportVisitor& visit,
     std::string id = fs::path(listed).replace_extension().generic_string();
     STRATA_RETURN_IF_ERROR(ValidateDocumentId(id).WithContext(path.string()));
     std::string skip_reason;
-    json::value doc;
-    {
-      STRATA_ASSIGN_OR_RETURN(std::string text, ReadListedFile(path, &skip_reason));
-      if (!skip_reason.empty()) {
-        skip(skip_reason.c_str());
-        continue;
-      }
-      STRATA_ASSIGN_OR_RETURN(doc, ParseJson(text, path.string()));
-    }  // the text is released before the document is stored
-    STRATA_RETURN_IF_ERROR(visit(std::move(id), std::move(doc)));
+    STRATA_ASSIGN_OR_RETURN(std::optional<json::value> doc,
+                            ParseListedFile(path, id, members, &skip_reason));
+    if (!skip_reason.empty()) {
+      skip(skip_reason.c_str());
+      continue;
+    }
+    if (doc) STRATA_RETURN_IF_ERROR(visit(std::move(id), std::move(*doc)));  // else: members
   }
   if (ec) return cannot_read(root, ec);
   std::sort(skipped.begin(), skipped.end(),
@@ -264,9 +345,11 @@ Status ForEachJsonLinesDocument(const std::string& path, const ImportVisitor& vi
 }  // namespace
 
 Status ForEachImportDocument(const std::string& path, const ImportVisitor& visit,
-                             std::vector<SkippedEntry>* skipped) try {
+                             std::vector<SkippedEntry>* skipped, const MemberVisitor* members) try {
   std::error_code ec;
-  if (path != "-" && fs::is_directory(path, ec)) return ForEachFolderDocument(path, visit, skipped);
+  if (path != "-" && fs::is_directory(path, ec)) {
+    return ForEachFolderDocument(path, visit, skipped, members);
+  }
   return ForEachJsonLinesDocument(path, visit);
 } catch (...) {
   return CaughtStatus("ForEachImportDocument");

@@ -176,6 +176,30 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
       STRATA_RETURN_IF_ERROR(delta_writer.AddCanonical(PatchOpKind::kAdd, path, text));
       out.delta.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, nullptr});
       continue;
+    } else if (!m.a && m.b->is_tree) {
+      // A document stored as trees (past a blob's size) goes into the delta
+      // as its trees give its text, never decoded whole nor held as one
+      // string: a document of 100 MB costs what one of its nodes does. It is
+      // decoded to be kept only if it fits in what out.delta keeps.
+      std::size_t size = 0;
+      STRATA_RETURN_IF_ERROR(
+          delta_writer.AddStreamed(PatchOpKind::kAdd, path, [&](const TextSink& sink) {
+            return WriteValueText(*impl_->store_, *m.b, FormatOptions{0, false},
+                                  [&](std::string_view piece) {
+                                    size += piece.size();
+                                    return sink(piece);
+                                  });
+          }));
+      json::value v = nullptr;
+      if (!out.delta_values_dropped && kept + size <= kKeptDeltaBytes) {
+        STRATA_ASSIGN_OR_RETURN(v, DecodeValue(*impl_->store_, *m.b));
+        kept += size;
+      } else if (!out.delta_values_dropped) {
+        out.delta_values_dropped = true;
+        for (PatchOp& op : out.delta) op.value = nullptr;
+      }
+      out.delta.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, std::move(v)});
+      continue;
     } else if (!m.a) {
       STRATA_ASSIGN_OR_RETURN(json::value v, DecodeValue(*impl_->store_, *m.b));
       out.delta.push_back(PatchOp{PatchOpKind::kAdd, std::move(path), {}, std::move(v)});
@@ -598,6 +622,22 @@ Repository::MessageFn DescribeImport(std::size_t count) {
   };
 }
 
+// A member list with each key once: where a key was given twice, its last
+// member, as a parsed object keeps it.
+void KeepLastOfEachKey(std::vector<Member>& members) {
+  std::stable_sort(members.begin(), members.end(),
+                   [](const Member& a, const Member& b) { return a.key < b.key; });
+  auto kept = members.begin();
+  for (auto run = members.begin(); run != members.end();) {
+    auto next = run + 1;
+    while (next != members.end() && next->key == run->key) ++next;
+    if (kept != next - 1) *kept = std::move(*(next - 1));
+    ++kept;
+    run = next;
+  }
+  members.erase(kept, members.end());
+}
+
 }  // namespace
 
 Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::value>> docs,
@@ -639,15 +679,45 @@ Result<WriteResult> Repository::Import(std::vector<std::pair<std::string, json::
 Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
                                            const CommitOptions& options,
                                            const ImportOptions& import) try {
+  return ImportFrom(MemberDocumentSource([&](const DocumentSink& sink, const MemberVisitor&) {
+                      return source(sink);
+                    }),
+                    options, import);
+} catch (...) {
+  return CaughtStatus("Repository::ImportFrom");
+}
+
+Result<WriteResult> Repository::ImportFrom(const MemberDocumentSource& source,
+                                           const CommitOptions& options,
+                                           const ImportOptions& import) try {
   STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
   if (impl_->perspective_) {
     // The edit goes through the reader's view (PerspectiveTarget), which
-    // takes values: the documents are kept, as Import does.
+    // takes values: the documents are kept, as Import does, and one given a
+    // member at a time is put together (a key given twice keeps its last).
     std::vector<std::pair<std::string, json::value>> docs;
-    STRATA_RETURN_IF_ERROR(source([&](std::string id, json::value doc) {
-      docs.emplace_back(std::move(id), std::move(doc));
-      return Status::Ok();
-    }));
+    json::object building;
+    std::string building_id;
+    const MemberVisitor whole{[&](const std::string& id) {
+                                building_id = id;
+                                building = json::object();
+                                return Status::Ok();
+                              },
+                              [&](std::string key, json::value value) {
+                                building[key] = std::move(value);
+                                return Status::Ok();
+                              },
+                              [&] {
+                                docs.emplace_back(std::move(building_id),
+                                                  json::value(std::move(building)));
+                                return Status::Ok();
+                              }};
+    STRATA_RETURN_IF_ERROR(source(
+        [&](std::string id, json::value doc) {
+          docs.emplace_back(std::move(id), std::move(doc));
+          return Status::Ok();
+        },
+        whole));
     if (docs.empty()) return Status::InvalidArgument("no documents to import");
     return Import(std::move(docs), options, import);
   }
@@ -672,17 +742,56 @@ Result<WriteResult> Repository::ImportFrom(const DocumentSource& source,
   // check; a hash seen before is confirmed against the ids given.
   std::vector<MemberChange> changes;
   IdHashes given;
-  STRATA_RETURN_IF_ERROR(source([&](std::string id, json::value doc) -> Status {
+  const auto check_id = [&](const std::string& id) -> Status {
     STRATA_RETURN_IF_ERROR(ValidateDocumentId(id));
     if (!given.Insert(id) && std::any_of(changes.begin(), changes.end(),
                                          [&](const MemberChange& c) { return c.first == id; })) {
       return Status::InvalidArgument("document '" + id + "' given twice");
     }
-    STRATA_RETURN_IF_ERROR(CheckStorable(doc).WithContext("in '/" + EscapePointerToken(id) + "'"));
-    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, doc, 1));
-    changes.emplace_back(std::move(id), ref);
     return Status::Ok();
-  }));
+  };
+  // A document given a member at a time: each member stored as it comes, at
+  // the depth EncodeValue stores a document's members, and the document
+  // built from their ids at its end (EncodeMembers decides blob or node
+  // exactly as EncodeValue does for the whole value).
+  std::string member_doc;
+  std::vector<Member> doc_members;
+  const MemberVisitor by_member{
+      [&](const std::string& id) -> Status {
+        STRATA_RETURN_IF_ERROR(check_id(id));
+        member_doc = id;
+        doc_members.clear();
+        return Status::Ok();
+      },
+      [&](std::string key, json::value value) -> Status {
+        // Checked where it sits in its document, for the pointer to name it.
+        json::value one = json::object();
+        json::value& member = one.get_object()[key] = std::move(value);
+        STRATA_RETURN_IF_ERROR(
+            CheckStorable(one).WithContext("in '/" + EscapePointerToken(member_doc) + "'"));
+        STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, std::move(member), 2));
+        doc_members.push_back(Member{std::move(key), ref});
+        return Status::Ok();
+      },
+      [&]() -> Status {
+        KeepLastOfEachKey(doc_members);
+        STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeMembers(store, std::move(doc_members), false));
+        doc_members = {};
+        changes.emplace_back(std::move(member_doc), ref);
+        return Status::Ok();
+      }};
+  STRATA_RETURN_IF_ERROR(source(
+      [&](std::string id, json::value doc) -> Status {
+        STRATA_RETURN_IF_ERROR(check_id(id));
+        STRATA_RETURN_IF_ERROR(
+            CheckStorable(doc).WithContext("in '/" + EscapePointerToken(id) + "'"));
+        // Freed as it is stored: a large document's values are gone before
+        // its member list is written as nodes.
+        STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, std::move(doc), 1));
+        changes.emplace_back(std::move(id), ref);
+        return Status::Ok();
+      },
+      by_member));
   if (changes.empty()) return Status::InvalidArgument("no documents to import");
   STRATA_RETURN_IF_ERROR(store.Flush());
   const std::uint64_t document_objects = store.written_objects() - objects_before;

@@ -50,8 +50,21 @@ Result<ImportSource> ReadImportSource(const std::string& path);
 // and returns, the first error: the reader's (as ReadImportSource's) or
 // `visit`'s.
 using ImportVisitor = std::function<Status(std::string id, json::value doc)>;
+// A document given a member at a time: `begin` with its id, `member` with
+// each member of its top-level object in the file's order (a key given
+// twice is given twice: the last one is the member, as ParseJson keeps it),
+// then `end`. An error after `begin` fails the import, with no `end`.
+struct MemberVisitor {
+  std::function<Status(const std::string& id)> begin;
+  std::function<Status(std::string key, json::value value)> member;
+  std::function<Status()> end;
+};
+// With `members`, a folder's file past 1 MiB that holds an object is given
+// to it, a member at a time as the parser completes each (memory holds one
+// member's value, never the document); other documents go to `visit`.
 Status ForEachImportDocument(const std::string& path, const ImportVisitor& visit,
-                             std::vector<SkippedEntry>* skipped);
+                             std::vector<SkippedEntry>* skipped,
+                             const MemberVisitor* members = nullptr);
 
 // Reads a whole file ("-" reads standard input). NotFound/IOError name it.
 Result<std::string> ReadFile(const std::string& path);

@@ -76,6 +76,7 @@
 
 #include "strata/events.h"
 #include "strata/gc.h"
+#include "strata/import.h"
 #include "strata/json.h"
 #include "strata/json_patch.h"
 #include "strata/json_pointer.h"
@@ -514,6 +515,15 @@ class Repository {
   using DocumentSource = std::function<Status(const DocumentSink& sink)>;
   static constexpr std::uint64_t kImportBatchBytes = std::uint64_t{32} << 20;
   Result<WriteResult> ImportFrom(const DocumentSource& source, const CommitOptions& options,
+                                 const ImportOptions& import);
+  // The same, from a source that may also give a document a member at a
+  // time (MemberVisitor, strata/import.h; ForEachImportDocument gives a
+  // large file's object so): each member is stored as it comes and the
+  // document built from their ids at its end, as if it had come whole, so no
+  // value of the whole document is held.
+  using MemberDocumentSource =
+      std::function<Status(const DocumentSink& sink, const MemberVisitor& members)>;
+  Result<WriteResult> ImportFrom(const MemberDocumentSource& source, const CommitOptions& options,
                                  const ImportOptions& import);
   // The general form: `edit` changes the state; `default_message` is used
   // when options.message is empty. `edit` runs again if another writer

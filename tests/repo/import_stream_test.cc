@@ -1,7 +1,10 @@
 // Tests for Repository::ImportFrom: the streaming import (issue 11, memory).
 #include <git2.h>
+#include <stdlib.h>
 
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <utility>
@@ -10,11 +13,13 @@
 #include "objects/git.h"
 #include "repo/test_access.h"
 #include "repo/transaction.h"
+#include "strata/import.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
 namespace {
 
+namespace fs = std::filesystem;
 using Docs = std::vector<std::pair<std::string, json::value>>;
 
 // A source giving `docs` one at a time, as ForEachImportDocument does.
@@ -115,6 +120,78 @@ BOOST_AUTO_TEST_CASE(import_from_writes_the_version_import_writes) {
       BOOST_TEST(by_source.repo().Verify().value().problems.empty());
     }
   }
+}
+
+// A source that reads `folder` as `strata import` does: a large file's
+// object a member at a time (ForEachImportDocument with a MemberVisitor).
+Repository::MemberDocumentSource FolderSource(const std::string& folder) {
+  return [folder](const Repository::DocumentSink& sink, const MemberVisitor& members) {
+    return ForEachImportDocument(folder, sink, nullptr, &members);
+  };
+}
+
+// A document given a member at a time is stored as if given whole: the same
+// version (commit id) as Import of the parsed files, with or without a
+// perspective, for objects large enough to shard, a key given twice, members
+// stored as trees, an empty object and an array padded past 1 MiB. On an
+// error late in a file no version is written.
+BOOST_AUTO_TEST_CASE(a_document_given_a_member_at_a_time_is_stored_as_if_whole) {
+  std::string folder = (fs::temp_directory_path() / "strata-members-XXXXXX").string();
+  BOOST_REQUIRE(mkdtemp(folder.data()) != nullptr);
+  std::string members;
+  for (int i = 0; i < 50000; ++i) {
+    members += "\"m" + std::to_string(i * 7 % 50000) + "\":";
+    members += i % 1000 == 0
+                   ? "{\"deep\":[\"" + std::string(3000, 'x') + "\"," + std::to_string(i) + "]}"
+                   : "[\"\u00e9" + std::to_string(i) + "\",0.5,true]";
+    members += ",\n";
+  }
+  const std::string lines((1 << 20) + 1, ' ');
+  std::ofstream(folder + "/big.json") << "{\"dup\":1," << members << "\"dup\":[2]}";
+  std::ofstream(folder + "/empty.json") << lines << "{}";
+  std::ofstream(folder + "/list.json") << lines << "[1,{\"a\":2}]";
+  std::ofstream(folder + "/small.json") << "{\"a\":{\"b\":1}}";
+  BOOST_TEST_REQUIRE(fs::file_size(folder + "/big.json") > (std::uintmax_t{1} << 20));
+  Result<ImportSource> parsed = ReadImportSource(folder);
+  BOOST_TEST_REQUIRE(parsed.ok());
+  BOOST_TEST_REQUIRE(parsed->docs.size() == 4u);
+  const json::value perspectives =
+      json::parse(R"({"perspectives": {"all": {"rules": [{"path": "/**", "action": "show"}]}}})");
+  for (const bool under_perspective : {false, true}) {
+    BOOST_TEST_CONTEXT("under a perspective: " << under_perspective) {
+      RepoFixture whole, by_member;
+      for (RepoFixture* f : {&whole, &by_member}) {
+        BOOST_REQUIRE(
+            f->repo().Put(".perspectives", perspectives, RepoFixture::By("ann", 1700000000)).ok());
+        if (under_perspective) BOOST_REQUIRE(f->repo().UsePerspective("all").ok());
+      }
+      Result<WriteResult> a =
+          whole.repo().Import(parsed->docs, RepoFixture::By("ann", 1700000001), {});
+      Result<WriteResult> b =
+          by_member.repo().ImportFrom(FolderSource(folder), RepoFixture::By("ann", 1700000001), {});
+      BOOST_TEST_REQUIRE(a.ok(), a.status().message());
+      BOOST_TEST_REQUIRE(b.ok(), b.status().message());
+      BOOST_TEST(a->version.id == b->version.id);
+      BOOST_TEST(a->version.message == b->version.message);
+      Result<json::value> big = by_member.repo().Get("big");
+      BOOST_TEST_REQUIRE(big.ok());
+      BOOST_TEST(CanonicalJson(big->at("dup")) == "[2]");
+      BOOST_TEST(by_member.repo().Verify().value().problems.empty());
+
+      // Cut short far in: the error is the parser's, and HEAD stays.
+      std::ofstream(folder + "/big.json", std::ios::trunc) << "{" << members;
+      Result<WriteResult> failed =
+          by_member.repo().ImportFrom(FolderSource(folder), RepoFixture::By("ann", 1700000002), {});
+      BOOST_TEST((failed.status().code() == Code::kInvalidArgument));
+      BOOST_TEST(failed.status().message().find("big.json:") != std::string::npos,
+                 failed.status().message());
+      BOOST_TEST(by_member.repo().Read("HEAD").value().version_id() == b->version.id);
+      BOOST_TEST(by_member.repo().Verify().value().problems.empty());
+      std::ofstream(folder + "/big.json", std::ios::trunc)
+          << "{\"dup\":1," << members << "\"dup\":[2]}";
+    }
+  }
+  fs::remove_all(folder);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_failed_import_from_writes_no_version, RepoFixture) {
@@ -230,6 +307,56 @@ BOOST_FIXTURE_TEST_CASE(a_large_import_stores_every_document_in_its_delta, RepoF
   BOOST_TEST(repo().Verify().value().problems.empty());
 }
 
+// A document added as trees (past a blob's 2 KiB) goes into the stored
+// delta as its trees give its text (WriteValueText), never decoded whole nor
+// printed into one string: the delta holds each document exactly, whether
+// the version's values are kept in memory (under 1 MiB) or not, and
+// subscribers get every value. Documents with escapes, numbers and nesting,
+// one sharded (past 1 MiB), beside ones stored as one blob.
+BOOST_FIXTURE_TEST_CASE(documents_stored_as_trees_are_in_the_delta_exactly, RepoFixture) {
+  json::object medium, huge;
+  for (int i = 0; i < 200; ++i) {
+    medium["k\"" + std::to_string(i) + "\u00e9"] =
+        json::object{{"n", i}, {"d", 0.25 + i}, {"s", std::string(20, 'x')}, {"t", i % 2 == 0}};
+  }
+  for (int i = 0; i < 20000; ++i) {
+    huge["key/" + std::to_string(i)] =
+        json::array{i, std::string(50, static_cast<char>('a' + i % 26)), json::object{{"x", -i}}};
+  }
+  const std::vector<Docs> versions = {
+      {{"medium", medium}, {"small", json::object{{"a", 1}}}},
+      {{"huge", huge}, {"medium2", medium}, {"tiny", json::value(2)}},
+  };
+  std::vector<Event> events;
+  EventConnection connection = repo().Subscribe({}, [&](const Event& e) { events.push_back(e); });
+  std::int64_t time = 1700000000;
+  for (const Docs& docs : versions) {
+    BOOST_TEST_CONTEXT(docs.front().first) {
+      events.clear();
+      BOOST_REQUIRE(repo().ImportFrom(SourceOf(docs), By("ann", time++), {}).ok());
+      Result<Snapshot> head = repo().Read("HEAD");
+      BOOST_TEST_REQUIRE(head.ok());
+      Result<Patch> delta = head->Delta();
+      BOOST_TEST_REQUIRE(delta.ok());
+      BOOST_TEST_REQUIRE(events.size() == 1u);
+      BOOST_TEST_REQUIRE(delta->size() == docs.size());
+      BOOST_TEST_REQUIRE(events[0].delta.size() == docs.size());
+      std::map<std::string, std::string> expected;
+      for (const auto& [id, doc] : docs) expected["/" + id] = CanonicalJson(doc);
+      for (std::size_t i = 0; i < docs.size(); ++i) {
+        BOOST_TEST_CONTEXT((*delta)[i].path.ToString()) {
+          BOOST_TEST(((*delta)[i].kind == PatchOpKind::kAdd));
+          BOOST_TEST(CanonicalJson((*delta)[i].value) == expected[(*delta)[i].path.ToString()]);
+          BOOST_TEST(events[0].delta[i].path.ToString() == (*delta)[i].path.ToString());
+          BOOST_TEST(CanonicalJson(events[0].delta[i].value) ==
+                     expected[(*delta)[i].path.ToString()]);
+        }
+      }
+    }
+  }
+  BOOST_TEST(repo().Verify().value().problems.empty());
+}
+
 // A version whose delta holds more than 1 MiB of values keeps only its
 // paths in memory; subscribers still get the whole delta, values included,
 // for the first version of a branch and for a later one.
@@ -238,7 +365,7 @@ BOOST_FIXTURE_TEST_CASE(events_of_a_large_import_carry_the_whole_delta, RepoFixt
   EventConnection connection = repo().Subscribe({}, [&](const Event& e) { events.push_back(e); });
   const Docs first = Generated(3000, 4000, 5), second = Generated(3000, 4000, 6);
   BOOST_REQUIRE(repo().ImportFrom(SourceOf(first), By("ann"), {}).ok());
-  BOOST_REQUIRE(repo().ImportFrom(SourceOf(second), By("ann", 1700000001), {}).ok());
+  BOOST_REQUIRE(repo().ImportFrom(SourceOf(second), RepoFixture::By("ann", 1700000001), {}).ok());
   BOOST_TEST_REQUIRE(events.size() == 2u);
   BOOST_TEST(events[0].written);
   BOOST_TEST_REQUIRE(events[0].delta.size() == 3000u);

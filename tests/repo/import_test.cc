@@ -221,6 +221,161 @@ BOOST_AUTO_TEST_CASE(a_bad_file_is_named_with_line_and_column) {
   BOOST_TEST(s.status().message().find("a.json:2:") != std::string::npos, s.status().message());
 }
 
+// A file past 1 MiB is parsed as it is read, 64 KiB at a time, never held
+// whole: it gives the value ParseJson gives for its text, and on an error
+// the message ParseJson gives (it is read again whole to say where).
+// ~1.3 MB of members (each followed by a comma) whose text crosses every
+// 64 KiB piece boundary at a different place: multi-byte characters,
+// escapes, numbers.
+std::string LargeMembers() {
+  std::string members;
+  for (int i = 0; i < 12000; ++i) {
+    members += "\"k" + std::to_string(i) + "\":[\"\u00e9\u20ac\U0001F600\\n\\u0041" +
+               std::string(i % 97, 'x') + "\"," + std::to_string(i) + ".25e-3," +
+               std::to_string(i * 7919) + ",true,null],\n";
+  }
+  return members;
+}
+
+BOOST_AUTO_TEST_CASE(a_large_file_reads_and_fails_as_a_small_one) {
+  const std::string members = LargeMembers();
+  const std::string lines((1 << 20) + 1, '\n');
+  struct Case {
+    const char* name;
+    std::string text;
+  };
+  const std::vector<Case> cases = {
+      {"an object", "{" + members + "\"last\":18446744073709551615}"},
+      {"after a byte order mark", "\xEF\xBB\xBF{" + members + "\"z\":-0.0}"},
+      {"after a mebibyte of lines", lines + "  [1, 2.5, \"three\"]  \n"},
+      {"cut short", "{" + members},
+      {"a bad literal far in", "{" + members + "\"bad\": tru}"},
+      {"more after the value", "{" + members + "\"a\":1} x"},
+      {"two values", lines + "{} {}"},
+      {"a number out of range", "{" + members + "\"big\":1e999}"},
+      {"an integer too large", "{" + members + "\"n\":123456789012345678901234567}"},
+      {"a bad UTF-8 byte", "{" + members + "\"s\":\"a\xff\"}"},
+      {"too deep",
+       lines + std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']')},
+      {"only white space", lines},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      BOOST_TEST_REQUIRE(c.text.size() > (std::size_t{1} << 20));
+      TempDir t;
+      t.Write("d.json", c.text);
+      Result<json::value> expected = ParseJson(c.text, (t.path / "d.json").string());
+      Result<ImportSource> s = ReadImportSource(t.path.string());
+      BOOST_TEST((s.status().code() == expected.status().code()));
+      BOOST_TEST(s.status().message() == expected.status().message());
+      if (expected.ok() && s.ok()) {
+        BOOST_TEST_REQUIRE(s->docs.size() == 1u);
+        BOOST_TEST(CanonicalJson(s->docs[0].second) == CanonicalJson(*expected));
+      }
+    }
+  }
+}
+
+// Given a MemberVisitor, a large file's object comes a member at a time, in
+// the file's order, a key given twice given twice; put together (the last of
+// a key kept) it is what ParseJson gives. Any other document comes whole to
+// the ImportVisitor. An error in the text is ParseJson's, and the document
+// never ends (`end` is not called); an error of the visitor is returned.
+BOOST_AUTO_TEST_CASE(a_large_object_comes_a_member_at_a_time) {
+  const std::string members = LargeMembers();
+  const std::string lines((1 << 20) + 1, '\n');
+  const std::string big_value = "\"" + std::string(3000, 'v') + "\"";
+  struct Case {
+    const char* name;
+    std::string text;
+    bool by_member;  // given to the MemberVisitor, not the ImportVisitor
+  };
+  const std::vector<Case> cases = {
+      {"an object", "{" + members + "\"last\":18446744073709551615}", true},
+      {"a key given twice", "{\"dup\":1," + members + "\"dup\":{\"again\":[2]}}", true},
+      {"nested objects and large values",
+       "{" + members + "\"o\":{\"p\":{\"q\":" + big_value + "}},\"v\":" + big_value + "}", true},
+      {"an empty object after a mebibyte of lines", lines + "{ }", true},
+      {"a small object", "{\"a\":1}", false},
+      {"an array", "[" + members + "0]", false},
+      {"a string after a mebibyte of lines", lines + big_value, false},
+      {"cut short", "{" + members, true},
+      {"a bad literal far in", "{" + members + "\"bad\": tru}", true},
+      {"more after the object", "{" + members + "\"a\":1} x", true},
+      {"a number out of range far in", "{" + members + "\"big\":1e999}", true},
+      {"a number out of range first", "{\"big\":-1e999," + members + "\"a\":1}", true},
+      {"a bad UTF-8 key", "{" + members + "\"\xff\":1}", true},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      if (c.by_member) BOOST_TEST_REQUIRE(c.text.size() > (std::size_t{1} << 20));
+      TempDir t;
+      t.Write("d.json", c.text);
+      Result<json::value> expected = ParseJson(c.text, (t.path / "d.json").string());
+      std::vector<std::string> calls;  // "begin ID", "member", "end"
+      json::object assembled;
+      std::vector<std::pair<std::string, json::value>> whole;
+      const MemberVisitor visitor{[&](const std::string& id) {
+                                    calls.push_back("begin " + id);
+                                    return Status::Ok();
+                                  },
+                                  [&](std::string key, json::value value) {
+                                    calls.push_back("member");
+                                    assembled[key] = std::move(value);
+                                    return Status::Ok();
+                                  },
+                                  [&] {
+                                    calls.push_back("end");
+                                    return Status::Ok();
+                                  }};
+      Status s = ForEachImportDocument(
+          t.path.string(),
+          [&](std::string id, json::value doc) {
+            whole.emplace_back(std::move(id), std::move(doc));
+            return Status::Ok();
+          },
+          nullptr, &visitor);
+      BOOST_TEST((s.code() == expected.status().code()));
+      BOOST_TEST(s.message() == expected.status().message());
+      if (!expected.ok()) {
+        BOOST_TEST((calls.empty() || calls.back() != "end"));
+        BOOST_TEST(whole.empty());
+      } else if (c.by_member) {
+        BOOST_TEST(whole.empty());
+        BOOST_TEST_REQUIRE(calls.size() >= 2u);
+        BOOST_TEST(calls.front() == "begin d");
+        BOOST_TEST(calls.back() == "end");
+        BOOST_TEST(calls.size() - 2 >= expected->as_object().size());
+        BOOST_TEST(CanonicalJson(json::value(assembled)) == CanonicalJson(*expected));
+      } else {
+        BOOST_TEST(calls.empty());
+        BOOST_TEST_REQUIRE(whole.size() == 1u);
+        BOOST_TEST(whole[0].first == "d");
+        BOOST_TEST(CanonicalJson(whole[0].second) == CanonicalJson(*expected));
+      }
+    }
+  }
+  // The visitor's error stops the import there: no further member, no end.
+  TempDir t;
+  t.Write("d.json", "{" + members + "\"a\":1}");
+  int given = 0;
+  bool ended = false;
+  const MemberVisitor refusing{[](const std::string&) { return Status::Ok(); },
+                               [&](std::string, json::value) {
+                                 return ++given == 100 ? Status::InvalidArgument("enough")
+                                                       : Status::Ok();
+                               },
+                               [&] {
+                                 ended = true;
+                                 return Status::Ok();
+                               }};
+  Status s = ForEachImportDocument(
+      t.path.string(), [](std::string, json::value) { return Status::Ok(); }, nullptr, &refusing);
+  BOOST_TEST(s.message() == "enough");
+  BOOST_TEST(given == 100);
+  BOOST_TEST(!ended);
+}
+
 BOOST_AUTO_TEST_CASE(json_lines) {
   TempDir t;
   t.Write("docs.jsonl", "{\"id\":\"b\",\"doc\":{\"n\":2}}\n\n{\"id\":\"a\",\"doc\":null}\n");
