@@ -293,6 +293,7 @@ BOOST_AUTO_TEST_CASE(a_large_object_comes_a_member_at_a_time) {
   const std::vector<Case> cases = {
       {"an object", "{" + members + "\"last\":18446744073709551615}", true},
       {"a key given twice", "{\"dup\":1," + members + "\"dup\":{\"again\":[2]}}", true},
+      {"after a byte order mark", "\xEF\xBB\xBF{" + members + "\"z\":-0.0}", true},
       {"nested objects and large values",
        "{" + members + "\"o\":{\"p\":{\"q\":" + big_value + "}},\"v\":" + big_value + "}", true},
       {"an empty object after a mebibyte of lines", lines + "{ }", true},
