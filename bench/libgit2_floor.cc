@@ -9,12 +9,22 @@
 // libraries and work; git's is a binary that links little more than zlib.
 // Like strata (objects/git.cc), it skips mbedTLS's parse of the CA bundle in
 // git_libgit2_init: it never connects anywhere.
+//
+// Built twice (bench/CMakeLists.txt): libgit2_floor links Debian's shared
+// libgit2; libgit2_floor_static links it in as the strata executable does
+// (STRATA_STATIC_LIBGIT2), where ld's --wrap sends libgit2's calls to the
+// __wrap_ definitions and the weak plain ones give way to mbedTLS's own.
 #include <git2.h>
 
 #include <cstdio>
 
-extern "C" int mbedtls_x509_crt_parse_file(void*, const char*) { return 0; }
-extern "C" int mbedtls_x509_crt_parse_path(void*, const char*) { return 0; }
+extern "C" __attribute__((weak)) int mbedtls_x509_crt_parse_file(void*, const char*) { return 0; }
+extern "C" __attribute__((weak)) int mbedtls_x509_crt_parse_path(void*, const char*) { return 0; }
+extern "C" int __wrap_mbedtls_x509_crt_parse_file(void*, const char*) { return 0; }
+extern "C" int __wrap_mbedtls_x509_crt_parse_path(void*, const char*) { return 0; }
+// libssh2's start-up is left as libgit2 does it (strata defers it).
+extern "C" int __real_libssh2_init(int) __attribute__((weak));
+extern "C" int __wrap_libssh2_init(int flags) { return __real_libssh2_init(flags); }
 
 int main(int argc, char** argv) {
   if (argc != 3) {

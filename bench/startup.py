@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Process start-up: `strata get` of a small document against `git cat-file -p`
 of the same blob, and against libgit2_floor (a program that only loads Debian's
-libgit2, opens the repository and reads that blob): issue 11's "Start-up" row.
+libgit2, opens the repository and reads that blob) and libgit2_floor_static (the
+same, with libgit2 linked in as strata links it, when the build has it): issue
+11's "Start-up" row.
 
   /usr/bin/python3 bench/startup.py --build build-bench [--runs 5] [--calls 200]
 
@@ -37,6 +39,7 @@ def main():
     build = os.path.abspath(args.build)
     strata = os.path.join(build, "cli", "strata")
     floor = os.path.join(build, "bench", "libgit2_floor")
+    floor_static = os.path.join(build, "bench", "libgit2_floor_static")
     work = tempfile.mkdtemp(prefix="strata-startup.")
     try:
         subprocess.run([strata, "init"], cwd=work, stdout=subprocess.DEVNULL, check=True)
@@ -50,6 +53,8 @@ def main():
             "git cat-file -p (same blob)": (["git", "--git-dir", git_dir, "cat-file", "-p", blob], None),
             "libgit2_floor (same blob)": ([floor, git_dir, blob], None),
         }
+        if os.path.exists(floor_static):
+            commands["libgit2_floor_static (same blob)"] = ([floor_static, git_dir, blob], None)
         for cmd, cwd in commands.values():  # the command lines work; warm the page cache
             timed(cmd, cwd)
         results = {name: ([], []) for name in commands}

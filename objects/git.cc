@@ -29,6 +29,16 @@ namespace strata {
 // network transport connects. libssh2 also initialises itself in
 // libssh2_session_init if nobody has, so nothing can reach an uninitialised
 // libssh2, and its libssh2_exit does nothing when it was never initialised.
+//
+// Two ways in, one per way of linking libgit2:
+// - Shared (libstrata.so, the tests): the definitions below of
+//   mbedtls_x509_crt_parse_file, _path and libssh2_init come before the
+//   libraries' own in the dynamic linker's search; the real ones are found
+//   with dlsym(RTLD_NEXT).
+// - Static (the strata executable, STRATA_STATIC_LIBGIT2 in CMakeLists.txt):
+//   the link renames every call to them to __wrap_NAME (ld --wrap=NAME), and
+//   __real_NAME is the library's own. The plain definitions are weak, so the
+//   library's archive member replaces them in that link instead of clashing.
 namespace {
 
 // Plain storage, no allocation: noted during libgit2's start-up, where a
@@ -51,10 +61,24 @@ thread_local bool deferring_network_setup = false;
 // libssh2_init's flags, noted while EnsureLibgit2 ran; -1 for none.
 std::atomic<int> deferred_ssh_flags{-1};
 
+// `wrapped` is __real_NAME: the library's function in a static link with
+// --wrap=NAME, null in any other.
 template <typename Fn>
-Fn RealFunction(const char* name) {
+Fn RealFunction(Fn wrapped, const char* name) {
+  if (wrapped != nullptr) return wrapped;
   return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
 }
+
+}  // namespace
+}  // namespace strata
+
+// Defined by the linker only when it wraps the name (a static libgit2).
+extern "C" int __real_mbedtls_x509_crt_parse_file(void*, const char*) __attribute__((weak));
+extern "C" int __real_mbedtls_x509_crt_parse_path(void*, const char*) __attribute__((weak));
+extern "C" int __real_libssh2_init(int) __attribute__((weak));
+
+namespace strata {
+namespace {
 
 int NoteOrParse(void* chain, const char* location, bool is_file) {
   using Parse = int (*)(void*, const char*);
@@ -70,8 +94,10 @@ int NoteOrParse(void* chain, const char* location, bool is_file) {
     std::lock_guard lock(d.mutex);
     d.pending = false;  // someone chose certificates: keep their choice
   }
-  static Parse parse_file = RealFunction<Parse>("mbedtls_x509_crt_parse_file");
-  static Parse parse_path = RealFunction<Parse>("mbedtls_x509_crt_parse_path");
+  static Parse parse_file =
+      RealFunction<Parse>(__real_mbedtls_x509_crt_parse_file, "mbedtls_x509_crt_parse_file");
+  static Parse parse_path =
+      RealFunction<Parse>(__real_mbedtls_x509_crt_parse_path, "mbedtls_x509_crt_parse_path");
   Parse real = is_file ? parse_file : parse_path;
   // MBEDTLS_ERR_X509_FILE_IO_ERROR: only reachable if mbedTLS is not loaded.
   return real ? real(chain, location) : -0x2900;
@@ -80,24 +106,40 @@ int NoteOrParse(void* chain, const char* location, bool is_file) {
 }  // namespace
 }  // namespace strata
 
-extern "C" int mbedtls_x509_crt_parse_file(void* chain, const char* path) {
-  return strata::NoteOrParse(chain, path, true);
-}
+namespace strata {
+namespace {
 
-extern "C" int mbedtls_x509_crt_parse_path(void* chain, const char* path) {
-  return strata::NoteOrParse(chain, path, false);
-}
-
-extern "C" int libssh2_init(int flags) {
-  if (strata::deferring_network_setup) {
-    strata::deferred_ssh_flags = flags;
+int NoteOrInitSsh(int flags) {
+  if (deferring_network_setup) {
+    deferred_ssh_flags = flags;
     return 0;
   }
   using Init = int (*)(int);
-  static Init real = strata::RealFunction<Init>("libssh2_init");
+  static Init real = RealFunction<Init>(__real_libssh2_init, "libssh2_init");
   // LIBSSH2_ERROR_ALLOC: only reachable if libssh2 is not loaded.
   return real ? real(flags) : -6;
 }
+
+}  // namespace
+}  // namespace strata
+
+extern "C" __attribute__((weak)) int mbedtls_x509_crt_parse_file(void* chain, const char* path) {
+  return strata::NoteOrParse(chain, path, true);
+}
+extern "C" __attribute__((weak)) int mbedtls_x509_crt_parse_path(void* chain, const char* path) {
+  return strata::NoteOrParse(chain, path, false);
+}
+extern "C" __attribute__((weak)) int libssh2_init(int flags) {
+  return strata::NoteOrInitSsh(flags);
+}
+
+extern "C" int __wrap_mbedtls_x509_crt_parse_file(void* chain, const char* path) {
+  return strata::NoteOrParse(chain, path, true);
+}
+extern "C" int __wrap_mbedtls_x509_crt_parse_path(void* chain, const char* path) {
+  return strata::NoteOrParse(chain, path, false);
+}
+extern "C" int __wrap_libssh2_init(int flags) { return strata::NoteOrInitSsh(flags); }
 
 namespace strata {
 
@@ -107,7 +149,7 @@ void EnsureTransports() {
   std::call_once(once, [] {
     // libssh2 first: libgit2's ssh transport expects it initialised, and
     // nothing below can skip it.
-    if (const int flags = deferred_ssh_flags.exchange(-1); flags >= 0) libssh2_init(flags);
+    if (const int flags = deferred_ssh_flags.exchange(-1); flags >= 0) NoteOrInitSsh(flags);
     DeferredCertificates& d = Deferred();
     std::string file, path;
     {

@@ -28,6 +28,25 @@ test_expect_success 'local commands do not read the CA bundle' '
   done
 '
 
+# opened_libraries CMD...: the shared libraries CMD opened, one per line.
+opened_libraries() {
+  strace -f -qq -e trace=openat -o "$TRASH/.strace" "$STRATA" "$@" >/dev/null 2>&1 || true
+  grep -v ENOENT "$TRASH/.strace" | grep -oE '"[^"]*\.so[.0-9]*"' | tr -d '"' || true
+}
+
+test_expect_success 'with libgit2 linked in, a local command maps only the C library' '
+  need_strace_and_bundle
+  [ "${STRATA_LIBGIT2_LINKED_IN:-}" = 1 ] ||
+    skip "this strata links Debian'"'"'s shared libgit2 (-DSTRATA_STATIC_LIBGIT2=OFF or sanitizers)"
+  new_repo r3
+  strata set doc /a 1 >/dev/null
+  for cmd in "get doc" "set doc /a 2"; do
+    libs=$(opened_libraries $cmd)
+    expect_match "libc.so" "$libs"
+    expect_eq "" "$(printf "%s\n" "$libs" | grep -E "libgit2|gssapi|krb5|ssh2|mbed|crypto|pcre2|libz\." || true)"
+  done
+'
+
 test_expect_success 'push and clone over https read it before they connect' '
   need_strace_and_bundle
   new_repo r2
