@@ -496,6 +496,52 @@ int WriteProgress(const git_indexer_progress* stats, void* payload) {
   });
 }
 
+// What git_packbuilder_write does, with the pack given to the indexer in
+// pieces of kIndexerPieceBytes instead of one piece an object: libgit2 1.5's
+// indexer drops every mapped window of the pack at each git_indexer_append
+// (the file grew), so a call per object cost an mmap and an munmap each (a
+// TLB shootdown to every CPU), half of an automatic gc's time. Writes the
+// pack and its index into `dir` (fsynced, as GIT_OPT_ENABLE_FSYNC_GITDIR
+// makes the indexer do) and returns the pack's name ("pack-<hash>").
+constexpr std::size_t kIndexerPieceBytes = std::size_t{1} << 20;
+
+Result<std::string> WritePack(git_repository* repo, git_packbuilder* pb, const std::string& dir,
+                              ProgressPayload& payload) {
+  git_odb* odb_raw = nullptr;
+  STRATA_GIT(git_repository_odb(&odb_raw, repo), "cannot open the object database");
+  OdbPtr odb(odb_raw);
+  git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
+  opts.progress_cb = WriteProgress;
+  opts.progress_cb_payload = &payload;
+  git_indexer* indexer_raw = nullptr;
+  STRATA_GIT(git_indexer_new(&indexer_raw, dir.c_str(), 0, odb.get(), &opts),
+             "cannot write the pack");
+  GitPtr<git_indexer, git_indexer_free> indexer(indexer_raw);
+  struct Writer {
+    git_indexer* indexer = nullptr;
+    git_indexer_progress stats{};
+    std::string piece;
+    int Append() {
+      int rc = git_indexer_append(indexer, piece.data(), piece.size(), &stats);
+      piece.clear();
+      return rc;
+    }
+  } writer;
+  writer.indexer = indexer.get();
+  writer.piece.reserve(kIndexerPieceBytes);
+  const auto add = [](void* data, std::size_t size, void* payload) -> int {
+    auto* w = static_cast<Writer*>(payload);
+    return GuardedCallback("the pack writer", [&] {
+      w->piece.append(static_cast<const char*>(data), size);
+      return w->piece.size() >= kIndexerPieceBytes ? w->Append() : 0;
+    });
+  };
+  STRATA_GIT(git_packbuilder_foreach(pb, add, &writer), "cannot write the pack");
+  if (!writer.piece.empty()) STRATA_GIT(writer.Append(), "cannot write the pack");
+  STRATA_GIT(git_indexer_commit(indexer.get(), &writer.stats), "cannot write the pack");
+  return std::string("pack-") + git_indexer_name(indexer.get());
+}
+
 }  // namespace
 
 Result<GcReport> Repository::Gc(const GcOptions& options) try {
@@ -643,10 +689,9 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     }
     // libgit2's indexer fsyncs the pack and its index (fsync is on,
     // objects/git.cc).
-    STRATA_GIT(git_packbuilder_write(pb.get(), tmp.c_str(), 0, WriteProgress, &payload),
-               "cannot write the pack");
+    STRATA_ASSIGN_OR_RETURN(const std::string name,
+                            WritePack(impl_->repo_.get(), pb.get(), tmp, payload));
     StopPoint("written");
-    const std::string name = std::string("pack-") + git_packbuilder_name(pb.get());
     report.pack = name + ".pack";
     new_pack_base = objects + "/pack/" + name;
     // The pack first, then its index: a reader that sees the index finds
