@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -143,9 +144,10 @@ extern "C" int __wrap_libssh2_init(int flags) { return strata::NoteOrInitSsh(fla
 
 namespace strata {
 
-void EnsureTransports() {
+Status EnsureTransports() {
   EnsureLibgit2();
   static std::once_flag once;
+  static Status certificates;
   std::call_once(once, [] {
     // libssh2 first: libgit2's ssh transport expects it initialised, and
     // nothing below can skip it.
@@ -154,17 +156,31 @@ void EnsureTransports() {
     std::string file, path;
     {
       std::lock_guard lock(d.mutex);
-      if (!d.pending) return;
       file = d.file;
       path = d.path;
+      const bool pending = d.pending;
       d.pending = false;
+      // git's variables name the certificate authorities to trust instead
+      // of the system's (a private server's own CA), as they do for git.
+      const char* env_file = std::getenv("GIT_SSL_CAINFO");
+      const char* env_path = std::getenv("GIT_SSL_CAPATH");
+      if ((env_file && *env_file) || (env_path && *env_path)) {
+        file = env_file ? env_file : "";
+        path = env_path ? env_path : "";
+      } else if (!pending) {
+        return;
+      }
     }
     // Parses them now, through mbedTLS (not deferring on this thread). A
-    // failure leaves the chain empty, as libgit2's own start-up would, and the
-    // connection then reports the certificate it cannot check.
-    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file.empty() ? nullptr : file.c_str(),
-                     path.empty() ? nullptr : path.c_str());
+    // failure leaves the chain empty, as libgit2's own start-up would, and
+    // is returned to every transport, which stops before it connects.
+    if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file.empty() ? nullptr : file.c_str(),
+                         path.empty() ? nullptr : path.c_str()) < 0) {
+      certificates = GitError(
+          -1, "cannot load the certificate authorities from " + (file.empty() ? path : file));
+    }
   });
+  return certificates;
 }
 
 bool SshSetUpDeferred() { return deferred_ssh_flags.load() >= 0; }

@@ -21,9 +21,11 @@ void EnsureLibgit2();
 
 // Does the network set-up that EnsureLibgit2 left undone (see objects/git.cc,
 // "Start-up without TLS"): initialises libssh2 and loads the TLS certificate
-// authorities. Every network transport calls it before it connects; it costs
-// nothing after the first call.
-void EnsureTransports();
+// authorities: the system's, or those GIT_SSL_CAINFO (a file) and
+// GIT_SSL_CAPATH (a folder) name, as for git. Every network transport calls
+// it before it connects; it costs nothing after the first call. An error
+// (a named file that cannot be read) is returned to every call.
+Status EnsureTransports();
 
 // Whether libssh2's initialisation is still waiting for EnsureTransports:
 // true after EnsureLibgit2 in a process that has not yet reached a network

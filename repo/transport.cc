@@ -334,6 +334,7 @@ using Clock = std::chrono::steady_clock;
 // --- the session ------------------------------------------------------------------
 
 struct TransportSession::State {
+  Status setup;  // EnsureTransports()'s
   std::string url;
   Url parsed;
   TransportOptions options;
@@ -419,6 +420,7 @@ struct TransportSession::State {
   // at most once per connection.
   int OnConnect() {
     if (int rc = CheckInterrupted()) return rc;
+    if (!setup.ok()) return Fail(GIT_ERROR, setup.message());
     tried.clear();
     ssh_next = 0;
     http_env_tried = http_helper_tried = false;
@@ -774,7 +776,9 @@ bool Contains(const std::string& s, std::string_view needle) {
 
 TransportSession::TransportSession(std::string url, TransportOptions options)
     : state_(std::make_unique<State>()) {
-  EnsureTransports();
+  // A failure (certificate authorities that cannot be read) stops the
+  // transfer before it connects (OnConnect).
+  state_->setup = EnsureTransports();
   state_->parsed = ParseUrl(url);
   state_->url = std::move(url);
   state_->options = options;
@@ -857,6 +861,11 @@ Status TransportSession::Explain(const Status& status) const {
                              ": ssh-keygen (package openssh-client) did not run");
     default:
       break;
+  }
+  if (s.parsed.scheme == "https" && Contains(status.message(), "SSL certificate is invalid")) {
+    return Status::IOError(status.message() +
+                           " (a server whose certificate a private authority signed: set "
+                           "$GIT_SSL_CAINFO to that authority's certificate, PEM, as for git)");
   }
   if (s.credentials_exhausted ||
       Contains(status.message(), "too many redirects or authentication replays")) {

@@ -11,6 +11,9 @@ packages=(
   # The sync tests' servers (tests/cli/server-lib.sh): lighttpd runs git http-backend,
   # sshd and ssh-keygen the ssh transport; git daemon comes with git.
   lighttpd openssh-server openssh-client
+  # tests/cli/t2150: https through lighttpd's TLS module, with a certificate
+  # openssl makes for the test.
+  lighttpd-mod-openssl openssl
   # The man page tests (tests/cli/t1710, t1730): groff -ww lints the generated pages,
   # man -w finds them in an installed prefix (both absent from minimal images).
   groff-base man-db

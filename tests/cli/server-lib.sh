@@ -196,6 +196,52 @@ EOF
   echo "# lighttpd (git http-backend) at $HTTP_URL (serving $root; push as $user)"
 }
 
+# start_https_server ROOT: lighttpd with TLS (mod_openssl) running git
+# http-backend for every repository under ROOT, read-only, with a
+# self-signed certificate for 127.0.0.1 made here. Sets
+# HTTPS_URL=https://127.0.0.1:PORT/git (append /NAME.git) and HTTPS_CA (the
+# certificate, PEM: what a client must trust to connect).
+start_https_server() {
+  local root=$1 dir="$TRASH/.lighttpd-tls" lighttpd backend
+  lighttpd=$(command -v lighttpd || ls /usr/sbin/lighttpd 2>/dev/null) ||
+    { server_missing lighttpd "no lighttpd binary"; return; }
+  backend="$(git --exec-path)/git-http-backend"
+  [ -x "$backend" ] || { server_missing "git http-backend" "no $backend"; return; }
+  [ -e /usr/lib/lighttpd/mod_openssl.so ] ||
+    { server_missing "lighttpd's mod_openssl" "package lighttpd-mod-openssl"; return; }
+  command -v openssl >/dev/null || { server_missing openssl "package openssl"; return; }
+  mkdir -p "$dir/docroot"
+  # The name a client checks is the URL's host, 127.0.0.1: the subject's
+  # common name (mbedTLS 2, libgit2's TLS here, matches no IP address entry).
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 ||
+    { echo "Bail out! openssl could not make a test certificate"; exit 1; }
+  run_lighttpd_tls() {
+    cat >"$dir/lighttpd.conf" <<EOF
+server.modules = ("mod_alias", "mod_setenv", "mod_cgi", "mod_openssl")
+server.bind = "127.0.0.1"
+server.port = $PORT
+server.document-root = "$dir/docroot"
+server.errorlog = "$dir/error.log"
+server.pid-file = "$dir/lighttpd.pid"
+server.upload-dirs = ("$dir")
+ssl.engine = "enable"
+ssl.pemfile = "$dir/cert.pem"
+ssl.privkey = "$dir/key.pem"
+alias.url = ("/git/" => "$backend/")
+\$HTTP["url"] =~ "^/git/" {
+  cgi.assign = ("" => "")
+  setenv.add-environment = ("GIT_PROJECT_ROOT" => "$root", "GIT_HTTP_EXPORT_ALL" => "1")
+}
+EOF
+    exec "$lighttpd" -D -f "$dir/lighttpd.conf"
+  }
+  start_server "lighttpd (TLS)" "$dir/log" run_lighttpd_tls
+  HTTPS_URL="https://127.0.0.1:$PORT/git"
+  HTTPS_CA="$dir/cert.pem"
+  echo "# lighttpd with TLS (git http-backend) at $HTTPS_URL (serving $root)"
+}
+
 # start_sshd: OpenSSH's sshd as the current user (root allowed, by key only)
 # with a generated ed25519 host key, and a generated client key allowed in.
 # Sets SSH_URL=ssh://USER@127.0.0.1:PORT (append an absolute path),
