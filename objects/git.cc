@@ -21,7 +21,8 @@ namespace strata {
 // location and leave the chain empty; every other call (a network transport's
 // EnsureTransports, or any other code in the process) goes to mbedTLS's
 // own. With a libgit2 built on OpenSSL, or one initialised before strata's,
-// nothing is deferred and EnsureTransports does nothing.
+// nothing is deferred and EnsureTransports only applies $GIT_SSL_CAINFO or
+// $GIT_SSL_CAPATH when set.
 //
 // libssh2 likewise: git_libgit2_init calls libssh2_init, whose OpenSSL set-up
 // (ENGINE_load_builtin_engines and the tables it fills) is about 1 ms of
