@@ -159,6 +159,15 @@ void OverviewPage() {
       {"STRATA_PAGER, PAGER", "the pager for log, show, diff, blame, history and tag"},
       {"NO_COLOR", "no colours even on a terminal"},
       {"VISUAL, EDITOR", "the editor for strata edit"},
+      {"STRATA_HTTP_USERNAME, STRATA_HTTP_PASSWORD",
+       "the credential for an http(s) remote, tried after one in the URL and before git's "
+       "credential helpers"},
+      {"STRATA_SSH_KEY",
+       "a private key file (no passphrase) for ssh remotes, tried after the ssh agent's keys"},
+      {"STRATA_SSH_KNOWN_HOSTS", "a known_hosts file checked before ~/.ssh/known_hosts"},
+      {"GIT_SSL_CAINFO, GIT_SSL_CAPATH",
+       "a file or a folder of the certificate authorities to trust for https, instead of the "
+       "system's (as for git)"},
   };
   for (const auto& e : kEnvironment) {
     std::cout << ".TP\n\\fB" << Roff(e[0]) << "\\fR\n" << Roff(e[1]) << "\n";
