@@ -23,6 +23,7 @@
 
 #include "objects/file_io.h"
 #include "objects/loose_backend.h"
+#include "objects/pack_backend.h"
 #include "objects/pack_file.h"
 #include "objects/pack_reader.h"
 #include "objects/sha1.h"
@@ -82,9 +83,7 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo) {
   // needs it.
   Status repaired = RepairPackIndexes(objects_dir);
   static_cast<void>(repaired);
-  git_odb_backend* packs = nullptr;
-  STRATA_GIT(git_odb_backend_pack(&packs, objects_dir.c_str()),
-             "cannot open the packs in " + objects_dir);
+  STRATA_ASSIGN_OR_RETURN(git_odb_backend * packs, NewPackBackend(objects_dir));
   STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), packs, kPackPriority, "the packs"));
   STRATA_ASSIGN_OR_RETURN(git_odb_backend * stage, NewStageBackend());
   STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), stage, kStagingPriority, "the staging area"));
@@ -144,8 +143,14 @@ bool ObjectStore::ContainsPacked(const ObjectId& id) {
 }
 
 Status ObjectStore::RefreshPacks() {
-  STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");
   pack_ids_.Refresh();
+  if (pack_ids_.removed() != removed_packs_seen_) {
+    // A pack was removed (gc): libgit2 would keep it open for good
+    // (objects/pack_backend.h).
+    STRATA_RETURN_IF_ERROR(ReopenPacks(packs_));
+    removed_packs_seen_ = pack_ids_.removed();
+  }
+  STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");
   return Status::Ok();
 }
 

@@ -172,7 +172,10 @@ class ObjectStore {
   // leaves no pack behind.
   Status Flush();
   // Rescans objects/pack (libgit2's list of packs and Stored's): after
-  // another writer's pack, or a gc, in this process.
+  // another writer's pack, or a gc, in this process. When a pack was
+  // removed, libgit2's packs are opened again, so that this process holds
+  // no removed pack (objects/pack_backend.h). Not while another thread
+  // reads through the store.
   Status RefreshPacks();
 
   // Writes one pack holding every entry of the packs `bases` (paths without
@@ -302,7 +305,8 @@ class ObjectStore {
   git_odb_backend* packs_;  // owned by odb_
   git_odb_backend* loose_;  // owned by odb_
   std::string objects_dir_;
-  PackIds pack_ids_;  // what the packs hold, for Stored
+  PackIds pack_ids_;                      // what the packs hold, for Stored
+  std::uint64_t removed_packs_seen_ = 0;  // pack_ids_.removed() at the last reopening
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t flush_threshold_ = 0;

@@ -63,7 +63,10 @@ void PackIds::Refresh() {
     kept.reserve(names.size());
     auto old = indexes_.begin();
     for (const std::string& name : names) {
-      while (old != indexes_.end() && old->name < name) Release(*old++);
+      while (old != indexes_.end() && old->name < name) {
+        Release(*old++);
+        ++removed_;
+      }
       if (old != indexes_.end() && old->name == name) {
         kept.push_back(std::move(*old));
         old->map = nullptr;  // kept owns it now
@@ -123,7 +126,10 @@ void PackIds::Refresh() {
       }
       kept.push_back(std::move(index));
     }
-    for (; old != indexes_.end(); ++old) Release(*old);
+    for (; old != indexes_.end(); ++old) {
+      Release(*old);
+      ++removed_;
+    }
     indexes_ = std::move(kept);
   } catch (...) {
     for (Index& index : kept) Release(index);

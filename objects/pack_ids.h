@@ -50,6 +50,9 @@ class PackIds {
   // Whether every index in the listing was read.
   bool complete() const { return complete_; }
   std::size_t packs() const { return indexes_.size(); }
+  // How many indexes the listings dropped, since this was made: those of
+  // packs removed (by gc) since the listing before.
+  std::uint64_t removed() const { return removed_; }
   // Indexes with a filter now (for tests).
   std::size_t filtered() const;
 
@@ -87,6 +90,7 @@ class PackIds {
   std::vector<Index> indexes_;  // sorted by name
   bool listed_ = false;
   bool complete_ = true;
+  std::uint64_t removed_ = 0;
   struct timespec listed_mtime_ {};  // of the folder, at the last listing
 };
 

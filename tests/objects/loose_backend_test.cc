@@ -1,6 +1,7 @@
 // Tests for objects/loose_backend.h: the loose-object backend libgit2 reads
 // through, and its place in every repository's object database.
 #include "objects/loose_backend.h"
+#include "objects/pack_backend.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -367,8 +368,9 @@ BOOST_AUTO_TEST_CASE(a_repository_reads_staged_then_packed_then_loose) {
   // Backends made the same way share their functions.
   Result<git_odb_backend*> loose = NewLooseBackend(t.dir() + "/objects");
   STRATA_CHECK_OK(loose);
-  git_odb_backend* packs = nullptr;
-  BOOST_TEST_REQUIRE(git_odb_backend_pack(&packs, (t.dir() + "/objects").c_str()) == 0);
+  Result<git_odb_backend*> made = NewPackBackend(t.dir() + "/objects");
+  STRATA_CHECK_OK(made);
+  git_odb_backend* packs = *made;
   git_odb_backend* order[3];
   for (std::size_t i = 0; i < 3; ++i)
     BOOST_TEST_REQUIRE(git_odb_get_backend(&order[i], odb.get(), i) == 0);
