@@ -1,7 +1,6 @@
 // Tests for objects/loose_backend.h: the loose-object backend libgit2 reads
 // through, and its place in every repository's object database.
 #include "objects/loose_backend.h"
-#include "objects/pack_backend.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -20,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "objects/pack_backend.h"
 #include "tests/objects/temp_repo.h"
 #include "tests/objects/test_util.h"
 
