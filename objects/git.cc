@@ -1,7 +1,9 @@
 #include "objects/git.h"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -186,6 +188,24 @@ Status EnsureTransports() {
 
 bool SshSetUpDeferred() { return deferred_ssh_flags.load() >= 0; }
 
+namespace {
+
+// How many packs libgit2 may hold open at once: half of the descriptors
+// this process may open. libgit2 keeps one descriptor for every pack it
+// has read, with no limit by default, so a repository of more packs than
+// that (automatic gc off: every write is a pack) could not be read whole:
+// at 1,024 descriptors, the usual limit, a history of 1,100 versions failed
+// with "Too many open files", reported as missing versions. Past this
+// bound libgit2 closes the pack used longest ago, and opens it again when
+// it is read; git bounds its packs by the same limit (packfile.c).
+std::size_t PackFileLimit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 4096;
+  return static_cast<std::size_t>(std::clamp<rlim_t>(limit.rlim_cur / 2, 8, 4096));
+}
+
+}  // namespace
+
 void EnsureLibgit2() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -204,6 +224,7 @@ void EnsureLibgit2() {
     // immutable, so cache them up to 1 MiB each (the cache as a whole stays
     // bounded by libgit2's 256 MiB).
     git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, std::size_t{1} << 20);
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, PackFileLimit());
   });
 }
 

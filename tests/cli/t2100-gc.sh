@@ -152,4 +152,29 @@ test_expect_success 'random SIGKILLs of gc: every kill leaves a sound repository
   check_sound
 '
 
+# More packs than the process may open files: automatic gc off, so every
+# write is a pack, and a low descriptor limit. libgit2 held one descriptor a
+# pack with no bound: past the limit, reads failed with "Too many open
+# files", and log, verify and gc reported versions missing.
+test_expect_success 'more packs than open files: log, verify, show and gc read them all' '
+  rm -rf many
+  mkdir many
+  cd many
+  strata init >/dev/null
+  sgit config strata.gcAuto 0
+  for i in $(seq 1 90); do strata set "d$((i % 4))" /n "$i" >/dev/null; done
+  test "$(count pack)" -ge 90
+  (
+    ulimit -n 40
+    expect_eq 90 "$(strata log | wc -l)"
+    strata verify >/dev/null
+    expect_eq 1 "$(strata get d1@HEAD~89 /n)"
+    strata gc >/dev/null
+  )
+  expect_eq 1 "$(count pack)"
+  expect_eq 90 "$(strata log | wc -l)"
+  strata verify >/dev/null
+  sgit fsck --strict --no-dangling >/dev/null 2>&1
+'
+
 test_done
