@@ -197,30 +197,38 @@ Result<std::shared_ptr<const PackReader::Resolved>> PackReader::At(std::size_t p
   return base;
 }
 
-Result<std::shared_ptr<const RawObject>> PackReader::Read(const ObjectId& id) {
-  for (std::size_t p = 0; p < packs_.size(); ++p) {
-    const PackedEntry* e = packs_[p]->Find(id);
-    if (!e) continue;
-    STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const Resolved> object, At(p, e->offset));
-    if (!object) return object;
-    auto cached = cache_.find(Key{p, e->offset});
-    if (cached != cache_.end() && cached->second.verified) return object;
-    if (!(HashObject(object->data, object->type) == id)) {
-      return Status::Corruption("object " + id.Hex() + " in " + packs_[p]->pack.path +
-                                " does not match its id");
-    }
-    if (cached != cache_.end()) cached->second.verified = true;
-    return object;
+std::pair<std::size_t, const PackedEntry*> PackReader::Locate(const ObjectId& id) {
+  if (last_pack_ < packs_.size()) {
+    if (const PackedEntry* e = packs_[last_pack_]->Find(id)) return {last_pack_, e};
   }
-  return std::shared_ptr<const RawObject>();
+  for (std::size_t p = 0; p < packs_.size(); ++p) {
+    if (p == last_pack_) continue;
+    if (const PackedEntry* e = packs_[p]->Find(id)) {
+      last_pack_ = p;
+      return {p, e};
+    }
+  }
+  return {packs_.size(), nullptr};
+}
+
+Result<std::shared_ptr<const RawObject>> PackReader::Read(const ObjectId& id) {
+  const auto [p, e] = Locate(id);
+  if (!e) return std::shared_ptr<const RawObject>();
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const Resolved> object, At(p, e->offset));
+  if (!object) return object;
+  auto cached = cache_.find(Key{p, e->offset});
+  if (cached != cache_.end() && cached->second.verified) return object;
+  if (!(HashObject(object->data, object->type) == id)) {
+    return Status::Corruption("object " + id.Hex() + " in " + packs_[p]->pack.path +
+                              " does not match its id");
+  }
+  if (cached != cache_.end()) cached->second.verified = true;
+  return object;
 }
 
 Result<std::optional<PackReader::ObjectHeader>> PackReader::Header(const ObjectId& id) {
-  std::size_t p = 0;
-  const PackedEntry* entry = nullptr;
-  for (; p < packs_.size() && !entry; ++p) entry = packs_[p]->Find(id);
+  const auto [p, entry] = Locate(id);
   if (!entry) return std::optional<ObjectHeader>();
-  --p;
   ObjectHeader out;
   bool sized = false;
   Key at{p, entry->offset};

@@ -82,12 +82,19 @@ class PackReader {
     std::optional<Key> base;
   };
   Result<Step> Parse(const Key& at);
+  // The pack holding `id` and its entry ({packs_.size(), nullptr} if none),
+  // asking the pack of the last hit first: a reader that goes through
+  // objects written together (an import's blobs, read back in order for its
+  // delta) finds each in one index search, not one per pack (an import of
+  // 1,000,000 documents writes ~34).
+  std::pair<std::size_t, const PackedEntry*> Locate(const ObjectId& id);
   std::string Where(const Key& at) const;  // for errors
   Status Inflate(const MappedPack& pack, std::uint64_t offset, std::size_t header,
                  std::uint64_t size, std::string& out);
   void Keep(const Key& key, std::shared_ptr<const Resolved> value);
 
   std::vector<std::unique_ptr<MappedPack>> packs_;
+  std::size_t last_pack_ = 0;  // where Locate found the last object
   z_stream zs_{};
   bool zs_ready_ = false;
   struct Cached {
