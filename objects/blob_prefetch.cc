@@ -35,7 +35,11 @@ void BlobPrefetch::Run() {
   } catch (...) {
   }
   std::size_t since_release = 0;
+  // The last id this thread reads: the reader is woken for it.
+  std::size_t last = ids_.size() - 1;
+  while (last > 0 && ReadByCaller(last)) --last;
   for (std::size_t i = 0; i < ids_.size(); ++i) {
+    if (ReadByCaller(i)) continue;
     // Each pack page is read once, in order: what was read goes back to
     // the system as the thread moves on, or an import of 1,000,000
     // documents would keep every one of its packs resident (~200 MB).
@@ -75,14 +79,33 @@ void BlobPrefetch::Run() {
     if (ready_bytes_ > peak_bytes_) peak_bytes_ = ready_bytes_;
     // A waiting reader is woken for a batch, not for each blob: a wake-up
     // is a system call and a context switch, more than reading a blob.
-    const bool wake = reader_waiting_ && (ready_.size() >= kWakeBatch || i + 1 == ids_.size());
+    const bool wake = reader_waiting_ && (ready_.size() >= kWakeBatch || i == last);
     lock.unlock();
     if (wake) ready_cv_.notify_one();
   }
 }
 
+std::shared_ptr<const RawObject> BlobPrefetch::ReadHere(std::size_t i) {
+  try {
+    if (!here_ && !here_broken_) here_ = std::make_unique<PackReader>(pack_dir_, 0);
+    if (!here_) return nullptr;
+    if (here_since_release_ >= kReleaseBytes) {
+      here_->ReleasePages();
+      here_since_release_ = 0;
+    }
+    Result<std::shared_ptr<const RawObject>> object = here_->Read(ids_[i]);
+    if (!object.ok() || !*object || (*object)->type != GIT_OBJECT_BLOB) return nullptr;
+    here_since_release_ += (*object)->data.size();
+    return std::move(*object);
+  } catch (...) {  // std::bad_alloc: the caller reads it otherwise
+    here_broken_ = !here_;
+    return nullptr;
+  }
+}
+
 std::shared_ptr<const RawObject> BlobPrefetch::Next() {
   if (taken_ >= ids_.size()) return nullptr;
+  if (ReadByCaller(taken_)) return ReadHere(taken_++);
   ++taken_;
   std::unique_lock lock(mu_);
   reader_waiting_ = true;

@@ -70,6 +70,47 @@ BOOST_FIXTURE_TEST_CASE(gives_packed_blobs_in_order_and_null_for_the_rest, TempR
   BOOST_TEST(!ahead.Next(), "past the last id");
 }
 
+// Past kRun * (kCallerEvery - 1) ids, every kCallerEvery-th run is read by
+// the caller in Next: the blobs still come in the order given, what is not
+// a packed blob is null in either lane, and the thread's last id wakes a
+// caller that waits for it (the list ends inside the caller's run).
+BOOST_FIXTURE_TEST_CASE(the_caller_reads_its_runs_and_the_order_holds, TempRepo) {
+  constexpr std::size_t kRun = BlobPrefetch::kRun;
+  const std::size_t n = kRun * (BlobPrefetch::kCallerEvery * 2 - 1) + kRun / 2;
+  std::vector<std::string> texts;
+  std::vector<ObjectId> packed;
+  for (std::size_t i = 0; i < n; ++i) {
+    texts.push_back(Text(static_cast<int>(i), 60 + i % 200));
+    packed.push_back(Blob(store(), texts.back()));
+  }
+  STRATA_CHECK_OK(store().Flush());
+  const ObjectId absent = HashObject("never written", GIT_OBJECT_BLOB);
+  std::vector<ObjectId> ids = packed;
+  std::vector<std::string> want = texts;
+  // One absent id in a run of the thread's, one in a run of the caller's.
+  const std::size_t in_thread_run = 3, in_caller_run = kRun * (BlobPrefetch::kCallerEvery - 1) + 5;
+  BOOST_TEST_REQUIRE(!BlobPrefetch::ReadByCaller(in_thread_run));
+  BOOST_TEST_REQUIRE(BlobPrefetch::ReadByCaller(in_caller_run));
+  BOOST_TEST_REQUIRE(BlobPrefetch::ReadByCaller(n - 1));
+  for (std::size_t i : {in_thread_run, in_caller_run}) {
+    ids[i] = absent;
+    want[i].clear();
+  }
+  BlobPrefetch ahead(store().objects_dir() + "/pack", ids, 8 << 10);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    std::shared_ptr<const RawObject> blob = ahead.Next();
+    if (want[i].empty()) {
+      BOOST_TEST(!blob, "id " << i << " is not a packed blob");
+    } else {
+      BOOST_TEST_REQUIRE(blob, "id " << i);
+      BOOST_TEST(blob->data == want[i], "id " << i);
+    }
+  }
+  BOOST_TEST(!ahead.Next(), "past the last id");
+  // The window bounds what the thread holds, as with one lane.
+  BOOST_TEST(ahead.peak_bytes() <= std::size_t{8 << 10});
+}
+
 // The thread stops reading when what it holds would pass the window, and a
 // blob larger than the window goes alone. Waiting for it to fill the window
 // is bounded by its progress, not by a clock.
