@@ -135,6 +135,11 @@ cmd=("$build/bench/storage_bench" --writes 200 --runs "$runs" --packs 200 --vers
 echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
 "${cmd[@]}" | tee -a "$out/figures.md"
 rm -rf "/dev/shm/strata-storage.$$"
+# The same disk's floor: four fsyncs a version and nothing else.
+section "The fsync floor of a durable version: bench/fsync_floor.py"
+cmd=(/usr/bin/python3 "$root/bench/fsync_floor.py" --dir "$workdir/fsync-floor" --runs "$runs")
+echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
+"${cmd[@]}" | tee -a "$out/figures.md"
 
 # --- would a zstd dictionary trained on the deltas pay?
 section "Delta compression with a dictionary: delta_dict_bench"
