@@ -43,7 +43,7 @@ void BlobPrefetch::Run() {
     // Each pack page is read once, in order: what was read goes back to
     // the system as the thread moves on, or an import of 1,000,000
     // documents would keep every one of its packs resident (~200 MB).
-    if (reader && since_release >= kReleaseBytes) {
+    if (reader && since_release >= kThreadReleaseBytes) {
       reader->ReleasePages();
       since_release = 0;
     }
@@ -89,7 +89,7 @@ std::shared_ptr<const RawObject> BlobPrefetch::ReadHere(std::size_t i) {
   try {
     if (!here_ && !here_broken_) here_ = std::make_unique<PackReader>(pack_dir_, 0);
     if (!here_) return nullptr;
-    if (here_since_release_ >= kReleaseBytes) {
+    if (here_since_release_ >= kCallerReleaseBytes) {
       here_->ReleasePages();
       here_since_release_ = 0;
     }

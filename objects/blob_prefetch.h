@@ -42,7 +42,11 @@ class BlobPrefetch {
   static constexpr std::size_t kDefaultWindowBytes = std::size_t{4} << 20;
   // Blobs ready before a waiting reader is woken (or the last, or a full window).
   static constexpr std::size_t kWakeBatch = 64;
-  // Blob bytes read between two releases of the packs' mapped pages.
+  // About the most of the packs' mapped pages the two lanes keep resident
+  // together. A lane's reads span more of the packs than the blobs it
+  // reads (the thread's 3/2 of its bytes, the caller's 3 times), so each
+  // releases its pages after reading its share: the thread after
+  // kThreadReleaseBytes of blobs, the caller after kCallerReleaseBytes.
   static constexpr std::size_t kReleaseBytes = std::size_t{16} << 20;
   // Ids come in runs of kRun; the caller reads each kCallerEvery-th run
   // itself (the thread the others). Its share is the smaller: it also
@@ -51,6 +55,9 @@ class BlobPrefetch {
   static constexpr std::size_t kCallerEvery = 3;
   // Whether the caller reads the `i`th id itself.
   static bool ReadByCaller(std::size_t i) { return (i / kRun) % kCallerEvery == kCallerEvery - 1; }
+  static constexpr std::size_t kThreadReleaseBytes =
+      kReleaseBytes / 2 * (kCallerEvery - 1) / kCallerEvery;
+  static constexpr std::size_t kCallerReleaseBytes = kReleaseBytes / 2 / kCallerEvery;
 
   // Starts reading `ids`, in order, from the packs in `pack_dir` as they are
   // now. No thread is started when `ids` is empty.
