@@ -27,6 +27,22 @@ std::string Text(int i, std::size_t bytes) {
   return out;
 }
 
+// Next gives each id's blob in order, `want[i]` (null where it is empty),
+// then nothing.
+void ExpectBlobs(BlobPrefetch& ahead, const std::vector<std::string>& want) {
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    std::shared_ptr<const RawObject> blob = ahead.Next();
+    if (want[i].empty()) {
+      BOOST_TEST(!blob, "id " << i << " is not a packed blob");
+    } else {
+      BOOST_TEST_REQUIRE(blob, "id " << i);
+      BOOST_TEST(blob->type == GIT_OBJECT_BLOB);
+      BOOST_TEST(blob->data == want[i], "id " << i);
+    }
+  }
+  BOOST_TEST(!ahead.Next(), "past the last id");
+}
+
 BOOST_AUTO_TEST_SUITE(objects)
 BOOST_AUTO_TEST_SUITE(blob_prefetch)
 
@@ -57,17 +73,7 @@ BOOST_FIXTURE_TEST_CASE(gives_packed_blobs_in_order_and_null_for_the_rest, TempR
     want.push_back(texts[i]);
   }
   BlobPrefetch ahead(store().objects_dir() + "/pack", ids);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    std::shared_ptr<const RawObject> blob = ahead.Next();
-    if (want[i].empty()) {
-      BOOST_TEST(!blob, "id " << i << " is not a packed blob");
-    } else {
-      BOOST_TEST_REQUIRE(blob, "id " << i);
-      BOOST_TEST(blob->type == GIT_OBJECT_BLOB);
-      BOOST_TEST(blob->data == want[i], "id " << i);
-    }
-  }
-  BOOST_TEST(!ahead.Next(), "past the last id");
+  ExpectBlobs(ahead, want);
 }
 
 // Past kRun * (kCallerEvery - 1) ids, every kCallerEvery-th run is read by
@@ -97,16 +103,7 @@ BOOST_FIXTURE_TEST_CASE(the_caller_reads_its_runs_and_the_order_holds, TempRepo)
     want[i].clear();
   }
   BlobPrefetch ahead(store().objects_dir() + "/pack", ids, 8 << 10);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    std::shared_ptr<const RawObject> blob = ahead.Next();
-    if (want[i].empty()) {
-      BOOST_TEST(!blob, "id " << i << " is not a packed blob");
-    } else {
-      BOOST_TEST_REQUIRE(blob, "id " << i);
-      BOOST_TEST(blob->data == want[i], "id " << i);
-    }
-  }
-  BOOST_TEST(!ahead.Next(), "past the last id");
+  ExpectBlobs(ahead, want);
   // The window bounds what the thread holds, as with one lane.
   BOOST_TEST(ahead.peak_bytes() <= std::size_t{8 << 10});
 }
