@@ -194,8 +194,8 @@ namespace {
 // this process may open. libgit2 keeps one descriptor for every pack it
 // has read, with no limit by default, so a repository of more packs than
 // that (automatic gc off: every write is a pack) could not be read whole:
-// at 1,024 descriptors, the usual limit, a history of 1,100 versions failed
-// with "Too many open files", reported as missing versions. Past this
+// under `ulimit -n 128`, a history of 300 versions failed with "Too many
+// open files", reported as missing versions (t2100). Past this
 // bound libgit2 closes the pack used longest ago, and opens it again when
 // it is read; git bounds its packs by the same limit (packfile.c).
 std::size_t PackFileLimit() {
