@@ -36,6 +36,12 @@ PackIds::~PackIds() {
   for (Index& index : indexes_) Release(index);
 }
 
+void PackIds::Refuse(const char* what, const std::string& path, int error) {
+  // A pack removed since the listing (by gc) is gone, not refused.
+  if (error == ENOENT || !refused_.empty()) return;
+  refused_ = std::string("cannot ") + what + " " + path + ": " + std::strerror(error);
+}
+
 void PackIds::Refresh() {
   struct stat folder {};
   const bool dated = ::stat(dir_.c_str(), &folder) == 0;
@@ -46,6 +52,7 @@ void PackIds::Refresh() {
   listed_mtime_ = dated ? folder.st_mtim : timespec{};
   listed_ = true;
   complete_ = true;
+  refused_.clear();
   // An exception (no memory) leaves nothing listed, so the next question
   // lists again, and nothing mapped or open.
   std::vector<Index> kept;
@@ -53,6 +60,13 @@ void PackIds::Refresh() {
     std::vector<std::string> names;
     {
       std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir_.c_str()), &::closedir);
+      if (!d && errno != ENOENT) {
+        // Refused (too many open files): the indexes listed before stay, as
+        // no pack was seen to go; the next question lists again.
+        complete_ = false;
+        Refuse("list", dir_, errno);
+        return;
+      }
       while (d) {
         const dirent* e = ::readdir(d.get());
         if (e == nullptr) break;
@@ -78,6 +92,7 @@ void PackIds::Refresh() {
       struct stat st {};
       if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
         complete_ = false;  // removed meanwhile, or unreadable
+        Refuse("open", path, errno);
         continue;
       }
       const auto size = static_cast<std::size_t>(st.st_size);
@@ -91,21 +106,25 @@ void PackIds::Refresh() {
       if (size <= kCopyMax) {
         index.copy.resize(size);
         std::size_t got = 0;
+        int error = 0;
         while (got < size) {
           const ssize_t n =
               ::pread(fd.fd, index.copy.data() + got, size - got, static_cast<off_t>(got));
           if (n < 0 && errno == EINTR) continue;
+          if (n < 0) error = errno;
           if (n <= 0) break;
           got += static_cast<std::size_t>(n);
         }
         if (got != size) {
-          complete_ = false;
+          complete_ = false;  // cut short meanwhile, or unreadable
+          if (error != 0) Refuse("read", path, error);
           continue;
         }
       } else {
         void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
         if (map == MAP_FAILED) {
           complete_ = false;
+          Refuse("map", path, errno);
           continue;
         }
         index.map = static_cast<const unsigned char*>(map);

@@ -49,6 +49,11 @@ class PackIds {
   void Refresh();
   // Whether every index in the listing was read.
   bool complete() const { return complete_; }
+  // Why the last listing left an index out when the system refused to open,
+  // read or map it (too many open files, no memory): "cannot open PATH:
+  // REASON". Empty when none was refused; an index removed meanwhile or not
+  // yet whole (a pack being written) is no refusal.
+  const std::string& refused() const { return refused_; }
   std::size_t packs() const { return indexes_.size(); }
   // How many indexes the listings dropped, since this was made: those of
   // packs removed (by gc) since the listing before.
@@ -82,6 +87,8 @@ class PackIds {
     }
   };
   static void Release(Index& index);
+  // Records the first refusal of a listing (refused()); `error` is errno.
+  void Refuse(const char* what, const std::string& path, int error);
   static bool Find(const Index& index, const ObjectId& id);
   static void BuildFilter(Index& index);
   static bool MayContain(const Index& index, const ObjectId& id);
@@ -90,6 +97,7 @@ class PackIds {
   std::vector<Index> indexes_;  // sorted by name
   bool listed_ = false;
   bool complete_ = true;
+  std::string refused_;
   std::uint64_t removed_ = 0;
   struct timespec listed_mtime_ {};  // of the folder, at the last listing
 };

@@ -1,5 +1,8 @@
 #include "objects/pack_ids.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <filesystem>
@@ -109,6 +112,40 @@ BOOST_FIXTURE_TEST_CASE(a_torn_index_is_left_out, TempRepo) {
   BOOST_TEST(!fresh.Contains(kept[2]));
   BOOST_TEST(fresh.Contains(other[1]));
   BOOST_TEST(!fresh.complete());
+}
+
+// A listing the system refuses (no descriptor left to open the folder) is
+// no listing: the indexes read before stay, no pack counts as removed (which
+// would make the store reopen libgit2's packs), and refused() says why. The
+// next Refresh lists again. Before, the folder read as empty: every id was
+// denied and every index dropped.
+BOOST_FIXTURE_TEST_CASE(a_refused_listing_keeps_what_it_had, TempRepo) {
+  std::vector<ObjectId> first = WritePack(store(), 3, "first ");
+  PackIds ids(dir() + "/objects/pack");
+  BOOST_TEST_REQUIRE(ids.Contains(first[0]));
+  std::vector<ObjectId> second = WritePack(store(), 3, "second ");
+  struct rlimit saved {};
+  BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  {
+    // The lowest free descriptor becomes the limit: no open can succeed.
+    const int lowest = ::dup(0);
+    BOOST_TEST_REQUIRE(lowest >= 0);
+    ::close(lowest);
+    struct rlimit starved = saved;
+    starved.rlim_cur = static_cast<rlim_t>(lowest);
+    BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &starved) == 0);
+    ids.Refresh();
+    BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  }
+  BOOST_TEST(!ids.complete());
+  BOOST_TEST(ids.removed() == 0u);
+  BOOST_TEST(ids.refused().find("Too many open files") != std::string::npos, ids.refused());
+  BOOST_TEST(ids.Contains(first[0]));
+  ids.Refresh();
+  BOOST_TEST(ids.refused().empty(), ids.refused());
+  BOOST_TEST(ids.complete());
+  BOOST_TEST(ids.Contains(second[0]));
+  BOOST_TEST(ids.Contains(first[1]));
 }
 
 // An index asked about kFilterAfter times gets a Bloom filter, if it holds
