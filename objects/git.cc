@@ -240,6 +240,11 @@ int SetGitCorruptionError(const std::string& message) {
   return GIT_ERROR;
 }
 
+bool GitErrorIsSystem() {
+  const git_error* e = git_error_last();
+  return e && (e->klass == GIT_ERROR_OS || e->klass == GIT_ERROR_NOMEMORY);
+}
+
 Status GitError(int code, std::string_view what) {
   const git_error* e = git_error_last();
   std::string message(what);

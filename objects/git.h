@@ -37,6 +37,13 @@ bool SshSetUpDeferred();
 // if it is out of memory (GIT_ERROR_NOMEMORY).
 Status GitError(int code, std::string_view what);
 
+// Whether libgit2's last error is the system's refusal, not the
+// repository's fault: an open, read or map that failed (GIT_ERROR_OS, as
+// libgit2's packs and strata's loose backend set it; too many open files,
+// say) or memory (GIT_ERROR_NOMEMORY). The object may well be whole; what
+// to say is the system's reason, not "missing or damaged".
+bool GitErrorIsSystem();
+
 // For callbacks strata gives libgit2 (objects/loose_backend.h): makes
 // `message` libgit2's last error, marked as corruption so that GitError says
 // Corruption rather than IOError. Returns GIT_ERROR, for the callback to return.

@@ -174,11 +174,29 @@ Result<std::unordered_set<ObjectId>> ObjectStore::ListLoose() {
   return out;
 }
 
+namespace {
+
+// A failed read of an object the store lists: the system's refusal (too many
+// open files, no memory) as GitError says it, an object not there as
+// NotFound, and what libgit2 found wrong in the object itself (a stream that
+// does not inflate, an offset past its pack: GIT_ERROR_ZLIB, _ODB, _OBJECT)
+// as damage, so that `strata verify` tells the machine's fault from the
+// repository's.
+Status ReadError(int rc, const std::string& what) {
+  const git_error* e = git_error_last();
+  const bool damaged = e && (e->klass == GIT_ERROR_ZLIB || e->klass == GIT_ERROR_ODB ||
+                             e->klass == GIT_ERROR_OBJECT);
+  Status st = GitError(rc, what);
+  return damaged && st.code() == Code::kIOError ? Status::Corruption(st.message()) : st;
+}
+
+}  // namespace
+
 Result<RawObject> ObjectStore::Read(const ObjectId& id, const char* what) {
   // Staged, loose (read by strata, see objects/loose_backend.h) or packed.
   git_odb_object* raw = nullptr;
   int rc = git_odb_read(&raw, odb_.get(), AsGit(id));
-  if (rc < 0) return GitError(rc, std::string("cannot read ") + what + " " + id.Hex());
+  if (rc < 0) return ReadError(rc, std::string("cannot read ") + what + " " + id.Hex());
   OdbObjectPtr obj(raw);
   RawObject out;
   out.type = git_odb_object_type(raw);
@@ -237,7 +255,7 @@ Status ParseTree(const ObjectId& tree, const char* p, const char* end, const Vis
 Result<OdbObjectPtr> ObjectStore::ReadRawTree(const ObjectId& id) {
   git_odb_object* raw = nullptr;
   int rc = git_odb_read(&raw, odb_.get(), AsGit(id));
-  if (rc < 0) return GitError(rc, "cannot read tree " + id.Hex());
+  if (rc < 0) return ReadError(rc, "cannot read tree " + id.Hex());
   OdbObjectPtr obj(raw);
   if (git_odb_object_type(raw) != GIT_OBJECT_TREE) {
     return Status::Corruption("object " + id.Hex() + " is not a tree");

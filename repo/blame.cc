@@ -93,6 +93,8 @@ Result<std::vector<BlameLine>> Repository::Blame(const std::string& doc, const J
       git_commit* p_raw = nullptr;
       int rc = git_commit_parent(&p_raw, c.get(), 0);
       if (rc < 0) {
+        // The system's refusal (too many open files) says nothing of the repository.
+        if (GitErrorIsSystem()) return GitError(rc, "cannot read the history of " + rev);
         return GitError(rc, "cannot read the history of " + rev +
                                 " whole (a version is missing or damaged; run 'strata verify')");
       }

@@ -30,9 +30,42 @@ namespace {
 
 // The error for a walk that stopped before its end.
 Status WalkError(int rc, const std::string& rev) {
+  if (GitErrorIsSystem()) return GitError(rc, "cannot read the history of " + rev);
   return GitError(rc, "cannot read the history of " + rev +
                           " whole (a version is missing or "
                           "damaged; run 'strata verify')");
+}
+
+// The error for a version whose parent cannot be read.
+Status MissingParent(const ObjectId& version, const ObjectId& parent, const std::string& rev) {
+  return Status::Corruption("version " + version.Hex() + ": its parent " + parent.Hex() +
+                            " is missing or damaged; the history of " + rev +
+                            " cannot be read whole (run 'strata verify')");
+}
+
+// The error for a version that is missing or damaged itself.
+Status DamagedVersion(const ObjectId& version, const std::string& rev) {
+  return Status::Corruption("version " + version.Hex() + " is missing or damaged; the history of " +
+                            rev + " cannot be read whole (run 'strata verify')");
+}
+
+// What to say when version `id` cannot be read, after libgit2 failed to read
+// it (`denied` false) or the store's Exists denied it (true). When the
+// system refused the read (GitErrorIsSystem, or the store's PackRefusal:
+// too many open files, no memory), its reason: the version may be whole,
+// and 'strata verify' would find nothing. Else `damaged`, the repository's
+// fault. Clears libgit2's error.
+Status Unreadable(ObjectStore& store, bool denied, const ObjectId& id, const std::string& rev,
+                  Status damaged) {
+  const std::string what = "cannot read version " + id.Hex() + " of the history of " + rev;
+  Status refused = Status::Ok();
+  if (!denied && GitErrorIsSystem()) {
+    refused = GitError(GIT_ERROR, what);
+  } else if (denied && !store.PackRefusal().ok()) {
+    refused = Status::IOError(what + ": " + store.PackRefusal().message());
+  }
+  git_error_clear();
+  return refused.ok() ? damaged : refused;
 }
 
 Result<std::regex> CompileRegex(const std::string& pattern, const char* what) {
@@ -145,12 +178,10 @@ class DateOrderWalk : public CommitSource {
       git_commit* p = nullptr;
       // Asked of the store, not libgit2's cache, which may keep a commit
       // this process wrote or read whose file is gone.
-      int rc = store_.Exists(id) ? git_commit_parent(&p, c.get(), i) : GIT_ENOTFOUND;
-      if (rc < 0) {
-        git_error_clear();
-        return Status::Corruption("version " + OidHex(git_commit_id(c.get())) + ": its parent " +
-                                  id.Hex() + " is missing or damaged; the history of " + rev_ +
-                                  " cannot be read whole (run 'strata verify')");
+      const bool denied = !store_.Exists(id);
+      if (denied || git_commit_parent(&p, c.get(), i) < 0) {
+        return Unreadable(store_, denied, id, rev_,
+                          MissingParent(FromGit(*git_commit_id(c.get())), id, rev_));
       }
       Push(CommitPtr(p));
     }
@@ -218,9 +249,10 @@ class RangeWalk : public CommitSource {
     for (unsigned i = 0; i < git_commit_parentcount(c_raw); ++i) {
       const git_oid* parent = git_commit_parent_id(c_raw, i);
       if (!store_.Exists(FromGit(*parent))) {
-        return Status::Corruption("version " + OidHex(&oid) + ": its parent " + OidHex(parent) +
-                                  " is missing; the history of " + rev_ +
-                                  " cannot be read whole (run 'strata verify')");
+        return Unreadable(store_, true, FromGit(*parent), rev_,
+                          Status::Corruption("version " + OidHex(&oid) + ": its parent " +
+                                             OidHex(parent) + " is missing; the history of " +
+                                             rev_ + " cannot be read whole (run 'strata verify')"));
       }
     }
     return c;
@@ -234,13 +266,6 @@ class RangeWalk : public CommitSource {
   std::string rev_;
   RevwalkPtr walk_;
 };
-
-// The error for a version whose parent cannot be read.
-Status MissingParent(const ObjectId& version, const ObjectId& parent, const std::string& rev) {
-  return Status::Corruption("version " + version.Hex() + ": its parent " + parent.Hex() +
-                            " is missing or damaged; the history of " + rev +
-                            " cannot be read whole (run 'strata verify')");
-}
 
 // The version index of a walk (repo/version_index.h): records from the file,
 // and those it lacks computed from their commits as the walk meets them,
@@ -271,10 +296,7 @@ class WalkIndex {
     if (!commit) {
       git_commit* raw = nullptr;
       if (git_commit_lookup(&raw, repo_, AsGit(id)) < 0) {
-        git_error_clear();
-        return Status::Corruption("version " + id.Hex() +
-                                  " is missing or damaged; the history of " + rev_ +
-                                  " cannot be read whole (run 'strata verify')");
+        return Unreadable(store_, false, id, rev_, DamagedVersion(id, rev_));
       }
       own.reset(raw);
       commit = raw;
@@ -286,9 +308,9 @@ class WalkIndex {
         parent_state = known->state;
       } else {
         git_commit* p_raw = nullptr;
-        if (!store_.Exists(parent) || git_commit_lookup(&p_raw, repo_, AsGit(parent)) < 0) {
-          git_error_clear();
-          return MissingParent(id, parent, rev_);
+        const bool denied = !store_.Exists(parent);
+        if (denied || git_commit_lookup(&p_raw, repo_, AsGit(parent)) < 0) {
+          return Unreadable(store_, denied, parent, rev_, MissingParent(id, parent, rev_));
         }
         CommitPtr p(p_raw);
         STRATA_ASSIGN_OR_RETURN(VersionTrees trees, ReadVersionTrees(store_, p_raw));
@@ -339,9 +361,14 @@ class IndexedDateWalk {
     heap_.pop_back();
     for (const ObjectId& p : r->parents) {
       if (!seen_.insert(p).second) continue;
-      if (!store_.Exists(p)) return MissingParent(r->id, p, rev_);
+      if (!store_.Exists(p))
+        return Unreadable(store_, true, p, rev_, MissingParent(r->id, p, rev_));
       Result<const VersionRecord*> pr = index_.Get(p);
-      if (!pr.ok()) return MissingParent(r->id, p, rev_);
+      if (!pr.ok()) {
+        const Code code = pr.status().code();
+        const bool refused = code == Code::kIOError || code == Code::kResourceExhausted;
+        return refused ? pr.status() : MissingParent(r->id, p, rev_);
+      }
       Push(*pr);
     }
     return r;
@@ -497,10 +524,7 @@ Result<std::vector<LogEntry>> Repository::LogEntries(const std::string& rev,
       if (!index_filter.MayMatch(*r)) continue;
       git_commit* c_raw = nullptr;
       if (git_commit_lookup(&c_raw, impl_->repo_.get(), AsGit(r->id)) < 0) {
-        git_error_clear();
-        return Status::Corruption("version " + r->id.Hex() +
-                                  " is missing or damaged; the history of " + rev +
-                                  " cannot be read whole (run 'strata verify')");
+        return Unreadable(*impl_->store_, false, r->id, rev, DamagedVersion(r->id, rev));
       }
       CommitPtr c(c_raw);
       STRATA_RETURN_IF_ERROR(consider(c_raw));
@@ -548,7 +572,10 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
         STRATA_ASSIGN_OR_RETURN(const VersionRecord* r, index->Get(id, c.get()));
         if (r->parents.empty() || r->MayHaveChanged(doc_hash)) break;
         const ObjectId parent = r->parents[0];
-        if (!impl_->store_->Exists(parent)) return MissingParent(id, parent, options.rev);
+        if (!impl_->store_->Exists(parent)) {
+          return Unreadable(*impl_->store_, true, parent, options.rev,
+                            MissingParent(id, parent, options.rev));
+        }
         // The document, and so the value, is the parent's: doc_at and value_at stay.
         c.reset();
         id = parent;
@@ -558,10 +585,8 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
         // A version the document may have changed in: read as without the index.
         git_commit* raw = nullptr;
         if (git_commit_lookup(&raw, impl_->repo_.get(), AsGit(id)) < 0) {
-          git_error_clear();
-          return Status::Corruption("version " + id.Hex() +
-                                    " is missing or damaged; the history of " + options.rev +
-                                    " cannot be read whole (run 'strata verify')");
+          return Unreadable(*impl_->store_, false, id, options.rev,
+                            DamagedVersion(id, options.rev));
         }
         c.reset(raw);
         STRATA_ASSIGN_OR_RETURN(VersionTrees t, impl_->ReadTrees(raw));
@@ -575,7 +600,10 @@ Result<std::vector<LogEntry>> Repository::History(const std::string& doc,
     if (git_commit_parentcount(c.get()) > 0) {
       // Asked of the store first: libgit2's cache may keep a commit whose file is gone.
       const ObjectId parent_id = FromGit(*git_commit_parent_id(c.get(), 0));
-      if (!impl_->store_->Exists(parent_id)) return MissingParent(id, parent_id, options.rev);
+      if (!impl_->store_->Exists(parent_id)) {
+        return Unreadable(*impl_->store_, true, parent_id, options.rev,
+                          MissingParent(id, parent_id, options.rev));
+      }
       git_commit* p_raw = nullptr;
       int rc = git_commit_parent(&p_raw, c.get(), 0);
       if (rc < 0) return WalkError(rc, options.rev);

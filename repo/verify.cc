@@ -34,10 +34,12 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string_view>
 #include <unordered_set>
 
 #include "objects/delta_codec.h"
+#include "objects/file_io.h"
 #include "objects/guard.h"
 #include "objects/loose_object.h"
 #include "objects/state_editor.h"
@@ -113,21 +115,56 @@ void CheckLeftovers(const fs::path& git_dir, VerifyReport& report) {
   }
 }
 
+// Whether a failed read is the system's refusal, not the repository's
+// fault: the store says damage as Corruption (or NotFound), the system's
+// refusal to open or read as IOError, no memory as ResourceExhausted.
+bool IsRefusal(const Status& st) {
+  return st.code() == Code::kIOError || st.code() == Code::kResourceExhausted;
+}
+
+// After a read failed (`denied`: the store's Exists denied the object;
+// else libgit2 failed): the system's refusal, or Ok for a repository fault
+// to report. Clears libgit2's error.
+Status SystemRefusal(ObjectStore& store, bool denied, const std::string& what);
+
+// A read the system refused (too many open files, no memory, a failing
+// disk) stops the check with the system's reason: what could not be read
+// may be whole, and reporting it as a problem would blame the repository
+// for the machine.
+Status Refused(const std::string& what, const Status& why) {
+  return Status(why.code(), "cannot verify the repository: " + what + ": " + why.message());
+}
+
+Status SystemRefusal(ObjectStore& store, bool denied, const std::string& what) {
+  Status refused = Status::Ok();
+  if (!denied && GitErrorIsSystem()) {
+    refused = Refused(what, GitError(GIT_ERROR, "cannot read it"));
+  } else if (denied && !store.PackRefusal().ok()) {
+    refused = Refused(what, store.PackRefusal());
+  }
+  git_error_clear();
+  return refused;
+}
+
 // Inflates a loose object file and checks that its content hashes to
-// `expected`. Returns the problem, or "" if none.
-std::string CheckLooseObject(const fs::path& file, const ObjectId& expected) {
+// `expected`. Returns the problem, or "" if none; the system's refusal to
+// read it as an error.
+Result<std::string> CheckLooseObject(const fs::path& file, const ObjectId& expected) {
   Result<RawObject> obj = InflateLooseObject(file);
+  if (!obj.ok() && obj.status().code() == Code::kIOError) {
+    return Refused("object " + expected.Hex(), obj.status());
+  }
   if (!obj.ok()) return obj.status().message();
   ObjectId actual;
   if (git_odb_hash(AsGit(actual), obj->data.data(), obj->data.size(), obj->type) < 0) {
     git_error_clear();
-    return "cannot hash it";
+    return std::string("cannot hash it");
   }
   if (!(actual == expected)) return "its content hashes to " + actual.Hex();
-  return "";
+  return std::string();
 }
 
-void CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& damaged) {
+Status CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& damaged) {
   // Iterated with error codes throughout: no exception leaves the library.
   std::error_code ec;
   for (auto dir = fs::directory_iterator(objects, ec); !ec && dir != fs::directory_iterator();
@@ -144,13 +181,14 @@ void CheckLooseObjects(const fs::path& objects, VerifyReport& report, OidSet& da
         continue;
       }
       ++report.objects;
-      std::string problem = CheckLooseObject(f->path(), id);
+      STRATA_ASSIGN_OR_RETURN(std::string problem, CheckLooseObject(f->path(), id));
       if (!problem.empty()) {
         report.problems.push_back("object " + hex + ": " + problem);
         damaged.insert(id);
       }
     }
   }
+  return Status::Ok();
 }
 
 // Packed objects are read through libgit2, which checks each against the
@@ -203,7 +241,8 @@ Status CheckPackedObjects(const fs::path& objects, VerifyReport& report, OidSet&
       git_odb* odb;
       VerifyReport* report;
       OidSet* damaged;
-    } ctx{odb.get(), &report, &damaged};
+      Status refused;
+    } ctx{odb.get(), &report, &damaged, Status::Ok()};
     if (rc == 0) {
       rc = git_odb_foreach(
           odb.get(),
@@ -212,6 +251,11 @@ Status CheckPackedObjects(const fs::path& objects, VerifyReport& report, OidSet&
             ++c->report->objects;
             git_odb_object* obj = nullptr;
             if (git_odb_read(&obj, c->odb, id) < 0) {
+              if (GitErrorIsSystem()) {
+                c->refused = GitError(GIT_ERROR, "packed object " + FromGit(*id).Hex());
+                git_error_clear();
+                return GIT_EUSER;  // stops the walk
+              }
               const git_error* e = git_error_last();
               c->report->problems.push_back("packed object " + FromGit(*id).Hex() + ": " +
                                             (e ? e->message : "unreadable"));
@@ -224,6 +268,8 @@ Status CheckPackedObjects(const fs::path& objects, VerifyReport& report, OidSet&
           },
           &ctx);
     }
+    if (!ctx.refused.ok()) return Refused(shown, ctx.refused);
+    if (rc < 0 && GitErrorIsSystem()) return Refused(shown, GitError(rc, "cannot read it"));
     if (rc < 0) {
       const git_error* e = git_error_last();
       report.problems.push_back("pack " + shown + ": " + (e ? e->message : "unreadable") +
@@ -246,13 +292,24 @@ std::string Chomp(std::string s) {
   return s;
 }
 
-std::vector<RefValue> ReadRefFiles(const fs::path& git_dir, VerifyReport& report) {
+// The text of ref file `path`, or nullopt if it is gone (removed since it
+// was listed); the system's refusal to read it as an error.
+Result<std::optional<std::string>> ReadRefFile(const fs::path& path) {
+  std::optional<std::string> text =
+      ReadFile(path.string(), std::numeric_limits<std::size_t>::max());
+  if (text) return text;
+  if (errno == ENOENT) return std::optional<std::string>();
+  return Refused(path.string(), Status::IOError("cannot read it: " + Errno()));
+}
+
+Result<std::vector<RefValue>> ReadRefFiles(const fs::path& git_dir, VerifyReport& report) {
   std::map<std::string, std::string> refs;
   // packed-refs first: loose refs override them.
-  std::ifstream packed(git_dir / "packed-refs");
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> packed, ReadRefFile(git_dir / "packed-refs"));
+  std::istringstream packed_lines(packed.value_or(""));
   std::string line;
   std::size_t line_no = 0;
-  while (packed && std::getline(packed, line)) {
+  while (std::getline(packed_lines, line)) {
     ++line_no;
     if (line.empty() || line[0] == '#' || line[0] == '^') continue;
     std::size_t sp = line.find(' ');
@@ -271,14 +328,15 @@ std::vector<RefValue> ReadRefFiles(const fs::path& git_dir, VerifyReport& report
     if (!it->is_regular_file(type_ec)) continue;
     std::string name = it->path().lexically_relative(git_dir).generic_string();
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0) continue;
-    std::ifstream in(it->path(), std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    refs[name] = Chomp(text);
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> text, ReadRefFile(it->path()));
+    if (text) refs[name] = Chomp(*text);
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Refused(refs_dir.string(), Status::IOError("cannot list it: " + ec.message()));
   }
   std::vector<RefValue> out;
-  std::ifstream head_in(git_dir / "HEAD", std::ios::binary);
-  std::string head((std::istreambuf_iterator<char>(head_in)), std::istreambuf_iterator<char>());
-  out.push_back({"HEAD", Chomp(head)});
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> head, ReadRefFile(git_dir / "HEAD"));
+  out.push_back({"HEAD", Chomp(head.value_or(""))});
   for (auto& [name, text] : refs) out.push_back({name, text});
   return out;
 }
@@ -339,7 +397,7 @@ std::string ReflogLineProblem(std::string_view line) {
       tz.substr(1).find_first_not_of("0123456789") != std::string_view::npos) {
     return "its time zone is not +HHMM or -HHMM";
   }
-  return "";
+  return std::string();
 }
 
 std::string Excerpt(std::string_view line) {
@@ -487,11 +545,11 @@ Result<VerifyReport> Repository::Verify() try {
   CheckLeftovers(git_dir, report);
 
   OidSet damaged;
-  CheckLooseObjects(git_dir / "objects", report, damaged);
+  STRATA_RETURN_IF_ERROR(CheckLooseObjects(git_dir / "objects", report, damaged));
   STRATA_RETURN_IF_ERROR(CheckPackedObjects(git_dir / "objects", report, damaged));
 
   // Refs: each is a valid id or symbolic ref, naming a version.
-  std::vector<RefValue> refs = ReadRefFiles(git_dir, report);
+  STRATA_ASSIGN_OR_RETURN(std::vector<RefValue> refs, ReadRefFiles(git_dir, report));
   std::vector<std::pair<std::string, ObjectId>> tips;
   for (const RefValue& r : refs) {
     ++report.refs;
@@ -533,9 +591,9 @@ Result<VerifyReport> Repository::Verify() try {
   std::deque<ObjectId> queue;
   for (const auto& [name, id] : tips) {
     git_object* raw = nullptr;
-    if (!impl_->store_->Exists(id) ||
-        git_object_lookup(&raw, impl_->repo_.get(), AsGit(id), GIT_OBJECT_ANY) < 0) {
-      git_error_clear();
+    const bool denied = !impl_->store_->Exists(id);
+    if (denied || git_object_lookup(&raw, impl_->repo_.get(), AsGit(id), GIT_OBJECT_ANY) < 0) {
+      STRATA_RETURN_IF_ERROR(SystemRefusal(*impl_->store_, denied, "ref " + name));
       report.problems.push_back("ref " + name + " names " + id.Hex() + ", which is missing");
       continue;
     }
@@ -562,7 +620,7 @@ Result<VerifyReport> Repository::Verify() try {
     const std::string id = is_notes ? "labels commit " + version.Hex() : version.Hex();
     git_commit* c_raw = nullptr;
     if (git_commit_lookup(&c_raw, impl_->repo_.get(), AsGit(version)) < 0) {
-      git_error_clear();
+      STRATA_RETURN_IF_ERROR(SystemRefusal(*impl_->store_, false, "version " + id));
       report.problems.push_back(VersionProblem(id, "its commit is missing or unreadable"));
       continue;
     }
@@ -585,11 +643,15 @@ Result<VerifyReport> Repository::Verify() try {
       trees.pop_back();
       if (!seen_trees.insert(tree).second) continue;
       if (!impl_->store_->Exists(tree)) {
+        STRATA_RETURN_IF_ERROR(SystemRefusal(*impl_->store_, true, "tree " + tree.Hex()));
         report.problems.push_back(
             VersionProblem(id, "tree " + tree.Hex() + " (" + where + ") is missing"));
         continue;
       }
       Result<std::vector<TreeEntry>> entries = impl_->store_->ReadTree(tree);
+      if (!entries.ok() && IsRefusal(entries.status())) {
+        return Refused("tree " + tree.Hex(), entries.status());
+      }
       if (!entries.ok()) {
         report.problems.push_back(VersionProblem(id, entries.status().message()));
         continue;
@@ -599,6 +661,7 @@ Result<VerifyReport> Repository::Verify() try {
         if (e.is_tree) {
           trees.emplace_back(e.id, path);
         } else if (!impl_->store_->Exists(e.id)) {
+          STRATA_RETURN_IF_ERROR(SystemRefusal(*impl_->store_, true, "blob " + e.id.Hex()));
           report.problems.push_back(
               VersionProblem(id, "blob " + e.id.Hex() + " (" + path + ") is missing"));
         }
@@ -616,6 +679,7 @@ Result<VerifyReport> Repository::Verify() try {
     const std::string id = version.Hex();
     Result<Snapshot> snap = Read(id);
     Result<strata::Patch> delta = snap.ok() ? snap->Delta() : Result<strata::Patch>(snap.status());
+    if (!delta.ok() && IsRefusal(delta.status())) return Refused("version " + id, delta.status());
     if (!delta.ok()) {
       report.problems.push_back(VersionProblem(id, delta.status().message()));
       continue;

@@ -177,4 +177,32 @@ test_expect_success 'more packs than open files: log, verify, show and gc read t
   sgit fsck --strict --no-dangling >/dev/null 2>&1
 '
 
+# Fewer open files than libgit2 needs to read packs (it keeps up to eight
+# open): reads fail with "Too many open files". That is the machine's
+# refusal, not damage: log once said a version was "missing or damaged",
+# and verify reported a problem for every pack and "ref HEAD does not hold
+# a version id: ''" (it read HEAD as empty). Both now stop with the
+# system's reason, and the repository is sound once the limit is raised.
+test_expect_success 'too few open files: log and verify give the system'"'"'s reason, not damage' '
+  rm -rf starved
+  mkdir starved
+  cd starved
+  strata init >/dev/null
+  sgit config strata.gcAuto 0
+  for i in $(seq 1 40); do strata set "d$((i % 4))" /n "$i" >/dev/null; done
+  test "$(count pack)" -ge 40
+  snapshot_repo
+  for cmd in log verify; do
+    (
+      ulimit -n 10
+      expect_fail 1 strata "$cmd"
+    ) || return 1
+    expect_match "Too many open files" "$(err)"
+    expect_no_match "missing|damaged|does not hold|problems" "$(err)"
+  done
+  expect_repo_unchanged
+  expect_eq 40 "$(strata log | wc -l)"
+  strata verify >/dev/null
+'
+
 test_done
