@@ -16,6 +16,7 @@
 // __wrap_ definitions and the weak plain ones give way to mbedTLS's own.
 #include <git2.h>
 
+#include <cstddef>
 #include <cstdio>
 
 extern "C" __attribute__((weak)) int mbedtls_x509_crt_parse_file(void*, const char*) { return 0; }
@@ -25,6 +26,16 @@ extern "C" int __wrap_mbedtls_x509_crt_parse_path(void*, const char*) { return 0
 // libssh2's start-up is left as libgit2 does it (strata defers it).
 extern "C" int __real_libssh2_init(int) __attribute__((weak));
 extern "C" int __wrap_libssh2_init(int flags) { return __real_libssh2_init(flags); }
+// So is mbedTLS's random generator (strata defers it too).
+extern "C" void __real_mbedtls_entropy_init(void*) __attribute__((weak));
+extern "C" void __wrap_mbedtls_entropy_init(void* context) { __real_mbedtls_entropy_init(context); }
+using EntropyFn = int (*)(void*, unsigned char*, std::size_t);
+extern "C" int __real_mbedtls_ctr_drbg_seed(void*, EntropyFn, void*, const unsigned char*,
+                                            std::size_t) __attribute__((weak));
+extern "C" int __wrap_mbedtls_ctr_drbg_seed(void* drbg, EntropyFn source, void* source_context,
+                                            const unsigned char* custom, std::size_t length) {
+  return __real_mbedtls_ctr_drbg_seed(drbg, source, source_context, custom, length);
+}
 
 int main(int argc, char** argv) {
   if (argc != 3) {

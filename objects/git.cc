@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string>
 
 #include "strata/strata.h"
 
@@ -34,9 +35,20 @@ namespace strata {
 // libssh2_session_init if nobody has, so nothing can reach an uninitialised
 // libssh2, and its libssh2_exit does nothing when it was never initialised.
 //
+// mbedTLS's random generator likewise: libgit2's TLS set-up seeds one at
+// start-up. mbedtls_entropy_init fills HAVEGE's pool (a timing loop over
+// rdtsc) and mbedtls_ctr_drbg_seed polls every source: about 0.2 ms of every
+// command (perf, `strata get`: 6% of its samples), for a generator only a
+// TLS handshake uses. While EnsureLibgit2 runs, strata's versions of the two
+// note their arguments; EnsureTransports makes the real calls, in the same
+// order, before a network transport connects. Until then the context is
+// left as libgit2's static storage has it, which mbedtls_entropy_free (at
+// libgit2's shutdown) and mbedtls_ctr_drbg_free accept.
+//
 // Two ways in, one per way of linking libgit2:
 // - Shared (libstrata.so, the tests): the definitions below of
-//   mbedtls_x509_crt_parse_file, _path and libssh2_init come before the
+//   mbedtls_x509_crt_parse_file, _path, mbedtls_entropy_init,
+//   mbedtls_ctr_drbg_seed and libssh2_init come before the
 //   libraries' own in the dynamic linker's search; the real ones are found
 //   with dlsym(RTLD_NEXT).
 // - Static (the strata executable, STRATA_STATIC_LIBGIT2 in CMakeLists.txt):
@@ -65,6 +77,24 @@ thread_local bool deferring_network_setup = false;
 // libssh2_init's flags, noted while EnsureLibgit2 ran; -1 for none.
 std::atomic<int> deferred_ssh_flags{-1};
 
+// mbedtls_ctr_drbg_seed's f_entropy.
+using EntropyFn = int (*)(void*, unsigned char*, std::size_t);
+
+// The random generator's set-up, noted while EnsureLibgit2 ran (contexts
+// are opaque here: strata includes no mbedTLS header).
+struct DeferredRng {
+  std::mutex mutex;
+  void* entropy = nullptr;  // mbedtls_entropy_init's context, if deferred
+  void* drbg = nullptr;     // mbedtls_ctr_drbg_seed's, if deferred
+  EntropyFn source = nullptr;
+  void* source_context = nullptr;
+};
+
+DeferredRng& Rng() {
+  static DeferredRng r;
+  return r;
+}
+
 // `wrapped` is __real_NAME: the library's function in a static link with
 // --wrap=NAME, null in any other.
 template <typename Fn>
@@ -80,6 +110,9 @@ Fn RealFunction(Fn wrapped, const char* name) {
 extern "C" int __real_mbedtls_x509_crt_parse_file(void*, const char*) __attribute__((weak));
 extern "C" int __real_mbedtls_x509_crt_parse_path(void*, const char*) __attribute__((weak));
 extern "C" int __real_libssh2_init(int) __attribute__((weak));
+extern "C" void __real_mbedtls_entropy_init(void*) __attribute__((weak));
+extern "C" int __real_mbedtls_ctr_drbg_seed(void*, strata::EntropyFn, void*, const unsigned char*,
+                                            std::size_t) __attribute__((weak));
 
 namespace strata {
 namespace {
@@ -124,8 +157,85 @@ int NoteOrInitSsh(int flags) {
   return real ? real(flags) : -6;
 }
 
+using EntropyInit = void (*)(void*);
+using DrbgSeed = int (*)(void*, EntropyFn, void*, const unsigned char*, std::size_t);
+
+EntropyInit RealEntropyInit() {
+  static EntropyInit real =
+      RealFunction<EntropyInit>(__real_mbedtls_entropy_init, "mbedtls_entropy_init");
+  return real;
+}
+
+DrbgSeed RealDrbgSeed() {
+  static DrbgSeed real =
+      RealFunction<DrbgSeed>(__real_mbedtls_ctr_drbg_seed, "mbedtls_ctr_drbg_seed");
+  return real;
+}
+
+void NoteOrInitEntropy(void* context) {
+  if (deferring_network_setup) {
+    std::lock_guard lock(Rng().mutex);
+    Rng().entropy = context;
+    return;
+  }
+  if (EntropyInit real = RealEntropyInit()) real(context);
+}
+
+int NoteOrSeed(void* drbg, EntropyFn source, void* source_context, const unsigned char* custom,
+               std::size_t length) {
+  // libgit2 passes no personalisation string; one would have to be copied.
+  if (deferring_network_setup && custom == nullptr) {
+    std::lock_guard lock(Rng().mutex);
+    Rng().drbg = drbg;
+    Rng().source = source;
+    Rng().source_context = source_context;
+    return 0;
+  }
+  DrbgSeed real = RealDrbgSeed();
+  // MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED: only if mbedTLS is not loaded.
+  return real ? real(drbg, source, source_context, custom, length) : -0x0034;
+}
+
+// Makes the calls NoteOrInitEntropy and NoteOrSeed deferred, in libgit2's
+// order; an error if the seeding fails (no entropy), as libgit2's start-up
+// would have failed.
+Status SetUpRng() {
+  DeferredRng& r = Rng();
+  std::lock_guard lock(r.mutex);
+  if (r.entropy != nullptr) {
+    if (EntropyInit real = RealEntropyInit()) real(r.entropy);
+    r.entropy = nullptr;
+  }
+  if (r.drbg != nullptr) {
+    DrbgSeed real = RealDrbgSeed();
+    const int rc = real ? real(r.drbg, r.source, r.source_context, nullptr, 0) : -0x0034;
+    r.drbg = nullptr;
+    if (rc != 0) {
+      return Status::IOError("cannot seed the TLS random generator (mbedTLS error " +
+                             std::to_string(rc) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 }  // namespace strata
+
+extern "C" __attribute__((weak)) void mbedtls_entropy_init(void* context) {
+  strata::NoteOrInitEntropy(context);
+}
+extern "C" __attribute__((weak)) int mbedtls_ctr_drbg_seed(void* drbg, strata::EntropyFn source,
+                                                           void* source_context,
+                                                           const unsigned char* custom,
+                                                           std::size_t length) {
+  return strata::NoteOrSeed(drbg, source, source_context, custom, length);
+}
+extern "C" void __wrap_mbedtls_entropy_init(void* context) { strata::NoteOrInitEntropy(context); }
+extern "C" int __wrap_mbedtls_ctr_drbg_seed(void* drbg, strata::EntropyFn source,
+                                            void* source_context, const unsigned char* custom,
+                                            std::size_t length) {
+  return strata::NoteOrSeed(drbg, source, source_context, custom, length);
+}
 
 extern "C" __attribute__((weak)) int mbedtls_x509_crt_parse_file(void* chain, const char* path) {
   return strata::NoteOrParse(chain, path, true);
@@ -152,9 +262,11 @@ Status EnsureTransports() {
   static std::once_flag once;
   static Status certificates;
   std::call_once(once, [] {
-    // libssh2 first: libgit2's ssh transport expects it initialised, and
-    // nothing below can skip it.
+    // libssh2 and the random generator first: libgit2's ssh and TLS
+    // transports expect them set up, and nothing below can skip them.
     if (const int flags = deferred_ssh_flags.exchange(-1); flags >= 0) NoteOrInitSsh(flags);
+    certificates = SetUpRng();
+    if (!certificates.ok()) return;
     DeferredCertificates& d = Deferred();
     std::string file, path;
     {
@@ -187,6 +299,11 @@ Status EnsureTransports() {
 }
 
 bool SshSetUpDeferred() { return deferred_ssh_flags.load() >= 0; }
+
+bool RngSetUpDeferred() {
+  std::lock_guard lock(Rng().mutex);
+  return Rng().entropy != nullptr || Rng().drbg != nullptr;
+}
 
 namespace {
 

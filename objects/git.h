@@ -32,6 +32,10 @@ Status EnsureTransports();
 // transport, when strata's libssh2_init is the one libgit2 calls.
 bool SshSetUpDeferred();
 
+// Whether mbedTLS's random generator (entropy pool and seeding) is still
+// waiting for EnsureTransports, likewise.
+bool RngSetUpDeferred();
+
 // Status for a failed libgit2 call: the last libgit2 error, prefixed by `what`.
 // Corruption if that error came from SetGitCorruptionError; ResourceExhausted
 // if it is out of memory (GIT_ERROR_NOMEMORY).

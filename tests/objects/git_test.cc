@@ -11,15 +11,20 @@ BOOST_AUTO_TEST_SUITE(git)
 
 BOOST_AUTO_TEST_CASE(libssh2_waits_for_the_first_transport) {
   strata::EnsureLibgit2();
-  // strata's libssh2_init is the one libgit2 called, and it only noted it.
+  // strata's libssh2_init, mbedtls_entropy_init and mbedtls_ctr_drbg_seed
+  // are the ones libgit2 called, and they only noted it.
   BOOST_TEST(strata::SshSetUpDeferred());
+  BOOST_TEST(strata::RngSetUpDeferred());
   strata::EnsureLibgit2();
   BOOST_TEST(strata::SshSetUpDeferred());
-  // A transport's set-up makes the real call, once.
+  BOOST_TEST(strata::RngSetUpDeferred());
+  // A transport's set-up makes the real calls, once.
   BOOST_TEST(strata::EnsureTransports().ok());
   BOOST_TEST(!strata::SshSetUpDeferred());
+  BOOST_TEST(!strata::RngSetUpDeferred());
   BOOST_TEST(strata::EnsureTransports().ok());
   BOOST_TEST(!strata::SshSetUpDeferred());
+  BOOST_TEST(!strata::RngSetUpDeferred());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
