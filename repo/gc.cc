@@ -445,6 +445,82 @@ Status AddYoung(const Listing& listing, std::int64_t cutoff, Roots& roots, std::
   return Status::Ok();
 }
 
+// A full gc with more packs than this (besides the largest) copies them into
+// one first (CombineSmallPacks).
+constexpr std::size_t kCombineFirstPacks = 4;
+
+// Many packs (each write is one while automatic gc is off; each fetch adds
+// one) make libgit2's pack backend look for every object the walk and the
+// pack builder read in every pack, and format an error message for each
+// pack it is not in: with 2,000 one-version packs, `strata gc` took 9.3 s
+// against git gc's 1.9 s, three quarters of it in pack_entry_find and
+// vfprintf. So a full gc first copies the packs other than the largest into
+// one (ObjectStore::CombinePacks: entry by entry, nothing inflated), removes
+// them, and lets libgit2 see what is left; the walk and the pack builder
+// then find each object in the first or second pack they ask.
+//
+// What is kept does not change: the packs the grace period keeps (mtime at
+// or after `cutoff`) and those it does not are combined apart, each copy as
+// old as the newest pack in it. A kill at any point loses nothing: the copy
+// is fsynced and in place before any pack it copies is removed, and a kill
+// between the two leaves objects in two packs, which the next gc packs again
+// (CombinePacks declines packs that share an object; so does this step).
+// Returns the packs it wrote (removed again by the gc that follows) and adds
+// the packs it removed to `removed`.
+Result<std::vector<std::string>> CombineSmallPacks(ObjectStore& store, const std::string& objects,
+                                                   const Listing& listing,
+                                                   std::optional<std::int64_t> cutoff,
+                                                   std::uint64_t& removed) {
+  std::vector<const PackOnDisk*> packs;
+  for (const PackOnDisk& p : listing.packs) {
+    if (!p.keep) packs.push_back(&p);
+  }
+  std::vector<std::string> written;
+  if (packs.size() <= kCombineFirstPacks + 1) return written;
+  std::sort(packs.begin(), packs.end(), [](const PackOnDisk* a, const PackOnDisk* b) {
+    return a->objects != b->objects ? a->objects < b->objects : a->base < b->base;
+  });
+  packs.pop_back();  // the largest stays: copying it would cost what it weighs
+  std::vector<const PackOnDisk*> groups[2];  // kept by the grace period, or not
+  for (const PackOnDisk* p : packs) groups[cutoff && p->mtime < *cutoff ? 1 : 0].push_back(p);
+  bool any = false;
+  for (const std::vector<const PackOnDisk*>& group : groups) {
+    if (group.size() < 2) continue;
+    std::vector<std::string> bases;
+    std::int64_t newest = 0;
+    for (const PackOnDisk* p : group) {
+      bases.push_back(p->base);
+      newest = std::max(newest, p->mtime);
+    }
+    Result<std::optional<ObjectStore::CombinedPack>> copied =
+        ObjectStore::CombinePacks(objects, bases);
+    // A pack that does not match its checksum is left to the pack builder,
+    // which fails only if it holds something kept, as before this step.
+    if (!copied.ok() && copied.status().code() == Code::kCorruption) continue;
+    STRATA_RETURN_IF_ERROR(copied.status());
+    const std::optional<ObjectStore::CombinedPack>& combined = *copied;
+    if (!combined) continue;  // an object in two of them: the pack builder sorts it out
+    written.push_back(combined->base);
+    struct timespec times[2] = {{newest, 0}, {newest, 0}};
+    if (::utimensat(AT_FDCWD, (combined->base + ".pack").c_str(), times, 0) != 0) {
+      return Status::IOError("cannot set the time of " + combined->base + ".pack: " + Errno());
+    }
+    StopPoint("combined");
+    for (const std::string& base : bases) {
+      if (base == combined->base) continue;
+      // The index first: then no reader finds a pack that is going away.
+      for (const char* ext : {".idx", ".pack", ".rev", ".bitmap", ".mtimes"}) {
+        STRATA_RETURN_IF_ERROR(Unlink(base + ext));
+      }
+      ++removed;
+    }
+    any = true;
+  }
+  // libgit2 lets go of the removed packs and sees the new ones.
+  if (any) STRATA_RETURN_IF_ERROR(store.RefreshPacks());
+  return written;
+}
+
 // Sorts `packs` by objects, the smallest first, and returns how many of
 // them automatic gc rolls into one (git's split_pack_geometry with factor
 // 2): the largest that already form a progression (each at least twice the
@@ -613,6 +689,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   std::int64_t newest_young = 0;
   bool set_mtime = false;
   std::optional<ObjectStore::CombinedPack> combined;
+  std::vector<std::string> intermediate;  // packs CombineSmallPacks wrote
   if (options.auto_mode) {
     // Incremental: the loose objects and the small packs go into one new
     // pack, whole (nothing is dropped, so no walk is needed), and the large
@@ -652,6 +729,20 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     // Unreachable objects among them keep their age: the newest's.
     set_mtime = true;
   } else {
+    const std::optional<std::int64_t> cutoff =
+        options.prune_expire && *options.prune_expire > 0
+            ? std::optional<std::int64_t>(now - *options.prune_expire)
+            : std::nullopt;
+    STRATA_ASSIGN_OR_RETURN(intermediate, CombineSmallPacks(*impl_->store_, objects, listing,
+                                                            cutoff, report.packs_removed));
+    if (!intermediate.empty()) {
+      // What is on disk now: the copies instead of the packs they hold.
+      STRATA_ASSIGN_OR_RETURN(listing, ListObjects(objects, now));
+      replaced.clear();
+      for (const PackOnDisk& p : listing.packs) {
+        if (!p.keep) replaced.push_back(&p);
+      }
+    }
     Roots roots(impl_->repo_.get(), *impl_->store_);
     STRATA_RETURN_IF_ERROR(AddRefs(impl_->repo_.get(), roots));
     STRATA_RETURN_IF_ERROR(AddIdsInFiles(git_dir + "views", roots));
@@ -735,9 +826,13 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     for (const char* ext : {".idx", ".pack", ".rev", ".bitmap", ".mtimes"}) {
       STRATA_RETURN_IF_ERROR(Unlink(p->base + ext));
     }
-    ++report.packs_removed;
-    if (options.progress) options.progress("removing", ++done, total);
-    if (!stopped_halfway && report.packs_removed * 2 >= replaced.size()) {
+    // A copy this gc made stands for packs already counted.
+    const bool copy =
+        std::find(intermediate.begin(), intermediate.end(), p->base) != intermediate.end();
+    if (!copy) ++report.packs_removed;
+    ++done;
+    if (options.progress) options.progress("removing", done, total);
+    if (!stopped_halfway && done * 2 >= replaced.size()) {
       stopped_halfway = true;
       StopPoint("removing");
     }
@@ -745,7 +840,8 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   for (const LooseFile& f : listing.loose) {
     STRATA_RETURN_IF_ERROR(Unlink(f.path));
     ++report.loose_removed;
-    if (options.progress) options.progress("removing", ++done, total);
+    ++done;
+    if (options.progress) options.progress("removing", done, total);
   }
   for (const std::string& path : listing.orphans) STRATA_RETURN_IF_ERROR(Unlink(path));
   for (const std::string& path : listing.temps) STRATA_RETURN_IF_ERROR(Unlink(path));

@@ -119,7 +119,7 @@ test_expect_success 'gc --auto: skipped under the thresholds, runs past the pack
   sgit fsck --strict >/dev/null 2>&1
 '
 
-for step in locked walked written pack-renamed installed removing removed; do
+for step in locked combined walked written pack-renamed installed removing removed; do
   test_expect_success "killed at step $step: nothing lost, verify and fsck pass, gc completes" "
     make_repo k-$step
     cd k-$step

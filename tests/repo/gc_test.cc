@@ -1,13 +1,16 @@
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -207,6 +210,55 @@ BOOST_AUTO_TEST_CASE(unreachable_objects_are_kept_until_they_are_old) {
   BOOST_TEST(r->unreachable_kept == 0u);
   BOOST_TEST(!Readable(gone));
   BOOST_TEST(Get("d").value() == J(R"({"n": 1})"));
+  ExpectVerifies();
+}
+
+// Many packs: a full gc first copies all but the largest into one for each
+// side of the grace period (CombineSmallPacks), each copy as old as the
+// newest pack in it. What is kept is what was kept without the copies: an
+// unreachable version in packs older than the grace period goes, a young
+// one stays, and the report counts the packs there were, not the copies.
+BOOST_AUTO_TEST_CASE(many_packs_are_combined_first_and_ages_hold) {
+  SetConfig("strata.gcAuto", "0");
+  for (int i = 0; i < 8; ++i) Write("d", i);
+  auto packs = [&] {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(repo().path() + "/objects/pack")) {
+      if (e.path().extension() == ".pack") out.insert(e.path().string());
+    }
+    return out;
+  };
+  const std::set<std::string> before_old = packs();
+  BOOST_REQUIRE(repo().CreateBranch("old-side").ok());
+  const std::string old_gone = Write("only-on-old-side", 1, "old-side");
+  Write("only-on-old-side", 2, "old-side");
+  BOOST_REQUIRE(repo().DeleteBranch("old-side", /*force=*/true).ok());
+  // The old side's packs, and the first of main's, were written a month ago.
+  const std::int64_t month_ago = static_cast<std::int64_t>(std::time(nullptr)) - 30 * 24 * 3600;
+  std::vector<std::string> aged{*before_old.begin()};
+  for (const std::string& p : packs()) {
+    if (!before_old.count(p)) aged.push_back(p);
+  }
+  BOOST_REQUIRE(aged.size() >= 3u);
+  for (const std::string& p : aged) {
+    struct timespec times[2] = {{month_ago, 0}, {month_ago, 0}};
+    BOOST_REQUIRE(::utimensat(AT_FDCWD, p.c_str(), times, 0) == 0);
+  }
+  BOOST_REQUIRE(repo().CreateBranch("young-side").ok());
+  const std::string young_kept = Write("only-on-young-side", 3, "young-side");
+  BOOST_REQUIRE(repo().DeleteBranch("young-side", /*force=*/true).ok());
+  const std::size_t packs_before = packs().size();
+  BOOST_REQUIRE(packs_before > 8u);
+
+  Result<GcReport> r = repo().Gc(Options());
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  BOOST_TEST(r->packs_before == packs_before);
+  BOOST_TEST(r->packs_removed == packs_before);
+  BOOST_TEST(r->packs_after == 1u);
+  BOOST_TEST(Count(".pack") == 1u);
+  BOOST_TEST(!Readable(old_gone), "older than the grace period and unreachable");
+  BOOST_TEST(Readable(young_kept), "unreachable but young");
+  BOOST_TEST(Get("d").value() == J(R"({"n": 7})"));
   ExpectVerifies();
 }
 
