@@ -50,6 +50,8 @@ extern const CommandSpec kVerifyCommand{
     "Checks every version reachable from any branch or tag: its stored delta, applied to its\n"
     "first parent's state, gives exactly its state tree. Reads every object, which checks\n"
     "that its content hashes to its id. Exits 1 and lists the problems if any.\n"
+    "A read the system refuses (too many open files, no memory) stops the check with the\n"
+    "system's reason, exit 1 and no list: it says nothing of the repository.\n"
     "\n"
     "What an interrupted writer (a killed process) leaves behind, a git lock file or a\n"
     "temporary object or pack, is a note on stderr ('strata: note: ...'), with the\n"
