@@ -135,6 +135,12 @@ cmd=("$build/bench/storage_bench" --writes 200 --runs "$runs" --packs 200 --vers
 echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
 "${cmd[@]}" | tee -a "$out/figures.md"
 rm -rf "/dev/shm/strata-storage.$$"
+# gc of many small packs (automatic gc off: each write one pack) against git gc.
+section "gc of many small packs: bench/gc_many_packs.py"
+cmd=(/usr/bin/python3 "$root/bench/gc_many_packs.py" --strata "$build/cli/strata" --versions 2000
+     --docs 1000 --runs "$runs" --dir "$workdir/gc-many-packs")
+echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
+"${cmd[@]}" | tee -a "$out/figures.md"
 # The same disk's floor: four fsyncs a version and nothing else.
 section "The fsync floor of a durable version: bench/fsync_floor.py"
 cmd=(/usr/bin/python3 "$root/bench/fsync_floor.py" --dir "$workdir/fsync-floor" --runs "$runs")
