@@ -120,6 +120,19 @@ bool ObjectStore::Exists(const ObjectId& id) {
   return false;
 }
 
+Status ObjectStore::Refusal(bool denied) const {
+  Status refused = Status::Ok();
+  if (!denied && GitErrorIsSystem()) {
+    const git_error* e = git_error_last();
+    refused = Status(e->klass == GIT_ERROR_NOMEMORY ? Code::kResourceExhausted : Code::kIOError,
+                     e->message ? e->message : "the system refused the read");
+  } else if (denied && !pack_ids_.refused().empty()) {
+    refused = Status::IOError(pack_ids_.refused());
+  }
+  git_error_clear();
+  return refused;
+}
+
 // The packs are asked through PackIds (objects/pack_ids.h): libgit2's pack
 // backend formats an error message for every pack an id is not in.
 bool ObjectStore::InPacks(const ObjectId& id) {

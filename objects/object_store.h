@@ -145,12 +145,14 @@ class ObjectStore {
   // Whether `id` is staged or on disk (packs written by other processes
   // since the last look included). Never answers from libgit2's cache.
   bool Exists(const ObjectId& id);
-  // Why Exists or Contains may have denied an object the packs hold: the
-  // system refused to list, open or map a pack index at the last look at
-  // the packs (too many open files, no memory). Ok when it refused nothing.
-  Status PackRefusal() const {
-    return pack_ids_.refused().empty() ? Status::Ok() : Status::IOError(pack_ids_.refused());
-  }
+  // After a read of an object failed, whether the system refused it (too
+  // many open files, no memory) rather than the repository lacking the
+  // object or holding it damaged: the system's reason, or Ok. `denied`:
+  // Exists or Contains said the object is not there, which a pack index the
+  // system refused to list, open or map at the last look at the packs may
+  // explain; else libgit2 failed to read it, and its last error says
+  // (GitErrorIsSystem). Clears libgit2's error.
+  Status Refusal(bool denied) const;
   // Whether `id` is staged or on disk as of the last look at the packs: no
   // rescan of the pack folder on a miss, so asking about many objects that
   // are absent (what a fetch brought) costs a lookup each, not a folder scan.

@@ -49,23 +49,16 @@ Status DamagedVersion(const ObjectId& version, const std::string& rev) {
                             rev + " cannot be read whole (run 'strata verify')");
 }
 
-// What to say when version `id` cannot be read, after libgit2 failed to read
-// it (`denied` false) or the store's Exists denied it (true). When the
-// system refused the read (GitErrorIsSystem, or the store's PackRefusal:
-// too many open files, no memory), its reason: the version may be whole,
-// and 'strata verify' would find nothing. Else `damaged`, the repository's
-// fault. Clears libgit2's error.
+// What to say when version `id` cannot be read (`denied`: the store's
+// Exists denied it; else libgit2 failed to read it): the system's reason
+// when it refused the read (ObjectStore::Refusal), for the version may be
+// whole and 'strata verify' would find nothing; else `damaged`.
 Status Unreadable(ObjectStore& store, bool denied, const ObjectId& id, const std::string& rev,
                   Status damaged) {
-  const std::string what = "cannot read version " + id.Hex() + " of the history of " + rev;
-  Status refused = Status::Ok();
-  if (!denied && GitErrorIsSystem()) {
-    refused = GitError(GIT_ERROR, what);
-  } else if (denied && !store.PackRefusal().ok()) {
-    refused = Status::IOError(what + ": " + store.PackRefusal().message());
-  }
-  git_error_clear();
-  return refused.ok() ? damaged : refused;
+  Status refused = store.Refusal(denied);
+  if (refused.ok()) return damaged;
+  return Status(refused.code(), "cannot read version " + id.Hex() + " of the history of " + rev +
+                                    ": " + refused.message());
 }
 
 Result<std::regex> CompileRegex(const std::string& pattern, const char* what) {
@@ -361,8 +354,9 @@ class IndexedDateWalk {
     heap_.pop_back();
     for (const ObjectId& p : r->parents) {
       if (!seen_.insert(p).second) continue;
-      if (!store_.Exists(p))
+      if (!store_.Exists(p)) {
         return Unreadable(store_, true, p, rev_, MissingParent(r->id, p, rev_));
+      }
       Result<const VersionRecord*> pr = index_.Get(p);
       if (!pr.ok()) {
         const Code code = pr.status().code();

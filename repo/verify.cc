@@ -122,11 +122,6 @@ bool IsRefusal(const Status& st) {
   return st.code() == Code::kIOError || st.code() == Code::kResourceExhausted;
 }
 
-// After a read failed (`denied`: the store's Exists denied the object;
-// else libgit2 failed): the system's refusal, or Ok for a repository fault
-// to report. Clears libgit2's error.
-Status SystemRefusal(ObjectStore& store, bool denied, const std::string& what);
-
 // A read the system refused (too many open files, no memory, a failing
 // disk) stops the check with the system's reason: what could not be read
 // may be whole, and reporting it as a problem would blame the repository
@@ -135,15 +130,12 @@ Status Refused(const std::string& what, const Status& why) {
   return Status(why.code(), "cannot verify the repository: " + what + ": " + why.message());
 }
 
+// After a read of `what` failed (`denied`: the store's Exists denied it;
+// else libgit2 failed): the system's refusal as verify's error, or Ok for a
+// repository fault to report (ObjectStore::Refusal).
 Status SystemRefusal(ObjectStore& store, bool denied, const std::string& what) {
-  Status refused = Status::Ok();
-  if (!denied && GitErrorIsSystem()) {
-    refused = Refused(what, GitError(GIT_ERROR, "cannot read it"));
-  } else if (denied && !store.PackRefusal().ok()) {
-    refused = Refused(what, store.PackRefusal());
-  }
-  git_error_clear();
-  return refused;
+  Status refused = store.Refusal(denied);
+  return refused.ok() ? refused : Refused(what, refused);
 }
 
 // Inflates a loose object file and checks that its content hashes to
