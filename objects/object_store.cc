@@ -17,6 +17,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <unordered_set>
@@ -873,26 +874,37 @@ Status StartPack(const std::string& pack_dir, TempFile& pack) {
 }
 
 // Ends pack file `pack`, written whole but for its trailer (`sha` has seen
-// every byte), and makes it a pack of `pack_dir`: the trailer, an fsync, its
-// index for `entries` (fsynced when larger than kUnsyncedIndexMax), both
-// renamed to their names, then an fsync of the folder.
-Status InstallPack(TempFile& pack, Sha1& sha, std::vector<PackedEntry> entries,
-                   const std::string& pack_dir) {
-  const std::string checksum = sha.Finish();
+// every byte), and writes its index for `entries` into `index`, a new
+// temporary file in `pack_dir`: the pack fsynced if `sync_pack`, the index
+// if it is larger than `sync_index_over` bytes; both closed. Returns the
+// pack's checksum.
+Result<std::string> FinishPack(TempFile& pack, Sha1& sha, std::vector<PackedEntry> entries,
+                               const std::string& pack_dir, TempFile& index, bool sync_pack,
+                               long sync_index_over) {
+  std::string checksum = sha.Finish();
   STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, checksum, pack.path));
-  STRATA_RETURN_IF_ERROR(SyncAndClose(pack.file, pack.path));
-
-  TempFile index;
+  STRATA_RETURN_IF_ERROR(sync_pack ? SyncAndClose(pack.file, pack.path)
+                                   : Close(pack.file, pack.path));
   STRATA_RETURN_IF_ERROR(index.Create(pack_dir, "strata-tmp-idx"));
   const std::string idx = PackIndex(std::move(entries), checksum);
   STRATA_RETURN_IF_ERROR(WriteAll(index.file.fd, idx, index.path));
-  if (idx.size() > ObjectStore::kUnsyncedIndexMax) {
-    STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
-  } else {
-    // Not fsynced: the pack is, and RepairPackIndexes rebuilds an index this
-    // small from it if a power loss tore it.
-    STRATA_RETURN_IF_ERROR(Close(index.file, index.path));
-  }
+  STRATA_RETURN_IF_ERROR(static_cast<long>(idx.size()) > sync_index_over
+                             ? SyncAndClose(index.file, index.path)
+                             : Close(index.file, index.path));
+  return checksum;
+}
+
+// Ends pack file `pack` as FinishPack does and makes it a pack of
+// `pack_dir`: the pack fsynced, its index too when larger than
+// kUnsyncedIndexMax (a smaller one RepairPackIndexes rebuilds from the pack
+// if a power loss tore it), both renamed to their names, then an fsync of
+// the folder.
+Status InstallPack(TempFile& pack, Sha1& sha, std::vector<PackedEntry> entries,
+                   const std::string& pack_dir) {
+  TempFile index;
+  STRATA_ASSIGN_OR_RETURN(const std::string checksum,
+                          FinishPack(pack, sha, std::move(entries), pack_dir, index, true,
+                                     ObjectStore::kUnsyncedIndexMax));
 
   git_oid name;
   git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(checksum.data()));
@@ -923,7 +935,7 @@ Status InstallPack(TempFile& pack, Sha1& sha, std::vector<PackedEntry> entries,
 // its pack), and the folder is fsynced once: three fsync calls for any
 // number of objects. (libgit2's indexer costs four, and loose objects cost
 // two each.) Deltas are left to `strata gc`, which repacks small packs.
-Status ObjectStore::WritePack() {
+Status ObjectStore::WritePack(PreparedPack* prepared) {
   // The worker's entries, if it saw every staged object.
   const Compressor* compressed = nullptr;
   if (compressor_) {
@@ -1031,7 +1043,78 @@ Status ObjectStore::WritePack() {
     for (const ObjectId& id : staged_) STRATA_RETURN_IF_ERROR(pack_here(id));
   }
   STRATA_RETURN_IF_ERROR(emit());
-  return InstallPack(pack, sha, std::move(entries), pack_dir);
+  if (prepared == nullptr) return InstallPack(pack, sha, std::move(entries), pack_dir);
+
+  // Prepared: both files stay under their temporary names, unsynced.
+  TempFile index;
+  STRATA_ASSIGN_OR_RETURN(const std::string checksum,
+                          FinishPack(pack, sha, std::move(entries), pack_dir, index, false,
+                                     std::numeric_limits<long>::max()));
+  std::optional<std::string> bytes = ReadFile(pack.path);
+  if (!bytes) return Status::IOError("cannot read back " + pack.path + ": " + Errno());
+  git_oid name;
+  git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(checksum.data()));
+  prepared->name_ = FromGit(name);
+  prepared->base_ = pack_dir + "/pack-" + prepared->name_.Hex();
+  prepared->bytes_ = std::move(*bytes);
+  prepared->pack_tmp_ = pack.path;
+  pack.keep = true;  // the PreparedPack removes it now
+  prepared->index_tmp_ = index.path;
+  index.keep = true;
+  return Status::Ok();
+}
+
+ObjectStore::PreparedPack::~PreparedPack() {
+  if (installed_) return;
+  if (!pack_tmp_.empty()) ::unlink(pack_tmp_.c_str());
+  if (!index_tmp_.empty()) ::unlink(index_tmp_.c_str());
+}
+
+Result<std::unique_ptr<ObjectStore::PreparedPack>> ObjectStore::PreparePack() {
+  if (staged_.empty()) return std::unique_ptr<PreparedPack>();
+  auto prepared = std::make_unique<PreparedPack>();
+  STRATA_RETURN_IF_ERROR(WritePack(prepared.get()));
+  return prepared;
+}
+
+Status ObjectStore::Install(PreparedPack& pack, bool sync) {
+  if (pack.installed_) return Status::Ok();
+  auto sync_file = [](const std::string& path) -> Status {
+    Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file.fd < 0) return Status::IOError("cannot open " + path + ": " + Errno());
+    return SyncAndClose(file, path);
+  };
+  if (sync) {
+    STRATA_RETURN_IF_ERROR(sync_file(pack.pack_tmp_));
+    struct stat st {};
+    if (::stat(pack.index_tmp_.c_str(), &st) != 0) {
+      return Status::IOError("cannot read " + pack.index_tmp_ + ": " + Errno());
+    }
+    if (st.st_size > kUnsyncedIndexMax) STRATA_RETURN_IF_ERROR(sync_file(pack.index_tmp_));
+  }
+  struct stat st {};
+  if (::stat((pack.base_ + ".idx").c_str(), &st) != 0) {
+    // The pack first, so a reader that sees the index finds its pack.
+    if (::rename(pack.pack_tmp_.c_str(), (pack.base_ + ".pack").c_str()) != 0) {
+      return Status::IOError("cannot rename " + pack.pack_tmp_ + " to " + pack.base_ +
+                             ".pack: " + Errno());
+    }
+    pack.pack_tmp_.clear();
+    if (::rename(pack.index_tmp_.c_str(), (pack.base_ + ".idx").c_str()) != 0) {
+      return Status::IOError("cannot rename " + pack.index_tmp_ + " to " + pack.base_ +
+                             ".idx: " + Errno());
+    }
+    pack.index_tmp_.clear();
+    if (sync) STRATA_RETURN_IF_ERROR(SyncDir(objects_dir_ + "/pack"));
+  }  // else the same objects in the same order: this pack is on disk already
+  pack.installed_ = true;
+  if (!pack.pack_tmp_.empty()) ::unlink(pack.pack_tmp_.c_str());
+  if (!pack.index_tmp_.empty()) ::unlink(pack.index_tmp_.c_str());
+  flushed_objects_ += staged_.size();
+  flushed_bytes_ += staged_bytes_;
+  STRATA_RETURN_IF_ERROR(RefreshPacks());
+  ClearStage();
+  return Status::Ok();
 }
 
 Status ObjectStore::Flush() {
@@ -1270,17 +1353,11 @@ Result<std::optional<ObjectStore::CombinedPack>> ObjectStore::CombinePacks(
     }
     written += body_end - 12;
   }
-  const std::string checksum = sha.Finish();
-  STRATA_RETURN_IF_ERROR(WriteAll(pack.file.fd, checksum, pack.path));
-  STRATA_RETURN_IF_ERROR(SyncAndClose(pack.file, pack.path));
-
+  // The index always fsynced: RepairPackIndexes can rebuild only the index
+  // of a pack of whole objects, and these packs may hold deltas.
   TempFile index;
-  STRATA_RETURN_IF_ERROR(index.Create(pack_dir, "strata-tmp-idx"));
-  STRATA_RETURN_IF_ERROR(
-      WriteAll(index.file.fd, PackIndex(std::move(entries), checksum), index.path));
-  // Always fsynced: RepairPackIndexes can rebuild only the index of a pack
-  // of whole objects, and these packs may hold deltas.
-  STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
+  STRATA_ASSIGN_OR_RETURN(const std::string checksum,
+                          FinishPack(pack, sha, std::move(entries), pack_dir, index, true, -1));
   git_oid name;
   git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(checksum.data()));
   const std::string base = pack_dir + "/pack-" + FromGit(name).Hex();
@@ -1291,6 +1368,11 @@ Result<std::optional<ObjectStore::CombinedPack>> ObjectStore::CombinePacks(
     STRATA_RETURN_IF_ERROR(SyncDir(pack_dir));
   }  // else the same objects in the same order: this pack is on disk already
   return std::optional<CombinedPack>(CombinedPack{base, count});
+}
+
+Result<std::string> ObjectStore::IndexOfWholePack(const std::string& pack,
+                                                  const std::string& path) {
+  return IndexWholePack(pack, path);
 }
 
 // WritePack fsyncs an index of kUnsyncedIndexMax bytes or less only through

@@ -179,6 +179,44 @@ class ObjectStore {
   // failure (write, fsync, rename) is an IOError naming the file, and
   // leaves no pack behind.
   Status Flush();
+
+  // The staged objects as a pack written by PreparePack: under temporary
+  // names in objects/pack (which no reader lists), neither fsynced, until
+  // Install renames it into place. What is not installed is removed when
+  // this is destroyed. For a write journal (repo/journal.h): the journal's
+  // record makes `bytes` durable before Install makes the pack visible, so
+  // no reader, in this process or another, sees objects a power loss could
+  // take away.
+  class PreparedPack {
+   public:
+    PreparedPack() = default;
+    PreparedPack(const PreparedPack&) = delete;
+    PreparedPack& operator=(const PreparedPack&) = delete;
+    ~PreparedPack();
+    const std::string& bytes() const { return bytes_; }  // the pack file, trailer included
+    const ObjectId& name() const { return name_; }       // its checksum: pack-NAME.pack
+
+   private:
+    friend class ObjectStore;
+    std::string pack_tmp_, index_tmp_, base_;  // base_: objects/pack/pack-NAME
+    std::string bytes_;
+    ObjectId name_;
+    bool installed_ = false;
+  };
+  // Writes the staged objects as Flush does, but as a PreparedPack; nullptr
+  // when nothing is staged.
+  Result<std::unique_ptr<PreparedPack>> PreparePack();
+  // Renames a prepared pack into place (its pack, then its index) and
+  // empties the stage, as Flush ends. `sync`: the pack (and an index larger
+  // than kUnsyncedIndexMax) are fsynced before, and objects/pack after, as
+  // Flush does; otherwise nothing is, and the caller has made `bytes`
+  // durable (RepairPackIndexes rebuilds a torn index from its pack).
+  Status Install(PreparedPack& pack, bool sync);
+  // The index of a pack of whole objects (the packs Flush and PreparePack
+  // write), rebuilt from its bytes; Corruption, naming `path`, for any
+  // other. For recovering a pack from a journal.
+  static Result<std::string> IndexOfWholePack(const std::string& pack, const std::string& path);
+
   // Rescans objects/pack (libgit2's list of packs and Stored's): after
   // another writer's pack, or a gc, in this process. When a pack was
   // removed, libgit2's packs are opened again, so that this process holds
@@ -294,7 +332,9 @@ class ObjectStore {
   // libgit2's object cache, which keeps objects that were staged, read back
   // and then discarded.
   bool Stored(const ObjectId& id);
-  Status WritePack();
+  // Writes the staged objects as a new pack: installed (fsynced, as Flush
+  // says) when `prepared` is null, else left under temporary names in it.
+  Status WritePack(PreparedPack* prepared = nullptr);
   // Stages new object `id` (not stored yet), whose bytes are `data`.
   Result<ObjectId> StageNew(const ObjectId& id, std::string&& data, git_object_t type);
   // Empties the stage (its backend, the compressor's queue); what Flush

@@ -22,6 +22,7 @@
 
 #include "objects/file_io.h"
 #include "objects/guard.h"
+#include "repo/journal.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
 
@@ -653,6 +654,12 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   STRATA_ASSIGN_OR_RETURN(RefTransaction write_lock,
                           RefTransaction::Begin(impl_->repo_.get(), nullptr));
   StopPoint("locked");
+  // The write journal's records name packs this run may replace: make them
+  // durable where they are and void the records (repo/journal.h), so that a
+  // restart never puts back a pack gc removed.
+  if (std::unique_ptr<Journal> journal = Journal::ForWriter(git_dir)) {
+    STRATA_RETURN_IF_ERROR(journal->Checkpoint());
+  }
   // What killed gc runs left: their temporary folders.
   {
     std::error_code ec;

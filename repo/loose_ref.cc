@@ -106,7 +106,7 @@ std::string ReflogLine(const ObjectId& old_id, const ObjectId& new_id, const git
 
 Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref,
                                     const ObjectId& expected, const ObjectId& target,
-                                    const std::string& message) {
+                                    const std::string& message, const DurableMove& durable) {
   const std::string git_dir = git_repository_path(repo);  // ends in '/'
   // A linked worktree keeps its refs in the common folder: leave it to libgit2.
   if (!StartsWith(ref, "refs/") || git_dir != git_repository_commondir(repo)) {
@@ -150,7 +150,19 @@ Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref
 
   const std::string content = target.Hex() + "\n";
   STRATA_RETURN_IF_ERROR(WriteAll(lock.fd, content, lock_path));
-  if (::fsync(lock.fd) != 0) {
+  bool journaled = false;
+  if (durable) {
+    // REF as it is under the lock (git writers respect the lock), and the
+    // file that replaces it.
+    struct stat ref_st {
+    }, lock_st{};
+    if (::stat(path.c_str(), &ref_st) != 0 || ::fstat(lock.fd, &lock_st) != 0) {
+      return Status::IOError("cannot move " + ref + ": cannot stat " + path + ": " + Errno());
+    }
+    STRATA_ASSIGN_OR_RETURN(journaled, durable(static_cast<std::uint64_t>(ref_st.st_ino),
+                                               static_cast<std::uint64_t>(lock_st.st_ino)));
+  }
+  if (!journaled && ::fsync(lock.fd) != 0) {
     return Status::IOError("cannot move " + ref + ": cannot fsync " + lock_path + ": " + Errno());
   }
   if (!lock.Close()) {
@@ -186,6 +198,7 @@ Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref
                            ": " + Errno());
   }
   unlock.armed = false;
+  if (journaled) return LooseRefOutcome::kMoved;
   Status synced = SyncFolder(std::filesystem::path(path).parent_path().string());
   if (!synced.ok()) {
     return Status::IOError(ref + " moved to " + target.Hex().substr(0, 12) + ", but " +

@@ -14,13 +14,16 @@
 //      without fsync (git's order: the reflog before the rename);
 //   5. rename the lock file over REF and fsync REF's folder.
 //
-// Two fsync calls. A reflog line is
+// Two fsync calls, or none when the caller's `durable` made the move durable
+// through the write journal (repo/journal.h). A reflog line is
 //   OLD-HEX SP NEW-HEX SP NAME SP "<" EMAIL ">" SP SECONDS SP (+|-)HHMM TAB MESSAGE LF
 // exactly as libgit2 writes it (the committer from user.name/user.email,
 // else "unknown <unknown>"; newlines in the message become spaces, trailing
 // white space is dropped), honouring core.logAllRefUpdates as libgit2 does.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "objects/git.h"
@@ -41,9 +44,17 @@ enum class LooseRefOutcome {
 // file is removed and nothing moved, except when only the final fsync of
 // the folder failed: then the error says the ref moved and that the move
 // may not survive a crash.
+//
+// `durable`, when given, is called in step 3 once the lock file holds the
+// new id, with the inodes of REF and of the lock file (which becomes REF):
+// it returns true when it has made the move durable another way (a write
+// journal's record, repo/journal.h), and then neither the lock file nor
+// the folder is fsynced; false, and the two fsyncs are made as above.
+using DurableMove = std::function<Result<bool>(std::uint64_t ref_inode, std::uint64_t lock_inode)>;
 Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref,
                                     const ObjectId& expected, const ObjectId& target,
-                                    const std::string& message);
+                                    const std::string& message,
+                                    const DurableMove& durable = nullptr);
 
 // The reflog line libgit2 writes for a move of a ref from `old_id` to
 // `new_id` by `who` with `message` (format above), newline included.

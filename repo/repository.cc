@@ -95,6 +95,10 @@ Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& gi
     return Status::Corruption("repository " + git_dir + " has format version " +
                               std::to_string(format) + " (strata.formatVersion), which is not one");
   }
+  // Before anything reads a ref or a pack: versions the journal holds that
+  // a restart may have taken from them are put back (repo/journal.h).
+  STRATA_RETURN_IF_ERROR(
+      Journal::RecoverAtOpen(git_repository_path(repo.get()), LockTimeout(repo.get())));
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, ObjectStore::Open(repo.get()));
   store->set_format(format);
   std::string path = git_repository_path(repo.get());

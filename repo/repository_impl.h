@@ -13,6 +13,7 @@
 #include "objects/object_store.h"
 #include "repo/document_meta.h"
 #include "repo/event_hub.h"
+#include "repo/journal.h"
 #include "repo/schemas.h"
 #include "repo/transaction.h"
 #include "strata/repository.h"
@@ -62,6 +63,11 @@ struct Repository::Impl {
   bool run_hooks_ = true;
   bool hooks_dir_ = false;  // .strata/hooks exists (seen by the transaction now committing)
   RefCause fetch_cause_ = RefCause::kFetch;  // kPull during a pull's fetch
+  // The write journal (repo/journal.h), opened by the first write that may
+  // use it: null when there is none (strata.journal = false, or no boot id).
+  Journal* WriteJournal();
+  std::unique_ptr<Journal> journal_;
+  bool journal_checked_ = false;
 };
 
 }  // namespace strata

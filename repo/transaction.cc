@@ -157,6 +157,8 @@ Status CheckGitLock(git_repository* repo, const std::string& ref) {
   return ClearGitLocksLocked(repo, ref);
 }
 
+int LockTimeout(git_repository* repo) { return ConfiguredTimeout(repo); }
+
 std::string DescribeGitLock(const std::string& lock_path) {
   struct stat st {};
   std::string age = stat(lock_path.c_str(), &st) == 0 ? " (made " + Age(st.st_mtime) + " ago)" : "";
@@ -298,6 +300,15 @@ Result<CommitOutcome> RefTransaction::Commit() {
   if (hooks_ && hooks_->pre_commit) {
     for (const RefUpdate& u : updates) STRATA_RETURN_IF_ERROR(hooks_->pre_commit(u));
   }
+  // Staged objects reach the disk before any ref names them: with the move
+  // (one loose ref: SetLooseRef's `durable`), else alone first.
+  bool staged_left = staged_ != nullptr;
+  auto flush_staged = [&]() -> Status {
+    if (!staged_left) return Status::Ok();
+    STRATA_RETURN_IF_ERROR(staged_->alone());
+    staged_left = false;
+    return Status::Ok();
+  };
   for (const RefUpdate& u : updates) {
     // A git process may hold the ref's own lock for a moment: wait for it,
     // a bounded number of times; a lock left by a killed process is removed
@@ -307,8 +318,27 @@ Result<CommitOutcome> RefTransaction::Commit() {
       // itself: git's lock protocol with 2 fsync calls, reflogs appended
       // without fsync as git does (repo/loose_ref.h). The rest, libgit2.
       if (u.kind == RefUpdateKind::kSet && u.expected) {
-        STRATA_ASSIGN_OR_RETURN(LooseRefOutcome outcome,
-                                SetLooseRef(repo_, u.ref, *u.expected, u.target, u.reason));
+        DurableMove durable;
+        bool journaled = false;
+        if (staged_left && updates.size() == 1) {
+          durable = [&](std::uint64_t ref_inode, std::uint64_t lock_inode) -> Result<bool> {
+            STRATA_ASSIGN_OR_RETURN(
+                journaled, staged_->with_move(
+                               JournalMove{u.ref, *u.expected, u.target, ref_inode, lock_inode}));
+            staged_left = false;
+            return journaled;
+          };
+        } else {
+          STRATA_RETURN_IF_ERROR(flush_staged());
+        }
+        Result<LooseRefOutcome> moved =
+            SetLooseRef(repo_, u.ref, *u.expected, u.target, u.reason, durable);
+        if (!moved.ok()) {
+          // Nothing moved (a journaled move has no fsync left to fail).
+          if (journaled && staged_->void_move) staged_->void_move();
+          return moved.status();
+        }
+        const LooseRefOutcome outcome = *moved;
         if (outcome == LooseRefOutcome::kMoved) break;
         if (outcome == LooseRefOutcome::kRefMoved) return CommitOutcome::kRefMoved;
         if (outcome == LooseRefOutcome::kLocked) {
@@ -320,6 +350,7 @@ Result<CommitOutcome> RefTransaction::Commit() {
           continue;
         }
       }
+      STRATA_RETURN_IF_ERROR(flush_staged());
       git_reference* raw = nullptr;
       int rc = 0;
       if (u.kind == RefUpdateKind::kDelete) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "objects/git.h"
+#include "repo/journal.h"
 #include "strata/json_patch.h"
 #include "strata/status.h"
 #include "strata/version.h"
@@ -122,6 +123,22 @@ class WriteLock {
   int fd_ = -1;
 };
 
+// The objects of a write still staged when its transaction commits
+// (Repository::WriteState): Commit makes them durable before any ref names
+// them, with the transaction's one loose-ref move when it can.
+struct StagedObjects {
+  // Called with the move once the ref's lock file holds the new id: makes
+  // the objects durable and returns true when the move is durable with them
+  // (a journal record, repo/journal.h); false when only the objects are (a
+  // fsynced pack), and the move is then fsynced as usual.
+  std::function<Result<bool>(const JournalMove& move)> with_move;
+  // The objects alone, as a fsynced pack (ObjectStore::Flush).
+  std::function<Status()> alone;
+  // The move with_move made durable did not happen (a later step failed):
+  // void it, so that it does not come back after a restart.
+  std::function<void()> void_move;
+};
+
 enum class CommitOutcome {
   kCommitted,  // every ref moved
   kRefMoved,   // a ref no longer had its expected id: nothing moved; read and retry
@@ -148,6 +165,8 @@ class RefTransaction {
   // no longer names expected_symbolic): then nothing moved. The updates
   // are consumed either way; the lock is kept until the transaction ends.
   Result<CommitOutcome> Commit();
+  // Objects Commit must make durable first (borrowed; null: none).
+  void set_staged(const StagedObjects* staged) { staged_ = staged; }
 
  private:
   Status MovedAnyway(const RefUpdate& u, const Status& failed);
@@ -158,6 +177,7 @@ class RefTransaction {
   const TransactionHooks* hooks_;
   WriteLock lock_;
   std::vector<RefUpdate> updates_;
+  const StagedObjects* staged_ = nullptr;
 };
 
 // Waits briefly for git's lock files of `ref` (its own, packed-refs') to go
@@ -166,6 +186,10 @@ class RefTransaction {
 // stale. A write checks this before any work. Call it without the write
 // lock held (it takes that lock itself when a lock file stays).
 Status CheckGitLock(git_repository* repo, const std::string& ref);
+
+// strata.lockTimeout of `repo`'s config (seconds to wait for the write
+// lock), else WriteLock::kDefaultTimeoutSeconds.
+int LockTimeout(git_repository* repo);
 
 // "PATH exists (made 3 minutes ago): ..." with how to remove it safely, for
 // a git lock file that blocks a ref update, or that verify finds.

@@ -2,12 +2,16 @@
 // RefTransaction (repo/transaction.h).
 //
 //   1. Build on the head as it is, without the lock: run the edit, write the
-//      state, its delta, the metadata and the commit, objects fsynced.
+//      state, its delta, the metadata and the commit, objects fsynced, or
+//      staged, to be made durable with the branch's move by one journal
+//      record (repo/journal.h).
 //   2. Take the write lock and read the head again. If it moved, run the
 //      edit again on the new head (step 1 under the lock), then move the
 //      branch by compare-and-swap. Holding the lock, no strata writer can
 //      move the head between the read and the swap; the swap guards against
 //      the writers that do not take it.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -23,7 +27,9 @@
 #include "objects/state_editor.h"
 #include "objects/tree_codec.h"
 #include "objects/tree_diff.h"
+#include "repo/hooks.h"
 #include "repo/id_hashes.h"
+#include "repo/journal.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
 #include "repo/schemas.h"
@@ -39,6 +45,10 @@ namespace {
 // Moves of a branch by writers that do not take strata's lock (git) before
 // a write gives up.
 constexpr int kMaxAttempts = 16;
+// The most staged bytes a write makes durable through the journal; a larger
+// one writes a fsynced pack, as before (a journal record holds its pack,
+// and the journal is Journal::kBytes).
+constexpr std::uint64_t kJournalStagedMax = std::uint64_t{256} << 10;
 constexpr std::size_t kMaxDefaultMessage = 100;
 // A version's delta keeps its values in memory (for hooks and events) up to
 // this many bytes of canonical JSON; past it, paths only.
@@ -104,18 +114,36 @@ Result<SignaturePtr> Repository::Impl::SignatureNow(const std::optional<Signatur
   return GitSignature(resolved, time ? *time : static_cast<std::int64_t>(std::time(nullptr)), role);
 }
 
+Journal* Repository::Impl::WriteJournal() {
+  if (!journal_checked_) {
+    journal_checked_ = true;
+    int on = 1;
+    git_config* raw = nullptr;
+    if (git_repository_config_snapshot(&raw, repo_.get()) == 0) {
+      ConfigPtr cfg(raw);
+      if (git_config_get_bool(&on, raw, "strata.journal") < 0) on = 1;
+    }
+    git_error_clear();
+    if (on) journal_ = Journal::ForWriter(path_ + "/");
+  }
+  return journal_.get();
+}
+
 Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                                             const StateFn& make_state, const MessageFn& describe,
                                             const CommitOptions& options, const Signature& author,
                                             std::int64_t time,
                                             const std::optional<Snapshot>& expected,
                                             const std::vector<ObjectId>& extra_parents,
-                                            DiffHints* hints) {
+                                            DiffHints* hints, bool stage_only) {
   impl_->store_->Discard();
   // Whatever fails below leaves nothing staged.
   struct DiscardOnExit {
     ObjectStore& store;
-    ~DiscardOnExit() { store.Discard(); }
+    bool armed = true;
+    ~DiscardOnExit() {
+      if (armed) store.Discard();
+    }
   } discard{*impl_->store_};
   // What this version writes, counted across any flush on the way (an
   // import's flush threshold writes its trees in batches).
@@ -339,8 +367,14 @@ Result<Repository::Built> Repository::Build(const std::optional<ObjectId>& head,
                                           GIT_OBJECT_COMMIT));
   out.objects = impl_->store_->written_objects() - objects_before;
   out.bytes = impl_->store_->written_bytes() - bytes_before;
-  // Objects reach the disk (fsynced) before any ref names them.
-  STRATA_RETURN_IF_ERROR(impl_->store_->Flush());
+  // Objects reach the disk (fsynced) before any ref names them: here, or,
+  // `stage_only`, when the transaction moves the ref (RefTransaction's
+  // StagedObjects); until then they are read from the stage.
+  if (stage_only) {
+    discard.armed = false;
+  } else {
+    STRATA_RETURN_IF_ERROR(impl_->store_->Flush());
+  }
 
   git_commit* c_raw = nullptr;
   STRATA_GIT(git_commit_lookup(&c_raw, impl_->repo_.get(), AsGit(out.commit)),
@@ -417,18 +451,47 @@ Result<WriteResult> Repository::WriteState(const StateFn& make_state, const Mess
 
   STRATA_RETURN_IF_ERROR(CheckGitLock(impl_->repo_.get(), target.ref));
 
+  // A version's objects stay staged until its branch moves, when one
+  // journal record makes both durable (repo/journal.h). Not when a
+  // pre-commit hook may run: it reads the new version from the disk.
+  struct stat hook_st {};
+  Journal* journal =
+      impl_->run_hooks_ && ::stat(HookPath(impl_->path_, "pre-commit").c_str(), &hook_st) == 0
+          ? nullptr
+          : impl_->WriteJournal();
+  const bool stage_only = journal != nullptr;
+
   // 1. Build on the head as it is now, without the lock.
   STRATA_ASSIGN_OR_RETURN(std::optional<ObjectId> head, ReadRef(impl_->repo_.get(), target.ref));
   if (!head && options.branch && *options.branch != CurrentBranch()) {
     return Status::NotFound("no branch '" + *options.branch + "'");
   }
-  STRATA_ASSIGN_OR_RETURN(
-      Built built, Build(head, make_state, describe, options, author, time, expected, {}, hints));
+  STRATA_ASSIGN_OR_RETURN(Built built, Build(head, make_state, describe, options, author, time,
+                                             expected, {}, hints, stage_only));
 
   // 2. Under the lock: move the branch, or apply the write again on the
   // head another writer left.
   STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
                           RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
+  ObjectStore& store = *impl_->store_;
+  StagedObjects staged;
+  staged.with_move = [&](const JournalMove& move) -> Result<bool> {
+    if (store.staged_bytes() > kJournalStagedMax) {
+      STRATA_RETURN_IF_ERROR(store.Flush());
+      return false;
+    }
+    STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore::PreparedPack> pack, store.PreparePack());
+    STRATA_ASSIGN_OR_RETURN(bool journaled, journal->Append(pack.get(), move));
+    Status installed = pack ? store.Install(*pack, !journaled) : Status::Ok();
+    if (!installed.ok()) {
+      if (journaled) static_cast<void>(journal->VoidLast());
+      return installed;
+    }
+    return journaled;
+  };
+  staged.alone = [&]() { return store.Flush(); };
+  staged.void_move = [&]() { static_cast<void>(journal->VoidLast()); };
+  if (stage_only) tx.set_staged(&staged);
   bool replayed = false;
   // A merge that stopped on conflicts may have begun while this write was built.
   STRATA_RETURN_IF_ERROR(CheckNoMergeInProgress(target.ref, target.name));
@@ -440,8 +503,8 @@ Result<WriteResult> Repository::WriteState(const StateFn& make_state, const Mess
     if (now.has_value() != head.has_value() || (now && !(*now == *head)) || delta_moved) {
       replayed = replayed || now.has_value() != head.has_value() || (now && !(*now == *head));
       head = now;
-      STRATA_ASSIGN_OR_RETURN(
-          built, Build(head, make_state, describe, options, author, time, expected, {}, hints));
+      STRATA_ASSIGN_OR_RETURN(built, Build(head, make_state, describe, options, author, time,
+                                           expected, {}, hints, stage_only));
     }
     const std::size_t operations = built.delta.size();
     RefUpdate update;

@@ -752,11 +752,14 @@ class Repository {
                                  const CommitOptions& options, DiffHints* hints = nullptr);
   // Builds a version on `head` (its first parent); `extra_parents` follow it
   // (a merge's theirs), and with them an unchanged state is a version too.
+  // `stage_only`: its objects stay staged for the transaction to make
+  // durable (RefTransaction::StagedObjects) instead of a fsynced pack.
   Result<Built> Build(const std::optional<ObjectId>& head, const StateFn& make_state,
                       const MessageFn& describe, const CommitOptions& options,
                       const Signature& author, std::int64_t time,
                       const std::optional<Snapshot>& expected,
-                      const std::vector<ObjectId>& extra_parents = {}, DiffHints* hints = nullptr);
+                      const std::vector<ObjectId>& extra_parents = {}, DiffHints* hints = nullptr,
+                      bool stage_only = false);
   // Push to a local repository: moves its branch `dest` from `expected` to
   // `target` (whose objects sit under ref `landing` there) by compare-and-
   // swap under its write lock, and drops `landing`. Conflict if it moved.
