@@ -499,15 +499,15 @@ Status Journal::RecoverAtOpen(const std::string& git_dir, int lock_timeout) {
       return Status::IOError("cannot open " + path + ": " + Errno());
     }
     STRATA_RETURN_IF_ERROR(PRead(fd.fd, head, kHeaderBytes, 0, path));
-    std::optional<Header> header = DecodeHeader(head);
-    if (!header) return BadHeader(path);
-    const std::string boot = BootId();
-    if (!boot.empty() && header->boot_id == boot) return Status::Ok();
-    // Another boot's journal: anything to replay?
-    std::string first;
-    STRATA_RETURN_IF_ERROR(PRead(fd.fd, first, kRecordHead, kRecordsStart, path));
-    if (!HoldsRecord(first, header->generation)) {
-      return Status::Ok();
+    // Read without the lock: a header a checkpoint is rewriting may read
+    // torn. Then the checkpoint below reads it again under the lock.
+    if (std::optional<Header> header = DecodeHeader(head)) {
+      const std::string boot = BootId();
+      if (!boot.empty() && header->boot_id == boot) return Status::Ok();
+      // Another boot's journal: anything to replay?
+      std::string first;
+      STRATA_RETURN_IF_ERROR(PRead(fd.fd, first, kRecordHead, kRecordsStart, path));
+      if (!HoldsRecord(first, header->generation)) return Status::Ok();
     }
   }
   Result<WriteLock> lock = WriteLock::Acquire(git_dir, lock_timeout);
