@@ -216,10 +216,11 @@ Status SyncFolder(const std::string& dir) {
 }
 
 // Writes `data` as file `path` (mode `mode`): a temporary file in its
-// folder renamed over it, fsynced first if `sync` (else the checkpoint's
-// syncfs follows).
-Status ReplaceFile(const std::string& path, std::string_view data, mode_t mode, bool sync) {
-  std::string temp = path + ".journal-XXXXXX";
+// folder, named `prefix`-XXXXXX, renamed over it, fsynced first if `sync`
+// (else the checkpoint's syncfs follows).
+Status ReplaceFile(const std::string& path, std::string_view data, mode_t mode, const char* prefix,
+                   bool sync) {
+  std::string temp = std::filesystem::path(path).parent_path().string() + "/" + prefix + "-XXXXXX";
   Fd file(::mkostemp(temp.data(), O_CLOEXEC));
   if (file.fd < 0) return Status::IOError("cannot create a file beside " + path + ": " + Errno());
   Status st = WriteAll(file.fd, data, temp);
@@ -291,7 +292,7 @@ Status Journal::OpenOrCreate() {
   file.replace(0, header.size(), header);
   const std::string hint = EncodeHint(kRecordsStart, 1);
   file.replace(kHintOffset, hint.size(), hint);
-  STRATA_RETURN_IF_ERROR(ReplaceFile(path_, file, 0644, true));
+  STRATA_RETURN_IF_ERROR(ReplaceFile(path_, file, 0644, "journal-tmp", true));
   STRATA_RETURN_IF_ERROR(SyncFolder(git_dir_));
   fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
   if (fd_ < 0) return Status::IOError("cannot open " + path_ + ": " + Errno());
@@ -405,8 +406,10 @@ Status Journal::Replay(bool restarted) {
       std::filesystem::create_directories(pack_dir, ec);
       STRATA_ASSIGN_OR_RETURN(std::string index,
                               ObjectStore::IndexOfWholePack(p.bytes, base + ".pack"));
-      if (write_pack) STRATA_RETURN_IF_ERROR(ReplaceFile(base + ".pack", p.bytes, 0444, false));
-      STRATA_RETURN_IF_ERROR(ReplaceFile(base + ".idx", index, 0444, false));
+      if (write_pack)
+        STRATA_RETURN_IF_ERROR(
+            ReplaceFile(base + ".pack", p.bytes, 0444, "strata-tmp-pack", false));
+      STRATA_RETURN_IF_ERROR(ReplaceFile(base + ".idx", index, 0444, "strata-tmp-idx", false));
     }
   }
 
@@ -480,8 +483,18 @@ Status Journal::Checkpoint() {
     }
   }
   STRATA_RETURN_IF_ERROR(Replay(restarted));
-  if (::syncfs(fd_) != 0)
+  // The packs too, should objects/ be on a file system of its own.
+  struct stat journal_st {
+  }, pack_st{};
+  Fd pack_dir(::open((git_dir_ + "objects/pack").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (pack_dir.fd >= 0 && ::fstat(fd_, &journal_st) == 0 && ::fstat(pack_dir.fd, &pack_st) == 0 &&
+      journal_st.st_dev != pack_st.st_dev && ::syncfs(pack_dir.fd) != 0) {
+    return Status::IOError("cannot sync the file system of " + git_dir_ +
+                           "objects/pack: " + Errno());
+  }
+  if (::syncfs(fd_) != 0) {
     return Status::IOError("cannot sync the file system of " + path_ + ": " + Errno());
+  }
   const std::uint64_t generation = header->generation + 1;
   STRATA_RETURN_IF_ERROR(PWrite(fd_, EncodeHeader(Header{generation, boot_id_}), 0, path_));
   STRATA_RETURN_IF_ERROR(PWrite(fd_, EncodeHint(kRecordsStart, generation), kHintOffset, path_));
