@@ -159,20 +159,21 @@ Result<Listing> ListObjects(const std::string& objects, std::int64_t now) {
   return out;
 }
 
-// An int from the repository's config; `fallback` when unset or unreadable.
-std::int64_t ConfigInt(git_repository* repo, const char* key, std::int64_t fallback) {
+// strata.gcAuto and strata.gcAutoPackLimit from one snapshot of the
+// repository's config; the defaults where unset or unreadable.
+GcAutoLimits ReadAutoLimits(git_repository* repo) {
+  GcAutoLimits limits;
   git_config* raw = nullptr;
   if (git_repository_config_snapshot(&raw, repo) < 0) {
     git_error_clear();
-    return fallback;
+    return limits;
   }
   ConfigPtr cfg(raw);
   int64_t value = 0;
-  if (git_config_get_int64(&value, raw, key) < 0) {
-    git_error_clear();
-    return fallback;
-  }
-  return value;
+  if (git_config_get_int64(&value, raw, "strata.gcAuto") == 0) limits.loose = value;
+  if (git_config_get_int64(&value, raw, "strata.gcAutoPackLimit") == 0) limits.packs = value;
+  git_error_clear();
+  return limits;
 }
 
 // The names in folder `dir`, "." and ".." left out; none if it cannot be
@@ -198,14 +199,17 @@ std::optional<std::string> AutoReason(const std::string& objects, const GcAutoLi
   if (limits.loose <= 0) return std::nullopt;
   if (limits.packs > 0) {
     std::int64_t packs = 0;
-    for (const std::string& name : NamesIn(objects + "/pack")) {
-      if (!StartsWith(name, "pack-") || !EndsWith(name, ".idx")) continue;
-      struct stat keep {};
-      if (::stat((objects + "/pack/" + name.substr(0, name.size() - 4) + ".keep").c_str(), &keep) ==
-          0) {
-        continue;
+    // Kept packs (pack-X.keep) are in the same listing: no stat a pack.
+    const std::vector<std::string> names = NamesIn(objects + "/pack");
+    std::unordered_set<std::string_view> kept;
+    for (const std::string& name : names) {
+      if (StartsWith(name, "pack-") && EndsWith(name, ".keep")) {
+        kept.insert(std::string_view(name).substr(0, name.size() - 5));
       }
-      ++packs;
+    }
+    for (const std::string& name : names) {
+      if (!StartsWith(name, "pack-") || !EndsWith(name, ".idx")) continue;
+      if (kept.count(std::string_view(name).substr(0, name.size() - 4)) == 0) ++packs;
     }
     if (packs > limits.packs) {
       return std::to_string(packs) + " packs (strata.gcAutoPackLimit " +
@@ -626,9 +630,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   const std::string git_dir = git_repository_path(impl_->repo_.get());
   const std::string objects = git_dir + "objects";
   if (options.auto_mode) {
-    GcAutoLimits limits;
-    limits.loose = ConfigInt(impl_->repo_.get(), "strata.gcAuto", limits.loose);
-    limits.packs = ConfigInt(impl_->repo_.get(), "strata.gcAutoPackLimit", limits.packs);
+    const GcAutoLimits limits = ReadAutoLimits(impl_->repo_.get());
     std::optional<std::string> reason = AutoReason(objects, limits);
     if (!reason) {
       report.skipped = limits.loose <= 0 ? "automatic gc is off (strata.gcAuto = 0)"

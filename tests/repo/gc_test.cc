@@ -369,6 +369,31 @@ BOOST_AUTO_TEST_CASE(auto_gc_rolls_up_small_packs_and_keeps_a_large_one) {
   ExpectVerifies();
 }
 
+// A pack with a .keep file is not counted toward strata.gcAutoPackLimit
+// (AutoReason reads the .keep files from the folder's one listing).
+BOOST_AUTO_TEST_CASE(kept_packs_do_not_count_toward_the_pack_limit) {
+  SetConfig("strata.gcAutoPackLimit", "100");
+  for (int i = 0; i < 6; ++i) Write("d", i);
+  BOOST_REQUIRE(Count(".pack") == 6u);
+  std::vector<fs::path> keeps;
+  for (const auto& e : fs::directory_iterator(repo().path() + "/objects/pack")) {
+    if (e.path().extension() == ".pack" && keeps.size() < 4) {
+      keeps.push_back(fs::path(e.path()).replace_extension(".keep"));
+      std::ofstream(keeps.back()) << "kept\n";
+    }
+  }
+  SetConfig("strata.gcAutoPackLimit", "3");
+  Result<GcReport> r = repo().Gc(GcOptions::Auto());  // 2 packs count
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(!r->ran);
+  BOOST_TEST(r->skipped.find("nothing to do") != std::string::npos, r->skipped);
+  for (const fs::path& k : keeps) fs::remove(k);
+  r = repo().Gc(GcOptions::Auto());  // 6 count
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->ran);
+  ExpectVerifies();
+}
+
 BOOST_AUTO_TEST_CASE(auto_gc_off) {
   SetConfig("strata.gcAutoPackLimit", "3");
   SetConfig("strata.gcAuto", "0");
