@@ -105,8 +105,6 @@ ObjectStore::ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* stag
       objects_dir_(std::move(objects_dir)),
       pack_ids_(objects_dir_ + "/pack") {}
 
-ObjectStore::~ObjectStore() { Discard(); }
-
 bool ObjectStore::Exists(const ObjectId& id) {
   if (Stored(id)) return true;
   // Another process may have written a pack (or a loose object, in a
@@ -552,6 +550,15 @@ struct Deflater {
   }
 };
 
+}  // namespace
+
+struct ObjectStore::PackDeflater : Deflater {};
+
+// Here, where PackDeflater is whole.
+ObjectStore::~ObjectStore() { Discard(); }
+
+namespace {
+
 // Appends the pack entry of an object (header, then its zlib data) to
 // `out` in one piece, and returns the entry's CRC-32 in *crc.
 bool AppendPackEntry(Deflater& d, unsigned type, std::string_view data, std::string& out,
@@ -969,8 +976,14 @@ Status ObjectStore::WritePack(PreparedPack* prepared) {
   chunk += "PACK";
   PutBe32(chunk, 2);
   PutBe32(chunk, static_cast<std::uint32_t>(staged_.size()));
-  Deflater deflater;
-  if (!deflater.ok) return Status::IOError("cannot start zlib");
+  // Setting up zlib's streams costs more than a small version's objects
+  // (each allocates and clears its window and tables): kept for the next.
+  if (!deflater_) deflater_ = std::make_unique<PackDeflater>();
+  Deflater& deflater = *deflater_;
+  if (!deflater.ok) {
+    deflater_.reset();
+    return Status::IOError("cannot start zlib");
+  }
   // Compresses staged object `id` into the chunk a piece at a time, emitted
   // as it fills: a large object (an import's delta) is never held
   // compressed whole as well.

@@ -343,7 +343,8 @@ class ObjectStore {
   void ClearStage();
   Result<OdbObjectPtr> ReadRawTree(const ObjectId& id);
   bool InPacks(const ObjectId& id);
-  class Compressor;  // the worker thread (object_store.cc)
+  class Compressor;     // the worker thread (object_store.cc)
+  struct PackDeflater;  // WritePack's zlib streams, kept from one write to the next
   void StartCompressor();
   Result<RawObject> Read(const ObjectId& id, const char* what);
 
@@ -364,6 +365,7 @@ class ObjectStore {
   int format_ = kNewestFormat;
   bool parallel_compression_ = true;
   std::unique_ptr<Compressor> compressor_;  // null: Flush compresses
+  std::unique_ptr<PackDeflater> deflater_;  // made by the first WritePack
 
   // IndexTree's cache: most recently used first.
   using IndexLru = std::list<std::pair<ObjectId, std::shared_ptr<const TreeIndex>>>;
