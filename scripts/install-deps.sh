@@ -6,7 +6,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libgit2-dev libzstd-dev zstd zlib1g-dev libmbedtls-dev libssl-dev libutf8proc-dev libvalijson-dev
+  libgit2-dev libzstd-dev zstd zlib1g-dev libdeflate-dev libmbedtls-dev libssl-dev libutf8proc-dev libvalijson-dev
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-test1.81-dev
   # The sync tests' servers (tests/cli/server-lib.sh): lighttpd runs git http-backend,
   # sshd and ssh-keygen the ssh transport; git daemon comes with git.
