@@ -468,6 +468,13 @@ Result<WriteResult> Repository::WriteState(const StateFn& make_state, const Mess
   }
   STRATA_ASSIGN_OR_RETURN(Built built, Build(head, make_state, describe, options, author, time,
                                              expected, {}, hints, stage_only));
+  // Whatever ends the write, nothing stays staged (committed, the stage is
+  // empty already): a failed write's objects must not wait for another
+  // write's flush, nor keep gc from running.
+  struct DiscardOnExit {
+    ObjectStore& store;
+    ~DiscardOnExit() { store.Discard(); }
+  } discard_staged{*impl_->store_};
 
   // 2. Under the lock: move the branch, or apply the write again on the
   // head another writer left.

@@ -51,6 +51,26 @@ BOOST_FIXTURE_TEST_CASE(a_writer_waits_for_the_lock_and_names_it_when_it_times_o
   BOOST_TEST(repo().Set("d", P(""), J("2"), By("bob")).ok());
 }
 
+// A write that fails after it built its version (here: the lock timed out)
+// leaves nothing staged: its objects wait in the stage for the journal
+// (repo/journal.h) only while it can still commit. gc refuses to run while
+// objects are staged, so it would have refused until the next write.
+BOOST_FIXTURE_TEST_CASE(a_write_that_fails_under_the_lock_leaves_nothing_staged, RepoFixture) {
+  BOOST_REQUIRE(repo().Put("d", J("1"), By("ann")).ok());
+  BOOST_REQUIRE(repo().Set("d", P(""), J("2"), By("ann")).ok());  // a loose ref: journaled
+  SetConfig(repo().path(), "strata.lockTimeout", 0);
+  {
+    Result<WriteLock> held = WriteLock::Acquire(repo().path(), 0);
+    BOOST_REQUIRE(held.ok());
+    Result<WriteResult> w = repo().Set("d", P(""), J("3"), By("bob"));
+    BOOST_TEST((w.status().code() == Code::kConflict));
+  }
+  GcOptions full;
+  Result<GcReport> gc = repo().Gc(full);
+  BOOST_TEST(gc.ok(), gc.status().message());
+  BOOST_TEST(repo().Get("d").value() == J("2"));
+}
+
 // Sets the modification time of `path` to `seconds` from now.
 void Touch(const std::string& path, int seconds) {
   struct timespec now {};
