@@ -19,6 +19,7 @@
 
 #include "objects/file_io.h"
 #include "objects/pack_file.h"
+#include "repo/loose_ref.h"
 #include "repo/transaction.h"
 
 namespace strata {
@@ -460,8 +461,51 @@ Status Journal::Replay(bool restarted) {
       ::unlink(lock_path.c_str());
       return written;
     }
+    RecordRecoveredMove(ref, now, last.new_id);
   }
   return Status::Ok();
+}
+
+// The reflog line of a move Replay finished, in logs/REF (and logs/HEAD
+// when HEAD names REF), where such a log exists and its last line does not
+// already end at `to` (the writer appended it before a power loss took the
+// ref's rename). Best effort, unsynced, as reflogs are (docs/format.md).
+void Journal::RecordRecoveredMove(const std::string& ref, const std::optional<ObjectId>& from,
+                                  const ObjectId& to) {
+  std::string head;
+  if (std::optional<std::string> text = ReadFile(git_dir_ + "HEAD", 4096)) head = *text;
+  while (!head.empty() && std::isspace(static_cast<unsigned char>(head.back()))) head.pop_back();
+  const ObjectId zero{};
+  git_signature* raw = nullptr;
+  if (git_signature_now(&raw, "strata", "strata@localhost") < 0) {
+    git_error_clear();
+    return;
+  }
+  SignaturePtr who(raw);
+  const std::string line = ReflogLine(from.value_or(zero), to, *who,
+                                      "strata: recovered from the journal after a restart");
+  for (const std::string& log : {ref, std::string("HEAD")}) {
+    if (log == "HEAD" && head != "ref: " + ref) continue;
+    const std::string path = git_dir_ + "logs/" + log;
+    Fd file(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+    if (file.fd < 0) continue;  // no reflog kept
+    struct stat st {};
+    if (::fstat(file.fd, &st) != 0) continue;
+    // The last line's new id: the second field of the last line.
+    const std::uint64_t tail =
+        std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), 4096);
+    std::string end;
+    if (!PRead(file.fd, end, tail, static_cast<std::uint64_t>(st.st_size) - tail, path).ok()) {
+      continue;
+    }
+    while (!end.empty() && end.back() == '\n') end.pop_back();
+    const std::size_t start = end.rfind('\n') == std::string::npos ? 0 : end.rfind('\n') + 1;
+    if (end.size() >= start + 81 &&
+        ObjectId::FromHex(std::string_view(end).substr(start + 41, 40)) == std::optional(to)) {
+      continue;
+    }
+    static_cast<void>(WriteAll(file.fd, line, path));
+  }
 }
 
 Status Journal::Checkpoint() {

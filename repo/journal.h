@@ -50,6 +50,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "objects/object_store.h"
@@ -109,6 +110,8 @@ class Journal {
       : git_dir_(std::move(git_dir)), path_(git_dir_ + kFileName), boot_id_(std::move(boot_id)) {}
   Status OpenOrCreate();
   Status Replay(bool restarted);
+  void RecordRecoveredMove(const std::string& ref, const std::optional<ObjectId>& from,
+                           const ObjectId& to);
 
   std::string git_dir_;
   std::string path_;

@@ -55,6 +55,8 @@ test_expect_success 'lost: the ref move and the pack; a restart puts both back' 
   expect_eq 4 "$(restarted strata get doc /a)" &&
   while read -r p; do test -s "$p" && test -s "${p%.pack}.idx"; done <new.packs &&
   expect_eq 4 "$(strata get doc /a)" &&
+  # The writer appended its reflog line before the power loss: no second one.
+  expect_no_match "recovered" "$(sgit reflog show main -n 1)" &&
   check_clean
 '
 
@@ -90,7 +92,13 @@ test_expect_success 'a writer killed after its record has committed: a restart f
   expect_eq 7 "$(strata get doc /a)" &&
   expect_eq 8 "$(restarted strata get doc /a)" &&
   test ! -e .strata/refs/heads/main.lock &&
+  # The killed writer appended no reflog line: recovery writes one, so the
+  # reflogs end where the refs are and verify has nothing to note.
+  expect_match "recovered from the journal" "$(sgit reflog show main -n 1)" &&
+  expect_match "recovered from the journal" "$(sgit reflog show HEAD -n 1)" &&
+  expect_eq "$(sgit rev-parse main)" "$(sgit rev-parse main@{0})" &&
   check_clean &&
+  expect_no_match "reflog" "$(cat verify.out)" &&
   strata set doc /a 9 >/dev/null &&
   expect_eq 9 "$(strata get doc /a)"
 '
