@@ -40,7 +40,7 @@ generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" --target strata strata_gen strata_bench patch_bench seed_bench storage_bench \
-  delta_dict_bench libgit2_floor -j "$(nproc)"
+  delta_dict_bench deflate_bench libgit2_floor -j "$(nproc)"
 
 mkdir -p "$out" "$workdir"
 trap 'rm -rf "$workdir"' EXIT
@@ -144,6 +144,12 @@ echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
 # The same disk's floor: four fsyncs a version and nothing else.
 section "The fsync floor of a durable version: bench/fsync_floor.py"
 cmd=(/usr/bin/python3 "$root/bench/fsync_floor.py" --dir "$workdir/fsync-floor" --runs "$runs")
+echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
+"${cmd[@]}" | tee -a "$out/figures.md"
+
+# A small version's pack entries: zlib's streams against libdeflate.
+section "Compressing a small version's objects: deflate_bench"
+cmd=("$build/bench/deflate_bench" --runs "$runs" --workdir "$workdir/deflate")
 echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
 "${cmd[@]}" | tee -a "$out/figures.md"
 
