@@ -71,7 +71,7 @@ Status AddBackend(git_odb* odb, git_odb_backend* backend, int priority, const ch
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo) {
+Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo, bool repair_indexes) {
   std::string objects_dir = std::string(git_repository_path(repo)) + "objects";
   git_odb* raw_odb = nullptr;
   STRATA_GIT(git_odb_new(&raw_odb), "cannot create the object database");
@@ -83,8 +83,10 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo) {
   // Not fatal: a reader that cannot write (a read-only repository) still
   // reads the other packs, and libgit2 names the damaged index if a read
   // needs it.
-  Status repaired = RepairPackIndexes(objects_dir);
-  static_cast<void>(repaired);
+  if (repair_indexes) {
+    Status repaired = RepairPackIndexes(objects_dir);
+    static_cast<void>(repaired);
+  }
   STRATA_ASSIGN_OR_RETURN(git_odb_backend * packs, NewPackBackend(objects_dir));
   STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), packs, kPackPriority, "the packs"));
   STRATA_ASSIGN_OR_RETURN(git_odb_backend * stage, NewStageBackend());

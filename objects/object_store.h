@@ -90,8 +90,12 @@ class ObjectStore {
  public:
   // Borrows `repo`, which must outlive the store, and installs the store's
   // object database on it (git_repository_set_odb), so that libgit2 reads
-  // loose objects through strata's backend from then on.
-  static Result<std::unique_ptr<ObjectStore>> Open(git_repository* repo);
+  // loose objects through strata's backend from then on. With
+  // `repair_indexes`, first rebuilds the small pack indexes a power loss
+  // tore (RepairPackIndexes); Repository's open leaves that out when no
+  // restart happened since the journal was last written (repo/journal.h).
+  static Result<std::unique_ptr<ObjectStore>> Open(git_repository* repo,
+                                                   bool repair_indexes = true);
   ~ObjectStore();
   ObjectStore(const ObjectStore&) = delete;
   ObjectStore& operator=(const ObjectStore&) = delete;

@@ -546,13 +546,13 @@ Status Journal::Checkpoint() {
   return Status::Ok();
 }
 
-Status Journal::RecoverAtOpen(const std::string& git_dir, int lock_timeout) {
+Result<bool> Journal::RecoverAtOpen(const std::string& git_dir, int lock_timeout) {
   const std::string path = git_dir + kFileName;
   std::string head;
   {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.fd < 0) {
-      if (errno == ENOENT) return Status::Ok();
+      if (errno == ENOENT) return false;
       return Status::IOError("cannot open " + path + ": " + Errno());
     }
     STRATA_RETURN_IF_ERROR(PRead(fd.fd, head, kHeaderBytes, 0, path));
@@ -560,11 +560,11 @@ Status Journal::RecoverAtOpen(const std::string& git_dir, int lock_timeout) {
     // torn. Then the checkpoint below reads it again under the lock.
     if (std::optional<Header> header = DecodeHeader(head)) {
       const std::string boot = BootId();
-      if (!boot.empty() && header->boot_id == boot) return Status::Ok();
+      if (!boot.empty() && header->boot_id == boot) return true;
       // Another boot's journal: anything to replay?
       std::string first;
       STRATA_RETURN_IF_ERROR(PRead(fd.fd, first, kRecordHead, kRecordsStart, path));
-      if (!HoldsRecord(first, header->generation)) return Status::Ok();
+      if (!HoldsRecord(first, header->generation)) return false;
     }
   }
   Result<WriteLock> lock = WriteLock::Acquire(git_dir, lock_timeout);
@@ -576,7 +576,8 @@ Status Journal::RecoverAtOpen(const std::string& git_dir, int lock_timeout) {
   // The checkpoint rereads the header under the lock: another process may
   // have recovered meanwhile (then there is nothing to replay).
   Journal journal(git_dir, BootId());
-  return journal.Checkpoint();
+  STRATA_RETURN_IF_ERROR(journal.Checkpoint());
+  return false;  // this process's open still repairs what the restart tore
 }
 
 }  // namespace strata

@@ -99,7 +99,14 @@ class Journal {
   // What Open does first: when the journal holds records written before the
   // system last restarted, takes the write lock (waiting up to
   // `lock_timeout` seconds) and checkpoints. One read otherwise.
-  static Status RecoverAtOpen(const std::string& git_dir, int lock_timeout);
+  //
+  // true when the journal's header names this boot: it was made or
+  // checkpointed since the system last started, by a process whose own open
+  // ran after that start (so it repaired what a power loss may have torn:
+  // ObjectStore::RepairPackIndexes). Files written since cannot have been
+  // torn by a power loss, so Open need not check the small pack indexes
+  // again. false when there is no journal, or another boot's.
+  static Result<bool> RecoverAtOpen(const std::string& git_dir, int lock_timeout);
 
   // This boot's id ("" when the system gives none); for tests, the
   // environment's STRATA_JOURNAL_TEST_BOOT_ID when set.

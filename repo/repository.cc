@@ -97,9 +97,10 @@ Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& gi
   }
   // Before anything reads a ref or a pack: versions the journal holds that
   // a restart may have taken from them are put back (repo/journal.h).
-  STRATA_RETURN_IF_ERROR(
-      Journal::RecoverAtOpen(git_repository_path(repo.get()), LockTimeout(repo.get())));
-  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, ObjectStore::Open(repo.get()));
+  STRATA_ASSIGN_OR_RETURN(bool this_boot, Journal::RecoverAtOpen(git_repository_path(repo.get()),
+                                                                 LockTimeout(repo.get())));
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store,
+                          ObjectStore::Open(repo.get(), /*repair_indexes=*/!this_boot));
   store->set_format(format);
   std::string path = git_repository_path(repo.get());
   if (path.size() > 1 && path.back() == '/') path.pop_back();
