@@ -20,7 +20,11 @@
 // repository with one file per document (docs) or one pretty-printed file
 // (keys), filled by `git fast-import`, changed with plumbing (hash-object,
 // update-index, write-tree, commit-tree, update-ref), compared with
-// `git diff --stat`, read with `git cat-file`.
+// `git diff --stat`, read with `git cat-file`. For docs up to
+// --commit-a-max documents, also the issue's own peer: the same files in a
+// working tree, one edited, then `git commit -a` (which refreshes the index
+// against every file: slower than the plumbing, which is git's fastest path).
+// Each peer's timed commits follow one untimed commit and a sync(2).
 //   array (--scenarios array): ONE document that is an array of N small
 //   objects; one element changed, inserted and deleted in the middle:
 //   objects and bytes by WriteResult and by `git rev-list --objects NEW ^OLD`,
@@ -121,6 +125,9 @@ struct Options {
   std::string json_path;
   bool git = true;
   bool keep = false;
+  // The largest N given a working tree for `git commit -a` (the issue's
+  // peer); above it, writing N files is most of the run.
+  std::size_t commit_a_max = 100000;
   bench::DocShape doc_shape{200, 2, 0};
   std::uint64_t seed = 1;
   std::vector<std::string> scenarios{"docs", "keys"};
@@ -151,6 +158,8 @@ struct Figures {
   double cli_one_field_s = -1, cli_diff_s = -1, cli_read_s = -1;
   // git on the same data.
   double git_import_s = -1, git_one_field_s = -1, git_diff_s = -1, git_read_s = -1;
+  // The peer: the file edited in a working tree, then `git commit -a`.
+  double git_commit_a_s = -1;
   std::size_t git_one_field_objects = 0;
   std::uint64_t git_one_field_bytes = 0;
 };
@@ -252,6 +261,48 @@ class GitPeer {
  private:
   std::string dir_;
 };
+
+// The same data as files in a working tree, committed as people commit:
+// the "edit + git commit -a of the same files". `git commit -a`
+// refreshes the index against every file's stat, which the plumbing of
+// GitPeer::Commit skips: GitPeer is git's fastest path, this its usual one.
+// It is a clone of GitPeer's repository (the same files; objects
+// hard-linked, so no loose objects are written and removed: on this ext4
+// without a journal, creating a file for minutes after many were removed
+// scans their inodes, and git's timed commits would pay for it).
+class GitWorktreePeer {
+ public:
+  GitWorktreePeer(std::string dir, const std::string& bare) : dir_(std::move(dir)) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    // Automatic gc off: git's would run detached, during the timed commits.
+    Shell("git clone -q " + Quote(bare) + " " + Quote(dir_) + " && " + Git() +
+          "config core.fsync committed && " + Git() + "config gc.auto 0");
+  }
+  std::string Git() const { return "git -C " + Quote(dir_) + " "; }
+  // Writes the files in `changes` (untimed), then times `git commit -a`.
+  double Commit(const std::vector<std::pair<std::string, std::string>>& changes) {
+    for (const auto& [path, content] : changes) {
+      std::ofstream(fs::path(dir_) / path, std::ios::binary | std::ios::trunc) << content;
+    }
+    return TimeShell(
+        "GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench "
+        "GIT_COMMITTER_EMAIL=bench@example.com " +
+        Git() + "commit -q -a -m change");
+  }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+// Folders to remove when every measurement is done: removing a working
+// tree of N files slows the file creation of whatever is timed next (see
+// GitWorktreePeer).
+std::vector<std::string>& RemoveAtExit() {
+  static std::vector<std::string> dirs;
+  return dirs;
+}
 
 // ---------------------------------------------------------------- scenarios
 
@@ -520,6 +571,24 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
       times.push_back(TimeShell(git.Git() + "cat-file blob main:" + Quote(path) + " >/dev/null"));
     }
     f.git_read_s = Median(times);
+    if (name == "docs" && n <= opt.commit_a_max) {
+      std::cerr << "[" << name << " " << n << "] git commit -a\n";
+      GitWorktreePeer tree(base + "-git-tree", git.dir());
+      Settle();
+      times.clear();
+      // A warm-up commit, untimed, then the timed ones.
+      for (int r = -1; r < opt.runs; ++r) {
+        const double t =
+            tree.Commit(sc.git_change({{Pick(n, r + 601, opt.runs), json::value(4000000 + r)}}));
+        if (r < 0) {
+          Settle();
+          continue;
+        }
+        times.push_back(t);
+      }
+      f.git_commit_a_s = Median(times);
+      if (!opt.keep) RemoveAtExit().push_back(tree.dir());
+    }
     if (!opt.keep) fs::remove_all(git.dir());
   }
   if (!opt.keep) fs::remove_all(base);
@@ -597,6 +666,20 @@ void PrintMarkdown(const std::vector<Figures>& all, const Options& opt) {
               << Ms(f.cli_read_s) << " / " << Ms(f.git_read_s) << " ("
               << Ratio(f.git_read_s, f.cli_read_s) << ") |\n";
   }
+  if (std::none_of(all.begin(), all.end(), [](const Figures& f) { return f.git_commit_a_s >= 0; }))
+    return;
+  std::cout << "\n### One field as people commit it: strata set against an edit + `git commit "
+               "-a` in a working tree (ratio = git / strata)\n\n"
+            << "| state | N | strata CLI set | git commit -a | ratio | git's fastest path "
+               "(above) | ratio |\n"
+            << "| --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const Figures& f : all) {
+    if (f.git_commit_a_s < 0) continue;
+    std::cout << "| " << f.scenario << " | " << Count(f.n) << " | " << Ms(f.cli_one_field_s)
+              << " | " << Ms(f.git_commit_a_s) << " | "
+              << Ratio(f.git_commit_a_s, f.cli_one_field_s) << " | " << Ms(f.git_one_field_s)
+              << " | " << Ratio(f.git_one_field_s, f.cli_one_field_s) << " |\n";
+  }
 }
 
 json::value ToJson(const Figures& f) {
@@ -633,6 +716,7 @@ json::value ToJson(const Figures& f) {
       {"git_one_field_bytes", f.git_one_field_bytes},
       {"git_diff_10_s", opt_num(f.git_diff_s)},
       {"git_read_doc_s", opt_num(f.git_read_s)},
+      {"git_commit_a_s", opt_num(f.git_commit_a_s)},
   };
 }
 
@@ -730,8 +814,11 @@ int main(int argc, char** argv) {
       "bytes per document (docs)")("seed", po::value(&opt.seed)->default_value(opt.seed),
                                    "data set seed")(
       "cli", po::value(&opt.cli), "the strata binary: also time set/diff/get as processes")(
-      "no-git", "skip the git peer")("keep", "keep the repositories in --workdir")(
-      "json", po::value(&opt.json_path), "also write the figures as JSON to this file");
+      "no-git", "skip the git peer")(
+      "commit-a-max", po::value(&opt.commit_a_max)->default_value(opt.commit_a_max),
+      "largest N (docs) also committed from a working tree with `git commit -a`")(
+      "keep", "keep the repositories in --workdir")("json", po::value(&opt.json_path),
+                                                    "also write the figures as JSON to this file");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -785,6 +872,10 @@ int main(int argc, char** argv) {
     json::array arr;
     for (const Figures& f : all) arr.push_back(ToJson(f));
     std::ofstream(opt.json_path) << json::serialize(json::object{{"results", arr}}) << "\n";
+  }
+  for (const std::string& dir : RemoveAtExit()) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
   }
   bool ok =
       std::all_of(all.begin(), all.end(), [](const Figures& f) { return f.bound_ok; }) &&
