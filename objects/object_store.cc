@@ -87,36 +87,35 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(git_repository* repo, boo
     Status repaired = RepairPackIndexes(objects_dir);
     static_cast<void>(repaired);
   }
-  STRATA_ASSIGN_OR_RETURN(git_odb_backend * packs, NewPackBackend(objects_dir));
+  auto pack_ids = std::make_shared<SharedPackIds>(objects_dir + "/pack");
+  STRATA_ASSIGN_OR_RETURN(git_odb_backend * packs, NewPackBackend(objects_dir, pack_ids));
   STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), packs, kPackPriority, "the packs"));
   STRATA_ASSIGN_OR_RETURN(git_odb_backend * stage, NewStageBackend());
   STRATA_RETURN_IF_ERROR(AddBackend(odb.get(), stage, kStagingPriority, "the staging area"));
   // From now on every libgit2 call on `repo` (commit lookups, revparse,
   // revwalks) reads through this database, never libgit2's loose backend.
   STRATA_GIT(git_repository_set_odb(repo, odb.get()), "cannot install the object database");
-  return std::unique_ptr<ObjectStore>(
-      new ObjectStore(repo, std::move(odb), stage, packs, loose, std::move(objects_dir)));
+  return std::unique_ptr<ObjectStore>(new ObjectStore(repo, std::move(odb), stage, packs, loose,
+                                                      std::move(objects_dir), std::move(pack_ids)));
 }
 
 ObjectStore::ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* stage,
-                         git_odb_backend* packs, git_odb_backend* loose, std::string objects_dir)
+                         git_odb_backend* packs, git_odb_backend* loose, std::string objects_dir,
+                         std::shared_ptr<SharedPackIds> pack_ids)
     : repo_(repo),
       odb_(std::move(odb)),
       stage_(stage),
       packs_(packs),
       loose_(loose),
       objects_dir_(std::move(objects_dir)),
-      pack_ids_(objects_dir_ + "/pack") {}
+      pack_ids_(std::move(pack_ids)) {}
 
 bool ObjectStore::Exists(const ObjectId& id) {
   if (Stored(id)) return true;
   // Another process may have written a pack (or a loose object, in a
-  // fan-out folder the loose backend has not listed) since the lists were read.
-  pack_ids_.Refresh();
-  if (pack_ids_.Contains(id)) return true;
-  if (packs_->refresh && packs_->refresh(packs_) == 0 && packs_->exists(packs_, AsGit(id)) == 1) {
-    return true;
-  }
+  // fan-out folder the loose backend has not listed) since the lists were
+  // read. (The backend's refresh lists the folder again for PackIds too.)
+  if (packs_->refresh(packs_) == 0 && packs_->exists(packs_, AsGit(id)) == 1) return true;
   if (loose_->refresh(loose_) == 0 && loose_->exists(loose_, AsGit(id)) == 1) return true;
   git_error_clear();
   return false;
@@ -128,8 +127,13 @@ Status ObjectStore::Refusal(bool denied) const {
     const git_error* e = git_error_last();
     refused = Status(e->klass == GIT_ERROR_NOMEMORY ? Code::kResourceExhausted : Code::kIOError,
                      e->message ? e->message : "the system refused the read");
-  } else if (denied && !pack_ids_.refused().empty()) {
-    refused = Status::IOError(pack_ids_.refused());
+  } else if (denied) {
+    std::string why;
+    {
+      std::lock_guard lock(pack_ids_->mu);
+      why = pack_ids_->ids.refused();
+    }
+    if (!why.empty()) refused = Status::IOError(why);
   }
   git_error_clear();
   return refused;
@@ -138,8 +142,13 @@ Status ObjectStore::Refusal(bool denied) const {
 // The packs are asked through PackIds (objects/pack_ids.h): libgit2's pack
 // backend formats an error message for every pack an id is not in.
 bool ObjectStore::InPacks(const ObjectId& id) {
-  if (pack_ids_.Contains(id)) return true;
-  return !pack_ids_.complete() && packs_->exists(packs_, AsGit(id)) == 1;
+  bool complete = true;
+  {
+    std::lock_guard lock(pack_ids_->mu);
+    if (pack_ids_->ids.Contains(id)) return true;
+    complete = pack_ids_->ids.complete();
+  }
+  return !complete && packs_->exists(packs_, AsGit(id)) == 1;
 }
 
 bool ObjectStore::Stored(const ObjectId& id) {
@@ -158,12 +167,17 @@ bool ObjectStore::ContainsPacked(const ObjectId& id) {
 }
 
 Status ObjectStore::RefreshPacks() {
-  pack_ids_.Refresh();
-  if (pack_ids_.removed() != removed_packs_seen_) {
-    // A pack was removed (gc): libgit2 would keep it open for good
-    // (objects/pack_backend.h).
+  std::uint64_t removed = 0;
+  {
+    std::lock_guard lock(pack_ids_->mu);
+    pack_ids_->ids.Refresh();
+    removed = pack_ids_->ids.removed();
+  }
+  if (removed != removed_packs_seen_) {
+    // A pack was removed (gc): libgit2 would keep it open for good, and
+    // the direct reads keep it mapped (objects/pack_backend.h).
     STRATA_RETURN_IF_ERROR(ReopenPacks(packs_));
-    removed_packs_seen_ = pack_ids_.removed();
+    removed_packs_seen_ = removed;
   }
   STRATA_GIT(git_odb_refresh(odb_.get()), "cannot rescan the packs");
   return Status::Ok();

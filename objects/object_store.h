@@ -28,6 +28,7 @@
 
 #include "objects/git.h"
 #include "objects/loose_object.h"
+#include "objects/pack_backend.h"
 #include "objects/pack_ids.h"
 #include "strata/status.h"
 
@@ -331,7 +332,8 @@ class ObjectStore {
 
  private:
   ObjectStore(git_repository* repo, OdbPtr odb, git_odb_backend* stage, git_odb_backend* packs,
-              git_odb_backend* loose, std::string objects_dir);
+              git_odb_backend* loose, std::string objects_dir,
+              std::shared_ptr<SharedPackIds> pack_ids);
   // Whether `id` is staged or on disk. Asks the backends themselves, never
   // libgit2's object cache, which keeps objects that were staged, read back
   // and then discarded.
@@ -358,8 +360,9 @@ class ObjectStore {
   git_odb_backend* packs_;  // owned by odb_
   git_odb_backend* loose_;  // owned by odb_
   std::string objects_dir_;
-  PackIds pack_ids_;                      // what the packs hold, for Stored
-  std::uint64_t removed_packs_seen_ = 0;  // pack_ids_.removed() at the last reopening
+  // What the packs hold, for Stored; shared with packs_, which reads through it.
+  std::shared_ptr<SharedPackIds> pack_ids_;
+  std::uint64_t removed_packs_seen_ = 0;  // pack_ids_->ids.removed() at the last reopening
   std::vector<ObjectId> staged_;
   std::uint64_t staged_bytes_ = 0;
   std::uint64_t flush_threshold_ = 0;

@@ -160,7 +160,7 @@ void PackIds::Refresh() {
   }
 }
 
-bool PackIds::Find(const Index& index, const ObjectId& id) {
+std::optional<std::uint32_t> PackIds::Find(const Index& index, const ObjectId& id) {
   const unsigned char* fanout = index.data() + 8;
   const unsigned first = id.bytes[0];
   std::uint32_t lo = first == 0 ? 0 : Be32(fanout + (first - 1) * 4);
@@ -169,14 +169,14 @@ bool PackIds::Find(const Index& index, const ObjectId& id) {
   while (lo < hi) {
     const std::uint32_t mid = lo + (hi - lo) / 2;
     const int c = std::memcmp(ids + std::size_t{mid} * ObjectId::kSize, id.bytes, ObjectId::kSize);
-    if (c == 0) return true;
+    if (c == 0) return mid;
     if (c < 0) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 namespace {
@@ -220,16 +220,39 @@ bool PackIds::MayContain(const Index& index, const ObjectId& id) {
   return all;
 }
 
+bool PackIds::MaySearch(Index& index, const ObjectId& id) {
+  if (index.filter.empty()) {
+    if (++index.lookups == kFilterAfter && index.count >= kFilterMinIds) BuildFilter(index);
+  }
+  return index.filter.empty() || MayContain(index, id);
+}
+
 bool PackIds::Contains(const ObjectId& id) {
   if (!listed_) Refresh();
   for (Index& index : indexes_) {
-    if (index.filter.empty()) {
-      if (++index.lookups == kFilterAfter && index.count >= kFilterMinIds) BuildFilter(index);
-    }
-    if (!index.filter.empty() && !MayContain(index, id)) continue;
-    if (Find(index, id)) return true;
+    if (MaySearch(index, id) && Find(index, id)) return true;
   }
   return false;
+}
+
+std::optional<PackIds::Location> PackIds::Locate(const ObjectId& id) {
+  if (!listed_) Refresh();
+  for (Index& index : indexes_) {
+    if (!MaySearch(index, id)) continue;
+    const std::optional<std::uint32_t> at = Find(index, id);
+    if (!at) continue;
+    // After the ids, a CRC-32 and a 32-bit offset for each; an offset with
+    // its top bit set is a position in the table of 64-bit ones that follows
+    // (Refresh checked that the file holds the 32-bit table).
+    const unsigned char* data = index.data();
+    const std::size_t n = index.count;
+    const std::uint32_t small = Be32(data + kHeader + n * 24 + std::size_t{*at} * 4);
+    if (!(small & 0x80000000u)) return Location{index.name, small};
+    const std::size_t large = kHeader + n * 28 + std::size_t{small & 0x7fffffffu} * 8;
+    if (large + 8 > index.size - 40) return std::nullopt;  // past the table: damaged
+    return Location{index.name, std::uint64_t{Be32(data + large)} << 32 | Be32(data + large + 4)};
+  }
+  return std::nullopt;
 }
 
 std::size_t PackIds::filtered() const {

@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,15 @@ class PackIds {
 
   // Whether an index lists `id`. Lists the folder first if it never was.
   bool Contains(const ObjectId& id);
+  // Where an index lists `id`: the index's name (pack-HEX.idx) and the
+  // offset of the object's entry in its pack; nullopt if none lists it (or
+  // the one that does names an offset past its own tables). Lists the folder
+  // first if it never was.
+  struct Location {
+    std::string index;
+    std::uint64_t offset = 0;
+  };
+  std::optional<Location> Locate(const ObjectId& id);
   // Lists objects/pack again if it changed (its mtime) since the last
   // listing.
   void Refresh();
@@ -89,7 +99,11 @@ class PackIds {
   static void Release(Index& index);
   // Records the first refusal of a listing (refused()); `error` is errno.
   void Refuse(const char* what, const std::string& path, int error);
-  static bool Find(const Index& index, const ObjectId& id);
+  // The position of `id` among the index's sorted ids, if it lists it.
+  static std::optional<std::uint32_t> Find(const Index& index, const ObjectId& id);
+  // Whether `index` may list `id`: false when its filter rules it out.
+  // Counts the lookup toward building one.
+  static bool MaySearch(Index& index, const ObjectId& id);
   static void BuildFilter(Index& index);
   static bool MayContain(const Index& index, const ObjectId& id);
 

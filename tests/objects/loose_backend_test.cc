@@ -368,7 +368,8 @@ BOOST_AUTO_TEST_CASE(a_repository_reads_staged_then_packed_then_loose) {
   // Backends made the same way share their functions.
   Result<git_odb_backend*> loose = NewLooseBackend(t.dir() + "/objects");
   STRATA_CHECK_OK(loose);
-  Result<git_odb_backend*> made = NewPackBackend(t.dir() + "/objects");
+  Result<git_odb_backend*> made = NewPackBackend(
+      t.dir() + "/objects", std::make_shared<SharedPackIds>(t.dir() + "/objects/pack"));
   STRATA_CHECK_OK(made);
   git_odb_backend* packs = *made;
   git_odb_backend* order[3];
