@@ -75,6 +75,7 @@ void PackIds::Refresh() {
     }
     std::sort(names.begin(), names.end());
     kept.reserve(names.size());
+    std::string buffer;  // what each new index reads into first
     auto old = indexes_.begin();
     for (const std::string& name : names) {
       while (old != indexes_.end() && old->name < name) {
@@ -89,38 +90,54 @@ void PackIds::Refresh() {
       }
       const std::string path = dir_ + "/" + name;
       Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-      struct stat st {};
-      if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
+      if (fd.fd < 0) {
         complete_ = false;  // removed meanwhile, or unreadable
         Refuse("open", path, errno);
         continue;
       }
-      const auto size = static_cast<std::size_t>(st.st_size);
-      if (size < kHeader + 40) {
-        complete_ = false;
-        continue;
-      }
+      // A small index (most: each small version's pack has one) is read
+      // whole at once, without asking its size first: a read that stops
+      // short of kCopyMax + 1 bytes has reached the end.
       Index index;
       index.name = name;
-      index.size = size;
-      if (size <= kCopyMax) {
-        index.copy.resize(size);
-        std::size_t got = 0;
-        int error = 0;
-        while (got < size) {
-          const ssize_t n =
-              ::pread(fd.fd, index.copy.data() + got, size - got, static_cast<off_t>(got));
-          if (n < 0 && errno == EINTR) continue;
-          if (n < 0) error = errno;
-          if (n <= 0) break;
-          got += static_cast<std::size_t>(n);
-        }
-        if (got != size) {
-          complete_ = false;  // cut short meanwhile, or unreadable
-          if (error != 0) Refuse("read", path, error);
+      if (buffer.empty()) buffer.resize(kCopyMax + 1);
+      std::size_t got = 0;
+      int error = 0;
+      while (got < buffer.size()) {
+        const std::size_t want = buffer.size() - got;
+        const ssize_t n = ::pread(fd.fd, buffer.data() + got, want, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) error = errno;
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+        // A regular file reads short only at its end. (Were it otherwise,
+        // the copy would lack its tail: the large offsets, which Locate
+        // checks against the size, and the trailer, which is not read.)
+        if (static_cast<std::size_t>(n) < want) break;
+      }
+      if (error != 0) {
+        complete_ = false;  // unreadable
+        Refuse("read", path, error);
+        continue;
+      }
+      std::size_t size = got;
+      if (got <= kCopyMax) {
+        index.copy.assign(buffer.data(), got);
+      } else {
+        struct stat st {};
+        if (::fstat(fd.fd, &st) != 0) {
+          complete_ = false;
+          Refuse("open", path, errno);
           continue;
         }
-      } else {
+        size = static_cast<std::size_t>(st.st_size);
+      }
+      if (size < kHeader + 40) {
+        complete_ = false;  // cut short, or being written
+        continue;
+      }
+      index.size = size;
+      if (size > kCopyMax) {
         void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
         if (map == MAP_FAILED) {
           complete_ = false;

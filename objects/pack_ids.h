@@ -77,11 +77,11 @@ class PackIds {
   static constexpr std::uint32_t kFilterMinIds = 4096;
 
  private:
-  // An index of kCopyMax bytes or less is read into memory; a larger one
-  // is mapped. Only a small one is ever rewritten in place (a power loss
-  // may tear it, and RepairPackIndexes rebuilds it: docs/format.md), and a
-  // mapping of a file cut short faults on access; large indexes are
-  // fsynced before they are renamed into place, and never change.
+  // An index of kCopyMax bytes or less is read into memory (one read, its
+  // size not asked first); a larger one is mapped. Only a small one is ever rewritten in place (a
+  // power loss may tear it, and RepairPackIndexes rebuilds it: docs/format.md), and a mapping of a
+  // file cut short faults on access; large indexes are fsynced before they are renamed into place,
+  // and never change.
   static constexpr std::size_t kCopyMax = 64 << 10;
   struct Index {
     std::string name;                    // pack-HEX.idx
