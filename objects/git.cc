@@ -357,6 +357,21 @@ int SetGitCorruptionError(const std::string& message) {
   return GIT_ERROR;
 }
 
+int HandOverObject(git_odb_backend* backend, std::string_view data, git_object_t type, void** out,
+                   size_t* len, git_object_t* type_out) {
+  char* buf = static_cast<char*>(git_odb_backend_data_alloc(backend, data.size() + 1));
+  if (buf == nullptr) {
+    git_error_set_oom();
+    return GIT_ERROR;
+  }
+  std::memcpy(buf, data.data(), data.size());
+  buf[data.size()] = '\0';
+  *out = buf;
+  *len = data.size();
+  *type_out = type;
+  return 0;
+}
+
 bool GitErrorIsSystem() {
   const git_error* e = git_error_last();
   return e && (e->klass == GIT_ERROR_OS || e->klass == GIT_ERROR_NOMEMORY);

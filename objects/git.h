@@ -3,6 +3,7 @@
 #pragma once
 
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
 
 #include <cstring>
 #include <functional>
@@ -52,6 +53,13 @@ bool GitErrorIsSystem();
 // `message` libgit2's last error, marked as corruption so that GitError says
 // Corruption rather than IOError. Returns GIT_ERROR, for the callback to return.
 int SetGitCorruptionError(const std::string& message);
+
+// For an object database backend's read: hands `data` to libgit2 in a
+// buffer it frees (git_odb_backend_data_alloc; NUL-terminated, as libgit2's
+// own backends leave object data), with its length and `type`. 0, or
+// GIT_ERROR with libgit2's out-of-memory error.
+int HandOverObject(git_odb_backend* backend, std::string_view data, git_object_t type, void** out,
+                   size_t* len, git_object_t* type_out);
 
 #define STRATA_GIT(expr, what)                           \
   do {                                                   \

@@ -122,23 +122,6 @@ int ReadObject(LooseBackend& self, const git_oid* oid, RawObject* out) {
   return 0;
 }
 
-// Hands `obj` to libgit2 in a buffer it frees (NUL-terminated, as libgit2's
-// own backends leave object data).
-int HandOver(git_odb_backend* backend, const RawObject& obj, void** data, size_t* len,
-             git_object_t* type) {
-  char* buf = static_cast<char*>(git_odb_backend_data_alloc(backend, obj.data.size() + 1));
-  if (buf == nullptr) {
-    git_error_set_oom();
-    return GIT_ERROR;
-  }
-  std::memcpy(buf, obj.data.data(), obj.data.size());
-  buf[obj.data.size()] = '\0';
-  *data = buf;
-  *len = obj.data.size();
-  *type = obj.type;
-  return 0;
-}
-
 // The one loose object whose id starts with the first `len` hex digits of
 // `prefix`: 0 and its id, GIT_ENOTFOUND, or GIT_EAMBIGUOUS.
 int FindByPrefix(LooseBackend& self, const git_oid* prefix, size_t len, git_oid* out) {
@@ -181,7 +164,7 @@ int Read(void** data, size_t* len, git_object_t* type, git_odb_backend* backend,
     RawObject obj;
     int rc = ReadObject(Self(backend), oid, &obj);
     if (rc != 0) return rc;
-    return HandOver(backend, obj, data, len, type);
+    return HandOverObject(backend, obj.data, obj.type, data, len, type);
   });
 }
 
@@ -198,7 +181,7 @@ int ReadPrefix(git_oid* out, void** data, size_t* len, git_object_t* type, git_o
     RawObject obj;
     int rc = ReadObject(Self(backend), &id, &obj);
     if (rc != 0) return rc;
-    rc = HandOver(backend, obj, data, len, type);
+    rc = HandOverObject(backend, obj.data, obj.type, data, len, type);
     if (rc == 0) git_oid_cpy(out, &id);
     return rc;
   });

@@ -256,23 +256,6 @@ int ReadDirect(PackBackend& self, const git_oid* oid, RawObject& out) {
   }
 }
 
-// Hands `obj` to libgit2 in a buffer it frees (NUL-terminated, as libgit2's
-// own backends leave object data).
-int HandOver(git_odb_backend* backend, const RawObject& obj, void** data, size_t* len,
-             git_object_t* type) {
-  char* buf = static_cast<char*>(git_odb_backend_data_alloc(backend, obj.data.size() + 1));
-  if (buf == nullptr) {
-    git_error_set_oom();
-    return GIT_ERROR;
-  }
-  std::memcpy(buf, obj.data.data(), obj.data.size());
-  buf[obj.data.size()] = '\0';
-  *data = buf;
-  *len = obj.data.size();
-  *type = obj.type;
-  return 0;
-}
-
 constexpr const char* kWhere = "the pack backend";
 
 int Read(void** data, size_t* len, git_object_t* type, git_odb_backend* backend,
@@ -281,7 +264,7 @@ int Read(void** data, size_t* len, git_object_t* type, git_odb_backend* backend,
     PackBackend& self = Self(backend);
     RawObject obj;
     int rc = ReadDirect(self, oid, obj);
-    if (rc == 0) return HandOver(backend, obj, data, len, type);
+    if (rc == 0) return HandOverObject(backend, obj.data, obj.type, data, len, type);
     if (rc != GIT_PASSTHROUGH) return rc;
     git_odb_backend* packs = nullptr;
     if ((rc = Inner(self, &packs)) < 0) return rc;
