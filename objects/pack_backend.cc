@@ -89,9 +89,10 @@ const Mapping* MapPack(PackBackend& self, const std::string& index, Stop* stop) 
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
   if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
+    const int error = errno;
     // Removed since the listing (gc): libgit2 lists the folder again.
-    *stop = {errno == ENOENT ? Stop::kAskLibgit2 : Stop::kRefused,
-             "cannot open " + path + ": " + std::strerror(errno)};
+    *stop = {error == ENOENT ? Stop::kAskLibgit2 : Stop::kRefused,
+             "cannot open " + path + ": " + std::strerror(error)};
     return nullptr;
   }
   const auto size = static_cast<std::size_t>(st.st_size);
@@ -101,7 +102,8 @@ const Mapping* MapPack(PackBackend& self, const std::string& index, Stop* stop) 
   }
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.fd, 0);
   if (map == MAP_FAILED) {
-    *stop = {Stop::kRefused, "cannot map " + path + ": " + std::strerror(errno)};
+    const int error = errno;
+    *stop = {Stop::kRefused, "cannot map " + path + ": " + std::strerror(error)};
     return nullptr;
   }
   const auto* bytes = static_cast<const unsigned char*>(map);
@@ -165,6 +167,12 @@ bool Resolve(PackBackend& self, PackIds::Location at, RawObject& out, Stop* stop
     EntryHeader h;
     if (!ParseEntryHeader(entry, room, h)) {
       *stop = Damaged(name, at.offset, "a damaged entry header");
+      return false;
+    }
+    if (h.size > UINT_MAX) {
+      // Inflate takes one buffer of at most 4 GiB (zlib's uInt); libgit2's
+      // backend reads larger entries in pieces.
+      *stop = {Stop::kAskLibgit2, {}};
       return false;
     }
     if (h.type >= GIT_OBJECT_COMMIT && h.type <= GIT_OBJECT_TAG) {
