@@ -60,9 +60,10 @@ struct PackOnDisk {
   std::string base;  // objects/pack/pack-HEX (no extension)
   std::string name;  // pack-HEX.pack
   std::int64_t mtime = 0;
-  std::uint64_t bytes = 0;    // pack and index
-  std::uint64_t objects = 0;  // from the index's size: 8 + 1024 + 28 a object + 40 bytes
-  bool keep = false;          // a .keep file: git's "never repack this"
+  std::uint64_t bytes = 0;              // pack and index
+  std::uint64_t objects = 0;            // from the index's size: 8 + 1024 + 28 a object + 40 bytes
+  bool keep = false;                    // a .keep file: git's "never repack this"
+  std::vector<std::string> side_files;  // git's .rev, .bitmap, .mtimes of it, as listed
 };
 
 struct Listing {
@@ -70,7 +71,8 @@ struct Listing {
   std::vector<PackOnDisk> packs;
   std::vector<std::string>
       orphans;  // a pack without its index or an index without its pack, old enough to remove
-  std::vector<std::string> temps;  // old temporary files of interrupted writers
+  std::vector<std::string> temps;   // old temporary files of interrupted writers
+  std::vector<std::string> fanout;  // the objects/XX folders there were
   std::uint64_t bytes = 0;
 };
 
@@ -90,57 +92,78 @@ bool StartsWith(const std::string& s, std::string_view prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// The names in folder `dir`, "." and ".." left out; none if it cannot be
+// read. Not std::filesystem::directory_iterator: libstdc++ 12 builds its
+// entries inside a noexcept function, so running out of memory there ends
+// the process (tests/repo/alloc_failure_test.cc found it on every write's
+// auto gc check); here it is a std::bad_alloc that the public boundary
+// returns as ResourceExhausted.
+std::vector<std::string> NamesIn(const std::string& dir) {
+  std::vector<std::string> out;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) return out;
+  while (const dirent* e = ::readdir(d.get())) {
+    std::string_view name(e->d_name);
+    if (name != "." && name != "..") out.emplace_back(name);
+  }
+  return out;
+}
+
+// The loose objects, packs and leftovers under `objects`, from one listing
+// of each folder: only the fan-out folders that exist are opened (a packed
+// repository has none), and a pack's .keep and git's side files (.rev,
+// .bitmap, .mtimes) are found in the listing, not asked for one by one.
 Result<Listing> ListObjects(const std::string& objects, std::int64_t now) {
   Listing out;
-  static const char* hex = "0123456789abcdef";
-  for (int i = 0; i < 256; ++i) {
-    std::string dir = objects + "/" + hex[i >> 4] + hex[i & 15];
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      const std::string name = it->path().filename().string();
+  for (const std::string& fan : NamesIn(objects)) {
+    if (fan.size() != 2 || !IsHex(fan)) continue;
+    const std::string dir = objects + "/" + fan;
+    out.fanout.push_back(dir);
+    for (const std::string& name : NamesIn(dir)) {
+      const std::string path = dir + "/" + name;
       struct stat st {};
-      if (::stat(it->path().c_str(), &st) != 0) continue;
+      if (::stat(path.c_str(), &st) != 0) continue;
       if (name.size() == GIT_OID_HEXSZ - 2 && IsHex(name)) {
         LooseFile f;
-        std::string full = dir.substr(dir.size() - 2) + name;
+        const std::string full = fan + name;
         if (git_oid_fromstrn(AsGit(f.id), full.data(), full.size()) != 0) continue;
-        f.path = it->path().string();
+        f.path = path;
         f.mtime = MtimeOf(st);
         f.size = static_cast<std::uint64_t>(st.st_size);
         out.bytes += f.size;
         out.loose.push_back(std::move(f));
       } else if (StartsWith(name, "tmp_object_git2_") && now - MtimeOf(st) > kTempFileExpire) {
-        out.temps.push_back(it->path().string());
+        out.temps.push_back(path);
       }
     }
   }
   const std::string pack_dir = objects + "/pack";
-  std::error_code ec;
-  for (fs::directory_iterator it(pack_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    const std::string path = it->path().string();
+  const std::vector<std::string> names = NamesIn(pack_dir);
+  const std::unordered_set<std::string_view> listed(names.begin(), names.end());
+  for (const std::string& name : names) {
+    const bool temp = StartsWith(name, "strata-tmp-") || StartsWith(name, "pack_git2_");
+    const bool pack = StartsWith(name, "pack-") && EndsWith(name, ".pack");
+    const bool index = StartsWith(name, "pack-") && EndsWith(name, ".idx");
+    if (!temp && !pack && !index) continue;
+    const std::string path = pack_dir + "/" + name;
+    const std::string stem = name.substr(0, name.rfind('.'));  // pack-HEX
+    if (pack && listed.count(stem + ".idx") > 0) continue;     // listed with its index
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if ((StartsWith(name, "strata-tmp-") || StartsWith(name, "pack_git2_")) &&
-        now - MtimeOf(st) > kTempFileExpire) {
-      out.temps.push_back(path);
+    if (temp) {
+      if (now - MtimeOf(st) > kTempFileExpire) out.temps.push_back(path);
       continue;
     }
-    if (!StartsWith(name, "pack-")) continue;
-    if (EndsWith(name, ".pack")) {
-      const std::string base = path.substr(0, path.size() - 5);
-      struct stat idx {};
-      if (::stat((base + ".idx").c_str(), &idx) != 0 && now - MtimeOf(st) > kTempFileExpire) {
-        out.orphans.push_back(path);  // an interrupted write renamed the pack, not its index
-      }
+    if (pack) {
+      // An interrupted write renamed the pack, not its index.
+      if (now - MtimeOf(st) > kTempFileExpire) out.orphans.push_back(path);
       continue;
     }
-    if (!EndsWith(name, ".idx")) continue;
     PackOnDisk p;
-    p.base = path.substr(0, path.size() - 4);
-    p.name = name.substr(0, name.size() - 4) + ".pack";
-    struct stat pack {};
-    if (::stat((p.base + ".pack").c_str(), &pack) != 0) {
+    p.base = pack_dir + "/" + stem;
+    p.name = stem + ".pack";
+    struct stat pack_st {};
+    if (listed.count(p.name) == 0 || ::stat((p.base + ".pack").c_str(), &pack_st) != 0) {
       // git and libgit2 skip an index without its pack; libgit2's indexer
       // renames the index first, so a transfer killed between the two
       // renames leaves one. Removed once it is old enough not to be one
@@ -148,11 +171,13 @@ Result<Listing> ListObjects(const std::string& objects, std::int64_t now) {
       if (now - MtimeOf(st) > kTempFileExpire) out.orphans.push_back(path);
       continue;
     }
-    p.mtime = MtimeOf(pack);
-    p.bytes = static_cast<std::uint64_t>(st.st_size) + static_cast<std::uint64_t>(pack.st_size);
+    p.mtime = MtimeOf(pack_st);
+    p.bytes = static_cast<std::uint64_t>(st.st_size) + static_cast<std::uint64_t>(pack_st.st_size);
     p.objects = st.st_size > 1072 ? static_cast<std::uint64_t>(st.st_size - 1072) / 28 : 0;
-    struct stat keep {};
-    p.keep = ::stat((p.base + ".keep").c_str(), &keep) == 0;
+    p.keep = listed.count(stem + ".keep") > 0;
+    for (const char* ext : {".rev", ".bitmap", ".mtimes"}) {
+      if (listed.count(stem + ext) > 0) p.side_files.push_back(p.base + ext);
+    }
     out.bytes += p.bytes;
     out.packs.push_back(std::move(p));
   }
@@ -174,23 +199,6 @@ GcAutoLimits ReadAutoLimits(git_repository* repo) {
   if (git_config_get_int64(&value, raw, "strata.gcAutoPackLimit") == 0) limits.packs = value;
   git_error_clear();
   return limits;
-}
-
-// The names in folder `dir`, "." and ".." left out; none if it cannot be
-// read. Not std::filesystem::directory_iterator: libstdc++ 12 builds its
-// entries inside a noexcept function, so running out of memory there ends
-// the process (tests/repo/alloc_failure_test.cc found it on every write's
-// auto gc check); here it is a std::bad_alloc that the public boundary
-// returns as ResourceExhausted.
-std::vector<std::string> NamesIn(const std::string& dir) {
-  std::vector<std::string> out;
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
-  if (!d) return out;
-  while (const dirent* e = ::readdir(d.get())) {
-    std::string_view name(e->d_name);
-    if (name != "." && name != "..") out.emplace_back(name);
-  }
-  return out;
 }
 
 // Whether --auto has work: more packs than the limit, or more loose objects
@@ -242,6 +250,15 @@ Status Unlink(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return Status::IOError("cannot remove " + path + ": " + Errno());
   }
+  return Status::Ok();
+}
+
+// Removes a listed pack: its index first (then no reader finds a pack that
+// is going away), the pack, and the side files git wrote for it.
+Status RemovePack(const PackOnDisk& p) {
+  STRATA_RETURN_IF_ERROR(Unlink(p.base + ".idx"));
+  STRATA_RETURN_IF_ERROR(Unlink(p.base + ".pack"));
+  for (const std::string& path : p.side_files) STRATA_RETURN_IF_ERROR(Unlink(path));
   return Status::Ok();
 }
 
@@ -511,12 +528,9 @@ Result<std::vector<std::string>> CombineSmallPacks(ObjectStore& store, const std
       return Status::IOError("cannot set the time of " + combined->base + ".pack: " + Errno());
     }
     StopPoint("combined");
-    for (const std::string& base : bases) {
-      if (base == combined->base) continue;
-      // The index first: then no reader finds a pack that is going away.
-      for (const char* ext : {".idx", ".pack", ".rev", ".bitmap", ".mtimes"}) {
-        STRATA_RETURN_IF_ERROR(Unlink(base + ext));
-      }
+    for (const PackOnDisk* p : group) {
+      if (p->base == combined->base) continue;
+      STRATA_RETURN_IF_ERROR(RemovePack(*p));
       ++removed;
     }
     any = true;
@@ -831,10 +845,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   bool stopped_halfway = false;
   for (const PackOnDisk* p : replaced) {
     if (p->base == new_pack_base) continue;
-    // The index first: then no reader finds a pack that is going away.
-    for (const char* ext : {".idx", ".pack", ".rev", ".bitmap", ".mtimes"}) {
-      STRATA_RETURN_IF_ERROR(Unlink(p->base + ext));
-    }
+    STRATA_RETURN_IF_ERROR(RemovePack(*p));
     // A copy this gc made stands for packs already counted.
     const bool copy =
         std::find(intermediate.begin(), intermediate.end(), p->base) != intermediate.end();
@@ -855,11 +866,9 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   for (const std::string& path : listing.orphans) STRATA_RETURN_IF_ERROR(Unlink(path));
   for (const std::string& path : listing.temps) STRATA_RETURN_IF_ERROR(Unlink(path));
   // Empty fan-out folders go too (one that is not empty stays).
-  static const char* hex = "0123456789abcdef";
-  for (int i = 0; i < 256; ++i) {
-    std::string dir = objects + "/" + hex[i >> 4] + hex[i & 15];
+  for (const std::string& dir : listing.fanout) {
     if (::rmdir(dir.c_str()) != 0) {
-      // Not empty, or absent: either way nothing to do.
+      // Not empty, or gone: either way nothing to do.
     }
   }
   StopPoint("removed");

@@ -4,6 +4,13 @@
 # nothing: verify and git fsck --strict pass and every version reads back.
 . "$(dirname "$0")/lib.sh"
 
+have_strace=yes
+command -v strace >/dev/null 2>&1 || have_strace=no
+if [ "$have_strace" = no ] && [ -n "${STRATA_REQUIRE_SERVERS:-}" ]; then
+  echo "not ok - strace is not installed (scripts/install-deps.sh installs it)"
+  exit 1
+fi
+
 # A repository with versions on main, a tag, a label, and a deleted branch
 # (unreachable versions). Automatic gc is off so the packs pile up.
 make_repo() {
@@ -64,6 +71,40 @@ EOF
   expect_eq 1 "$(count idx)"
   check_sound
 '
+
+test_expect_success 'gc removes the side files git wrote for a pack, and emptied fan-out folders' '
+  make_repo side-files
+  cd side-files
+  test "$(find .strata/objects -path "*/objects/??" -type d | wc -l)" -ge 1
+  base=$(ls .strata/objects/pack/pack-*.idx | head -1)
+  base=${base%.idx}
+  for ext in rev bitmap mtimes; do : >"$base.$ext"; done
+  strata gc >/dev/null
+  for ext in rev bitmap mtimes; do test ! -e "$base.$ext"; done
+  expect_eq 0 "$(find .strata/objects -path "*/objects/??" -type d | wc -l)" "fan-out folders"
+  expect_eq 1 "$(count pack)"
+  check_sound
+'
+
+if [ "$have_strace" = yes ]; then
+  test_expect_success 'automatic gc of a packed repository opens no fan-out folder' '
+    cd side-files
+    sgit config --unset strata.gcAuto
+    sgit config strata.gcAutoPackLimit 3
+    strata set doc /n 7 >/dev/null
+    strata set doc /n 8 >/dev/null
+    expect_eq 3 "$(count pack)"
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+      strace -f -o trace -e trace=openat,open,rmdir,stat,newfstatat,unlink "$STRATA" set doc /n 9 >/dev/null
+    test "$(count pack)" -lt 4
+    # Before: each of the 256 objects/XX opened twice and removed once.
+    expect_eq 0 "$(grep -cE "objects/[0-9a-f]{2}\"" trace)" "calls on fan-out folders"
+    expect_eq 0 "$(grep -cE "\.(rev|bitmap|mtimes|keep)\"" trace)" "calls on side files"
+    expect_eq 9 "$(strata get doc /n)"
+  '
+else
+  test_skip 'automatic gc of a packed repository opens no fan-out folder' 'strace is not installed'
+fi
 
 test_expect_success 'human output says what was packed and removed' '
   cd r
