@@ -14,7 +14,10 @@ void Define(po::options_description& o, po::options_description&,
   o.add_options()("auto", "only when there are many loose objects or packs (as after writes)")(
       "prune", po::value<std::string>()->value_name("WHEN"),
       "drop unreachable objects older than WHEN: a number of days (default 14), 'now' or "
-      "'never'");
+      "'never'")("keep-largest-pack",
+                 "leave the largest pack as it is and pack only the rest (as git gc "
+                 "--keep-largest-pack): faster on a large repository, but the kept pack's "
+                 "unreachable objects stay");
   AddJsonOption(o);
 }
 
@@ -47,6 +50,12 @@ std::string Bytes(std::uint64_t n) {
 int Run(Context& ctx, const po::variables_map& args) {
   GcOptions options;
   options.auto_mode = args.count("auto") > 0;
+  options.keep_largest_pack = args.count("keep-largest-pack") > 0;
+  if (options.auto_mode && options.keep_largest_pack) {
+    std::cerr << "strata: error: --auto and --keep-largest-pack do not go together (--auto "
+                 "keeps large packs anyway)\n";
+    return kExitUsage;
+  }
   if (args.count("prune")) {
     Result<std::optional<std::int64_t>> prune = ParsePrune(args["prune"].as<std::string>());
     if (!prune.ok()) {
@@ -80,6 +89,7 @@ int Run(Context& ctx, const po::variables_map& args) {
     out["unreachable_kept"] = r.unreachable_kept;
     out["removed"] = json::object{{"loose", r.loose_removed}, {"packs", r.packs_removed}};
     out["pack"] = r.pack;
+    out["kept_pack"] = r.kept_pack;
     ctx.PrintJson(out);
     return kExitOk;
   }
@@ -89,8 +99,8 @@ int Run(Context& ctx, const po::variables_map& args) {
   }
   std::cout << "packed " << r.objects_packed << " objects"
             << (r.pack.empty() ? "" : " into " + r.pack) << "\n"
-            << "removed " << r.loose_removed << " loose objects and " << r.packs_removed
-            << " packs\n"
+            << (r.kept_pack.empty() ? "" : "kept " + r.kept_pack + " as it was\n") << "removed "
+            << r.loose_removed << " loose objects and " << r.packs_removed << " packs\n"
             << "before: " << r.loose_before << " loose, " << r.packs_before << " packs, "
             << Bytes(r.bytes_before) << "\n"
             << "after:  " << r.loose_after << " loose, " << r.packs_after << " packs, "
@@ -103,7 +113,7 @@ int Run(Context& ctx, const po::variables_map& args) {
 extern const CommandSpec kGcCommand{
     "gc",
     "pack the repository's objects and remove what was packed",
-    "strata gc [--auto] [--prune WHEN] [--json]",
+    "strata gc [--auto | --keep-largest-pack] [--prune WHEN] [--json]",
     "Packs every object that any ref, reflog entry or cache (views, projections) reaches into\n"
     "one pack with deltas, then removes the loose objects and packs it replaced. Unreachable\n"
     "objects are kept for --prune days after they were written (14 by default), since a\n"
@@ -112,8 +122,11 @@ extern const CommandSpec kGcCommand{
     "strata.gcAutoPackLimit packs (default 50) or about strata.gcAuto loose objects (default\n"
     "6700); set either to 0 in .strata/config to turn that trigger off (gcAuto = 0 turns\n"
     "automatic gc off). Writers wait while gc runs; a second gc is refused (--auto: skipped).\n"
+    "--keep-largest-pack leaves the largest pack as it is and packs only the others and the\n"
+    "loose objects, as git's option does: every object is still walked, so nothing is lost,\n"
+    "but the kept pack's unreachable objects stay and its deltas are not searched again.\n"
     "Killing gc at any point loses nothing. --json prints {ran, skipped?, before, after,\n"
-    "packed, unreachable_kept, removed, pack}.",
+    "packed, unreachable_kept, removed, pack, kept_pack}.",
     Define,
     Run};
 

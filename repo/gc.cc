@@ -313,17 +313,31 @@ class Roots {
     return Status::Ok();
   }
 
-  // Inserts everything the roots added since the last call reach into `pb`.
-  Status InsertInto(git_packbuilder* pb) {
+  // Inserts everything the roots added since the last call reach into `pb`,
+  // but for what `skip` holds: that is walked through, not inserted (so
+  // what it reaches is packed however it is stored). With `skip`, commits
+  // are walked here rather than by libgit2's insert_walk, and trees' entries
+  // go in with their names, which the pack builder groups deltas by.
+  Status InsertInto(git_packbuilder* pb, const std::unordered_set<ObjectId>* skip = nullptr) {
+    const auto insert = [&](const ObjectId& id, const char* name) -> Status {
+      if (skip != nullptr && skip->count(id) > 0) return Status::Ok();
+      STRATA_GIT(git_packbuilder_insert(pb, AsGit(id), name), "cannot pack object " + id.Hex());
+      return Status::Ok();
+    };
+    struct Item {
+      ObjectId id;
+      git_object_t type;
+      std::string name;
+    };
+    std::vector<Item> stack;
     // Tags first: their targets join the roots.
-    std::vector<std::pair<ObjectId, git_object_t>> stack;
     for (std::size_t i = others_done_; i < others_.size(); ++i) {
       if (others_[i].second != GIT_OBJECT_TAG) continue;
       const ObjectId id = others_[i].first;
       git_tag* raw = nullptr;
       STRATA_GIT(git_tag_lookup(&raw, repo_, AsGit(id)), "cannot read tag " + id.Hex());
       GitPtr<git_tag, git_tag_free> tag(raw);
-      STRATA_GIT(git_packbuilder_insert(pb, AsGit(id), nullptr), "cannot pack tag " + id.Hex());
+      STRATA_RETURN_IF_ERROR(insert(id, nullptr));
       STRATA_RETURN_IF_ERROR(Add(*git_tag_target_id(raw)));
     }
     if (commits_done_ < commits_.size()) {
@@ -334,27 +348,45 @@ class Roots {
         STRATA_GIT(git_revwalk_push(walk.get(), AsGit(commits_[i])),
                    "cannot walk from " + commits_[i].Hex());
       }
-      STRATA_GIT(git_packbuilder_insert_walk(pb, walk.get()), "cannot pack the history");
       commits_done_ = commits_.size();
+      if (skip == nullptr) {
+        STRATA_GIT(git_packbuilder_insert_walk(pb, walk.get()), "cannot pack the history");
+      } else {
+        git_oid oid;
+        int rc = 0;
+        while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
+          const ObjectId commit = FromGit(oid);
+          if (!done_.insert(commit).second) continue;
+          STRATA_RETURN_IF_ERROR(insert(commit, nullptr));
+          git_commit* raw_commit = nullptr;
+          STRATA_GIT(git_commit_lookup(&raw_commit, repo_, &oid),
+                     "cannot read version " + commit.Hex());
+          CommitPtr owned(raw_commit);
+          stack.push_back({FromGit(*git_commit_tree_id(raw_commit)), GIT_OBJECT_TREE, ""});
+        }
+        if (rc != GIT_ITEROVER) return GitError(rc, "cannot walk the history");
+        git_error_clear();
+      }
     }
     // Trees and blobs, iteratively (values nest deep), each tree once.
     for (std::size_t i = others_done_; i < others_.size(); ++i) {
-      if (others_[i].second != GIT_OBJECT_TAG) stack.push_back(others_[i]);
+      if (others_[i].second != GIT_OBJECT_TAG)
+        stack.push_back({others_[i].first, others_[i].second, ""});
     }
     others_done_ = others_.size();
     while (!stack.empty()) {
-      auto [id, type] = stack.back();
+      Item item = std::move(stack.back());
       stack.pop_back();
-      if (!done_.insert(id).second) continue;
-      STRATA_GIT(git_packbuilder_insert(pb, AsGit(id), nullptr), "cannot pack object " + id.Hex());
-      if (type != GIT_OBJECT_TREE) continue;
-      STRATA_RETURN_IF_ERROR(
-          store_.ScanTree(id, [&](std::string_view, const ObjectId& child, bool is_tree) {
-            if (!done_.count(child)) {
-              stack.push_back({child, is_tree ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB});
-            }
-            return true;
-          }));
+      if (!done_.insert(item.id).second) continue;
+      STRATA_RETURN_IF_ERROR(insert(item.id, item.name.empty() ? nullptr : item.name.c_str()));
+      if (item.type != GIT_OBJECT_TREE) continue;
+      STRATA_RETURN_IF_ERROR(store_.ScanTree(item.id, [&](std::string_view name,
+                                                          const ObjectId& child, bool is_tree) {
+        if (!done_.count(child)) {
+          stack.push_back({child, is_tree ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB, std::string(name)});
+        }
+        return true;
+      }));
     }
     return Status::Ok();
   }
@@ -465,6 +497,16 @@ Status AddYoung(const Listing& listing, std::int64_t cutoff, Roots& roots, std::
     for (const ObjectId& id : ids) STRATA_RETURN_IF_ERROR(roots.Add(ToGit(id)));
   }
   return Status::Ok();
+}
+
+// The base (objects/pack/pack-HEX) of the largest of `packs` by objects, the
+// one CombineSmallPacks leaves in place; "" when there is none.
+std::string LargestPackBase(const std::vector<const PackOnDisk*>& packs) {
+  const auto largest =
+      std::max_element(packs.begin(), packs.end(), [](const PackOnDisk* a, const PackOnDisk* b) {
+        return a->objects != b->objects ? a->objects < b->objects : a->base < b->base;
+      });
+  return largest == packs.end() ? "" : (*largest)->base;
 }
 
 // A full gc with more packs than this (besides the largest) copies them into
@@ -756,6 +798,9 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
         options.prune_expire && *options.prune_expire > 0
             ? std::optional<std::int64_t>(now - *options.prune_expire)
             : std::nullopt;
+    // The pack --keep-largest-pack keeps: CombineSmallPacks leaves the
+    // same one in place, and copies the others.
+    const std::string largest = options.keep_largest_pack ? LargestPackBase(replaced) : "";
     STRATA_ASSIGN_OR_RETURN(intermediate, CombineSmallPacks(*impl_->store_, objects, listing,
                                                             cutoff, report.packs_removed));
     if (!intermediate.empty()) {
@@ -766,13 +811,26 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
         if (!p.keep) replaced.push_back(&p);
       }
     }
+    std::unordered_set<ObjectId> in_kept_pack;
+    const std::unordered_set<ObjectId>* skip = nullptr;
+    if (!largest.empty()) {
+      const auto kept = std::find_if(replaced.begin(), replaced.end(),
+                                     [&](const PackOnDisk* p) { return p->base == largest; });
+      if (kept != replaced.end()) {
+        STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(largest + ".idx"));
+        in_kept_pack.insert(ids.begin(), ids.end());
+        skip = &in_kept_pack;
+        report.kept_pack = (*kept)->name;
+        replaced.erase(kept);
+      }
+    }
     Roots roots(impl_->repo_.get(), *impl_->store_);
     STRATA_RETURN_IF_ERROR(AddRefs(impl_->repo_.get(), roots));
     STRATA_RETURN_IF_ERROR(AddIdsInFiles(git_dir + "views", roots));
     STRATA_RETURN_IF_ERROR(AddIdsInFiles(git_dir + "projections", roots));
     // Reachable first, then the young: what the second adds is what is kept
     // only for its age.
-    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get()));
+    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get(), skip));
     const std::size_t reachable = git_packbuilder_object_count(pb.get());
     if (options.prune_expire && *options.prune_expire == 0) {
       // --prune now: nothing is young, not even what was written this second.
@@ -785,7 +843,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
       STRATA_RETURN_IF_ERROR(
           AddYoung(listing, std::numeric_limits<std::int64_t>::min(), roots, newest_young));
     }
-    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get()));
+    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get(), skip));
     report.unreachable_kept = git_packbuilder_object_count(pb.get()) - reachable;
   }
   report.objects_packed = combined ? combined->objects : git_packbuilder_object_count(pb.get());

@@ -43,6 +43,13 @@ struct GcOptions {
   // gc.pruneExpire, 2 weeks). 0: drop every unreachable object now;
   // nullopt: never drop any.
   std::optional<std::int64_t> prune_expire = kDefaultPruneExpire;
+  // git gc's --keep-largest-pack: the largest pack (by objects; never one
+  // with a .keep file) stays as it is, and only what the others and the
+  // loose objects hold is packed, with deltas among itself. Every object is
+  // still walked, so nothing the kept pack's trees reach is lost; but, as in
+  // git, the kept pack's own unreachable objects stay, and its deltas are
+  // not searched again. Not with auto_mode (which keeps large packs anyway).
+  bool keep_largest_pack = false;
   // Called as the work advances: a stage ("counting", "compressing",
   // "writing", "removing") and how far it is.
   std::function<void(const std::string& stage, std::uint64_t done, std::uint64_t total)> progress;
@@ -70,6 +77,7 @@ struct GcReport {
   std::uint64_t packs_after = 0;
   std::uint64_t bytes_after = 0;
   std::string pack;  // the new pack, "pack-HEX.pack" ("" when nothing to pack)
+  std::string kept_pack;  // keep_largest_pack: the pack kept, "pack-HEX.pack"
 };
 
 // The thresholds of --auto, from the repository's config.

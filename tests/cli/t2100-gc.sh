@@ -106,6 +106,31 @@ else
   test_skip 'automatic gc of a packed repository opens no fan-out folder' 'strace is not installed'
 fi
 
+test_expect_success 'gc --keep-largest-pack leaves the largest pack as it was and packs the rest' '
+  make_repo keep-largest
+  cd keep-largest
+  strata gc >/dev/null
+  largest=$(basename .strata/objects/pack/pack-*.pack)
+  before=$(cksum <".strata/objects/pack/$largest")
+  for i in 6 7 8; do strata set doc /n "$i" >/dev/null; done
+  strata gc --keep-largest-pack --json >out.json
+  python3 - "$largest" <<EOF
+import json, sys
+r = json.load(open("out.json"))
+assert r["ran"] is True and r["kept_pack"] == sys.argv[1], r
+assert r["pack"] != sys.argv[1] and r["packed"] > 0, r
+assert r["removed"]["packs"] == 3 and r["after"]["packs"] == 2, r
+EOF
+  expect_eq "$before" "$(cksum <".strata/objects/pack/$largest")" "the kept pack"
+  strata gc --keep-largest-pack >out
+  grep -q "^kept $largest as it was$" out
+  expect_eq 8 "$(strata get doc /n)"
+  strata verify >/dev/null
+  sgit fsck --strict --no-dangling >/dev/null 2>&1
+  strata gc --auto --keep-largest-pack 2>err && return 1
+  grep -q "do not go together" err
+'
+
 test_expect_success 'human output says what was packed and removed' '
   cd r
   strata set doc /n 6 >/dev/null
