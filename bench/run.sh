@@ -141,6 +141,12 @@ cmd=(/usr/bin/python3 "$root/bench/gc_many_packs.py" --strata "$build/cli/strata
      --docs 1000 --runs "$runs" --dir "$workdir/gc-many-packs")
 echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
 "${cmd[@]}" | tee -a "$out/figures.md"
+# gc of a large repository with few packs, with and without --keep-largest-pack.
+section "gc of a large repository: bench/gc_large.py"
+cmd=(/usr/bin/python3 "$root/bench/gc_large.py" --strata "$build/cli/strata" --docs 100000
+     --versions 40 --runs "$runs" --dir "$workdir/gc-large")
+echo "\`${cmd[*]/#$root\//}\`" >>"$out/figures.md"
+"${cmd[@]}" | tee -a "$out/figures.md"
 # The same disk's floor: four fsyncs a version and nothing else.
 section "The fsync floor of a durable version: bench/fsync_floor.py"
 cmd=(/usr/bin/python3 "$root/bench/fsync_floor.py" --dir "$workdir/fsync-floor" --runs "$runs")
