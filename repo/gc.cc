@@ -22,6 +22,7 @@
 
 #include "objects/file_io.h"
 #include "objects/guard.h"
+#include "objects/object_id_set.h"
 #include "repo/journal.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
@@ -293,7 +294,7 @@ class Roots {
   Status Add(const git_oid& id) {
     if (git_oid_is_zero(&id)) return Status::Ok();
     ObjectId oid = FromGit(id);
-    if (!seen_.insert(oid).second) return Status::Ok();
+    if (!seen_.insert(oid)) return Status::Ok();
     git_odb* odb = nullptr;
     STRATA_GIT(git_repository_odb(&odb, repo_), "cannot open the object database");
     OdbPtr owned(odb);
@@ -318,9 +319,9 @@ class Roots {
   // what it reaches is packed however it is stored). With `skip`, commits
   // are walked here rather than by libgit2's insert_walk, and trees' entries
   // go in with their names, which the pack builder groups deltas by.
-  Status InsertInto(git_packbuilder* pb, const std::unordered_set<ObjectId>* skip = nullptr) {
+  Status InsertInto(git_packbuilder* pb, const ObjectIdSet* skip = nullptr) {
     const auto insert = [&](const ObjectId& id, const char* name) -> Status {
-      if (skip != nullptr && skip->count(id) > 0) return Status::Ok();
+      if (skip != nullptr && skip->contains(id)) return Status::Ok();
       STRATA_GIT(git_packbuilder_insert(pb, AsGit(id), name), "cannot pack object " + id.Hex());
       return Status::Ok();
     };
@@ -356,7 +357,7 @@ class Roots {
         int rc = 0;
         while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
           const ObjectId commit = FromGit(oid);
-          if (!done_.insert(commit).second) continue;
+          if (!done_.insert(commit)) continue;
           STRATA_RETURN_IF_ERROR(insert(commit, nullptr));
           git_commit* raw_commit = nullptr;
           STRATA_GIT(git_commit_lookup(&raw_commit, repo_, &oid),
@@ -377,12 +378,12 @@ class Roots {
     while (!stack.empty()) {
       Item item = std::move(stack.back());
       stack.pop_back();
-      if (!done_.insert(item.id).second) continue;
+      if (!done_.insert(item.id)) continue;
       STRATA_RETURN_IF_ERROR(insert(item.id, item.name.empty() ? nullptr : item.name.c_str()));
       if (item.type != GIT_OBJECT_TREE) continue;
       STRATA_RETURN_IF_ERROR(store_.ScanTree(item.id, [&](std::string_view name,
                                                           const ObjectId& child, bool is_tree) {
-        if (!done_.count(child)) {
+        if (!done_.contains(child)) {
           stack.push_back({child, is_tree ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB, std::string(name)});
         }
         return true;
@@ -396,12 +397,12 @@ class Roots {
  private:
   git_repository* repo_;
   ObjectStore& store_;
-  std::unordered_set<ObjectId> seen_;
+  ObjectIdSet seen_;
   std::vector<ObjectId> commits_;
   std::vector<std::pair<ObjectId, git_object_t>> others_;
   std::size_t commits_done_ = 0;  // roots already inserted
   std::size_t others_done_ = 0;
-  std::unordered_set<ObjectId> done_;  // trees and blobs inserted
+  ObjectIdSet done_;  // commits (walked here), trees and blobs inserted
 };
 
 // Every id written as a 40-hex word at the start of a line, or after its
@@ -811,14 +812,15 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
         if (!p.keep) replaced.push_back(&p);
       }
     }
-    std::unordered_set<ObjectId> in_kept_pack;
-    const std::unordered_set<ObjectId>* skip = nullptr;
+    ObjectIdSet in_kept_pack;
+    const ObjectIdSet* skip = nullptr;
     if (!largest.empty()) {
       const auto kept = std::find_if(replaced.begin(), replaced.end(),
                                      [&](const PackOnDisk* p) { return p->base == largest; });
       if (kept != replaced.end()) {
         STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(largest + ".idx"));
-        in_kept_pack.insert(ids.begin(), ids.end());
+        in_kept_pack.reserve(ids.size());
+        for (const ObjectId& id : ids) in_kept_pack.insert(id);
         skip = &in_kept_pack;
         report.kept_pack = (*kept)->name;
         replaced.erase(kept);
