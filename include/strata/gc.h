@@ -76,7 +76,7 @@ struct GcReport {
   std::uint64_t loose_after = 0;
   std::uint64_t packs_after = 0;
   std::uint64_t bytes_after = 0;
-  std::string pack;  // the new pack, "pack-HEX.pack" ("" when nothing to pack)
+  std::string pack;       // the new pack, "pack-HEX.pack" ("" when nothing to pack)
   std::string kept_pack;  // keep_largest_pack: the pack kept, "pack-HEX.pack"
 };
 
