@@ -683,6 +683,11 @@ Result<std::string> WritePack(git_repository* repo, git_packbuilder* pb, const s
 }  // namespace
 
 Result<GcReport> Repository::Gc(const GcOptions& options) try {
+  if (options.auto_mode && options.keep_largest_pack) {
+    return Status::InvalidArgument(
+        "automatic gc and keep_largest_pack do not go together (automatic gc keeps large packs "
+        "anyway)");
+  }
   GcReport report;
   const std::string git_dir = git_repository_path(impl_->repo_.get());
   const std::string objects = git_dir + "objects";

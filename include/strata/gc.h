@@ -48,7 +48,8 @@ struct GcOptions {
   // loose objects hold is packed, with deltas among itself. Every object is
   // still walked, so nothing the kept pack's trees reach is lost; but, as in
   // git, the kept pack's own unreachable objects stay, and its deltas are
-  // not searched again. Not with auto_mode (which keeps large packs anyway).
+  // not searched again. With auto_mode: InvalidArgument (automatic gc keeps
+  // large packs anyway).
   bool keep_largest_pack = false;
   // Called as the work advances: a stage ("counting", "compressing",
   // "writing", "removing") and how far it is.

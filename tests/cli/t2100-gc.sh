@@ -127,7 +127,9 @@ EOF
   expect_eq 8 "$(strata get doc /n)"
   strata verify >/dev/null
   sgit fsck --strict --no-dangling >/dev/null 2>&1
-  strata gc --auto --keep-largest-pack 2>err && return 1
+  rc=0
+  strata gc --auto --keep-largest-pack 2>err || rc=$?
+  expect_eq 2 "$rc" "exit code of a usage error"
   grep -q "do not go together" err
 '
 

@@ -477,6 +477,13 @@ BOOST_AUTO_TEST_CASE(keep_largest_pack_keeps_it_and_walks_through_it) {
   BOOST_TEST(Get("big").value() == json::value(big));
   BOOST_TEST(Get("d").value() == J(R"({"n": 2})"));
   ExpectVerifies();
+  // With automatic gc: refused, nothing touched.
+  GcOptions both = GcOptions::Auto();
+  both.keep_largest_pack = true;
+  Result<GcReport> refused = repo().Gc(both);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST((refused.status().code() == Code::kInvalidArgument));
+  BOOST_TEST(fs::exists(repo().path() + "/objects/pack/" + largest));
   // Again: only the kept pack and the one just written, which is now the
   // smaller; nothing is lost either way.
   r = repo().Gc(o);
