@@ -1439,6 +1439,34 @@ Result<std::optional<ObjectStore::CombinedPack>> ObjectStore::CombinePacks(
   return std::optional<CombinedPack>(CombinedPack{base, count});
 }
 
+Result<std::string> ObjectStore::WritePackOf(const std::vector<ObjectId>& ids,
+                                             const PackStreamOptions& options,
+                                             const std::string& dir, PackStreamStats* stats_out) {
+  TempFile pack;
+  STRATA_RETURN_IF_ERROR(pack.Create(dir, "strata-tmp-pack"));
+  std::vector<PackedEntry> entries;
+  PackStreamOptions with_entries = options;
+  with_entries.entries = &entries;
+  STRATA_ASSIGN_OR_RETURN(const PackStreamStats stats,
+                          StreamPack(ids, with_entries, [&](std::string_view bytes) {
+                            return WriteAll(pack.file.fd, bytes, pack.path);
+                          }));
+  STRATA_RETURN_IF_ERROR(SyncAndClose(pack.file, pack.path));
+  TempFile index;
+  STRATA_RETURN_IF_ERROR(index.Create(dir, "strata-tmp-idx"));
+  STRATA_RETURN_IF_ERROR(
+      WriteAll(index.file.fd, PackIndex(std::move(entries), stats.checksum), index.path));
+  STRATA_RETURN_IF_ERROR(SyncAndClose(index.file, index.path));
+  git_oid name;
+  git_oid_fromraw(&name, reinterpret_cast<const unsigned char*>(stats.checksum.data()));
+  const std::string base = "pack-" + FromGit(name).Hex();
+  STRATA_RETURN_IF_ERROR(pack.RenameTo(dir + "/" + base + ".pack"));
+  STRATA_RETURN_IF_ERROR(index.RenameTo(dir + "/" + base + ".idx"));
+  STRATA_RETURN_IF_ERROR(SyncDir(dir));
+  if (stats_out) *stats_out = stats;
+  return base;
+}
+
 Result<std::string> ObjectStore::IndexOfWholePack(const std::string& pack,
                                                   const std::string& path) {
   return IndexWholePack(pack, path);

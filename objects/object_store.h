@@ -29,6 +29,7 @@
 #include "objects/git.h"
 #include "objects/loose_object.h"
 #include "objects/pack_backend.h"
+#include "objects/pack_file.h"
 #include "objects/pack_ids.h"
 #include "strata/status.h"
 
@@ -265,16 +266,30 @@ class ObjectStore {
     // Called after each piece handed to `sink` and at the end: objects
     // written so far, objects in all, bytes so far.
     std::function<Status(std::size_t written, std::size_t total, std::uint64_t bytes)> progress;
+    // When set, receives each object's entry as the index lists it: its id,
+    // where the entry starts in the stream, and its CRC-32.
+    std::vector<PackedEntry>* entries = nullptr;
   };
   struct PackStreamStats {
     std::size_t objects = 0;
     std::size_t reused_deltas = 0;  // deltas copied as stored
     std::size_t whole = 0;          // objects read and compressed afresh
     std::uint64_t bytes = 0;
+    std::string checksum;  // the pack's trailer: the SHA-1 of its bytes (20 bytes)
   };
   Result<PackStreamStats> StreamPack(const std::vector<ObjectId>& ids,
                                      const PackStreamOptions& options,
                                      const std::function<Status(std::string_view)>& sink);
+
+  // Writes the pack StreamPack makes of `ids` into folder `dir`, with its
+  // index (entries as StreamPack copies them, so nothing is inflated but
+  // the objects that go whole), both fsynced under their final names
+  // `dir`/pack-HEX.pack and .idx; returns "pack-HEX", and what StreamPack
+  // counted in `stats` when given. gc writes its pack this way into its own
+  // folder and moves it into objects/pack itself.
+  Result<std::string> WritePackOf(const std::vector<ObjectId>& ids,
+                                  const PackStreamOptions& options, const std::string& dir,
+                                  PackStreamStats* stats = nullptr);
 
   // Rebuilds, from its pack, every pack index in `objects_dir`/pack of
   // kUnsyncedIndexMax bytes or less that is not whole and valid (one a

@@ -232,8 +232,15 @@ std::vector<std::unique_ptr<MappedPack>> ListPacks(const std::string& pack_dir) 
     ::closedir(d);
   }
   std::sort(bases.begin(), bases.end());
+  std::vector<std::string> names;
+  names.reserve(bases.size());
+  for (auto& [mtime, base] : bases) names.push_back(std::move(base));
+  return OpenPacks(names);
+}
+
+std::vector<std::unique_ptr<MappedPack>> OpenPacks(const std::vector<std::string>& bases) {
   std::vector<std::unique_ptr<MappedPack>> packs;
-  for (const auto& [mtime, base] : bases) {
+  for (const std::string& base : bases) {
     Result<SourcePack> source = ReadSourcePack(base);
     if (!source.ok()) continue;
     auto pack = std::make_unique<MappedPack>();

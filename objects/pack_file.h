@@ -100,6 +100,9 @@ struct MappedPack {
 // index cannot be read is left out (its objects are then read through
 // libgit2, which says what is wrong if they cannot be).
 std::vector<std::unique_ptr<MappedPack>> ListPacks(const std::string& pack_dir);
+// The packs `bases` (paths without ".pack"), in that order, not yet mapped;
+// one whose index cannot be read is left out, as by ListPacks.
+std::vector<std::unique_ptr<MappedPack>> OpenPacks(const std::vector<std::string>& bases);
 
 // An entry's header: its type and the size of the object (or delta) it holds.
 struct EntryHeader {

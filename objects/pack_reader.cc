@@ -62,6 +62,9 @@ Result<std::string> ApplyGitDelta(std::string_view base, std::string_view delta)
 PackReader::PackReader(const std::string& pack_dir, std::size_t cache_bytes)
     : packs_(ListPacks(pack_dir)), cache_limit_(cache_bytes) {}
 
+PackReader::PackReader(const std::vector<std::string>& bases, std::size_t cache_bytes)
+    : packs_(OpenPacks(bases)), cache_limit_(cache_bytes) {}
+
 PackReader::~PackReader() {
   if (zs_ready_) inflateEnd(&zs_);
 }

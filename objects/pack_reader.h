@@ -39,6 +39,8 @@ class PackReader {
   // The packs in `pack_dir` as they are now (a pack added later is not
   // seen: Read answers nullopt for its objects).
   explicit PackReader(const std::string& pack_dir, std::size_t cache_bytes = 2u << 20);
+  // The packs `bases` (paths without ".pack"), in that order.
+  explicit PackReader(const std::vector<std::string>& bases, std::size_t cache_bytes = 2u << 20);
   ~PackReader();
   PackReader(const PackReader&) = delete;
   PackReader& operator=(const PackReader&) = delete;

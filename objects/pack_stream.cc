@@ -109,12 +109,14 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
   PutBe32(out, static_cast<std::uint32_t>(ids.size()));
   std::unordered_map<ObjectId, std::uint64_t> written;  // where each sent object starts
   written.reserve(ids.size());
+  if (options.entries) options.entries->reserve(options.entries->size() + ids.size());
   std::string head;
   std::string compressed;
   for (const Item& item : items) {
     const std::uint64_t at = stats.bytes + out.size();
     const ObjectId& id = *item.id;
     bool done = false;
+    std::uint32_t crc = 0;
     if (item.entry) {
       const MappedPack& pack = *packs[item.pack];
       const std::uint64_t end = pack.EndOf(item.offset);
@@ -129,6 +131,7 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
       if (!ParseEntryHeader(p, n, h)) return Status::Corruption(where + ": a damaged entry header");
       if (h.type >= GIT_OBJECT_COMMIT && h.type <= GIT_OBJECT_TAG) {
         STRATA_RETURN_IF_ERROR(emit(std::string_view(reinterpret_cast<const char*>(p), n)));
+        crc = item.entry->crc;  // the same bytes
         done = true;
       } else if (h.type == kOfsDelta || h.type == kRefDelta) {
         std::optional<ObjectId> base;
@@ -166,6 +169,11 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
           STRATA_RETURN_IF_ERROR(emit(head));
           STRATA_RETURN_IF_ERROR(
               emit(std::string_view(reinterpret_cast<const char*>(p + data), n - data)));
+          if (options.entries) {
+            crc = crc32(crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(head.data()),
+                              static_cast<uInt>(head.size())),
+                        p + data, static_cast<uInt>(n - data));
+          }
           ++stats.reused_deltas;
           done = true;
         }
@@ -195,14 +203,22 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
       compressed.resize(bound);
       STRATA_RETURN_IF_ERROR(emit(head));
       STRATA_RETURN_IF_ERROR(emit(compressed));
+      if (options.entries) {
+        crc = crc32(crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(head.data()),
+                          static_cast<uInt>(head.size())),
+                    reinterpret_cast<const Bytef*>(compressed.data()),
+                    static_cast<uInt>(compressed.size()));
+      }
       ++stats.whole;
     }
+    if (options.entries) options.entries->push_back(PackedEntry{id, at, crc});
     written.emplace(id, at);
     ++stats.objects;
   }
   // The trailer: the SHA-1 of every byte before it.
   sha.Update(out);
-  out += sha.Finish();
+  stats.checksum = sha.Finish();
+  out += stats.checksum;
   STRATA_RETURN_IF_ERROR(sink(out));
   stats.bytes += out.size();
   out.clear();
