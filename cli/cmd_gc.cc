@@ -17,7 +17,10 @@ void Define(po::options_description& o, po::options_description&,
       "'never'")("keep-largest-pack",
                  "leave the largest pack as it is and pack only the rest (as git gc "
                  "--keep-largest-pack): faster on a large repository, but the kept pack's "
-                 "unreachable objects stay");
+                 "unreachable objects stay")(
+      "aggressive",
+      "search every delta again, not only those of the objects outside the largest pack (as "
+      "git gc --aggressive): slower, sometimes a smaller pack");
   AddJsonOption(o);
 }
 
@@ -56,6 +59,12 @@ int Run(Context& ctx, const po::variables_map& args) {
                  "keeps large packs anyway)\n";
     return kExitUsage;
   }
+  options.aggressive = args.count("aggressive") > 0;
+  if (options.aggressive && (options.auto_mode || options.keep_largest_pack)) {
+    std::cerr << "strata: error: --aggressive does not go together with --auto or "
+                 "--keep-largest-pack\n";
+    return kExitUsage;
+  }
   if (args.count("prune")) {
     Result<std::optional<std::int64_t>> prune = ParsePrune(args["prune"].as<std::string>());
     if (!prune.ok()) {
@@ -87,6 +96,7 @@ int Run(Context& ctx, const po::variables_map& args) {
         json::object{{"loose", r.loose_after}, {"packs", r.packs_after}, {"bytes", r.bytes_after}};
     out["packed"] = r.objects_packed;
     out["unreachable_kept"] = r.unreachable_kept;
+    out["deltas_reused"] = r.deltas_reused;
     out["removed"] = json::object{{"loose", r.loose_removed}, {"packs", r.packs_removed}};
     out["pack"] = r.pack;
     out["kept_pack"] = r.kept_pack;
@@ -98,7 +108,10 @@ int Run(Context& ctx, const po::variables_map& args) {
     return kExitOk;
   }
   std::cout << "packed " << r.objects_packed << " objects"
-            << (r.pack.empty() ? "" : " into " + r.pack) << "\n"
+            << (r.pack.empty() ? "" : " into " + r.pack)
+            << (r.deltas_reused > 0 ? " (" + std::to_string(r.deltas_reused) + " deltas reused)"
+                                    : "")
+            << "\n"
             << (r.kept_pack.empty() ? "" : "kept " + r.kept_pack + " as it was\n") << "removed "
             << r.loose_removed << " loose objects and " << r.packs_removed << " packs\n"
             << "before: " << r.loose_before << " loose, " << r.packs_before << " packs, "
@@ -113,9 +126,12 @@ int Run(Context& ctx, const po::variables_map& args) {
 extern const CommandSpec kGcCommand{
     "gc",
     "pack the repository's objects and remove what was packed",
-    "strata gc [--auto | --keep-largest-pack] [--prune WHEN] [--json]",
+    "strata gc [--auto | --keep-largest-pack | --aggressive] [--prune WHEN] [--json]",
     "Packs every object that any ref, reflog entry or cache (views, projections) reaches into\n"
-    "one pack with deltas, then removes the loose objects and packs it replaced. Unreachable\n"
+    "one pack with deltas, then removes the loose objects and packs it replaced. The largest\n"
+    "pack's entries are copied as they are stored (its deltas kept, its unreachable objects\n"
+    "dropped), and deltas are searched among the other objects; --aggressive searches every\n"
+    "delta again (as git's option: slower, sometimes a smaller pack). Unreachable\n"
     "objects are kept for --prune days after they were written (14 by default), since a\n"
     "writer's objects exist before its branch moves. Each small write adds a small pack;\n"
     "every write runs `gc --auto`, which packs once there are more than\n"
@@ -126,7 +142,7 @@ extern const CommandSpec kGcCommand{
     "loose objects, as git's option does: every object is still walked, so nothing is lost,\n"
     "but the kept pack's unreachable objects stay and its deltas are not searched again.\n"
     "Killing gc at any point loses nothing. --json prints {ran, skipped?, before, after,\n"
-    "packed, unreachable_kept, removed, pack, kept_pack}.",
+    "packed, unreachable_kept, deltas_reused, removed, pack, kept_pack}.",
     Define,
     Run};
 

@@ -23,6 +23,7 @@
 #include "objects/file_io.h"
 #include "objects/guard.h"
 #include "objects/object_id_set.h"
+#include "objects/pack_reader.h"
 #include "repo/journal.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
@@ -316,12 +317,17 @@ class Roots {
 
   // Inserts everything the roots added since the last call reach into `pb`,
   // but for what `skip` holds: that is walked through, not inserted (so
-  // what it reaches is packed however it is stored). With `skip`, commits
-  // are walked here rather than by libgit2's insert_walk, and trees' entries
-  // go in with their names, which the pack builder groups deltas by.
-  Status InsertInto(git_packbuilder* pb, const ObjectIdSet* skip = nullptr) {
+  // what it reaches is packed however it is stored), and appended to
+  // `skipped` when given. With `skip`, commits are walked here rather than
+  // by libgit2's insert_walk, and trees' entries go in with their names,
+  // which the pack builder groups deltas by.
+  Status InsertInto(git_packbuilder* pb, const ObjectIdSet* skip = nullptr,
+                    std::vector<ObjectId>* skipped = nullptr) {
     const auto insert = [&](const ObjectId& id, const char* name) -> Status {
-      if (skip != nullptr && skip->contains(id)) return Status::Ok();
+      if (skip != nullptr && skip->contains(id)) {
+        if (skipped != nullptr) skipped->push_back(id);
+        return Status::Ok();
+      }
       STRATA_GIT(git_packbuilder_insert(pb, AsGit(id), name), "cannot pack object " + id.Hex());
       return Status::Ok();
     };
@@ -682,11 +688,75 @@ Result<std::string> WritePack(git_repository* repo, git_packbuilder* pb, const s
 
 }  // namespace
 
+// Whether the pack `base` holds a delta. One that holds none (a write's
+// pack, or an import's of unlike documents) was never searched for deltas:
+// a full gc then gives its objects to the pack builder, as an aggressive
+// gc does, rather than copy them as stored for good.
+Result<bool> HoldsDeltas(const std::string& base) {
+  std::vector<std::unique_ptr<MappedPack>> packs = OpenPacks({base});
+  if (packs.empty()) return false;
+  MappedPack& pack = *packs.front();
+  STRATA_RETURN_IF_ERROR(pack.Map());
+  for (const auto& [offset, entry] : pack.by_offset) {
+    EntryHeader h;
+    if (ParseEntryHeader(pack.map + offset, pack.size - offset, h) &&
+        (h.type == kOfsDelta || h.type == kRefDelta)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The new pack of a full gc that is not aggressive: the largest pack's kept
+// entries copied as stored (ObjectStore::WritePackOf: its deltas reused, not
+// searched again; a delta whose base is dropped goes whole) and the pack
+// builder's pack `built` (everything else kept, with deltas among itself),
+// written into `dir`. Why: libgit2 1.5's pack builder cannot reuse a stored
+// delta; given every object, it inflates each and searches deltas for all
+// of them again, which made `strata gc` 4.7x `git gc` on 100,000 documents
+// (docs/performance.md, "gc reusing the largest pack"). Returns the new
+// pack's name, or "" when it would be the largest pack alone and whole:
+// that pack then stays as it is.
+Result<std::string> ReuseLargestPack(ObjectStore& store, const std::string& largest,
+                                     std::size_t largest_objects,
+                                     const std::vector<ObjectId>& kept_in_largest,
+                                     const std::string& built, const std::string& dir,
+                                     const GcOptions& options, GcReport& report) {
+  if (built.empty() && kept_in_largest.size() == largest_objects) return std::string();
+  std::vector<std::string> bases{largest};
+  std::vector<ObjectId> ids = kept_in_largest;
+  if (!built.empty()) {
+    bases.push_back(built);
+    STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> more, PackObjects(built + ".idx"));
+    ids.insert(ids.end(), more.begin(), more.end());
+  }
+  // The largest pack first: its entries keep their order, so each
+  // OFS_DELTA's base still comes before it.
+  PackReader reader(bases);
+  ObjectStore::PackStreamOptions stream;
+  stream.reader = &reader;
+  if (options.progress) {
+    stream.progress = [&](std::size_t done, std::size_t total, std::uint64_t) {
+      options.progress("writing", done, total);
+      return Status::Ok();
+    };
+  }
+  ObjectStore::PackStreamStats stats;
+  STRATA_ASSIGN_OR_RETURN(std::string name, store.WritePackOf(ids, stream, dir, &stats));
+  report.deltas_reused = stats.reused_deltas;
+  return name;
+}
+
 Result<GcReport> Repository::Gc(const GcOptions& options) try {
   if (options.auto_mode && options.keep_largest_pack) {
     return Status::InvalidArgument(
         "automatic gc and keep_largest_pack do not go together (automatic gc keeps large packs "
         "anyway)");
+  }
+  if (options.aggressive && (options.auto_mode || options.keep_largest_pack)) {
+    return Status::InvalidArgument(
+        "aggressive gc searches every delta again: it does not go together with automatic gc or "
+        "keep_largest_pack");
   }
   GcReport report;
   const std::string git_dir = git_repository_path(impl_->repo_.get());
@@ -761,6 +831,12 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   bool set_mtime = false;
   std::optional<ObjectStore::CombinedPack> combined;
   std::vector<std::string> intermediate;  // packs CombineSmallPacks wrote
+  // The largest pack, when its entries are copied into the new pack
+  // (ReuseLargestPack) or kept as it is (keep_largest_pack); and which of
+  // its objects are kept.
+  std::string largest;
+  std::size_t largest_objects = 0;
+  std::vector<ObjectId> kept_in_largest;
   if (options.auto_mode) {
     // Incremental: the loose objects and the small packs go into one new
     // pack, whole (nothing is dropped, so no walk is needed), and the large
@@ -804,9 +880,14 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
         options.prune_expire && *options.prune_expire > 0
             ? std::optional<std::int64_t>(now - *options.prune_expire)
             : std::nullopt;
-    // The pack --keep-largest-pack keeps: CombineSmallPacks leaves the
-    // same one in place, and copies the others.
-    const std::string largest = options.keep_largest_pack ? LargestPackBase(replaced) : "";
+    // The pack --keep-largest-pack keeps, or whose entries the new pack
+    // copies (ReuseLargestPack): CombineSmallPacks leaves the same one in
+    // place, and copies the others.
+    if (!options.aggressive) largest = LargestPackBase(replaced);
+    if (!largest.empty() && !options.keep_largest_pack) {
+      STRATA_ASSIGN_OR_RETURN(const bool deltas, HoldsDeltas(largest));
+      if (!deltas) largest.clear();
+    }
     STRATA_ASSIGN_OR_RETURN(intermediate, CombineSmallPacks(*impl_->store_, objects, listing,
                                                             cutoff, report.packs_removed));
     if (!intermediate.empty()) {
@@ -826,9 +907,14 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
         STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(largest + ".idx"));
         in_kept_pack.reserve(ids.size());
         for (const ObjectId& id : ids) in_kept_pack.insert(id);
+        largest_objects = ids.size();
         skip = &in_kept_pack;
-        report.kept_pack = (*kept)->name;
-        replaced.erase(kept);
+        if (options.keep_largest_pack) {
+          report.kept_pack = (*kept)->name;
+          replaced.erase(kept);
+        }
+      } else {
+        largest.clear();
       }
     }
     Roots roots(impl_->repo_.get(), *impl_->store_);
@@ -837,8 +923,8 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     STRATA_RETURN_IF_ERROR(AddIdsInFiles(git_dir + "projections", roots));
     // Reachable first, then the young: what the second adds is what is kept
     // only for its age.
-    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get(), skip));
-    const std::size_t reachable = git_packbuilder_object_count(pb.get());
+    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get(), skip, &kept_in_largest));
+    const std::size_t reachable = git_packbuilder_object_count(pb.get()) + kept_in_largest.size();
     if (options.prune_expire && *options.prune_expire == 0) {
       // --prune now: nothing is young, not even what was written this second.
       set_mtime = true;
@@ -850,10 +936,14 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
       STRATA_RETURN_IF_ERROR(
           AddYoung(listing, std::numeric_limits<std::int64_t>::min(), roots, newest_young));
     }
-    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get(), skip));
-    report.unreachable_kept = git_packbuilder_object_count(pb.get()) - reachable;
+    STRATA_RETURN_IF_ERROR(roots.InsertInto(pb.get(), skip, &kept_in_largest));
+    report.unreachable_kept =
+        git_packbuilder_object_count(pb.get()) + kept_in_largest.size() - reachable;
   }
-  report.objects_packed = combined ? combined->objects : git_packbuilder_object_count(pb.get());
+  const bool reuse_largest = !largest.empty() && !options.keep_largest_pack;
+  report.objects_packed = combined ? combined->objects
+                                   : git_packbuilder_object_count(pb.get()) +
+                                         (reuse_largest ? kept_in_largest.size() : 0);
   StopPoint("walked");
 
   std::string new_pack_base;
@@ -868,15 +958,23 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     }
     // libgit2's indexer fsyncs the pack and its index (fsync is on,
     // objects/git.cc).
-    STRATA_ASSIGN_OR_RETURN(const std::string name,
-                            WritePack(impl_->repo_.get(), pb.get(), tmp, payload));
+    std::string name;
+    if (git_packbuilder_object_count(pb.get()) > 0) {
+      STRATA_ASSIGN_OR_RETURN(name, WritePack(impl_->repo_.get(), pb.get(), tmp, payload));
+    }
+    if (reuse_largest) {
+      STRATA_ASSIGN_OR_RETURN(
+          name, ReuseLargestPack(*impl_->store_, largest, largest_objects, kept_in_largest,
+                                 name.empty() ? "" : tmp + "/" + name, tmp, options, report));
+    }
     StopPoint("written");
-    report.pack = name + ".pack";
-    new_pack_base = objects + "/pack/" + name;
+    report.pack = (name.empty() ? fs::path(largest).filename().string() : name) + ".pack";
+    new_pack_base = name.empty() ? largest : objects + "/pack/" + name;
     // The pack first, then its index: a reader that sees the index finds
     // its pack. A pack of the same name is the same objects in the same
     // order, already in place.
     for (const char* ext : {".pack", ".idx"}) {
+      if (name.empty()) break;  // the largest pack stays, the new pack
       const std::string from = tmp + "/" + name + ext;
       const std::string to = new_pack_base + ext;
       if (::rename(from.c_str(), to.c_str()) != 0) {

@@ -51,6 +51,13 @@ struct GcOptions {
   // not searched again. With auto_mode: InvalidArgument (automatic gc keeps
   // large packs anyway).
   bool keep_largest_pack = false;
+  // git gc's --aggressive: every object goes through libgit2's pack
+  // builder, which searches deltas for all of them again. Without it, a
+  // full gc copies the largest pack's kept entries as they are stored (its
+  // deltas reused, its unreachable objects dropped) and searches deltas only
+  // among the other objects, in one new pack. With auto_mode or
+  // keep_largest_pack: InvalidArgument.
+  bool aggressive = false;
   // Called as the work advances: a stage ("counting", "compressing",
   // "writing", "removing") and how far it is.
   std::function<void(const std::string& stage, std::uint64_t done, std::uint64_t total)> progress;
@@ -72,6 +79,7 @@ struct GcReport {
   std::uint64_t bytes_before = 0;  // loose objects + packs and their indexes
   std::uint64_t objects_packed = 0;
   std::uint64_t unreachable_kept = 0;  // unreachable objects kept for the grace period
+  std::uint64_t deltas_reused = 0;     // deltas of the largest pack copied as they were stored
   std::uint64_t loose_removed = 0;
   std::uint64_t packs_removed = 0;
   std::uint64_t loose_after = 0;

@@ -137,10 +137,35 @@ test_expect_success 'human output says what was packed and removed' '
   cd r
   strata set doc /n 6 >/dev/null
   strata gc >out
-  grep -q "^packed [0-9]* objects into pack-[0-9a-f]*\.pack$" out
+  grep -Eq "^packed [0-9]+ objects into pack-[0-9a-f]+\.pack( \([0-9]+ deltas reused\))?$" out
   grep -q "^removed 0 loose objects and 2 packs$" out
   grep -q "^before: 0 loose, 2 packs, " out
   grep -q "^after:  0 loose, 1 packs, " out
+'
+
+test_expect_success 'gc copies the largest pack'"'"'s deltas; --aggressive searches them again' '
+  rm -rf dz && mkdir dz && cd dz
+  strata init >/dev/null
+  sgit config strata.gcAuto 0
+  strata set -s doc /text "$(seq -s " " 1 300)" >/dev/null
+  for i in 1 2 3 4 5 6; do strata set doc /v $i >/dev/null; done
+  strata gc --aggressive --json >agg.json
+  python3 -c "import json; r = json.load(open(\"agg.json\")); assert r[\"deltas_reused\"] == 0, r"
+  deltas=$(sgit verify-pack -v .strata/objects/pack/*.idx | awk "NF == 7" | wc -l)
+  test "$deltas" -gt 0
+  strata set doc /v 7 >/dev/null
+  strata gc --json >gc.json
+  python3 -c "import json; r = json.load(open(\"gc.json\")); assert r[\"deltas_reused\"] == $deltas and r[\"after\"][\"packs\"] == 1, r"
+  strata verify >/dev/null
+  sgit fsck --strict --no-dangling >/dev/null 2>&1
+  expect_eq "$(seq -s " " 1 300)" "$(strata get doc /text | tr -d \")"
+  expect_eq 7 "$(strata get doc /v)"
+  for other in --auto --keep-largest-pack; do
+    rc=0
+    strata gc --aggressive $other 2>err || rc=$?
+    expect_eq 2 "$rc" "exit code of --aggressive $other"
+    grep -q "does not go together" err
+  done
 '
 
 test_expect_success 'unreachable versions stay for the grace period, go with --prune now' '

@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -316,6 +317,11 @@ BOOST_AUTO_TEST_CASE(a_process_holds_no_removed_pack) {
   }
   std::vector<std::string> held = RemovedPacksHeld();
   BOOST_TEST(held.empty(), "after automatic gc: " << (held.empty() ? "" : held.front()));
+  // At least two packs, so that gc replaces one (a gc that finds one pack,
+  // all of it kept, leaves it as it is).
+  SetConfig("strata.gcAuto", "0");
+  versions.push_back(Write("d0", 12));
+  BOOST_REQUIRE(Count(".pack") >= 2u);
   Result<GcReport> r = repo().Gc(Options());
   BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
   BOOST_TEST(r->packs_removed > 0u);
@@ -491,6 +497,163 @@ BOOST_AUTO_TEST_CASE(keep_largest_pack_keeps_it_and_walks_through_it) {
   BOOST_TEST(r->kept_pack == largest);
   BOOST_TEST(r->packs_after == 2u);
   BOOST_TEST(Get("big").value() == json::value(big));
+  ExpectVerifies();
+}
+
+// `git verify-pack -v` of every pack: id -> {type, size, base ("" when
+// stored whole)}.
+struct PackedObject {
+  std::string type;
+  std::size_t size = 0;
+  std::string base;
+};
+std::map<std::string, PackedObject> VerifyPack(const std::string& git_dir) {
+  std::string idx;
+  for (const auto& e : fs::directory_iterator(git_dir + "/objects/pack")) {
+    if (e.path().extension() == ".idx") idx += " '" + e.path().string() + "'";
+  }
+  std::map<std::string, PackedObject> out;
+  BOOST_REQUIRE(!idx.empty());
+  const std::string cmd = "git verify-pack -v" + idx;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(pipe != nullptr);
+  char line[512];
+  while (std::fgets(line, sizeof line, pipe)) {
+    std::istringstream in(line);
+    std::string id, type, base;
+    std::size_t size = 0, packed = 0, offset = 0, depth = 0;
+    if (!(in >> id >> type >> size >> packed >> offset) || id.size() != 40) continue;
+    if (in >> depth >> base)
+      out[id] = {type, size, base};
+    else
+      out[id] = {type, size, ""};
+  }
+  BOOST_TEST(pclose(pipe) == 0);
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(full_gc_copies_the_largest_packs_deltas) {
+  SetConfig("strata.gcAuto", "0");
+  // Versions of one document of ~1.5 KiB (one blob) that differ a little:
+  // the pack builder stores most as deltas.
+  json::object doc;
+  for (int i = 0; i < 40; ++i) doc["k" + std::to_string(i)] = "value number " + std::to_string(i);
+  for (int v = 0; v < 6; ++v) {
+    doc["v"] = v;
+    BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
+  }
+  GcOptions aggressive = Options(0);
+  aggressive.aggressive = true;
+  Result<GcReport> r = repo().Gc(aggressive);
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  BOOST_TEST(r->deltas_reused == 0u);
+  const std::map<std::string, PackedObject> before = VerifyPack(repo().path());
+  std::map<std::string, std::string> deltas;  // id -> base
+  for (const auto& [id, o] : before) {
+    if (!o.base.empty()) deltas[id] = o.base;
+  }
+  BOOST_REQUIRE(!deltas.empty());
+  doc["v"] = 6;
+  BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
+  BOOST_REQUIRE(Count(".pack") == 2u);
+  r = repo().Gc(Options(0));
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  // Every delta of the pack copied as stored, against the same base; the
+  // new version's objects packed besides, in one pack.
+  BOOST_TEST(r->deltas_reused == deltas.size());
+  BOOST_TEST(r->packs_after == 1u);
+  BOOST_TEST(r->objects_packed == before.size() + 7);  // commit, 3 trees, delta, meta, blob
+  const std::map<std::string, PackedObject> after = VerifyPack(repo().path());
+  for (const auto& [id, base] : deltas) {
+    auto it = after.find(id);
+    BOOST_REQUIRE(it != after.end());
+    BOOST_TEST(it->second.base == base, id);
+  }
+  BOOST_TEST(Get("doc").value() == json::value(doc));
+  ExpectVerifies();
+  // Nothing new: the pack stays as it is.
+  const std::string pack = r->pack;
+  r = repo().Gc(Options(0));
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->pack == pack);
+  BOOST_TEST(r->packs_removed == 0u);
+  BOOST_TEST(fs::exists(repo().path() + "/objects/pack/" + pack));
+  // Refused with automatic gc or keep_largest_pack.
+  GcOptions both = aggressive;
+  both.keep_largest_pack = true;
+  BOOST_TEST((repo().Gc(both).status().code() == Code::kInvalidArgument));
+  GcOptions automatic = GcOptions::Auto();
+  automatic.aggressive = true;
+  BOOST_TEST((repo().Gc(automatic).status().code() == Code::kInvalidArgument));
+}
+
+// A largest pack without a delta (a write's: objects whole) was never
+// searched for deltas, so gc searches its objects rather than copy them.
+BOOST_AUTO_TEST_CASE(full_gc_searches_a_largest_pack_that_holds_no_delta) {
+  SetConfig("strata.gcAuto", "0");
+  // Over 2 KiB: a tree of 40 alike member blobs, in one write's pack.
+  json::object doc;
+  for (int i = 0; i < 40; ++i) {
+    doc["k" + std::to_string(i)] = std::string(200, 'a') + " member " + std::to_string(i);
+  }
+  BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
+  Write("small", 1);
+  BOOST_REQUIRE(Count(".pack") == 2u);
+  for (const auto& [id, o] : VerifyPack(repo().path())) BOOST_REQUIRE(o.base.empty());
+  Result<GcReport> r = repo().Gc(Options(0));
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  BOOST_TEST(r->deltas_reused == 0u);
+  BOOST_TEST(r->packs_after == 1u);
+  std::size_t deltas = 0;
+  for (const auto& [id, o] : VerifyPack(repo().path())) deltas += o.base.empty() ? 0 : 1;
+  BOOST_TEST(deltas >= 20u);
+  BOOST_TEST(Get("doc").value() == json::value(doc));
+  ExpectVerifies();
+}
+
+BOOST_AUTO_TEST_CASE(full_gc_writes_whole_a_kept_delta_whose_base_it_drops) {
+  SetConfig("strata.gcAuto", "0");
+  // Two long strings, the one on a branch that goes larger: the pack
+  // builder makes the larger the base and main's value a delta against it.
+  auto words = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "word" + std::to_string(i) + " ";
+    return s;
+  };
+  const json::value small(words(280));
+  const json::value large(words(300));
+  BOOST_REQUIRE(repo().Put("doc", small, By("ann")).ok());
+  BOOST_REQUIRE(repo().CreateBranch("side").ok());
+  CommitOptions on_side = By("ann");
+  on_side.branch = "side";
+  BOOST_REQUIRE(repo().Put("doc", large, on_side).ok());
+  GcOptions aggressive = Options(0);
+  aggressive.aggressive = true;
+  BOOST_REQUIRE(repo().Gc(aggressive).ok());
+  const std::size_t small_size = CanonicalJson(small).size();
+  const std::size_t large_size = CanonicalJson(large).size();
+  std::map<std::string, PackedObject> objects = VerifyPack(repo().path());
+  // (verify-pack gives a delta's own size, a whole object's size.)
+  std::string small_id, large_id;
+  for (const auto& [id, o] : objects) {
+    if (o.type == "blob" && o.base.empty() && o.size == large_size) large_id = id;
+  }
+  BOOST_REQUIRE(!large_id.empty());
+  for (const auto& [id, o] : objects) {
+    if (o.type == "blob" && o.base == large_id) small_id = id;
+  }
+  BOOST_REQUIRE_MESSAGE(!small_id.empty(),
+                        "the test needs main's value stored as a delta against side's");
+  // side goes, and with it the base of main's value.
+  BOOST_REQUIRE(repo().DeleteBranch("side", /*force=*/true).ok());
+  Result<GcReport> r = repo().Gc(Options(0));
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  objects = VerifyPack(repo().path());
+  BOOST_TEST(objects.count(large_id) == 0u);
+  BOOST_REQUIRE(objects.count(small_id) == 1u);
+  BOOST_TEST(objects[small_id].base == "");
+  BOOST_TEST(objects[small_id].size == small_size);
+  BOOST_TEST(Get("doc").value() == small);
   ExpectVerifies();
 }
 
