@@ -186,16 +186,12 @@ Result<Listing> ListObjects(const std::string& objects, std::int64_t now) {
   return out;
 }
 
-// strata.gcAuto and strata.gcAutoPackLimit from one snapshot of the
-// repository's config; the defaults where unset or unreadable.
-GcAutoLimits ReadAutoLimits(git_repository* repo) {
+// strata.gcAuto and strata.gcAutoPackLimit from a snapshot of the
+// repository's config (Impl::Config: the write's own, during a write); the
+// defaults where unset or unreadable.
+GcAutoLimits ReadAutoLimits(git_config* raw) {
   GcAutoLimits limits;
-  git_config* raw = nullptr;
-  if (git_repository_config_snapshot(&raw, repo) < 0) {
-    git_error_clear();
-    return limits;
-  }
-  ConfigPtr cfg(raw);
+  if (raw == nullptr) return limits;
   int64_t value = 0;
   if (git_config_get_int64(&value, raw, "strata.gcAuto") == 0) limits.loose = value;
   if (git_config_get_int64(&value, raw, "strata.gcAutoPackLimit") == 0) limits.packs = value;
@@ -762,7 +758,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   const std::string git_dir = git_repository_path(impl_->repo_.get());
   const std::string objects = git_dir + "objects";
   if (options.auto_mode) {
-    const GcAutoLimits limits = ReadAutoLimits(impl_->repo_.get());
+    const GcAutoLimits limits = ReadAutoLimits(impl_->Config().get());
     std::optional<std::string> reason = AutoReason(objects, limits);
     if (!reason) {
       report.skipped = limits.loose <= 0 ? "automatic gc is off (strata.gcAuto = 0)"

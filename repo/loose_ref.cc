@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "objects/file_io.h"
+#include "repo/transaction.h"
 
 namespace strata {
 namespace {
@@ -25,15 +26,9 @@ constexpr std::size_t kMaxRefFile = 4096;
 // (then: on unless the repository is bare).
 enum class LogAll { kOff, kOn, kAlways };
 
-LogAll ReadLogAll(git_repository* repo) {
-  git_config* raw = nullptr;
-  if (git_repository_config_snapshot(&raw, repo) < 0) {
-    git_error_clear();
-    return git_repository_is_bare(repo) ? LogAll::kOff : LogAll::kOn;
-  }
-  ConfigPtr cfg(raw);
+LogAll ReadLogAll(git_repository* repo, git_config* config) {
   git_buf value = GIT_BUF_INIT;
-  if (git_config_get_string_buf(&value, raw, "core.logAllRefUpdates") < 0) {
+  if (config == nullptr || git_config_get_string_buf(&value, config, "core.logAllRefUpdates") < 0) {
     git_error_clear();
     return git_repository_is_bare(repo) ? LogAll::kOff : LogAll::kOn;
   }
@@ -106,7 +101,8 @@ std::string ReflogLine(const ObjectId& old_id, const ObjectId& new_id, const git
 
 Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref,
                                     const ObjectId& expected, const ObjectId& target,
-                                    const std::string& message, const DurableMove& durable) {
+                                    const std::string& message, const DurableMove& durable,
+                                    git_config* config) {
   const std::string git_dir = git_repository_path(repo);  // ends in '/'
   // A linked worktree keeps its refs in the common folder: leave it to libgit2.
   if (!StartsWith(ref, "refs/") || git_dir != git_repository_commondir(repo)) {
@@ -169,11 +165,15 @@ Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref
     return Status::IOError("cannot move " + ref + ": cannot close " + lock_path + ": " + Errno());
   }
 
-  const LogAll logall = ReadLogAll(repo);
+  ConfigSnapshot own;
+  if (config == nullptr) {
+    own = SnapshotConfig(repo);
+    config = own.get();
+  }
+  const LogAll logall = ReadLogAll(repo, config);
   if (ShouldWriteReflog(logall, git_dir, ref)) {
     git_signature* raw = nullptr;
-    if (git_signature_default(&raw, repo) < 0) {
-      git_error_clear();
+    if (SignatureFromConfig(&raw, config) < 0) {
       if (git_signature_now(&raw, "unknown", "unknown") < 0) {
         return GitError(-1, "cannot move " + ref + ": cannot make the reflog's signature");
       }

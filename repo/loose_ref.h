@@ -50,11 +50,14 @@ enum class LooseRefOutcome {
 // it returns true when it has made the move durable another way (a write
 // journal's record, repo/journal.h), and then neither the lock file nor
 // the folder is fsynced; false, and the two fsyncs are made as above.
+// `config`: the config snapshot core.logAllRefUpdates and the reflog's
+// user.name/user.email are read from (null: one is taken).
 using DurableMove = std::function<Result<bool>(std::uint64_t ref_inode, std::uint64_t lock_inode)>;
 Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref,
                                     const ObjectId& expected, const ObjectId& target,
                                     const std::string& message,
-                                    const DurableMove& durable = nullptr);
+                                    const DurableMove& durable = nullptr,
+                                    git_config* config = nullptr);
 
 // The reflog line libgit2 writes for a move of a ref from `old_id` to
 // `new_id` by `who` with `message` (format above), newline included.

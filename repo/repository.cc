@@ -27,8 +27,12 @@ Result<int> ReadFormatVersion(git_repository* repo) {
   git_config* raw = nullptr;
   STRATA_GIT(git_repository_config_snapshot(&raw, repo), "cannot read the repository config");
   ConfigPtr cfg(raw);
+  return ReadFormatVersion(raw);
+}
+
+Result<int> ReadFormatVersion(git_config* config) {
   std::int32_t value = 1;  // unset: a repository from before the key
-  int rc = git_config_get_int32(&value, raw, "strata.formatVersion");
+  int rc = git_config_get_int32(&value, config, "strata.formatVersion");
   if (rc == GIT_ENOTFOUND) {
     git_error_clear();
     return 1;
@@ -85,7 +89,15 @@ Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& gi
       &raw, git_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr);
   if (rc < 0) return GitError(rc, "cannot open repository " + git_dir);
   RepositoryPtr repo(raw);
-  STRATA_ASSIGN_OR_RETURN(int format, ReadFormatVersion(repo.get()));
+  // One snapshot for what the open reads.
+  ConfigSnapshot config = SnapshotConfig(repo.get());
+  if (!config) {  // again, for libgit2's reason
+    git_config* cfg_raw = nullptr;
+    STRATA_GIT(git_repository_config_snapshot(&cfg_raw, repo.get()),
+               "cannot read the repository config");
+    config = ConfigSnapshot(cfg_raw, git_config_free);
+  }
+  STRATA_ASSIGN_OR_RETURN(int format, ReadFormatVersion(config.get()));
   if (format > kFormatVersion) {
     return Status::InvalidArgument("repository " + git_dir + " has format version " +
                                    std::to_string(format) + "; this strata reads versions 1 to " +
@@ -98,7 +110,7 @@ Result<std::unique_ptr<Repository>> Repository::OpenGitDir(const std::string& gi
   // Before anything reads a ref or a pack: versions the journal holds that
   // a restart may have taken from them are put back (repo/journal.h).
   STRATA_ASSIGN_OR_RETURN(bool this_boot, Journal::RecoverAtOpen(git_repository_path(repo.get()),
-                                                                 LockTimeout(repo.get())));
+                                                                 LockTimeout(config.get())));
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store,
                           ObjectStore::Open(repo.get(), /*repair_indexes=*/!this_boot));
   store->set_format(format);

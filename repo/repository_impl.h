@@ -25,6 +25,8 @@ struct VersionTrees;  // repo/version_tree.h
 
 // strata.formatVersion from the repository's config (1 when unset).
 Result<int> ReadFormatVersion(git_repository* repo);
+// The same from a snapshot of it.
+Result<int> ReadFormatVersion(git_config* config);
 
 struct Repository::Impl {
   Impl(std::string path, RepositoryPtr repo, std::unique_ptr<ObjectStore> store);
@@ -68,6 +70,13 @@ struct Repository::Impl {
   Journal* WriteJournal();
   std::unique_ptr<Journal> journal_;
   bool journal_checked_ = false;
+
+  // The config snapshot of the write in progress (WriteState sets it for
+  // the write's duration), which every step of the write reads its
+  // settings from: author, journal, lock timeout, reflogs, automatic gc.
+  // Config() gives that one during a write, else a new snapshot.
+  ConfigSnapshot Config() { return write_config_ ? write_config_ : SnapshotConfig(repo_.get()); }
+  ConfigSnapshot write_config_;
 };
 
 }  // namespace strata

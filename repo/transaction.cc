@@ -52,15 +52,10 @@ std::string Holder(int fd) {
   return "held by process " + std::to_string(pid) + " for " + Age(static_cast<std::time_t>(since));
 }
 
-int ConfiguredTimeout(git_repository* repo) {
-  git_config* raw = nullptr;
-  if (git_repository_config_snapshot(&raw, repo) < 0) {
-    git_error_clear();
-    return WriteLock::kDefaultTimeoutSeconds;
-  }
-  ConfigPtr cfg(raw);
+int ConfiguredTimeout(git_config* config) {
+  if (config == nullptr) return WriteLock::kDefaultTimeoutSeconds;
   int32_t value = 0;
-  if (git_config_get_int32(&value, raw, "strata.lockTimeout") < 0 || value < 0) {
+  if (git_config_get_int32(&value, config, "strata.lockTimeout") < 0 || value < 0) {
     git_error_clear();
     return WriteLock::kDefaultTimeoutSeconds;
   }
@@ -153,11 +148,33 @@ Status CheckGitLock(git_repository* repo, const std::string& ref) {
   // It stayed. Take the write lock, so that no strata writer is moving a
   // ref, and remove the lock file if it is stale.
   STRATA_ASSIGN_OR_RETURN(WriteLock lock,
-                          WriteLock::Acquire(git_repository_path(repo), ConfiguredTimeout(repo)));
+                          WriteLock::Acquire(git_repository_path(repo), LockTimeout(repo)));
   return ClearGitLocksLocked(repo, ref);
 }
 
-int LockTimeout(git_repository* repo) { return ConfiguredTimeout(repo); }
+ConfigSnapshot SnapshotConfig(git_repository* repo) {
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo) < 0) {
+    git_error_clear();
+    return nullptr;
+  }
+  return ConfigSnapshot(raw, git_config_free);
+}
+
+int SignatureFromConfig(git_signature** out, git_config* config) {
+  if (config == nullptr) return GIT_ENOTFOUND;
+  const char* name = nullptr;
+  const char* email = nullptr;
+  int rc = git_config_get_string(&name, config, "user.name");
+  if (rc == 0) rc = git_config_get_string(&email, config, "user.email");
+  if (rc == 0) rc = git_signature_now(out, name, email);
+  if (rc < 0) git_error_clear();
+  return rc;
+}
+
+int LockTimeout(git_repository* repo) { return ConfiguredTimeout(SnapshotConfig(repo).get()); }
+
+int LockTimeout(git_config* config) { return ConfiguredTimeout(config); }
 
 std::string DescribeGitLock(const std::string& lock_path) {
   struct stat st {};
@@ -219,10 +236,12 @@ WriteLock::~WriteLock() {
   close(fd_);  // releases the flock
 }
 
-Result<RefTransaction> RefTransaction::Begin(git_repository* repo, const TransactionHooks* hooks) {
-  STRATA_ASSIGN_OR_RETURN(WriteLock lock,
-                          WriteLock::Acquire(git_repository_path(repo), ConfiguredTimeout(repo)));
-  return RefTransaction(repo, hooks, std::move(lock));
+Result<RefTransaction> RefTransaction::Begin(git_repository* repo, const TransactionHooks* hooks,
+                                             ConfigSnapshot config) {
+  if (!config) config = SnapshotConfig(repo);
+  STRATA_ASSIGN_OR_RETURN(WriteLock lock, WriteLock::Acquire(git_repository_path(repo),
+                                                             ConfiguredTimeout(config.get())));
+  return RefTransaction(repo, hooks, std::move(lock), std::move(config));
 }
 
 Result<std::optional<ObjectId>> RefTransaction::Read(const std::string& ref) {
@@ -332,7 +351,7 @@ Result<CommitOutcome> RefTransaction::Commit() {
           STRATA_RETURN_IF_ERROR(flush_staged());
         }
         Result<LooseRefOutcome> moved =
-            SetLooseRef(repo_, u.ref, *u.expected, u.target, u.reason, durable);
+            SetLooseRef(repo_, u.ref, *u.expected, u.target, u.reason, durable, config_.get());
         if (!moved.ok()) {
           // Nothing moved (a journaled move has no fsync left to fail).
           if (journaled && staged_->void_move) staged_->void_move();

@@ -20,6 +20,7 @@
 #include <span>
 #include <system_error>
 #include <unordered_set>
+#include <utility>
 
 #include "objects/blob_prefetch.h"
 #include "objects/delta_codec.h"
@@ -97,11 +98,10 @@ Result<Signature> Repository::ResolveAuthor(const CommitOptions& options) {
     return s;
   }
   git_signature* raw = nullptr;
-  if (git_signature_default(&raw, impl_->repo_.get()) == 0) {
+  if (SignatureFromConfig(&raw, impl_->Config().get()) == 0) {
     SignaturePtr sig(raw);
     return Signature{raw->name, raw->email};
   }
-  git_error_clear();
   return Signature{"strata", "strata@localhost"};
 }
 
@@ -118,11 +118,8 @@ Journal* Repository::Impl::WriteJournal() {
   if (!journal_checked_) {
     journal_checked_ = true;
     int on = 1;
-    git_config* raw = nullptr;
-    if (git_repository_config_snapshot(&raw, repo_.get()) == 0) {
-      ConfigPtr cfg(raw);
-      if (git_config_get_bool(&on, raw, "strata.journal") < 0) on = 1;
-    }
+    const ConfigSnapshot config = Config();
+    if (!config || git_config_get_bool(&on, config.get(), "strata.journal") < 0) on = 1;
     git_error_clear();
     if (on) journal_ = Journal::ForWriter(path_ + "/");
   }
@@ -429,6 +426,14 @@ Result<WriteResult> Repository::WriteState(const StateFn& make_state, const Mess
                                            const CommitOptions& options, DiffHints* hints) try {
   // Everything about the options is checked before any work.
   STRATA_RETURN_IF_ERROR(CheckCommitOptions(options));
+  // The config as this write reads it: author, journal, lock timeout,
+  // reflogs and automatic gc from one snapshot (Impl::Config).
+  const ConfigSnapshot config = SnapshotConfig(impl_->repo_.get());
+  struct ConfigForTheWrite {
+    Impl& impl;
+    ConfigSnapshot before;
+    ~ConfigForTheWrite() { impl.write_config_ = std::move(before); }
+  } config_for_the_write{*impl_, std::exchange(impl_->write_config_, config)};
   STRATA_ASSIGN_OR_RETURN(Signature author, ResolveAuthor(options));
   const std::int64_t time =
       options.time ? *options.time : static_cast<std::int64_t>(std::time(nullptr));
@@ -479,7 +484,7 @@ Result<WriteResult> Repository::WriteState(const StateFn& make_state, const Mess
   // 2. Under the lock: move the branch, or apply the write again on the
   // head another writer left.
   STRATA_ASSIGN_OR_RETURN(RefTransaction tx,
-                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_));
+                          RefTransaction::Begin(impl_->repo_.get(), &impl_->hooks_, config));
   ObjectStore& store = *impl_->store_;
   StagedObjects staged;
   staged.with_move = [&](const JournalMove& move) -> Result<bool> {

@@ -3,8 +3,10 @@
 #include "repo/loose_ref.h"
 
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <regex>
 
 #include "repo/refs.h"
@@ -214,6 +216,33 @@ BOOST_FIXTURE_TEST_CASE(log_all_ref_updates_off_writes_no_reflog, LooseRefFixtur
   BOOST_TEST(Slurp(File("refs/heads/b")) == ids[1].Hex() + "\n");
   BOOST_TEST(Slurp(File("logs/refs/heads/b")) == before);
   BOOST_TEST(Slurp(File("logs/HEAD")) == head_before);
+}
+
+// A write reads user.name/user.email (its author and its reflog line) from
+// one config snapshot taken when it begins: a change to the config between
+// two writes of one Repository object is seen by the second.
+BOOST_FIXTURE_TEST_CASE(each_write_reads_the_config_as_it_is_then, LooseRefFixture) {
+  const char* env = std::getenv("STRATA_AUTHOR");
+  const std::optional<std::string> saved = env ? std::optional<std::string>(env) : std::nullopt;
+  ::unsetenv("STRATA_AUTHOR");
+  auto author_of_a_write = [&](const char* value) {
+    Result<WriteResult> w = repo().Put("d", J(value), CommitOptions{});
+    BOOST_REQUIRE_MESSAGE(w.ok(), w.status().message());
+    const std::vector<std::string> log = Lines(File("logs/refs/heads/main"));
+    BOOST_REQUIRE(!log.empty());
+    return std::make_pair(w->version.author.ToString(), log.back());
+  };
+  auto [first, first_log] = author_of_a_write("4");
+  BOOST_TEST(first == "Ann Example <ann@example.com>");
+  BOOST_TEST(first_log.find(" Ann Example <ann@example.com> ") != std::string::npos, first_log);
+  git_config* cfg_raw = nullptr;
+  BOOST_REQUIRE(git_repository_config(&cfg_raw, git.get()) == 0);
+  ConfigPtr cfg(cfg_raw);
+  BOOST_REQUIRE(git_config_set_string(cfg_raw, "user.name", "Bea Example") == 0);
+  auto [second, second_log] = author_of_a_write("5");
+  BOOST_TEST(second == "Bea Example <ann@example.com>");
+  BOOST_TEST(second_log.find(" Bea Example <ann@example.com> ") != std::string::npos, second_log);
+  if (saved) ::setenv("STRATA_AUTHOR", saved->c_str(), 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
