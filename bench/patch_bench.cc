@@ -23,6 +23,7 @@
 
 #include "bench/doc_gen.h"
 #include "objects/json_diff.h"
+#include "strata/json.h"
 #include "strata/json_patch.h"
 
 namespace po = boost::program_options;
@@ -170,9 +171,10 @@ int main(int argc, char** argv) {
                                    {"apply_s", apply_s},
                                    {"apply_inplace_s", inplace_s}});
   }
-  WriteFile(fs::path(out_dir) / "cases.json", json::serialize(names));
+  WriteFile(fs::path(out_dir) / "cases.json", FormatJson(names, FormatOptions{0}));
   if (!json_path.empty()) {
-    std::ofstream(json_path) << json::serialize(json::object{{"results", results}}) << "\n";
+    std::ofstream(json_path) << FormatJson(json::object{{"results", results}}, FormatOptions{0})
+                             << "\n";
   }
   return 0;
 }

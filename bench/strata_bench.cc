@@ -48,6 +48,7 @@
 #include "bench/doc_gen.h"
 #include "bench_util.h"
 #include "repo/repository_impl.h"
+#include "strata/json.h"
 #include "strata/json_patch.h"
 #include "strata/repository.h"
 
@@ -854,7 +855,8 @@ int main(int argc, char** argv) {
       all.push_back(Run(opt, sc, n));
       // Each row as soon as it is measured, so a long run that fails later
       // keeps what it found.
-      std::cerr << "[" << sc << " " << n << "] " << json::serialize(ToJson(all.back())) << "\n";
+      std::cerr << "[" << sc << " " << n << "] " << FormatJson(ToJson(all.back()), FormatOptions{0})
+                << "\n";
     }
   }
   if (!all.empty()) PrintMarkdown(all, opt);
@@ -871,7 +873,8 @@ int main(int argc, char** argv) {
   if (!opt.json_path.empty()) {
     json::array arr;
     for (const Figures& f : all) arr.push_back(ToJson(f));
-    std::ofstream(opt.json_path) << json::serialize(json::object{{"results", arr}}) << "\n";
+    std::ofstream(opt.json_path) << FormatJson(json::object{{"results", arr}}, FormatOptions{0})
+                                 << "\n";
   }
   for (const std::string& dir : RemoveAtExit()) {
     std::error_code ec;
