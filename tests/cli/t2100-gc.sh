@@ -228,6 +228,36 @@ for step in locked combined walked written pack-renamed installed removing remov
   "
 done
 
+# The same kills when gc copies the largest pack's deltas (a pack an
+# aggressive gc wrote, and three writes since).
+test_expect_success 'a repository gc has packed with deltas: the next gc copies them' '
+  make_repo dz0
+  cd dz0
+  strata gc --aggressive >/dev/null
+  for i in 6 7 8; do strata set doc /m $i >/dev/null; done
+  strata gc --prune now --json >out.json
+  python3 -c "import json; r = json.load(open(\"out.json\")); assert r[\"deltas_reused\"] > 0, r"
+  check_sound
+'
+for step in walked written pack-renamed installed removing removed; do
+  test_expect_success "killed at step $step while reusing the largest pack's deltas: nothing lost" "
+    make_repo d-$step
+    cd d-$step
+    strata gc --aggressive >/dev/null
+    for i in 6 7 8; do strata set doc /m \$i >/dev/null; done
+    set +e
+    STRATA_GC_TEST_STOP=$step strata gc --prune now >/dev/null 2>&1
+    rc=\$?
+    set -e
+    expect_eq 137 \"\$rc\" 'exit code of the stopped gc'
+    check_sound
+    expect_eq 8 \"\$(strata get doc /m)\"
+    strata gc --prune now >/dev/null
+    expect_eq 1 \"\$(count idx)\"
+    check_sound
+  "
+done
+
 test_expect_success 'random SIGKILLs of gc: every kill leaves a sound repository' '
   make_repo rk
   cd rk
