@@ -273,7 +273,9 @@ class ObjectStore {
   struct PackStreamStats {
     std::size_t objects = 0;
     std::size_t reused_deltas = 0;  // deltas copied as stored
-    std::size_t whole = 0;          // objects read and compressed afresh
+    // The same by pack, in the order of the reader's packs().
+    std::vector<std::size_t> reused_deltas_by_pack;
+    std::size_t whole = 0;  // objects read and compressed afresh
     std::uint64_t bytes = 0;
     std::string checksum;  // the pack's trailer: the SHA-1 of its bytes (20 bytes)
   };

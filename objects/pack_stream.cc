@@ -81,6 +81,7 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
   });
 
   PackStreamStats stats;
+  stats.reused_deltas_by_pack.assign(packs.size(), 0);
   Sha1 sha;
   std::string out;
   out.reserve(kPiece * 2);
@@ -175,6 +176,7 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
                         p + data, static_cast<uInt>(n - data));
           }
           ++stats.reused_deltas;
+          ++stats.reused_deltas_by_pack[item.pack];
           done = true;
         }
       } else {

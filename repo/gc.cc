@@ -739,7 +739,11 @@ Result<std::string> ReuseLargestPack(ObjectStore& store, const std::string& larg
   }
   ObjectStore::PackStreamStats stats;
   STRATA_ASSIGN_OR_RETURN(std::string name, store.WritePackOf(ids, stream, dir, &stats));
-  report.deltas_reused = stats.reused_deltas;
+  // The largest pack is the reader's first: the pack builder's own deltas
+  // are copied too, but were not reused.
+  const bool first_is_largest =
+      !reader.packs().empty() && reader.packs().front()->pack.path == largest + ".pack";
+  report.deltas_reused = first_is_largest ? stats.reused_deltas_by_pack[0] : 0;
   return name;
 }
 
@@ -850,14 +854,30 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     // copied into one, entry by entry, without inflating or searching for
     // deltas: libgit2's packbuilder costs what the objects weigh, and its
     // indexer maps and unmaps the pack it writes once per object. Deltas
-    // are found when the largest pack is rewritten too, and by `strata gc`.
+    // are found when the largest pack is rolled up too (among the rest:
+    // the largest's own are copied), and by `strata gc`.
     if (!everything && listing.loose.empty() && replaced.size() > 1) {
       std::vector<std::string> bases;
       for (const PackOnDisk* p : replaced) bases.push_back(p->base);
       STRATA_ASSIGN_OR_RETURN(combined, ObjectStore::CombinePacks(objects, bases));
     }
+    // Everything rolled up, the largest pack among it: its entries are
+    // copied as stored when it holds deltas (ReuseLargestPack), as a full
+    // gc does, and only the rest goes through the packbuilder.
+    if (!combined && everything) {
+      const std::string candidate = LargestPackBase(replaced);
+      if (!candidate.empty()) {
+        STRATA_ASSIGN_OR_RETURN(const bool deltas, HoldsDeltas(candidate));
+        if (deltas) {
+          STRATA_ASSIGN_OR_RETURN(kept_in_largest, PackObjects(candidate + ".idx"));
+          largest = candidate;
+          largest_objects = kept_in_largest.size();
+        }
+      }
+    }
     if (!combined) {
       for (const PackOnDisk* p : replaced) {
+        if (p->base == largest) continue;
         STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p->base + ".idx"));
         for (const ObjectId& id : ids) {
           STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(id), nullptr),

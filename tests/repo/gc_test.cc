@@ -400,6 +400,35 @@ BOOST_AUTO_TEST_CASE(kept_packs_do_not_count_toward_the_pack_limit) {
   ExpectVerifies();
 }
 
+// When automatic gc rolls up every pack, the largest among them a pack
+// with deltas, it copies that pack's entries as a full gc does.
+BOOST_AUTO_TEST_CASE(auto_gc_rolling_up_everything_copies_the_largest_packs_deltas) {
+  SetConfig("strata.gcAuto", "0");
+  json::object doc;
+  for (int i = 0; i < 40; ++i) doc["k" + std::to_string(i)] = "value number " + std::to_string(i);
+  for (int v = 0; v < 6; ++v) {
+    doc["v"] = v;
+    BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
+  }
+  GcOptions aggressive = Options(0);
+  aggressive.aggressive = true;
+  BOOST_REQUIRE(repo().Gc(aggressive).ok());
+  // More objects since than the gc's pack holds: every pack rolls up.
+  for (int v = 6; v < 16; ++v) {
+    doc["v"] = v;
+    BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
+  }
+  SetConfig("strata.gcAuto", "6700");
+  SetConfig("strata.gcAutoPackLimit", "3");
+  Result<GcReport> r = repo().Gc(GcOptions::Auto());
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  BOOST_REQUIRE(r->ran);
+  BOOST_TEST(r->packs_after == 1u);
+  BOOST_TEST(r->deltas_reused > 0u);
+  BOOST_TEST(Get("doc").value() == json::value(doc));
+  ExpectVerifies();
+}
+
 BOOST_AUTO_TEST_CASE(auto_gc_off) {
   SetConfig("strata.gcAutoPackLimit", "3");
   SetConfig("strata.gcAuto", "0");
