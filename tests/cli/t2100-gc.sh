@@ -212,49 +212,48 @@ test_expect_success 'gc --auto: skipped under the thresholds, runs past the pack
   sgit fsck --strict >/dev/null 2>&1
 '
 
+# gc stopped at STEP (STRATA_GC_TEST_STOP) in the current repository:
+# sound after, and the next gc completes into one pack.
+stopped_gc_loses_nothing() {
+  set +e
+  STRATA_GC_TEST_STOP=$1 strata gc --prune now >/dev/null 2>&1
+  local rc=$?
+  set -e
+  expect_eq 137 "$rc" "exit code of the gc stopped at $1"
+  check_sound
+  strata gc --prune now >/dev/null
+  expect_eq 1 "$(count idx)"
+  check_sound
+}
+
 for step in locked combined walked written pack-renamed installed removing removed; do
   test_expect_success "killed at step $step: nothing lost, verify and fsck pass, gc completes" "
     make_repo k-$step
     cd k-$step
-    set +e
-    STRATA_GC_TEST_STOP=$step strata gc --prune now >/dev/null 2>&1
-    rc=\$?
-    set -e
-    expect_eq 137 \"\$rc\" 'exit code of the stopped gc'
-    check_sound
-    strata gc --prune now >/dev/null
-    expect_eq 1 \"\$(count idx)\"
-    check_sound
+    stopped_gc_loses_nothing $step
   "
 done
 
 # The same kills when gc copies the largest pack's deltas (a pack an
 # aggressive gc wrote, and three writes since).
-test_expect_success 'a repository gc has packed with deltas: the next gc copies them' '
-  make_repo dz0
-  cd dz0
+make_delta_repo() {
+  make_repo "$1"
+  cd "$1"
   strata gc --aggressive >/dev/null
   for i in 6 7 8; do strata set doc /m $i >/dev/null; done
+}
+
+test_expect_success 'a repository gc has packed with deltas: the next gc copies them' '
+  make_delta_repo dz0
   strata gc --prune now --json >out.json
   python3 -c "import json; r = json.load(open(\"out.json\")); assert r[\"deltas_reused\"] > 0, r"
   check_sound
 '
 for step in walked written pack-renamed installed removing removed; do
   test_expect_success "killed at step $step while reusing the largest pack's deltas: nothing lost" "
-    make_repo d-$step
-    cd d-$step
-    strata gc --aggressive >/dev/null
-    for i in 6 7 8; do strata set doc /m \$i >/dev/null; done
-    set +e
-    STRATA_GC_TEST_STOP=$step strata gc --prune now >/dev/null 2>&1
-    rc=\$?
-    set -e
-    expect_eq 137 \"\$rc\" 'exit code of the stopped gc'
-    check_sound
+    make_delta_repo d-$step
+    stopped_gc_loses_nothing $step
     expect_eq 8 \"\$(strata get doc /m)\"
-    strata gc --prune now >/dev/null
-    expect_eq 1 \"\$(count idx)\"
-    check_sound
   "
 done
 

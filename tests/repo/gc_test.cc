@@ -50,6 +50,20 @@ struct GcFixture : RepoFixture {
     BOOST_REQUIRE_MESSAGE(w.ok(), w.status().message());
     return w->version.id;
   }
+  // A document of ~1.5 KiB (one blob) whose versions differ a little, so
+  // that the pack builder stores most of them as deltas.
+  static json::object AlikeDocument() {
+    json::object doc;
+    for (int i = 0; i < 40; ++i) doc["k" + std::to_string(i)] = "value number " + std::to_string(i);
+    return doc;
+  }
+  // Writes `doc` as versions v = from .. to - 1 of "doc" (its "v" set to v).
+  void PutVersions(json::object& doc, int from, int to) {
+    for (int v = from; v < to; ++v) {
+      doc["v"] = v;
+      BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
+    }
+  }
   void SetConfig(const std::string& key, const std::string& value) {
     std::string cmd = "git --git-dir='" + repo().path() + "' config " + key + " " + value;
     BOOST_REQUIRE(std::system(cmd.c_str()) == 0);
@@ -95,6 +109,13 @@ struct GcFixture : RepoFixture {
 GcOptions Options(std::optional<std::int64_t> prune_expire = GcOptions::kDefaultPruneExpire) {
   GcOptions o;
   o.prune_expire = prune_expire;
+  return o;
+}
+
+// --aggressive --prune now.
+GcOptions Aggressive() {
+  GcOptions o = Options(0);
+  o.aggressive = true;
   return o;
 }
 
@@ -404,20 +425,11 @@ BOOST_AUTO_TEST_CASE(kept_packs_do_not_count_toward_the_pack_limit) {
 // with deltas, it copies that pack's entries as a full gc does.
 BOOST_AUTO_TEST_CASE(auto_gc_rolling_up_everything_copies_the_largest_packs_deltas) {
   SetConfig("strata.gcAuto", "0");
-  json::object doc;
-  for (int i = 0; i < 40; ++i) doc["k" + std::to_string(i)] = "value number " + std::to_string(i);
-  for (int v = 0; v < 6; ++v) {
-    doc["v"] = v;
-    BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
-  }
-  GcOptions aggressive = Options(0);
-  aggressive.aggressive = true;
-  BOOST_REQUIRE(repo().Gc(aggressive).ok());
+  json::object doc = AlikeDocument();
+  PutVersions(doc, 0, 6);
+  BOOST_REQUIRE(repo().Gc(Aggressive()).ok());
   // More objects since than the gc's pack holds: every pack rolls up.
-  for (int v = 6; v < 16; ++v) {
-    doc["v"] = v;
-    BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
-  }
+  PutVersions(doc, 6, 16);
   SetConfig("strata.gcAuto", "6700");
   SetConfig("strata.gcAutoPackLimit", "3");
   Result<GcReport> r = repo().Gc(GcOptions::Auto());
@@ -563,17 +575,9 @@ std::map<std::string, PackedObject> VerifyPack(const std::string& git_dir) {
 
 BOOST_AUTO_TEST_CASE(full_gc_copies_the_largest_packs_deltas) {
   SetConfig("strata.gcAuto", "0");
-  // Versions of one document of ~1.5 KiB (one blob) that differ a little:
-  // the pack builder stores most as deltas.
-  json::object doc;
-  for (int i = 0; i < 40; ++i) doc["k" + std::to_string(i)] = "value number " + std::to_string(i);
-  for (int v = 0; v < 6; ++v) {
-    doc["v"] = v;
-    BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
-  }
-  GcOptions aggressive = Options(0);
-  aggressive.aggressive = true;
-  Result<GcReport> r = repo().Gc(aggressive);
+  json::object doc = AlikeDocument();
+  PutVersions(doc, 0, 6);
+  Result<GcReport> r = repo().Gc(Aggressive());
   BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
   BOOST_TEST(r->deltas_reused == 0u);
   const std::map<std::string, PackedObject> before = VerifyPack(repo().path());
@@ -582,8 +586,7 @@ BOOST_AUTO_TEST_CASE(full_gc_copies_the_largest_packs_deltas) {
     if (!o.base.empty()) deltas[id] = o.base;
   }
   BOOST_REQUIRE(!deltas.empty());
-  doc["v"] = 6;
-  BOOST_REQUIRE(repo().Put("doc", doc, By("ann")).ok());
+  PutVersions(doc, 6, 7);
   BOOST_REQUIRE(Count(".pack") == 2u);
   r = repo().Gc(Options(0));
   BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
@@ -608,7 +611,7 @@ BOOST_AUTO_TEST_CASE(full_gc_copies_the_largest_packs_deltas) {
   BOOST_TEST(r->packs_removed == 0u);
   BOOST_TEST(fs::exists(repo().path() + "/objects/pack/" + pack));
   // Refused with automatic gc or keep_largest_pack.
-  GcOptions both = aggressive;
+  GcOptions both = Aggressive();
   both.keep_largest_pack = true;
   BOOST_TEST((repo().Gc(both).status().code() == Code::kInvalidArgument));
   GcOptions automatic = GcOptions::Auto();
@@ -656,9 +659,7 @@ BOOST_AUTO_TEST_CASE(full_gc_writes_whole_a_kept_delta_whose_base_it_drops) {
   CommitOptions on_side = By("ann");
   on_side.branch = "side";
   BOOST_REQUIRE(repo().Put("doc", large, on_side).ok());
-  GcOptions aggressive = Options(0);
-  aggressive.aggressive = true;
-  BOOST_REQUIRE(repo().Gc(aggressive).ok());
+  BOOST_REQUIRE(repo().Gc(Aggressive()).ok());
   const std::size_t small_size = CanonicalJson(small).size();
   const std::size_t large_size = CanonicalJson(large).size();
   std::map<std::string, PackedObject> objects = VerifyPack(repo().path());
