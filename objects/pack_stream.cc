@@ -23,6 +23,13 @@ namespace {
 
 constexpr std::size_t kPiece = std::size_t{64} << 10;  // handed to the sink at a time
 
+// The CRC-32 of an entry written as `head` then `n` bytes at `data`.
+std::uint32_t EntryCrc(const std::string& head, const unsigned char* data, std::size_t n) {
+  const uLong crc = crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(head.data()),
+                          static_cast<uInt>(head.size()));
+  return static_cast<std::uint32_t>(crc32(crc, data, static_cast<uInt>(n)));
+}
+
 void AppendOffset(std::string& out, std::uint64_t distance) {
   unsigned char bytes[10];
   std::size_t pos = sizeof bytes - 1;
@@ -170,11 +177,7 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
           STRATA_RETURN_IF_ERROR(emit(head));
           STRATA_RETURN_IF_ERROR(
               emit(std::string_view(reinterpret_cast<const char*>(p + data), n - data)));
-          if (options.entries) {
-            crc = crc32(crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(head.data()),
-                              static_cast<uInt>(head.size())),
-                        p + data, static_cast<uInt>(n - data));
-          }
+          if (options.entries) crc = EntryCrc(head, p + data, n - data);
           ++stats.reused_deltas;
           ++stats.reused_deltas_by_pack[item.pack];
           done = true;
@@ -206,10 +209,8 @@ Result<ObjectStore::PackStreamStats> ObjectStore::StreamPack(
       STRATA_RETURN_IF_ERROR(emit(head));
       STRATA_RETURN_IF_ERROR(emit(compressed));
       if (options.entries) {
-        crc = crc32(crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(head.data()),
-                          static_cast<uInt>(head.size())),
-                    reinterpret_cast<const Bytef*>(compressed.data()),
-                    static_cast<uInt>(compressed.size()));
+        crc = EntryCrc(head, reinterpret_cast<const unsigned char*>(compressed.data()),
+                       compressed.size());
       }
       ++stats.whole;
     }

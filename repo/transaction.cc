@@ -52,16 +52,6 @@ std::string Holder(int fd) {
   return "held by process " + std::to_string(pid) + " for " + Age(static_cast<std::time_t>(since));
 }
 
-int ConfiguredTimeout(git_config* config) {
-  if (config == nullptr) return WriteLock::kDefaultTimeoutSeconds;
-  int32_t value = 0;
-  if (git_config_get_int32(&value, config, "strata.lockTimeout") < 0 || value < 0) {
-    git_error_clear();
-    return WriteLock::kDefaultTimeoutSeconds;
-  }
-  return value;
-}
-
 std::string GitLockPath(git_repository* repo, const std::string& ref) {
   return std::string(git_repository_path(repo)) + ref + ".lock";
 }
@@ -172,9 +162,17 @@ int SignatureFromConfig(git_signature** out, git_config* config) {
   return rc;
 }
 
-int LockTimeout(git_repository* repo) { return ConfiguredTimeout(SnapshotConfig(repo).get()); }
+int LockTimeout(git_config* config) {
+  if (config == nullptr) return WriteLock::kDefaultTimeoutSeconds;
+  int32_t value = 0;
+  if (git_config_get_int32(&value, config, "strata.lockTimeout") < 0 || value < 0) {
+    git_error_clear();
+    return WriteLock::kDefaultTimeoutSeconds;
+  }
+  return value;
+}
 
-int LockTimeout(git_config* config) { return ConfiguredTimeout(config); }
+int LockTimeout(git_repository* repo) { return LockTimeout(SnapshotConfig(repo).get()); }
 
 std::string DescribeGitLock(const std::string& lock_path) {
   struct stat st {};
@@ -239,8 +237,8 @@ WriteLock::~WriteLock() {
 Result<RefTransaction> RefTransaction::Begin(git_repository* repo, const TransactionHooks* hooks,
                                              ConfigSnapshot config) {
   if (!config) config = SnapshotConfig(repo);
-  STRATA_ASSIGN_OR_RETURN(WriteLock lock, WriteLock::Acquire(git_repository_path(repo),
-                                                             ConfiguredTimeout(config.get())));
+  STRATA_ASSIGN_OR_RETURN(WriteLock lock,
+                          WriteLock::Acquire(git_repository_path(repo), LockTimeout(config.get())));
   return RefTransaction(repo, hooks, std::move(lock), std::move(config));
 }
 
