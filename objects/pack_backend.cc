@@ -4,10 +4,10 @@
 #include "objects/pack_backend.h"
 
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <climits>
@@ -41,10 +41,10 @@ struct PackBackend : git_odb_backend {
   std::mutex inner_mu;
   git_odb_backend* packs = nullptr;
   // Guarded by shared->mu: the packs mapped so far, by index name, and the
-  // zlib stream of direct reads.
+  // decompressor of direct reads (libdeflate: an entry's size is in its
+  // header, so it inflates whole, 2-3x as fast as zlib's stream).
   std::unordered_map<std::string, Mapping> mapped;
-  z_stream zs{};
-  bool zs_ready = false;
+  libdeflate_decompressor* inflater = nullptr;
 };
 
 PackBackend& Self(git_odb_backend* backend) { return *static_cast<PackBackend*>(backend); }
@@ -118,23 +118,22 @@ const Mapping* MapPack(PackBackend& self, const std::string& index, Stop* stop) 
 // Inflates `size` bytes from the zlib data at `begin` into `out`.
 bool Inflate(PackBackend& self, const Mapping& pack, std::uint64_t begin, std::uint64_t size,
              std::string& out) {
-  if (!self.zs_ready) {
-    if (inflateInit(&self.zs) != Z_OK) return false;
-    self.zs_ready = true;
-  } else {
-    inflateReset(&self.zs);
+  if (self.inflater == nullptr) {
+    self.inflater = libdeflate_alloc_decompressor();
+    if (self.inflater == nullptr) return false;
   }
   const std::uint64_t end = pack.size - 20;  // the pack's checksum follows the last entry
   // Deflate makes at most ~1,032 bytes of a byte: a damaged header that
   // claims more than the rest of the pack could hold is not allocated.
   if (begin >= end || size > (end - begin) * 1032 + 64) return false;
   out.resize(static_cast<std::size_t>(size));
-  char none = 0;
-  self.zs.next_in = const_cast<Bytef*>(pack.map + begin);
-  self.zs.avail_in = static_cast<uInt>(std::min<std::uint64_t>(end - begin, UINT_MAX));
-  self.zs.next_out = reinterpret_cast<Bytef*>(size ? out.data() : &none);
-  self.zs.avail_out = static_cast<uInt>(size ? size : 1);
-  return inflate(&self.zs, Z_FINISH) == Z_STREAM_END && self.zs.total_out == size;
+  // The stream ends before the rest of the pack does: its own length is
+  // asked for, so what follows it is not read as part of it.
+  std::size_t used_in = 0, used_out = 0;
+  const libdeflate_result rc = libdeflate_zlib_decompress_ex(
+      self.inflater, pack.map + begin, static_cast<std::size_t>(end - begin), out.data(),
+      static_cast<std::size_t>(size), &used_in, &used_out);
+  return rc == LIBDEFLATE_SUCCESS && used_out == size;
 }
 
 // One entry of a delta chain, to apply once its base is read.
@@ -399,7 +398,7 @@ void Free(git_odb_backend* backend) noexcept {
   PackBackend* self = &Self(backend);
   if (self->packs) self->packs->free(self->packs);
   Unmap(*self);
-  if (self->zs_ready) inflateEnd(&self->zs);
+  if (self->inflater) libdeflate_free_decompressor(self->inflater);
   delete self;
 }
 
