@@ -63,19 +63,21 @@ int Run(Context& ctx, const po::variables_map& args) {
 
 extern const CommandSpec kUpgradeCommand{
     "upgrade",
-    "upgrade the repository to the newest format (chunked arrays, 16-way shards)",
+    "upgrade the repository to the newest format (chunked arrays, 16-way shards, leaves)",
     "strata upgrade [--dry-run] [--author 'NAME <EMAIL>'] [--json]",
-    "Upgrades a format-1 or -2 repository to format 3 (docs/format.md, \"Format\n"
-    "versions\"): on each branch whose head is stored otherwise than format 3 stores it\n"
+    "Upgrades a format-1, -2 or -3 repository to format 4 (docs/format.md, \"Format\n"
+    "versions\"): on each branch whose head is stored otherwise than format 4 stores it\n"
     "(a large array, over 2 KiB of JSON, as one blob: format 1; object nodes of more than\n"
-    "128 members sharded 256 ways: formats 1 and 2), writes one version \"upgrade to\n"
-    "format 3\" with the same documents (an empty delta) encoded as a new repository\n"
-    "encodes them, so that a one-element change writes a few small objects and the same\n"
-    "state has the same ids as in a new repository; then sets strata.formatVersion = 3.\n"
+    "128 members sharded 256 ways: formats 1 and 2; a blob for every member of a large\n"
+    "object, where format 4 keeps small members in leaves of up to 8 KiB: formats 1 to 3),\n"
+    "writes one version \"upgrade to format 4\" with the same documents (an empty delta)\n"
+    "encoded as a new repository encodes them, so that a one-element change writes a few\n"
+    "small objects, a large document is a few objects per 8 KiB, and the same state has\n"
+    "the same ids as in a new repository; then sets strata.formatVersion = 4.\n"
     "All branches move in one transaction; a branch moved meanwhile by another program\n"
     "stops it with nothing changed. Run it again after an interruption. Until then an\n"
     "older repository is read and written as before, so an older strata still reads it;\n"
-    "after it, a strata that predates format 3 cannot read its sharded objects.\n"
+    "after it, a strata that predates format 4 cannot read its leaves.\n"
     "--dry-run says which branches would change and writes nothing. --json prints\n"
     "{from, to, dry_run, branches: [{name, documents, rewritten, version}]}.",
     Define,

@@ -173,6 +173,18 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+std::size_t JsonStringSize(std::string_view s) {
+  std::size_t n = 2 + s.size();
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+      n += 1;
+    } else if (c < 0x20) {
+      n += 5;
+    }
+  }
+  return n;
+}
+
 void AppendJsonNumber(std::string& out, const json::value& number) {
   char buf[64];
   if (number.is_int64()) {

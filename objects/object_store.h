@@ -339,10 +339,11 @@ class ObjectStore {
 
   // The repository format the tree codec writes (strata.formatVersion;
   // objects/tree_codec.h): from 2, large arrays are array nodes; from 3,
-  // object nodes are sharded 16 ways past 128 members. An older format is
+  // object nodes are sharded 16 ways past 128 members; from 4, a document's
+  // small members are kept in leaves. An older format is
   // kept for a repository whose readers may not know the newer encodings;
   // reading knows them all either way. New stores write kNewestFormat.
-  static constexpr int kNewestFormat = 3;
+  static constexpr int kNewestFormat = 4;
   int format() const { return format_; }
   void set_format(int format) { format_ = format; }
   bool array_nodes() const { return format_ >= 2; }

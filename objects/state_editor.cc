@@ -244,7 +244,10 @@ Result<ValueRef> StateEditor::Encode(Node& node, const JsonPointer& path, bool f
                                        std::to_string(kMaxJsonDepth));
       }
     }
-    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store_, node.value, depth));
+    // A document's member may go into a leaf: it is written only if its
+    // node puts it in a tree.
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, depth >= 2 ? EncodeMember(store_, node.value, depth)
+                                                     : EncodeValue(store_, node.value, depth));
     if (node.original && depth == 1 && !(ref == *node.original_ref) &&
         !(ref.is_object_node() && node.original_ref->is_object_node())) {
       // What DiffStoredValues would find, without reading either back.

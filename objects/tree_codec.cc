@@ -1,10 +1,13 @@
 #include "objects/tree_codec.h"
 
 #include <algorithm>
+#include <cstring>
+#include <deque>
 #include <span>
 #include <type_traits>
 #include <variant>
 
+#include "objects/sha1.h"
 #include "strata/json_pointer.h"
 
 namespace strata {
@@ -38,12 +41,222 @@ std::size_t HfsIgnorableLength(std::string_view s) {
   return 0;
 }
 
-std::vector<TreeEntry> FlatEntries(const std::vector<Member>& members) {
-  std::vector<TreeEntry> entries;
-  entries.reserve(members.size());
-  for (const auto& m : members)
-    entries.push_back({MemberEntryName(m.key, m.ref), m.ref.id, m.ref.is_tree});
-  return entries;
+// The id of a value's blob: its own, or, for a value carried as text, the
+// blob written now (a tree entry names an object that exists).
+Result<ObjectId> StoredId(ObjectStore& store, const ValueRef& ref) {
+  if (!ref.carries_text() || ref.is_tree) return ref.id;
+  return store.WriteBlob(ref.text());
+}
+
+// Blocks that texts carried by refs are copied into, a thread's own: a
+// member's text costs its bytes, not an allocation (an import of one
+// document of a million members carries them all until its leaves are
+// built). A block lives while a ref into it does.
+class TextBlocks {
+ public:
+  static constexpr std::size_t kBlockBytes = std::size_t{256} << 10;
+
+  // A copy of `text`, and what keeps it alive.
+  std::pair<std::shared_ptr<const void>, std::string_view> Copy(std::string_view text) {
+    if (text.size() > kBlockBytes / 4) {
+      auto own = std::make_shared<std::string>(text);
+      return {own, *own};
+    }
+    if (!block_ || used_ + text.size() > kBlockBytes) {
+      block_ = std::shared_ptr<char[]>(new char[kBlockBytes]);
+      used_ = 0;
+    }
+    char* at = block_.get() + used_;
+    std::memcpy(at, text.data(), text.size());
+    used_ += text.size();
+    return {block_, std::string_view(at, text.size())};
+  }
+
+ private:
+  std::shared_ptr<char[]> block_;
+  std::size_t used_ = 0;
+};
+
+// A value carried as text, not written: `id` is its blob's, or left zero
+// when nothing outside the codec sees the ref (`hashed` false).
+ValueRef TextRef(std::string_view text, bool hashed) {
+  thread_local TextBlocks blocks;
+  ObjectId id;
+  if (hashed) id = HashObject(text, GIT_OBJECT_BLOB);
+  auto [owner, copy] = blocks.Copy(text);
+  return ValueRef::Carrying(id, std::move(owner), copy);
+}
+
+// A member of a leaf whose text `owner` holds, carried as a slice of it.
+ValueRef LeafMemberRef(const std::shared_ptr<const std::string>& owner, std::string_view text,
+                       bool hashed) {
+  ObjectId id;
+  if (hashed) id = HashObject(text, GIT_OBJECT_BLOB);
+  return ValueRef::Carrying(id, owner, text);
+}
+
+// The text of a blob value, and what keeps it alive.
+Result<std::pair<std::shared_ptr<const void>, std::string_view>> TextOf(ObjectStore& store,
+                                                                        const ValueRef& ref) {
+  using Text = std::pair<std::shared_ptr<const void>, std::string_view>;
+  if (ref.carries_text()) return Text(nullptr, ref.text());
+  STRATA_ASSIGN_OR_RETURN(std::string text, store.ReadBlob(ref.id));
+  auto own = std::make_shared<const std::string>(std::move(text));
+  return Text(own, *own);
+}
+
+// Moves `i` past the JSON string that starts at s[i] ('"'); false if it
+// does not end. `escaped` is set if it holds a backslash.
+bool SkipString(std::string_view s, std::size_t& i, bool& escaped) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      escaped = true;
+      ++i;
+    } else if (s[i] == '"') {
+      ++i;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Moves `i` past the JSON value that starts at s[i], by its structure only
+// (strings, brackets, and scalars up to the next ',' or '}'); false if it
+// does not end or is empty.
+bool SkipValue(std::string_view s, std::size_t& i) {
+  bool escaped = false;
+  if (i >= s.size()) return false;
+  if (s[i] == '"') return SkipString(s, i, escaped);
+  if (s[i] == '{' || s[i] == '[') {
+    std::size_t depth = 0;
+    while (i < s.size()) {
+      const char c = s[i];
+      if (c == '"') {
+        if (!SkipString(s, i, escaped)) return false;
+        continue;
+      }
+      ++i;
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+  const std::size_t start = i;
+  while (i < s.size() && s[i] != ',' && s[i] != '}') ++i;
+  return i > start;
+}
+
+// Calls visit(key, value text) for each member of the leaf `text` (blob
+// `id`), splitting the canonical JSON a leaf is by its structure: a leaf is
+// written canonical, so each value's text is its canonical JSON (a value
+// that is not JSON fails where it is parsed; `strata verify` finds a leaf
+// that is not canonical, as its state's ids differ from a fresh encoding's).
+// Corruption unless it is an object of at least one member.
+template <typename Visit>
+Status ScanLeaf(std::string_view text, const ObjectId& id, Visit&& visit) {
+  auto bad = [&] {
+    return Status::Corruption("leaf " + id.Hex() + " is not an object of members");
+  };
+  const std::size_t n = text.size();
+  if (n < 2 || text[0] != '{' || text[n - 1] != '}' || text[1] == '}') return bad();
+  std::size_t i = 1;
+  std::string unescaped;
+  while (true) {
+    if (i >= n || text[i] != '"') return bad();
+    const std::size_t key_at = i;
+    bool escaped = false;
+    if (!SkipString(text, i, escaped)) return bad();
+    std::string_view key = text.substr(key_at + 1, i - key_at - 2);
+    if (escaped) {
+      Result<json::value> k = ParseJson(text.substr(key_at, i - key_at), "leaf " + id.Hex());
+      if (!k.ok() || !k->is_string()) return bad();
+      unescaped.assign(k->get_string().data(), k->get_string().size());
+      key = unescaped;
+    }
+    if (i >= n || text[i] != ':') return bad();
+    const std::size_t value_at = ++i;
+    if (!SkipValue(text, i)) return bad();
+    STRATA_RETURN_IF_ERROR(visit(key, text.substr(value_at, i - value_at)));
+    if (i + 1 == n && text[i] == '}') return Status::Ok();
+    if (i >= n || text[i] != ',') return bad();
+    ++i;
+  }
+}
+
+// The members of leaf `id`, each carried as its canonical text; Corruption
+// unless the leaf is a non-empty JSON object.
+Status ReadLeaf(ObjectStore& store, const ObjectId& id, bool hashed, std::vector<Member>& out) {
+  STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(id));
+  auto leaf = std::make_shared<const std::string>(std::move(data));
+  return ScanLeaf(*leaf, id, [&](std::string_view key, std::string_view value) {
+    out.push_back(Member{std::string(key), LeafMemberRef(leaf, value, hashed)});
+    return Status::Ok();
+  });
+}
+
+// How a set of members is stored at one shard level of a node.
+enum class Form { kLeaf, kFlat, kShard };
+
+// What a node writer knows of where it writes: the store's shard shape, and
+// whether this node may have leaves (format 4, inside a document).
+struct NodeRules {
+  ShardShape shape;
+  bool leaves = false;
+};
+
+NodeRules RulesFor(const ObjectStore& store, bool leaves) {
+  return NodeRules{WriteShape(store), leaves && store.format() >= 4};
+}
+
+// Members seen of a set, for its Form: their count, and while all are blob
+// values, the canonical bytes of each "key":value.
+struct Tally {
+  std::size_t count = 0;
+  std::size_t member_bytes = 0;
+  bool all_blobs = true;
+  // The canonical JSON object of the members: braces, members, commas.
+  std::size_t leaf_bytes() const { return 2 + member_bytes + (count > 0 ? count - 1 : 0); }
+};
+
+// How the members tallied are stored at shard `level`: a leaf if they may
+// be (format 4, below a node's top, all blob values) and fit in
+// kLeafMaxBytes or are one; else, for blob values that do not fit, a shard;
+// else flat up to the shape's member count. The deepest level is flat.
+Form FormOf(const Tally& t, int level, const NodeRules& rules) {
+  const bool leafy = rules.leaves && level >= 1 && t.all_blobs;
+  if (leafy && (t.count == 1 || t.leaf_bytes() <= kLeafMaxBytes)) return Form::kLeaf;
+  if (level >= rules.shape.levels()) return Form::kFlat;
+  if (leafy) return Form::kShard;
+  return t.count <= rules.shape.flat_max ? Form::kFlat : Form::kShard;
+}
+
+// Whether every set holding the members tallied is a shard at `level`: a
+// tally may stop there.
+bool SurelySharded(const Tally& t, int level, const NodeRules& rules) {
+  if (level >= rules.shape.levels()) return false;
+  const bool past_count = t.count > rules.shape.flat_max;
+  if (!rules.leaves || level < 1 || !t.all_blobs) return past_count;
+  return past_count && t.leaf_bytes() > kLeafMaxBytes;
+}
+
+// Adds member `key` with value `ref` to `t`; the bytes only count while
+// they can make a leaf.
+Status AddToTally(ObjectStore& store, Tally& t, std::string_view key, const ValueRef& ref,
+                  const NodeRules& rules) {
+  ++t.count;
+  if (ref.is_tree) t.all_blobs = false;
+  if (!rules.leaves || !t.all_blobs) return Status::Ok();
+  std::size_t value_bytes = 0;
+  if (ref.carries_text()) {
+    value_bytes = ref.text().size();
+  } else {
+    STRATA_ASSIGN_OR_RETURN(value_bytes, store.BlobSize(ref.id));
+  }
+  t.member_bytes += JsonStringSize(key) + 1 + value_bytes;
+  return Status::Ok();
 }
 
 // A member, its key and value held elsewhere, and the key's KeyHash. Sorted
@@ -56,18 +269,72 @@ struct HashedMember {
   const ValueRef* ref;
 };
 
-// Writes the node for `members` (sorted by hash) at shard `level` of
-// `shape`: flat if few, else sharded. No bucket copies its members.
-Result<ObjectId> BuildHashedNode(ObjectStore& store, std::span<const HashedMember> members,
-                                 int level, const ShardShape& shape) {
-  if (members.size() <= shape.flat_max || level >= shape.levels()) {
-    std::vector<TreeEntry> entries;
-    entries.reserve(members.size());
-    for (const HashedMember& m : members) {
-      entries.push_back({MemberEntryName(*m.key, *m.ref), m.ref->id, m.ref->is_tree});
-    }
-    return store.WriteTree(std::move(entries));
+// The Form of `members` at `level`, tallying no further than it must.
+Result<Form> FormOfMembers(ObjectStore& store, std::span<const HashedMember> members, int level,
+                           const NodeRules& rules) {
+  Tally t;
+  if (!rules.leaves) {
+    t.count = members.size();
+    return FormOf(t, level, rules);
   }
+  for (const HashedMember& m : members) {
+    STRATA_RETURN_IF_ERROR(AddToTally(store, t, *m.key, *m.ref, rules));
+    if (SurelySharded(t, level, rules)) break;
+  }
+  return FormOf(t, level, rules);
+}
+
+// The leaf of `members`: their canonical JSON object, keys in order.
+Result<ObjectId> WriteLeaf(ObjectStore& store, std::span<const HashedMember> members) {
+  std::vector<const HashedMember*> by_key;
+  by_key.reserve(members.size());
+  for (const HashedMember& m : members) by_key.push_back(&m);
+  std::sort(by_key.begin(), by_key.end(),
+            [](const HashedMember* a, const HashedMember* b) { return *a->key < *b->key; });
+  std::string out = "{";
+  for (const HashedMember* m : by_key) {
+    if (out.size() > 1) out.push_back(',');
+    AppendJsonString(out, *m->key);
+    out.push_back(':');
+    STRATA_ASSIGN_OR_RETURN(auto text, TextOf(store, *m->ref));
+    out += text.second;
+  }
+  out.push_back('}');
+  return store.WriteBlob(std::move(out));
+}
+
+Result<std::vector<TreeEntry>> FlatEntries(ObjectStore& store,
+                                           std::span<const HashedMember> members) {
+  std::vector<TreeEntry> entries;
+  entries.reserve(members.size());
+  for (const HashedMember& m : members) {
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, StoredId(store, *m.ref));
+    entries.push_back({MemberEntryName(*m.key, *m.ref), id, m.ref->is_tree});
+  }
+  return entries;
+}
+
+// A written node, or leaf: what its parent's entry names.
+struct Built {
+  ObjectId id;
+  bool is_tree = true;
+};
+
+// Writes the node for `members` (sorted by hash) at shard `level`: a leaf,
+// flat, or sharded, as FormOf says. No bucket copies its members.
+Result<Built> BuildHashedNode(ObjectStore& store, std::span<const HashedMember> members, int level,
+                              const NodeRules& rules) {
+  STRATA_ASSIGN_OR_RETURN(Form form, FormOfMembers(store, members, level, rules));
+  if (form == Form::kLeaf) {
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, WriteLeaf(store, members));
+    return Built{id, false};
+  }
+  if (form == Form::kFlat) {
+    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, FlatEntries(store, members));
+    STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(std::move(entries)));
+    return Built{id, true};
+  }
+  const ShardShape& shape = rules.shape;
   const int shift = 64 - shape.bits * (level + 1);
   auto digit = [&](const HashedMember& m) { return m.hash >> shift; };
   std::vector<TreeEntry> entries;
@@ -75,32 +342,34 @@ Result<ObjectId> BuildHashedNode(ObjectStore& store, std::span<const HashedMembe
     std::size_t end = begin + 1;
     while (end < members.size() && digit(members[end]) == digit(members[begin])) ++end;
     STRATA_ASSIGN_OR_RETURN(
-        ObjectId id, BuildHashedNode(store, members.subspan(begin, end - begin), level + 1, shape));
-    entries.push_back({BucketName(members[begin].hash, level, shape), id, true});
+        Built bucket,
+        BuildHashedNode(store, members.subspan(begin, end - begin), level + 1, rules));
+    entries.push_back({BucketName(members[begin].hash, level, shape), bucket.id, bucket.is_tree});
     begin = end;
   }
-  return store.WriteTree(std::move(entries));
+  STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(std::move(entries)));
+  return Built{id, true};
 }
 
 // Sorts `members` by hash and writes their node at shard `level`.
-Result<ObjectId> BuildHashedNode(ObjectStore& store, std::vector<HashedMember> members, int level,
-                                 const ShardShape& shape) {
+Result<Built> BuildHashedNode(ObjectStore& store, std::vector<HashedMember> members, int level,
+                              const NodeRules& rules) {
   std::sort(members.begin(), members.end(),
             [](const HashedMember& a, const HashedMember& b) { return a.hash < b.hash; });
-  return BuildHashedNode(store, std::span<const HashedMember>(members), level, shape);
+  return BuildHashedNode(store, std::span<const HashedMember>(members), level, rules);
 }
 
-// Writes the node for `members` at shard `level` of `shape`: flat if few,
-// else sharded.
-Result<ObjectId> BuildNode(ObjectStore& store, std::vector<Member> members, int level,
-                           const ShardShape& shape) {
-  if (members.size() <= shape.flat_max || level >= shape.levels()) {
-    return store.WriteTree(FlatEntries(members));
-  }
+std::vector<HashedMember> Hashed(const std::vector<Member>& members) {
   std::vector<HashedMember> hashed;
   hashed.reserve(members.size());
   for (const Member& m : members) hashed.push_back({KeyHash(m.key), &m.key, &m.ref});
-  return BuildHashedNode(store, std::move(hashed), level, shape);
+  return hashed;
+}
+
+// Writes the node for `members` at shard `level`.
+Result<Built> BuildNode(ObjectStore& store, const std::vector<Member>& members, int level,
+                        const NodeRules& rules) {
+  return BuildHashedNode(store, Hashed(members), level, rules);
 }
 
 // The shape of a node whose first entry is named `first`: nullopt if the
@@ -126,7 +395,12 @@ Result<std::optional<std::string>> SmallObjectJson(ObjectStore& store,
     if (m.ref.is_tree) return std::optional<std::string>();
     key_json.clear();
     AppendJsonString(key_json, m.key);
-    STRATA_ASSIGN_OR_RETURN(std::size_t value_size, store.BlobSize(m.ref.id));
+    std::size_t value_size = 0;
+    if (m.ref.carries_text()) {
+      value_size = m.ref.text().size();
+    } else {
+      STRATA_ASSIGN_OR_RETURN(value_size, store.BlobSize(m.ref.id));
+    }
     size += key_json.size() + 1 + value_size;
     if (size > kBlobMaxBytes) return std::optional<std::string>();
   }
@@ -137,15 +411,17 @@ Result<std::optional<std::string>> SmallObjectJson(ObjectStore& store,
     if (i > 0) out.push_back(',');
     AppendJsonString(out, members[i].key);
     out.push_back(':');
-    STRATA_ASSIGN_OR_RETURN(std::string value, store.ReadBlob(members[i].ref.id));
-    out += value;
+    STRATA_ASSIGN_OR_RETURN(auto value, TextOf(store, members[i].ref));
+    out += value.second;
   }
   out.push_back('}');
   return std::optional<std::string>(std::move(out));
 }
 
-// An object made of `members`: a blob if small (unless force_tree), else a node.
-Result<ValueRef> BuildObject(ObjectStore& store, std::vector<Member> members, bool force_tree) {
+// An object made of `members`: a blob if small (unless force_tree), else a
+// node, with leaves if `leaves` (and the store's format has them).
+Result<ValueRef> BuildObject(ObjectStore& store, std::vector<Member> members, bool force_tree,
+                             bool leaves) {
   if (!force_tree) {
     STRATA_ASSIGN_OR_RETURN(std::optional<std::string> small, SmallObjectJson(store, members));
     if (small) {
@@ -153,21 +429,24 @@ Result<ValueRef> BuildObject(ObjectStore& store, std::vector<Member> members, bo
       return ValueRef{id, false};
     }
   }
-  STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), 0, WriteShape(store)));
-  return ValueRef{id, true};
+  STRATA_ASSIGN_OR_RETURN(Built node, BuildNode(store, members, 0, RulesFor(store, leaves)));
+  return ValueRef{node.id, true};
 }
 
-Status ReadMembersAt(ObjectStore& store, const ObjectId& node, int level,
+// Appends the members of node `node` (a tree at shard `level`, or a leaf)
+// to `out`; a leaf's are carried as text, their ids set if `hashed`.
+Status ReadMembersAt(ObjectStore& store, const ObjectId& node, bool is_tree, int level, bool hashed,
                      std::vector<Member>& out) {
   if (level > kMaxShardLevels)
     return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
+  if (!is_tree) return ReadLeaf(store, node, hashed, out);
   STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(node));
   if (IsShardNode(entries)) {
     for (const auto& e : entries) {
-      if (!IsBucketName(e.name) || !e.is_tree) {
+      if (!IsBucketName(e.name)) {
         return Status::Corruption("tree " + node.Hex() + " mixes shard buckets and members");
       }
-      STRATA_RETURN_IF_ERROR(ReadMembersAt(store, e.id, level + 1, out));
+      STRATA_RETURN_IF_ERROR(ReadMembersAt(store, e.id, e.is_tree, level + 1, hashed, out));
     }
     return Status::Ok();
   }
@@ -176,6 +455,11 @@ Status ReadMembersAt(ObjectStore& store, const ObjectId& node, int level,
     out.push_back(std::move(m));
   }
   return Status::Ok();
+}
+
+Status ReadMembersAt(ObjectStore& store, const ObjectId& node, int level,
+                     std::vector<Member>& out) {
+  return ReadMembersAt(store, node, true, level, true, out);
 }
 
 // One change of UpdateNode's: a key and its new value (nullopt: removed),
@@ -188,8 +472,9 @@ struct ChangeRef {
 };
 
 // The result of updating a node: its entries when it is flat (the caller
-// writes it, or turns it into a blob), or the id of the shard tree it became.
-using NodeUpdate = std::variant<std::vector<TreeEntry>, ObjectId>;
+// writes it, or turns it into a blob), or what it became otherwise: a tree
+// (a shard; a flat node too, below a node's top in format 4) or a leaf.
+using NodeUpdate = std::variant<std::vector<TreeEntry>, Built>;
 
 Result<std::vector<Member>> MembersOf(const std::vector<TreeEntry>& entries) {
   std::vector<Member> members;
@@ -201,15 +486,97 @@ Result<std::vector<Member>> MembersOf(const std::vector<TreeEntry>& entries) {
   return members;
 }
 
-// Applies `changes` to the node `node` (absent: an empty one) at shard
-// `level` of `shape`. Only the buckets that changes fall in are read, and in
-// a flat node each change finds its entry by a binary search on its escaped
-// name: the other entries keep their names as stored, neither unescaped nor
-// escaped again, so a change costs about the same in a node of 5 members and
-// in one of 500. A node sharded in another shape (written by another format)
-// is read whole and written again in `shape`.
-Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>& node, int level,
-                              const ShardShape& shape, const std::vector<ChangeRef>& changes) {
+// `members` with `changes` applied: by key, each key once.
+std::vector<Member> Applied(std::vector<Member> members, const std::vector<ChangeRef>& changes) {
+  std::map<std::string, ValueRef, std::less<>> by_key;
+  for (Member& m : members) by_key.emplace(std::move(m.key), std::move(m.ref));
+  for (const ChangeRef& c : changes) {
+    if (c.value()) {
+      by_key.insert_or_assign(c.key(), *c.value());
+    } else if (auto it = by_key.find(c.key()); it != by_key.end()) {
+      by_key.erase(it);
+    }
+  }
+  std::vector<Member> out;
+  out.reserve(by_key.size());
+  for (auto& [key, ref] : by_key) out.push_back({key, std::move(ref)});
+  return out;
+}
+
+// The node of `members` at shard `level`, as UpdateNode returns it: flat
+// entries unwritten at a node's top, else written.
+Result<NodeUpdate> RebuiltNode(ObjectStore& store, const std::vector<Member>& members, int level,
+                               const NodeRules& rules) {
+  if (members.empty()) return NodeUpdate(std::vector<TreeEntry>());
+  std::vector<HashedMember> hashed = Hashed(members);
+  std::sort(hashed.begin(), hashed.end(),
+            [](const HashedMember& a, const HashedMember& b) { return a.hash < b.hash; });
+  STRATA_ASSIGN_OR_RETURN(Form form, FormOfMembers(store, hashed, level, rules));
+  if (form == Form::kFlat && level == 0) {
+    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries,
+                            FlatEntries(store, std::span<const HashedMember>(hashed)));
+    return NodeUpdate(std::move(entries));
+  }
+  STRATA_ASSIGN_OR_RETURN(
+      Built built, BuildHashedNode(store, std::span<const HashedMember>(hashed), level, rules));
+  return NodeUpdate(built);
+}
+
+// Tallies the members of node `id` (a tree at shard `level`, or a leaf)
+// into `t`, stopping once the node that holds them surely stays a shard at
+// `top`.
+Status TallyNode(ObjectStore& store, const ObjectId& id, bool is_tree, int level, int top,
+                 const NodeRules& rules, Tally& t) {
+  if (level > kMaxShardLevels)
+    return Status::Corruption("tree " + id.Hex() + " is sharded too deep");
+  if (!is_tree) {
+    std::vector<Member> members;
+    STRATA_RETURN_IF_ERROR(ReadLeaf(store, id, false, members));
+    for (const Member& m : members) {
+      STRATA_RETURN_IF_ERROR(AddToTally(store, t, m.key, m.ref, rules));
+    }
+    return Status::Ok();
+  }
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> index, store.IndexTree(id));
+  if (IsBucketName(index->first_name())) {
+    for (const auto& e : index->entries()) {
+      if (SurelySharded(t, top, rules)) return Status::Ok();
+      STRATA_RETURN_IF_ERROR(TallyNode(store, e.id, e.is_tree, level + 1, top, rules, t));
+    }
+    return Status::Ok();
+  }
+  for (const auto& e : index->entries()) {
+    if (e.is_tree) t.all_blobs = false;
+  }
+  if (!rules.leaves || !t.all_blobs) {
+    t.count += index->size();
+    return Status::Ok();
+  }
+  for (const auto& e : index->entries()) {
+    STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+    STRATA_RETURN_IF_ERROR(AddToTally(store, t, m.key, m.ref, rules));
+  }
+  return Status::Ok();
+}
+
+// Applies `changes` to the node `node` (absent: an empty one; a leaf if not
+// `is_tree`) at shard `level`. Only the buckets that changes fall in are
+// read, and in a flat node each change finds its entry by a binary search
+// on its escaped name: the other entries keep their names as stored,
+// neither unescaped nor escaped again, so a change costs about the same in
+// a node of 5 members and in one of 500. A node sharded in another shape
+// (written by another format) is read whole and written again in `shape`;
+// a leaf, or a flat node where leaves may be, is read whole (it is small)
+// and written again as its members now make it.
+Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>& node, bool is_tree,
+                              int level, const NodeRules& rules,
+                              const std::vector<ChangeRef>& changes) {
+  const ShardShape& shape = rules.shape;
+  if (node && !is_tree) {
+    std::vector<Member> members;
+    STRATA_RETURN_IF_ERROR(ReadLeaf(store, *node, false, members));
+    return RebuiltNode(store, Applied(std::move(members), changes), level, rules);
+  }
   std::shared_ptr<const TreeIndex> index;
   std::optional<ShardShape> node_shape;
   if (node) {
@@ -218,24 +585,8 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
   }
   if (node_shape && *node_shape != shape) {
     std::vector<Member> all;
-    STRATA_RETURN_IF_ERROR(ReadMembersAt(store, *node, level, all));
-    std::map<std::string, ValueRef, std::less<>> by_key;
-    for (Member& m : all) by_key.emplace(std::move(m.key), m.ref);
-    for (const ChangeRef& c : changes) {
-      if (c.value()) {
-        by_key.insert_or_assign(c.key(), *c.value());
-      } else if (auto it = by_key.find(c.key()); it != by_key.end()) {
-        by_key.erase(it);
-      }
-    }
-    std::vector<Member> members;
-    members.reserve(by_key.size());
-    for (auto& [key, ref] : by_key) members.push_back({key, ref});
-    if (members.size() <= shape.flat_max || level >= shape.levels()) {
-      return NodeUpdate(FlatEntries(members));
-    }
-    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), level, shape));
-    return NodeUpdate(id);
+    STRATA_RETURN_IF_ERROR(ReadMembersAt(store, *node, true, level, false, all));
+    return RebuiltNode(store, Applied(std::move(all), changes), level, rules);
   }
   if (node_shape) {
     std::map<std::string, std::vector<ChangeRef>> by_bucket;
@@ -244,15 +595,20 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     }
     std::map<std::string, TreeEntry> buckets;
     for (const auto& e : index->entries()) {
-      if (!IsBucketName(e.name) || !e.is_tree) {
+      if (!IsBucketName(e.name)) {
         return Status::Corruption("tree " + node->Hex() + " mixes shard buckets and members");
       }
-      buckets[std::string(e.name)] = TreeEntry{std::string(e.name), e.id, true};
+      buckets[std::string(e.name)] = TreeEntry{std::string(e.name), e.id, e.is_tree};
     }
     for (const auto& [name, sub] : by_bucket) {
       std::optional<ObjectId> child;
-      if (auto it = buckets.find(name); it != buckets.end()) child = it->second.id;
-      STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, child, level + 1, shape, sub));
+      bool child_is_tree = true;
+      if (auto it = buckets.find(name); it != buckets.end()) {
+        child = it->second.id;
+        child_is_tree = it->second.is_tree;
+      }
+      STRATA_ASSIGN_OR_RETURN(NodeUpdate updated,
+                              UpdateNode(store, child, child_is_tree, level + 1, rules, sub));
       if (auto* flat = std::get_if<std::vector<TreeEntry>>(&updated)) {
         if (flat->empty()) {
           buckets.erase(name);
@@ -261,37 +617,45 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
         STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(std::move(*flat)));
         buckets[name] = TreeEntry{name, id, true};
       } else {
-        buckets[name] = TreeEntry{name, std::get<ObjectId>(updated), true};
+        const Built& built = std::get<Built>(updated);
+        buckets[name] = TreeEntry{name, built.id, built.is_tree};
       }
     }
-    // Collapse into a flat node when few members remain. A sharded bucket
-    // alone holds more than shape.flat_max, so counting stops early; the
-    // bucket indexes are cached, so counting reads nothing twice.
-    std::size_t count = 0;
-    std::vector<std::shared_ptr<const TreeIndex>> subs;
+    // Whether the node stays a shard: its members are tallied until it
+    // surely does (a shard of blob values past kLeafMaxBytes, or of more
+    // than shape.flat_max members), so counting reads little; the bucket
+    // indexes are cached, so it reads nothing twice.
+    Tally t;
     for (const auto& [name, e] : buckets) {
-      STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> sub, store.IndexTree(e.id));
-      if (IsBucketName(sub->first_name())) {
-        count = shape.flat_max + 1;
-        break;
-      }
-      count += sub->size();
-      if (count > shape.flat_max) break;
-      subs.push_back(std::move(sub));
+      if (SurelySharded(t, level, rules)) break;
+      STRATA_RETURN_IF_ERROR(TallyNode(store, e.id, e.is_tree, level + 1, level, rules, t));
     }
-    if (count <= shape.flat_max) {
-      std::vector<TreeEntry> all;
-      all.reserve(count);
-      for (const auto& sub : subs) {
-        for (const auto& e : sub->entries()) all.push_back({std::string(e.name), e.id, e.is_tree});
+    if (t.count > 0 && FormOf(t, level, rules) != Form::kShard) {
+      std::vector<Member> all;
+      for (const auto& [name, e] : buckets) {
+        STRATA_RETURN_IF_ERROR(ReadMembersAt(store, e.id, e.is_tree, level + 1, false, all));
       }
-      return NodeUpdate(std::move(all));
+      return RebuiltNode(store, all, level, rules);
     }
     std::vector<TreeEntry> out;
     out.reserve(buckets.size());
     for (auto& [name, e] : buckets) out.push_back(std::move(e));
+    if (out.empty()) return NodeUpdate(std::move(out));
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(std::move(out)));
-    return NodeUpdate(id);
+    return NodeUpdate(Built{id, true});
+  }
+  // Where leaves may be, below a node's top, a flat node (one that holds an
+  // object node) is read whole and written again as its members make it.
+  if (rules.leaves && level >= 1) {
+    std::vector<Member> members;
+    if (index) {
+      std::vector<TreeEntry> entries;
+      entries.reserve(index->size());
+      for (const auto& e : index->entries())
+        entries.push_back({std::string(e.name), e.id, e.is_tree});
+      STRATA_ASSIGN_OR_RETURN(members, MembersOf(entries));
+    }
+    return RebuiltNode(store, Applied(std::move(members), changes), level, rules);
   }
   // No node, and more members than a flat node holds (an import's): the
   // node is built from the changes, each key neither escaped nor parsed back.
@@ -302,9 +666,9 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
       if (c.value()) members.push_back({KeyHash(c.key()), &c.key(), &*c.value()});
     }
     if (members.size() > shape.flat_max) {
-      STRATA_ASSIGN_OR_RETURN(ObjectId id,
-                              BuildHashedNode(store, std::move(members), level, shape));
-      return NodeUpdate(id);
+      STRATA_ASSIGN_OR_RETURN(Built built,
+                              BuildHashedNode(store, std::move(members), level, rules));
+      return NodeUpdate(built);
     }
   }
   // A flat node: its entries as stored, each change replacing, removing or
@@ -334,10 +698,12 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
         continue;
       }
       if (c.value()->is_array) name += "%[";
-      entries[at] = TreeEntry{std::move(name), c.value()->id, c.value()->is_tree};
+      STRATA_ASSIGN_OR_RETURN(ObjectId id, StoredId(store, *c.value()));
+      entries[at] = TreeEntry{std::move(name), id, c.value()->is_tree};
     } else if (c.value()) {
       if (c.value()->is_array) name += "%[";
-      entries.push_back(TreeEntry{std::move(name), c.value()->id, c.value()->is_tree});
+      STRATA_ASSIGN_OR_RETURN(ObjectId id, StoredId(store, *c.value()));
+      entries.push_back(TreeEntry{std::move(name), id, c.value()->is_tree});
       removed.push_back(false);
       ++count;
     }
@@ -353,8 +719,8 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
   }
   if (entries.size() > shape.flat_max && level < shape.levels()) {
     STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, MembersOf(entries));
-    STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildNode(store, std::move(members), level, shape));
-    return NodeUpdate(id);
+    STRATA_ASSIGN_OR_RETURN(Built built, BuildNode(store, members, level, rules));
+    return NodeUpdate(built);
   }
   return NodeUpdate(std::move(entries));
 }
@@ -512,7 +878,45 @@ Status DecodeArrayLevel(ObjectStore& store, const ObjectId& id, int depth, int l
   });
 }
 
+// Adds the members of node `node` (a tree at shard `level`, or a leaf) of
+// the object `depth` trees deep to `o`; a leaf's values go in as parsed.
+Status DecodeNodeInto(ObjectStore& store, const ObjectId& node, bool is_tree, int level, int depth,
+                      json::object& o) {
+  if (level > kMaxShardLevels)
+    return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
+  if (!is_tree) {
+    STRATA_ASSIGN_OR_RETURN(json::value leaf, ReadBlobValue(store, node));
+    if (!leaf.is_object() || leaf.get_object().empty()) {
+      return Status::Corruption("leaf " + node.Hex() + " is not an object of members");
+    }
+    for (auto& kv : leaf.get_object()) o.emplace(kv.key(), std::move(kv.value()));
+    return Status::Ok();
+  }
+  STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(node));
+  if (IsShardNode(entries)) {
+    for (const auto& e : entries) {
+      if (!IsBucketName(e.name)) {
+        return Status::Corruption("tree " + node.Hex() + " mixes shard buckets and members");
+      }
+      STRATA_RETURN_IF_ERROR(DecodeNodeInto(store, e.id, e.is_tree, level + 1, depth, o));
+    }
+    return Status::Ok();
+  }
+  o.reserve(o.size() + entries.size());
+  for (auto& e : entries) {
+    STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+    STRATA_ASSIGN_OR_RETURN(json::value v, DecodeAt(store, m.ref, depth + 1));
+    o.emplace(m.key, std::move(v));
+  }
+  return Status::Ok();
+}
+
 Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth) {
+  if (!ref.is_tree && ref.carries_text()) {
+    Result<json::value> v = ParseJson(ref.text(), "a leaf's member");
+    if (!v.ok()) return Status::Corruption(v.status().message());
+    return v;
+  }
   if (!ref.is_tree) return ReadBlobValue(store, ref.id);
   if (depth > kMaxTreeDepth)
     return Status::Corruption("tree " + ref.id.Hex() + " is nested too deep");
@@ -521,14 +925,8 @@ Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth)
     STRATA_RETURN_IF_ERROR(DecodeArrayLevel(store, ref.id, depth, 0, a));
     return json::value(std::move(a));
   }
-  std::vector<Member> members;
-  STRATA_RETURN_IF_ERROR(ReadMembers(store, ref.id, members));
   json::object o;
-  o.reserve(members.size());
-  for (auto& m : members) {
-    STRATA_ASSIGN_OR_RETURN(json::value v, DecodeAt(store, m.ref, depth + 1));
-    o.emplace(m.key, std::move(v));
-  }
+  STRATA_RETURN_IF_ERROR(DecodeNodeInto(store, ref.id, true, 0, depth, o));
   return json::value(std::move(o));
 }
 
@@ -546,7 +944,7 @@ class TextWriter {
   // containers.
   Status Value(const ValueRef& ref, int depth, std::size_t level) {
     if (!ref.is_tree) {
-      STRATA_ASSIGN_OR_RETURN(json::value v, ReadBlobValue(store_, ref.id));
+      STRATA_ASSIGN_OR_RETURN(json::value v, DecodeAt(store_, ref, depth));
       AppendFormattedJson(out_, v, options_, level);
       return Spill();
     }
@@ -559,19 +957,51 @@ class TextWriter {
       AppendFormattedClose(out_, true, options_, level, first);
       return Spill();
     }
-    std::vector<Member> members;
-    STRATA_RETURN_IF_ERROR(ReadMembers(store_, ref.id, members));
+    // The node's members: leaves' as slices of their text (held whole, a
+    // leaf at a time), the others' as refs.
+    std::deque<std::string> leaves;
+    std::deque<Member> refs;
+    std::vector<Item> items;
+    STRATA_RETURN_IF_ERROR(Collect(ref.id, true, 0, leaves, refs, items));
     // Sorted by key, as FormatJson prints; a key given twice (a corrupt
-    // node) keeps its first member, as DecodeAt's object does.
-    std::stable_sort(members.begin(), members.end(),
-                     [](const Member& a, const Member& b) { return a.key < b.key; });
+    // node) keeps its first member, as DecodeAt's object does. What is
+    // sorted is 16 bytes an item, most comparisons one of integers: the
+    // keys themselves lie across the leaves, read in no order.
+    std::vector<SortKey> order;
+    order.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) order.push_back({Prefix(items[i].key), i});
+    std::sort(order.begin(), order.end(), [&](const SortKey& a, const SortKey& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      const int c = items[a.index].key.compare(items[b.index].key);
+      return c != 0 ? c < 0 : a.index < b.index;
+    });
+    // A leaf's text is canonical, which is what compact printing gives.
+    const bool verbatim = options_.indent == 0 && !options_.color;
     out_.push_back('{');
     bool first = true;
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      if (i > 0 && members[i].key == members[i - 1].key) continue;
-      AppendFormattedKey(out_, members[i].key, options_, level + 1, first);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      // Items, and the leaf text they point into, are met in no order:
+      // asked for ahead, their cache misses overlap.
+      if (i + 32 < order.size()) __builtin_prefetch(&items[order[i + 32].index]);
+      if (i + 16 < order.size()) __builtin_prefetch(items[order[i + 16].index].key.data());
+      const Item& item = items[order[i].index];
+      if (i > 0 && order[i].prefix == order[i - 1].prefix &&
+          item.key == items[order[i - 1].index].key) {
+        continue;
+      }
+      AppendFormattedKey(out_, item.key, options_, level + 1, first);
       first = false;
-      STRATA_RETURN_IF_ERROR(Value(members[i].ref, depth + 1, level + 1));
+      if (item.ref) {
+        STRATA_RETURN_IF_ERROR(Value(*item.ref, depth + 1, level + 1));
+      } else if (verbatim) {
+        out_ += item.text;
+        STRATA_RETURN_IF_ERROR(Spill());
+      } else {
+        Result<json::value> v = ParseJson(item.text, "a leaf's member");
+        if (!v.ok()) return Status::Corruption(v.status().message());
+        AppendFormattedJson(out_, *v, options_, level + 1);
+        STRATA_RETURN_IF_ERROR(Spill());
+      }
     }
     AppendFormattedClose(out_, false, options_, level, first);
     return Spill();
@@ -609,6 +1039,63 @@ class TextWriter {
   }
 
   Status Spill() { return out_.size() >= kPieceBytes ? Finish() : Status::Ok(); }
+
+  // A member of the object being written: a slice of a leaf's text, or a
+  // member stored in a tree (`ref`).
+  struct Item {
+    std::string_view key;
+    std::string_view text;
+    const ValueRef* ref = nullptr;
+  };
+  // An item to sort: its key's first 8 bytes, big-endian, and its place.
+  struct SortKey {
+    std::uint64_t prefix;
+    std::size_t index;
+  };
+  static std::uint64_t Prefix(std::string_view key) {
+    std::uint64_t prefix = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      prefix = prefix << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0);
+    }
+    return prefix;
+  }
+
+  // Gathers the members of node `id` (a tree at shard `level`, or a leaf).
+  // `leaves` and `refs` hold what the items point into (deques: they never
+  // move what they hold).
+  Status Collect(const ObjectId& id, bool is_tree, int level, std::deque<std::string>& leaves,
+                 std::deque<Member>& refs, std::vector<Item>& items) {
+    if (level > kMaxShardLevels)
+      return Status::Corruption("tree " + id.Hex() + " is sharded too deep");
+    if (!is_tree) {
+      STRATA_ASSIGN_OR_RETURN(std::string text, store_.ReadBlob(id));
+      const std::string& leaf = leaves.emplace_back(std::move(text));
+      return ScanLeaf(leaf, id, [&](std::string_view key, std::string_view value) {
+        if (key.data() < leaf.data() || key.data() >= leaf.data() + leaf.size()) {
+          // An escaped key, unescaped into ScanLeaf's buffer: kept here.
+          key = leaves.emplace_back(key);
+        }
+        items.push_back(Item{key, value, nullptr});
+        return Status::Ok();
+      });
+    }
+    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store_.ReadTree(id));
+    if (IsShardNode(entries)) {
+      for (const auto& e : entries) {
+        if (!IsBucketName(e.name)) {
+          return Status::Corruption("tree " + id.Hex() + " mixes shard buckets and members");
+        }
+        STRATA_RETURN_IF_ERROR(Collect(e.id, e.is_tree, level + 1, leaves, refs, items));
+      }
+      return Status::Ok();
+    }
+    for (const auto& e : entries) {
+      STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+      const Member& kept = refs.emplace_back(std::move(m));
+      items.push_back(Item{kept.key, {}, &kept.ref});
+    }
+    return Status::Ok();
+  }
 
   ObjectStore& store_;
   const FormatOptions& options_;
@@ -722,44 +1209,65 @@ ShardShape WriteShape(const ObjectStore& store) {
 
 namespace {
 
+// A blob value: written, or (`carried`) carried as text, not even hashed
+// (most go into a leaf; one placed in a tree is written then).
+Result<ValueRef> BlobRef(ObjectStore& store, std::string text, bool carried) {
+  if (carried) return TextRef(text, false);
+  STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(std::move(text)));
+  return ValueRef{id, false};
+}
+
 // EncodeValue's walk, for `Value` const json::value or, freeing members as
-// they are stored, json::value.
+// they are stored, json::value. A blob value is carried as text, not
+// written, if `carried` (a member of a node that may put it in a leaf).
 template <class Value>
-Result<ValueRef> EncodeAt(ObjectStore& store, Value& v, int depth) {
+Result<ValueRef> EncodeAt(ObjectStore& store, Value& v, int depth, bool carried) {
   constexpr bool kRelease = !std::is_const_v<Value>;
   const bool container = v.is_object() || (v.is_array() && store.array_nodes());
-  if (!container || depth >= kMaxTreeDepth) {
-    STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(CanonicalJson(v)));
-    return ValueRef{id, false};
-  }
-  if (std::optional<std::string> text = CanonicalJsonUpTo(v, kBlobMaxBytes)) {
-    STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteBlob(*text));
-    return ValueRef{id, false};
+  if (!container || depth >= kMaxTreeDepth) return BlobRef(store, CanonicalJson(v), carried);
+  // An object of more members than a small one can hold (an array of more
+  // elements) is no blob: CanonicalJsonUpTo would sort its keys to find so.
+  const bool too_many = v.is_object() ? v.get_object().size() > kSmallMaxMembers
+                                      : v.get_array().size() > (kBlobMaxBytes + 1) / 2;
+  if (!too_many) {
+    if (std::optional<std::string> text = CanonicalJsonUpTo(v, kBlobMaxBytes)) {
+      return BlobRef(store, std::move(*text), carried);
+    }
   }
   if (v.is_array()) {
     STRATA_ASSIGN_OR_RETURN(ObjectId id, BuildArray(store, v.get_array(), depth));
     return ValueRef{id, true, true};
   }
   auto& o = v.get_object();
+  // Inside a document (depth 1 and below) a node may have leaves.
+  const bool leaves = depth >= 1 && store.format() >= 4;
   std::vector<Member> members;
   members.reserve(o.size());
   for (auto& kv : o) {
-    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeAt(store, kv.value(), depth + 1));
-    members.push_back({std::string(kv.key()), ref});
+    STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeAt(store, kv.value(), depth + 1, leaves));
+    members.push_back({std::string(kv.key()), std::move(ref)});
     if constexpr (kRelease) kv.value() = nullptr;
   }
   if constexpr (kRelease) v = nullptr;
-  return BuildObject(store, std::move(members), /*force_tree=*/true);
+  return BuildObject(store, std::move(members), /*force_tree=*/true, leaves);
 }
 
 }  // namespace
 
 Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth) {
-  return EncodeAt(store, v, depth);
+  return EncodeAt(store, v, depth, false);
 }
 
 Result<ValueRef> EncodeValue(ObjectStore& store, json::value&& v, int depth) {
-  return EncodeAt(store, v, depth);
+  return EncodeAt(store, v, depth, false);
+}
+
+Result<ValueRef> EncodeMember(ObjectStore& store, const json::value& v, int depth) {
+  return EncodeAt(store, v, depth, store.format() >= 4);
+}
+
+Result<ValueRef> EncodeMember(ObjectStore& store, json::value&& v, int depth) {
+  return EncodeAt(store, v, depth, store.format() >= 4);
 }
 
 Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state) {
@@ -774,7 +1282,7 @@ Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state) {
     STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, kv.value(), 1));
     members.push_back({std::string(kv.key()), ref});
   }
-  STRATA_ASSIGN_OR_RETURN(ValueRef root, BuildObject(store, std::move(members), true));
+  STRATA_ASSIGN_OR_RETURN(ValueRef root, BuildObject(store, std::move(members), true, false));
   return root.id;
 }
 
@@ -792,6 +1300,27 @@ Status WriteValueText(ObjectStore& store, const ValueRef& ref, const FormatOptio
 Status ReadMembers(ObjectStore& store, const ObjectId& node, std::vector<Member>& out) {
   return ReadMembersAt(store, node, 0, out);
 }
+
+Status ReadNodeMembers(ObjectStore& store, const ObjectId& id, bool is_tree, int level,
+                       std::vector<Member>& out) {
+  return ReadMembersAt(store, id, is_tree, level, true, out);
+}
+
+namespace {
+
+// Member `key` of leaf `leaf`, carried as text, or nullopt.
+Result<std::optional<ValueRef>> FindInLeaf(ObjectStore& store, const ObjectId& leaf,
+                                           std::string_view key) {
+  STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(leaf));
+  std::optional<ValueRef> found;
+  STRATA_RETURN_IF_ERROR(ScanLeaf(data, leaf, [&](std::string_view k, std::string_view value) {
+    if (!found && k == key) found = TextRef(value, true);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+}  // namespace
 
 Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& node,
                                            std::string_view key) {
@@ -813,6 +1342,7 @@ Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& n
       }
       const TreeIndex::Entry* bucket = index->Find(BucketName(hash, level, *shape));
       if (!bucket) return std::optional<ValueRef>();
+      if (!bucket->is_tree) return FindInLeaf(store, bucket->id, key);
       cur = bucket->id;
       continue;
     }
@@ -830,17 +1360,24 @@ namespace {
 
 // Whether node `id` holds at most `limit` members (`count` so far), counted
 // through cached indexes and stopping past the limit.
-Result<bool> CountMembersUpTo(ObjectStore& store, const ObjectId& id, std::size_t limit, int level,
-                              std::size_t& count) {
+Result<bool> CountMembersUpTo(ObjectStore& store, const ObjectId& id, bool is_tree,
+                              std::size_t limit, int level, std::size_t& count) {
   if (level > kMaxShardLevels)
     return Status::Corruption("tree " + id.Hex() + " is sharded too deep");
+  if (!is_tree) {
+    std::vector<Member> members;
+    STRATA_RETURN_IF_ERROR(ReadLeaf(store, id, false, members));
+    count += members.size();
+    return count <= limit;
+  }
   STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> index, store.IndexTree(id));
   if (!IsBucketName(index->first_name())) {
     count += index->size();
     return count <= limit;
   }
   for (const auto& e : index->entries()) {
-    STRATA_ASSIGN_OR_RETURN(bool within, CountMembersUpTo(store, e.id, limit, level + 1, count));
+    STRATA_ASSIGN_OR_RETURN(bool within,
+                            CountMembersUpTo(store, e.id, e.is_tree, limit, level + 1, count));
     if (!within) return false;
   }
   return true;
@@ -852,17 +1389,23 @@ namespace {
 
 Result<ValueRef> UpdateObjectWith(ObjectStore& store, const std::optional<ObjectId>& base,
                                   const std::vector<ChangeRef>& list, bool force_tree) {
-  STRATA_ASSIGN_OR_RETURN(NodeUpdate updated, UpdateNode(store, base, 0, WriteShape(store), list));
-  if (auto* id = std::get_if<ObjectId>(&updated)) {
+  // A state's or metadata's own tree (force_tree) has no leaves.
+  const bool leaves = !force_tree;
+  STRATA_ASSIGN_OR_RETURN(NodeUpdate updated,
+                          UpdateNode(store, base, true, 0, RulesFor(store, leaves), list));
+  if (auto* built = std::get_if<Built>(&updated)) {
+    if (!built->is_tree) return Status::Corruption("an object node came out as a leaf");
+    const ObjectId& id = built->id;
     // A sharded object of few members may be small enough for a blob (a
     // flat node's limit, 128 members in format 3, is below kSmallMaxMembers).
     std::size_t count = 0;
-    if (force_tree) return ValueRef{*id, true};
-    STRATA_ASSIGN_OR_RETURN(bool few, CountMembersUpTo(store, *id, kSmallMaxMembers, 0, count));
-    if (!few) return ValueRef{*id, true};
+    if (force_tree) return ValueRef{id, true};
+    STRATA_ASSIGN_OR_RETURN(bool few,
+                            CountMembersUpTo(store, id, true, kSmallMaxMembers, 0, count));
+    if (!few) return ValueRef{id, true};
     std::vector<Member> members;
-    STRATA_RETURN_IF_ERROR(ReadMembers(store, *id, members));
-    return BuildObject(store, std::move(members), false);
+    STRATA_RETURN_IF_ERROR(ReadMembersAt(store, id, true, 0, false, members));
+    return BuildObject(store, std::move(members), false, leaves);
   }
   auto& entries = std::get<std::vector<TreeEntry>>(updated);
   if (force_tree) {
@@ -871,7 +1414,7 @@ Result<ValueRef> UpdateObjectWith(ObjectStore& store, const std::optional<Object
     return ValueRef{id, true};
   }
   STRATA_ASSIGN_OR_RETURN(std::vector<Member> members, MembersOf(entries));
-  return BuildObject(store, std::move(members), force_tree);
+  return BuildObject(store, std::move(members), force_tree, leaves);
 }
 
 }  // namespace
@@ -893,7 +1436,7 @@ Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>&
 }
 
 Result<ValueRef> EncodeMembers(ObjectStore& store, std::vector<Member> members, bool force_tree) {
-  return BuildObject(store, std::move(members), force_tree);
+  return BuildObject(store, std::move(members), force_tree, /*leaves=*/!force_tree);
 }
 
 }  // namespace strata

@@ -15,11 +15,23 @@
 //   ord3       := three decimal digits, 000 up, the item's place in its node
 //   shard      := tree of bucket*                more than shape.flat_max members
 //   bucket     := entry("." hex(bits L of KeyHash(key)) -> node)    L: shard level
+//               | entry("." hex(...) -> blob(leaf))                 format 4, L >= 1
+//   leaf       := the canonical JSON object of the bucket's members, all of
+//                 them blob values, at most kLeafMaxBytes (or one member)
 //
 // The shard shape is the store's: format 3 splits a node of more than 128
 // members 16 ways per level (one hex digit, ".a"); formats 1 and 2 split a
 // node of more than 512 members 256 ways (two, ".ab"). Readers know both by
 // the bucket names' length.
+//
+// Format 4 stores the small members of a large object in leaves: a shard
+// bucket (below a node's top shard tree, inside a document: never in a
+// state's or metadata's own tree) whose members are all blob values and
+// whose canonical JSON fits in kLeafMaxBytes is one blob of that JSON, not
+// a tree of one blob per member. A bucket of blob values too large for a
+// leaf is split again, whatever its member count, so a 1M-member object is
+// some 10^4-10^5 leaves instead of 10^6 blobs. A member read from a leaf
+// has no object of its own: its ValueRef carries its text.
 //
 // Every choice depends on the value alone, so the same value always gives
 // the same object ids (content addressing). An unchanged member keeps its id,
@@ -31,6 +43,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -73,6 +86,11 @@ ShardShape WriteShape(const ObjectStore& store);
 std::optional<ShardShape> ShapeOfBucket(std::string_view name);
 // Objects nested deeper than this many trees are stored as blobs.
 inline constexpr int kMaxTreeDepth = 32;
+// Format 4: a shard bucket whose members are blob values is one blob (a
+// leaf) when their canonical JSON object is at most this long, as a run of
+// an array node may be: a one-field change rewrites at most this much of
+// its object's members.
+inline constexpr std::size_t kLeafMaxBytes = 8192;
 
 // Array nodes (format 2). A run of small elements ends after an element
 // whose canonical JSON hashes (KeyHash) to 0 mod kRunCutModulus once the run
@@ -100,12 +118,41 @@ static_assert(kByteShards.flat_max > kSmallMaxMembers);
 // array node (is_tree and is_array). A walker that knows only object nodes
 // must test is_object_node(): an array node is a leaf to it (compare ids;
 // DecodeValue when the value is needed).
+//
+// A blob value may come with its text: a member of a leaf (format 4),
+// which has no object of its own, or a value EncodeMember did not write.
+// A member read from a leaf has the id it has as a blob all the same, so
+// refs compare alike however a value is held; one EncodeMember carries has
+// no id yet (zero): it is only for UpdateObject and EncodeMembers, which
+// write it if they place it in a tree. Read either with DecodeValue, never
+// by id from the store.
 struct ValueRef {
+  ValueRef() = default;
+  ValueRef(const ObjectId& id, bool is_tree = false, bool is_array = false)
+      : id(id), is_tree(is_tree), is_array(is_array) {}
+  // A blob value carried as `text`, which `owner` keeps alive (a leaf's
+  // text, or a block of carried texts: no allocation of its own).
+  static ValueRef Carrying(const ObjectId& id, std::shared_ptr<const void> owner,
+                           std::string_view text) {
+    ValueRef ref(id);
+    ref.text_ = std::shared_ptr<const char[]>(std::move(owner), text.data());
+    ref.text_size_ = text.size();
+    return ref;
+  }
+
   ObjectId id;
   bool is_tree = false;
   bool is_array = false;
   bool is_object_node() const { return is_tree && !is_array; }
-  friend bool operator==(const ValueRef&, const ValueRef&) = default;
+  bool carries_text() const { return text_ != nullptr; }
+  std::string_view text() const { return {text_.get(), text_size_}; }
+  friend bool operator==(const ValueRef& a, const ValueRef& b) {
+    return a.id == b.id && a.is_tree == b.is_tree && a.is_array == b.is_array;
+  }
+
+ private:
+  std::shared_ptr<const char[]> text_;
+  std::size_t text_size_ = 0;
 };
 
 struct Member {
@@ -145,26 +192,39 @@ Result<ValueRef> EncodeValue(ObjectStore& store, const json::value& v, int depth
 // object once all are (`v` is left unspecified): an import's large document
 // is not held whole beside its member list while its nodes are written.
 Result<ValueRef> EncodeValue(ObjectStore& store, json::value&& v, int depth);
+// `v` as a member of an object node `depth` trees below the state root, for
+// UpdateObject or EncodeMembers only: in format 4 a blob value is neither
+// written nor hashed but carried as text (a leaf may hold it); elsewhere as
+// EncodeValue.
+Result<ValueRef> EncodeMember(ObjectStore& store, const json::value& v, int depth);
+Result<ValueRef> EncodeMember(ObjectStore& store, json::value&& v, int depth);
 // Stores a state: always a tree, one member per document. InvalidArgument
 // if a document cannot be stored (CheckStorable) or an id is not UTF-8.
 Result<ObjectId> EncodeState(ObjectStore& store, const json::object& state);
 
-// An object made of `members` (their values stored already), as
-// EncodeValue stores it: a blob if small (unless force_tree), else a node in
-// the store's shard shape. Repository::Upgrade re-encodes nodes with it.
+// An object made of `members` (their values stored already, or carried as
+// text), as EncodeValue stores it: a blob if small (unless force_tree), else
+// a node in the store's shard shape. force_tree marks a state's or
+// metadata's own tree, which has no leaves. Repository::Upgrade re-encodes
+// nodes with it.
 Result<ValueRef> EncodeMembers(ObjectStore& store, std::vector<Member> members, bool force_tree);
 
 // Reads a stored value back.
 Result<json::value> DecodeValue(ObjectStore& store, const ValueRef& ref);
 // Gives the text of a stored value, exactly FormatJson(DecodeValue(store,
 // ref), options), to `sink` in pieces of about 64 KiB, without decoding it
-// whole: at once it holds one object node's member list (keys and ids) per
-// tree level and one blob's value. A failed sink stops it and is returned.
+// whole: at once it holds one object node's member list (keys and ids, and
+// its leaves' text) per tree level and one blob's value. A failed sink stops
+// it and is returned.
 Status WriteValueText(ObjectStore& store, const ValueRef& ref, const FormatOptions& options,
                       const TextSink& sink);
 
 // All members of an object node, shards flattened, in no particular order.
 Status ReadMembers(ObjectStore& store, const ObjectId& node, std::vector<Member>& out);
+// The members of one part of an object node: a tree at shard `level` (0:
+// the node itself), or, if not `is_tree`, a leaf (format 4).
+Status ReadNodeMembers(ObjectStore& store, const ObjectId& id, bool is_tree, int level,
+                       std::vector<Member>& out);
 // One member of an object node, or nullopt.
 Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& node,
                                            std::string_view key);
@@ -175,7 +235,7 @@ using MemberChanges = std::map<std::string, std::optional<ValueRef>, std::less<>
 // The object node `base` (none: an empty object) with `changes` applied,
 // re-encoded: only the shards holding changed keys are read and rewritten.
 // The result is a blob when the object becomes small, unless `force_tree`
-// (the state root is always a tree).
+// (the state root is always a tree, and has no leaves).
 Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>& base,
                               const MemberChanges& changes, bool force_tree);
 // The same, from a list of changes that names each key once, in any order:

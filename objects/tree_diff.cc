@@ -15,27 +15,6 @@ struct Pair {
   std::optional<ValueRef> b;
 };
 
-bool IsShard(const std::vector<TreeEntry>& entries) {
-  return !entries.empty() && entries.front().name[0] == '.';
-}
-
-// Calls `visit` for every member entry of a node whose entries are
-// `entries`, descending through shard buckets.
-template <typename Visit>
-Status CollectEntries(ObjectStore& store, const std::vector<TreeEntry>& entries, int level,
-                      const Visit& visit) {
-  if (!IsShard(entries)) {
-    for (const auto& e : entries) visit(e);
-    return Status::Ok();
-  }
-  if (level > kMaxShardLevels) return Status::Corruption("trees sharded too deep");
-  for (const auto& bucket : entries) {
-    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> sub, store.ReadTree(bucket.id));
-    STRATA_RETURN_IF_ERROR(CollectEntries(store, sub, level + 1, visit));
-  }
-  return Status::Ok();
-}
-
 bool IsShard(const TreeIndex& index) {
   return !index.first_name().empty() && index.first_name()[0] == '.';
 }
@@ -109,19 +88,57 @@ Status ChangedFlatMembers(const TreeIndex& a, const TreeIndex& b, std::vector<Pa
   return Status::Ok();
 }
 
+// One side of a comparison below a node's top: a tree at some shard level,
+// or a leaf (format 4).
+struct Side {
+  ObjectId id;
+  bool is_tree = true;
+};
+
+// Pairs the members of `a` and `b` (at shard `level`) by key, read whole:
+// for a node that crossed its flat limit, shards of two shapes, or a leaf
+// against what it was. Bounded near the limits; a whole node across formats.
+Status PairMembers(ObjectStore& store, const std::optional<Side>& a, const std::optional<Side>& b,
+                   int level, std::vector<Pair>& out) {
+  std::vector<Member> xs, ys;
+  if (a) STRATA_RETURN_IF_ERROR(ReadNodeMembers(store, a->id, a->is_tree, level, xs));
+  if (b) STRATA_RETURN_IF_ERROR(ReadNodeMembers(store, b->id, b->is_tree, level, ys));
+  auto by_key = [](const Member& x, const Member& y) { return x.key < y.key; };
+  std::sort(xs.begin(), xs.end(), by_key);
+  std::sort(ys.begin(), ys.end(), by_key);
+  auto i = xs.begin(), j = ys.begin();
+  while (i != xs.end() || j != ys.end()) {
+    if (j == ys.end() || (i != xs.end() && i->key < j->key)) {
+      out.push_back(Pair{std::move(i->key), std::move(i->ref), std::nullopt});
+      ++i;
+    } else if (i == xs.end() || j->key < i->key) {
+      out.push_back(Pair{std::move(j->key), std::nullopt, std::move(j->ref)});
+      ++j;
+    } else {
+      if (!(i->ref == j->ref)) {
+        out.push_back(Pair{std::move(i->key), std::move(i->ref), std::move(j->ref)});
+      }
+      ++i;
+      ++j;
+    }
+  }
+  return Status::Ok();
+}
+
 // Collects the members whose refs differ between nodes `a` and `b` at shard
 // `level`, descending only into buckets whose ids differ.
-Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
-                      const std::optional<ObjectId>& b, int level, std::vector<Pair>& out) {
-  if (a && b && *a == *b) return Status::Ok();
+Status ChangedMembers(ObjectStore& store, const std::optional<Side>& a,
+                      const std::optional<Side>& b, int level, std::vector<Pair>& out) {
+  if (a && b && a->id == b->id && a->is_tree == b->is_tree) return Status::Ok();
   if (level > kMaxShardLevels) return Status::Corruption("trees sharded too deep");
+  if ((a && !a->is_tree) || (b && !b->is_tree)) return PairMembers(store, a, b, level, out);
   static const TreeIndex kEmpty;
   std::shared_ptr<const TreeIndex> ia, ib;
   if (a) {
-    STRATA_ASSIGN_OR_RETURN(ia, store.IndexTree(*a));
+    STRATA_ASSIGN_OR_RETURN(ia, store.IndexTree(a->id));
   }
   if (b) {
-    STRATA_ASSIGN_OR_RETURN(ib, store.IndexTree(*b));
+    STRATA_ASSIGN_OR_RETURN(ib, store.IndexTree(b->id));
   }
   const TreeIndex& xa = ia ? *ia : kEmpty;
   const TreeIndex& xb = ib ? *ib : kEmpty;
@@ -133,14 +150,18 @@ Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
     // where the ids differ.
     auto i = xa.entries().begin(), j = xb.entries().begin();
     while (i != xa.entries().end() || j != xb.entries().end()) {
-      std::optional<ObjectId> x, y;
+      std::optional<Side> x, y;
       if (j == xb.entries().end() || (i != xa.entries().end() && i->name < j->name)) {
-        x = (i++)->id;
+        x = Side{i->id, i->is_tree};
+        ++i;
       } else if (i == xa.entries().end() || j->name < i->name) {
-        y = (j++)->id;
+        y = Side{j->id, j->is_tree};
+        ++j;
       } else {
-        x = (i++)->id;
-        y = (j++)->id;
+        x = Side{i->id, i->is_tree};
+        y = Side{j->id, j->is_tree};
+        ++i;
+        ++j;
       }
       STRATA_RETURN_IF_ERROR(ChangedMembers(store, x, y, level + 1, out));
     }
@@ -148,22 +169,13 @@ Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
   }
   if (!shard_a && !shard_b) return ChangedFlatMembers(xa, xb, out);
   // One side sharded, the other flat (a node that crossed its flat limit),
-  // or shards of two shapes: gather each side's members into one flat index
-  // of its own. Bounded near the threshold; a whole node across formats.
-  auto flatten = [&](const std::optional<ObjectId>& id,
-                     const std::shared_ptr<const TreeIndex>& index)
-      -> Result<std::shared_ptr<const TreeIndex>> {
-    if (!index) return TreeIndex::Of(std::vector<TreeEntry>());
-    if (!IsShard(*index)) return index;
-    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> top, store.ReadTree(*id));
-    std::vector<TreeEntry> entries;
-    STRATA_RETURN_IF_ERROR(
-        CollectEntries(store, top, level, [&](const TreeEntry& e) { entries.push_back(e); }));
-    return TreeIndex::Of(entries);
-  };
-  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> fa, flatten(a, ia));
-  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const TreeIndex> fb, flatten(b, ib));
-  return ChangedFlatMembers(*fa, *fb, out);
+  // or shards of two shapes.
+  return PairMembers(store, a, b, level, out);
+}
+
+std::optional<Side> TreeSide(const std::optional<ObjectId>& id) {
+  if (!id) return std::nullopt;
+  return Side{*id, true};
 }
 
 // Where a diff goes: the patch, and, when wanted, the old value of each
@@ -184,7 +196,7 @@ Status DiffValuesInto(ObjectStore& store, const ValueRef& a, const ValueRef& b,
 Status DiffNodes(ObjectStore& store, const std::optional<ObjectId>& a,
                  const std::optional<ObjectId>& b, const JsonPointer& base, Sink& sink) {
   std::vector<Pair> changed;
-  STRATA_RETURN_IF_ERROR(ChangedMembers(store, a, b, 0, changed));
+  STRATA_RETURN_IF_ERROR(ChangedMembers(store, TreeSide(a), TreeSide(b), 0, changed));
   std::sort(changed.begin(), changed.end(),
             [](const Pair& x, const Pair& y) { return x.key < y.key; });
   for (const Pair& p : changed) {
@@ -235,7 +247,7 @@ Status DiffValuesInto(ObjectStore& store, const ValueRef& a, const ValueRef& b,
 Status ChangedMembers(ObjectStore& store, const std::optional<ObjectId>& a,
                       const std::optional<ObjectId>& b, std::vector<MemberDiff>& out) {
   std::vector<Pair> changed;
-  STRATA_RETURN_IF_ERROR(ChangedMembers(store, a, b, 0, changed));
+  STRATA_RETURN_IF_ERROR(ChangedMembers(store, TreeSide(a), TreeSide(b), 0, changed));
   std::sort(changed.begin(), changed.end(),
             [](const Pair& x, const Pair& y) { return x.key < y.key; });
   out.reserve(out.size() + changed.size());

@@ -1,7 +1,7 @@
-// Repository::Upgrade: a format-1 or -2 repository to kFormatVersion
+// Repository::Upgrade: a format-1, -2 or -3 repository to kFormatVersion
 // (docs/format.md, "Format versions"). Each branch whose head state (or
 // metadata) is stored otherwise than the new format stores it gets one
-// version, "upgrade to format 3", with an empty delta and the same documents
+// version, "upgrade to format 4", with an empty delta and the same documents
 // encoded as a new repository encodes them; then strata.formatVersion is
 // set. All branches move in one ref transaction, under the write lock.
 #include <ctime>

@@ -844,7 +844,7 @@ Result<WriteResult> Repository::ImportFrom(const MemberDocumentSource& source,
         json::value& member = one.get_object()[key] = std::move(value);
         STRATA_RETURN_IF_ERROR(
             CheckStorable(one).WithContext("in '/" + EscapePointerToken(member_doc) + "'"));
-        STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeValue(store, std::move(member), 2));
+        STRATA_ASSIGN_OR_RETURN(ValueRef ref, EncodeMember(store, std::move(member), 2));
         doc_members.push_back(Member{std::move(key), ref});
         return Status::Ok();
       },

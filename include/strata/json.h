@@ -79,6 +79,9 @@ std::optional<std::string> CanonicalJsonUpTo(const json::value& v, std::size_t l
 
 // Appends the canonical encoding of a string (with quotes) to `out`.
 void AppendJsonString(std::string& out, std::string_view s);
+// The length of what AppendJsonString appends for `s`, counted without
+// writing it.
+std::size_t JsonStringSize(std::string_view s);
 // Appends a number in canonical form to `out`.
 void AppendJsonNumber(std::string& out, const json::value& number);
 

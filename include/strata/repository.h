@@ -335,11 +335,12 @@ struct ResolveRequest {
 
 // The repository format this build writes (strata.formatVersion in the
 // repository's config; docs/format.md): 2 stores large arrays as array
-// nodes; 3 shards object nodes 16 ways past 128 members. A repository of an
+// nodes; 3 shards object nodes 16 ways past 128 members; 4 keeps the small
+// members of a large object in leaves (objects/tree_codec.h). A repository of an
 // older format is read and written as that format (so an older strata still
 // reads it) until Repository::Upgrade. A repository of a newer format than
 // this is refused on open.
-inline constexpr int kFormatVersion = 3;
+inline constexpr int kFormatVersion = 4;
 
 // Repository::Upgrade: what it did (or, with dry_run, would do).
 struct UpgradeOptions {
@@ -699,11 +700,12 @@ class Repository {
   // Every write (Write and what is built on it) runs it in auto mode once
   // its ref has moved; a failure there is reported, never the write's.
   Result<GcReport> Gc(const GcOptions& options);
-  // Upgrades a format-1 or -2 repository to kFormatVersion (repo/upgrade.cc;
-  // docs/format.md, "Format versions"): on each branch whose head state or
-  // metadata is stored otherwise than the new format stores it (large arrays
-  // as blobs, object nodes sharded 256 ways), writes one version "upgrade to
-  // format 3" (empty delta: the same documents) whose trees are encoded as
+  // Upgrades a format-1, -2 or -3 repository to kFormatVersion
+  // (repo/upgrade.cc; docs/format.md, "Format versions"): on each branch whose
+  // head state or metadata is stored otherwise than the new format stores it
+  // (large arrays as blobs, object nodes sharded 256 ways, a blob per member
+  // where format 4 has leaves), writes one version "upgrade to format 4"
+  // (empty delta: the same documents) whose trees are encoded as
   // a new repository encodes them, so the same state has the same ids as
   // there; then sets strata.formatVersion. Branches already upgraded are left alone, so
   // an interrupted upgrade is finished by running it again. Nothing to do

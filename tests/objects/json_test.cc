@@ -48,6 +48,20 @@ BOOST_AUTO_TEST_CASE(parse_errors_name_source_line_and_column) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(json_string_size_is_the_length_append_json_string_writes) {
+  // Every byte alone and between others: quotes, backslashes, the short
+  // escapes, other control bytes, DEL and UTF-8 bytes.
+  for (int c = 0; c < 256; ++c) {
+    for (const std::string& s : {std::string(1, static_cast<char>(c)),
+                                 "ab" + std::string(3, static_cast<char>(c)) + "cd"}) {
+      std::string out;
+      AppendJsonString(out, s);
+      BOOST_TEST(JsonStringSize(s) == out.size(), "byte " << c);
+    }
+  }
+  BOOST_TEST(JsonStringSize("") == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(default_source_is_input) {
   Result<json::value> v = ParseJson("[");
   BOOST_TEST_REQUIRE(!v.ok());

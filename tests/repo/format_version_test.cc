@@ -1,4 +1,4 @@
-// strata.formatVersion: new repositories are format 3 (array nodes, 16-way
+// strata.formatVersion: new repositories are format 4 (array nodes, 16-way
 // shards); a format-1 repository keeps being written without array nodes, a
 // format-2 one with 256-way shards; a newer format than this build knows is
 // refused on open; upgrade re-encodes either as a new repository would.
@@ -51,8 +51,8 @@ json::value BigArray() {
 BOOST_AUTO_TEST_SUITE(repo)
 BOOST_AUTO_TEST_SUITE(format_version)
 
-BOOST_FIXTURE_TEST_CASE(new_repositories_are_format_3_with_array_nodes, RepoFixture) {
-  BOOST_TEST(Run("git --git-dir='" + GitDir(*this) + "' config strata.formatVersion") == "3\n");
+BOOST_FIXTURE_TEST_CASE(new_repositories_are_format_4_with_array_nodes, RepoFixture) {
+  BOOST_TEST(Run("git --git-dir='" + GitDir(*this) + "' config strata.formatVersion") == "4\n");
   CHECK_OK(repo().Put("big", BigArray(), By("ann")));
   CHECK_OK(repo().Put("small", J("[1,2]"), By("ann")));
   BOOST_TEST(Run("git --git-dir='" + GitDir(*this) + "' ls-tree --name-only HEAD:state") ==
@@ -88,7 +88,7 @@ BOOST_FIXTURE_TEST_CASE(newer_formats_are_refused_on_open, RepoFixture) {
     bool opens;
   };
   for (const Case& c :
-       std::vector<Case>{{1, true}, {2, true}, {3, true}, {4, false}, {99, false}, {0, false}}) {
+       std::vector<Case>{{1, true}, {2, true}, {3, true}, {4, true}, {5, false}, {99, false}, {0, false}}) {
     BOOST_TEST_CONTEXT("formatVersion " << c.version) {
       SetFormat(GitDir(*this), c.version);
       Result<std::unique_ptr<Repository>> r = Repository::Open(dir());
@@ -134,7 +134,7 @@ BOOST_FIXTURE_TEST_CASE(upgrade_reencodes_every_branch_as_a_new_repository_would
   Result<UpgradeReport> planned = v1->Upgrade(dry);
   CHECK_OK(planned);
   BOOST_TEST(planned->from_version == 1);
-  BOOST_TEST(planned->to_version == 3);
+  BOOST_TEST(planned->to_version == 4);
   BOOST_TEST_REQUIRE(planned->branches.size() == 3u);
   for (const auto& b : planned->branches) {
     BOOST_TEST_CONTEXT(b.name) {
@@ -160,15 +160,15 @@ BOOST_FIXTURE_TEST_CASE(upgrade_reencodes_every_branch_as_a_new_repository_would
       BOOST_TEST(RevParse(GitDir(*this), b.name) == *b.version + "\n");
     }
   }
-  BOOST_TEST(Run("git --git-dir='" + GitDir(*this) + "' config strata.formatVersion") == "3\n");
+  BOOST_TEST(Run("git --git-dir='" + GitDir(*this) + "' config strata.formatVersion") == "4\n");
   BOOST_TEST(Run("git --git-dir='" + GitDir(*this) + "' log -1 --format=%s other") ==
-             "upgrade to format 3\n");
+             "upgrade to format 4\n");
   BOOST_TEST(RevParse(GitDir(*this), "other~1") == other_before);
   // The same documents, and an empty diff across the upgrade.
   BOOST_TEST(Equal(State("other").value(), State("other~1").value()));
   BOOST_TEST(Diff("main~1", "main").value().empty());
 
-  // The same states as a new (format 3) repository gives for them.
+  // The same states as a new (format 4) repository gives for them.
   const std::string fresh = dir() + "/fresh";
   std::unique_ptr<Repository> v2 = std::move(Repository::Init(fresh)).value();
   CHECK_OK(v2->Put("big", BigArray(), By("ann")));
@@ -184,7 +184,7 @@ BOOST_FIXTURE_TEST_CASE(upgrade_reencodes_every_branch_as_a_new_repository_would
              "tree\n");
   Result<UpgradeReport> again = (*reopened)->Upgrade(options);
   CHECK_OK(again);
-  BOOST_TEST(again->from_version == 3);
+  BOOST_TEST(again->from_version == 4);
   BOOST_TEST(again->branches.empty());
   std::string fsck = Run("git --git-dir='" + GitDir(*this) + "' fsck --strict 2>&1");
   BOOST_TEST(fsck.find("error") == std::string::npos, fsck);
@@ -221,7 +221,7 @@ BOOST_FIXTURE_TEST_CASE(format_2_keeps_256_way_shards_until_upgraded, RepoFixtur
   Result<UpgradeReport> done = v2->Upgrade(options);
   CHECK_OK(done);
   BOOST_TEST(done->from_version == 2);
-  BOOST_TEST(done->to_version == 3);
+  BOOST_TEST(done->to_version == 4);
   BOOST_TEST_REQUIRE(done->branches.size() == 1u);
   BOOST_TEST(done->branches[0].documents == 1u);  // "wide"; the rest are small blobs
   BOOST_TEST(done->branches[0].rewritten);
