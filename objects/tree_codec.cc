@@ -149,8 +149,9 @@ bool SkipValue(std::string_view s, std::size_t& i) {
   return i > start;
 }
 
-// Calls visit(key, value text) for each member of the leaf `text` (blob
-// `id`), splitting the canonical JSON a leaf is by its structure: a leaf is
+// Calls visit(key, value text, member text) for each member of the leaf
+// `text` (blob `id`), the member text being `"key":value` as the leaf has it,
+// splitting the canonical JSON a leaf is by its structure: a leaf is
 // written canonical, so each value's text is its canonical JSON (a value
 // that is not JSON fails where it is parsed; `strata verify` finds a leaf
 // that is not canonical, as its state's ids differ from a fresh encoding's).
@@ -179,7 +180,8 @@ Status ScanLeaf(std::string_view text, const ObjectId& id, Visit&& visit) {
     if (i >= n || text[i] != ':') return bad();
     const std::size_t value_at = ++i;
     if (!SkipValue(text, i)) return bad();
-    STRATA_RETURN_IF_ERROR(visit(key, text.substr(value_at, i - value_at)));
+    STRATA_RETURN_IF_ERROR(
+        visit(key, text.substr(value_at, i - value_at), text.substr(key_at, i - key_at)));
     if (i + 1 == n && text[i] == '}') return Status::Ok();
     if (i >= n || text[i] != ',') return bad();
     ++i;
@@ -191,7 +193,7 @@ Status ScanLeaf(std::string_view text, const ObjectId& id, Visit&& visit) {
 Status ReadLeaf(ObjectStore& store, const ObjectId& id, bool hashed, std::vector<Member>& out) {
   STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(id));
   auto leaf = std::make_shared<const std::string>(std::move(data));
-  return ScanLeaf(*leaf, id, [&](std::string_view key, std::string_view value) {
+  return ScanLeaf(*leaf, id, [&](std::string_view key, std::string_view value, std::string_view) {
     out.push_back(Member{std::string(key), LeafMemberRef(leaf, value, hashed)});
     return Status::Ok();
   });
@@ -983,19 +985,24 @@ class TextWriter {
       // Items, and the leaf text they point into, are met in no order:
       // asked for ahead, their cache misses overlap.
       if (i + 32 < order.size()) __builtin_prefetch(&items[order[i + 32].index]);
-      if (i + 16 < order.size()) __builtin_prefetch(items[order[i + 16].index].key.data());
+      if (i + 16 < order.size()) __builtin_prefetch(items[order[i + 16].index].member.data());
       const Item& item = items[order[i].index];
       if (i > 0 && order[i].prefix == order[i - 1].prefix &&
           item.key == items[order[i - 1].index].key) {
+        continue;
+      }
+      if (verbatim && !item.ref) {
+        // The member as the leaf has it is what compact printing gives.
+        if (!first) out_.push_back(',');
+        first = false;
+        out_ += item.member;
+        STRATA_RETURN_IF_ERROR(Spill());
         continue;
       }
       AppendFormattedKey(out_, item.key, options_, level + 1, first);
       first = false;
       if (item.ref) {
         STRATA_RETURN_IF_ERROR(Value(*item.ref, depth + 1, level + 1));
-      } else if (verbatim) {
-        out_ += item.text;
-        STRATA_RETURN_IF_ERROR(Spill());
       } else {
         Result<json::value> v = ParseJson(item.text, "a leaf's member");
         if (!v.ok()) return Status::Corruption(v.status().message());
@@ -1045,6 +1052,7 @@ class TextWriter {
   struct Item {
     std::string_view key;
     std::string_view text;
+    std::string_view member;  // `"key":value`, in the leaf
     const ValueRef* ref = nullptr;
   };
   // An item to sort: its key's first 8 bytes, big-endian, and its place.
@@ -1070,14 +1078,15 @@ class TextWriter {
     if (!is_tree) {
       STRATA_ASSIGN_OR_RETURN(std::string text, store_.ReadBlob(id));
       const std::string& leaf = leaves.emplace_back(std::move(text));
-      return ScanLeaf(leaf, id, [&](std::string_view key, std::string_view value) {
-        if (key.data() < leaf.data() || key.data() >= leaf.data() + leaf.size()) {
-          // An escaped key, unescaped into ScanLeaf's buffer: kept here.
-          key = leaves.emplace_back(key);
-        }
-        items.push_back(Item{key, value, nullptr});
-        return Status::Ok();
-      });
+      return ScanLeaf(leaf, id,
+                      [&](std::string_view key, std::string_view value, std::string_view member) {
+                        if (key.data() < leaf.data() || key.data() >= leaf.data() + leaf.size()) {
+                          // An escaped key, unescaped into ScanLeaf's buffer: kept here.
+                          key = leaves.emplace_back(key);
+                        }
+                        items.push_back(Item{key, value, member, nullptr});
+                        return Status::Ok();
+                      });
     }
     STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store_.ReadTree(id));
     if (IsShardNode(entries)) {
@@ -1092,7 +1101,7 @@ class TextWriter {
     for (const auto& e : entries) {
       STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
       const Member& kept = refs.emplace_back(std::move(m));
-      items.push_back(Item{kept.key, {}, &kept.ref});
+      items.push_back(Item{kept.key, {}, {}, &kept.ref});
     }
     return Status::Ok();
   }
@@ -1313,10 +1322,11 @@ Result<std::optional<ValueRef>> FindInLeaf(ObjectStore& store, const ObjectId& l
                                            std::string_view key) {
   STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(leaf));
   std::optional<ValueRef> found;
-  STRATA_RETURN_IF_ERROR(ScanLeaf(data, leaf, [&](std::string_view k, std::string_view value) {
-    if (!found && k == key) found = TextRef(value, true);
-    return Status::Ok();
-  }));
+  STRATA_RETURN_IF_ERROR(
+      ScanLeaf(data, leaf, [&](std::string_view k, std::string_view value, std::string_view) {
+        if (!found && k == key) found = TextRef(value, true);
+        return Status::Ok();
+      }));
   return found;
 }
 

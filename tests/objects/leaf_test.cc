@@ -256,6 +256,58 @@ BOOST_FIXTURE_TEST_CASE(a_one_field_change_rewrites_one_leaf_and_its_path, TempR
   BOOST_TEST(diff[0].path.ToString() == "/doc/key5/n");
 }
 
+BOOST_FIXTURE_TEST_CASE(leaves_print_as_format_json_prints_with_any_key, TempRepo) {
+  // Keys JSON escapes (quotes, backslashes, control bytes), UTF-8, and
+  // values of every kind, in leaves; printed whole, compactly and not.
+  json::object doc;
+  const std::vector<std::string> odd = {"q\"uote", "back\\slash", "new\nline", "ctl\x01",
+                                        "tab\t",   "caf\xc3\xa9", "",          "%2E.git"};
+  for (int i = 0; i < 3000; ++i) {
+    std::string key = odd[static_cast<std::size_t>(i) % odd.size()] + std::to_string(i);
+    switch (i % 5) {
+      case 0:
+        doc[key] = i;
+        break;
+      case 1:
+        doc[key] = "s\"" + std::to_string(i);
+        break;
+      case 2:
+        doc[key] = json::array{1.5, nullptr, true, json::object{{"k\n", "v"}}};
+        break;
+      case 3:
+        doc[key] = json::object{{"nested", json::array{}}, {"x", -0.25}};
+        break;
+      default:
+        doc[key] = 1e21;
+    }
+  }
+  const ObjectId state = EncodeState(store(), StateOf(doc)).value();
+  const ValueRef ref = Doc(store(), state);
+  Census c;
+  Count(store(), ref.id, c);
+  BOOST_TEST(c.blobs == 0u);
+  BOOST_TEST(c.leaf_members == 3000u);
+  const json::value back = DecodeValue(store(), ref).value();
+  BOOST_TEST(Equal(back, json::value(doc)));
+  for (const FormatOptions& options :
+       {FormatOptions{0, false}, FormatOptions{2, false}, FormatOptions{0, true}}) {
+    std::string text;
+    STRATA_CHECK_OK(WriteValueText(store(), ref, options, [&](std::string_view piece) {
+      text += piece;
+      return Status::Ok();
+    }));
+    BOOST_TEST(text == FormatJson(back, options));
+  }
+  for (const std::string& key : {odd[0] + "0", odd[3] + "3", odd[5] + "2997"}) {
+    BOOST_TEST_CONTEXT(key) {
+      Result<std::optional<ValueRef>> m = FindMember(store(), ref.id, key);
+      STRATA_CHECK_OK(m);
+      BOOST_TEST_REQUIRE(m->has_value());
+      BOOST_TEST(Equal(DecodeValue(store(), **m).value(), doc.at(key)));
+    }
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(a_corrupt_leaf_is_corruption, TempRepo) {
   for (const char* text : {"{", "[1]", "{}", "3"}) {
     BOOST_TEST_CONTEXT(text) {
