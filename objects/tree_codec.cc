@@ -435,28 +435,40 @@ Result<ValueRef> BuildObject(ObjectStore& store, std::vector<Member> members, bo
   return ValueRef{node.id, true};
 }
 
+// Walks node `id` (a tree at shard `level`, or a leaf) through its shard
+// buckets: on_leaf(leaf id) for each leaf, on_entries(entries) for each flat
+// tree's member entries.
+template <typename OnLeaf, typename OnEntries>
+Status WalkNode(ObjectStore& store, const ObjectId& id, bool is_tree, int level, OnLeaf&& on_leaf,
+                OnEntries&& on_entries) {
+  if (level > kMaxShardLevels)
+    return Status::Corruption("tree " + id.Hex() + " is sharded too deep");
+  if (!is_tree) return on_leaf(id);
+  STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(id));
+  if (!IsShardNode(entries)) return on_entries(entries);
+  for (const auto& e : entries) {
+    if (!IsBucketName(e.name)) {
+      return Status::Corruption("tree " + id.Hex() + " mixes shard buckets and members");
+    }
+    STRATA_RETURN_IF_ERROR(WalkNode(store, e.id, e.is_tree, level + 1, on_leaf, on_entries));
+  }
+  return Status::Ok();
+}
+
 // Appends the members of node `node` (a tree at shard `level`, or a leaf)
 // to `out`; a leaf's are carried as text, their ids set if `hashed`.
 Status ReadMembersAt(ObjectStore& store, const ObjectId& node, bool is_tree, int level, bool hashed,
                      std::vector<Member>& out) {
-  if (level > kMaxShardLevels)
-    return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
-  if (!is_tree) return ReadLeaf(store, node, hashed, out);
-  STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(node));
-  if (IsShardNode(entries)) {
-    for (const auto& e : entries) {
-      if (!IsBucketName(e.name)) {
-        return Status::Corruption("tree " + node.Hex() + " mixes shard buckets and members");
-      }
-      STRATA_RETURN_IF_ERROR(ReadMembersAt(store, e.id, e.is_tree, level + 1, hashed, out));
-    }
-    return Status::Ok();
-  }
-  for (auto& e : entries) {
-    STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
-    out.push_back(std::move(m));
-  }
-  return Status::Ok();
+  return WalkNode(
+      store, node, is_tree, level,
+      [&](const ObjectId& leaf) { return ReadLeaf(store, leaf, hashed, out); },
+      [&](const std::vector<TreeEntry>& entries) -> Status {
+        for (const auto& e : entries) {
+          STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+          out.push_back(std::move(m));
+        }
+        return Status::Ok();
+      });
 }
 
 Status ReadMembersAt(ObjectStore& store, const ObjectId& node, int level,
@@ -880,37 +892,27 @@ Status DecodeArrayLevel(ObjectStore& store, const ObjectId& id, int depth, int l
   });
 }
 
-// Adds the members of node `node` (a tree at shard `level`, or a leaf) of
-// the object `depth` trees deep to `o`; a leaf's values go in as parsed.
-Status DecodeNodeInto(ObjectStore& store, const ObjectId& node, bool is_tree, int level, int depth,
-                      json::object& o) {
-  if (level > kMaxShardLevels)
-    return Status::Corruption("tree " + node.Hex() + " is sharded too deep");
-  if (!is_tree) {
-    STRATA_ASSIGN_OR_RETURN(json::value leaf, ReadBlobValue(store, node));
+// Adds the members of object node `node`, `depth` trees deep, to `o`; a
+// leaf's values go in as parsed.
+Status DecodeNodeInto(ObjectStore& store, const ObjectId& node, int depth, json::object& o) {
+  auto on_leaf = [&](const ObjectId& id) -> Status {
+    STRATA_ASSIGN_OR_RETURN(json::value leaf, ReadBlobValue(store, id));
     if (!leaf.is_object() || leaf.get_object().empty()) {
-      return Status::Corruption("leaf " + node.Hex() + " is not an object of members");
+      return Status::Corruption("leaf " + id.Hex() + " is not an object of members");
     }
     for (auto& kv : leaf.get_object()) o.emplace(kv.key(), std::move(kv.value()));
     return Status::Ok();
-  }
-  STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store.ReadTree(node));
-  if (IsShardNode(entries)) {
+  };
+  auto on_entries = [&](const std::vector<TreeEntry>& entries) -> Status {
+    o.reserve(o.size() + entries.size());
     for (const auto& e : entries) {
-      if (!IsBucketName(e.name)) {
-        return Status::Corruption("tree " + node.Hex() + " mixes shard buckets and members");
-      }
-      STRATA_RETURN_IF_ERROR(DecodeNodeInto(store, e.id, e.is_tree, level + 1, depth, o));
+      STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+      STRATA_ASSIGN_OR_RETURN(json::value v, DecodeAt(store, m.ref, depth + 1));
+      o.emplace(m.key, std::move(v));
     }
     return Status::Ok();
-  }
-  o.reserve(o.size() + entries.size());
-  for (auto& e : entries) {
-    STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
-    STRATA_ASSIGN_OR_RETURN(json::value v, DecodeAt(store, m.ref, depth + 1));
-    o.emplace(m.key, std::move(v));
-  }
-  return Status::Ok();
+  };
+  return WalkNode(store, node, true, 0, on_leaf, on_entries);
 }
 
 Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth) {
@@ -928,7 +930,7 @@ Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth)
     return json::value(std::move(a));
   }
   json::object o;
-  STRATA_RETURN_IF_ERROR(DecodeNodeInto(store, ref.id, true, 0, depth, o));
+  STRATA_RETURN_IF_ERROR(DecodeNodeInto(store, ref.id, depth, o));
   return json::value(std::move(o));
 }
 
@@ -964,7 +966,7 @@ class TextWriter {
     std::deque<std::string> leaves;
     std::deque<Member> refs;
     std::vector<Item> items;
-    STRATA_RETURN_IF_ERROR(Collect(ref.id, true, 0, leaves, refs, items));
+    STRATA_RETURN_IF_ERROR(Collect(ref.id, leaves, refs, items));
     // Sorted by key, as FormatJson prints; a key given twice (a corrupt
     // node) keeps its first member, as DecodeAt's object does. What is
     // sorted is 16 bytes an item, most comparisons one of integers: the
@@ -1068,17 +1070,14 @@ class TextWriter {
     return prefix;
   }
 
-  // Gathers the members of node `id` (a tree at shard `level`, or a leaf).
-  // `leaves` and `refs` hold what the items point into (deques: they never
-  // move what they hold).
-  Status Collect(const ObjectId& id, bool is_tree, int level, std::deque<std::string>& leaves,
-                 std::deque<Member>& refs, std::vector<Item>& items) {
-    if (level > kMaxShardLevels)
-      return Status::Corruption("tree " + id.Hex() + " is sharded too deep");
-    if (!is_tree) {
-      STRATA_ASSIGN_OR_RETURN(std::string text, store_.ReadBlob(id));
+  // Gathers the members of object node `id`. `leaves` and `refs` hold what
+  // the items point into (deques: they never move what they hold).
+  Status Collect(const ObjectId& id, std::deque<std::string>& leaves, std::deque<Member>& refs,
+                 std::vector<Item>& items) {
+    auto on_leaf = [&](const ObjectId& leaf_id) -> Status {
+      STRATA_ASSIGN_OR_RETURN(std::string text, store_.ReadBlob(leaf_id));
       const std::string& leaf = leaves.emplace_back(std::move(text));
-      return ScanLeaf(leaf, id,
+      return ScanLeaf(leaf, leaf_id,
                       [&](std::string_view key, std::string_view value, std::string_view member) {
                         if (key.data() < leaf.data() || key.data() >= leaf.data() + leaf.size()) {
                           // An escaped key, unescaped into ScanLeaf's buffer: kept here.
@@ -1087,23 +1086,16 @@ class TextWriter {
                         items.push_back(Item{key, value, member, nullptr});
                         return Status::Ok();
                       });
-    }
-    STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, store_.ReadTree(id));
-    if (IsShardNode(entries)) {
+    };
+    auto on_entries = [&](const std::vector<TreeEntry>& entries) -> Status {
       for (const auto& e : entries) {
-        if (!IsBucketName(e.name)) {
-          return Status::Corruption("tree " + id.Hex() + " mixes shard buckets and members");
-        }
-        STRATA_RETURN_IF_ERROR(Collect(e.id, e.is_tree, level + 1, leaves, refs, items));
+        STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
+        const Member& kept = refs.emplace_back(std::move(m));
+        items.push_back(Item{kept.key, {}, {}, &kept.ref});
       }
       return Status::Ok();
-    }
-    for (const auto& e : entries) {
-      STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
-      const Member& kept = refs.emplace_back(std::move(m));
-      items.push_back(Item{kept.key, {}, {}, &kept.ref});
-    }
-    return Status::Ok();
+    };
+    return WalkNode(store_, id, true, 0, on_leaf, on_entries);
   }
 
   ObjectStore& store_;
