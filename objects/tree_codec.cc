@@ -263,24 +263,42 @@ Status AddToTally(ObjectStore& store, Tally& t, std::string_view key, const Valu
 
 // A member, its key and value held elsewhere, and the key's KeyHash. Sorted
 // by hash, the members of every shard bucket, at every level, are one run (a
-// level's digit is the hash's next bits, most significant first). 24 bytes:
-// a node of a million members is built beside its member list.
+// level's digit is the hash's next bits, most significant first). 32 bytes:
+// a node of a million members is built beside its member list. Where
+// leaves may be, `bytes` is the member's `"key":value` length, counted in
+// the members' own order, so a tally in hash order reads this list alone.
 struct HashedMember {
   std::uint64_t hash;
   const std::string* key;
   const ValueRef* ref;
+  std::uint32_t bytes = 0;
+  bool is_tree = false;
 };
 
+// `key` with value `ref` as a HashedMember for a node of `rules`.
+Result<HashedMember> Hashed(ObjectStore& store, const std::string& key, const ValueRef& ref,
+                            const NodeRules& rules) {
+  HashedMember m{KeyHash(key), &key, &ref, 0, ref.is_tree};
+  if (rules.leaves && !ref.is_tree) {
+    Tally t;
+    STRATA_RETURN_IF_ERROR(AddToTally(store, t, key, ref, rules));
+    // A member past 4 GiB counts as that: far past any leaf either way.
+    m.bytes = static_cast<std::uint32_t>(std::min<std::size_t>(t.member_bytes, UINT32_MAX));
+  }
+  return m;
+}
+
 // The Form of `members` at `level`, tallying no further than it must.
-Result<Form> FormOfMembers(ObjectStore& store, std::span<const HashedMember> members, int level,
-                           const NodeRules& rules) {
+Form FormOfMembers(std::span<const HashedMember> members, int level, const NodeRules& rules) {
   Tally t;
   if (!rules.leaves) {
     t.count = members.size();
     return FormOf(t, level, rules);
   }
   for (const HashedMember& m : members) {
-    STRATA_RETURN_IF_ERROR(AddToTally(store, t, *m.key, *m.ref, rules));
+    ++t.count;
+    if (m.is_tree) t.all_blobs = false;
+    t.member_bytes += m.bytes;
     if (SurelySharded(t, level, rules)) break;
   }
   return FormOf(t, level, rules);
@@ -326,7 +344,7 @@ struct Built {
 // flat, or sharded, as FormOf says. No bucket copies its members.
 Result<Built> BuildHashedNode(ObjectStore& store, std::span<const HashedMember> members, int level,
                               const NodeRules& rules) {
-  STRATA_ASSIGN_OR_RETURN(Form form, FormOfMembers(store, members, level, rules));
+  const Form form = FormOfMembers(members, level, rules);
   if (form == Form::kLeaf) {
     STRATA_ASSIGN_OR_RETURN(ObjectId id, WriteLeaf(store, members));
     return Built{id, false};
@@ -361,17 +379,22 @@ Result<Built> BuildHashedNode(ObjectStore& store, std::vector<HashedMember> memb
   return BuildHashedNode(store, std::span<const HashedMember>(members), level, rules);
 }
 
-std::vector<HashedMember> Hashed(const std::vector<Member>& members) {
+Result<std::vector<HashedMember>> Hashed(ObjectStore& store, const std::vector<Member>& members,
+                                         const NodeRules& rules) {
   std::vector<HashedMember> hashed;
   hashed.reserve(members.size());
-  for (const Member& m : members) hashed.push_back({KeyHash(m.key), &m.key, &m.ref});
+  for (const Member& m : members) {
+    STRATA_ASSIGN_OR_RETURN(HashedMember h, Hashed(store, m.key, m.ref, rules));
+    hashed.push_back(h);
+  }
   return hashed;
 }
 
 // Writes the node for `members` at shard `level`.
 Result<Built> BuildNode(ObjectStore& store, const std::vector<Member>& members, int level,
                         const NodeRules& rules) {
-  return BuildHashedNode(store, Hashed(members), level, rules);
+  STRATA_ASSIGN_OR_RETURN(std::vector<HashedMember> hashed, Hashed(store, members, rules));
+  return BuildHashedNode(store, std::move(hashed), level, rules);
 }
 
 // The shape of a node whose first entry is named `first`: nullopt if the
@@ -522,10 +545,10 @@ std::vector<Member> Applied(std::vector<Member> members, const std::vector<Chang
 Result<NodeUpdate> RebuiltNode(ObjectStore& store, const std::vector<Member>& members, int level,
                                const NodeRules& rules) {
   if (members.empty()) return NodeUpdate(std::vector<TreeEntry>());
-  std::vector<HashedMember> hashed = Hashed(members);
+  STRATA_ASSIGN_OR_RETURN(std::vector<HashedMember> hashed, Hashed(store, members, rules));
   std::sort(hashed.begin(), hashed.end(),
             [](const HashedMember& a, const HashedMember& b) { return a.hash < b.hash; });
-  STRATA_ASSIGN_OR_RETURN(Form form, FormOfMembers(store, hashed, level, rules));
+  const Form form = FormOfMembers(hashed, level, rules);
   if (form == Form::kFlat && level == 0) {
     STRATA_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries,
                             FlatEntries(store, std::span<const HashedMember>(hashed)));
@@ -677,7 +700,9 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     std::vector<HashedMember> members;
     members.reserve(changes.size());
     for (const ChangeRef& c : changes) {
-      if (c.value()) members.push_back({KeyHash(c.key()), &c.key(), &*c.value()});
+      if (!c.value()) continue;
+      STRATA_ASSIGN_OR_RETURN(HashedMember m, Hashed(store, c.key(), *c.value(), rules));
+      members.push_back(m);
     }
     if (members.size() > shape.flat_max) {
       STRATA_ASSIGN_OR_RETURN(Built built,
