@@ -1,8 +1,12 @@
 #include "objects/tree_codec.h"
 
 #include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <deque>
+#include <new>
 #include <span>
 #include <type_traits>
 #include <variant>
@@ -48,51 +52,12 @@ Result<ObjectId> StoredId(ObjectStore& store, const ValueRef& ref) {
   return store.WriteBlob(ref.text());
 }
 
-// Blocks that texts carried by refs are copied into, a thread's own: a
-// member's text costs its bytes, not an allocation (an import of one
-// document of a million members carries them all until its leaves are
-// built). A block lives while a ref into it does.
-class TextBlocks {
- public:
-  static constexpr std::size_t kBlockBytes = std::size_t{256} << 10;
-
-  // A copy of `text`, and what keeps it alive.
-  std::pair<std::shared_ptr<const void>, std::string_view> Copy(std::string_view text) {
-    if (text.size() > kBlockBytes / 4) {
-      auto own = std::make_shared<std::string>(text);
-      return {own, *own};
-    }
-    if (!block_ || used_ + text.size() > kBlockBytes) {
-      block_ = std::shared_ptr<char[]>(new char[kBlockBytes]);
-      used_ = 0;
-    }
-    char* at = block_.get() + used_;
-    std::memcpy(at, text.data(), text.size());
-    used_ += text.size();
-    return {block_, std::string_view(at, text.size())};
-  }
-
- private:
-  std::shared_ptr<char[]> block_;
-  std::size_t used_ = 0;
-};
-
 // A value carried as text, not written: `id` is its blob's, or left zero
 // when nothing outside the codec sees the ref (`hashed` false).
 ValueRef TextRef(std::string_view text, bool hashed) {
-  thread_local TextBlocks blocks;
   ObjectId id;
   if (hashed) id = HashObject(text, GIT_OBJECT_BLOB);
-  auto [owner, copy] = blocks.Copy(text);
-  return ValueRef::Carrying(id, std::move(owner), copy);
-}
-
-// A member of a leaf whose text `owner` holds, carried as a slice of it.
-ValueRef LeafMemberRef(const std::shared_ptr<const std::string>& owner, std::string_view text,
-                       bool hashed) {
-  ObjectId id;
-  if (hashed) id = HashObject(text, GIT_OBJECT_BLOB);
-  return ValueRef::Carrying(id, owner, text);
+  return ValueRef::Carrying(id, CarriedText::Copy(text));
 }
 
 // The text of a blob value, and what keeps it alive.
@@ -191,10 +156,9 @@ Status ScanLeaf(std::string_view text, const ObjectId& id, Visit&& visit) {
 // The members of leaf `id`, each carried as its canonical text; Corruption
 // unless the leaf is a non-empty JSON object.
 Status ReadLeaf(ObjectStore& store, const ObjectId& id, bool hashed, std::vector<Member>& out) {
-  STRATA_ASSIGN_OR_RETURN(std::string data, store.ReadBlob(id));
-  auto leaf = std::make_shared<const std::string>(std::move(data));
-  return ScanLeaf(*leaf, id, [&](std::string_view key, std::string_view value, std::string_view) {
-    out.push_back(Member{std::string(key), LeafMemberRef(leaf, value, hashed)});
+  STRATA_ASSIGN_OR_RETURN(std::string leaf, store.ReadBlob(id));
+  return ScanLeaf(leaf, id, [&](std::string_view key, std::string_view value, std::string_view) {
+    out.push_back(Member{std::string(key), TextRef(value, hashed)});
     return Status::Ok();
   });
 }
@@ -1464,6 +1428,100 @@ Result<ValueRef> UpdateObject(ObjectStore& store, const std::optional<ObjectId>&
 
 Result<ValueRef> EncodeMembers(ObjectStore& store, std::vector<Member> members, bool force_tree) {
   return BuildObject(store, std::move(members), force_tree, /*leaves=*/!force_tree);
+}
+
+// ---- CarriedText ----
+//
+// A block: its header (a count of the CarriedTexts into it, plus one while
+// it is its thread's current block), then texts, each after an 8-byte header
+// of its size and its offset in the block. A text larger than a quarter of a
+// block gets a block of its own.
+
+namespace {
+
+constexpr std::size_t kTextBlockBytes = std::size_t{256} << 10;
+
+struct TextBlockHeader {
+  std::atomic<std::uint32_t> refs{1};
+};
+constexpr std::size_t kTextBlockHead = 8;  // TextBlockHeader, padded
+constexpr std::size_t kTextHead = 8;       // size, offset in the block
+static_assert(sizeof(TextBlockHeader) <= kTextBlockHead);
+
+TextBlockHeader* NewTextBlock(std::size_t bytes) {
+  void* raw = ::operator new(bytes);
+  return new (raw) TextBlockHeader();
+}
+
+void Unref(TextBlockHeader* block) {
+  if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    block->~TextBlockHeader();
+    ::operator delete(block);
+  }
+}
+
+TextBlockHeader* BlockOf(const char* at) {
+  std::uint32_t offset;
+  std::memcpy(&offset, at + 4, 4);
+  return reinterpret_cast<TextBlockHeader*>(const_cast<char*>(at) - offset);
+}
+
+// The calling thread's current block, which it lets go of when full.
+struct CurrentTextBlock {
+  TextBlockHeader* block = nullptr;
+  std::size_t used = 0;
+  ~CurrentTextBlock() {
+    if (block) Unref(block);
+  }
+};
+
+}  // namespace
+
+CarriedText CarriedText::Copy(std::string_view text) {
+  thread_local CurrentTextBlock current;
+  if (text.size() > UINT32_MAX - kTextBlockBytes) throw std::bad_alloc();
+  const std::size_t need = (kTextHead + text.size() + 7) & ~std::size_t{7};
+  TextBlockHeader* block = nullptr;
+  std::size_t at = kTextBlockHead;
+  if (need > kTextBlockBytes / 4) {
+    block = NewTextBlock(kTextBlockHead + need);  // its own; the text's ref is its only one
+  } else {
+    if (!current.block || current.used + need > kTextBlockBytes) {
+      if (current.block) Unref(current.block);
+      current.block = NewTextBlock(kTextBlockBytes);
+      current.used = kTextBlockHead;
+    }
+    block = current.block;
+    at = current.used;
+    current.used += need;
+    block->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  char* p = reinterpret_cast<char*>(block) + at;
+  const std::uint32_t size = static_cast<std::uint32_t>(text.size());
+  const std::uint32_t offset = static_cast<std::uint32_t>(at);
+  std::memcpy(p, &size, 4);
+  std::memcpy(p + 4, &offset, 4);
+  std::memcpy(p + kTextHead, text.data(), text.size());
+  CarriedText out;
+  out.set(p);
+  return out;
+}
+
+CarriedText::CarriedText(const CarriedText& other) {
+  std::memcpy(at_, other.at_, sizeof at_);
+  if (const char* p = get()) BlockOf(p)->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+CarriedText::~CarriedText() {
+  if (const char* p = get()) Unref(BlockOf(p));
+}
+
+std::string_view CarriedText::view() const {
+  const char* p = get();
+  if (!p) return {};
+  std::uint32_t size;
+  std::memcpy(&size, p, 4);
+  return {p + kTextHead, size};
 }
 
 }  // namespace strata

@@ -42,6 +42,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -126,17 +127,50 @@ static_assert(kByteShards.flat_max > kSmallMaxMembers);
 // no id yet (zero): it is only for UpdateObject and EncodeMembers, which
 // write it if they place it in a tree. Read either with DecodeValue, never
 // by id from the store.
+// The text a ValueRef carries: bytes in a block shared by many texts,
+// which lives while a CarriedText into it does (8 bytes a ref; a text costs
+// its bytes and 8 more, no allocation of its own). Copies of it share it.
+class CarriedText {
+ public:
+  CarriedText() = default;
+  // A copy of `text`, in the calling thread's current block.
+  static CarriedText Copy(std::string_view text);
+  CarriedText(const CarriedText& other);
+  CarriedText(CarriedText&& other) noexcept {
+    std::memcpy(at_, other.at_, sizeof at_);
+    other.set(nullptr);
+  }
+  CarriedText& operator=(CarriedText other) noexcept {
+    std::swap(at_, other.at_);
+    return *this;
+  }
+  ~CarriedText();
+
+  explicit operator bool() const { return get() != nullptr; }
+  std::string_view view() const;
+
+ private:
+  // The text's header in its block (its size, then its offset in the
+  // block), held as bytes: a ValueRef stays byte-aligned, 30 bytes, where a
+  // pointer would pad it to 32 and an optional of it to 40 (an import keeps
+  // several lists of them, one entry a document).
+  const char* get() const {
+    const char* p;
+    std::memcpy(&p, at_, sizeof p);
+    return p;
+  }
+  void set(const char* p) { std::memcpy(at_, &p, sizeof p); }
+  unsigned char at_[sizeof(const char*)] = {};
+};
+
 struct ValueRef {
   ValueRef() = default;
   ValueRef(const ObjectId& id, bool is_tree = false, bool is_array = false)
       : id(id), is_tree(is_tree), is_array(is_array) {}
-  // A blob value carried as `text`, which `owner` keeps alive (a leaf's
-  // text, or a block of carried texts: no allocation of its own).
-  static ValueRef Carrying(const ObjectId& id, std::shared_ptr<const void> owner,
-                           std::string_view text) {
+  // A blob value carried as `text`.
+  static ValueRef Carrying(const ObjectId& id, CarriedText text) {
     ValueRef ref(id);
-    ref.text_ = std::shared_ptr<const char[]>(std::move(owner), text.data());
-    ref.text_size_ = text.size();
+    ref.text_ = std::move(text);
     return ref;
   }
 
@@ -144,15 +178,14 @@ struct ValueRef {
   bool is_tree = false;
   bool is_array = false;
   bool is_object_node() const { return is_tree && !is_array; }
-  bool carries_text() const { return text_ != nullptr; }
-  std::string_view text() const { return {text_.get(), text_size_}; }
+  bool carries_text() const { return static_cast<bool>(text_); }
+  std::string_view text() const { return text_.view(); }
   friend bool operator==(const ValueRef& a, const ValueRef& b) {
     return a.id == b.id && a.is_tree == b.is_tree && a.is_array == b.is_array;
   }
 
  private:
-  std::shared_ptr<const char[]> text_;
-  std::size_t text_size_ = 0;
+  CarriedText text_;
 };
 
 struct Member {
