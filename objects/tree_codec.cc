@@ -1292,8 +1292,12 @@ Status ReadMembers(ObjectStore& store, const ObjectId& node, std::vector<Member>
 }
 
 Status ReadNodeMembers(ObjectStore& store, const ObjectId& id, bool is_tree, int level,
-                       std::vector<Member>& out) {
-  return ReadMembersAt(store, id, is_tree, level, true, out);
+                       std::vector<Member>& out, bool hashed) {
+  return ReadMembersAt(store, id, is_tree, level, hashed, out);
+}
+
+void HashCarried(ValueRef& ref) {
+  if (ref.carries_text() && !ref.is_tree) ref.id = HashObject(ref.text(), GIT_OBJECT_BLOB);
 }
 
 namespace {

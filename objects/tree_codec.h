@@ -255,9 +255,13 @@ Status WriteValueText(ObjectStore& store, const ValueRef& ref, const FormatOptio
 // All members of an object node, shards flattened, in no particular order.
 Status ReadMembers(ObjectStore& store, const ObjectId& node, std::vector<Member>& out);
 // The members of one part of an object node: a tree at shard `level` (0:
-// the node itself), or, if not `is_tree`, a leaf (format 4).
+// the node itself), or, if not `is_tree`, a leaf (format 4). With `hashed`
+// false a leaf's members carry their text but no id (zero): for a caller
+// that compares texts and hashes only the refs it keeps (HashCarried).
 Status ReadNodeMembers(ObjectStore& store, const ObjectId& id, bool is_tree, int level,
-                       std::vector<Member>& out);
+                       std::vector<Member>& out, bool hashed = true);
+// `ref` with its id set from its text, if it carries text.
+void HashCarried(ValueRef& ref);
 // One member of an object node, or nullopt.
 Result<std::optional<ValueRef>> FindMember(ObjectStore& store, const ObjectId& node,
                                            std::string_view key);

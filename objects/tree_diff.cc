@@ -100,24 +100,38 @@ struct Side {
 // against what it was. Bounded near the limits; a whole node across formats.
 Status PairMembers(ObjectStore& store, const std::optional<Side>& a, const std::optional<Side>& b,
                    int level, std::vector<Pair>& out) {
+  // A leaf's members are compared by their text, and only those kept are
+  // hashed: a changed field costs two leaves read, not a SHA-1 per member.
   std::vector<Member> xs, ys;
-  if (a) STRATA_RETURN_IF_ERROR(ReadNodeMembers(store, a->id, a->is_tree, level, xs));
-  if (b) STRATA_RETURN_IF_ERROR(ReadNodeMembers(store, b->id, b->is_tree, level, ys));
+  if (a) STRATA_RETURN_IF_ERROR(ReadNodeMembers(store, a->id, a->is_tree, level, xs, false));
+  if (b) STRATA_RETURN_IF_ERROR(ReadNodeMembers(store, b->id, b->is_tree, level, ys, false));
   auto by_key = [](const Member& x, const Member& y) { return x.key < y.key; };
   std::sort(xs.begin(), xs.end(), by_key);
   std::sort(ys.begin(), ys.end(), by_key);
+  auto keep = [&](Member* x, Member* y) {
+    Pair p{std::move(x ? x->key : y->key), std::nullopt, std::nullopt};
+    if (x) HashCarried(p.a.emplace(std::move(x->ref)));
+    if (y) HashCarried(p.b.emplace(std::move(y->ref)));
+    out.push_back(std::move(p));
+  };
   auto i = xs.begin(), j = ys.begin();
   while (i != xs.end() || j != ys.end()) {
     if (j == ys.end() || (i != xs.end() && i->key < j->key)) {
-      out.push_back(Pair{std::move(i->key), std::move(i->ref), std::nullopt});
-      ++i;
+      keep(&*i++, nullptr);
     } else if (i == xs.end() || j->key < i->key) {
-      out.push_back(Pair{std::move(j->key), std::nullopt, std::move(j->ref)});
-      ++j;
+      keep(nullptr, &*j++);
     } else {
-      if (!(i->ref == j->ref)) {
-        out.push_back(Pair{std::move(i->key), std::move(i->ref), std::move(j->ref)});
+      ValueRef& x = i->ref;
+      ValueRef& y = j->ref;
+      bool same = false;
+      if (x.carries_text() && y.carries_text()) {
+        same = x.text() == y.text();
+      } else {
+        HashCarried(x);
+        HashCarried(y);
+        same = x == y;
       }
+      if (!same) keep(&*i, &*j);
       ++i;
       ++j;
     }
