@@ -115,18 +115,6 @@ static_assert(kFlatMaxEntries <= 1000, "array items are named by three digits");
 inline constexpr std::size_t kSmallMaxMembers = (kBlobMaxBytes + 1) / 5;
 static_assert(kByteShards.flat_max > kSmallMaxMembers);
 
-// A stored value: a blob of canonical JSON, an object node (is_tree), or an
-// array node (is_tree and is_array). A walker that knows only object nodes
-// must test is_object_node(): an array node is a leaf to it (compare ids;
-// DecodeValue when the value is needed).
-//
-// A blob value may come with its text: a member of a leaf (format 4),
-// which has no object of its own, or a value EncodeMember did not write.
-// A member read from a leaf has the id it has as a blob all the same, so
-// refs compare alike however a value is held; one EncodeMember carries has
-// no id yet (zero): it is only for UpdateObject and EncodeMembers, which
-// write it if they place it in a tree. Read either with DecodeValue, never
-// by id from the store.
 // The text a ValueRef carries: bytes in a block shared by many texts,
 // which lives while a CarriedText into it does (8 bytes a ref; a text costs
 // its bytes and 8 more, no allocation of its own). Copies of it share it.
@@ -163,6 +151,18 @@ class CarriedText {
   unsigned char at_[sizeof(const char*)] = {};
 };
 
+// A stored value: a blob of canonical JSON, an object node (is_tree), or an
+// array node (is_tree and is_array). A walker that knows only object nodes
+// must test is_object_node(): an array node is a leaf to it (compare ids;
+// DecodeValue when the value is needed).
+//
+// A blob value may come with its text: a member of a leaf (format 4),
+// which has no object of its own, or a value EncodeMember did not write.
+// A member read from a leaf has the id it has as a blob all the same, so
+// refs compare alike however a value is held; one EncodeMember carries has
+// no id yet (zero): it is only for UpdateObject and EncodeMembers, which
+// write it if they place it in a tree. Read either with DecodeValue, never
+// by id from the store.
 struct ValueRef {
   ValueRef() = default;
   ValueRef(const ObjectId& id, bool is_tree = false, bool is_array = false)
