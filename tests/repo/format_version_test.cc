@@ -87,8 +87,8 @@ BOOST_FIXTURE_TEST_CASE(newer_formats_are_refused_on_open, RepoFixture) {
     int version;
     bool opens;
   };
-  for (const Case& c :
-       std::vector<Case>{{1, true}, {2, true}, {3, true}, {4, true}, {5, false}, {99, false}, {0, false}}) {
+  for (const Case& c : std::vector<Case>{
+           {1, true}, {2, true}, {3, true}, {4, true}, {5, false}, {99, false}, {0, false}}) {
     BOOST_TEST_CONTEXT("formatVersion " << c.version) {
       SetFormat(GitDir(*this), c.version);
       Result<std::unique_ptr<Repository>> r = Repository::Open(dir());
