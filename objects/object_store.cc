@@ -222,23 +222,38 @@ Status ReadError(int rc, const std::string& what) {
 }  // namespace
 
 Result<RawObject> ObjectStore::Read(const ObjectId& id, const char* what) {
-  // Staged, loose (read by strata, see objects/loose_backend.h) or packed.
+  RawObject out;
+  STRATA_RETURN_IF_ERROR(ReadInto(id, what, out));
+  return out;
+}
+
+Status ObjectStore::ReadInto(const ObjectId& id, const char* what, RawObject& out) {
+  // Packed, read here; else staged, loose (read by strata, see
+  // objects/loose_backend.h) or packed, through the object database.
+  if (ReadPackedObject(packs_, id, out)) return Status::Ok();
   git_odb_object* raw = nullptr;
   int rc = git_odb_read(&raw, odb_.get(), AsGit(id));
   if (rc < 0) return ReadError(rc, std::string("cannot read ") + what + " " + id.Hex());
   OdbObjectPtr obj(raw);
-  RawObject out;
   out.type = git_odb_object_type(raw);
   out.data.assign(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
-  return out;
+  return Status::Ok();
 }
 
 Result<std::string> ObjectStore::ReadBlob(const ObjectId& id) {
-  STRATA_ASSIGN_OR_RETURN(RawObject obj, Read(id, "blob"));
-  if (obj.type != GIT_OBJECT_BLOB) {
+  std::string out;
+  STRATA_RETURN_IF_ERROR(ReadBlob(id, out));
+  return out;
+}
+
+Status ObjectStore::ReadBlob(const ObjectId& id, std::string& out) {
+  RawObject obj{GIT_OBJECT_INVALID, std::move(out)};
+  Status s = ReadInto(id, "blob", obj);
+  out = std::move(obj.data);
+  if (!s.ok()) return s;
+  if (obj.type != GIT_OBJECT_BLOB)
     return Status::Corruption("object " + id.Hex() + " is not a blob");
-  }
-  return std::move(obj.data);
+  return Status::Ok();
 }
 
 Result<std::size_t> ObjectStore::BlobSize(const ObjectId& id) {

@@ -105,6 +105,9 @@ class ObjectStore {
   // NotFound if the object is absent; Corruption if it has the wrong type or
   // its loose file is damaged.
   Result<std::string> ReadBlob(const ObjectId& id);
+  // The same into `out`, whose memory is kept from one read to the next: for
+  // a reader of many blobs that copies each where it wants it.
+  Status ReadBlob(const ObjectId& id, std::string& out);
   Result<std::size_t> BlobSize(const ObjectId& id);
   Result<std::vector<TreeEntry>> ReadTree(const ObjectId& id);
   Result<std::vector<TreeEntry>> ReadTree(const ObjectId& id, PackReader& reader);
@@ -371,6 +374,7 @@ class ObjectStore {
   struct PackDeflater;  // WritePack's zlib streams, kept from one write to the next
   void StartCompressor();
   Result<RawObject> Read(const ObjectId& id, const char* what);
+  Status ReadInto(const ObjectId& id, const char* what, RawObject& out);
 
   git_repository* repo_;
   OdbPtr odb_;              // the repository's, set by Open

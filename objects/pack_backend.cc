@@ -297,6 +297,15 @@ int ReadHeader(size_t* len, git_object_t* type, git_odb_backend* backend,
   });
 }
 
+}  // namespace
+
+bool ReadPackedObject(git_odb_backend* backend, const ObjectId& id, RawObject& out) {
+  const git_oid oid = ToGit(id);
+  return ReadDirect(Self(backend), &oid, out) == 0;
+}
+
+namespace {
+
 // PackIds answers, or (its mutex held by another thread, an index not
 // read, an exception) libgit2's backend does.
 int Exists(git_odb_backend* backend, const git_oid* oid) noexcept {

@@ -45,6 +45,7 @@
 #include <mutex>
 #include <string>
 
+#include "objects/loose_object.h"
 #include "objects/pack_ids.h"
 #include "strata/status.h"
 
@@ -65,6 +66,12 @@ struct SharedPackIds {
 // database frees it.
 Result<git_odb_backend*> NewPackBackend(const std::string& objects_dir,
                                         std::shared_ptr<SharedPackIds> ids);
+// Reads `id` straight from the packs into `out`, as the backend's own reads
+// do first, without handing it to libgit2 (which copies it into an object
+// of its own, and the store copied it again): true if read; false where the
+// backend would not answer itself (no index lists `id`, another thread is
+// reading, a damaged entry: the object database's read says what is wrong).
+bool ReadPackedObject(git_odb_backend* backend, const ObjectId& id, RawObject& out);
 // Drops libgit2's backend, if made, and every pack mapped for direct reads;
 // the next call that needs them lists the folder again.
 Status ReopenPacks(git_odb_backend* backend);
