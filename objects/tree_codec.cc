@@ -3,14 +3,22 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
+#include <mutex>
 #include <new>
+#include <optional>
 #include <span>
+#include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 
+#include "objects/key_sort.h"
+#include "objects/pod_array.h"
 #include "objects/sha1.h"
 #include "strata/json_pointer.h"
 
@@ -73,14 +81,18 @@ Result<std::pair<std::shared_ptr<const void>, std::string_view>> TextOf(ObjectSt
 // Moves `i` past the JSON string that starts at s[i] ('"'); false if it
 // does not end. `escaped` is set if it holds a backslash.
 bool SkipString(std::string_view s, std::size_t& i, bool& escaped) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      escaped = true;
-      ++i;
-    } else if (s[i] == '"') {
-      ++i;
+  // By memchr, which looks at 32 bytes a step: a leaf is mostly strings.
+  for (++i; i < s.size();) {
+    const char* at = s.data() + i;
+    const char* quote = static_cast<const char*>(std::memchr(at, '"', s.size() - i));
+    if (quote == nullptr) return false;
+    const char* backslash = static_cast<const char*>(std::memchr(at, '\\', quote - at));
+    if (backslash == nullptr) {
+      i = static_cast<std::size_t>(quote - s.data()) + 1;
       return true;
     }
+    escaped = true;
+    i = static_cast<std::size_t>(backslash - s.data()) + 2;  // past the escaped byte
   }
   return false;
 }
@@ -923,6 +935,49 @@ Result<json::value> DecodeAt(ObjectStore& store, const ValueRef& ref, int depth)
   return json::value(std::move(o));
 }
 
+// Texts kept for as long as a print needs them, copied into chunks that
+// never move (PodArray: huge pages for a large node's leaves, a few faults
+// where each leaf's own string took one every 4 KiB). A text is named by
+// its offset, 32 bits: the chunks are whole strides of a power of two.
+class TextArena {
+ public:
+  static constexpr int kMinShift = 16;  // 64 KiB
+  static constexpr int kMaxShift = 24;  // 16 MiB
+  // About how many bytes will be kept: the stride.
+  void Expect(std::size_t bytes) {
+    shift_ = kMinShift;
+    while (shift_ < kMaxShift && (std::size_t{1} << shift_) < bytes) ++shift_;
+  }
+  // The offset of a copy of `text`; nullopt if the offsets are used up (4 GiB).
+  std::optional<std::uint32_t> Keep(std::string_view text) {
+    const std::size_t stride = std::size_t{1} << shift_;
+    if (chunks_.empty() || chunks_.back().size() - used_ < text.size()) {
+      const std::size_t strides = std::max<std::size_t>(1, (text.size() + stride - 1) / stride);
+      if ((slots_.size() + strides) * stride > (std::size_t{1} << 32)) return std::nullopt;
+      next_ = slots_.size() * stride;
+      char* base = chunks_.emplace_back(strides * stride).data();
+      for (std::size_t i = 0; i < strides; ++i) slots_.push_back(base + i * stride);
+      used_ = 0;
+    }
+    if (!text.empty()) std::memcpy(chunks_.back().data() + used_, text.data(), text.size());
+    used_ += text.size();
+    const std::size_t at = next_;
+    next_ += text.size();
+    return static_cast<std::uint32_t>(at);
+  }
+  // The text kept at `offset`.
+  const char* At(std::uint32_t offset) const {
+    return slots_[offset >> shift_] + (offset & ((std::uint32_t{1} << shift_) - 1));
+  }
+
+ private:
+  std::deque<PodArray<char>> chunks_;
+  std::vector<char*> slots_;  // where each stride of the offsets is
+  std::size_t used_ = 0;      // of the last chunk
+  std::size_t next_ = 0;      // the next text's offset
+  int shift_ = kMinShift;
+};
+
 // WriteValueText's walk: DecodeAt's, writing text where DecodeAt builds a
 // value. It holds one object node's members per tree level and one blob's
 // value; its text goes to the sink in pieces of about kPieceBytes.
@@ -950,52 +1005,79 @@ class TextWriter {
       AppendFormattedClose(out_, true, options_, level, first);
       return Spill();
     }
-    // The node's members: leaves' as slices of their text (held whole, a
-    // leaf at a time), the others' as refs.
-    std::deque<std::string> leaves;
-    std::deque<Member> refs;
-    std::vector<Item> items;
-    STRATA_RETURN_IF_ERROR(Collect(ref.id, leaves, refs, items));
-    // Sorted by key, as FormatJson prints; a key given twice (a corrupt
-    // node) keeps its first member, as DecodeAt's object does. What is
-    // sorted is 16 bytes an item, most comparisons one of integers: the
-    // keys themselves lie across the leaves, read in no order.
-    std::vector<SortKey> order;
-    order.reserve(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) order.push_back({Prefix(items[i].key), i});
-    std::sort(order.begin(), order.end(), [&](const SortKey& a, const SortKey& b) {
-      if (a.prefix != b.prefix) return a.prefix < b.prefix;
-      const int c = items[a.index].key.compare(items[b.index].key);
-      return c != 0 ? c < 0 : a.index < b.index;
-    });
+    // The node's members, sorted by key as FormatJson prints them; a key
+    // given twice (a corrupt node) keeps its first member, as DecodeAt's
+    // object does.
+    Members m;
+    STRATA_RETURN_IF_ERROR(Collect(ref.id, m));
+    PodArray<KeySortEntry>& order = m.entries;
+    PodArray<KeySortEntry> scratch(order.size());
+    SortByKey(order.begin(), order.end(), scratch.data(),
+              [&](const KeySortEntry& e) { return m.KeyOf(e); });
     // A leaf's text is canonical, which is what compact printing gives.
     const bool verbatim = options_.indent == 0 && !options_.color;
     out_.push_back('{');
+    if (verbatim && m.refs.empty() && order.size() >= kLaneMembers) {
+      // Copied in two lanes, the second half on a thread of its own, into
+      // the sort's scratch if it fits there.
+      const std::size_t half = order.size() / 2;
+      std::size_t bytes = 0;
+      for (std::size_t i = half; i < order.size(); ++i) {
+        if (!(order[i].data & kRepeat)) bytes += (order[i].data & kSizeMask) + 1;
+      }
+      std::string spare;
+      char* second = reinterpret_cast<char*>(scratch.data());
+      if (bytes > scratch.size() * sizeof(KeySortEntry)) {
+        spare.resize(bytes);
+        second = spare.data();
+      }
+      STRATA_RETURN_IF_ERROR(Beside(
+          [&] {
+            char* at = second;
+            CopyMembers(m, half, order.size(), [&](const char* member, std::size_t size) {
+              *at++ = ',';
+              std::memcpy(at, member, size);
+              at += size;
+            });
+          },
+          [&]() -> Status {
+            Status s;
+            bool first = true;
+            CopyMembers(m, 0, half, [&](const char* member, std::size_t size) {
+              if (!first) out_.push_back(',');
+              first = false;
+              out_.append(member, size);
+              if (out_.size() >= kPieceBytes && s.ok()) s = Finish();
+            });
+            return s;
+          }));
+      STRATA_RETURN_IF_ERROR(Finish());
+      if (bytes != 0) STRATA_RETURN_IF_ERROR(sink_(std::string_view(second, bytes)));
+      out_.push_back('}');
+      return Spill();
+    }
     bool first = true;
     for (std::size_t i = 0; i < order.size(); ++i) {
-      // Items, and the leaf text they point into, are met in no order:
-      // asked for ahead, their cache misses overlap.
-      if (i + 32 < order.size()) __builtin_prefetch(&items[order[i + 32].index]);
-      if (i + 16 < order.size()) __builtin_prefetch(items[order[i + 16].index].member.data());
-      const Item& item = items[order[i].index];
-      if (i > 0 && order[i].prefix == order[i - 1].prefix &&
-          item.key == items[order[i - 1].index].key) {
-        continue;
+      if (i + 16 < order.size() && order[i + 16].data & kSizeMask) {
+        __builtin_prefetch(m.arena.At(order[i + 16].index));
       }
-      if (verbatim && !item.ref) {
-        // The member as the leaf has it is what compact printing gives.
+      const KeySortEntry& e = order[i];
+      if (e.data & kRepeat) continue;
+      const std::size_t size = e.data & kSizeMask;
+      if (verbatim && size != 0) {
         if (!first) out_.push_back(',');
         first = false;
-        out_ += item.member;
+        out_.append(m.arena.At(e.index), size);
         STRATA_RETURN_IF_ERROR(Spill());
         continue;
       }
-      AppendFormattedKey(out_, item.key, options_, level + 1, first);
+      AppendFormattedKey(out_, m.KeyOf(e), options_, level + 1, first);
       first = false;
-      if (item.ref) {
-        STRATA_RETURN_IF_ERROR(Value(*item.ref, depth + 1, level + 1));
+      if (size == 0) {
+        STRATA_RETURN_IF_ERROR(Value(m.refs[m.RefIndex(e)].ref, depth + 1, level + 1));
       } else {
-        Result<json::value> v = ParseJson(item.text, "a leaf's member");
+        Result<json::value> v =
+            ParseJson(MemberValue(std::string_view(m.arena.At(e.index), size)), "a leaf's member");
         if (!v.ok()) return Status::Corruption(v.status().message());
         AppendFormattedJson(out_, *v, options_, level + 1);
         STRATA_RETURN_IF_ERROR(Spill());
@@ -1038,53 +1120,211 @@ class TextWriter {
 
   Status Spill() { return out_.size() >= kPieceBytes ? Finish() : Status::Ok(); }
 
-  // A member of the object being written: a slice of a leaf's text, or a
-  // member stored in a tree (`ref`).
-  struct Item {
-    std::string_view key;
-    std::string_view text;
-    std::string_view member;  // `"key":value`, in the leaf
-    const ValueRef* ref = nullptr;
-  };
-  // An item to sort: its key's first 8 bytes, big-endian, and its place.
-  struct SortKey {
-    std::uint64_t prefix;
-    std::size_t index;
-  };
-  static std::uint64_t Prefix(std::string_view key) {
-    std::uint64_t prefix = 0;
-    for (std::size_t i = 0; i < 8; ++i) {
-      prefix = prefix << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0);
+  // An object node's members are sort entries (objects/key_sort.h), 16
+  // bytes each: a document's million are sorted and copied through these.
+  // `index` is where the member lies in the arena: `"key":value` as its
+  // leaf has it, or, for a member stored in a tree, 4 bytes giving its
+  // place in Members::refs (kept in the walk's order, so offsets order
+  // members as the walk met them). `data` holds the member's size (0 for a
+  // member in a tree), kEscaped if its leaf escapes its key, and
+  // SortByKey's kRepeat.
+  static constexpr std::uint32_t kEscaped = std::uint32_t{1} << 30;
+  static constexpr std::uint32_t kSizeMask = kEscaped - 1;
+  struct Members {
+    TextArena arena;
+    std::vector<Member> refs;
+    std::unordered_map<std::uint32_t, std::string> keys;  // escaped keys, by offset
+    PodArray<KeySortEntry> entries;
+
+    std::size_t RefIndex(const KeySortEntry& e) const {
+      std::uint32_t r;
+      std::memcpy(&r, arena.At(e.index), sizeof r);
+      return r;
     }
-    return prefix;
+    std::string_view KeyOf(const KeySortEntry& e) const {
+      const std::size_t size = e.data & kSizeMask;
+      if (size == 0) return refs[RefIndex(e)].key;
+      if (e.data & kEscaped) return keys.at(e.index);
+      // A key with no escape ends at its second '"'.
+      const char* member = arena.At(e.index);
+      const char* end = static_cast<const char*>(std::memchr(member + 1, '"', size - 1));
+      return {member + 1, static_cast<std::size_t>(end - member - 1)};
+    }
+  };
+  // A node's leaves are read on this thread (the store is not shared) and
+  // scanned on another when it has at least kLaneLeaves; an object of at
+  // least kLaneMembers is copied out in two lanes.
+  static constexpr std::size_t kLaneLeaves = 64;
+  static constexpr std::size_t kLaneMembers = 16384;
+
+  static Status TooLarge() {
+    return Status::InvalidArgument(
+        "an object of more than 4 GiB of members, or with a member of 1 GiB or more, is not "
+        "printed");
   }
 
-  // Gathers the members of object node `id`. `leaves` and `refs` hold what
-  // the items point into (deques: they never move what they hold).
-  Status Collect(const ObjectId& id, std::deque<std::string>& leaves, std::deque<Member>& refs,
-                 std::vector<Item>& items) {
+  // The value text of a leaf's member `"key":value`.
+  static std::string_view MemberValue(std::string_view member) {
+    std::size_t i = 0;
+    bool escaped = false;
+    SkipString(member, i, escaped);  // ScanLeaf found it whole
+    return member.substr(i + 1);
+  }
+
+  // Runs `beside` on a thread of its own while `here` runs on this one;
+  // `here`'s status, or what either threw, once both are done.
+  template <typename There, typename Here>
+  static Status Beside(There&& beside, Here&& here) {
+    std::exception_ptr thrown;
+    std::thread lane([&] {
+      try {
+        beside();
+      } catch (...) {
+        thrown = std::current_exception();
+      }
+    });
+    Status s;
+    try {
+      s = here();
+    } catch (...) {
+      lane.join();
+      throw;
+    }
+    lane.join();
+    if (thrown) std::rethrow_exception(thrown);
+    return s;
+  }
+
+  // Calls copy(member, size) for the sorted members [begin, end) of `m`,
+  // all in leaves, but for repeated keys.
+  template <typename Copy>
+  static void CopyMembers(const Members& m, std::size_t begin, std::size_t end, Copy&& copy) {
+    const PodArray<KeySortEntry>& order = m.entries;
+    for (std::size_t i = begin; i < end; ++i) {
+      // Members are met in no order: asked for ahead, their cache misses
+      // overlap.
+      if (i + 16 < end) __builtin_prefetch(m.arena.At(order[i + 16].index));
+      if (order[i].data & kRepeat) continue;
+      copy(m.arena.At(order[i].index), order[i].data & kSizeMask);
+    }
+  }
+
+  // One step of an object node's walk: a leaf (`begin` its index in the
+  // walk's leaves) or the members refs[begin, end) of a tree.
+  struct Segment {
+    bool is_leaf;
+    std::size_t begin, end;
+  };
+
+  // Gathers the members of object node `id` into `m`, its entries in the
+  // walk's order.
+  Status Collect(const ObjectId& id, Members& m) {
+    std::vector<ObjectId> leaf_ids;
+    std::vector<Segment> segments;
     auto on_leaf = [&](const ObjectId& leaf_id) -> Status {
-      STRATA_ASSIGN_OR_RETURN(std::string text, store_.ReadBlob(leaf_id));
-      const std::string& leaf = leaves.emplace_back(std::move(text));
-      return ScanLeaf(leaf, leaf_id,
-                      [&](std::string_view key, std::string_view value, std::string_view member) {
-                        if (key.data() < leaf.data() || key.data() >= leaf.data() + leaf.size()) {
-                          // An escaped key, unescaped into ScanLeaf's buffer: kept here.
-                          key = leaves.emplace_back(key);
-                        }
-                        items.push_back(Item{key, value, member, nullptr});
-                        return Status::Ok();
-                      });
+      segments.push_back({true, leaf_ids.size(), leaf_ids.size() + 1});
+      leaf_ids.push_back(leaf_id);
+      return Status::Ok();
     };
     auto on_entries = [&](const std::vector<TreeEntry>& entries) -> Status {
+      const std::size_t begin = m.refs.size();
       for (const auto& e : entries) {
-        STRATA_ASSIGN_OR_RETURN(Member m, ParseMemberEntry(e.name, e.id, e.is_tree));
-        const Member& kept = refs.emplace_back(std::move(m));
-        items.push_back(Item{kept.key, {}, {}, &kept.ref});
+        STRATA_ASSIGN_OR_RETURN(Member member, ParseMemberEntry(e.name, e.id, e.is_tree));
+        m.refs.push_back(std::move(member));
+      }
+      segments.push_back({false, begin, m.refs.size()});
+      return Status::Ok();
+    };
+    STRATA_RETURN_IF_ERROR(WalkNode(store_, id, true, 0, on_leaf, on_entries));
+    if (m.refs.size() > UINT32_MAX) return TooLarge();
+    m.arena.Expect(leaf_ids.size() * (kLeafMaxBytes / 2));
+    // Each segment as kept: a leaf's text and offset, a ref's offset.
+    std::vector<std::string_view> leaves(leaf_ids.size());
+    std::vector<std::uint32_t> leaf_at(leaf_ids.size()), ref_at(m.refs.size());
+    std::string text;  // each leaf as read, then kept in the arena
+    auto keep = [&](const Segment& segment) -> Status {
+      if (segment.is_leaf) {
+        STRATA_RETURN_IF_ERROR(store_.ReadBlob(leaf_ids[segment.begin], text));
+        std::optional<std::uint32_t> at = m.arena.Keep(text);
+        if (!at) return TooLarge();
+        leaves[segment.begin] = std::string_view(m.arena.At(*at), text.size());
+        leaf_at[segment.begin] = *at;
+        return Status::Ok();
+      }
+      for (std::size_t r = segment.begin; r < segment.end; ++r) {
+        const std::uint32_t index = static_cast<std::uint32_t>(r);
+        std::optional<std::uint32_t> at =
+            m.arena.Keep(std::string_view(reinterpret_cast<const char*>(&index), sizeof index));
+        if (!at) return TooLarge();
+        ref_at[r] = *at;
       }
       return Status::Ok();
     };
-    return WalkNode(store_, id, true, 0, on_leaf, on_entries);
+    auto scan = [&](const Segment& segment) -> Status {
+      if (!segment.is_leaf) {
+        for (std::size_t r = segment.begin; r < segment.end; ++r) {
+          m.entries.push_back({KeyPrefix(m.refs[r].key), ref_at[r], 0});
+        }
+        return Status::Ok();
+      }
+      const std::string_view leaf = leaves[segment.begin];
+      const std::uint32_t leaf_offset = leaf_at[segment.begin];
+      return ScanLeaf(leaf, leaf_ids[segment.begin],
+                      [&](std::string_view key, std::string_view, std::string_view member) {
+                        if (member.size() > kSizeMask) return TooLarge();
+                        const auto at =
+                            static_cast<std::uint32_t>(leaf_offset + (member.data() - leaf.data()));
+                        std::uint32_t data = static_cast<std::uint32_t>(member.size());
+                        if (key.data() != member.data() + 1) {
+                          // Unescaped into ScanLeaf's buffer: kept here.
+                          m.keys.emplace(at, key);
+                          data |= kEscaped;
+                        }
+                        m.entries.push_back({KeyPrefix(key), at, data});
+                        return Status::Ok();
+                      });
+    };
+    if (leaf_ids.size() < kLaneLeaves) {
+      for (const Segment& segment : segments) STRATA_RETURN_IF_ERROR(keep(segment));
+      for (const Segment& segment : segments) STRATA_RETURN_IF_ERROR(scan(segment));
+      return Status::Ok();
+    }
+    // Segments [0, ready) are kept; handed over in batches.
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t ready = 0;
+    bool stopped = false;             // the reader failed: no more will be ready
+    std::atomic<bool> failed{false};  // the scan failed: read no more
+    Status scanned;
+    STRATA_RETURN_IF_ERROR(Beside(
+        [&] {
+          for (std::size_t s = 0; s < segments.size() && scanned.ok(); ++s) {
+            {
+              std::unique_lock lock(mu);
+              cv.wait(lock, [&] { return ready > s || stopped; });
+              if (ready <= s) return;
+            }
+            scanned = scan(segments[s]);
+          }
+          if (!scanned.ok()) failed = true;
+        },
+        [&]() -> Status {
+          constexpr std::size_t kBatch = 8;
+          Status kept;
+          for (std::size_t s = 0; s < segments.size() && kept.ok() && !failed; ++s) {
+            kept = keep(segments[s]);
+            if (kept.ok() && ((s + 1) % kBatch == 0 || s + 1 == segments.size())) {
+              std::lock_guard lock(mu);
+              ready = s + 1;
+              cv.notify_one();
+            }
+          }
+          std::lock_guard lock(mu);
+          stopped = true;
+          cv.notify_one();
+          return kept;
+        }));
+    return scanned;
   }
 
   ObjectStore& store_;

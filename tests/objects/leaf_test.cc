@@ -308,6 +308,51 @@ BOOST_FIXTURE_TEST_CASE(leaves_print_as_format_json_prints_with_any_key, TempRep
   }
 }
 
+BOOST_FIXTURE_TEST_CASE(a_wide_object_prints_as_format_json_prints, TempRepo) {
+  // 40,000 members, so that WriteValueText reads the leaves on one thread
+  // while it splits them on another, sorts them by radix and copies them
+  // out in two lanes: keys alike in their first 16 bytes, keys JSON
+  // escapes, the object inside a document beside other members; then the
+  // same with objects stored as trees among the members.
+  json::object wide;
+  for (int i = 0; i < 40000; ++i) {
+    const std::string key = i % 7 == 0 ? "esc\"aped\\" + std::to_string(i)
+                                       : "member_with_a_long_prefix_" + std::to_string(i * 13);
+    wide[key] = i % 3 == 0 ? json::value(i) : json::value("v" + std::to_string(i));
+  }
+  json::object with_trees = wide;
+  for (int i = 0; i < 20; ++i) {
+    json::object big;
+    for (int j = 0; j < 300; ++j) big["f" + std::to_string(j)] = "value " + std::to_string(j);
+    with_trees["tree_" + std::to_string(i * 1000)] = std::move(big);
+  }
+  for (const json::object* object : {&wide, &with_trees}) {
+    BOOST_TEST_CONTEXT((object == &wide ? "leaves only" : "trees among them")) {
+      json::object doc{{"a", 1}, {"wide", *object}, {"z", json::array{1, 2}}};
+      const ObjectId state = EncodeState(store(), StateOf(doc)).value();
+      const ValueRef ref = Doc(store(), state);
+      Result<std::optional<ValueRef>> inner = FindMember(store(), ref.id, "wide");
+      STRATA_CHECK_OK(inner);
+      Census c;
+      Count(store(), (*inner)->id, c);
+      BOOST_TEST(c.leaves >= 64u);
+      // A bucket holding a tree keeps its other members as blobs.
+      BOOST_TEST((c.blobs == 0) == (object == &wide));
+      const json::value back = DecodeValue(store(), ref).value();
+      BOOST_TEST(Equal(back, json::value(doc)));
+      for (const FormatOptions& options :
+           {FormatOptions{0, false}, FormatOptions{2, false}, FormatOptions{0, true}}) {
+        std::string text;
+        STRATA_CHECK_OK(WriteValueText(store(), ref, options, [&](std::string_view piece) {
+          text += piece;
+          return Status::Ok();
+        }));
+        BOOST_TEST(text == FormatJson(back, options));
+      }
+    }
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(a_corrupt_leaf_is_corruption, TempRepo) {
   for (const char* text : {"{", "[1]", "{}", "3"}) {
     BOOST_TEST_CONTEXT(text) {
