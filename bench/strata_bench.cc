@@ -24,14 +24,17 @@
 // --commit-a-max documents, also the issue's own peer: the same files in a
 // working tree, one edited, then `git commit -a` (which refreshes the index
 // against every file: slower than the plumbing, which is git's fastest path).
-// Each peer's timed commits follow one untimed commit and a sync(2).
+// Each peer's timed commits follow one untimed commit and a Settle (sync(2),
+// then file creation fast again).
 //   array (--scenarios array): ONE document that is an array of N small
 //   objects; one element changed, inserted and deleted in the middle:
 //   objects and bytes by WriteResult and by `git rev-list --objects NEW ^OLD`,
 //   checked against the same bound (format 2 array nodes, docs/format.md)
 // Times are wall-clock medians. Nothing here is a test: no time is asserted.
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -93,7 +96,34 @@ double TimeShell(const std::string& command, std::string* out = nullptr) {
 // Writes back what earlier phases left dirty, so that a timed phase's
 // fsyncs do not wait for another phase's data (an import's pack of tens of
 // MiB): each peer's timed commits start on a quiet disk.
-void Settle() { ::sync(); }
+// Writes back what is dirty, then waits until creating a file in `dir` is
+// fast again, for at most five minutes. This disk (ext4 without a journal)
+// skips the inodes freed in the last 60-300 s when it makes a file, reading
+// the inode table to find them: after a large removal (the last run's
+// working tree of 100,000 files) creating a file took 1-1.6 ms instead of
+// 0.03 ms, a cost a one-field version pays three times (perf: the time is
+// in __ext4_new_inode -> find_inode_bit -> recently_deleted). Both strata's
+// and git's timed writes come after a Settle.
+void Settle(const std::string& dir) {
+  ::sync();
+  auto create_ms = [&] {
+    std::vector<double> ms;
+    for (int i = 0; i < 5; ++i) {
+      const std::string probe = dir + "/.settle-probe-" + std::to_string(i);
+      auto t = Clock::now();
+      const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      ms.push_back(Seconds(t) * 1000);
+      if (fd >= 0) ::close(fd);
+      ::unlink(probe.c_str());
+    }
+    return Median(ms);
+  };
+  const auto start = Clock::now();
+  for (double ms = create_ms(); ms > 0.2 && Seconds(start) < 300; ms = create_ms()) {
+    std::cerr << "[settle] creating a file takes " << ms << " ms; waiting\n";
+    ::sleep(5);
+  }
+}
 
 // Objects and bytes that NEW has and OLD has not, as git counts them.
 std::pair<std::size_t, std::uint64_t> NewObjects(const std::string& git_dir,
@@ -506,7 +536,7 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
       if (r < 0) {
         Shell(env + strata + "set " + Quote(doc) + " " + Quote(ptr.ToString()) +
               " 2999999 -m warm-up >/dev/null");
-        Settle();
+        Settle(opt.workdir);
         continue;
       }
       times.push_back(TimeShell(env + strata + "set " + Quote(doc) + " " + Quote(ptr.ToString()) +
@@ -549,7 +579,7 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
       g_old = Trim(Shell(git.Git() + "rev-parse main"));
       auto [t, id] = git.Commit(sc.git_change({{k, json::value(1000000 + r)}}));
       if (r < 0) {
-        Settle();
+        Settle(opt.workdir);
         continue;
       }
       times.push_back(t);
@@ -575,14 +605,14 @@ Figures Run(const Options& opt, const std::string& name, std::size_t n) {
     if (name == "docs" && n <= opt.commit_a_max) {
       std::cerr << "[" << name << " " << n << "] git commit -a\n";
       GitWorktreePeer tree(base + "-git-tree", git.dir());
-      Settle();
+      Settle(opt.workdir);
       times.clear();
       // A warm-up commit, untimed, then the timed ones.
       for (int r = -1; r < opt.runs; ++r) {
         const double t =
             tree.Commit(sc.git_change({{Pick(n, r + 601, opt.runs), json::value(4000000 + r)}}));
         if (r < 0) {
-          Settle();
+          Settle(opt.workdir);
           continue;
         }
         times.push_back(t);
