@@ -119,6 +119,33 @@ test_expect_success 'a wide document is leaves; format 3 keeps a blob a member u
   expect_no_match "error|warning" "$(cat fsck.out)"
 '
 
+test_expect_success 'a document of 50,000 members prints as sorted JSON, compact and indented' '
+  new_repo r9
+  cat >make.py <<\EOF &&
+import json, sys
+d = {"key%06d" % (i * 7919 % 50000): "v" * (i % 30) + str(i) for i in range(50000)}
+d.update({"esc\"aped\\": 1, "caf\u00e9": {"n": [1, 2.5]}, "": None})
+json.dump(d, open(sys.argv[1], "w"))
+EOF
+  cat >sorted.py <<\EOF &&
+import json, sys
+d = json.load(open(sys.argv[1]))
+if sys.argv[2] == "compact":
+    out = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+else:
+    out = json.dumps(d, sort_keys=True, indent=2, ensure_ascii=False)
+sys.stdout.write(out + "\n")
+EOF
+  python3 make.py big.json &&
+  strata put big big.json >/dev/null &&
+  strata get big --compact >compact.out &&
+  python3 sorted.py big.json compact >compact.expect &&
+  cmp compact.out compact.expect &&
+  strata get big --pretty >pretty.out &&
+  python3 sorted.py big.json pretty >pretty.expect &&
+  cmp pretty.out pretty.expect
+'
+
 test_expect_success 'a repository of a newer format is refused' '
   new_repo r4
   sgit config strata.formatVersion 5
