@@ -68,6 +68,7 @@ void SortByKey(KeySortEntry* first, KeySortEntry* last, KeySortEntry* scratch,
   };
   // Sorts a run whole, marking its repeated keys.
   auto sort_whole = [&](KeySortEntry* a, KeySortEntry* b) {
+    if (b - a < 2) return;  // none (perhaps no array at all) or one
     std::sort(a, b, exact);
     for (KeySortEntry* e = a + 1; e < b; ++e) {
       if (key_of(*e) == key_of(e[-1])) e->data |= kRepeat;

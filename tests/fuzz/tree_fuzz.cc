@@ -11,8 +11,8 @@
 //             child: an earlier object (modulo their count); none yet: a
 //             made-up id
 //
-// The last object is the root, decoded as a value (a tree read as an object
-// node and as an array node, or a blob of JSON).
+// The last object is the root, decoded as a value and printed as text (a
+// tree read as an object node and as an array node, or a blob of JSON).
 // Oracle: no crash, no hang; a value decoded from a tree encodes back to a
 // value that decodes equal, and encodes to the same ids again (canonical).
 #include <vector>
@@ -72,6 +72,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (bool as_array : {false, true}) {
       if (as_array && !tree) break;
       const ValueRef root{made.back().id, tree, as_array};
+      // Printed as text, compact (leaves copied verbatim) and indented
+      // (each member parsed): whatever the status, no crash.
+      for (const FormatOptions& options : {FormatOptions{0, false}, FormatOptions{2, true}}) {
+        std::size_t printed = 0;
+        (void)WriteValueText(store, root, options, [&](std::string_view piece) {
+          printed += piece.size();
+          return Status::Ok();
+        });
+      }
       auto value = DecodeValue(store, root);
       if (value.ok() && CheckStorable(*value).ok()) {
         auto stored = EncodeValue(store, *value, 1);

@@ -109,6 +109,20 @@ BOOST_AUTO_TEST_CASE(sorts_as_std_sort_on_every_shape_of_keys) {
   }
 }
 
+// Found by fuzz_tree: an object node with no members gives SortByKey an
+// empty PodArray, whose data is null, and sorting it added 1 to null
+// (undefined behaviour; UBSan stops the sanitizer build there).
+BOOST_AUTO_TEST_CASE(regression_an_empty_range_of_null_pointers) {
+  const std::vector<std::string> keys = {"only"};
+  auto key_of = [&](const KeySortEntry& e) -> std::string_view { return keys.at(e.index); };
+  SortByKey(nullptr, nullptr, nullptr, key_of);
+  // And one entry: kept, its stale kRepeat cleared.
+  KeySortEntry one{KeyPrefix(keys[0]), 0, kRepeat | 5};
+  SortByKey(&one, &one + 1, nullptr, key_of);
+  BOOST_TEST(one.index == 0u);
+  BOOST_TEST(one.data == 5u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 
