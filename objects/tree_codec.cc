@@ -951,7 +951,8 @@ class TextArena {
   // The offset of a copy of `text`; nullopt if the offsets are used up (4 GiB).
   std::optional<std::uint32_t> Keep(std::string_view text) {
     const std::size_t stride = std::size_t{1} << shift_;
-    if (chunks_.empty() || chunks_.back().size() - used_ < text.size()) {
+    // Even an empty text is given an offset inside a chunk, where At finds it.
+    if (chunks_.empty() || chunks_.back().size() - used_ < std::max<std::size_t>(text.size(), 1)) {
       const std::size_t strides = std::max<std::size_t>(1, (text.size() + stride - 1) / stride);
       if ((slots_.size() + strides) * stride > (std::size_t{1} << 32)) return std::nullopt;
       next_ = slots_.size() * stride;

@@ -366,6 +366,25 @@ BOOST_FIXTURE_TEST_CASE(a_corrupt_leaf_is_corruption, TempRepo) {
   }
 }
 
+// Found in review: WriteValueText keeps each leaf in an arena of 64 KiB
+// chunks and asked the arena where an empty leaf (a corrupt one) lay; after
+// a leaf that filled a chunk exactly, that was past the last chunk (ASan:
+// heap-buffer-overflow). It is a corrupt node, said so.
+BOOST_FIXTURE_TEST_CASE(regression_an_empty_leaf_after_a_full_chunk_is_corruption, TempRepo) {
+  const std::string full = "{\"k\":\"" + std::string(65536 - 8, 'x') + "\"}";
+  BOOST_TEST_REQUIRE(full.size() == 65536u);
+  const ObjectId first = store().WriteBlob(full).value();
+  const ObjectId empty = store().WriteBlob("").value();
+  const ObjectId node = store().WriteTree({{".0", first, false}, {".1", empty, false}}).value();
+  std::string text;
+  const Status s = WriteValueText(store(), ValueRef{node, true}, FormatOptions{0, false},
+                                  [&](std::string_view piece) {
+                                    text += piece;
+                                    return Status::Ok();
+                                  });
+  BOOST_TEST((s.code() == Code::kCorruption));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 
