@@ -1294,11 +1294,16 @@ class TextWriter {
     std::mutex mu;
     std::condition_variable cv;
     std::size_t ready = 0;
-    bool stopped = false;             // the reader failed: no more will be ready
-    std::atomic<bool> failed{false};  // the scan failed: read no more
+    bool stopped = false;                 // the reads ended: no more will be ready
+    std::atomic<bool> scan_ended{false};  // read no more
     Status scanned;
     STRATA_RETURN_IF_ERROR(Beside(
         [&] {
+          // Whatever ends the scan (an error, an exception) ends the reads.
+          struct Stop {
+            std::atomic<bool>& ended;
+            ~Stop() { ended = true; }
+          } stop{scan_ended};
           for (std::size_t s = 0; s < segments.size() && scanned.ok(); ++s) {
             {
               std::unique_lock lock(mu);
@@ -1307,23 +1312,29 @@ class TextWriter {
             }
             scanned = scan(segments[s]);
           }
-          if (!scanned.ok()) failed = true;
         },
         [&]() -> Status {
+          // Whatever ends the reads (an error, an exception) wakes the scan.
+          struct Stop {
+            std::mutex& mu;
+            std::condition_variable& cv;
+            bool& stopped;
+            ~Stop() {
+              std::lock_guard lock(mu);
+              stopped = true;
+              cv.notify_one();
+            }
+          } stop{mu, cv, stopped};
           constexpr std::size_t kBatch = 8;
-          Status kept;
-          for (std::size_t s = 0; s < segments.size() && kept.ok() && !failed; ++s) {
-            kept = keep(segments[s]);
-            if (kept.ok() && ((s + 1) % kBatch == 0 || s + 1 == segments.size())) {
+          for (std::size_t s = 0; s < segments.size() && !scan_ended; ++s) {
+            STRATA_RETURN_IF_ERROR(keep(segments[s]));
+            if ((s + 1) % kBatch == 0 || s + 1 == segments.size()) {
               std::lock_guard lock(mu);
               ready = s + 1;
               cv.notify_one();
             }
           }
-          std::lock_guard lock(mu);
-          stopped = true;
-          cv.notify_one();
-          return kept;
+          return Status::Ok();
         }));
     return scanned;
   }
