@@ -71,6 +71,16 @@ ObjectId Edit(ObjectStore& store, const ObjectId& root, const Patch& patch) {
   return *id;
 }
 
+// WriteValueText's text of `ref`, or its error.
+Result<std::string> Printed(ObjectStore& store, const ValueRef& ref, const FormatOptions& options) {
+  std::string text;
+  STRATA_RETURN_IF_ERROR(WriteValueText(store, ref, options, [&](std::string_view piece) {
+    text += piece;
+    return Status::Ok();
+  }));
+  return text;
+}
+
 // The ref of the document in state `state`.
 ValueRef Doc(ObjectStore& store, const ObjectId& state) {
   Result<std::optional<ValueRef>> doc = FindMember(store, state, "doc");
@@ -291,12 +301,9 @@ BOOST_FIXTURE_TEST_CASE(leaves_print_as_format_json_prints_with_any_key, TempRep
   BOOST_TEST(Equal(back, json::value(doc)));
   for (const FormatOptions& options :
        {FormatOptions{0, false}, FormatOptions{2, false}, FormatOptions{0, true}}) {
-    std::string text;
-    STRATA_CHECK_OK(WriteValueText(store(), ref, options, [&](std::string_view piece) {
-      text += piece;
-      return Status::Ok();
-    }));
-    BOOST_TEST(text == FormatJson(back, options));
+    Result<std::string> text = Printed(store(), ref, options);
+    STRATA_CHECK_OK(text);
+    BOOST_TEST(*text == FormatJson(back, options));
   }
   for (const std::string& key : {odd[0] + "0", odd[3] + "3", odd[5] + "2997"}) {
     BOOST_TEST_CONTEXT(key) {
@@ -342,12 +349,9 @@ BOOST_FIXTURE_TEST_CASE(a_wide_object_prints_as_format_json_prints, TempRepo) {
       BOOST_TEST(Equal(back, json::value(doc)));
       for (const FormatOptions& options :
            {FormatOptions{0, false}, FormatOptions{2, false}, FormatOptions{0, true}}) {
-        std::string text;
-        STRATA_CHECK_OK(WriteValueText(store(), ref, options, [&](std::string_view piece) {
-          text += piece;
-          return Status::Ok();
-        }));
-        BOOST_TEST(text == FormatJson(back, options));
+        Result<std::string> text = Printed(store(), ref, options);
+        STRATA_CHECK_OK(text);
+        BOOST_TEST(*text == FormatJson(back, options));
       }
     }
   }
@@ -376,13 +380,8 @@ BOOST_FIXTURE_TEST_CASE(regression_an_empty_leaf_after_a_full_chunk_is_corruptio
   const ObjectId first = store().WriteBlob(full).value();
   const ObjectId empty = store().WriteBlob("").value();
   const ObjectId node = store().WriteTree({{".0", first, false}, {".1", empty, false}}).value();
-  std::string text;
-  const Status s = WriteValueText(store(), ValueRef{node, true}, FormatOptions{0, false},
-                                  [&](std::string_view piece) {
-                                    text += piece;
-                                    return Status::Ok();
-                                  });
-  BOOST_TEST((s.code() == Code::kCorruption));
+  Result<std::string> text = Printed(store(), ValueRef{node, true}, FormatOptions{0, false});
+  BOOST_TEST((text.status().code() == Code::kCorruption));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
