@@ -15,7 +15,6 @@
 
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -73,13 +72,6 @@ class PodArray {
   void push_back(const T& v) {
     if (size_ == capacity_) Grow(capacity_ < 16 ? 16 : capacity_ * 2);
     data_[size_++] = v;
-  }
-  // `n` elements appended, uninitialised; returns the first.
-  T* extend(std::size_t n) {
-    if (size_ + n > capacity_) Grow(std::max(size_ + n, capacity_ * 2));
-    T* at = data_ + size_;
-    size_ += n;
-    return at;
   }
 
  private:
