@@ -53,14 +53,16 @@ void RadixByPrefix(KeySortEntry* first, KeySortEntry* last, KeySortEntry* scratc
 
 }  // namespace key_sort_internal
 
-// Sorts [first, last), whose prefixes are KeyPrefix(key_of(entry)), by key
-// bytes (unsigned; a key before the longer keys it begins), equal keys by
-// index, setting kRepeat in the data of each entry whose key is the one
-// before it's and clearing it in the others. `scratch` has room for
+// Sorts [first, last), whose prefixes are KeyPrefix(key_of(entry),
+// `shared`), by key bytes (unsigned; a key before the longer keys it
+// begins), equal keys by index, setting kRepeat in the data of each entry
+// whose key is the one before it's and clearing it in the others. Every key
+// begins with the same `shared` bytes (keys "user_1".."user_900000" share
+// 5, and their next 8 bytes tell them apart). `scratch` has room for
 // last - first entries; what it holds after is unspecified.
 template <typename KeyOf>
-void SortByKey(KeySortEntry* first, KeySortEntry* last, KeySortEntry* scratch,
-               const KeyOf& key_of) {
+void SortByKey(KeySortEntry* first, KeySortEntry* last, KeySortEntry* scratch, const KeyOf& key_of,
+               std::size_t shared = 0) {
   using key_sort_internal::kSmallRun;
   auto exact = [&](const KeySortEntry& a, const KeySortEntry& b) {
     const int c = key_of(a).compare(key_of(b));
@@ -80,7 +82,7 @@ void SortByKey(KeySortEntry* first, KeySortEntry* last, KeySortEntry* scratch,
     KeySortEntry* last;
     std::size_t offset;  // of the key bytes the prefixes hold
   };
-  std::vector<Run> todo{{first, last, 0}};
+  std::vector<Run> todo{{first, last, shared}};
   while (!todo.empty()) {
     const Run run = todo.back();
     todo.pop_back();
@@ -88,7 +90,7 @@ void SortByKey(KeySortEntry* first, KeySortEntry* last, KeySortEntry* scratch,
       sort_whole(run.first, run.last);
       continue;
     }
-    if (run.offset > 0) {
+    if (run.offset > shared) {
       for (KeySortEntry* e = run.first; e < run.last; ++e) {
         e->prefix = KeyPrefix(key_of(*e), run.offset);
       }

@@ -1013,8 +1013,9 @@ class TextWriter {
     STRATA_RETURN_IF_ERROR(Collect(ref.id, m));
     PodArray<KeySortEntry>& order = m.entries;
     PodArray<KeySortEntry> scratch(order.size());
-    SortByKey(order.begin(), order.end(), scratch.data(),
-              [&](const KeySortEntry& e) { return m.KeyOf(e); });
+    SortByKey(
+        order.begin(), order.end(), scratch.data(),
+        [&](const KeySortEntry& e) { return m.KeyOf(e); }, m.shared.size());
     // A leaf's text is canonical, which is what compact printing gives.
     const bool verbatim = options_.indent == 0 && !options_.color;
     out_.push_back('{');
@@ -1131,11 +1132,38 @@ class TextWriter {
   // SortByKey's kRepeat.
   static constexpr std::uint32_t kEscaped = std::uint32_t{1} << 30;
   static constexpr std::uint32_t kSizeMask = kEscaped - 1;
+  static constexpr std::size_t kMaxShared = 64;
   struct Members {
     TextArena arena;
     std::vector<Member> refs;
     std::unordered_map<std::uint32_t, std::string> keys;  // escaped keys, by offset
     PodArray<KeySortEntry> entries;
+    // The bytes every key begins with (at most kMaxShared), and how many
+    // entries, the first, were made with a longer guess of them.
+    std::string shared;
+    std::size_t stale = 0;
+
+    // Adds the entry of a member whose key is `key`, sorting its bytes
+    // past those all keys share (so far: a key that begins otherwise
+    // shortens them, and the entries made before are done again).
+    void Add(std::string_view key, std::uint32_t index, std::uint32_t data) {
+      if (entries.empty()) {
+        shared.assign(key.substr(0, kMaxShared));
+      } else if (key.substr(0, shared.size()) != shared) {
+        std::size_t n = 0;
+        while (n < shared.size() && n < key.size() && key[n] == shared[n]) ++n;
+        shared.resize(n);
+        stale = entries.size();
+      }
+      entries.push_back({KeyPrefix(key, shared.size()), index, data});
+    }
+    // Once every member is added: the prefixes of entries made with a
+    // longer guess of the shared bytes, made again.
+    void FinishEntries() {
+      for (std::size_t i = 0; i < stale; ++i) {
+        entries[i].prefix = KeyPrefix(KeyOf(entries[i]), shared.size());
+      }
+    }
 
     std::size_t RefIndex(const KeySortEntry& e) const {
       std::uint32_t r;
@@ -1264,7 +1292,7 @@ class TextWriter {
     auto scan = [&](const Segment& segment) -> Status {
       if (!segment.is_leaf) {
         for (std::size_t r = segment.begin; r < segment.end; ++r) {
-          m.entries.push_back({KeyPrefix(m.refs[r].key), ref_at[r], 0});
+          m.Add(m.refs[r].key, ref_at[r], 0);
         }
         return Status::Ok();
       }
@@ -1281,13 +1309,14 @@ class TextWriter {
                           m.keys.emplace(at, key);
                           data |= kEscaped;
                         }
-                        m.entries.push_back({KeyPrefix(key), at, data});
+                        m.Add(key, at, data);
                         return Status::Ok();
                       });
     };
     if (leaf_ids.size() < kLaneLeaves) {
       for (const Segment& segment : segments) STRATA_RETURN_IF_ERROR(keep(segment));
       for (const Segment& segment : segments) STRATA_RETURN_IF_ERROR(scan(segment));
+      m.FinishEntries();
       return Status::Ok();
     }
     // Segments [0, ready) are kept; handed over in batches.
@@ -1336,6 +1365,7 @@ class TextWriter {
           }
           return Status::Ok();
         }));
+    if (scanned.ok()) m.FinishEntries();
     return scanned;
   }
 

@@ -14,19 +14,21 @@ namespace {
 
 using namespace std::string_literals;
 
-// Sorts `keys` with SortByKey and checks the order, the repeats and that
-// the caller's data is kept.
-void CheckSorts(const std::vector<std::string>& keys) {
+// Sorts `keys`, which all begin with the same `shared` bytes, with
+// SortByKey and checks the order, the repeats and that the caller's data is
+// kept.
+void CheckSorts(const std::vector<std::string>& keys, std::size_t shared = 0) {
   const std::size_t n = keys.size();
   std::vector<KeySortEntry> entries(n);
   for (std::size_t i = 0; i < n; ++i) {
     // The caller's bits, and a stale kRepeat, which the sort clears.
-    entries[i] = {KeyPrefix(keys[i]), static_cast<std::uint32_t>(i),
+    entries[i] = {KeyPrefix(keys[i], shared), static_cast<std::uint32_t>(i),
                   static_cast<std::uint32_t>(i % 1000) | (i % 3 == 0 ? kRepeat : 0)};
   }
   std::vector<KeySortEntry> scratch(n);
-  SortByKey(entries.data(), entries.data() + n, scratch.data(),
-            [&](const KeySortEntry& e) -> std::string_view { return keys[e.index]; });
+  SortByKey(
+      entries.data(), entries.data() + n, scratch.data(),
+      [&](const KeySortEntry& e) -> std::string_view { return keys[e.index]; }, shared);
   std::vector<std::uint32_t> expect(n);
   std::iota(expect.begin(), expect.end(), 0);
   std::stable_sort(expect.begin(), expect.end(),
@@ -59,6 +61,7 @@ BOOST_AUTO_TEST_CASE(sorts_as_std_sort_on_every_shape_of_keys) {
   struct Case {
     const char* name;
     std::vector<std::string> keys;
+    std::size_t shared = 0;  // bytes every key begins with, given to SortByKey
   };
   std::vector<Case> cases;
   cases.push_back({"none", {}});
@@ -68,12 +71,19 @@ BOOST_AUTO_TEST_CASE(sorts_as_std_sort_on_every_shape_of_keys) {
     std::vector<std::string> keys;
     for (std::size_t i = 0; i < 100000; ++i) keys.push_back(Numbered("k", i, 7));
     cases.push_back({"k0000000..k0099999", shuffled(keys)});
+    cases.push_back({"k0000000..k0099999 past their shared k0", shuffled(keys), 2});
   }
   {
     // Alike in their first 8 bytes and more: sorted by later bytes.
     std::vector<std::string> keys;
     for (std::size_t i = 0; i < 50000; ++i) keys.push_back(Numbered("customer_record_", i * 7, 8));
     cases.push_back({"a long shared prefix", shuffled(keys)});
+    cases.push_back({"past a long shared prefix", shuffled(keys), 16});
+    // Keys that end where the shared bytes do, or go on with NULs.
+    keys.push_back("customer_record_");
+    keys.push_back("customer_record_\0"s);
+    keys.push_back("customer_record_\0\0\0\0\0\0\0\0\0"s);
+    cases.push_back({"a key that is the shared bytes", shuffled(keys), 16});
   }
   {
     // Bytes of every value, NULs among them: a key before the keys it
@@ -105,7 +115,7 @@ BOOST_AUTO_TEST_CASE(sorts_as_std_sort_on_every_shape_of_keys) {
     cases.push_back({"UTF-8 after ASCII", shuffled(keys)});
   }
   for (const Case& c : cases) {
-    BOOST_TEST_CONTEXT(c.name) { CheckSorts(c.keys); }
+    BOOST_TEST_CONTEXT(c.name) { CheckSorts(c.keys, c.shared); }
   }
 }
 

@@ -370,6 +370,35 @@ BOOST_FIXTURE_TEST_CASE(a_corrupt_leaf_is_corruption, TempRepo) {
   }
 }
 
+BOOST_FIXTURE_TEST_CASE(keys_that_share_their_first_bytes_print_in_order, TempRepo) {
+  // WriteValueText sorts by the bytes past those every key shares, guessed
+  // as the members come: all keys alike for 30 bytes; then the same with a
+  // few keys that share less (one the shared bytes themselves), met
+  // wherever their hash puts them.
+  json::object shared;
+  for (int i = 0; i < 30000; ++i) {
+    shared["a_prefix_thirty_bytes_long____" + std::to_string(i * 7)] = i;
+  }
+  json::object fewer = shared;
+  fewer["a_prefix_thirty_bytes_long____"] = "the shared bytes";
+  fewer["a_prefix"] = "shorter";
+  fewer["a_prefix_thirty_bytes_long___"] = "one byte short";
+  fewer["b"] = "another first byte";
+  for (const json::object* object : {&shared, &fewer}) {
+    BOOST_TEST_CONTEXT((object == &shared ? "all share 30 bytes" : "some share fewer")) {
+      const ObjectId state = EncodeState(store(), StateOf(*object)).value();
+      const ValueRef ref = Doc(store(), state);
+      const json::value back = DecodeValue(store(), ref).value();
+      BOOST_TEST(Equal(back, json::value(*object)));
+      for (const FormatOptions& options : {FormatOptions{0, false}, FormatOptions{2, false}}) {
+        Result<std::string> text = Printed(store(), ref, options);
+        STRATA_CHECK_OK(text);
+        BOOST_TEST(*text == FormatJson(back, options));
+      }
+    }
+  }
+}
+
 // Found in review: WriteValueText keeps each leaf in an arena of 64 KiB
 // chunks and asked the arena where an empty leaf (a corrupt one) lay; after
 // a leaf that filled a chunk exactly, that was past the last chunk (ASan:
