@@ -81,6 +81,19 @@ Result<std::string> Printed(ObjectStore& store, const ValueRef& ref, const Forma
   return text;
 }
 
+// Checks that `ref` decodes to `expected` and prints, compact, indented and
+// coloured, as FormatJson prints it.
+void CheckPrints(ObjectStore& store, const ValueRef& ref, const json::value& expected) {
+  const json::value back = DecodeValue(store, ref).value();
+  BOOST_TEST(Equal(back, expected));
+  for (const FormatOptions& options :
+       {FormatOptions{0, false}, FormatOptions{2, false}, FormatOptions{0, true}}) {
+    Result<std::string> text = Printed(store, ref, options);
+    STRATA_CHECK_OK(text);
+    BOOST_TEST(*text == FormatJson(back, options));
+  }
+}
+
 // The ref of the document in state `state`.
 ValueRef Doc(ObjectStore& store, const ObjectId& state) {
   Result<std::optional<ValueRef>> doc = FindMember(store, state, "doc");
@@ -297,14 +310,7 @@ BOOST_FIXTURE_TEST_CASE(leaves_print_as_format_json_prints_with_any_key, TempRep
   Count(store(), ref.id, c);
   BOOST_TEST(c.blobs == 0u);
   BOOST_TEST(c.leaf_members == 3000u);
-  const json::value back = DecodeValue(store(), ref).value();
-  BOOST_TEST(Equal(back, json::value(doc)));
-  for (const FormatOptions& options :
-       {FormatOptions{0, false}, FormatOptions{2, false}, FormatOptions{0, true}}) {
-    Result<std::string> text = Printed(store(), ref, options);
-    STRATA_CHECK_OK(text);
-    BOOST_TEST(*text == FormatJson(back, options));
-  }
+  CheckPrints(store(), ref, json::value(doc));
   for (const std::string& key : {odd[0] + "0", odd[3] + "3", odd[5] + "2997"}) {
     BOOST_TEST_CONTEXT(key) {
       Result<std::optional<ValueRef>> m = FindMember(store(), ref.id, key);
@@ -345,14 +351,7 @@ BOOST_FIXTURE_TEST_CASE(a_wide_object_prints_as_format_json_prints, TempRepo) {
       BOOST_TEST(c.leaves >= 64u);
       // A bucket holding a tree keeps its other members as blobs.
       BOOST_TEST((c.blobs == 0) == (object == &wide));
-      const json::value back = DecodeValue(store(), ref).value();
-      BOOST_TEST(Equal(back, json::value(doc)));
-      for (const FormatOptions& options :
-           {FormatOptions{0, false}, FormatOptions{2, false}, FormatOptions{0, true}}) {
-        Result<std::string> text = Printed(store(), ref, options);
-        STRATA_CHECK_OK(text);
-        BOOST_TEST(*text == FormatJson(back, options));
-      }
+      CheckPrints(store(), ref, json::value(doc));
     }
   }
 }
@@ -388,13 +387,7 @@ BOOST_FIXTURE_TEST_CASE(keys_that_share_their_first_bytes_print_in_order, TempRe
     BOOST_TEST_CONTEXT((object == &shared ? "all share 30 bytes" : "some share fewer")) {
       const ObjectId state = EncodeState(store(), StateOf(*object)).value();
       const ValueRef ref = Doc(store(), state);
-      const json::value back = DecodeValue(store(), ref).value();
-      BOOST_TEST(Equal(back, json::value(*object)));
-      for (const FormatOptions& options : {FormatOptions{0, false}, FormatOptions{2, false}}) {
-        Result<std::string> text = Printed(store(), ref, options);
-        STRATA_CHECK_OK(text);
-        BOOST_TEST(*text == FormatJson(back, options));
-      }
+      CheckPrints(store(), ref, json::value(*object));
     }
   }
 }
