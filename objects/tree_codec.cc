@@ -310,10 +310,14 @@ Result<std::vector<TreeEntry>> FlatEntries(ObjectStore& store,
   return entries;
 }
 
-// A written node, or leaf: what its parent's entry names.
+// A written node, or leaf: what its parent's entry names. `surely_sharded`:
+// the node is a shard whose members tallied so far make every set holding
+// them a shard (SurelySharded at its level, hence at any level above), so
+// its parent is one too without tallying anything.
 struct Built {
   ObjectId id;
   bool is_tree = true;
+  bool surely_sharded = false;
 };
 
 // Writes the node for `members` (sorted by hash) at shard `level`: a leaf,
@@ -613,6 +617,10 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
       }
       buckets[std::string(e.name)] = TreeEntry{std::string(e.name), e.id, e.is_tree};
     }
+    // A bucket that stays a shard for members it surely holds makes this
+    // node one: no sibling needs reading to tell (a one-field change reads
+    // siblings at the deepest shard level only, not at every level).
+    bool surely_sharded = false;
     for (const auto& [name, sub] : by_bucket) {
       std::optional<ObjectId> child;
       bool child_is_tree = true;
@@ -632,6 +640,7 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
       } else {
         const Built& built = std::get<Built>(updated);
         buckets[name] = TreeEntry{name, built.id, built.is_tree};
+        surely_sharded = surely_sharded || built.surely_sharded;
       }
     }
     // Whether the node stays a shard: its members are tallied until it
@@ -640,10 +649,10 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     // indexes are cached, so it reads nothing twice.
     Tally t;
     for (const auto& [name, e] : buckets) {
-      if (SurelySharded(t, level, rules)) break;
+      if (surely_sharded || SurelySharded(t, level, rules)) break;
       STRATA_RETURN_IF_ERROR(TallyNode(store, e.id, e.is_tree, level + 1, level, rules, t));
     }
-    if (t.count > 0 && FormOf(t, level, rules) != Form::kShard) {
+    if (!surely_sharded && t.count > 0 && FormOf(t, level, rules) != Form::kShard) {
       std::vector<Member> all;
       for (const auto& [name, e] : buckets) {
         STRATA_RETURN_IF_ERROR(ReadMembersAt(store, e.id, e.is_tree, level + 1, false, all));
@@ -655,7 +664,7 @@ Result<NodeUpdate> UpdateNode(ObjectStore& store, const std::optional<ObjectId>&
     for (auto& [name, e] : buckets) out.push_back(std::move(e));
     if (out.empty()) return NodeUpdate(std::move(out));
     STRATA_ASSIGN_OR_RETURN(ObjectId id, store.WriteTree(std::move(out)));
-    return NodeUpdate(Built{id, true});
+    return NodeUpdate(Built{id, true, surely_sharded || SurelySharded(t, level, rules)});
   }
   // Where leaves may be, below a node's top, a flat node (one that holds an
   // object node) is read whole and written again as its members make it.
