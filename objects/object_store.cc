@@ -29,6 +29,7 @@
 #include "objects/pack_file.h"
 #include "objects/pack_reader.h"
 #include "objects/sha1.h"
+#include "objects/spare_files.h"
 #include "objects/stage_backend.h"
 
 namespace strata {
@@ -506,7 +507,8 @@ Status SyncAndClose(Fd& file, const std::string& path) {
 }
 
 // A temporary file in `dir` named PREFIX-XXXXXX, removed on scope exit
-// unless it was renamed away.
+// unless it was renamed away. In objects/pack it is a spare renamed there
+// when the repository has one (objects/spare_files.h), else created.
 struct TempFile {
   std::string path;
   Fd file;
@@ -515,10 +517,24 @@ struct TempFile {
     if (!keep && !path.empty()) ::unlink(path.c_str());
   }
   Status Create(const std::string& dir, const char* prefix) {
-    std::string templ = dir + "/" + prefix + "-XXXXXX";
-    file.fd = ::mkostemp(templ.data(), O_CLOEXEC);
-    if (file.fd < 0) return Status::IOError("cannot create a file in " + dir + ": " + Errno());
-    path = templ;
+    if (const std::string spare_dir = SpareDirOfPackDir(dir); !spare_dir.empty()) {
+      for (int attempt = 0; attempt < 4; ++attempt) {
+        std::string name = dir + "/" + prefix + "-" + std::to_string(SpareRandom() % 1000000000);
+        const int fd = ClaimSpareFile(spare_dir, name);
+        if (fd >= 0) {
+          file.fd = fd;
+          path = std::move(name);
+          break;
+        }
+        if (errno != EEXIST) break;  // no spare
+      }
+    }
+    if (file.fd < 0) {
+      std::string templ = dir + "/" + prefix + "-XXXXXX";
+      file.fd = ::mkostemp(templ.data(), O_CLOEXEC);
+      if (file.fd < 0) return Status::IOError("cannot create a file in " + dir + ": " + Errno());
+      path = templ;
+    }
     // Packs and their indexes are read-only, as git makes them.
     if (::fchmod(file.fd, 0444) != 0) {
       return Status::IOError("cannot set the mode of " + path + ": " + Errno());

@@ -24,6 +24,7 @@
 #include "objects/guard.h"
 #include "objects/object_id_set.h"
 #include "objects/pack_reader.h"
+#include "objects/spare_files.h"
 #include "repo/journal.h"
 #include "repo/repository_impl.h"
 #include "strata/repository.h"
@@ -794,6 +795,10 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   if (std::unique_ptr<Journal> journal = Journal::ForWriter(git_dir)) {
     STRATA_RETURN_IF_ERROR(journal->Checkpoint());
   }
+  // No record names a retired ref's inode now: they go, and the next
+  // writes find spares (objects/spare_files.h), made before this run
+  // removes anything (creating a file is slow for a while after removals).
+  STRATA_RETURN_IF_ERROR(TopUpSpareFiles(git_dir + "spare"));
   // What killed gc runs left: their temporary folders.
   {
     std::error_code ec;

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "objects/file_io.h"
+#include "objects/spare_files.h"
 #include "repo/transaction.h"
 
 namespace strata {
@@ -116,7 +117,13 @@ Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref
     return LooseRefOutcome::kNotApplicable;
   }
 
-  Fd lock(::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  // The lock file is a spare renamed into place when there is one
+  // (objects/spare_files.h): as exclusive as O_EXCL, and faster.
+  const std::string spare_dir = git_dir + "spare";
+  Fd lock(ClaimSpareFile(spare_dir, lock_path));
+  const bool spare = lock.fd >= 0;
+  if (!spare && errno == EEXIST) return LooseRefOutcome::kLocked;
+  if (!spare) lock.fd = ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (lock.fd < 0) {
     if (errno == EEXIST) return LooseRefOutcome::kLocked;
     return Status::IOError("cannot move " + ref + ": cannot create " + lock_path + ": " + Errno());
@@ -193,6 +200,9 @@ Result<LooseRefOutcome> SetLooseRef(git_repository* repo, const std::string& ref
     }
   }
 
+  // The file the rename replaces stays linked until the next gc, as many
+  // as spares were claimed (objects/spare_files.h).
+  if (spare) RetireFile(spare_dir, path);
   if (::rename(lock_path.c_str(), path.c_str()) != 0) {
     return Status::IOError("cannot move " + ref + ": cannot rename " + lock_path + " to " + path +
                            ": " + Errno());

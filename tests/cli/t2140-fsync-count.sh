@@ -44,6 +44,23 @@ if [ "$have_strace" = yes ]; then
     expect_eq 1 "$n" &&
     expect_match "fdatasync\([0-9]+</.*/\.strata/journal>\)" "$(cat trace)"
   '
+  # Spares (objects/spare_files.h): the lock file and the pack's two files
+  # are renamed into place, and the replaced ref is kept for gc to remove.
+  test_expect_success 'a one-field set creates no file and removes none: it takes spares' '
+    new_repo s &&
+    strata set doc /a 1 >/dev/null &&
+    strata set doc /a 2 >/dev/null &&
+    strata gc >/dev/null &&
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+      strace -f -o files -e trace=openat,open,creat,unlink,unlinkat,rename,renameat2,link \
+      "$STRATA" set doc /a 21.25 >/dev/null &&
+    expect_eq 21.25 "$(strata get doc /a)" &&
+    expect_no_match "O_EXCL|creat\\(|unlink" "$(cat files)" &&
+    expect_eq 3 "$(grep -c "renameat2(.*/\\.strata/spare/s-" files)" &&
+    expect_match "link\\(\".*/refs/heads/main\", \".*/spare/retired/r-" "$(cat files)" &&
+    sgit fsck --strict &&
+    expect_eq "garbage: 0" "$(sgit count-objects -v | grep "^garbage:")"
+  '
   test_expect_success 'with strata.journal = false, at most 4, none of a reflog' '
     cd r
     sgit config strata.journal false
@@ -69,6 +86,7 @@ if [ "$have_strace" = yes ]; then
 else
   test_skip 'a one-field set makes one fdatasync, of the journal' 'strace is not installed'
   test_skip 'the small indexes are checked at the first open after a restart only' 'strace is not installed'
+  test_skip 'a one-field set creates no file and removes none: it takes spares' 'strace is not installed'
   test_skip 'with strata.journal = false, at most 4, none of a reflog' 'strace is not installed'
 fi
 

@@ -2,15 +2,20 @@
 // protocol, reflogs appended as libgit2 writes them).
 #include "repo/loose_ref.h"
 
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <regex>
+#include <set>
 
+#include "objects/spare_files.h"
 #include "repo/refs.h"
 #include "repo/transaction.h"
+#include "strata/gc.h"
 #include "tests/repo/repo_fixture.h"
 
 namespace strata {
@@ -243,6 +248,55 @@ BOOST_FIXTURE_TEST_CASE(each_write_reads_the_config_as_it_is_then, LooseRefFixtu
   BOOST_TEST(second == "Bea Example <ann@example.com>");
   BOOST_TEST(second_log.find(" Bea Example <ann@example.com> ") != std::string::npos, second_log);
   if (saved) ::setenv("STRATA_AUTHOR", saved->c_str(), 1);
+}
+
+// A write renames spares into place instead of creating its files (the
+// ref's lock file, the pack's and its index's temporary files), keeps the
+// ref it replaces linked in spare/retired, and gc makes spares again and
+// removes what was retired (objects/spare_files.h). Without spares, a
+// write creates its files as before.
+BOOST_FIXTURE_TEST_CASE(writes_use_spares_and_gc_makes_them_again, LooseRefFixture) {
+  const std::string spare = File("spare");
+  // The fixture's three versions used spares from Init.
+  BOOST_TEST(CountSpareFiles(spare).spares < kSpareFiles);
+  Result<GcReport> gc = repo().Gc(GcOptions{});
+  BOOST_REQUIRE_MESSAGE(gc.ok(), gc.status().message());
+  BOOST_TEST(CountSpareFiles(spare).spares == kSpareFiles);
+  BOOST_TEST(CountSpareFiles(spare).retired == 0u);
+
+  std::set<ino_t> spares;
+  for (const auto& e : fs::directory_iterator(spare)) {
+    struct stat st {};
+    if (e.is_regular_file() && ::stat(e.path().c_str(), &st) == 0) spares.insert(st.st_ino);
+  }
+  struct stat ref_before {};
+  BOOST_REQUIRE(::stat(File("refs/heads/main").c_str(), &ref_before) == 0);
+  BOOST_REQUIRE(repo().Put("d", J("4"), By("ann")).ok());
+  struct stat ref_after {};
+  BOOST_REQUIRE(::stat(File("refs/heads/main").c_str(), &ref_after) == 0);
+  BOOST_TEST(spares.count(ref_after.st_ino) == 1u);  // the lock file was a spare
+  std::size_t packs_from_spares = 0;
+  for (const auto& e : fs::directory_iterator(File("objects/pack"))) {
+    struct stat st {};
+    if (::stat(e.path().c_str(), &st) == 0 && spares.count(st.st_ino)) ++packs_from_spares;
+  }
+  BOOST_TEST(packs_from_spares == 2u);  // the pack and its index
+  BOOST_TEST(CountSpareFiles(spare).spares == kSpareFiles - 3);
+  BOOST_REQUIRE_EQUAL(CountSpareFiles(spare).retired, 1u);
+  struct stat retired {};
+  const fs::path retired_path = fs::directory_iterator(spare + "/retired")->path();
+  BOOST_REQUIRE(::stat(retired_path.c_str(), &retired) == 0);
+  BOOST_TEST(retired.st_ino == ref_before.st_ino);
+  BOOST_TEST(Slurp(retired_path.string()) == ids[2].Hex() + "\n");
+
+  // No spares: the next write creates its files.
+  fs::remove_all(spare);
+  BOOST_REQUIRE(repo().Put("d", J("5"), By("ann")).ok());
+  BOOST_TEST(repo().Get("d").value() == J("5"));
+  BOOST_TEST(!fs::exists(spare));
+  Result<VerifyReport> verified = repo().Verify();
+  BOOST_REQUIRE(verified.ok());
+  BOOST_TEST(verified->problems.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

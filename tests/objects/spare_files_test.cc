@@ -1,0 +1,187 @@
+// Tests for objects/spare_files.h: spares claimed by rename, never over a
+// file; what is not a spare as gc makes them is not used; retired files
+// kept until the next top-up.
+#include "objects/spare_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SpareDir {
+  SpareDir() {
+    std::string dir = (fs::temp_directory_path() / "strata-spare-XXXXXX").string();
+    BOOST_REQUIRE(::mkdtemp(dir.data()) != nullptr);
+    root = dir;
+    spare = root + "/spare";
+  }
+  ~SpareDir() {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+  // The inodes of the spares there now.
+  std::set<ino_t> SpareInodes() const {
+    std::set<ino_t> out;
+    for (const auto& e : fs::directory_iterator(spare)) {
+      if (e.path().filename().string().rfind("s-", 0) == 0) out.insert(Inode(e.path().string()));
+    }
+    return out;
+  }
+  static ino_t Inode(const std::string& path) {
+    struct stat st {};
+    BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_ino;
+  }
+  static std::string Slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  std::string root, spare;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(objects)
+BOOST_AUTO_TEST_SUITE(spare_files)
+
+BOOST_AUTO_TEST_CASE(the_spare_folder_of_a_pack_folder) {
+  BOOST_TEST(SpareDirOfPackDir("/r/.strata/objects/pack") == "/r/.strata/spare");
+  BOOST_TEST(SpareDirOfPackDir("/r/.strata/objects/pack/") == "/r/.strata/spare");
+  BOOST_TEST(SpareDirOfPackDir("/tmp/gc-copy") == "");
+  BOOST_TEST(SpareDirOfPackDir("/objects/pack") == "");
+  BOOST_TEST(SpareDirOfPackDir("/r/objects/packs") == "");
+}
+
+BOOST_AUTO_TEST_CASE(a_claim_renames_a_spare_into_place) {
+  SpareDir d;
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 5).ok());
+  BOOST_TEST(CountSpareFiles(d.spare).spares == 5u);
+  const std::set<ino_t> before = d.SpareInodes();
+  const std::string target = d.root + "/file";
+  const int fd = ClaimSpareFile(d.spare, target);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_TEST(::write(fd, "data", 4) == 4);
+  BOOST_TEST(::close(fd) == 0);
+  BOOST_TEST(SpareDir::Slurp(target) == "data");
+  BOOST_TEST(before.count(SpareDir::Inode(target)) == 1u);
+  BOOST_TEST(CountSpareFiles(d.spare).spares == 4u);
+  // A top-up makes the count again, keeping what is there.
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 5).ok());
+  BOOST_TEST(CountSpareFiles(d.spare).spares == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(a_claim_never_replaces_a_file) {
+  SpareDir d;
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 2).ok());
+  const std::string lock = d.root + "/main.lock";
+  { std::ofstream(lock) << "held"; }
+  errno = 0;
+  BOOST_TEST(ClaimSpareFile(d.spare, lock) == -1);
+  BOOST_TEST(errno == EEXIST);
+  BOOST_TEST(SpareDir::Slurp(lock) == "held");
+  BOOST_TEST(CountSpareFiles(d.spare).spares == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(no_spare_means_the_caller_creates) {
+  SpareDir d;
+  errno = EINVAL;
+  BOOST_TEST(ClaimSpareFile(d.spare, d.root + "/a") == -1);  // no folder
+  BOOST_TEST(errno == 0);
+  BOOST_TEST(!fs::exists(d.root + "/a"));
+  errno = EINVAL;
+  BOOST_TEST(ClaimSpareFile("", d.root + "/a") == -1);  // no spares for this layout
+  BOOST_TEST(errno == 0);
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 1).ok());
+  const int fd = ClaimSpareFile(d.spare, d.root + "/b");
+  BOOST_REQUIRE(fd >= 0);
+  ::close(fd);
+  errno = EINVAL;
+  BOOST_TEST(ClaimSpareFile(d.spare, d.root + "/c") == -1);  // all claimed
+  BOOST_TEST(errno == 0);
+}
+
+BOOST_AUTO_TEST_CASE(spares_another_process_took_are_skipped) {
+  SpareDir d;
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 6).ok());
+  // This process lists the folder at its first claim...
+  int fd = ClaimSpareFile(d.spare, d.root + "/first");
+  BOOST_REQUIRE(fd >= 0);
+  ::close(fd);
+  // ...then another takes all but one of the rest.
+  std::vector<fs::path> left;
+  for (const auto& e : fs::directory_iterator(d.spare)) {
+    if (e.path().filename().string().rfind("s-", 0) == 0) left.push_back(e.path());
+  }
+  BOOST_REQUIRE_EQUAL(left.size(), 5u);
+  for (std::size_t i = 1; i < left.size(); ++i)
+    fs::rename(left[i], d.root + "/taken" + std::to_string(i));
+  const ino_t remaining = SpareDir::Inode(left[0].string());
+  fd = ClaimSpareFile(d.spare, d.root + "/second");
+  BOOST_REQUIRE(fd >= 0);
+  ::close(fd);
+  BOOST_TEST(SpareDir::Inode(d.root + "/second") == remaining);
+}
+
+BOOST_AUTO_TEST_CASE(what_is_not_an_empty_lone_file_is_not_used) {
+  SpareDir d;
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 0).ok());
+  // A spare written to (a killed writer's), and one linked elsewhere.
+  { std::ofstream(d.spare + "/s-written") << "old"; }
+  { std::ofstream(d.root + "/keep") << ""; }
+  BOOST_REQUIRE(::link((d.root + "/keep").c_str(), (d.spare + "/s-linked").c_str()) == 0);
+  errno = EINVAL;
+  BOOST_TEST(ClaimSpareFile(d.spare, d.root + "/target") == -1);
+  BOOST_TEST(errno == 0);
+  BOOST_TEST(!fs::exists(d.root + "/target"));
+  BOOST_TEST(fs::exists(d.root + "/keep"));  // the other name stays
+  BOOST_TEST(CountSpareFiles(d.spare).spares == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_claim_does_not_follow_a_link) {
+  SpareDir d;
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 0).ok());
+  { std::ofstream(d.root + "/victim") << "precious"; }
+  BOOST_REQUIRE(::symlink((d.root + "/victim").c_str(), (d.spare + "/s-link").c_str()) == 0);
+  BOOST_TEST(ClaimSpareFile(d.spare, d.root + "/target") == -1);
+  BOOST_TEST(SpareDir::Slurp(d.root + "/victim") == "precious");
+}
+
+BOOST_AUTO_TEST_CASE(retired_files_stay_until_the_next_top_up) {
+  SpareDir d;
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 1).ok());
+  const std::string ref = d.root + "/ref";
+  { std::ofstream(ref) << "old id\n"; }
+  const ino_t old_inode = SpareDir::Inode(ref);
+  RetireFile(d.spare, ref);
+  { std::ofstream(d.root + "/ref.lock") << "new id\n"; }
+  fs::rename(d.root + "/ref.lock", ref);
+  BOOST_TEST(CountSpareFiles(d.spare).retired == 1u);
+  const fs::path retired = fs::directory_iterator(d.spare + "/retired")->path();
+  BOOST_TEST(SpareDir::Inode(retired.string()) == old_inode);
+  BOOST_TEST(SpareDir::Slurp(retired.string()) == "old id\n");
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 1).ok());
+  BOOST_TEST(CountSpareFiles(d.spare).retired == 0u);
+  BOOST_TEST(SpareDir::Slurp(ref) == "new id\n");
+  // Without the folder gc makes, retiring does nothing.
+  fs::remove_all(d.spare);
+  RetireFile(d.spare, ref);
+  BOOST_TEST(!fs::exists(d.spare));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace strata
