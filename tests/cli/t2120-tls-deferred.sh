@@ -47,6 +47,20 @@ test_expect_success 'with libgit2 linked in, a local command maps only the C lib
   done
 '
 
+# objects/ssh_on_demand.cc: the ssh transport loads libssh2.so.1 (and its
+# libcrypto) when it starts; port 1 refuses the connection after that.
+test_expect_success 'with libgit2 linked in, an ssh remote loads libssh2 on demand' '
+  need_strace_and_bundle
+  [ "${STRATA_LIBGIT2_LINKED_IN:-}" = 1 ] ||
+    skip "this strata links Debian'"'"'s shared libgit2 (-DSTRATA_STATIC_LIBGIT2=OFF or sanitizers)"
+  new_repo r4
+  strata set doc /a 1 >/dev/null
+  libs=$(opened_libraries push ssh://git@127.0.0.1:1/x.git)
+  expect_match "libssh2\.so\.1" "$libs" &&
+  expect_fail 1 strata push ssh://git@127.0.0.1:1/x.git &&
+  expect_no_match "initialize SSH session" "$(err)"
+'
+
 test_expect_success 'push and clone over https read it before they connect' '
   need_strace_and_bundle
   new_repo r2
