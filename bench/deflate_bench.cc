@@ -76,6 +76,18 @@ Version AddedObjects(const std::string& git_dir, const std::string& old_id,
   return objects;
 }
 
+// `data` through `zs`, reset first, into `out`; the compressed size.
+std::size_t Deflate(z_stream& zs, const std::string& data, std::string& out) {
+  deflateReset(&zs);
+  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 64);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  if (deflate(&zs, Z_FINISH) != Z_STREAM_END) Die("deflate");
+  return out.size() - zs.avail_out;
+}
+
 struct ZlibStreams {
   z_stream small{}, large{};
   ZlibStreams() {
@@ -92,17 +104,32 @@ struct ZlibStreams {
   ZlibStreams& operator=(const ZlibStreams&) = delete;
   // The compressed size of `data`, written into `out`.
   std::size_t Compress(const std::string& data, std::string& out) {
-    z_stream& zs = data.size() <= kSmallBytes ? small : large;
-    deflateReset(&zs);
-    out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 64);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) Die("deflate");
-    return out.size() - zs.avail_out;
+    return Deflate(data.size() <= kSmallBytes ? small : large, data, out);
   }
 };
+
+// A version's objects compressed whole by `c`; their compressed bytes.
+std::size_t CompressWhole(libdeflate_compressor* c, const Version& version, std::string& out) {
+  std::size_t bytes = 0;
+  for (const std::string& o : version) {
+    out.resize(libdeflate_zlib_compress_bound(c, o.size()));
+    const std::size_t n = libdeflate_zlib_compress(c, o.data(), o.size(), out.data(), out.size());
+    if (n == 0) Die("libdeflate_zlib_compress");
+    bytes += n;
+  }
+  return bytes;
+}
+
+// The same with a compressor of `level` made for the version, as a strata
+// process makes one for its one version: allocated (and its pages first
+// touched) each time.
+std::size_t CompressWithNew(int level, const Version& version, std::string& out) {
+  libdeflate_compressor* fresh = libdeflate_alloc_compressor(level);
+  if (fresh == nullptr) Die("libdeflate_alloc_compressor");
+  const std::size_t bytes = CompressWhole(fresh, version, out);
+  libdeflate_free_compressor(fresh);
+  return bytes;
+}
 
 struct Way {
   std::string name;
@@ -176,22 +203,7 @@ int main(int argc, char** argv) {
          return bytes;
        }},
       {"libdeflate, a compressor a version",
-       [&](const Version& version) {
-         // As a strata process makes one for its one version: allocated
-         // (and its pages first touched) each time.
-         libdeflate_compressor* fresh = libdeflate_alloc_compressor(kLevel);
-         if (fresh == nullptr) Die("libdeflate_alloc_compressor");
-         std::size_t bytes = 0;
-         for (const std::string& o : version) {
-           out.resize(libdeflate_zlib_compress_bound(fresh, o.size()));
-           const std::size_t n =
-               libdeflate_zlib_compress(fresh, o.data(), o.size(), out.data(), out.size());
-           if (n == 0) Die("libdeflate_zlib_compress");
-           bytes += n;
-         }
-         libdeflate_free_compressor(fresh);
-         return bytes;
-       }},
+       [&](const Version& version) { return CompressWithNew(kLevel, version, out); }},
       {"zlib, a small stream a version (1 KiB window, memLevel 1)",
        [&](const Version& version) {
          z_stream zs{};
@@ -199,46 +211,13 @@ int main(int argc, char** argv) {
            Die("deflateInit2");
          }
          std::size_t bytes = 0;
-         for (const std::string& o : version) {
-           deflateReset(&zs);
-           out.resize(deflateBound(&zs, static_cast<uLong>(o.size())) + 64);
-           zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(o.data()));
-           zs.avail_in = static_cast<uInt>(o.size());
-           zs.next_out = reinterpret_cast<Bytef*>(out.data());
-           zs.avail_out = static_cast<uInt>(out.size());
-           if (deflate(&zs, Z_FINISH) != Z_STREAM_END) Die("deflate");
-           bytes += out.size() - zs.avail_out;
-         }
+         for (const std::string& o : version) bytes += Deflate(zs, o, out);
          deflateEnd(&zs);
          return bytes;
        }},
       {"libdeflate, level 0 (stored), a compressor a version",
-       [&](const Version& version) {
-         libdeflate_compressor* fresh = libdeflate_alloc_compressor(0);
-         if (fresh == nullptr) Die("libdeflate_alloc_compressor");
-         std::size_t bytes = 0;
-         for (const std::string& o : version) {
-           out.resize(libdeflate_zlib_compress_bound(fresh, o.size()));
-           const std::size_t n =
-               libdeflate_zlib_compress(fresh, o.data(), o.size(), out.data(), out.size());
-           if (n == 0) Die("libdeflate_zlib_compress");
-           bytes += n;
-         }
-         libdeflate_free_compressor(fresh);
-         return bytes;
-       }},
-      {"libdeflate",
-       [&](const Version& version) {
-         std::size_t bytes = 0;
-         for (const std::string& o : version) {
-           out.resize(libdeflate_zlib_compress_bound(whole, o.size()));
-           const std::size_t n =
-               libdeflate_zlib_compress(whole, o.data(), o.size(), out.data(), out.size());
-           if (n == 0) Die("libdeflate_zlib_compress");
-           bytes += n;
-         }
-         return bytes;
-       }},
+       [&](const Version& version) { return CompressWithNew(0, version, out); }},
+      {"libdeflate", [&](const Version& version) { return CompressWhole(whole, version, out); }},
   };
 
   std::cout << "deflate_bench: " << versions << " one-field versions of a repository of " << docs

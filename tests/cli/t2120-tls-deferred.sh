@@ -18,6 +18,13 @@ need_strace_and_bundle() {
   strace -f -qq -e trace=openat -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace refused)"
 }
 
+# What only an executable with libgit2 linked in does (cli/CMakeLists.txt).
+need_libgit2_linked_in() {
+  need_strace_and_bundle
+  [ "${STRATA_LIBGIT2_LINKED_IN:-}" = 1 ] ||
+    skip "this strata links Debian's shared libgit2 (-DSTRATA_STATIC_LIBGIT2=OFF or sanitizers)"
+}
+
 test_expect_success 'local commands do not read the CA bundle' '
   need_strace_and_bundle
   new_repo r
@@ -35,9 +42,7 @@ opened_libraries() {
 }
 
 test_expect_success 'with libgit2 linked in, a local command maps only the C library' '
-  need_strace_and_bundle
-  [ "${STRATA_LIBGIT2_LINKED_IN:-}" = 1 ] ||
-    skip "this strata links Debian'"'"'s shared libgit2 (-DSTRATA_STATIC_LIBGIT2=OFF or sanitizers)"
+  need_libgit2_linked_in
   new_repo r3
   strata set doc /a 1 >/dev/null
   for cmd in "get doc" "set doc /a 2"; do
@@ -50,9 +55,7 @@ test_expect_success 'with libgit2 linked in, a local command maps only the C lib
 # objects/ssh_on_demand.cc: the ssh transport loads libssh2.so.1 (and its
 # libcrypto) when it starts; port 1 refuses the connection after that.
 test_expect_success 'with libgit2 linked in, an ssh remote loads libssh2 on demand' '
-  need_strace_and_bundle
-  [ "${STRATA_LIBGIT2_LINKED_IN:-}" = 1 ] ||
-    skip "this strata links Debian'"'"'s shared libgit2 (-DSTRATA_STATIC_LIBGIT2=OFF or sanitizers)"
+  need_libgit2_linked_in
   new_repo r4
   strata set doc /a 1 >/dev/null
   libs=$(opened_libraries push ssh://git@127.0.0.1:1/x.git)
