@@ -18,7 +18,9 @@
 // libcrypto.a (objects/sha1.h), alone.
 //
 // The declarations are libssh2.h's own, so a definition that does not match
-// its prototype does not compile.
+// its prototype does not compile. libssh2_init here replaces objects/git.cc's
+// weak one (which routes to it through __real_libssh2_init, ld --wrap): the
+// link takes this file for the other 36, all in this one object.
 #include <dlfcn.h>
 #include <libssh2.h>
 

@@ -798,7 +798,9 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   // No record names a retired ref's inode now: they go, and the next
   // writes find spares (objects/spare_files.h), made before this run
   // removes anything (creating a file is slow for a while after removals).
-  STRATA_RETURN_IF_ERROR(TopUpSpareFiles(git_dir + "spare"));
+  // Best effort: a gc that cannot make spares (no inode left) still frees
+  // what it can, and writes create their files.
+  static_cast<void>(TopUpSpareFiles(git_dir + "spare"));
   // What killed gc runs left: their temporary folders.
   {
     std::error_code ec;

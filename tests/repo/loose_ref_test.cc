@@ -294,6 +294,12 @@ BOOST_FIXTURE_TEST_CASE(writes_use_spares_and_gc_makes_them_again, LooseRefFixtu
   BOOST_REQUIRE(repo().Put("d", J("5"), By("ann")).ok());
   BOOST_TEST(repo().Get("d").value() == J("5"));
   BOOST_TEST(!fs::exists(spare));
+  // Nor when they cannot be made: gc still runs (it is what frees space).
+  std::ofstream(spare) << "not a folder\n";
+  gc = repo().Gc(GcOptions{});
+  BOOST_REQUIRE_MESSAGE(gc.ok(), gc.status().message());
+  BOOST_REQUIRE(repo().Put("d", J("6"), By("ann")).ok());
+  BOOST_TEST(repo().Get("d").value() == J("6"));
   Result<VerifyReport> verified = repo().Verify();
   BOOST_REQUIRE(verified.ok());
   BOOST_TEST(verified->problems.empty());
