@@ -550,6 +550,14 @@ struct TempFile {
   }
 };
 
+// A large write (an import) makes spares for the small ones that follow,
+// as gc does (objects/spare_files.h); best effort.
+void MakeSparesAfter(std::uint64_t written_bytes, const std::string& pack_dir) {
+  if (written_bytes >= kSparesAfterPackBytes) {
+    static_cast<void>(TopUpSpareFiles(SpareDirOfPackDir(pack_dir)));
+  }
+}
+
 Status SyncDir(const std::string& dir) {
   Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d.fd < 0) return Status::IOError("cannot open " + dir + ": " + Errno());
@@ -1019,7 +1027,11 @@ Status InstallPack(TempFile& pack, Sha1& sha, std::vector<PackedEntry> entries,
   }
   STRATA_RETURN_IF_ERROR(pack.RenameTo(base + ".pack"));
   STRATA_RETURN_IF_ERROR(index.RenameTo(base + ".idx"));
-  return SyncDir(pack_dir);
+  STRATA_RETURN_IF_ERROR(SyncDir(pack_dir));
+  if (::stat((base + ".pack").c_str(), &st) == 0) {
+    MakeSparesAfter(static_cast<std::uint64_t>(st.st_size), pack_dir);
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -1225,6 +1237,7 @@ Status ObjectStore::Install(PreparedPack& pack, bool sync) {
     if (sync) STRATA_RETURN_IF_ERROR(SyncDir(objects_dir_ + "/pack"));
   }  // else the same objects in the same order: this pack is on disk already
   pack.installed_ = true;
+  MakeSparesAfter(staged_bytes_, objects_dir_ + "/pack");
   if (!pack.pack_tmp_.empty()) ::unlink(pack.pack_tmp_.c_str());
   if (!pack.index_tmp_.empty()) ::unlink(pack.index_tmp_.c_str());
   flushed_objects_ += staged_.size();

@@ -150,17 +150,23 @@ void RetireFile(const std::string& spare_dir, const std::string& path) {
   }
 }
 
-Status TopUpSpareFiles(const std::string& spare_dir, std::size_t count) {
+Status RemoveRetiredFiles(const std::string& spare_dir) {
   const std::string retired = spare_dir + kRetired;
-  for (const char* dir : {spare_dir.c_str(), retired.c_str()}) {
-    if (::mkdir(dir, 0777) != 0 && errno != EEXIST) {
-      return Status::IOError("cannot create " + std::string(dir) + ": " + Errno());
-    }
-  }
   for (const std::string& name : NamesIn(retired, kRetiredPrefix)) {
     const std::string path = retired + "/" + name;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
       return Status::IOError("cannot remove " + path + ": " + Errno());
+    }
+  }
+  return Status::Ok();
+}
+
+Status TopUpSpareFiles(const std::string& spare_dir, std::size_t count) {
+  if (spare_dir.empty()) return Status::Ok();
+  const std::string retired = spare_dir + kRetired;
+  for (const char* dir : {spare_dir.c_str(), retired.c_str()}) {
+    if (::mkdir(dir, 0777) != 0 && errno != EEXIST) {
+      return Status::IOError("cannot create " + std::string(dir) + ": " + Errno());
     }
   }
   std::size_t have = NamesIn(spare_dir, kSparePrefix).size();

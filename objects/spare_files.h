@@ -14,9 +14,9 @@
 // file system mounted with `discard`, freeing a file's blocks trims them
 // synchronously (0.2-0.45 ms for a ref the rename replaced). Databases
 // recycle their log files for the same reason (PostgreSQL's WAL segments).
-// `strata init` and gc make the spares, gc removes the retired files after
-// its journal checkpoint (so no record names their inodes any more); a
-// write that finds no spare creates its files as before.
+// gc and large writes make the spares (TopUpSpareFiles), gc removes the
+// retired files after its journal checkpoint (so no record names their
+// inodes any more); a write that finds no spare creates its files as before.
 //
 // A spare is claimed by renameat2(RENAME_NOREPLACE), which never replaces
 // a file (a ref's lock stays exclusive: git and libgit2 create it with
@@ -57,9 +57,16 @@ int ClaimSpareFile(const std::string& spare_dir, const std::string& path);
 // rename to free it as before.
 void RetireFile(const std::string& spare_dir, const std::string& path);
 
-// Removes the retired files and makes `spare_dir` hold `count` spares.
-// Only gc calls it, after its journal checkpoint, under the write lock.
+// Makes `spare_dir` (and its retired folder) hold `count` spares. gc calls
+// it, and the writer of a pack of kSparesAfterPackBytes or more (an
+// import): operations that take long anyway; `strata init` makes none, so
+// a repository that only ever takes a few small writes never pays for them.
 Status TopUpSpareFiles(const std::string& spare_dir, std::size_t count = kSpareFiles);
+inline constexpr std::uint64_t kSparesAfterPackBytes = std::uint64_t{4} << 20;
+
+// Removes the retired files. Only gc calls it, after its journal
+// checkpoint (no record names their inodes then), under the write lock.
+Status RemoveRetiredFiles(const std::string& spare_dir);
 
 // The spares and retired files in `spare_dir` (tests, `strata gc` report).
 struct SpareCount {

@@ -800,6 +800,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   // removes anything (creating a file is slow for a while after removals).
   // Best effort: a gc that cannot make spares (no inode left) still frees
   // what it can, and writes create their files.
+  static_cast<void>(RemoveRetiredFiles(git_dir + "spare"));
   static_cast<void>(TopUpSpareFiles(git_dir + "spare"));
   // What killed gc runs left: their temporary folders.
   {

@@ -5,7 +5,6 @@
 #include <filesystem>
 
 #include "objects/guard.h"
-#include "objects/spare_files.h"
 #include "repo/labels.h"
 #include "repo/refs.h"
 #include "repo/repository_impl.h"
@@ -78,8 +77,6 @@ Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) try
   STRATA_GIT(git_config_set_int32(cfg.get(), "strata.formatVersion", kFormatVersion),
              "cannot write config");
   repo.reset();
-  // Spares for the first versions' files (objects/spare_files.h); gc makes more.
-  STRATA_RETURN_IF_ERROR(TopUpSpareFiles((git_dir / "spare").string()));
   return OpenGitDir(git_dir.string());
 } catch (...) {
   return CaughtStatus("Repository::Init");

@@ -159,7 +159,7 @@ BOOST_AUTO_TEST_CASE(a_claim_does_not_follow_a_link) {
   BOOST_TEST(SpareDir::Slurp(d.root + "/victim") == "precious");
 }
 
-BOOST_AUTO_TEST_CASE(retired_files_stay_until_the_next_top_up) {
+BOOST_AUTO_TEST_CASE(retired_files_stay_until_gc_removes_them) {
   SpareDir d;
   BOOST_REQUIRE(TopUpSpareFiles(d.spare, 1).ok());
   const std::string ref = d.root + "/ref";
@@ -173,6 +173,8 @@ BOOST_AUTO_TEST_CASE(retired_files_stay_until_the_next_top_up) {
   BOOST_TEST(SpareDir::Inode(retired.string()) == old_inode);
   BOOST_TEST(SpareDir::Slurp(retired.string()) == "old id\n");
   BOOST_REQUIRE(TopUpSpareFiles(d.spare, 1).ok());
+  BOOST_TEST(CountSpareFiles(d.spare).retired == 1u);  // only gc removes them
+  BOOST_REQUIRE(RemoveRetiredFiles(d.spare).ok());
   BOOST_TEST(CountSpareFiles(d.spare).retired == 0u);
   BOOST_TEST(SpareDir::Slurp(ref) == "new id\n");
   // Without the folder gc makes, retiring does nothing.
