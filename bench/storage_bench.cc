@@ -75,22 +75,41 @@ std::size_t Packs(const std::string& git_dir) {
   return n;
 }
 
-// Durable one-field versions per second, median of `runs`.
-double WriteRate(const std::string& dir, std::size_t docs, std::size_t writes, int runs) {
+// Durable one-field versions per second, median of `runs`, and what one
+// write took: the median write, and the slowest of each run (one that ran
+// automatic gc), median over the runs.
+struct Writes {
+  double rate = 0, median_ms = 0, slowest_ms = 0;
+};
+
+Writes WriteRate(const std::string& dir, std::size_t docs, std::size_t writes, int runs) {
   auto repo = Fresh(dir, docs, /*auto_gc=*/true);
   JsonPointer v = JsonPointer::Parse("/v").value();
   std::mt19937_64 rng(7);
   std::int64_t t = 1700000001;
   for (int i = 0; i < 50; ++i, ++t) Check(repo->Set(Doc(rng() % docs), v, t, Opts(t)), "set");
-  std::vector<double> rates;
+  std::vector<double> rates, medians, slowest;
   for (int r = 0; r < runs; ++r) {
+    std::vector<double> each;
     auto start = Clock::now();
     for (std::size_t i = 0; i < writes; ++i, ++t) {
+      auto one = Clock::now();
       Check(repo->Set(Doc(rng() % docs), v, t, Opts(t)), "set");
+      each.push_back(Seconds(one) * 1e3);
     }
     rates.push_back(static_cast<double>(writes) / Seconds(start));
+    slowest.push_back(*std::max_element(each.begin(), each.end()));
+    medians.push_back(Median(std::move(each)));
   }
-  return Median(rates);
+  return Writes{Median(rates), Median(medians), Median(slowest)};
+}
+
+std::string Row(const std::string& where, const Writes& w) {
+  std::ostringstream row;
+  row << "| " << where << " | " << std::fixed << std::setprecision(0) << w.rate << " | "
+      << std::setprecision(2) << w.median_ms << " ms | " << std::setprecision(1) << w.slowest_ms
+      << " ms |\n";
+  return row.str();
 }
 
 // Open + read of one document at `rev`, median seconds of `runs`.
@@ -143,12 +162,12 @@ int main(int argc, char** argv) {
   workdir = fs::absolute(workdir).string();
 
   std::cout << "## small writes (" << writes << " per run, median of " << runs << ")\n\n"
-            << "| where | durable one-field versions/s |\n| --- | --- |\n";
-  std::cout << "| disk (" << workdir << ") | " << std::fixed << std::setprecision(0)
-            << WriteRate(workdir + "/writes", docs, writes, runs) << " |\n"
+            << "| where | durable one-field versions/s | median write | slowest write of a run "
+               "(automatic gc) |\n| --- | --- | --- | --- |\n";
+  std::cout << Row("disk (" + workdir + ")", WriteRate(workdir + "/writes", docs, writes, runs))
             << std::flush;
-  std::cout << "| tmpfs (" << tmpfs << ") | " << WriteRate(tmpfs + "/writes", docs, writes, runs)
-            << " |\n\n"
+  std::cout << Row("tmpfs (" + tmpfs + ")", WriteRate(tmpfs + "/writes", docs, writes, runs))
+            << "\n"
             << std::flush;
   std::error_code ec;
   fs::remove_all(tmpfs, ec);
