@@ -185,6 +185,50 @@ Status TopUpSpareFiles(const std::string& spare_dir, std::size_t count) {
   return Status::Ok();
 }
 
+std::vector<std::string> RetiredFiles(const std::string& spare_dir) {
+  const std::string retired = spare_dir + kRetired;
+  std::vector<std::string> paths = NamesIn(retired, kRetiredPrefix);
+  for (std::string& name : paths) name = retired + "/" + name;
+  return paths;
+}
+
+std::string MoveToRetired(const std::string& spare_dir, const std::string& path) {
+  if (spare_dir.empty()) return "";
+  std::string to = spare_dir + kRetired + "/" + RandomName(kRetiredPrefix);
+  // A name another file took (one in 2^64) is not replaced.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return to;
+    if (errno != ENOENT || attempt > 0) break;
+    // No retired folder yet (gc makes it), or `path` is gone (then the
+    // second attempt fails too).
+    for (const std::string& dir : {spare_dir, spare_dir + kRetired}) {
+      if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) return "";
+    }
+  }
+  return "";
+}
+
+void SpareKeeper::Start(std::string spare_dir, std::vector<std::string> remove) {
+  Wait();
+  auto work = [spare_dir = std::move(spare_dir), remove = std::move(remove)] {
+    try {
+      static_cast<void>(TopUpSpareFiles(spare_dir));
+      for (const std::string& path : remove) ::unlink(path.c_str());
+    } catch (...) {
+      // Out of memory: the next gc does what is left.
+    }
+  };
+  try {
+    thread_ = std::thread(work);  // a copy: `work` stays whole if this throws
+  } catch (...) {
+    work();  // no thread to be had: done here, as gc did before
+  }
+}
+
+void SpareKeeper::Wait() {
+  if (thread_.joinable()) thread_.join();
+}
+
 SpareCount CountSpareFiles(const std::string& spare_dir) {
   return SpareCount{NamesIn(spare_dir, kSparePrefix).size(),
                     NamesIn(spare_dir + kRetired, kRetiredPrefix).size()};

@@ -28,14 +28,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "strata/status.h"
 
 namespace strata {
 
-// How many spares gc keeps: three a version for strata.gcAutoPackLimit's
-// 50 versions, and some.
-inline constexpr std::size_t kSpareFiles = 160;
+// How many spares gc keeps: three a version for two rounds of
+// strata.gcAutoPackLimit's 50 versions, and some. Two, because automatic
+// gc makes them on another thread (SpareKeeper) while the next writes
+// claim what the last round left.
+inline constexpr std::size_t kSpareFiles = 320;
 
 // A random number for a file's name, from a generator each thread seeds
 // once from the kernel.
@@ -67,6 +71,38 @@ inline constexpr std::uint64_t kSparesAfterPackBytes = std::uint64_t{4} << 20;
 // Removes the retired files. Only gc calls it, after its journal
 // checkpoint (no record names their inodes then), under the write lock.
 Status RemoveRetiredFiles(const std::string& spare_dir);
+
+// The retired files there now, as paths: what a gc may remove after its
+// journal checkpoint, on another thread (files retired later stay).
+std::vector<std::string> RetiredFiles(const std::string& spare_dir);
+
+// Renames `path` into `spare_dir`/retired and returns its new path, so that
+// removing it, which frees its inode and its blocks (slow on this kind of
+// file system: see above), can happen later, on another thread. Empty when
+// it cannot (no spare folder, `path` gone, another file system): the
+// caller removes `path` itself. Only gc calls it, for the packs its new
+// pack replaces, once that pack is durable.
+std::string MoveToRetired(const std::string& spare_dir, const std::string& path);
+
+// What automatic gc leaves to another thread, so that the write that ran
+// it returns sooner: topping up the spares, then removing retired files
+// gc listed (before the removals: creating a file is slow for a while
+// after them). Start waits for the work it started before; Wait and the
+// destructor wait for it. Best effort, as gc's own top-up: what it could
+// not do, the next gc does (it removes every retired file).
+class SpareKeeper {
+ public:
+  SpareKeeper() = default;
+  SpareKeeper(const SpareKeeper&) = delete;
+  SpareKeeper& operator=(const SpareKeeper&) = delete;
+  ~SpareKeeper() { Wait(); }
+
+  void Start(std::string spare_dir, std::vector<std::string> remove);
+  void Wait();
+
+ private:
+  std::thread thread_;
+};
 
 // The spares and retired files in `spare_dir` (tests, `strata gc` report).
 struct SpareCount {

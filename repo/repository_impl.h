@@ -11,6 +11,7 @@
 
 #include "objects/git.h"
 #include "objects/object_store.h"
+#include "objects/spare_files.h"
 #include "repo/document_meta.h"
 #include "repo/event_hub.h"
 #include "repo/journal.h"
@@ -77,6 +78,9 @@ struct Repository::Impl {
   // Config() gives that one during a write, else a new snapshot.
   ConfigSnapshot Config() { return write_config_ ? write_config_ : SnapshotConfig(repo_.get()); }
   ConfigSnapshot write_config_;
+  // What automatic gc left to another thread (objects/spare_files.h):
+  // waited for by the next gc and when the repository is closed.
+  SpareKeeper spare_keeper_;
 };
 
 }  // namespace strata

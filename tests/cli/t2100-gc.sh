@@ -234,6 +234,30 @@ for step in locked combined walked written pack-renamed installed removing remov
   "
 done
 
+# Automatic gc moves the packs it replaces into .strata/spare/retired and
+# frees them on another thread (objects/spare_files.h): killed while it
+# moves them, or after, nothing is lost, and the next gc frees what was
+# left there.
+for step in removing removed; do
+  test_expect_success "automatic gc killed at step $step: nothing lost, the next gc frees the rest" "
+    make_repo ak-$step
+    cd ak-$step
+    sgit config strata.gcAuto 6700
+    sgit config strata.gcAutoPackLimit 3
+    set +e
+    STRATA_GC_TEST_STOP=$step strata gc --auto >/dev/null 2>&1
+    rc=\$?
+    set -e
+    expect_eq 137 \"\$rc\"
+    test \"\$(ls .strata/spare/retired | wc -l)\" -ge 1
+    check_sound
+    strata gc --prune now >/dev/null
+    expect_eq 1 \"\$(count idx)\"
+    expect_eq 0 \"\$(ls .strata/spare/retired | wc -l)\"
+    check_sound
+  "
+done
+
 # The same kills when gc copies the largest pack's deltas (a pack an
 # aggressive gc wrote, and three writes since).
 make_delta_repo() {

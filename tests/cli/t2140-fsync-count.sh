@@ -61,6 +61,29 @@ if [ "$have_strace" = yes ]; then
     sgit fsck --strict &&
     expect_eq "garbage: 0" "$(sgit count-objects -v | grep "^garbage:")"
   '
+  # Automatic gc moves the packs it replaces into spare/retired and leaves
+  # freeing them, with the retired refs and making spares, to another
+  # thread (objects/spare_files.h, SpareKeeper): the set that runs it
+  # removes nothing itself; the process waits for that thread before it
+  # exits, so nothing is left behind.
+  test_expect_success 'a set that runs automatic gc leaves the removals to another thread' '
+    new_repo g &&
+    sgit config strata.gcAutoPackLimit 3 &&
+    for i in 1 2 3; do strata set doc /a $i >/dev/null; done &&
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+      strace -f -o gcfiles -e trace=unlink,unlinkat,rename,renameat2 \
+      "$STRATA" set doc /a 4 >/dev/null &&
+    expect_eq 4 "$(strata get doc /a)" &&
+    main=$(grep -m1 "renameat2(.*objects/pack/pack-[0-9a-f]*\.idx\", .*spare/retired/r-" gcfiles | cut -d" " -f1) &&
+    [ -n "$main" ] &&
+    expect_no_match "^$main .*unlink.*(objects/pack|spare/retired)" "$(cat gcfiles)" &&
+    expect_match "unlink\(\".*/spare/retired/r-" "$(grep -v "^$main " gcfiles)" &&
+    expect_no_match "unlink.*objects/pack/pack-" "$(cat gcfiles)" &&
+    expect_eq 1 "$(ls .strata/objects/pack/*.pack | wc -l)" &&
+    expect_eq "" "$(ls .strata/spare/retired)" &&
+    expect_eq 320 "$(ls .strata/spare | grep -c "^s-")" &&
+    sgit fsck --strict
+  '
   test_expect_success 'with strata.journal = false, at most 4, none of a reflog' '
     cd r
     sgit config strata.journal false

@@ -183,6 +183,57 @@ BOOST_AUTO_TEST_CASE(retired_files_stay_until_gc_removes_them) {
   BOOST_TEST(!fs::exists(d.spare));
 }
 
+// Automatic gc's packs: moved into the retired folder (made if missing),
+// same inode, same bytes; a file that is gone or no spare folder: nothing
+// moved, the caller removes it.
+BOOST_AUTO_TEST_CASE(a_file_moved_to_retired_keeps_its_inode) {
+  SpareDir d;
+  const std::string pack = d.root + "/pack-1.pack";
+  { std::ofstream(pack) << "PACK"; }
+  const ino_t inode = SpareDir::Inode(pack);
+  const std::string moved = MoveToRetired(d.spare, pack);
+  BOOST_REQUIRE(!moved.empty());
+  BOOST_TEST(moved.rfind(d.spare + "/retired/r-", 0) == 0u, moved);
+  BOOST_TEST(!fs::exists(pack));
+  BOOST_TEST(SpareDir::Inode(moved) == inode);
+  BOOST_TEST(SpareDir::Slurp(moved) == "PACK");
+  BOOST_TEST(CountSpareFiles(d.spare).retired == 1u);
+  BOOST_TEST(MoveToRetired(d.spare, pack).empty());  // gone
+  { std::ofstream(pack) << "PACK"; }
+  BOOST_TEST(MoveToRetired("", pack).empty());
+  BOOST_TEST(fs::exists(pack));
+}
+
+// SpareKeeper: tops up, then removes the files it was given, and only
+// those (a file retired after gc listed them stays for the next gc).
+BOOST_AUTO_TEST_CASE(the_keeper_tops_up_and_removes_what_it_was_given) {
+  SpareDir d;
+  std::vector<std::string> given;
+  for (int i = 0; i < 4; ++i) {
+    const std::string pack = d.root + "/pack-" + std::to_string(i);
+    { std::ofstream(pack) << i; }
+    given.push_back(MoveToRetired(d.spare, pack));
+    BOOST_REQUIRE(!given.back().empty());
+  }
+  BOOST_TEST(RetiredFiles(d.spare).size() == 4u);
+  const std::string later = d.root + "/ref";
+  { std::ofstream(later) << "old id\n"; }
+  const std::string kept = MoveToRetired(d.spare, later);
+  BOOST_REQUIRE(!kept.empty());
+  {
+    SpareKeeper keeper;
+    keeper.Start(d.spare, given);
+    keeper.Wait();
+    for (const std::string& path : given) BOOST_TEST(!fs::exists(path), path);
+    BOOST_TEST(fs::exists(kept));
+    BOOST_TEST(CountSpareFiles(d.spare).spares == kSpareFiles);
+    // A second start waits for the first; the destructor waits too.
+    keeper.Start(d.spare, {kept});
+  }
+  BOOST_TEST(!fs::exists(kept));
+  BOOST_TEST(CountSpareFiles(d.spare).retired == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()
 

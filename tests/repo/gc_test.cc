@@ -79,23 +79,24 @@ struct GcFixture : RepoFixture {
     BOOST_TEST(std::system(cmd.c_str()) == 0);
   }
   // Files of this repository's objects/pack that this process holds open
-  // (descriptors) or mapped, and which were removed.
+  // (descriptors) or mapped, and which were removed, or moved into
+  // spare/retired (automatic gc; removed there on another thread).
   std::vector<std::string> RemovedPacksHeld() {
     const std::string packs = repo().path() + "/objects/pack/";
+    const std::string retired = repo().path() + "/spare/retired/";
+    const auto removed = [&](const std::string& s) {
+      return (s.find(packs) != std::string::npos && s.find("(deleted)") != std::string::npos) ||
+             s.find(retired) != std::string::npos;
+    };
     std::vector<std::string> held;
     for (const auto& fd : fs::directory_iterator("/proc/self/fd")) {
       std::error_code ec;
       const std::string target = fs::read_symlink(fd.path(), ec).string();
-      if (!ec && target.find(packs) != std::string::npos &&
-          target.find("(deleted)") != std::string::npos) {
-        held.push_back("fd " + target);
-      }
+      if (!ec && removed(target)) held.push_back("fd " + target);
     }
     std::ifstream maps("/proc/self/maps");
     for (std::string line; std::getline(maps, line);) {
-      if (line.find(packs) != std::string::npos && line.find("(deleted)") != std::string::npos) {
-        held.push_back("map " + line);
-      }
+      if (removed(line)) held.push_back("map " + line);
     }
     return held;
   }
