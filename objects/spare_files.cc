@@ -38,6 +38,7 @@ std::uint64_t SpareRandom() {
 namespace {
 
 constexpr const char* kRetired = "/retired";
+constexpr const char* kMaking = "/making";
 constexpr const char* kSparePrefix = "s-";
 constexpr const char* kRetiredPrefix = "r-";
 // A process that found no spare lists the folder again after this many
@@ -164,18 +165,38 @@ Status RemoveRetiredFiles(const std::string& spare_dir) {
 Status TopUpSpareFiles(const std::string& spare_dir, std::size_t count) {
   if (spare_dir.empty()) return Status::Ok();
   const std::string retired = spare_dir + kRetired;
-  for (const char* dir : {spare_dir.c_str(), retired.c_str()}) {
-    if (::mkdir(dir, 0777) != 0 && errno != EEXIST) {
-      return Status::IOError("cannot create " + std::string(dir) + ": " + Errno());
+  const std::string making = spare_dir + kMaking;
+  for (const std::string& dir : {spare_dir, retired, making}) {
+    if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+      return Status::IOError("cannot create " + dir + ": " + Errno());
     }
   }
+  // Each spare is made in a folder of its own, then renamed into the
+  // spare folder: creating a file holds its folder's lock for as long as
+  // the file system takes to find an inode (up to ~2 ms on this disk after
+  // removals), and writes claiming spares from the spare folder meanwhile
+  // (automatic gc makes them on another thread) would wait that long.
+  // What a killed top-up left there is used too.
+  std::vector<std::string> made = NamesIn(making, kSparePrefix);
   std::size_t have = NamesIn(spare_dir, kSparePrefix).size();
   while (have < count) {
-    const std::string path = spare_dir + "/" + RandomName(kSparePrefix);
-    Fd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-    if (file.fd < 0) {
-      if (errno == EEXIST) continue;
-      return Status::IOError("cannot create " + path + ": " + Errno());
+    std::string name;
+    if (!made.empty()) {
+      name = std::move(made.back());
+      made.pop_back();
+    } else {
+      name = RandomName(kSparePrefix);
+      const std::string path = making + "/" + name;
+      Fd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+      if (file.fd < 0) {
+        if (errno == EEXIST) continue;
+        return Status::IOError("cannot create " + path + ": " + Errno());
+      }
+    }
+    const std::string from = making + "/" + name, to = spare_dir + "/" + name;
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+      if (errno == EEXIST || errno == ENOENT) continue;  // taken, or gone: another
+      return Status::IOError("cannot rename " + from + " to " + to + ": " + Errno());
     }
     ++have;
   }

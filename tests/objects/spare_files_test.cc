@@ -183,6 +183,23 @@ BOOST_AUTO_TEST_CASE(retired_files_stay_until_gc_removes_them) {
   BOOST_TEST(!fs::exists(d.spare));
 }
 
+// Spares are made in spare/making and renamed into place (a create holds
+// its folder's lock while the file system looks for an inode: claims from
+// the spare folder do not wait for it); what a killed top-up left there is
+// used first.
+BOOST_AUTO_TEST_CASE(a_top_up_makes_spares_aside_and_uses_what_was_left_there) {
+  SpareDir d;
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 2).ok());
+  BOOST_TEST(fs::is_empty(d.spare + "/making"));
+  const std::string left = d.spare + "/making/s-00000000000000aa";
+  { std::ofstream(left).flush(); }
+  const ino_t inode = SpareDir::Inode(left);
+  BOOST_REQUIRE(TopUpSpareFiles(d.spare, 3).ok());
+  BOOST_TEST(CountSpareFiles(d.spare).spares == 3u);
+  BOOST_TEST(fs::is_empty(d.spare + "/making"));
+  BOOST_TEST(SpareDir::Inode(d.spare + "/s-00000000000000aa") == inode);
+}
+
 // Automatic gc's packs: moved into the retired folder (made if missing),
 // same inode, same bytes; a file that is gone or no spare folder: nothing
 // moved, the caller removes it.
