@@ -930,10 +930,10 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     // Unreachable objects among them keep their age: the newest's.
     set_mtime = true;
   } else {
-    const std::optional<std::int64_t> cutoff =
-        options.prune_expire && *options.prune_expire > 0
-            ? std::optional<std::int64_t>(now - *options.prune_expire)
-            : std::nullopt;
+    // Set apart from its declaration: GCC 12 took the conditional's
+    // optional for one that may be read uninitialized (-Wmaybe-uninitialized).
+    std::optional<std::int64_t> cutoff;
+    if (options.prune_expire && *options.prune_expire > 0) cutoff = now - *options.prune_expire;
     // The pack --keep-largest-pack keeps, or whose entries the new pack
     // copies (ReuseLargestPack): CombineSmallPacks leaves the same one in
     // place, and copies the others.

@@ -217,18 +217,16 @@ Status SaveIndex(const std::string& path, Index& index) {
     text += e.value.empty() ? "-" : e.value == e.base ? "=" : e.value;
     text += ' ';
     text += e.base.empty() ? "-" : e.base;
-    char buf[96];
-    char* p = buf;
     auto put = [&](auto n) {
-      *p++ = ' ';
-      p = std::to_chars(p, buf + sizeof buf, n).ptr;
+      char digits[24];  // an int64's 20 and a sign
+      text += ' ';
+      text.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
     };
     put(e.size);
     put(e.mtime);
     put(e.ctime);
     put(e.ino);
-    *p++ = ' ';
-    text.append(buf, p);
+    text += ' ';
     text += id;
     text += '\n';
   }

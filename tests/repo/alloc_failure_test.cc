@@ -107,7 +107,7 @@ struct TempDir {
 
 // What one armed call did.
 struct CallOutcome {
-  const char* name;
+  const char* name = nullptr;
   bool escaped = false;       // an exception left the call (the defect this finds)
   bool fired_inside = false;  // the failing allocation happened during the call
   std::optional<Status> status;
@@ -116,7 +116,8 @@ struct CallOutcome {
 // Runs `call` (returning a Status) armed; records what happened.
 template <typename F>
 CallOutcome Armed(const char* name, F&& call) {
-  CallOutcome o{name};
+  CallOutcome o;
+  o.name = name;
   const bool before = g_fired.load();
   g_armed = true;
   try {
@@ -131,7 +132,6 @@ CallOutcome Armed(const char* name, F&& call) {
   return o;
 }
 
-Status StatusOf(const Status& s) { return s; }
 template <typename T>
 Status StatusOf(const Result<T>& r) {
   return r.ok() ? Status::Ok() : r.status();
