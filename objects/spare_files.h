@@ -16,7 +16,8 @@
 // recycle their log files for the same reason (PostgreSQL's WAL segments).
 // gc and large writes make the spares (TopUpSpareFiles), gc removes the
 // retired files after its journal checkpoint (so no record names their
-// inodes any more); a write that finds no spare creates its files as before.
+// inodes any more; automatic gc on another thread, SpareKeeper, with the
+// packs it replaced); a write that finds no spare creates its files as before.
 //
 // A spare is claimed by renameat2(RENAME_NOREPLACE), which never replaces
 // a file (a ref's lock stays exclusive: git and libgit2 create it with
@@ -61,7 +62,8 @@ int ClaimSpareFile(const std::string& spare_dir, const std::string& path);
 // rename to free it as before.
 void RetireFile(const std::string& spare_dir, const std::string& path);
 
-// Makes `spare_dir` (and its retired folder) hold `count` spares. gc calls
+// Makes `spare_dir` (and its retired and making folders) hold `count`
+// spares, each created in the making folder and renamed in. gc calls
 // it, and the writer of a pack of kSparesAfterPackBytes or more (an
 // import): operations that take long anyway; `strata init` makes none, so
 // a repository that only ever takes a few small writes never pays for them.
