@@ -51,7 +51,13 @@ Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   InstallEventHooks();
 }
 
-Repository::~Repository() = default;
+Repository::~Repository() {
+  // The pack a detached automatic gc is writing is put in place before the
+  // repository closes (repo/gc.cc).
+  if (impl_) {
+    if (Status s = FinishDetachedGc(/*wait=*/true); !s.ok()) Report(s.message());
+  }
+}
 
 Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) try {
   EnsureLibgit2();

@@ -354,6 +354,78 @@ BOOST_AUTO_TEST_CASE(a_process_holds_no_removed_pack) {
   BOOST_TEST(Get("d0", versions[0]).value() == J(R"({"n": 0})"));
 }
 
+// Four packs of 100 documents each, written through `writer`: past a
+// pack limit of 3, the fourth's automatic gc rolls them all up, through
+// the pack builder (each write's pack has no deltas), with 400 objects or
+// more: above kDetachObjects (repo/gc.cc).
+void ImportRounds(Repository& writer, int rounds, const std::string& prefix = "r") {
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<std::pair<std::string, json::value>> docs;
+    for (int i = 0; i < 100; ++i) {
+      docs.emplace_back(prefix + std::to_string(round) + "/" + std::to_string(i),
+                        json::object{{"n", i}, {"round", round}});
+    }
+    Result<WriteResult> w = writer.Import(std::move(docs), RepoFixture::By("ann"));
+    BOOST_REQUIRE_MESSAGE(w.ok(), w.status().message());
+  }
+}
+
+// A write whose automatic gc searches deltas over that many objects leaves
+// the pack to another thread, as git's gc.autoDetach does: the write
+// returns with every pack in place and the gc lock held (another gc skips);
+// reads go on; the pack goes in place, replacing the four, at the next gc
+// or when the repository is closed. (Before, the write that ran it waited
+// 55-150 ms for libgit2's delta search: docs/performance.md.)
+void DetachedRollUp(GcFixture& f, bool at_close) {
+  f.SetConfig("strata.gcAutoPackLimit", "3");
+  std::unique_ptr<Repository> writer = Repository::Open(f.dir()).value();
+  const std::size_t before = f.Count(".pack");
+  ImportRounds(*writer, 4);
+  BOOST_TEST(f.Count(".pack") == before + 4);
+  Result<GcReport> other = f.repo().Gc(GcOptions::Auto());
+  BOOST_REQUIRE_MESSAGE(other.ok(), other.status().message());
+  BOOST_TEST(!other->ran);
+  BOOST_TEST(other->skipped == "another gc is running");
+  Result<Snapshot> head = writer->Read("HEAD");
+  BOOST_REQUIRE(head.ok());
+  BOOST_TEST(head->Get("r3/99").value() == RepoFixture::J(R"({"n": 99, "round": 3})"));
+  if (at_close) {
+    writer.reset();
+  } else {
+    Result<GcReport> next = writer->Gc(GcOptions::Auto());
+    BOOST_REQUIRE_MESSAGE(next.ok(), next.status().message());
+    BOOST_TEST(!next->ran);  // the installed pack left nothing to do
+  }
+  BOOST_TEST(f.Count(".pack") == 1u);
+  BOOST_TEST(f.Count(".idx") == 1u);
+  BOOST_TEST(f.Get("r0/5").value() == RepoFixture::J(R"({"n": 5, "round": 0})"));
+  f.ExpectVerifies();
+  // The gc lock was let go: a gc runs.
+  Result<GcReport> full = f.repo().Gc(Options());
+  BOOST_TEST(full.ok(), full.status().message());
+}
+
+BOOST_AUTO_TEST_CASE(a_writes_roll_up_is_written_on_another_thread) {
+  DetachedRollUp(*this, /*at_close=*/false);
+}
+
+BOOST_AUTO_TEST_CASE(a_detached_roll_up_is_installed_when_the_repository_closes) {
+  DetachedRollUp(*this, /*at_close=*/true);
+}
+
+// strata.gcAutoDetach = false (git's gc.autoDetach): the write that runs
+// automatic gc writes the pack itself.
+BOOST_AUTO_TEST_CASE(with_auto_detach_off_the_write_packs_them) {
+  SetConfig("strata.gcAutoPackLimit", "3");
+  SetConfig("strata.gcAutoDetach", "false");
+  ImportRounds(repo(), 4);
+  BOOST_TEST(Count(".pack") == 1u);
+  Result<GcReport> other = repo().Gc(GcOptions::Auto());
+  BOOST_REQUIRE(other.ok());
+  BOOST_TEST(other->skipped.find("nothing to do") != std::string::npos, other->skipped);
+  ExpectVerifies();
+}
+
 // Past the pack limit, automatic gc rolls the small packs into one and
 // leaves a pack that outweighs them (git's geometric repack, by objects):
 // the import's pack stays as it is, the new pack holds the small packs'
