@@ -230,25 +230,19 @@ std::string MoveToRetired(const std::string& spare_dir, const std::string& path)
 }
 
 void SpareKeeper::Start(std::string spare_dir, std::vector<std::string> remove) {
-  Run([spare_dir = std::move(spare_dir), remove = std::move(remove)] {
-    static_cast<void>(TopUpSpareFiles(spare_dir));
-    for (const std::string& path : remove) ::unlink(path.c_str());
-  });
-}
-
-void SpareKeeper::Run(std::function<void()> work) {
   Wait();
-  auto guarded = [work = std::move(work)] {
+  auto work = [spare_dir = std::move(spare_dir), remove = std::move(remove)] {
     try {
-      work();
+      static_cast<void>(TopUpSpareFiles(spare_dir));
+      for (const std::string& path : remove) ::unlink(path.c_str());
     } catch (...) {
       // Out of memory: the next gc does what is left.
     }
   };
   try {
-    thread_ = std::thread(guarded);  // a copy: `guarded` stays whole if this throws
+    thread_ = std::thread(work);  // a copy: `work` stays whole if this throws
   } catch (...) {
-    guarded();  // no thread to be had: done here, as gc did before
+    work();  // no thread to be had: done here, as gc did before
   }
 }
 

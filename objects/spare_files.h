@@ -28,7 +28,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,11 +89,9 @@ std::string MoveToRetired(const std::string& spare_dir, const std::string& path)
 // What automatic gc leaves to another thread, so that the write that ran
 // it returns sooner: topping up the spares, then removing retired files
 // gc listed (before the removals: creating a file is slow for a while
-// after them); and, when a write ran it, the pack that needs the pack
-// builder (repo/gc.cc, "Detached pack"). Start and Run wait for the work
-// started before; Wait and the destructor wait for it. Best effort, as
-// gc's own top-up: what it could not do, the next gc does (it removes
-// every retired file).
+// after them). Start waits for the work it started before; Wait and the
+// destructor wait for it. Best effort, as gc's own top-up: what it could
+// not do, the next gc does (it removes every retired file).
 class SpareKeeper {
  public:
   SpareKeeper() = default;
@@ -103,8 +100,6 @@ class SpareKeeper {
   ~SpareKeeper() { Wait(); }
 
   void Start(std::string spare_dir, std::vector<std::string> remove);
-  // Runs `work` on the thread (here, if no thread can be had).
-  void Run(std::function<void()> work);
   void Wait();
 
  private:

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -18,9 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <memory>
 #include <unordered_set>
-#include <utility>
 #include <vector>
 
 #include "objects/file_io.h"
@@ -199,8 +196,6 @@ GcAutoLimits ReadAutoLimits(git_config* raw) {
   int64_t value = 0;
   if (git_config_get_int64(&value, raw, "strata.gcAuto") == 0) limits.loose = value;
   if (git_config_get_int64(&value, raw, "strata.gcAutoPackLimit") == 0) limits.packs = value;
-  int detach = 1;
-  if (git_config_get_bool(&detach, raw, "strata.gcAutoDetach") == 0) limits.detach = detach != 0;
   git_error_clear();
   return limits;
 }
@@ -287,13 +282,6 @@ Status RetirePack(const PackOnDisk& p, const std::string& spare_dir,
 // The gc lock: held with flock(2) for the whole run, never waited for.
 class GcLock {
  public:
-  GcLock() = default;
-  GcLock(const GcLock&) = delete;
-  // Moved into a detached gc (DetachedGc), which holds it to its install.
-  GcLock& operator=(GcLock&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
   ~GcLock() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -778,254 +766,6 @@ Result<std::string> ReuseLargestPack(ObjectStore& store, const std::string& larg
   return name;
 }
 
-namespace {
-
-// What a gc writes and removes once it has chosen: the pack builder's
-// objects (with the largest pack's entries when reuse_largest), or the
-// copy CombinePacks made; then the listed files the new pack replaces.
-struct PackPlan {
-  std::string git_dir, objects, spare_dir;
-  std::int64_t now = 0;
-  std::vector<PackOnDisk> replaced;
-  std::vector<LooseFile> loose;
-  std::vector<std::string> orphans, temps, fanout;
-  std::vector<std::string> intermediate;  // packs CombineSmallPacks wrote
-  std::optional<ObjectStore::CombinedPack> combined;
-  // Automatic gc: the replaced packs' objects (not the largest's, when
-  // reused) and the loose ones go to the pack builder, whole.
-  bool insert_replaced = false;
-  std::string largest;
-  std::size_t largest_objects = 0;
-  std::vector<ObjectId> kept_in_largest;
-  bool reuse_largest = false;
-  bool set_mtime = false;
-  std::int64_t newest_young = 0;
-  // Automatic gc: the files moved into the spare folder's retired ones,
-  // which the keeper removes (objects/spare_files.h).
-  std::vector<std::string> retired;
-  // What WritePlanPack wrote: the folder it wrote in, and the new pack's
-  // name there ("" when the largest pack stays as the new pack); `tmp`
-  // empty when it wrote nothing there (combined, or nothing to pack).
-  std::string tmp, name;
-  std::uint64_t objects_packed = 0;
-};
-
-// What killed writers and gc runs left in objects/: nothing any object is
-// read from, so removed under the write lock, before or after the pack.
-Status RemoveLeftovers(PackPlan& plan) {
-  for (const std::string& path : plan.orphans) STRATA_RETURN_IF_ERROR(Unlink(path));
-  for (const std::string& path : plan.temps) STRATA_RETURN_IF_ERROR(Unlink(path));
-  plan.orphans.clear();
-  plan.temps.clear();
-  return Status::Ok();
-}
-
-// Writes the plan's pack through `repo` and `store` (with `pb`, filled
-// here when insert_replaced) into a folder of its own (plan.tmp), fsynced:
-// nothing in objects/ changes.
-Status WritePlanPack(PackPlan& plan, git_repository* repo, ObjectStore& store, git_packbuilder* pb,
-                     const GcOptions& options, GcReport& report) {
-  if (plan.insert_replaced) {
-    for (const PackOnDisk& p : plan.replaced) {
-      if (p.base == plan.largest) continue;
-      STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p.base + ".idx"));
-      for (const ObjectId& id : ids) {
-        STRATA_GIT(git_packbuilder_insert(pb, AsGit(id), nullptr),
-                   "cannot pack object " + id.Hex());
-      }
-    }
-    for (const LooseFile& f : plan.loose) {
-      STRATA_GIT(git_packbuilder_insert(pb, AsGit(f.id), nullptr),
-                 "cannot pack object " + f.id.Hex());
-    }
-  }
-  plan.objects_packed = plan.combined ? plan.combined->objects
-                                      : git_packbuilder_object_count(pb) +
-                                            (plan.reuse_largest ? plan.kept_in_largest.size() : 0);
-  StopPoint("walked");
-  if (plan.combined || plan.objects_packed == 0) return Status::Ok();
-  std::string tmp = plan.git_dir + kTempPrefix + "XXXXXX";
-  if (::mkdtemp(tmp.data()) == nullptr) {
-    return Status::IOError("cannot create a folder in " + plan.git_dir + ": " + Errno());
-  }
-  plan.tmp = tmp;
-  // libgit2's indexer fsyncs the pack and its index (fsync is on,
-  // objects/git.cc).
-  ProgressPayload payload{&options};
-  if (git_packbuilder_object_count(pb) > 0) {
-    STRATA_ASSIGN_OR_RETURN(plan.name, WritePack(repo, pb, tmp, payload));
-  }
-  if (plan.reuse_largest) {
-    STRATA_ASSIGN_OR_RETURN(
-        plan.name,
-        ReuseLargestPack(store, plan.largest, plan.largest_objects, plan.kept_in_largest,
-                         plan.name.empty() ? "" : tmp + "/" + plan.name, tmp, options, report));
-  }
-  StopPoint("written");
-  return Status::Ok();
-}
-
-// Puts the pack WritePlanPack wrote in place (fsyncing objects/pack), and
-// removes (automatic gc: retires) what it replaces.
-Status InstallPlanPack(PackPlan& plan, const GcOptions& options, GcReport& report) {
-  report.objects_packed = plan.objects_packed;
-  std::string new_pack_base;
-  if (plan.combined) {
-    new_pack_base = plan.combined->base;
-    report.pack = fs::path(new_pack_base).filename().string() + ".pack";
-    StopPoint("installed");
-  } else if (!plan.tmp.empty()) {
-    const std::string& name = plan.name;
-    report.pack = (name.empty() ? fs::path(plan.largest).filename().string() : name) + ".pack";
-    new_pack_base = name.empty() ? plan.largest : plan.objects + "/pack/" + name;
-    // The pack first, then its index: a reader that sees the index finds
-    // its pack. A pack of the same name is the same objects in the same
-    // order, already in place.
-    for (const char* ext : {".pack", ".idx"}) {
-      if (name.empty()) break;  // the largest pack stays, the new pack
-      const std::string from = plan.tmp + "/" + name + ext;
-      const std::string to = new_pack_base + ext;
-      if (::rename(from.c_str(), to.c_str()) != 0) {
-        return Status::IOError("cannot rename " + from + " to " + to + ": " + Errno());
-      }
-      if (std::strcmp(ext, ".pack") == 0) StopPoint("pack-renamed");
-    }
-    STRATA_RETURN_IF_ERROR(SyncDir(plan.objects + "/pack"));
-    StopPoint("installed");
-    std::error_code ec;
-    fs::remove_all(plan.tmp, ec);
-    if (ec) return Status::IOError("cannot remove " + plan.tmp + ": " + ec.message());
-  }
-  // The new pack's age is its youngest unreachable object's: those stay
-  // for the grace period from when they were written, not from this gc.
-  // With none, it is as old as the grace period (what is reachable does
-  // not care).
-  if (plan.set_mtime && !new_pack_base.empty()) {
-    const std::int64_t age =
-        plan.newest_young > 0 ? plan.newest_young
-                              : plan.now - (options.prune_expire ? *options.prune_expire : 0) - 1;
-    struct timespec times[2] = {{age, 0}, {age, 0}};
-    if (::utimensat(AT_FDCWD, (new_pack_base + ".pack").c_str(), times, 0) != 0) {
-      return Status::IOError("cannot set the time of " + new_pack_base + ".pack: " + Errno());
-    }
-  }
-
-  // Everything kept is in the new pack, on disk: remove what was listed.
-  const std::uint64_t total = plan.replaced.size() + plan.loose.size();
-  std::uint64_t done = 0;
-  bool stopped_halfway = false;
-  for (const PackOnDisk& p : plan.replaced) {
-    if (p.base == new_pack_base) continue;
-    STRATA_RETURN_IF_ERROR(options.auto_mode ? RetirePack(p, plan.spare_dir, plan.retired)
-                                             : RemovePack(p));
-    // A copy this gc made stands for packs already counted.
-    const bool copy = std::find(plan.intermediate.begin(), plan.intermediate.end(), p.base) !=
-                      plan.intermediate.end();
-    if (!copy) ++report.packs_removed;
-    ++done;
-    if (options.progress) options.progress("removing", done, total);
-    if (!stopped_halfway && done * 2 >= plan.replaced.size()) {
-      stopped_halfway = true;
-      StopPoint("removing");
-    }
-  }
-  for (const LooseFile& f : plan.loose) {
-    STRATA_RETURN_IF_ERROR(Unlink(f.path));
-    ++report.loose_removed;
-    ++done;
-    if (options.progress) options.progress("removing", done, total);
-  }
-  STRATA_RETURN_IF_ERROR(RemoveLeftovers(plan));
-  // Empty fan-out folders go too (one that is not empty stays).
-  for (const std::string& dir : plan.fanout) {
-    if (::rmdir(dir.c_str()) != 0) {
-      // Not empty, or gone: either way nothing to do.
-    }
-  }
-  StopPoint("removed");
-  return Status::Ok();
-}
-
-// Objects the pack builder must take (deltas searched) before automatic gc
-// writes its pack on another thread (GcOptions::detach): below, the pack
-// costs a few milliseconds, less than a thread's start and the install.
-constexpr std::uint64_t kDetachObjects = 256;
-
-// The pack of a detached automatic gc (GcOptions::detach) is written on
-// the keeper's thread, through a repository and object store of its own
-// (the caller's are its thread's alone: repository.h), into a folder of its
-// own: nothing in objects/ changes, the packs it will replace are read as
-// they are, and the writes go on meanwhile (their packs are not in the
-// plan). It holds the gc lock from the listing to the install, so no other
-// gc runs in between. The install, the retiring of the packs it replaces
-// and the refresh of this process's packs happen on the caller's thread,
-// under the write lock, as an inline gc's (Repository::FinishDetachedGc):
-// at the first write's gc check after the pack is written, at the next
-// gc, or when the repository is closed. A kill before the install leaves
-// the folder, which the next gc removes; after it, what a killed inline gc
-// leaves. The journal's checkpoint was made under the write lock before
-// the listing: no record names a pack it replaces.
-Status WriteDetachedPack(PackPlan& plan) {
-  git_repository* raw = nullptr;
-  STRATA_GIT(
-      git_repository_open_ext(&raw, plan.git_dir.c_str(),
-                              GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr),
-      "cannot open " + plan.git_dir);
-  RepositoryPtr repo(raw);
-  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store,
-                          ObjectStore::Open(repo.get(), /*repair_indexes=*/false));
-  git_packbuilder* pb_raw = nullptr;
-  STRATA_GIT(git_packbuilder_new(&pb_raw, repo.get()), "cannot start a pack");
-  PackBuilderPtr pb(pb_raw);
-  // One thread: the other CPU is the writer's.
-  git_packbuilder_set_threads(pb.get(), 1);
-  GcReport report;
-  return WritePlanPack(plan, repo.get(), *store, pb.get(), GcOptions::Auto(), report);
-}
-
-}  // namespace
-
-// A detached automatic gc: its plan, the gc lock it holds, and how its
-// pack's writing went (set by the keeper's thread before `done`).
-struct DetachedGc {
-  PackPlan plan;
-  GcLock lock;
-  Status status;
-  std::atomic<bool> done{false};
-};
-
-Status Repository::FinishDetachedGc(bool wait) {
-  const std::shared_ptr<DetachedGc> job = impl_->detached_gc_;
-  if (!job || (!wait && !job->done.load(std::memory_order_acquire))) return Status::Ok();
-  impl_->spare_keeper_.Wait();
-  impl_->detached_gc_.reset();
-  PackPlan& plan = job->plan;
-  Status installed = job->status;
-  if (installed.ok()) {
-    Result<RefTransaction> write_lock = RefTransaction::Begin(impl_->repo_.get(), nullptr);
-    installed = write_lock.status();
-    if (installed.ok()) {
-      GcReport report;
-      installed = InstallPlanPack(plan, GcOptions::Auto(), report);
-      // This process sees the new pack from now on, and not the retired ones.
-      if (Status refreshed = impl_->store_->RefreshPacks(); installed.ok()) installed = refreshed;
-    }
-  }
-  if (!installed.ok() && !plan.tmp.empty()) {
-    // Not installed: the packs it would replace are all there.
-    std::error_code ec;
-    fs::remove_all(plan.tmp, ec);
-  }
-  impl_->spare_keeper_.Start(plan.spare_dir, std::move(plan.retired));
-  if (!installed.ok()) {
-    return Status(installed.code(),
-                  "automatic gc's pack was not installed (every version is kept; `strata gc` "
-                  "packs them): " +
-                      installed.message());
-  }
-  return Status::Ok();
-}
-
 Result<GcReport> Repository::Gc(const GcOptions& options) try {
   if (options.auto_mode && options.keep_largest_pack) {
     return Status::InvalidArgument(
@@ -1040,12 +780,8 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   GcReport report;
   const std::string git_dir = git_repository_path(impl_->repo_.get());
   const std::string objects = git_dir + "objects";
-  // The pack a detached automatic gc wrote goes in place first: once it is
-  // written (a write's check), or when it is (any other gc).
-  if (Status s = FinishDetachedGc(/*wait=*/!options.detach); !s.ok()) Report(s.message());
-  GcAutoLimits limits;
   if (options.auto_mode) {
-    limits = ReadAutoLimits(impl_->Config().get());
+    const GcAutoLimits limits = ReadAutoLimits(impl_->Config().get());
     std::optional<std::string> reason = AutoReason(objects, limits);
     if (!reason) {
       report.skipped = limits.loose <= 0 ? "automatic gc is off (strata.gcAuto = 0)"
@@ -1070,6 +806,9 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   // No strata writer moves a ref until this gc is done.
   STRATA_ASSIGN_OR_RETURN(RefTransaction write_lock,
                           RefTransaction::Begin(impl_->repo_.get(), nullptr));
+  // What the last automatic gc of this process left to another thread is
+  // done (it removes files this run would list).
+  impl_->spare_keeper_.Wait();
   StopPoint("locked");
   // The write journal's records name packs this run may replace: make them
   // durable where they are and void the records (repo/journal.h), so that a
@@ -1174,6 +913,20 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
         }
       }
     }
+    if (!combined) {
+      for (const PackOnDisk* p : replaced) {
+        if (p->base == largest) continue;
+        STRATA_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, PackObjects(p->base + ".idx"));
+        for (const ObjectId& id : ids) {
+          STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(id), nullptr),
+                     "cannot pack object " + id.Hex());
+        }
+      }
+      for (const LooseFile& f : listing.loose) {
+        STRATA_GIT(git_packbuilder_insert(pb.get(), AsGit(f.id), nullptr),
+                   "cannot pack object " + f.id.Hex());
+      }
+    }
     // Unreachable objects among them keep their age: the newest's.
     set_mtime = true;
   } else {
@@ -1241,51 +994,105 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
     report.unreachable_kept =
         git_packbuilder_object_count(pb.get()) + kept_in_largest.size() - reachable;
   }
-  PackPlan plan;
-  plan.git_dir = git_dir;
-  plan.objects = objects;
-  plan.spare_dir = spare_dir;
-  plan.now = now;
-  for (const PackOnDisk* p : replaced) plan.replaced.push_back(*p);
-  plan.loose = std::move(listing.loose);
-  plan.orphans = std::move(listing.orphans);
-  plan.temps = std::move(listing.temps);
-  plan.fanout = std::move(listing.fanout);
-  plan.intermediate = std::move(intermediate);
-  plan.combined = std::move(combined);
-  plan.insert_replaced = options.auto_mode && !plan.combined;
-  plan.largest = std::move(largest);
-  plan.largest_objects = largest_objects;
-  plan.kept_in_largest = std::move(kept_in_largest);
-  plan.reuse_largest = !plan.largest.empty() && !options.keep_largest_pack;
-  plan.set_mtime = set_mtime;
-  plan.newest_young = newest_young;
-  plan.retired = std::move(retired);
-  std::uint64_t to_search = plan.loose.size();  // objects the pack builder takes
-  for (const PackOnDisk& p : plan.replaced) {
-    if (p.base != plan.largest) to_search += p.objects;
+  const bool reuse_largest = !largest.empty() && !options.keep_largest_pack;
+  report.objects_packed = combined ? combined->objects
+                                   : git_packbuilder_object_count(pb.get()) +
+                                         (reuse_largest ? kept_in_largest.size() : 0);
+  StopPoint("walked");
+
+  std::string new_pack_base;
+  if (combined) {
+    new_pack_base = combined->base;
+    report.pack = fs::path(new_pack_base).filename().string() + ".pack";
+    StopPoint("installed");
+  } else if (report.objects_packed > 0) {
+    std::string tmp = git_dir + kTempPrefix + "XXXXXX";
+    if (::mkdtemp(tmp.data()) == nullptr) {
+      return Status::IOError("cannot create a folder in " + git_dir + ": " + Errno());
+    }
+    // libgit2's indexer fsyncs the pack and its index (fsync is on,
+    // objects/git.cc).
+    std::string name;
+    if (git_packbuilder_object_count(pb.get()) > 0) {
+      STRATA_ASSIGN_OR_RETURN(name, WritePack(impl_->repo_.get(), pb.get(), tmp, payload));
+    }
+    if (reuse_largest) {
+      STRATA_ASSIGN_OR_RETURN(
+          name, ReuseLargestPack(*impl_->store_, largest, largest_objects, kept_in_largest,
+                                 name.empty() ? "" : tmp + "/" + name, tmp, options, report));
+    }
+    StopPoint("written");
+    report.pack = (name.empty() ? fs::path(largest).filename().string() : name) + ".pack";
+    new_pack_base = name.empty() ? largest : objects + "/pack/" + name;
+    // The pack first, then its index: a reader that sees the index finds
+    // its pack. A pack of the same name is the same objects in the same
+    // order, already in place.
+    for (const char* ext : {".pack", ".idx"}) {
+      if (name.empty()) break;  // the largest pack stays, the new pack
+      const std::string from = tmp + "/" + name + ext;
+      const std::string to = new_pack_base + ext;
+      if (::rename(from.c_str(), to.c_str()) != 0) {
+        return Status::IOError("cannot rename " + from + " to " + to + ": " + Errno());
+      }
+      if (std::strcmp(ext, ".pack") == 0) StopPoint("pack-renamed");
+    }
+    STRATA_RETURN_IF_ERROR(SyncDir(objects + "/pack"));
+    StopPoint("installed");
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    if (ec) return Status::IOError("cannot remove " + tmp + ": " + ec.message());
   }
-  if (options.detach && limits.detach && plan.insert_replaced && to_search >= kDetachObjects) {
-    // Detached (WriteDetachedPack): the pack is written on another thread.
-    STRATA_RETURN_IF_ERROR(RemoveLeftovers(plan));
-    auto job = std::make_shared<DetachedGc>();
-    job->plan = std::move(plan);
-    job->lock = std::move(gc_lock);
-    impl_->detached_gc_ = job;
-    impl_->spare_keeper_.Run([job] {
-      job->status = WriteDetachedPack(job->plan);
-      job->done.store(true, std::memory_order_release);
-    });
-    report.detached = true;
-    return report;
+  // The new pack's age is its youngest unreachable object's: those stay
+  // for the grace period from when they were written, not from this gc.
+  // With none, it is as old as the grace period (what is reachable does
+  // not care).
+  if (set_mtime && !new_pack_base.empty()) {
+    const std::int64_t age = newest_young > 0
+                                 ? newest_young
+                                 : now - (options.prune_expire ? *options.prune_expire : 0) - 1;
+    struct timespec times[2] = {{age, 0}, {age, 0}};
+    if (::utimensat(AT_FDCWD, (new_pack_base + ".pack").c_str(), times, 0) != 0) {
+      return Status::IOError("cannot set the time of " + new_pack_base + ".pack: " + Errno());
+    }
   }
-  STRATA_RETURN_IF_ERROR(
-      WritePlanPack(plan, impl_->repo_.get(), *impl_->store_, pb.get(), options, report));
-  STRATA_RETURN_IF_ERROR(InstallPlanPack(plan, options, report));
+
+  // Everything kept is in the new pack, on disk: remove what was listed.
+  const std::uint64_t total = replaced.size() + listing.loose.size();
+  std::uint64_t done = 0;
+  bool stopped_halfway = false;
+  for (const PackOnDisk* p : replaced) {
+    if (p->base == new_pack_base) continue;
+    STRATA_RETURN_IF_ERROR(options.auto_mode ? RetirePack(*p, spare_dir, retired) : RemovePack(*p));
+    // A copy this gc made stands for packs already counted.
+    const bool copy =
+        std::find(intermediate.begin(), intermediate.end(), p->base) != intermediate.end();
+    if (!copy) ++report.packs_removed;
+    ++done;
+    if (options.progress) options.progress("removing", done, total);
+    if (!stopped_halfway && done * 2 >= replaced.size()) {
+      stopped_halfway = true;
+      StopPoint("removing");
+    }
+  }
+  for (const LooseFile& f : listing.loose) {
+    STRATA_RETURN_IF_ERROR(Unlink(f.path));
+    ++report.loose_removed;
+    ++done;
+    if (options.progress) options.progress("removing", done, total);
+  }
+  for (const std::string& path : listing.orphans) STRATA_RETURN_IF_ERROR(Unlink(path));
+  for (const std::string& path : listing.temps) STRATA_RETURN_IF_ERROR(Unlink(path));
+  // Empty fan-out folders go too (one that is not empty stays).
+  for (const std::string& dir : listing.fanout) {
+    if (::rmdir(dir.c_str()) != 0) {
+      // Not empty, or gone: either way nothing to do.
+    }
+  }
+  StopPoint("removed");
   // This process sees the new pack from now on, and not the removed ones
   // (retired packs are still linked: unmapping them frees nothing yet).
   STRATA_RETURN_IF_ERROR(impl_->store_->RefreshPacks());
-  if (options.auto_mode) impl_->spare_keeper_.Start(spare_dir, std::move(plan.retired));
+  if (options.auto_mode) impl_->spare_keeper_.Start(spare_dir, std::move(retired));
 
   STRATA_ASSIGN_OR_RETURN(Listing after, ListObjects(objects, now));
   report.loose_after = after.loose.size();

@@ -51,13 +51,7 @@ Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   InstallEventHooks();
 }
 
-Repository::~Repository() {
-  // The pack a detached automatic gc is writing is put in place before the
-  // repository closes (repo/gc.cc).
-  if (impl_) {
-    if (Status s = FinishDetachedGc(/*wait=*/true); !s.ok()) Report(s.message());
-  }
-}
+Repository::~Repository() = default;
 
 Result<std::unique_ptr<Repository>> Repository::Init(const std::string& dir) try {
   EnsureLibgit2();

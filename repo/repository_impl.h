@@ -23,7 +23,6 @@ namespace strata {
 
 class ViewCache;      // repo/views.h
 struct VersionTrees;  // repo/version_tree.h
-struct DetachedGc;    // repo/gc.cc
 
 // strata.formatVersion from the repository's config (1 when unset).
 Result<int> ReadFormatVersion(git_repository* repo);
@@ -79,9 +78,6 @@ struct Repository::Impl {
   // Config() gives that one during a write, else a new snapshot.
   ConfigSnapshot Config() { return write_config_ ? write_config_ : SnapshotConfig(repo_.get()); }
   ConfigSnapshot write_config_;
-  // A detached automatic gc's pack, being written on the keeper's thread
-  // (repo/gc.cc), until it is installed.
-  std::shared_ptr<DetachedGc> detached_gc_;
   // What automatic gc left to another thread (objects/spare_files.h):
   // waited for by the next gc and when the repository is closed.
   SpareKeeper spare_keeper_;

@@ -542,7 +542,7 @@ Result<WriteResult> Repository::WriteState(const StateFn& make_state, const Mess
       // Automatic gc runs once the ref moved and the write lock is released
       // (gc takes it); its failure is reported, never the write's.
       { RefTransaction done = std::move(tx); }
-      if (Result<GcReport> gc = Gc(GcOptions::AfterWrite()); !gc.ok()) {
+      if (Result<GcReport> gc = Gc(GcOptions::Auto()); !gc.ok()) {
         Report("automatic gc failed (the version was written; run `strata gc`): " +
                gc.status().message());
       }

@@ -58,15 +58,6 @@ struct GcOptions {
   // among the other objects, in one new pack. With auto_mode or
   // keep_largest_pack: InvalidArgument.
   bool aggressive = false;
-  // With auto_mode: a pack that needs libgit2's pack builder (the roll-up
-  // of every pack, whose deltas it searches) is written on another thread
-  // after Gc returns, as git's gc.autoDetach runs `gc --auto` in the
-  // background, so the write that ran it is not kept waiting; the
-  // repository waits for it at its next gc and when it is closed, and
-  // reports a failure then. What the write lock must cover (the journal's
-  // checkpoint, the listing) is done before Gc returns. Every write sets it
-  // (GcOptions::AfterWrite); `strata gc --auto` does not.
-  bool detach = false;
   // Called as the work advances: a stage ("counting", "compressing",
   // "writing", "removing") and how far it is.
   std::function<void(const std::string& stage, std::uint64_t done, std::uint64_t total)> progress;
@@ -78,20 +69,11 @@ struct GcOptions {
     o.auto_mode = true;
     return o;
   }
-  // What a write runs once its ref moved: Auto(), detached.
-  static GcOptions AfterWrite() {
-    GcOptions o = Auto();
-    o.detach = true;
-    return o;
-  }
 };
 
 struct GcReport {
   bool ran = false;     // false: --auto found nothing to do, or another gc ran
   std::string skipped;  // why it did not run (auto mode only)
-  // detach: the new pack is being written on another thread; the counts
-  // after the listing (objects packed, removed, after) stay 0.
-  bool detached = false;
   std::uint64_t loose_before = 0;
   std::uint64_t packs_before = 0;
   std::uint64_t bytes_before = 0;  // loose objects + packs and their indexes
@@ -111,7 +93,6 @@ struct GcReport {
 struct GcAutoLimits {
   std::int64_t loose = 6700;
   std::int64_t packs = 50;
-  bool detach = true;  // strata.gcAutoDetach (git's gc.autoDetach)
 };
 
 }  // namespace strata

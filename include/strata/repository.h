@@ -806,10 +806,6 @@ class Repository {
   // The path of hook `name` if it is an executable file; reports one that is not.
   std::optional<std::string> ExecutableHook(const std::string& name) const;
   void Report(const std::string& message) const;
-  // Installs the pack a detached automatic gc wrote (repo/gc.cc), when it
-  // is written; with `wait`, waits for it. Its failure leaves every pack
-  // in place.
-  Status FinishDetachedGc(bool wait);
 
   std::unique_ptr<Impl> impl_;
 };

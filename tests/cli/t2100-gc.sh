@@ -258,60 +258,6 @@ for step in removing removed; do
   "
 done
 
-# A write whose automatic gc rolls up every pack through the pack builder
-# (1,000 objects and more: four imports of 300 documents) writes that pack
-# on another thread and puts it in place as the process ends (repo/gc.cc,
-# "detached"). Killed at each step, on that thread or after: nothing lost,
-# the next gc completes. Without a kill, one pack is left.
-make_detach_repo() {
-  make_repo "$1"
-  cd "$1"
-  for round in 0 1 2; do
-    python3 -c "
-import json
-for i in range(300):
-    print(json.dumps({'id': 'r$round/%d' % i, 'doc': {'n': i, 'name': 'document %d' % i}}))" >in.jsonl
-    strata import in.jsonl >/dev/null
-  done
-  python3 -c "
-import json
-for i in range(300):
-    print(json.dumps({'id': 'r3/%d' % i, 'doc': {'n': i, 'name': 'document %d' % i}}))" >in.jsonl
-  sgit config strata.gcAuto 6700
-  sgit config strata.gcAutoPackLimit 3
-}
-test_expect_success 'a detached automatic gc writes its pack on another thread; one pack is left' '
-  make_detach_repo dd &&
-  if command -v strace >/dev/null 2>&1; then
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-      strace -f -o trace -e trace=openat,rename,renameat2 "$STRATA" import in.jsonl >/dev/null &&
-    main=$(grep -m1 "rename(.*refs/heads/main.lock" trace | cut -d" " -f1) &&
-    writer=$(grep -m1 "openat(.*gc-tmp-" trace | cut -d" " -f1) &&
-    [ -n "$main" ] && [ -n "$writer" ] && [ "$writer" != "$main" ]
-  else
-    strata import in.jsonl >/dev/null
-  fi &&
-  expect_eq 1 "$(count idx)" &&
-  expect_eq 0 "$(ls -d .strata/gc-tmp-* 2>/dev/null | wc -l)" &&
-  expect_eq 99 "$(strata get r3/99 /n)"
-'
-for step in walked written pack-renamed installed removing removed; do
-  test_expect_success "detached automatic gc killed at step $step: nothing lost" "
-    make_detach_repo dk-$step
-    set +e
-    STRATA_GC_TEST_STOP=$step strata import in.jsonl >/dev/null 2>&1
-    rc=\$?
-    set -e
-    expect_eq 137 \"\$rc\"
-    expect_eq 99 \"\$(strata get r3/99 /n)\"
-    check_sound
-    strata gc --prune now >/dev/null
-    expect_eq 1 \"\$(count idx)\"
-    expect_eq 0 \"\$(ls -d .strata/gc-tmp-* 2>/dev/null | wc -l)\"
-    check_sound
-  "
-done
-
 # The same kills when gc copies the largest pack's deltas (a pack an
 # aggressive gc wrote, and three writes since).
 make_delta_repo() {
