@@ -57,6 +57,9 @@ constexpr int kPackPriority = 2;
 constexpr int kLoosePriority = 1;
 // Pack entries are compressed fast: `strata gc` repacks them smaller.
 constexpr int kPackZlibLevel = 1;
+// A pack of this many objects or fewer (a small version's) stores its
+// small objects rather than compressing them (Deflater::store_small).
+constexpr std::size_t kStoreSmallObjectsUpTo = 64;
 
 // Adds `backend` to `odb`, which then owns it; frees it if that fails.
 // Allocates nothing before `odb` owns the backend (`what` is a plain C
@@ -578,21 +581,33 @@ struct Deflater {
   // level 1 (a small version's trees and blobs: docs/performance.md, "The
   // write journal"); larger ones stream through zlib, a piece at a time.
   static constexpr std::size_t kWholeBytes = std::size_t{1} << 20;
+  // In a small pack (store_small), objects under this size are stored
+  // (zlib's level 0, the same format): libdeflate clears a 128 KiB hash
+  // table for each object it compresses, ~8 us, more than a small tree or
+  // commit is worth (it saves ~60 bytes). A one-field version's objects:
+  // 22-27 us instead of 77-116 us, its pack 8-13% larger until gc repacks
+  // it (docs/performance.md, "Small objects stored in a small version's
+  // pack"). An import's many small blobs are compressed as before.
+  static constexpr std::size_t kCompressFromBytes = 512;
+  bool store_small = false;
   // zlib's streams are set up at their first object (most writes have
   // none: every object goes whole): deflateInit allocates and clears
   // ~300 KiB, which cost a one-field `strata set` ~1.3% of its CPU.
   z_stream small{}, large{}, stored{};
   libdeflate_compressor* whole = nullptr;
+  libdeflate_compressor* whole_stored = nullptr;  // level 0, for objects under kCompressFromBytes
   bool small_ok = false, large_ok = false, stored_ok = false, ok = false;
   Deflater() {
     whole = libdeflate_alloc_compressor(kPackZlibLevel);
-    ok = whole != nullptr;
+    whole_stored = libdeflate_alloc_compressor(0);
+    ok = whole != nullptr && whole_stored != nullptr;
   }
   ~Deflater() {
     if (small_ok) deflateEnd(&small);
     if (large_ok) deflateEnd(&large);
     if (stored_ok) deflateEnd(&stored);
     if (whole != nullptr) libdeflate_free_compressor(whole);
+    if (whole_stored != nullptr) libdeflate_free_compressor(whole_stored);
   }
   Deflater(const Deflater&) = delete;
   Deflater& operator=(const Deflater&) = delete;
@@ -604,11 +619,13 @@ struct Deflater {
   }
   // Appends the zlib data of `data` (IsWhole) to `out`; false if it fails.
   bool Whole(std::string_view data, std::string& out) {
+    libdeflate_compressor* c =
+        store_small && data.size() < kCompressFromBytes ? whole_stored : whole;
     const std::size_t used = out.size();
-    const std::size_t bound = libdeflate_zlib_compress_bound(whole, data.size());
+    const std::size_t bound = libdeflate_zlib_compress_bound(c, data.size());
     out.resize(used + bound);
     const std::size_t n =
-        libdeflate_zlib_compress(whole, data.data(), data.size(), out.data() + used, bound);
+        libdeflate_zlib_compress(c, data.data(), data.size(), out.data() + used, bound);
     out.resize(used + n);
     return n != 0;
   }
@@ -1092,6 +1109,7 @@ Status ObjectStore::WritePack(PreparedPack* prepared) {
     deflater_.reset();
     return Status::IOError("cannot start zlib");
   }
+  deflater.store_small = staged_.size() <= kStoreSmallObjectsUpTo;
   // Compresses staged object `id` into the chunk a piece at a time, emitted
   // as it fills: a large object (an import's delta) is never held
   // compressed whole as well.
