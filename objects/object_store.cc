@@ -187,6 +187,13 @@ Status ObjectStore::RefreshPacks() {
   return Status::Ok();
 }
 
+std::optional<std::size_t> ObjectStore::ListedPacks() {
+  std::lock_guard lock(pack_ids_->mu);
+  pack_ids_->ids.Refresh();
+  if (!pack_ids_->ids.complete()) return std::nullopt;
+  return pack_ids_->ids.packs();
+}
+
 Result<std::unordered_set<ObjectId>> ObjectStore::ListLoose() {
   std::unordered_set<ObjectId> out;
   static const char* hex = "0123456789abcdef";

@@ -232,6 +232,11 @@ class ObjectStore {
   // no removed pack (objects/pack_backend.h). Not while another thread
   // reads through the store.
   Status RefreshPacks();
+  // How many packs objects/pack holds (kept ones included), from the
+  // listing lookups use, listed again only if the folder changed since (one
+  // `stat` when it did not); nullopt when an index could not be read (a
+  // pack being written, or the system refused).
+  std::optional<std::size_t> ListedPacks();
 
   // Writes one pack holding every entry of the packs `bases` (paths without
   // ".pack"), their bytes copied as they are: no object is inflated,

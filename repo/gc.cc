@@ -202,9 +202,15 @@ GcAutoLimits ReadAutoLimits(git_config* raw) {
 
 // Whether --auto has work: more packs than the limit, or more loose objects
 // than the threshold, estimated (as git does) from objects/17 alone.
-std::optional<std::string> AutoReason(const std::string& objects, const GcAutoLimits& limits) {
+// `listed_packs`: how many packs the object store's listing holds, kept
+// ones included (ObjectStore::ListedPacks): at most the limit, the folder
+// is not listed again to tell kept packs apart.
+std::optional<std::string> AutoReason(const std::string& objects, const GcAutoLimits& limits,
+                                      std::optional<std::size_t> listed_packs) {
   if (limits.loose <= 0) return std::nullopt;
-  if (limits.packs > 0) {
+  const bool under_pack_limit =
+      listed_packs && static_cast<std::int64_t>(*listed_packs) <= limits.packs;
+  if (limits.packs > 0 && !under_pack_limit) {
     std::int64_t packs = 0;
     // Kept packs (pack-X.keep) are in the same listing: no stat a pack.
     const std::vector<std::string> names = NamesIn(objects + "/pack");
@@ -782,7 +788,7 @@ Result<GcReport> Repository::Gc(const GcOptions& options) try {
   const std::string objects = git_dir + "objects";
   if (options.auto_mode) {
     const GcAutoLimits limits = ReadAutoLimits(impl_->Config().get());
-    std::optional<std::string> reason = AutoReason(objects, limits);
+    std::optional<std::string> reason = AutoReason(objects, limits, impl_->store_->ListedPacks());
     if (!reason) {
       report.skipped = limits.loose <= 0 ? "automatic gc is off (strata.gcAuto = 0)"
                                          : "nothing to do: under strata.gcAuto and "

@@ -324,6 +324,31 @@ BOOST_AUTO_TEST_CASE(auto_gc_runs_past_the_pack_limit) {
   BOOST_TEST(r->skipped.find("nothing to do") != std::string::npos, r->skipped);
 }
 
+// Automatic gc counts the packs another process wrote after this one
+// listed the folder: the listing its check starts from is read again when
+// the folder changed (ObjectStore::ListedPacks), not trusted as it was.
+BOOST_AUTO_TEST_CASE(auto_gc_counts_packs_another_process_wrote) {
+  SetConfig("strata.gcAutoPackLimit", "1000");
+  Write("d", 0);
+  BOOST_REQUIRE(Get("d").value() == J(R"({"n": 0})"));  // this handle has listed the packs
+  {
+    Result<std::unique_ptr<Repository>> other = Repository::Open(repo().path());
+    BOOST_REQUIRE_MESSAGE(other.ok(), other.status().message());
+    for (int i = 1; i <= 6; ++i) {
+      BOOST_REQUIRE(
+          (*other)->Set("d", JsonPointer::Parse("/n").value(), json::value(i), By("bob")).ok());
+    }
+  }
+  BOOST_REQUIRE(Count(".pack") > 3u);
+  SetConfig("strata.gcAutoPackLimit", "3");
+  Result<GcReport> r = repo().Gc(GcOptions::Auto());
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().message());
+  BOOST_TEST(r->ran, r->skipped);
+  BOOST_TEST(Count(".pack") <= 3u);
+  BOOST_TEST(Get("d").value() == J(R"({"n": 6})"));
+  ExpectVerifies();
+}
+
 // A process that lives on (the library, `strata watch`) holds no pack that
 // gc removed, and reads on from the new pack. libgit2 1.5's pack backend
 // kept every pack it had opened, for good (objects/pack_backend.h): its
