@@ -1085,6 +1085,11 @@ Status ObjectStore::WritePack(PreparedPack* prepared) {
   }
 
   const std::string pack_dir = objects_dir_ + "/pack";
+  // The folder's time before this pack's files go into it: Install tells
+  // from it whether the lookups' listing is still the folder's but for
+  // this pack (PackIds::AddOwn).
+  struct stat folder {};
+  const bool folder_dated = prepared != nullptr && ::stat(pack_dir.c_str(), &folder) == 0;
   TempFile pack;
   STRATA_RETURN_IF_ERROR(StartPack(pack_dir, pack));
 
@@ -1212,6 +1217,8 @@ Status ObjectStore::WritePack(PreparedPack* prepared) {
   prepared->base_ = pack_dir + "/pack-" + prepared->name_.Hex();
   prepared->bytes_ = std::move(*bytes);
   prepared->pack_tmp_ = pack.path;
+  if (folder_dated) prepared->folder_before_ = folder.st_mtim;
+  prepared->folder_dated_ = folder_dated;
   pack.keep = true;  // the PreparedPack removes it now
   prepared->index_tmp_ = index.path;
   index.keep = true;
@@ -1267,7 +1274,21 @@ Status ObjectStore::Install(PreparedPack& pack, bool sync) {
   if (!pack.index_tmp_.empty()) ::unlink(pack.index_tmp_.c_str());
   flushed_objects_ += staged_.size();
   flushed_bytes_ += staged_bytes_;
-  STRATA_RETURN_IF_ERROR(RefreshPacks());
+  // The folder as it was before this pack's files went in (WritePack)
+  // still the lookups' listing: only this pack is new to it.
+  bool added = false;
+  if (pack.folder_dated_) {
+    std::lock_guard lock(pack_ids_->mu);
+    added = pack_ids_->ids.AddOwn("pack-" + pack.name_.Hex() + ".idx", pack.folder_before_);
+  }
+  if (added) {
+    // libgit2's pack backend, when this process made one, sees it too. No
+    // pack went, nor any loose object came: the rest of RefreshPacks (a
+    // listing of objects/pack, of the loose fan-out folders) is not needed.
+    STRATA_GIT(packs_->refresh(packs_), "cannot rescan the packs");
+  } else {
+    STRATA_RETURN_IF_ERROR(RefreshPacks());
+  }
   ClearStage();
   return Status::Ok();
 }

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <list>
 #include <memory>
@@ -211,6 +212,9 @@ class ObjectStore {
     std::string bytes_;
     ObjectId name_;
     bool installed_ = false;
+    // The mtime of objects/pack before the pack's files went in, if read.
+    struct timespec folder_before_ {};
+    bool folder_dated_ = false;
   };
   // Writes the staged objects as Flush does, but as a PreparedPack; nullptr
   // when nothing is staged.

@@ -88,79 +88,8 @@ void PackIds::Refresh() {
         ++old;
         continue;
       }
-      const std::string path = dir_ + "/" + name;
-      Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-      if (fd.fd < 0) {
-        complete_ = false;  // removed meanwhile, or unreadable
-        Refuse("open", path, errno);
-        continue;
-      }
-      // A small index (most: each small version's pack has one) is read
-      // whole at once, without asking its size first: a read that stops
-      // short of kCopyMax + 1 bytes has reached the end.
       Index index;
-      index.name = name;
-      if (buffer.empty()) buffer.resize(kCopyMax + 1);
-      std::size_t got = 0;
-      int error = 0;
-      while (got < buffer.size()) {
-        const std::size_t want = buffer.size() - got;
-        const ssize_t n = ::pread(fd.fd, buffer.data() + got, want, static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) error = errno;
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
-        // A regular file reads short only at its end. (Were it otherwise,
-        // the copy would lack its tail: the large offsets, which Locate
-        // checks against the size, and the trailer, which is not read.)
-        if (static_cast<std::size_t>(n) < want) break;
-      }
-      if (error != 0) {
-        complete_ = false;  // unreadable
-        Refuse("read", path, error);
-        continue;
-      }
-      std::size_t size = got;
-      if (got <= kCopyMax) {
-        index.copy.assign(buffer.data(), got);
-      } else {
-        struct stat st {};
-        if (::fstat(fd.fd, &st) != 0) {
-          complete_ = false;
-          Refuse("open", path, errno);
-          continue;
-        }
-        size = static_cast<std::size_t>(st.st_size);
-      }
-      if (size < kHeader + 40) {
-        complete_ = false;  // cut short, or being written
-        continue;
-      }
-      index.size = size;
-      if (size > kCopyMax) {
-        void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
-        if (map == MAP_FAILED) {
-          complete_ = false;
-          Refuse("map", path, errno);
-          continue;
-        }
-        index.map = static_cast<const unsigned char*>(map);
-      }
-      const unsigned char* data = index.data();
-      index.count = Be32(data + kHeader - 4);
-      // A version 2 index, long enough for its ids and fan-out in order (the
-      // search relies on both).
-      bool valid = std::memcmp(data, "\377tOc", 4) == 0 && Be32(data + 4) == 2 &&
-                   size >= kHeader + std::size_t{index.count} * 28 + 40;
-      for (int i = 1; valid && i < 256; ++i) {
-        valid = Be32(data + 8 + (i - 1) * 4) <= Be32(data + 8 + i * 4);
-      }
-      if (!valid) {
-        Release(index);
-        complete_ = false;
-        continue;
-      }
-      kept.push_back(std::move(index));
+      if (Load(name, buffer, index)) kept.push_back(std::move(index));
     }
     for (; old != indexes_.end(); ++old) {
       Release(*old);
@@ -175,6 +104,114 @@ void PackIds::Refresh() {
     listed_ = false;
     throw;
   }
+}
+
+// Reads index `name` of the folder into `index`: false when it is left out
+// (removed meanwhile, not whole, or refused: complete_ and refused_ say so).
+// `buffer`: where a new index is read first, reused from one to the next.
+bool PackIds::Load(const std::string& name, std::string& buffer, Index& index) {
+  const std::string path = dir_ + "/" + name;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) {
+    complete_ = false;  // removed meanwhile, or unreadable
+    Refuse("open", path, errno);
+    return false;
+  }
+  // A small index (most: each small version's pack has one) is read
+  // whole at once, without asking its size first: a read that stops
+  // short of kCopyMax + 1 bytes has reached the end.
+  index.name = name;
+  if (buffer.empty()) buffer.resize(kCopyMax + 1);
+  std::size_t got = 0;
+  int error = 0;
+  while (got < buffer.size()) {
+    const std::size_t want = buffer.size() - got;
+    const ssize_t n = ::pread(fd.fd, buffer.data() + got, want, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error = errno;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+    // A regular file reads short only at its end. (Were it otherwise,
+    // the copy would lack its tail: the large offsets, which Locate
+    // checks against the size, and the trailer, which is not read.)
+    if (static_cast<std::size_t>(n) < want) break;
+  }
+  if (error != 0) {
+    complete_ = false;  // unreadable
+    Refuse("read", path, error);
+    return false;
+  }
+  std::size_t size = got;
+  if (got <= kCopyMax) {
+    index.copy.assign(buffer.data(), got);
+  } else {
+    struct stat st {};
+    if (::fstat(fd.fd, &st) != 0) {
+      complete_ = false;
+      Refuse("open", path, errno);
+      return false;
+    }
+    size = static_cast<std::size_t>(st.st_size);
+  }
+  if (size < kHeader + 40) {
+    complete_ = false;  // cut short, or being written
+    return false;
+  }
+  index.size = size;
+  if (size > kCopyMax) {
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
+    if (map == MAP_FAILED) {
+      complete_ = false;
+      Refuse("map", path, errno);
+      return false;
+    }
+    index.map = static_cast<const unsigned char*>(map);
+  }
+  const unsigned char* data = index.data();
+  index.count = Be32(data + kHeader - 4);
+  // A version 2 index, long enough for its ids and fan-out in order (the
+  // search relies on both).
+  bool valid = std::memcmp(data, "\377tOc", 4) == 0 && Be32(data + 4) == 2 &&
+               size >= kHeader + std::size_t{index.count} * 28 + 40;
+  for (int i = 1; valid && i < 256; ++i) {
+    valid = Be32(data + 8 + (i - 1) * 4) <= Be32(data + 8 + i * 4);
+  }
+  if (!valid) {
+    Release(index);
+    complete_ = false;
+    return false;
+  }
+  return true;
+}
+
+bool PackIds::AddOwn(const std::string& name, const struct timespec& folder_before) {
+  if (!listed_ || !complete_ || folder_before.tv_sec != listed_mtime_.tv_sec ||
+      folder_before.tv_nsec != listed_mtime_.tv_nsec) {
+    return false;
+  }
+  struct stat folder {};
+  if (::stat(dir_.c_str(), &folder) != 0) return false;
+  Index index;
+  try {
+    if (!Load(name, own_buffer_, index)) {
+      Release(index);
+      return false;
+    }
+    const auto at = std::lower_bound(
+        indexes_.begin(), indexes_.end(), name,
+        [](const Index& listed, const std::string& wanted) { return listed.name < wanted; });
+    if (at != indexes_.end() && at->name == name) {
+      Release(index);  // listed already: the same objects in the same order
+    } else {
+      indexes_.insert(at, std::move(index));
+      index.map = nullptr;  // indexes_ owns it now
+    }
+  } catch (...) {  // no memory: the caller lists the folder again
+    Release(index);
+    return false;
+  }
+  listed_mtime_ = folder.st_mtim;
+  return true;
 }
 
 std::optional<std::uint32_t> PackIds::Find(const Index& index, const ObjectId& id) {

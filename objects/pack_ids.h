@@ -57,6 +57,14 @@ class PackIds {
   // Lists objects/pack again if it changed (its mtime) since the last
   // listing.
   void Refresh();
+  // Adds index `name` (pack-HEX.idx), which this process just renamed into
+  // the folder, without listing the folder again: only when nothing else
+  // changed it since the last listing, which `folder_before` (its mtime
+  // before the pack's temporary files were made in it) tells. False when it did not (the listing is
+  // not whole, the folder changed, the index cannot be read): the caller
+  // calls Refresh. (A writer holds the write lock as it installs its pack:
+  // no other strata process adds or removes one meanwhile.)
+  bool AddOwn(const std::string& name, const struct timespec& folder_before);
   // Whether every index in the listing was read.
   bool complete() const { return complete_; }
   // Why the last listing left an index out when the system refused to open,
@@ -97,6 +105,7 @@ class PackIds {
     }
   };
   static void Release(Index& index);
+  bool Load(const std::string& name, std::string& buffer, Index& index);
   // Records the first refusal of a listing (refused()); `error` is errno.
   void Refuse(const char* what, const std::string& path, int error);
   // The position of `id` among the index's sorted ids, if it lists it.
@@ -114,6 +123,7 @@ class PackIds {
   std::string refused_;
   std::uint64_t removed_ = 0;
   struct timespec listed_mtime_ {};  // of the folder, at the last listing
+  std::string own_buffer_;           // what AddOwn reads an index into first
 };
 
 }  // namespace strata

@@ -1,8 +1,11 @@
 #include "objects/pack_ids.h"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <filesystem>
@@ -89,6 +92,54 @@ BOOST_FIXTURE_TEST_CASE(refresh_follows_the_folder, TempRepo) {
   BOOST_TEST(!ids.Contains(first[0]));
   BOOST_TEST(ids.Contains(second[1]));
   BOOST_TEST(ids.packs() == 1u);
+}
+
+// AddOwn adds the pack this process put in the folder without listing the
+// folder again, when the folder's time before the pack went in is the
+// listing's; after any other change (another writer's pack) it declines,
+// and Refresh lists both.
+BOOST_FIXTURE_TEST_CASE(add_own_adds_a_pack_only_to_an_unchanged_listing, TempRepo) {
+  const std::string pack_dir = dir() + "/objects/pack";
+  std::vector<ObjectId> first = WritePack(store(), 3, "first ");
+  PackIds ids(pack_dir);
+  BOOST_TEST(ids.Contains(first[0]));  // listed
+  auto folder_time = [&] {
+    struct stat st {};
+    BOOST_REQUIRE(::stat(pack_dir.c_str(), &st) == 0);
+    return st.st_mtim;
+  };
+  // The name of the index that is new since `before`.
+  auto new_index = [&](const std::vector<std::string>& before) {
+    for (const std::string& idx : Indexes(dir())) {
+      if (std::find(before.begin(), before.end(), idx) == before.end()) {
+        return std::filesystem::path(idx).filename().string();
+      }
+    }
+    return std::string();
+  };
+
+  std::vector<std::string> listed = Indexes(dir());
+  const struct timespec before = folder_time();
+  std::vector<ObjectId> own = WritePack(store(), 3, "own ");
+  BOOST_TEST(ids.AddOwn(new_index(listed), before));
+  BOOST_TEST(ids.Contains(own[0]));
+  BOOST_TEST(ids.packs() == 2u);
+  BOOST_TEST(ids.complete());
+
+  // Another writer's pack, then this process's: the folder changed since
+  // the listing (its time set apart, as the clock's ticks may be coarse).
+  std::vector<ObjectId> other = WritePack(store(), 3, "other ");
+  const struct timespec apart[2] = {{1000000000, 0}, {1000000000, 0}};
+  BOOST_REQUIRE(::utimensat(AT_FDCWD, pack_dir.c_str(), apart, 0) == 0);
+  listed = Indexes(dir());
+  const struct timespec before_mine = folder_time();
+  std::vector<ObjectId> mine = WritePack(store(), 3, "mine ");
+  BOOST_TEST(!ids.AddOwn(new_index(listed), before_mine));
+  BOOST_TEST(!ids.Contains(other[0]));  // not listed yet
+  ids.Refresh();
+  BOOST_TEST(ids.Contains(other[0]));
+  BOOST_TEST(ids.Contains(mine[0]));
+  BOOST_TEST(ids.packs() == 4u);
 }
 
 // An index cut short in place after it was listed (a power loss tears only
