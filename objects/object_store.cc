@@ -593,8 +593,8 @@ struct Deflater {
   // table for each object it compresses, ~8 us, more than a small tree or
   // commit is worth (it saves ~60 bytes). A one-field version's objects:
   // 22-27 us instead of 77-116 us, its pack 8-13% larger until gc repacks
-  // it (docs/performance.md, "Small objects stored in a small version's
-  // pack"). An import's many small blobs are compressed as before.
+  // it (docs/performance.md, "2026-12-05: less CPU a version, again"). An
+  // import's many small blobs are compressed as before.
   static constexpr std::size_t kCompressFromBytes = 512;
   bool store_small = false;
   // zlib's streams are set up at their first object (most writes have

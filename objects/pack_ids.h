@@ -59,11 +59,12 @@ class PackIds {
   void Refresh();
   // Adds index `name` (pack-HEX.idx), which this process just renamed into
   // the folder, without listing the folder again: only when nothing else
-  // changed it since the last listing, which `folder_before` (its mtime
-  // before the pack's temporary files were made in it) tells. False when it did not (the listing is
-  // not whole, the folder changed, the index cannot be read): the caller
-  // calls Refresh. (A writer holds the write lock as it installs its pack:
-  // no other strata process adds or removes one meanwhile.)
+  // changed the folder since the last listing, which `folder_before` (its
+  // mtime before the pack's temporary files were made in it) tells. False
+  // when it did not (the listing is not whole, the folder changed, the
+  // index cannot be read): the caller calls Refresh. (A writer holds the
+  // write lock as it installs its pack: no other strata process adds or
+  // removes one meanwhile.)
   bool AddOwn(const std::string& name, const struct timespec& folder_before);
   // Whether every index in the listing was read.
   bool complete() const { return complete_; }

@@ -110,6 +110,43 @@ BOOST_AUTO_TEST_CASE(sha1_streams_in_pieces) {
   }
 }
 
+// A small version's pack (64 objects or fewer) stores its objects under
+// 512 bytes (zlib level 0: compressing one costs more than it saves); a
+// larger object in it, and every object of a larger pack (an import's),
+// are compressed. Told by the packs' sizes: 400 repeated bytes compress to
+// a few dozen.
+BOOST_FIXTURE_TEST_CASE(small_packs_store_small_objects_and_large_packs_compress, TempRepo) {
+  auto new_pack_bytes = [&](int objects, std::size_t size, const std::string& tag) {
+    std::set<std::string> before;
+    for (const auto& e : std::filesystem::directory_iterator(dir() + "/objects/pack")) {
+      before.insert(e.path().string());
+    }
+    for (int i = 0; i < objects; ++i) {
+      STRATA_CHECK_OK(store().WriteBlob(tag + std::to_string(i) + std::string(size, 'x')));
+    }
+    STRATA_CHECK_OK(store().Flush());
+    std::uintmax_t bytes = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir() + "/objects/pack")) {
+      if (e.path().extension() == ".pack" && !before.count(e.path().string())) {
+        bytes += e.file_size();
+      }
+    }
+    return bytes;
+  };
+  // Three small objects, stored: each pack entry at least as large as it.
+  BOOST_TEST(new_pack_bytes(3, 400, "small ") >= 3u * 400);
+  // Three objects of 2,000 bytes, compressed even in a small pack.
+  BOOST_TEST(new_pack_bytes(3, 2000, "large ") < 3u * 400);
+  // 100 small objects: an import's pack, compressed.
+  BOOST_TEST(new_pack_bytes(100, 400, "many ") < 100u * 200);
+  for (int i = 0; i < 3; ++i) {
+    Result<std::string> blob = store().ReadBlob(
+        HashObject("small " + std::to_string(i) + std::string(400, 'x'), GIT_OBJECT_BLOB));
+    STRATA_CHECK_OK(blob);
+    BOOST_TEST(*blob == "small " + std::to_string(i) + std::string(400, 'x'));
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(blobs_and_trees_read_back, TempRepo) {
   ObjectId blob = store().WriteBlob("hello").value();
   BOOST_TEST(blob.Hex() == "b6fc4c620b67d95f953a5c1c1230aaab5db5a1b0");  // git hash-object
